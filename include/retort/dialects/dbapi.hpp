@@ -1,0 +1,70 @@
+// The driver layer (PEP 249's DBAPI in spirit): one driver connection and its cursor, implemented once per
+// database library (libsqlite3, libpq). The engine, pool and dialects speak only through this interface.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "retort/types/value.hpp"
+
+namespace retort {
+
+// Keyword parameters for a driver's connect call (libpq keywords; for SQLite "database", "uri", ...).
+// The do_connect event may change them, e.g. to put a fresh password in.
+using ConnectParams = std::map<std::string, std::string>;
+
+// A forward-only cursor over one statement's result. Text and byte views stay valid until next().
+class DBAPICursor {
+public:
+    virtual ~DBAPICursor() = default;
+    // Steps to the next row; false once the rows are exhausted.
+    virtual bool next() = 0;
+    [[nodiscard]] virtual int column_count() const = 0;
+    [[nodiscard]] virtual std::string_view column_name(int i) const = 0;
+    [[nodiscard]] virtual bool is_null(int i) const = 0;
+    [[nodiscard]] virtual std::int64_t get_int(int i) const = 0;
+    [[nodiscard]] virtual double get_double(int i) const = 0;
+    [[nodiscard]] virtual bool get_bool(int i) const = 0;
+    [[nodiscard]] virtual std::string_view get_text(int i) const = 0;
+    [[nodiscard]] virtual Bytes get_bytes(int i) const = 0;
+    // The column's value in its natural kind (by the server's type, or SQLite's storage class).
+    [[nodiscard]] virtual Value get_value(int i) const = 0;
+    // Rows changed by INSERT/UPDATE/DELETE; -1 when not known.
+    [[nodiscard]] virtual std::int64_t rowcount() const = 0;
+    // Releases the result early; later calls to next() return false.
+    virtual void close() = 0;
+};
+
+struct DriverExecOptions {
+    bool prepare = true;  // prepare on first use and keep the prepared statement on this connection
+    bool stream = false;  // fetch rows in batches as they are read, not all at once
+    int batch_rows = 1000;  // rows per fetch when streaming
+};
+
+class DBAPIConnection {
+public:
+    virtual ~DBAPIConnection() = default;
+    // Executes one statement with positional parameters. Throws a DBAPIError subclass on failure.
+    virtual std::unique_ptr<DBAPICursor> execute(const std::string& sql, std::span<const Value> params,
+                                                 const DriverExecOptions& opts = {}) = 0;
+    // Executes the same statement once per parameter set, as fast as the driver allows (pipelined on
+    // PostgreSQL), and returns the total rowcount. No rows are returned.
+    virtual std::int64_t execute_many(const std::string& sql, std::span<const std::vector<Value>> param_sets);
+    // Executes SQL text without parameters (may contain several statements on drivers that allow it).
+    virtual void exec_script(std::string_view sql) = 0;
+    // A cheap round trip to see the connection is alive.
+    [[nodiscard]] virtual bool ping() = 0;
+    // After an error: does it mean this connection is unusable?
+    [[nodiscard]] virtual bool is_disconnected() const = 0;
+    virtual void close() noexcept = 0;
+    // sqlite3* or PGconn*, for code that needs the driver itself.
+    [[nodiscard]] virtual void* native_handle() noexcept = 0;
+    // Forget prepared statements (after DDL that changes result shapes, for instance).
+    virtual void clear_statement_cache() {}
+};
+
+}  // namespace retort

@@ -1,0 +1,414 @@
+// Engine, Connection, Transaction and Result (SQLAlchemy's engine package). An Engine is made once from a
+// URL and shared by every thread; it owns a QueuePool of driver connections. A Connection is one checkout
+// of the pool, used by one thread at a time, with SQLAlchemy 2.0's commit-as-you-go transactions.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "retort/dialects/dbapi.hpp"
+#include "retort/engine/url.hpp"
+#include "retort/error.hpp"
+#include "retort/sql/elements.hpp"
+#include "retort/types/value.hpp"
+
+namespace retort {
+
+class Dialect;
+class Engine;
+class Connection;
+class Result;
+
+// Named parameters for execute(): {{"name", "Joe"}, {"id", 5}}. They override binds of the same key.
+using Params = std::vector<std::pair<std::string, Value>>;
+
+// Anything execute() runs: select / insert / update / delete / text() / DDL. Wraps the statement's node.
+class Executable {
+public:
+    Executable() = default;
+    explicit Executable(std::shared_ptr<const sql::Node> n) : node_(std::move(n)) {}
+    [[nodiscard]] const std::shared_ptr<const sql::Node>& node() const noexcept { return node_; }
+
+protected:
+    std::shared_ptr<const sql::Node> node_;
+};
+
+struct ExecuteEvent {
+    std::string_view statement;
+    std::span<const Value> parameters;  // the first parameter set when executemany
+    bool executemany = false;
+    std::size_t batch_size = 1;
+};
+
+struct ErrorEvent {
+    const DBAPIError& error;
+    std::string_view statement;
+    bool is_disconnect;  // handlers may change it: true makes the pool discard the connection
+};
+
+struct EngineOptions {
+    // Log every statement (and its parameter types) to log_sink, or to stderr when no sink is set.
+    bool echo = false;
+    std::function<void(std::string_view)> log_sink;
+    int pool_size = 5;
+    int max_overflow = 10;  // -1: no limit
+    std::chrono::duration<double> pool_timeout{30.0};
+    // Replace connections older than this when they are checked out (negative: never).
+    std::chrono::seconds pool_recycle{-1};
+    bool pool_pre_ping = false;
+    // "SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED", "READ UNCOMMITTED" or "AUTOCOMMIT".
+    std::optional<std::string> isolation_level;
+    // Extra driver parameters, merged over those the URL gives.
+    ConnectParams connect_args;
+    // Makes driver connections instead of the dialect's connect (SQLAlchemy's creator).
+    std::function<std::unique_ptr<DBAPIConnection>()> creator;
+    // Size of the compiled-statement cache (statement shapes per engine).
+    std::size_t compiled_cache_size = 500;
+};
+
+struct PoolStatus {
+    int size, checked_in, checked_out, overflow;
+};
+
+class Engine {
+public:
+    Engine() = default;  // an empty handle; use create_engine
+    [[nodiscard]] const URL& url() const;
+    [[nodiscard]] const Dialect& dialect() const;
+    [[nodiscard]] std::shared_ptr<const Dialect> dialect_ptr() const;
+    [[nodiscard]] const EngineOptions& options() const;
+    explicit operator bool() const noexcept { return static_cast<bool>(impl_); }
+
+    // A connection from the pool (made on first need). Thread-safe.
+    [[nodiscard]] Connection connect() const;
+    // Runs fn in a transaction: commits when fn returns, rolls back and rethrows when it throws.
+    template <class Fn>
+    decltype(auto) begin(Fn&& fn) const;
+
+    // Closes every pooled connection not in use; connections in use are closed when returned.
+    void dispose() const;
+    [[nodiscard]] PoolStatus pool_status() const;
+
+    // ---- events (register before use; handlers run on the thread that triggers them)
+    // Before connecting: may change the driver parameters (a fresh password, for instance).
+    void on_do_connect(std::function<void(ConnectParams&)> fn) const;
+    // Once per new driver connection, after the dialect's own set-up.
+    void on_connect(std::function<void(DBAPIConnection&)> fn) const;
+    void on_checkout(std::function<void(DBAPIConnection&)> fn) const;
+    void on_checkin(std::function<void(DBAPIConnection&)> fn) const;
+    void on_before_execute(std::function<void(const ExecuteEvent&)> fn) const;
+    void on_after_execute(std::function<void(const ExecuteEvent&)> fn) const;
+    void on_handle_error(std::function<void(ErrorEvent&)> fn) const;
+
+    struct Impl;
+    [[nodiscard]] const std::shared_ptr<Impl>& impl() const noexcept { return impl_; }
+
+private:
+    friend Engine create_engine(const URL&, EngineOptions);
+    std::shared_ptr<Impl> impl_;
+};
+
+[[nodiscard]] Engine create_engine(const URL& url, EngineOptions options = {});
+[[nodiscard]] Engine create_engine(std::string_view url, EngineOptions options = {});
+
+// A fetched row, owning its values.
+class Row {
+public:
+    Row() = default;
+    Row(std::shared_ptr<const std::vector<std::string>> keys, std::vector<Value> values)
+        : keys_(std::move(keys)), values_(std::move(values)) {}
+    [[nodiscard]] std::size_t size() const noexcept { return values_.size(); }
+    [[nodiscard]] const Value& operator[](std::size_t i) const;
+    [[nodiscard]] const Value& operator[](std::string_view key) const;
+    template <class T>
+    [[nodiscard]] T get(std::size_t i) const { return (*this)[i].template as<T>(); }
+    template <class T>
+    [[nodiscard]] T get(std::string_view key) const { return (*this)[key].template as<T>(); }
+    [[nodiscard]] const std::vector<std::string>& keys() const;
+    [[nodiscard]] const std::vector<Value>& values() const noexcept { return values_; }
+    // The row as a tuple of C++ values: auto [id, name] = row.tuple<int, std::string>();
+    template <class... T>
+    [[nodiscard]] std::tuple<T...> tuple() const {
+        return tuple_impl<T...>(std::index_sequence_for<T...>{});
+    }
+    bool operator==(const Row& o) const { return values_ == o.values_; }
+
+private:
+    template <class... T, std::size_t... I>
+    std::tuple<T...> tuple_impl(std::index_sequence<I...>) const {
+        return std::tuple<T...>{get<T>(I)...};
+    }
+    std::shared_ptr<const std::vector<std::string>> keys_;
+    std::vector<Value> values_;
+};
+
+namespace detail {
+// Decoding straight from the driver's buffer, without a Value in between.
+void decode(const DBAPICursor& c, int i, bool& out);
+void decode(const DBAPICursor& c, int i, std::int64_t& out);
+void decode(const DBAPICursor& c, int i, double& out);
+void decode(const DBAPICursor& c, int i, std::string& out);
+void decode(const DBAPICursor& c, int i, Bytes& out);
+void decode(const DBAPICursor& c, int i, Date& out);
+void decode(const DBAPICursor& c, int i, Time& out);
+void decode(const DBAPICursor& c, int i, DateTime& out);
+void decode(const DBAPICursor& c, int i, Interval& out);
+void decode(const DBAPICursor& c, int i, Uuid& out);
+void decode(const DBAPICursor& c, int i, Numeric& out);
+void decode(const DBAPICursor& c, int i, Json& out);
+void decode(const DBAPICursor& c, int i, Value& out);
+[[noreturn]] void throw_null_column(const DBAPICursor& c, int i);
+
+template <class T>
+void decode_any(const DBAPICursor& c, int i, T& out) {
+    if constexpr (is_optional<T>::value) {
+        if (c.is_null(i)) {
+            out.reset();
+        } else {
+            typename T::value_type v{};
+            decode_any(c, i, v);
+            out = std::move(v);
+        }
+    } else if constexpr (std::is_same_v<T, Value>) {
+        decode(c, i, out);
+    } else {
+        if (c.is_null(i)) throw_null_column(c, i);
+        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+            std::int64_t v;
+            decode(c, i, v);
+            out = static_cast<T>(v);
+        } else if constexpr (std::is_same_v<T, float>) {
+            double v;
+            decode(c, i, v);
+            out = static_cast<float>(v);
+        } else {
+            decode(c, i, out);
+        }
+    }
+}
+struct ConnectionState;
+}  // namespace detail
+
+// The current row of a Result, read in place from the driver's buffer; valid until the Result advances.
+class RowView {
+public:
+    explicit RowView(const DBAPICursor* c, const std::vector<std::string>* keys) : c_(c), keys_(keys) {}
+    [[nodiscard]] int size() const { return c_->column_count(); }
+    [[nodiscard]] bool is_null(int i) const { return c_->is_null(i); }
+    template <class T>
+    [[nodiscard]] T get(int i) const {
+        T out{};
+        detail::decode_any(*c_, i, out);
+        return out;
+    }
+    template <class T>
+    [[nodiscard]] T get(std::string_view key) const { return get<T>(index_of(key)); }
+    [[nodiscard]] std::string_view text(int i) const { return c_->get_text(i); }
+    [[nodiscard]] int index_of(std::string_view key) const;
+    [[nodiscard]] Row to_row() const;
+    [[nodiscard]] const DBAPICursor& cursor() const noexcept { return *c_; }
+
+private:
+    const DBAPICursor* c_;
+    const std::vector<std::string>* keys_;
+};
+
+// Rows of one execution, fetched as they are read. Keeps its connection checked out until destroyed or
+// exhausted.
+class Result {
+public:
+    Result() = default;
+    Result(Result&&) noexcept;
+    Result& operator=(Result&&) noexcept;
+    ~Result();
+
+    [[nodiscard]] bool returns_rows() const noexcept { return keys_ && !keys_->empty(); }
+    [[nodiscard]] const std::vector<std::string>& keys() const;
+    // Rows matched by an UPDATE or DELETE, inserted by an INSERT (summed over executemany).
+    [[nodiscard]] std::int64_t rowcount() const noexcept { return rowcount_; }
+
+    // Advance to the next row; false when there are no more.
+    bool next();
+    [[nodiscard]] RowView current() const { return RowView(cursor_.get(), keys_.get()); }
+
+    [[nodiscard]] std::optional<Row> fetchone();
+    [[nodiscard]] std::vector<Row> fetchmany(std::size_t n);
+    [[nodiscard]] std::vector<Row> all();
+    [[nodiscard]] std::vector<Row> fetchall() { return all(); }
+    // Exactly one row, else NoResultFound / MultipleResultsFound.
+    [[nodiscard]] Row one();
+    [[nodiscard]] std::optional<Row> one_or_none();
+    // The first row (the rest are discarded), or nothing.
+    [[nodiscard]] std::optional<Row> first();
+
+    // The first column of each row as T.
+    template <class T>
+    [[nodiscard]] std::vector<T> scalars(int column = 0) {
+        std::vector<T> out;
+        while (next()) out.push_back(current().template get<T>(column));
+        close();
+        return out;
+    }
+    template <class T>
+    [[nodiscard]] T scalar_one() {
+        auto r = one_view();
+        return r.template get<T>(0);
+    }
+    template <class T>
+    [[nodiscard]] std::optional<T> scalar_one_or_none() {
+        if (!next()) { close(); return std::nullopt; }
+        T v = current().template get<T>(0);
+        if (next()) { close(); throw_multiple(); }
+        close();
+        return v;
+    }
+    // The first column of the first row, or nullopt when there is no row.
+    template <class T>
+    [[nodiscard]] std::optional<T> scalar() {
+        if (!next()) { close(); return std::nullopt; }
+        T v = current().template get<T>(0);
+        close();
+        return v;
+    }
+
+    // Iteration: for (RowView row : result) { ... }
+    class iterator {
+    public:
+        using value_type = RowView;
+        using difference_type = std::ptrdiff_t;
+        iterator() = default;
+        explicit iterator(Result* r) : r_(r) { advance(); }
+        RowView operator*() const { return r_->current(); }
+        iterator& operator++() { advance(); return *this; }
+        void operator++(int) { advance(); }
+        bool operator==(const iterator& o) const { return r_ == o.r_; }
+
+    private:
+        void advance() { if (r_ && !r_->next()) r_ = nullptr; }
+        Result* r_ = nullptr;
+    };
+    iterator begin() { return iterator(this); }
+    iterator end() { return iterator(); }
+
+    // Frees the driver result; the connection is released when nothing else holds it.
+    void close() noexcept;
+
+    // Made by Connection.
+    Result(std::shared_ptr<detail::ConnectionState> conn, std::unique_ptr<DBAPICursor> cursor,
+           std::shared_ptr<const std::vector<std::string>> keys, std::int64_t rowcount);
+    // A result that holds rows already fetched (executemany with RETURNING).
+    static Result from_rows(std::shared_ptr<const std::vector<std::string>> keys, std::vector<Row> rows,
+                            std::int64_t rowcount);
+
+private:
+    RowView one_view();
+    [[noreturn]] static void throw_multiple();
+    std::shared_ptr<detail::ConnectionState> conn_;
+    std::unique_ptr<DBAPICursor> cursor_;
+    std::shared_ptr<const std::vector<std::string>> keys_;
+    std::int64_t rowcount_ = -1;
+};
+
+class Transaction;
+
+struct ExecutionOptions {
+    bool stream_results = false;  // fetch rows in batches of yield_per instead of all at once
+    int yield_per = 1000;
+};
+
+class Connection {
+public:
+    Connection(Connection&&) noexcept;
+    Connection& operator=(Connection&&) noexcept;
+    ~Connection();  // rolls back what is not committed and returns the connection to the pool
+
+    Result execute(const Executable& stmt, const Params& params = {}, const ExecutionOptions& opts = {});
+    // executemany: one execution per parameter set; INSERTs go out as multi-row INSERT ... VALUES batches
+    // within the dialect's bound-parameter limit (RETURNING rows, if asked for, come back in order).
+    Result execute(const Executable& stmt, std::span<const Params> param_sets);
+    Result execute(const Executable& stmt, const std::vector<Params>& param_sets) {
+        return execute(stmt, std::span<const Params>(param_sets));
+    }
+    // executemany with positional rows, in the order of the statement's insert_keys / placeholders.
+    Result execute_rows(const Executable& stmt, std::span<const std::vector<Value>> rows);
+    // SQL text straight to the driver with positional parameters in its own style (? or $1).
+    Result exec_driver_sql(std::string_view sql, std::span<const Value> params = {});
+    Result exec_driver_sql(std::string_view sql, std::initializer_list<Value> params) {
+        return exec_driver_sql(sql, std::span<const Value>(params.begin(), params.size()));
+    }
+
+    // Explicit transaction; autobegun transactions are committed with commit().
+    [[nodiscard]] Transaction begin();
+    // A SAVEPOINT inside the current transaction (begun if needed); InvalidRequestError where the
+    // dialect has none.
+    [[nodiscard]] Transaction begin_nested();
+    void commit();
+    void rollback();
+    [[nodiscard]] bool in_transaction() const noexcept;
+    [[nodiscard]] bool in_nested_transaction() const noexcept;
+
+    // The isolation level for this checkout (restored when it returns to the pool).
+    Connection& set_isolation_level(std::string_view level);
+    [[nodiscard]] std::string get_isolation_level();
+
+    // Returns the connection to the pool (rolling back); the object is then unusable.
+    void close() noexcept;
+    [[nodiscard]] bool closed() const noexcept;
+    // Discards the driver connection: the pool makes a new one next time.
+    void invalidate() noexcept;
+    [[nodiscard]] bool invalidated() const noexcept;
+
+    [[nodiscard]] DBAPIConnection& dbapi_connection();
+    [[nodiscard]] const Dialect& dialect() const;
+    [[nodiscard]] Engine engine() const;
+
+    // Made by Engine::connect.
+    explicit Connection(std::shared_ptr<detail::ConnectionState> s);
+    [[nodiscard]] detail::ConnectionState& state() const { return *state_; }
+
+private:
+    std::shared_ptr<detail::ConnectionState> state_;
+};
+
+// A transaction or savepoint. Rolls back in its destructor unless committed or rolled back before.
+class Transaction {
+public:
+    Transaction(Transaction&&) noexcept;
+    Transaction& operator=(Transaction&&) = delete;
+    ~Transaction();
+    void commit();
+    void rollback();
+    [[nodiscard]] bool is_active() const noexcept { return active_; }
+    [[nodiscard]] bool is_nested() const noexcept { return !savepoint_.empty(); }
+
+private:
+    friend class Connection;
+    Transaction(std::shared_ptr<detail::ConnectionState> s, std::string savepoint);
+    std::shared_ptr<detail::ConnectionState> state_;
+    std::string savepoint_;
+    bool active_ = true;
+};
+
+template <class Fn>
+decltype(auto) Engine::begin(Fn&& fn) const {
+    Connection conn = connect();
+    Transaction tx = conn.begin();
+    if constexpr (std::is_void_v<std::invoke_result_t<Fn, Connection&>>) {
+        fn(conn);
+        tx.commit();
+    } else {
+        auto r = fn(conn);
+        tx.commit();
+        return r;
+    }
+}
+
+}  // namespace retort

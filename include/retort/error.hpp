@@ -1,0 +1,112 @@
+// Retort's exception hierarchy. Every error Retort raises derives from retort::Error.
+// Database errors carry the SQLSTATE, the statement and the types of its parameters, never their values,
+// so a password or token bound as a parameter can never end up in a message or a log.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace retort {
+
+class Error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// A function was called with an argument that cannot work (bad URL, unknown column, ...).
+class ArgumentError : public Error {
+public:
+    using Error::Error;
+};
+
+// A URL could not be parsed.
+class UrlError : public ArgumentError {
+public:
+    using ArgumentError::ArgumentError;
+};
+
+// No dialect is registered for a URL's scheme.
+class NoSuchModuleError : public ArgumentError {
+public:
+    using ArgumentError::ArgumentError;
+};
+
+// An operation was asked of an object in a state that cannot do it.
+class InvalidRequestError : public Error {
+public:
+    using Error::Error;
+};
+
+class NoResultFound : public InvalidRequestError {
+public:
+    using InvalidRequestError::InvalidRequestError;
+};
+
+class MultipleResultsFound : public InvalidRequestError {
+public:
+    using InvalidRequestError::InvalidRequestError;
+};
+
+// A statement could not be turned into SQL for the dialect at hand.
+class CompileError : public Error {
+public:
+    using Error::Error;
+};
+
+// A value read from the database could not be converted to the C++ type asked for.
+class TypeError : public Error {
+public:
+    using Error::Error;
+};
+
+// The pool had no connection to give within pool_timeout.
+class TimeoutError : public Error {
+public:
+    using Error::Error;
+};
+
+// Base of all errors reported by a database driver.
+class DBAPIError : public Error {
+public:
+    DBAPIError(std::string message, std::string sqlstate = {}, std::string statement = {},
+               std::vector<std::string> param_types = {}, bool connection_invalidated = false);
+
+    // Five-character SQLSTATE code when the driver gave one ("23505"), else empty.
+    [[nodiscard]] const std::string& sqlstate() const noexcept { return sqlstate_; }
+    // The SQL text that failed (values are bound parameters, never part of it).
+    [[nodiscard]] const std::string& statement() const noexcept { return statement_; }
+    // The type names of the bound parameters, in order.
+    [[nodiscard]] const std::vector<std::string>& param_types() const noexcept { return param_types_; }
+    // The driver's own message, without the statement.
+    [[nodiscard]] const std::string& orig_message() const noexcept { return orig_; }
+    // True when the error means the connection is gone; the pool has then discarded it.
+    [[nodiscard]] bool connection_invalidated() const noexcept { return invalidated_; }
+    void set_connection_invalidated(bool v) noexcept { invalidated_ = v; }
+
+private:
+    std::string orig_, sqlstate_, statement_;
+    std::vector<std::string> param_types_;
+    bool invalidated_ = false;
+};
+
+#define RETORT_DBAPI_ERROR(Name, Base)                                                                       \
+    class Name : public Base {                                                                               \
+    public:                                                                                                  \
+        using Base::Base;                                                                                    \
+    };
+
+RETORT_DBAPI_ERROR(InterfaceError, DBAPIError)
+RETORT_DBAPI_ERROR(DatabaseError, DBAPIError)
+RETORT_DBAPI_ERROR(OperationalError, DatabaseError)
+RETORT_DBAPI_ERROR(IntegrityError, DatabaseError)
+RETORT_DBAPI_ERROR(ProgrammingError, DatabaseError)
+RETORT_DBAPI_ERROR(DataError, DatabaseError)
+RETORT_DBAPI_ERROR(InternalError, DatabaseError)
+RETORT_DBAPI_ERROR(NotSupportedError, DatabaseError)
+// SQLSTATE 40001: the transaction conflicted with another and may be retried as a whole.
+RETORT_DBAPI_ERROR(SerializationFailure, OperationalError)
+
+#undef RETORT_DBAPI_ERROR
+
+}  // namespace retort

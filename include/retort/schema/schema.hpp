@@ -1,0 +1,207 @@
+// Schema objects (SQLAlchemy's MetaData, Table, Column, constraints and Index). A Table is both the
+// description DDL is generated from and a FROM element of the expression tree; a Column is both a
+// description and a column expression.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "retort/sql/elements.hpp"
+#include "retort/types/types.hpp"
+
+namespace retort {
+
+class MetaData;
+class Table;
+class Engine;
+class Connection;
+
+// Options of a column, meant for designated initializers: {.primary_key = true, .server_default = "now()"}.
+struct ColumnOptions {
+    std::optional<SqlType> type;  // when absent: the type given separately or inferred from a C++ type
+    bool primary_key = false;
+    std::optional<bool> nullable;  // default: not null for primary keys, nullable otherwise
+    // Integer primary keys of a one-column key autoincrement unless told otherwise.
+    std::optional<bool> autoincrement;
+    bool unique = false;
+    bool index = false;
+    std::optional<Value> default_value;      // client-side default used by INSERTs that omit the column
+    std::function<Value()> default_factory;  // client-side default computed per row
+    std::optional<std::string> server_default;  // SQL expression text, e.g. "gen_random_uuid()", "'none'"
+    std::optional<std::string> foreign_key;     // "table.column" (or "schema.table.column")
+    std::optional<std::string> ondelete, onupdate;  // for foreign_key
+    std::string comment;
+};
+
+struct ColumnDef {
+    std::string name;
+    SqlType type;
+    ColumnOptions options{};
+};
+
+struct PrimaryKeyConstraint {
+    std::vector<std::string> columns;
+    std::optional<std::string> name;
+};
+struct UniqueConstraint {
+    std::vector<std::string> columns;
+    std::optional<std::string> name;
+};
+struct CheckConstraint {
+    std::string sqltext;
+    std::optional<std::string> name;
+};
+struct ForeignKeyConstraint {
+    std::vector<std::string> columns;
+    std::string referred_table;  // "table" or "schema.table"
+    std::vector<std::string> referred_columns;
+    std::optional<std::string> name;
+    std::optional<std::string> ondelete, onupdate;
+};
+struct Index {
+    std::string name;  // empty: named by the MetaData's naming convention
+    std::vector<std::string> columns;
+    bool unique = false;
+    std::vector<std::string> include;             // INCLUDE (...) covering columns (PostgreSQL, DSQL)
+    std::optional<bool> nulls_not_distinct;       // NULLS [NOT] DISTINCT for unique indexes
+};
+using TableItem = std::variant<PrimaryKeyConstraint, UniqueConstraint, CheckConstraint, ForeignKeyConstraint, Index>;
+
+class Column final : public sql::ExprNode {
+public:
+    Column(std::string name, SqlType type, ColumnOptions opts);
+
+    [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    [[nodiscard]] const Table* table() const noexcept { return table_; }
+    [[nodiscard]] const ColumnOptions& options() const noexcept { return opts_; }
+    [[nodiscard]] bool primary_key() const noexcept { return opts_.primary_key; }
+    [[nodiscard]] bool nullable() const noexcept { return *opts_.nullable; }
+    // True for the single-column integer primary key the database numbers itself.
+    [[nodiscard]] bool autoincrement() const noexcept;
+    [[nodiscard]] bool has_client_default() const noexcept {
+        return opts_.default_value.has_value() || static_cast<bool>(opts_.default_factory);
+    }
+    [[nodiscard]] Value client_default() const;
+    // A shared pointer to this column that keeps its table alive (for use in expressions).
+    [[nodiscard]] std::shared_ptr<const Column> ptr() const;
+
+private:
+    friend class Table;
+    std::string name_;
+    ColumnOptions opts_;
+    const Table* table_ = nullptr;
+};
+
+class Table final : public sql::FromNode, public std::enable_shared_from_this<Table> {
+public:
+    // Tables are made through MetaData::table (or reflection) so they always belong to a MetaData.
+    Table(MetaData* md, std::string name, std::optional<std::string> schema);
+    ~Table() override;
+
+    [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    [[nodiscard]] const std::optional<std::string>& schema() const noexcept { return schema_; }
+    // "schema.name" or "name": the key in its MetaData.
+    [[nodiscard]] std::string fullname() const;
+    [[nodiscard]] MetaData* metadata() const noexcept { return metadata_; }
+    // Unique per table object, never reused (cache keys use it instead of the address).
+    [[nodiscard]] std::uint64_t serial() const noexcept { return serial_; }
+
+    [[nodiscard]] const std::vector<std::unique_ptr<Column>>& columns() const noexcept { return columns_; }
+    // The column named name; throws ArgumentError naming the table when there is none.
+    [[nodiscard]] const Column& c(std::string_view name) const;
+    [[nodiscard]] const Column* find_column(std::string_view name) const noexcept;
+    [[nodiscard]] std::vector<const Column*> primary_key() const;
+    [[nodiscard]] const std::optional<std::string>& primary_key_name() const noexcept { return pk_name_; }
+    [[nodiscard]] const std::vector<UniqueConstraint>& unique_constraints() const noexcept { return uniques_; }
+    [[nodiscard]] const std::vector<CheckConstraint>& check_constraints() const noexcept { return checks_; }
+    // Foreign keys, those declared on columns included.
+    [[nodiscard]] const std::vector<ForeignKeyConstraint>& foreign_keys() const noexcept { return fks_; }
+    // Indexes, those declared with Column index=true / unique index included.
+    [[nodiscard]] const std::vector<Index>& indexes() const noexcept { return indexes_; }
+    // The tables this one refers to through foreign keys (within its MetaData).
+    [[nodiscard]] std::vector<const Table*> referred_tables() const;
+
+    Column& append_column(ColumnDef def);
+    void append(TableItem item);
+
+    // DDL on one table. checkfirst: skip when the table already exists (create) or is missing (drop).
+    void create(const Engine& engine, bool checkfirst = true) const;
+    void drop(const Engine& engine, bool checkfirst = true) const;
+    void create(Connection& conn, bool checkfirst = true) const;
+    void drop(Connection& conn, bool checkfirst = true) const;
+
+    [[nodiscard]] std::shared_ptr<const Table> ptr() const { return shared_from_this(); }
+
+private:
+    friend class MetaData;
+    MetaData* metadata_;
+    std::string name_;
+    std::optional<std::string> schema_;
+    std::uint64_t serial_;
+    std::vector<std::unique_ptr<Column>> columns_;
+    std::optional<std::string> pk_name_;
+    std::vector<UniqueConstraint> uniques_;
+    std::vector<CheckConstraint> checks_;
+    std::vector<ForeignKeyConstraint> fks_;
+    std::vector<Index> indexes_;
+};
+
+// Patterns for constraint and index names; tokens: %(table_name)s, %(column_0_name)s, %(column_0_label)s,
+// %(column_0N_name)s (all columns joined by "_"), %(referred_table_name)s, %(constraint_name)s.
+// Keys: "ix", "uq", "ck", "fk", "pk". The default names indexes "ix_%(column_0_label)s" as SQLAlchemy does.
+using NamingConvention = std::map<std::string, std::string>;
+
+class MetaData {
+public:
+    explicit MetaData(NamingConvention naming_convention = {{"ix", "ix_%(column_0_label)s"}},
+                      std::optional<std::string> schema = {});
+    ~MetaData();
+    MetaData(const MetaData&) = delete;
+    MetaData& operator=(const MetaData&) = delete;
+
+    // Defines a table; throws ArgumentError when one of that name exists already.
+    Table& table(std::string name, std::vector<ColumnDef> columns, std::vector<TableItem> items = {},
+                 std::optional<std::string> schema = {});
+    // An empty table to append columns to (used by typed table definitions and reflection).
+    Table& new_table(std::string name, std::optional<std::string> schema = {});
+    [[nodiscard]] Table* find_table(std::string_view fullname) const noexcept;
+    [[nodiscard]] Table& get_table(std::string_view fullname) const;
+    // Tables by name, in definition order.
+    [[nodiscard]] std::vector<Table*> tables() const;
+    // Tables ordered so that each comes after the tables it refers to (foreign-key dependency order).
+    // Cycles are broken deterministically (the foreign keys of a cycle are then best added with ALTER).
+    [[nodiscard]] std::vector<Table*> sorted_tables() const;
+    void remove(const Table& t);
+    void clear();
+
+    [[nodiscard]] const NamingConvention& naming_convention() const noexcept { return naming_; }
+    [[nodiscard]] const std::optional<std::string>& schema() const noexcept { return schema_; }
+    // The name the convention gives a constraint or index of kind ("ix", "uq", ...) on table's columns.
+    [[nodiscard]] std::optional<std::string> conventional_name(std::string_view kind, const Table& table,
+                                                               const std::vector<std::string>& columns,
+                                                               std::string_view referred_table = {},
+                                                               std::string_view constraint_name = {}) const;
+
+    // CREATE every table (and index) in dependency order; checkfirst skips those that exist.
+    void create_all(const Engine& engine, bool checkfirst = true) const;
+    void create_all(Connection& conn, bool checkfirst = true) const;
+    // DROP every table in reverse dependency order; checkfirst skips those that are missing.
+    void drop_all(const Engine& engine, bool checkfirst = true) const;
+    void drop_all(Connection& conn, bool checkfirst = true) const;
+    // Loads table definitions from the database (all tables, or only those named).
+    void reflect(const Engine& engine, const std::vector<std::string>& only = {},
+                 const std::optional<std::string>& schema = {});
+
+private:
+    NamingConvention naming_;
+    std::optional<std::string> schema_;
+    std::vector<std::shared_ptr<Table>> tables_;
+};
+
+}  // namespace retort

@@ -1,0 +1,314 @@
+// The runtime expression tree (SQLAlchemy's ClauseElement hierarchy). Statements, expressions, tables
+// and columns are immutable nodes shared through shared_ptr; the typed front end in expression.hpp builds
+// them, the compiler in the dialect turns them into SQL. Being plain runtime data, the tree serves
+// reflection, migrations and tools as well as user queries.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "retort/types/types.hpp"
+#include "retort/types/value.hpp"
+
+namespace retort {
+class Column;
+class Table;
+}  // namespace retort
+
+namespace retort::sql {
+
+enum class NodeKind : std::uint8_t {
+    Column,         // retort::Column of a Table
+    Table,          // retort::Table
+    DerivedColumn,  // a column of an alias, subquery or CTE, by name
+    Bind,           // bound parameter
+    Literal,        // SQL keyword or fragment with no values: NULL, TRUE, *, literal_column()
+    Text,           // text() with :name binds
+    Unary,
+    Binary,
+    Between,
+    List,  // AND / OR / comma lists
+    Func,
+    Cast,
+    Case,
+    Label,
+    Grouping,  // explicit parentheses (tuples, scalar subqueries)
+    Select,
+    Compound,  // UNION / INTERSECT / EXCEPT
+    Insert,
+    Update,
+    Delete,
+    Join,
+    Alias,  // subquery or table alias
+    Cte,
+    Ddl,  // a DDL element (CREATE TABLE ...), compiled by the DDL compiler
+};
+
+struct Node {
+    explicit Node(NodeKind k) noexcept : kind(k) {}
+    virtual ~Node();
+    Node(const Node&) = default;
+    Node& operator=(const Node&) = delete;
+    const NodeKind kind;
+};
+using NodePtr = std::shared_ptr<const Node>;
+
+// A node that yields a value and has a SQL type.
+struct ExprNode : Node {
+    ExprNode(NodeKind k, SqlType t) : Node(k), type(std::move(t)) {}
+    SqlType type;
+};
+
+struct BindNode final : ExprNode {
+    BindNode(std::string k, Value v, SqlType t, bool has_value = true)
+        : ExprNode(NodeKind::Bind, std::move(t)), key(std::move(k)), value(std::move(v)), has_value(has_value) {}
+    std::string key;  // name that execute() parameters match; auto-named binds start with "param_"
+    Value value;
+    bool has_value;  // false for bindparam("name") without a value: it must be given at execution
+};
+
+struct LiteralNode final : ExprNode {
+    LiteralNode(std::string s, SqlType t = {}) : ExprNode(NodeKind::Literal, std::move(t)), sql(std::move(s)) {}
+    std::string sql;
+};
+
+struct TextNode final : ExprNode {
+    TextNode(std::string s, std::vector<std::shared_ptr<const BindNode>> b)
+        : ExprNode(NodeKind::Text, {}), sql(std::move(s)), binds(std::move(b)) {}
+    std::string sql;  // with ":name" placeholders; "\:" is a literal colon
+    std::vector<std::shared_ptr<const BindNode>> binds;
+};
+
+enum class UnaryOp : std::uint8_t { Not, Neg, Exists, Distinct, Asc, Desc, NullsFirst, NullsLast, IsNull, IsNotNull };
+enum class BinaryOp : std::uint8_t {
+    Eq, Ne, Lt, Le, Gt, Ge, Add, Sub, Mul, Div, Mod, Concat,
+    Like, NotLike, ILike, NotILike, In, NotIn, IsDistinctFrom, IsNotDistinctFrom,
+    JsonGet, JsonGetText,
+};
+enum class ListOp : std::uint8_t { And, Or, Comma };
+
+struct UnaryNode final : ExprNode {
+    UnaryNode(UnaryOp o, NodePtr e, SqlType t) : ExprNode(NodeKind::Unary, std::move(t)), op(o), operand(std::move(e)) {}
+    UnaryOp op;
+    NodePtr operand;
+};
+
+struct BinaryNode final : ExprNode {
+    BinaryNode(BinaryOp o, NodePtr l, NodePtr r, SqlType t, std::string esc = {})
+        : ExprNode(NodeKind::Binary, std::move(t)), op(o), left(std::move(l)), right(std::move(r)), escape(std::move(esc)) {}
+    BinaryOp op;
+    NodePtr left, right;
+    std::string escape;  // LIKE ... ESCAPE 'c'
+};
+
+struct BetweenNode final : ExprNode {
+    BetweenNode(NodePtr e, NodePtr l, NodePtr h, bool n)
+        : ExprNode(NodeKind::Between, types::Boolean()), expr(std::move(e)), low(std::move(l)), high(std::move(h)), negate(n) {}
+    NodePtr expr, low, high;
+    bool negate;
+};
+
+struct ListNode final : ExprNode {
+    ListNode(ListOp o, std::vector<NodePtr> i, SqlType t = {})
+        : ExprNode(NodeKind::List, std::move(t)), op(o), items(std::move(i)) {}
+    ListOp op;
+    std::vector<NodePtr> items;
+};
+
+struct FuncNode final : ExprNode {
+    FuncNode(std::string n, std::vector<NodePtr> a, SqlType t)
+        : ExprNode(NodeKind::Func, std::move(t)), name(std::move(n)), args(std::move(a)) {}
+    std::string name;  // rendered as given (count, coalesce, now, gen_random_uuid ...)
+    std::vector<NodePtr> args;
+    bool distinct = false;  // count(DISTINCT x)
+    // OVER (PARTITION BY ... ORDER BY ...), when over is true.
+    bool over = false;
+    std::vector<NodePtr> partition_by, over_order_by;
+};
+
+struct CastNode final : ExprNode {
+    CastNode(NodePtr e, SqlType t) : ExprNode(NodeKind::Cast, std::move(t)), expr(std::move(e)) {}
+    NodePtr expr;
+};
+
+struct CaseNode final : ExprNode {
+    explicit CaseNode(SqlType t) : ExprNode(NodeKind::Case, std::move(t)) {}
+    NodePtr value;  // CASE value WHEN ... (optional)
+    std::vector<std::pair<NodePtr, NodePtr>> whens;
+    NodePtr else_;
+};
+
+struct LabelNode final : ExprNode {
+    LabelNode(NodePtr e, std::string n, SqlType t) : ExprNode(NodeKind::Label, std::move(t)), expr(std::move(e)), name(std::move(n)) {}
+    NodePtr expr;
+    std::string name;
+};
+
+struct GroupingNode final : ExprNode {
+    GroupingNode(NodePtr e, SqlType t) : ExprNode(NodeKind::Grouping, std::move(t)), inner(std::move(e)) {}
+    NodePtr inner;
+};
+
+// A column of a FROM element that is not a Table (alias, subquery, CTE, the "excluded" row of an upsert).
+struct DerivedColumnNode final : ExprNode {
+    DerivedColumnNode(NodePtr f, std::string n, SqlType t)
+        : ExprNode(NodeKind::DerivedColumn, std::move(t)), from(std::move(f)), name(std::move(n)) {}
+    NodePtr from;  // null for "excluded"
+    std::string name;
+    bool excluded = false;
+};
+
+// ---- FROM elements
+
+struct FromNode : Node {
+    using Node::Node;
+};
+
+struct JoinNode final : FromNode {
+    JoinNode(NodePtr l, NodePtr r, NodePtr o, bool outer, bool full)
+        : FromNode(NodeKind::Join), left(std::move(l)), right(std::move(r)), on(std::move(o)), is_outer(outer), full(full) {}
+    NodePtr left, right, on;
+    bool is_outer, full;
+};
+
+struct AliasNode final : FromNode {
+    AliasNode(NodePtr e, std::string n) : FromNode(NodeKind::Alias), element(std::move(e)), name(std::move(n)) {}
+    NodePtr element;  // a Table or a Select/Compound (then it is a subquery)
+    std::string name;
+};
+
+struct CteNode final : FromNode {
+    CteNode(NodePtr s, std::string n, bool rec) : FromNode(NodeKind::Cte), select(std::move(s)), name(std::move(n)), recursive(rec) {}
+    NodePtr select;
+    std::string name;
+    bool recursive;
+};
+
+// ---- statements
+
+struct Compiled;
+
+// Per-statement memo of its compiled form for one dialect: a statement built once and executed many
+// times is compiled once. Keyed by Dialect::compile_key(), so it never points at a dead dialect.
+class CompiledMemo {
+public:
+    struct Entry {
+        std::uint64_t dialect_key = 0;
+        std::shared_ptr<const Compiled> compiled;
+        std::vector<const BindNode*> binds;  // this statement's binds in tree-walk order
+    };
+    [[nodiscard]] std::shared_ptr<const Entry> get(std::uint64_t dialect_key) const;
+    void put(std::shared_ptr<const Entry> e) const;
+
+private:
+    mutable std::mutex mu_;
+    mutable std::shared_ptr<const Entry> entry_;
+};
+
+struct StatementNode : Node {
+    using Node::Node;
+    StatementNode(const StatementNode& o) : Node(o) {}  // the memo is not copied
+    CompiledMemo memo;
+};
+
+struct OrderBy {
+    NodePtr expr;
+};
+
+struct SelectNode final : StatementNode {
+    SelectNode() : StatementNode(NodeKind::Select) {}
+    std::vector<NodePtr> columns;
+    std::vector<NodePtr> froms;  // explicit FROM elements (select_from / join); more are inferred
+    std::vector<NodePtr> where, having;  // AND-ed
+    std::vector<NodePtr> group_by, order_by;
+    std::vector<NodePtr> ctes;
+    NodePtr limit, offset;
+    bool distinct = false;
+    std::vector<NodePtr> distinct_on;
+    bool for_update = false;
+    bool scalar_subquery = false;  // rendered in parentheses as an expression
+};
+
+enum class CompoundOp : std::uint8_t { Union, UnionAll, Intersect, IntersectAll, Except, ExceptAll };
+
+struct CompoundNode final : StatementNode {
+    CompoundNode() : StatementNode(NodeKind::Compound) {}
+    CompoundOp op = CompoundOp::Union;
+    std::vector<NodePtr> selects;
+    std::vector<NodePtr> order_by;
+    NodePtr limit, offset;
+};
+
+struct ColumnValue {
+    const Column* column;  // owned by the statement's table
+    NodePtr value;
+};
+
+struct OnConflict {
+    std::vector<std::string> target;  // conflict target columns; empty = any
+    std::string constraint;           // ON CONFLICT ON CONSTRAINT name (PostgreSQL)
+    std::vector<NodePtr> target_where;
+    bool do_nothing = true;
+    std::vector<ColumnValue> set;
+    std::vector<NodePtr> where;
+};
+
+struct InsertNode final : StatementNode {
+    InsertNode() : StatementNode(NodeKind::Insert) {}
+    std::shared_ptr<const Table> table;
+    std::vector<ColumnValue> values;             // single row, or the first row's columns
+    std::vector<std::vector<NodePtr>> rows;      // further rows of a multi-row VALUES (same columns)
+    NodePtr from_select;
+    std::vector<const Column*> select_columns;   // INSERT ... (cols) SELECT
+    std::vector<NodePtr> returning;
+    std::shared_ptr<const OnConflict> on_conflict;
+};
+
+struct UpdateNode final : StatementNode {
+    UpdateNode() : StatementNode(NodeKind::Update) {}
+    std::shared_ptr<const Table> table;
+    std::vector<ColumnValue> values;
+    std::vector<NodePtr> where;
+    std::vector<NodePtr> returning;
+};
+
+struct DeleteNode final : StatementNode {
+    DeleteNode() : StatementNode(NodeKind::Delete) {}
+    std::shared_ptr<const Table> table;
+    std::vector<NodePtr> where;
+    std::vector<NodePtr> returning;
+};
+
+// ---- compiled form
+
+struct BindSlot {
+    int index;        // position of the bind in the statement's tree-walk order
+    std::string key;  // parameter name it may be overridden by
+    SqlType type;
+};
+
+struct ResultColumn {
+    std::string name;
+    SqlType type;
+};
+
+struct Compiled {
+    std::string sql;
+    std::vector<BindSlot> slots;  // one per placeholder, in placeholder order
+    std::vector<ResultColumn> result_columns;
+    bool returns_rows = false;
+    bool is_insert = false, is_update = false, is_delete = false, is_ddl = false;
+    // For INSERT: the keys of the VALUES columns, in order (executemany builds rows from them).
+    std::vector<std::string> insert_keys;
+};
+
+// Appends a structural cache key for a statement and collects its binds in tree-walk order. Two trees
+// with equal keys compile to the same SQL whatever their bound values.
+void walk_statement(const Node& n, std::string& key, std::vector<const BindNode*>& binds);
+
+}  // namespace retort::sql

@@ -1,0 +1,179 @@
+// The C++ values Retort binds as parameters and reads back: scalars, dates and times, UUIDs, exact
+// decimals, JSON text and bytes, and Value, the runtime sum of them all.
+#pragma once
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace retort {
+
+struct Date {
+    int year = 1970;
+    unsigned month = 1, day = 1;
+
+    static Date parse(std::string_view iso);  // "YYYY-MM-DD"
+    [[nodiscard]] std::string iso() const;
+    [[nodiscard]] bool valid() const noexcept;
+    auto operator<=>(const Date&) const = default;
+};
+
+struct Time {
+    unsigned hour = 0, minute = 0, second = 0, microsecond = 0;
+
+    static Time parse(std::string_view iso);  // "HH:MM:SS[.ffffff]"
+    [[nodiscard]] std::string iso() const;
+    auto operator<=>(const Time&) const = default;
+};
+
+// A date and time of day. With utc_offset_minutes set it is an absolute instant (TIMESTAMP WITH TIME
+// ZONE); without it, a wall-clock time (TIMESTAMP WITHOUT TIME ZONE).
+struct DateTime {
+    Date date;
+    Time time;
+    std::optional<int> utc_offset_minutes;
+
+    static DateTime parse(std::string_view iso);  // "YYYY-MM-DD[ T]HH:MM:SS[.ffffff][Z|+HH[:MM]]"
+    static DateTime now_utc();
+    [[nodiscard]] std::string iso(char sep = ' ') const;
+    auto operator<=>(const DateTime&) const = default;
+};
+
+// An interval as PostgreSQL keeps it: months, days and microseconds, each signed.
+struct Interval {
+    std::int64_t months = 0, days = 0, microseconds = 0;
+
+    static Interval parse(std::string_view text);  // PostgreSQL output or ISO 8601 "P1DT2H"
+    [[nodiscard]] std::string iso() const;         // ISO 8601 duration
+    auto operator<=>(const Interval&) const = default;
+};
+
+struct Uuid {
+    std::array<std::uint8_t, 16> bytes{};
+
+    static Uuid parse(std::string_view text);  // with or without dashes, any case, optional braces
+    static Uuid random();                      // version 4, from the OS's random source
+    [[nodiscard]] std::string str() const;     // canonical 8-4-4-4-12 lowercase
+    [[nodiscard]] std::string hex() const;     // 32 hex digits, no dashes
+    [[nodiscard]] bool is_nil() const noexcept;
+    auto operator<=>(const Uuid&) const = default;
+};
+
+// An exact decimal, kept as its canonical text so no precision is lost on the way.
+struct Numeric {
+    std::string text = "0";
+
+    Numeric() = default;
+    explicit Numeric(std::string_view t);
+    [[nodiscard]] double to_double() const;
+    bool operator==(const Numeric&) const = default;
+};
+
+// JSON document kept as its text.
+struct Json {
+    std::string text = "null";
+    bool operator==(const Json&) const = default;
+};
+
+using Bytes = std::vector<std::uint8_t>;
+
+// A runtime value: what a bound parameter or a fetched column holds. NULL is the empty state.
+class Value {
+public:
+    using Storage = std::variant<std::monostate, bool, std::int64_t, double, std::string, Bytes, Date, Time,
+                                 DateTime, Interval, Uuid, Numeric, Json>;
+    enum class Kind : std::uint8_t { Null, Bool, Int, Double, Text, Bytes, Date, Time, DateTime, Interval, Uuid,
+                                     Numeric, Json };
+
+    Value() = default;
+    Value(std::nullptr_t) {}
+    Value(std::nullopt_t) {}
+    Value(bool v) : v_(v) {}
+    Value(int v) : v_(std::int64_t{v}) {}
+    Value(long v) : v_(std::int64_t{v}) {}
+    Value(long long v) : v_(std::int64_t{v}) {}
+    Value(unsigned v) : v_(std::int64_t{v}) {}
+    Value(short v) : v_(std::int64_t{v}) {}
+    Value(double v) : v_(v) {}
+    Value(float v) : v_(double{v}) {}
+    Value(std::string v) : v_(std::move(v)) {}
+    Value(std::string_view v) : v_(std::string(v)) {}
+    Value(const char* v) : v_(std::string(v)) {}
+    Value(Bytes v) : v_(std::move(v)) {}
+    Value(Date v) : v_(v) {}
+    Value(Time v) : v_(v) {}
+    Value(DateTime v) : v_(v) {}
+    Value(Interval v) : v_(v) {}
+    Value(Uuid v) : v_(v) {}
+    Value(Numeric v) : v_(std::move(v)) {}
+    Value(Json v) : v_(std::move(v)) {}
+    template <class T>
+    Value(const std::optional<T>& o) {
+        if (o) *this = Value(*o);
+    }
+
+    [[nodiscard]] Kind kind() const noexcept { return static_cast<Kind>(v_.index()); }
+    [[nodiscard]] bool is_null() const noexcept { return v_.index() == 0; }
+    [[nodiscard]] const Storage& storage() const noexcept { return v_; }
+    [[nodiscard]] Storage& storage() noexcept { return v_; }
+
+    // The held value as T, converting where the conversion is lossless (int to double, text to Uuid, ...).
+    // Throws TypeError otherwise, naming both types.
+    template <class T>
+    [[nodiscard]] T as() const;
+
+    // Name of the held kind ("int", "text", ...), used in error messages instead of the value itself.
+    [[nodiscard]] const char* type_name() const noexcept;
+    // A short rendering for logs; text longer than a few dozen characters is cut.
+    [[nodiscard]] std::string repr() const;
+
+    bool operator==(const Value&) const = default;
+
+private:
+    Storage v_;
+};
+
+const char* kind_name(Value::Kind k) noexcept;
+
+namespace detail {
+bool value_as(const Value& v, bool*);
+std::int64_t value_as(const Value& v, std::int64_t*);
+double value_as(const Value& v, double*);
+std::string value_as(const Value& v, std::string*);
+Bytes value_as(const Value& v, Bytes*);
+Date value_as(const Value& v, Date*);
+Time value_as(const Value& v, Time*);
+DateTime value_as(const Value& v, DateTime*);
+Interval value_as(const Value& v, Interval*);
+Uuid value_as(const Value& v, Uuid*);
+Numeric value_as(const Value& v, Numeric*);
+Json value_as(const Value& v, Json*);
+[[noreturn]] void throw_null_value(const char* target);
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+}  // namespace detail
+
+template <class T>
+T Value::as() const {
+    if constexpr (detail::is_optional<T>::value) {
+        if (is_null()) return std::nullopt;
+        return as<typename T::value_type>();
+    } else if constexpr (std::is_same_v<T, Value>) {
+        return *this;
+    } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        return static_cast<T>(detail::value_as(*this, static_cast<std::int64_t*>(nullptr)));
+    } else if constexpr (std::is_same_v<T, float>) {
+        return static_cast<float>(detail::value_as(*this, static_cast<double*>(nullptr)));
+    } else {
+        return detail::value_as(*this, static_cast<T*>(nullptr));
+    }
+}
+
+}  // namespace retort
