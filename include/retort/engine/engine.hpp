@@ -110,6 +110,7 @@ public:
 
     struct Impl;
     [[nodiscard]] const std::shared_ptr<Impl>& impl() const noexcept { return impl_; }
+    explicit Engine(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 private:
     friend Engine create_engine(const URL&, EngineOptions);
@@ -259,8 +260,11 @@ public:
     }
     template <class T>
     [[nodiscard]] T scalar_one() {
-        auto r = one_view();
-        return r.template get<T>(0);
+        if (!next()) throw_none();
+        T v = current().template get<T>(0);
+        if (next()) { close(); throw_multiple(); }
+        close();
+        return v;
     }
     template <class T>
     [[nodiscard]] std::optional<T> scalar_one_or_none() {
@@ -309,8 +313,8 @@ public:
                             std::int64_t rowcount);
 
 private:
-    RowView one_view();
     [[noreturn]] static void throw_multiple();
+    [[noreturn]] static void throw_none();
     std::shared_ptr<detail::ConnectionState> conn_;
     std::unique_ptr<DBAPICursor> cursor_;
     std::shared_ptr<const std::vector<std::string>> keys_;
@@ -375,6 +379,7 @@ public:
     [[nodiscard]] detail::ConnectionState& state() const { return *state_; }
 
 private:
+    Result execute_insert_many(const sql::Node& target, std::span<const Params> param_sets);
     std::shared_ptr<detail::ConnectionState> state_;
 };
 

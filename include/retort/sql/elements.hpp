@@ -305,6 +305,10 @@ struct Compiled {
     bool is_insert = false, is_update = false, is_delete = false, is_ddl = false;
     // For INSERT: the keys of the VALUES columns, in order (executemany builds rows from them).
     std::vector<std::string> insert_keys;
+    // Result column names when the compiler knows them all (else the driver's names are used).
+    std::shared_ptr<const std::vector<std::string>> keys;
+    // Slots per VALUES row of an INSERT (executemany batches repeat them).
+    int slots_per_row = 0;
 };
 
 // Appends a structural cache key for a statement and collects its binds in tree-walk order. Two trees

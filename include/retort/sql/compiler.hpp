@@ -1,0 +1,96 @@
+// Statement and DDL compilers: turn the expression tree into one dialect's SQL text plus the order of its
+// bound parameters. A dialect customises them through its capability flags and, where SQL differs in form,
+// by overriding the virtual hooks.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "retort/sql/elements.hpp"
+
+namespace retort {
+class Dialect;
+class Table;
+class Column;
+struct Index;
+}  // namespace retort
+
+namespace retort::sql {
+
+class SQLCompiler {
+public:
+    explicit SQLCompiler(const Dialect& d) : dialect_(d) {}
+    virtual ~SQLCompiler();
+
+    // Compiles a statement. binds are the statement's binds in walk_statement order; each placeholder
+    // of the result records its index there.
+    [[nodiscard]] std::shared_ptr<Compiled> compile(const Node& stmt, const std::vector<const BindNode*>& binds);
+    // Compiles an INSERT with rows VALUES tuples of its columns (executemany batches).
+    [[nodiscard]] std::shared_ptr<Compiled> compile_insert_many(const InsertNode& stmt,
+                                                                const std::vector<const BindNode*>& binds, int rows);
+
+protected:
+    // Hooks for dialects.
+    virtual void render_limit_offset(const NodePtr& limit, const NodePtr& offset);
+    virtual void render_ilike(const BinaryNode& b);
+    virtual void render_bool_literal(bool v);
+    virtual void render_is_distinct(const BinaryNode& b);
+    virtual void render_for_update();
+    virtual void render_on_conflict(const InsertNode& ins);
+
+    void visit(const Node& n);
+    void visit_expr(const NodePtr& n, int parent_prec);
+    void visit_select(const SelectNode& s, bool as_subquery);
+    void visit_compound(const CompoundNode& c);
+    void visit_insert(const InsertNode& n, int rows);
+    void visit_update(const UpdateNode& n);
+    void visit_delete(const DeleteNode& n);
+    void visit_from(const Node& n);
+    void visit_column(const Column& c);
+    void visit_bind(const BindNode& b);
+    void visit_binary(const BinaryNode& b, int parent_prec);
+    void visit_text(const TextNode& t);
+    void render_returning(const std::vector<NodePtr>& cols);
+    void render_table_name(const Table& t);
+    void render_columns_clause(const std::vector<NodePtr>& cols, bool record_results);
+    void render_with();
+    void finish_keys();
+
+    const Dialect& dialect_;
+    std::string out_;
+    std::vector<BindSlot> slots_;
+    std::unordered_map<const BindNode*, int> bind_index_;
+    std::shared_ptr<Compiled> compiled_;
+    std::vector<const CteNode*> ctes_;
+    int select_depth_ = 0;
+    bool qualify_columns_ = true;
+    std::vector<std::vector<const Node*>> enclosing_froms_;
+    std::vector<const SelectNode*> select_stack_;
+};
+
+// DDL for schema objects. Values in DDL (server defaults, enum values, CHECK text) are SQL text, never
+// parameters; literal strings are quoted with doubled quotes.
+class DDLCompiler {
+public:
+    explicit DDLCompiler(const Dialect& d) : dialect_(d) {}
+    virtual ~DDLCompiler();
+
+    [[nodiscard]] virtual std::string create_table(const Table& t, bool if_not_exists = false) const;
+    [[nodiscard]] virtual std::string drop_table(const Table& t, bool if_exists = false) const;
+    [[nodiscard]] virtual std::string create_index(const Table& t, const Index& ix, bool if_not_exists = false) const;
+    [[nodiscard]] virtual std::string drop_index(const Table& t, const Index& ix, bool if_exists = false) const;
+    // Enum types a table needs created first (PostgreSQL native enums); empty elsewhere.
+    [[nodiscard]] virtual std::vector<std::string> create_types(const Table& t) const;
+    [[nodiscard]] virtual std::vector<std::string> drop_types(const Table& t) const;
+    [[nodiscard]] virtual std::string column_spec(const Table& t, const Column& c) const;
+    [[nodiscard]] std::string quote_literal(std::string_view s) const;
+    [[nodiscard]] std::string table_name(const Table& t) const;
+    [[nodiscard]] std::string index_name(const Table& t, const Index& ix) const;
+
+protected:
+    const Dialect& dialect_;
+};
+
+}  // namespace retort::sql

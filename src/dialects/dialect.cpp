@@ -1,0 +1,94 @@
+#include "retort/dialects/dialect.hpp"
+
+#include <atomic>
+
+#include "dialects/postgresql/pg_dialect.hpp"
+#include "dialects/sqlite/sqlite_dialect.hpp"
+#include "retort/engine/url.hpp"
+#include "retort/error.hpp"
+#include "retort/sql/compiler.hpp"
+
+namespace retort {
+
+namespace {
+std::atomic<std::uint64_t> next_compile_key{1};
+
+bool is_lower_ident_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$'; }
+}  // namespace
+
+std::int64_t DBAPIConnection::execute_many(const std::string& sql, std::span<const std::vector<Value>> param_sets) {
+    std::int64_t total = 0;
+    for (const auto& p : param_sets) {
+        auto cur = execute(sql, p);
+        auto n = cur->rowcount();
+        if (n > 0) total += n;
+    }
+    return total;
+}
+
+Dialect::Dialect(std::string name, DialectCapabilities caps)
+    : name_(std::move(name)), caps_(caps), compile_key_(next_compile_key.fetch_add(1)) {}
+
+Dialect::~Dialect() = default;
+
+void Dialect::do_begin(DBAPIConnection& c) const { c.exec_script("BEGIN"); }
+void Dialect::do_commit(DBAPIConnection& c) const { c.exec_script("COMMIT"); }
+void Dialect::do_rollback(DBAPIConnection& c) const { c.exec_script("ROLLBACK"); }
+void Dialect::do_savepoint(DBAPIConnection& c, std::string_view name) const {
+    c.exec_script("SAVEPOINT " + quote_identifier(name));
+}
+void Dialect::do_release_savepoint(DBAPIConnection& c, std::string_view name) const {
+    c.exec_script("RELEASE SAVEPOINT " + quote_identifier(name));
+}
+void Dialect::do_rollback_to_savepoint(DBAPIConnection& c, std::string_view name) const {
+    c.exec_script("ROLLBACK TO SAVEPOINT " + quote_identifier(name));
+}
+
+std::string Dialect::begin_statement(std::string_view) const { return "BEGIN"; }
+
+std::unique_ptr<sql::SQLCompiler> Dialect::statement_compiler() const {
+    return std::make_unique<sql::SQLCompiler>(*this);
+}
+std::unique_ptr<sql::DDLCompiler> Dialect::ddl_compiler() const { return std::make_unique<sql::DDLCompiler>(*this); }
+
+bool Dialect::requires_quotes(std::string_view ident) const {
+    if (ident.empty()) return true;
+    if (ident[0] >= '0' && ident[0] <= '9') return true;
+    if (ident[0] == '$') return true;
+    for (char c : ident)
+        if (!is_lower_ident_char(c)) return true;
+    return reserved_words_.count(std::string(ident)) > 0;
+}
+
+std::string Dialect::quote_identifier_always(std::string_view ident) const {
+    std::string out;
+    out.reserve(ident.size() + 2);
+    out.push_back('"');
+    for (char c : ident) {
+        if (c == '\0') throw ArgumentError("identifier contains a NUL byte");
+        if (c == '"') out.push_back('"');
+        out.push_back(c);
+    }
+    out.push_back('"');
+    return out;
+}
+
+std::string Dialect::quote_identifier(std::string_view ident) const {
+    if (requires_quotes(ident)) return quote_identifier_always(ident);
+    return std::string(ident);
+}
+
+std::string Dialect::placeholder(int n) const {
+    if (caps_.paramstyle == ParamStyle::NumericDollar) return "$" + std::to_string(n);
+    return "?";
+}
+
+std::shared_ptr<Dialect> make_dialect(const URL& url) {
+    const std::string backend = url.backend_name();
+    if (backend == "sqlite") return detail::make_sqlite_dialect();
+    if (backend == "postgresql" || backend == "postgres") return detail::make_postgresql_dialect();
+    throw NoSuchModuleError("no dialect for URL scheme '" + url.drivername() +
+                            "' (known: sqlite, postgresql)");
+}
+
+}  // namespace retort

@@ -1,0 +1,437 @@
+#include "dialects/postgresql/pg_dialect.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+#include "dialects/postgresql/pg_driver.hpp"
+#include "retort/engine/engine.hpp"
+#include "retort/engine/url.hpp"
+#include "retort/error.hpp"
+#include "retort/schema/reflection.hpp"
+
+namespace retort::postgresql {
+
+namespace {
+
+// The key words PostgreSQL 15 lists as "reserved" or "reserved (can be function or type)" in its SQL Key
+// Words appendix: these cannot be column or table names without quotes.
+constexpr std::string_view pg_reserved_words[] = {
+    "all",          "analyse",         "analyze",        "and",          "any",           "array",
+    "as",           "asc",             "asymmetric",     "authorization", "binary",       "both",
+    "case",         "cast",            "check",          "collate",      "collation",     "column",
+    "concurrently", "constraint",      "create",         "cross",        "current_catalog", "current_date",
+    "current_role", "current_schema",  "current_time",   "current_timestamp", "current_user", "default",
+    "deferrable",   "desc",            "distinct",       "do",           "else",          "end",
+    "except",       "false",           "fetch",          "for",          "foreign",       "freeze",
+    "from",         "full",            "grant",          "group",        "having",        "ilike",
+    "in",           "initially",       "inner",          "intersect",    "into",          "is",
+    "isnull",       "join",            "lateral",        "leading",      "left",          "like",
+    "limit",        "localtime",       "localtimestamp", "natural",      "not",           "notnull",
+    "null",         "offset",          "on",             "only",         "or",            "order",
+    "outer",        "overlaps",        "placing",        "primary",      "references",    "returning",
+    "right",        "select",          "session_user",   "similar",      "some",          "symmetric",
+    "table",        "tablesample",     "then",           "to",           "trailing",      "true",
+    "union",        "unique",          "user",           "using",        "variadic",      "verbose",
+    "when",         "where",           "window",         "with",
+};
+
+constexpr std::string_view isolation_levels[] = {"SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED",
+                                              "READ UNCOMMITTED"};
+
+std::string upper(std::string_view s) {
+    std::string out(s);
+    for (char& ch : out)
+        if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+    return out;
+}
+
+// Reflection queries share this filter: $1 is the table name, $2 the schema (NULL: current_schema()).
+constexpr std::string_view table_filter = "c.relname = $1 AND n.nspname = coalesce($2, current_schema())";
+
+Value schema_param(const std::optional<std::string>& schema) { return schema ? Value(*schema) : Value(); }
+
+// pg_constraint's referential action codes; NO ACTION, the default, is reported as nothing (as SQLAlchemy does).
+std::optional<std::string> fk_action(std::string_view code) {
+    if (code == "r") return "RESTRICT";
+    if (code == "c") return "CASCADE";
+    if (code == "n") return "SET NULL";
+    if (code == "d") return "SET DEFAULT";
+    return std::nullopt;
+}
+
+int to_int(std::string_view s) {
+    int v = 0;
+    auto first = s.data(), last = s.data() + s.size();
+    while (first < last && *first == ' ') ++first;
+    std::from_chars(first, last, v);
+    return v;
+}
+
+}  // namespace
+
+DialectCapabilities PGDialect::default_capabilities() {
+    DialectCapabilities caps;
+    caps.supports_returning = true;
+    caps.supports_savepoints = true;
+    caps.supports_multivalues_insert = true;
+    caps.supports_native_boolean = true;
+    caps.supports_native_uuid = true;
+    caps.supports_native_enum = true;
+    caps.supports_native_json = true;
+    caps.supports_native_interval = true;
+    caps.supports_foreign_keys = true;
+    caps.supports_alter = true;
+    caps.supports_sequences = true;
+    caps.supports_serial = true;
+    caps.supports_identity_columns = true;
+    caps.supports_schemas = true;
+    caps.supports_native_ilike = true;
+    caps.supports_is_distinct_from = true;
+    caps.supports_for_update = true;
+    caps.supports_pipeline = true;
+    caps.supports_empty_in_native = false;
+    caps.transactional_ddl = true;
+    caps.one_ddl_per_transaction = false;
+    caps.supports_create_index_async = false;
+    caps.supports_distinct_on = true;
+    caps.supports_nulls_not_distinct = true;
+    caps.supports_truncate = true;
+    caps.supports_temporary_tables = true;
+    caps.max_bind_params = 32767;
+    caps.insertmanyvalues_page_size = 1000;
+    caps.max_rows_per_transaction = 0;
+    caps.paramstyle = ParamStyle::NumericDollar;
+    return caps;
+}
+
+PGDialect::PGDialect() : PGDialect("postgresql", default_capabilities()) {}
+
+PGDialect::PGDialect(std::string name, DialectCapabilities caps) : Dialect(std::move(name), caps) {
+    for (auto w : pg_reserved_words) reserved_words_.emplace(w);
+}
+
+// ------------------------------------------------------------------------------------------------ connecting
+
+ConnectParams PGDialect::create_connect_params(const URL& url) const {
+    ConnectParams p;
+    if (url.host() && !url.host()->empty()) p["host"] = *url.host();
+    if (url.port()) p["port"] = std::to_string(*url.port());
+    if (url.username() && !url.username()->empty()) p["user"] = *url.username();
+    if (url.password()) p["password"] = *url.password();
+    if (url.database() && !url.database()->empty()) p["dbname"] = *url.database();
+    // The query string speaks libpq's language; a repeated key keeps its last value.
+    for (const auto& [k, v] : url.query()) p[k] = v;
+    return p;
+}
+
+std::unique_ptr<DBAPIConnection> PGDialect::connect(const ConnectParams& params) const {
+    return std::make_unique<PGConnection>(params);
+}
+
+// ------------------------------------------------------------------------------------------------ transactions
+
+std::string PGDialect::normalize_isolation_level(std::string_view level) {
+    std::string norm = upper(level);
+    std::replace(norm.begin(), norm.end(), '_', ' ');
+    if (norm == "AUTOCOMMIT") return norm;
+    for (auto l : isolation_levels)
+        if (norm == l) return norm;
+    throw ArgumentError("unknown isolation level '" + std::string(level) +
+                        "'; PostgreSQL knows SERIALIZABLE, REPEATABLE READ, READ COMMITTED, READ UNCOMMITTED and "
+                        "AUTOCOMMIT");
+}
+
+void PGDialect::set_isolation_level(DBAPIConnection& c, std::string_view level) const {
+    const std::string norm = normalize_isolation_level(level);
+    if (norm == "AUTOCOMMIT") return;
+    c.exec_script("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL " + norm);
+}
+
+std::string PGDialect::get_isolation_level(DBAPIConnection& c) const {
+    DriverExecOptions opts;
+    opts.prepare = false;
+    auto cur = c.execute("SHOW transaction_isolation", {}, opts);
+    if (!cur->next()) throw InternalError("SHOW transaction_isolation returned no row");
+    return upper(cur->get_text(0));
+}
+
+std::string PGDialect::begin_statement(std::string_view level) const {
+    if (level.empty()) return "BEGIN";
+    const std::string norm = normalize_isolation_level(level);
+    if (norm == "AUTOCOMMIT") return "BEGIN";
+    return "BEGIN ISOLATION LEVEL " + norm;
+}
+
+// ------------------------------------------------------------------------------------------------ types
+
+std::string PGDialect::type_ddl(const SqlType& t) const {
+    switch (t.kind) {
+        case TypeKind::Integer: return "INTEGER";
+        case TypeKind::BigInteger: return "BIGINT";
+        case TypeKind::SmallInteger: return "SMALLINT";
+        case TypeKind::Boolean: return "BOOLEAN";
+        case TypeKind::String: return t.length > 0 ? "VARCHAR(" + std::to_string(t.length) + ")" : "VARCHAR";
+        case TypeKind::Text: return "TEXT";
+        case TypeKind::Float: return "REAL";
+        case TypeKind::Double: return "DOUBLE PRECISION";
+        case TypeKind::Numeric:
+            if (t.precision <= 0) return "NUMERIC";
+            return "NUMERIC(" + std::to_string(t.precision) + ", " + std::to_string(t.scale) + ")";
+        case TypeKind::Date: return "DATE";
+        case TypeKind::Time: return t.timezone ? "TIME WITH TIME ZONE" : "TIME WITHOUT TIME ZONE";
+        case TypeKind::DateTime: return t.timezone ? "TIMESTAMP WITH TIME ZONE" : "TIMESTAMP WITHOUT TIME ZONE";
+        case TypeKind::Interval: return "INTERVAL";
+        case TypeKind::Uuid: return "UUID";
+        case TypeKind::LargeBinary: return "BYTEA";
+        case TypeKind::Json: return "JSON";
+        case TypeKind::Jsonb: return "JSONB";
+        case TypeKind::Enum: {
+            if (!t.enum_info) throw CompileError("an Enum type without its name and values has no DDL");
+            if (!t.enum_info->native) {
+                std::size_t longest = 1;
+                for (const auto& v : t.enum_info->values) longest = std::max(longest, v.size());
+                return "VARCHAR(" + std::to_string(longest) + ")";
+            }
+            // "schema.name" names an enum in another schema.
+            const std::string& name = t.enum_info->name;
+            if (name.empty()) throw CompileError("a native Enum type needs a name on PostgreSQL");
+            auto dot = name.find('.');
+            if (dot == std::string::npos) return quote_identifier(name);
+            return quote_identifier(std::string_view(name).substr(0, dot)) + "." +
+                   quote_identifier(std::string_view(name).substr(dot + 1));
+        }
+        case TypeKind::Null: break;
+    }
+    throw CompileError("type " + t.str() + " has no PostgreSQL DDL");
+}
+
+SqlType PGDialect::resolve_type(std::string_view formatted) {
+    if (formatted.ends_with("[]")) return {};
+    // "timestamp(3) with time zone" -> name "timestamp with time zone", arguments "3".
+    std::string name(formatted);
+    std::string_view args;
+    if (auto open = formatted.find('('); open != std::string_view::npos) {
+        auto close = formatted.find(')', open);
+        if (close == std::string_view::npos) return {};
+        args = formatted.substr(open + 1, close - open - 1);
+        name = std::string(formatted.substr(0, open)) + std::string(formatted.substr(close + 1));
+    }
+    int first = 0, second = 0;
+    if (!args.empty()) {
+        auto comma = args.find(',');
+        first = to_int(args.substr(0, comma));
+        if (comma != std::string_view::npos) second = to_int(args.substr(comma + 1));
+    }
+    if (name == "integer") return types::Integer();
+    if (name == "bigint") return types::BigInteger();
+    if (name == "smallint") return types::SmallInteger();
+    if (name == "boolean") return types::Boolean();
+    if (name == "character varying" || name == "character") return types::String(first);
+    if (name == "\"char\"") return types::String(1);
+    if (name == "name") return types::String(63);
+    if (name == "text") return types::Text();
+    if (name == "real") return types::Float();
+    if (name == "double precision") return types::Double();
+    if (name == "numeric") return types::Numeric(first, second);
+    if (name == "date") return types::Date();
+    if (name == "time without time zone") return types::Time(false);
+    if (name == "time with time zone") return types::Time(true);
+    if (name == "timestamp without time zone") return types::DateTime(false);
+    if (name == "timestamp with time zone") return types::DateTime(true);
+    if (name.starts_with("interval")) return types::Interval();
+    if (name == "uuid") return types::Uuid();
+    if (name == "bytea") return types::LargeBinary();
+    if (name == "json") return types::Json();
+    if (name == "jsonb") return types::Jsonb();
+    return {};
+}
+
+// ------------------------------------------------------------------------------------------------ reflection
+
+std::vector<std::string> PGDialect::get_table_names(Connection& c, const std::optional<std::string>& schema) const {
+    auto r = c.exec_driver_sql(
+        "SELECT c.relname FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = coalesce($1, current_schema()) AND c.relkind IN ('r', 'p') "
+        "ORDER BY c.relname",
+        {schema_param(schema)});
+    return r.scalars<std::string>();
+}
+
+bool PGDialect::has_table(Connection& c, std::string_view table, const std::optional<std::string>& schema) const {
+    auto r = c.exec_driver_sql(
+        "SELECT 1 FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE " + std::string(table_filter) + " AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+        {Value(table), schema_param(schema)});
+    return r.first().has_value();
+}
+
+std::vector<ReflectedColumn> PGDialect::get_columns(Connection& c, std::string_view table,
+                                                    const std::optional<std::string>& schema) const {
+    auto r = c.exec_driver_sql(
+        "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+        "pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, t.typtype, t.typname, "
+        "t.oid, CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) END, "
+        "EXISTS (SELECT 1 FROM pg_catalog.pg_index i "
+        "        WHERE i.indrelid = c.oid AND i.indisprimary AND a.attnum = ANY (i.indkey)) "
+        "FROM pg_catalog.pg_attribute a "
+        "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+        "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+        "WHERE " + std::string(table_filter) + " AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
+        "AND a.attnum > 0 AND NOT a.attisdropped "
+        "ORDER BY a.attnum",
+        {Value(table), schema_param(schema)});
+    std::vector<ReflectedColumn> cols;
+    std::vector<std::pair<std::size_t, std::int64_t>> enum_columns;  // column index, enum type oid
+    for (RowView row : r) {
+        ReflectedColumn col;
+        col.name = row.get<std::string>(0);
+        col.type_text = row.get<std::string>(1);
+        col.nullable = !row.get<bool>(2);
+        const auto identity = row.get<std::string>(4);
+        const bool generated = !row.get<std::string>(5).empty();
+        if (!generated) col.server_default = row.get<std::optional<std::string>>(3);
+        col.autoincrement = !identity.empty() || (col.server_default && col.server_default->starts_with("nextval("));
+        const auto typtype = row.get<std::string>(6);
+        if (typtype == "e") {
+            col.type = types::Enum(row.get<std::string>(7), {});
+            enum_columns.emplace_back(cols.size(), row.get<std::int64_t>(8));
+        } else if (typtype == "d") {
+            col.type = resolve_type(row.get<std::string>(9));  // a domain: the type it is based on
+        } else {
+            col.type = resolve_type(col.type_text);
+        }
+        col.primary_key = row.get<bool>(10);
+        cols.push_back(std::move(col));
+    }
+    if (cols.empty()) throw InvalidRequestError("no such table: " + std::string(table));
+
+    std::map<std::int64_t, std::vector<std::string>> labels;
+    for (const auto& [index, type_oid] : enum_columns) {
+        auto it = labels.find(type_oid);
+        if (it == labels.end()) {
+            auto lr = c.exec_driver_sql(
+                "SELECT e.enumlabel FROM pg_catalog.pg_enum e WHERE e.enumtypid = $1 ORDER BY e.enumsortorder",
+                {Value(type_oid)});
+            it = labels.emplace(type_oid, lr.scalars<std::string>()).first;
+        }
+        auto& col = cols[index];
+        col.type = types::Enum(col.type.enum_info->name, it->second);
+    }
+    return cols;
+}
+
+ReflectedPrimaryKey PGDialect::get_pk_constraint(Connection& c, std::string_view table,
+                                                 const std::optional<std::string>& schema) const {
+    auto r = c.exec_driver_sql(
+        "SELECT con.conname, a.attname FROM pg_catalog.pg_constraint con "
+        "JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) "
+        "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum "
+        "WHERE con.contype = 'p' AND " + std::string(table_filter) + " ORDER BY k.ord",
+        {Value(table), schema_param(schema)});
+    ReflectedPrimaryKey pk;
+    for (RowView row : r) {
+        if (!pk.name) pk.name = row.get<std::string>(0);
+        pk.constrained_columns.push_back(row.get<std::string>(1));
+    }
+    return pk;
+}
+
+std::vector<ReflectedForeignKey> PGDialect::get_foreign_keys(Connection& c, std::string_view table,
+                                                             const std::optional<std::string>& schema) const {
+    auto r = c.exec_driver_sql(
+        "SELECT con.conname, ca.attname, rn.nspname, rc.relname, ra.attname, con.confupdtype, con.confdeltype, "
+        "n.nspname "
+        "FROM pg_catalog.pg_constraint con "
+        "JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid "
+        "JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace "
+        "CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(attnum, refnum, ord) "
+        "JOIN pg_catalog.pg_attribute ca ON ca.attrelid = con.conrelid AND ca.attnum = k.attnum "
+        "JOIN pg_catalog.pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.refnum "
+        "WHERE con.contype = 'f' AND " + std::string(table_filter) + " ORDER BY con.conname, k.ord",
+        {Value(table), schema_param(schema)});
+    std::vector<ReflectedForeignKey> fks;
+    for (RowView row : r) {
+        auto name = row.get<std::string>(0);
+        if (fks.empty() || fks.back().name != name) {
+            ReflectedForeignKey fk;
+            fk.name = std::move(name);
+            auto referred_schema = row.get<std::string>(2);
+            if (schema || referred_schema != row.get<std::string>(7)) fk.referred_schema = std::move(referred_schema);
+            fk.referred_table = row.get<std::string>(3);
+            fk.onupdate = fk_action(row.get<std::string>(5));
+            fk.ondelete = fk_action(row.get<std::string>(6));
+            fks.push_back(std::move(fk));
+        }
+        fks.back().constrained_columns.push_back(row.get<std::string>(1));
+        fks.back().referred_columns.push_back(row.get<std::string>(4));
+    }
+    return fks;
+}
+
+std::vector<ReflectedIndex> PGDialect::get_indexes(Connection& c, std::string_view table,
+                                                   const std::optional<std::string>& schema) const {
+    auto r = c.exec_driver_sql(
+        "SELECT ic.relname, i.indisunique, coalesce(a.attname, "
+        "       pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int, true)) "
+        "FROM pg_catalog.pg_index i "
+        "JOIN pg_catalog.pg_class c ON c.oid = i.indrelid "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+        "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) "
+        "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum <> 0 "
+        "WHERE " + std::string(table_filter) + " AND NOT i.indisprimary AND k.ord <= i.indnkeyatts "
+        "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = i.indexrelid "
+        "                AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')) "
+        "ORDER BY ic.relname, k.ord",
+        {Value(table), schema_param(schema)});
+    std::vector<ReflectedIndex> out;
+    for (RowView row : r) {
+        auto name = row.get<std::string>(0);
+        if (out.empty() || out.back().name != name) {
+            ReflectedIndex ix;
+            ix.name = std::move(name);
+            ix.unique = row.get<bool>(1);
+            out.push_back(std::move(ix));
+        }
+        out.back().column_names.push_back(row.get<std::string>(2));
+    }
+    return out;
+}
+
+std::vector<ReflectedUnique> PGDialect::get_unique_constraints(Connection& c, std::string_view table,
+                                                               const std::optional<std::string>& schema) const {
+    auto r = c.exec_driver_sql(
+        "SELECT con.conname, a.attname FROM pg_catalog.pg_constraint con "
+        "JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) "
+        "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum "
+        "WHERE con.contype = 'u' AND " + std::string(table_filter) + " ORDER BY con.conname, k.ord",
+        {Value(table), schema_param(schema)});
+    std::vector<ReflectedUnique> out;
+    for (RowView row : r) {
+        auto name = row.get<std::string>(0);
+        if (out.empty() || out.back().name != name) {
+            ReflectedUnique u;
+            u.name = std::move(name);
+            out.push_back(std::move(u));
+        }
+        out.back().column_names.push_back(row.get<std::string>(1));
+    }
+    return out;
+}
+
+}  // namespace retort::postgresql
+
+namespace retort::detail {
+std::shared_ptr<Dialect> make_postgresql_dialect() { return std::make_shared<postgresql::PGDialect>(); }
+}  // namespace retort::detail

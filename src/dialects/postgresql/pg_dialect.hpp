@@ -1,0 +1,76 @@
+// The PostgreSQL dialect (SQLAlchemy's postgresql+psycopg2, over libpq): capabilities, connect parameters
+// from a URL, isolation levels, DDL type names and reflection through pg_catalog.
+//
+// Decisions worth knowing:
+// - Every URL query parameter goes to libpq as a keyword (?host=/run/postgresql sets the socket directory,
+//   ?sslmode=verify-full, ?application_name=...); an unknown keyword fails at connect with libpq's message.
+// - Isolation levels are session characteristics (SET SESSION CHARACTERISTICS AS TRANSACTION ...), so the
+//   engine's plain BEGIN starts transactions at the chosen level; "AUTOCOMMIT" is the engine's business
+//   (it does not send BEGIN) and is accepted here as a no-op.
+// - Types render as SQLAlchemy renders them for PostgreSQL, including its long spellings
+//   "TIMESTAMP WITHOUT TIME ZONE" / "TIME WITH TIME ZONE"; native enums render as their quoted type name.
+// - NULLS NOT DISTINCT needs server 15 or later; the flag is on because 15 is the server Retort targets.
+//   Clear it with mutable_caps() for an older server.
+// - Reflection defaults to current_schema(). A foreign key's referred_schema is left empty when it points
+//   into the inspected table's own schema and no schema was asked for. get_indexes leaves out the indexes
+//   behind primary keys and unique (and exclusion) constraints, as get_unique_constraints reports those;
+//   expression index columns are reported as their expression text, INCLUDE columns are left out.
+// - get_columns of a table that does not exist throws InvalidRequestError, like the SQLite dialect.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "retort/dialects/dialect.hpp"
+
+namespace retort::postgresql {
+
+class PGDialect : public Dialect {
+public:
+    PGDialect();
+    // For dialects built on this one (Aurora DSQL): another name and other capabilities.
+    PGDialect(std::string name, DialectCapabilities caps);
+
+    [[nodiscard]] static DialectCapabilities default_capabilities();
+
+    [[nodiscard]] ConnectParams create_connect_params(const URL& url) const override;
+    [[nodiscard]] std::unique_ptr<DBAPIConnection> connect(const ConnectParams& params) const override;
+
+    void set_isolation_level(DBAPIConnection& c, std::string_view level) const override;
+    [[nodiscard]] std::string get_isolation_level(DBAPIConnection& c) const override;
+    [[nodiscard]] std::string default_isolation_level() const override { return "READ COMMITTED"; }
+    [[nodiscard]] std::string begin_statement(std::string_view level) const override;
+
+    [[nodiscard]] std::string type_ddl(const SqlType& t) const override;
+    // The SqlType for a type as pg_catalog.format_type() spells it ("character varying(30)",
+    // "timestamp(3) with time zone"); the Null type for types Retort has no kind for (arrays, ranges, ...).
+    [[nodiscard]] static SqlType resolve_type(std::string_view formatted);
+
+    [[nodiscard]] std::vector<std::string> get_table_names(Connection& c,
+                                                           const std::optional<std::string>& schema) const override;
+    [[nodiscard]] bool has_table(Connection& c, std::string_view table,
+                                 const std::optional<std::string>& schema) const override;
+    [[nodiscard]] std::vector<ReflectedColumn> get_columns(Connection& c, std::string_view table,
+                                                           const std::optional<std::string>& schema) const override;
+    [[nodiscard]] ReflectedPrimaryKey get_pk_constraint(Connection& c, std::string_view table,
+                                                        const std::optional<std::string>& schema) const override;
+    [[nodiscard]] std::vector<ReflectedForeignKey> get_foreign_keys(
+        Connection& c, std::string_view table, const std::optional<std::string>& schema) const override;
+    [[nodiscard]] std::vector<ReflectedIndex> get_indexes(Connection& c, std::string_view table,
+                                                          const std::optional<std::string>& schema) const override;
+    [[nodiscard]] std::vector<ReflectedUnique> get_unique_constraints(
+        Connection& c, std::string_view table, const std::optional<std::string>& schema) const override;
+
+    // "read_committed" / "Read Committed" -> "READ COMMITTED"; throws ArgumentError for unknown levels.
+    [[nodiscard]] static std::string normalize_isolation_level(std::string_view level);
+};
+
+}  // namespace retort::postgresql
+
+namespace retort::detail {
+// The factory make_dialect() calls for "postgresql" URLs.
+[[nodiscard]] std::shared_ptr<Dialect> make_postgresql_dialect();
+}  // namespace retort::detail

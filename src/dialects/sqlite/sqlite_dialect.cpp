@@ -1,0 +1,673 @@
+#include "dialects/sqlite/sqlite_dialect.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <map>
+
+#include "dialects/sqlite/sqlite_driver.hpp"
+#include "retort/engine/engine.hpp"
+#include "retort/engine/url.hpp"
+#include "retort/error.hpp"
+#include "retort/schema/reflection.hpp"
+
+namespace retort::detail {
+
+namespace {
+
+// SQLite's keywords (sqlite3_keyword_name, 3.40). Many can serve as bare identifiers in some positions,
+// but quoting all of them is always correct and keeps the SQL the same on every SQLite version.
+constexpr std::array<std::string_view, 147> sqlite_keywords{
+    "abort",      "action",       "add",          "after",        "all",          "alter",      "always",
+    "analyze",    "and",          "as",           "asc",          "attach",       "autoincrement", "before",
+    "begin",      "between",      "by",           "cascade",      "case",         "cast",       "check",
+    "collate",    "column",       "commit",       "conflict",     "constraint",   "create",     "cross",
+    "current",    "current_date", "current_time", "current_timestamp", "database", "default",   "deferrable",
+    "deferred",   "delete",       "desc",         "detach",       "distinct",     "do",         "drop",
+    "each",       "else",         "end",          "escape",       "except",       "exclude",    "exclusive",
+    "exists",     "explain",      "fail",         "filter",       "first",        "following",  "for",
+    "foreign",    "from",         "full",         "generated",    "glob",         "group",      "groups",
+    "having",     "if",           "ignore",       "immediate",    "in",           "index",      "indexed",
+    "initially",  "inner",        "insert",       "instead",      "intersect",    "into",       "is",
+    "isnull",     "join",         "key",          "last",         "left",         "like",       "limit",
+    "match",      "materialized", "natural",      "no",           "not",          "nothing",    "notnull",
+    "null",       "nulls",        "of",           "offset",       "on",           "or",         "order",
+    "others",     "outer",        "over",         "partition",    "plan",         "pragma",     "preceding",
+    "primary",    "query",        "raise",        "range",        "recursive",    "references", "regexp",
+    "reindex",    "release",      "rename",       "replace",      "restrict",     "returning",  "right",
+    "rollback",   "row",          "rows",         "savepoint",    "select",       "set",        "table",
+    "temp",       "temporary",    "then",         "ties",         "to",           "transaction", "trigger",
+    "unbounded",  "union",        "unique",       "update",       "using",        "vacuum",     "values",
+    "view",       "virtual",      "when",         "where",        "window",       "with",       "without",
+};
+
+// Keys the driver takes itself; with uri=true every other URL query key belongs to the file: URI.
+constexpr std::array<std::string_view, 5> driver_keys{"uri", "mode", "timeout", "cached_statements",
+                                                      "check_same_thread"};
+
+int probe_variable_limit() {
+    sqlite3* db = nullptr;
+    int limit = 999;
+    if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, nullptr) == SQLITE_OK)
+        limit = sqlite3_limit(db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+    sqlite3_close_v2(db);
+    return limit > 0 ? limit : 999;
+}
+
+DialectCapabilities sqlite_capabilities() {
+    DialectCapabilities caps;
+    caps.supports_returning = sqlite3_libversion_number() >= 3035000;
+    caps.supports_savepoints = true;
+    caps.supports_multivalues_insert = true;
+    caps.supports_native_boolean = false;
+    caps.supports_native_uuid = false;
+    caps.supports_native_enum = false;
+    caps.supports_native_json = false;
+    caps.supports_native_interval = false;
+    caps.supports_foreign_keys = true;
+    caps.supports_alter = false;
+    caps.supports_sequences = false;
+    caps.supports_serial = false;
+    caps.supports_identity_columns = false;
+    caps.supports_schemas = false;
+    caps.supports_native_ilike = false;
+    caps.supports_is_distinct_from = false;
+    caps.supports_for_update = false;
+    caps.supports_pipeline = false;
+    caps.supports_empty_in_native = true;
+    caps.transactional_ddl = true;
+    caps.one_ddl_per_transaction = false;
+    caps.supports_create_index_async = false;
+    caps.supports_distinct_on = false;
+    caps.supports_nulls_not_distinct = false;
+    caps.supports_truncate = false;
+    caps.supports_temporary_tables = true;
+    caps.max_bind_params = probe_variable_limit();
+    caps.paramstyle = ParamStyle::Qmark;
+    return caps;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+
+bool iequals(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](const std::string& x, const std::string& y) { return iequals(x, y); });
+}
+
+std::string upper(std::string_view s) {
+    std::string out(s);
+    for (char& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return out;
+}
+
+Value optional_text(const std::optional<std::string>& s) { return s ? Value(*s) : Value(); }
+
+// ---------------------------------------------------------------- CREATE TABLE text
+// PRAGMAs give columns, keys and indexes but not constraint names; those come from the table's SQL.
+
+struct Token {
+    std::string text;  // identifiers unquoted
+    bool word = false;  // bare word (a keyword or an identifier)
+    bool quoted = false;  // "x", `x`, [x] or 'x'
+    char punct = 0;
+};
+
+std::vector<Token> tokenize(std::string_view sql) {
+    std::vector<Token> out;
+    std::size_t i = 0;
+    const std::size_t n = sql.size();
+    auto is_word_char = [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '$' ||
+               static_cast<unsigned char>(ch) >= 0x80;
+    };
+    while (i < n) {
+        const char ch = sql[i];
+        if (std::isspace(static_cast<unsigned char>(ch))) {
+            ++i;
+        } else if (ch == '-' && i + 1 < n && sql[i + 1] == '-') {
+            while (i < n && sql[i] != '\n') ++i;
+        } else if (ch == '/' && i + 1 < n && sql[i + 1] == '*') {
+            const auto end = sql.find("*/", i + 2);
+            i = end == std::string_view::npos ? n : end + 2;
+        } else if (ch == '"' || ch == '`' || ch == '\'' || ch == '[') {
+            const char close = ch == '[' ? ']' : ch;
+            Token t;
+            t.quoted = true;
+            ++i;
+            while (i < n) {
+                if (sql[i] == close) {
+                    if (close != ']' && i + 1 < n && sql[i + 1] == close) {
+                        t.text += close;
+                        i += 2;
+                        continue;
+                    }
+                    ++i;
+                    break;
+                }
+                t.text += sql[i++];
+            }
+            out.push_back(std::move(t));
+        } else if (is_word_char(ch)) {
+            Token t;
+            t.word = true;
+            while (i < n && is_word_char(sql[i])) t.text += sql[i++];
+            out.push_back(std::move(t));
+        } else {
+            Token t;
+            t.punct = ch;
+            out.push_back(std::move(t));
+            ++i;
+        }
+    }
+    return out;
+}
+
+bool is_kw(const Token& t, std::string_view kw) { return t.word && iequals(t.text, kw); }
+
+struct ParsedConstraint {
+    enum class Kind { PrimaryKey, Unique, ForeignKey } kind;
+    std::optional<std::string> name;
+    std::vector<std::string> columns;
+    std::string referred_table;
+};
+
+// Reads "( a, b COLLATE x DESC, ... )" starting at the '(' at toks[i]; leaves i after the ')'.
+std::vector<std::string> read_column_list(const std::vector<Token>& toks, std::size_t& i) {
+    std::vector<std::string> cols;
+    if (i >= toks.size() || toks[i].punct != '(') return cols;
+    ++i;
+    int depth = 0;
+    bool expect_name = true;
+    for (; i < toks.size(); ++i) {
+        const Token& t = toks[i];
+        if (t.punct == '(') ++depth;
+        if (t.punct == ')') {
+            if (depth == 0) {
+                ++i;
+                break;
+            }
+            --depth;
+        }
+        if (depth == 0 && t.punct == ',') {
+            expect_name = true;
+        } else if (depth == 0 && expect_name && (t.word || t.quoted)) {
+            cols.push_back(t.text);
+            expect_name = false;
+        }
+    }
+    return cols;
+}
+
+void parse_table_constraint(const std::vector<Token>& el, std::size_t i, std::optional<std::string> name,
+                            std::vector<ParsedConstraint>& out) {
+    if (i >= el.size()) return;
+    if (is_kw(el[i], "primary")) {
+        i += 2;  // PRIMARY KEY
+        out.push_back({ParsedConstraint::Kind::PrimaryKey, std::move(name), read_column_list(el, i), {}});
+    } else if (is_kw(el[i], "unique")) {
+        ++i;
+        out.push_back({ParsedConstraint::Kind::Unique, std::move(name), read_column_list(el, i), {}});
+    } else if (is_kw(el[i], "foreign")) {
+        i += 2;  // FOREIGN KEY
+        auto cols = read_column_list(el, i);
+        if (i < el.size() && is_kw(el[i], "references") && i + 1 < el.size())
+            out.push_back({ParsedConstraint::Kind::ForeignKey, std::move(name), std::move(cols), el[i + 1].text});
+    }
+}
+
+void parse_column_constraints(const std::vector<Token>& el, std::vector<ParsedConstraint>& out) {
+    const std::string& column = el[0].text;
+    std::optional<std::string> pending;
+    int depth = 0;
+    for (std::size_t j = 1; j < el.size(); ++j) {
+        const Token& t = el[j];
+        if (t.punct == '(') ++depth;
+        if (t.punct == ')') --depth;
+        if (depth != 0 || !t.word) continue;
+        if (is_kw(t, "constraint") && j + 1 < el.size()) {
+            pending = el[++j].text;
+            continue;
+        }
+        if (is_kw(t, "primary")) {
+            out.push_back({ParsedConstraint::Kind::PrimaryKey, std::move(pending), {column}, {}});
+        } else if (is_kw(t, "unique")) {
+            out.push_back({ParsedConstraint::Kind::Unique, std::move(pending), {column}, {}});
+        } else if (is_kw(t, "references") && j + 1 < el.size()) {
+            out.push_back({ParsedConstraint::Kind::ForeignKey, std::move(pending), {column}, el[j + 1].text});
+        }
+        // A CONSTRAINT name belongs to the constraint right after it, whatever kind that is.
+        pending.reset();
+    }
+}
+
+std::vector<ParsedConstraint> parse_constraints(std::string_view create_sql) {
+    std::vector<ParsedConstraint> out;
+    const auto toks = tokenize(create_sql);
+    std::size_t i = 0;
+    while (i < toks.size() && toks[i].punct != '(') ++i;
+    if (i == toks.size()) return out;  // CREATE TABLE ... AS SELECT
+    ++i;
+    std::vector<Token> el;
+    int depth = 0;
+    for (; i < toks.size(); ++i) {
+        const Token& t = toks[i];
+        const bool closes_body = t.punct == ')' && depth == 0;
+        if ((t.punct == ',' && depth == 0) || closes_body) {
+            if (!el.empty()) {
+                if (is_kw(el[0], "constraint") && el.size() > 2)
+                    parse_table_constraint(el, 2, el[1].text, out);
+                else if (is_kw(el[0], "primary") || is_kw(el[0], "unique") || is_kw(el[0], "foreign") ||
+                         is_kw(el[0], "check"))
+                    parse_table_constraint(el, 0, std::nullopt, out);
+                else
+                    parse_column_constraints(el, out);
+            }
+            el.clear();
+            if (closes_body) break;
+            continue;
+        }
+        if (t.punct == '(') ++depth;
+        if (t.punct == ')') --depth;
+        el.push_back(t);
+    }
+    return out;
+}
+
+std::optional<std::string> constraint_name(const std::vector<ParsedConstraint>& parsed, ParsedConstraint::Kind kind,
+                                           const std::vector<std::string>& columns,
+                                           std::string_view referred_table = {}) {
+    for (const auto& p : parsed) {
+        if (p.kind != kind || !iequals(p.columns, columns)) continue;
+        if (kind == ParsedConstraint::Kind::ForeignKey && !iequals(p.referred_table, referred_table)) continue;
+        return p.name;
+    }
+    return std::nullopt;
+}
+
+// "sqlite_autoindex_t_3" -> 3, so unique constraints come back in the order they were declared.
+long autoindex_number(std::string_view name) {
+    const auto pos = name.rfind('_');
+    if (pos == std::string_view::npos) return 0;
+    long n = 0;
+    for (char ch : name.substr(pos + 1)) {
+        if (ch < '0' || ch > '9') return 0;
+        n = n * 10 + (ch - '0');
+    }
+    return n;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- dialect
+
+SQLiteDialect::SQLiteDialect() : Dialect("sqlite", sqlite_capabilities()) {
+    for (auto kw : sqlite_keywords) reserved_words_.emplace(kw);
+}
+
+ConnectParams SQLiteDialect::create_connect_params(const URL& url) const {
+    ConnectParams params;
+    std::string database = url.database().value_or("");
+    const auto uri = url.query_value("uri");
+    const bool is_uri = uri && (*uri == "true" || *uri == "1");
+    std::string uri_query;
+    for (const auto& [key, value] : url.query()) {
+        const bool driver_key = std::find(driver_keys.begin(), driver_keys.end(), key) != driver_keys.end();
+        if (is_uri && !driver_key) {
+            uri_query += uri_query.empty() ? "" : "&";
+            uri_query += detail::percent_encode(key) + "=" + detail::percent_encode(value);
+        } else {
+            params[key] = value;
+        }
+    }
+    if (!uri_query.empty()) database += (database.find('?') == std::string::npos ? "?" : "&") + uri_query;
+    params["database"] = std::move(database);
+    return params;
+}
+
+std::unique_ptr<DBAPIConnection> SQLiteDialect::connect(const ConnectParams& params) const {
+    return std::make_unique<SQLiteConnection>(params);
+}
+
+void SQLiteDialect::on_connect(DBAPIConnection& c) const {
+    // Off by default in SQLite, for compatibility with schemas from before 3.6.19; Retort emits
+    // FOREIGN KEY constraints and expects them enforced. The busy timeout is set by the driver from the
+    // "timeout" parameter (5 s by default).
+    c.exec_script("PRAGMA foreign_keys = ON");
+}
+
+void SQLiteDialect::set_isolation_level(DBAPIConnection& c, std::string_view level) const {
+    auto* sc = dynamic_cast<SQLiteConnection*>(&c);
+    if (level == "AUTOCOMMIT") {
+        if (sc) sc->set_autocommit(true);
+        return;
+    }
+    int read_uncommitted;
+    if (level == "SERIALIZABLE")
+        read_uncommitted = 0;
+    else if (level == "READ UNCOMMITTED")
+        read_uncommitted = 1;
+    else
+        throw ArgumentError("invalid isolation level '" + std::string(level) +
+                            "' for sqlite (valid: SERIALIZABLE, READ UNCOMMITTED, AUTOCOMMIT)");
+    if (sc) sc->set_autocommit(false);
+    c.exec_script(read_uncommitted ? "PRAGMA read_uncommitted = 1" : "PRAGMA read_uncommitted = 0");
+}
+
+std::string SQLiteDialect::get_isolation_level(DBAPIConnection& c) const {
+    if (auto* sc = dynamic_cast<SQLiteConnection*>(&c); sc && sc->autocommit()) return "AUTOCOMMIT";
+    auto cur = c.execute("PRAGMA read_uncommitted", {});
+    const bool uncommitted = cur->next() && cur->get_int(0) != 0;
+    return uncommitted ? "READ UNCOMMITTED" : "SERIALIZABLE";
+}
+
+std::string SQLiteDialect::begin_statement(std::string_view level) const {
+    if (level == "IMMEDIATE") return "BEGIN IMMEDIATE";
+    if (level == "EXCLUSIVE") return "BEGIN EXCLUSIVE";
+    if (level == "DEFERRED") return "BEGIN DEFERRED";
+    return "BEGIN";
+}
+
+std::string SQLiteDialect::type_ddl(const SqlType& t) const {
+    switch (t.kind) {
+        case TypeKind::Null:
+            throw CompileError("cannot render DDL for a column whose type is not known (Null)");
+        case TypeKind::Integer: return "INTEGER";
+        case TypeKind::BigInteger: return "BIGINT";
+        case TypeKind::SmallInteger: return "SMALLINT";
+        case TypeKind::Boolean: return "BOOLEAN";
+        case TypeKind::String:
+            return t.length > 0 ? "VARCHAR(" + std::to_string(t.length) + ")" : "VARCHAR";
+        case TypeKind::Text: return "TEXT";
+        case TypeKind::Float: return "FLOAT";
+        case TypeKind::Double: return "DOUBLE";
+        case TypeKind::Numeric:
+            if (t.precision <= 0) return "NUMERIC";
+            if (t.scale <= 0) return "NUMERIC(" + std::to_string(t.precision) + ")";
+            return "NUMERIC(" + std::to_string(t.precision) + ", " + std::to_string(t.scale) + ")";
+        case TypeKind::Date: return "DATE";
+        case TypeKind::Time: return "TIME";
+        case TypeKind::DateTime: return "DATETIME";
+        case TypeKind::Interval: return "INTERVAL";
+        case TypeKind::Uuid: return "CHAR(32)";
+        case TypeKind::LargeBinary: return "BLOB";
+        case TypeKind::Json:
+        case TypeKind::Jsonb: return "JSON";
+        case TypeKind::Enum: {
+            std::size_t longest = 0;
+            if (t.enum_info)
+                for (const auto& v : t.enum_info->values) longest = std::max(longest, v.size());
+            return longest > 0 ? "VARCHAR(" + std::to_string(longest) + ")" : "VARCHAR";
+        }
+    }
+    throw CompileError("no SQLite DDL for type kind " + std::to_string(static_cast<int>(t.kind)));
+}
+
+SqlType SQLiteDialect::resolve_type(std::string_view declared) {
+    // Split "NAME WORDS (a, b)" into the upper-cased name (single spaces) and its numeric arguments.
+    std::string name;
+    std::vector<int> args;
+    std::size_t i = 0;
+    for (; i < declared.size() && declared[i] != '('; ++i) {
+        const char ch = declared[i];
+        if (std::isspace(static_cast<unsigned char>(ch))) {
+            if (!name.empty() && name.back() != ' ') name += ' ';
+        } else {
+            name += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        }
+    }
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+    if (i < declared.size()) {
+        int current = 0;
+        bool have = false;
+        for (++i; i < declared.size() && declared[i] != ')'; ++i) {
+            const char ch = declared[i];
+            if (ch >= '0' && ch <= '9') {
+                current = current * 10 + (ch - '0');
+                have = true;
+            } else if (ch == ',') {
+                args.push_back(have ? current : 0);
+                current = 0;
+                have = false;
+            }
+        }
+        if (have) args.push_back(current);
+    }
+    const int a0 = args.empty() ? 0 : args[0];
+    const int a1 = args.size() > 1 ? args[1] : 0;
+    if (name.empty()) return SqlType{};
+
+    static const std::map<std::string, TypeKind, std::less<>> known{
+        {"INTEGER", TypeKind::Integer},     {"INT", TypeKind::Integer},
+        {"MEDIUMINT", TypeKind::Integer},   {"INT4", TypeKind::Integer},
+        {"BIGINT", TypeKind::BigInteger},   {"INT8", TypeKind::BigInteger},
+        {"UNSIGNED BIG INT", TypeKind::BigInteger},
+        {"SMALLINT", TypeKind::SmallInteger}, {"INT2", TypeKind::SmallInteger},
+        {"TINYINT", TypeKind::SmallInteger},
+        {"BOOLEAN", TypeKind::Boolean},     {"BOOL", TypeKind::Boolean},
+        {"VARCHAR", TypeKind::String},      {"CHARACTER VARYING", TypeKind::String},
+        {"VARYING CHARACTER", TypeKind::String}, {"NVARCHAR", TypeKind::String},
+        {"NATIVE CHARACTER", TypeKind::String}, {"CHAR", TypeKind::String},
+        {"CHARACTER", TypeKind::String},    {"NCHAR", TypeKind::String},
+        {"TEXT", TypeKind::Text},           {"CLOB", TypeKind::Text},
+        {"FLOAT", TypeKind::Float},         {"REAL", TypeKind::Double},
+        {"DOUBLE", TypeKind::Double},       {"DOUBLE PRECISION", TypeKind::Double},
+        {"NUMERIC", TypeKind::Numeric},     {"DECIMAL", TypeKind::Numeric},
+        {"DATE", TypeKind::Date},           {"TIME", TypeKind::Time},
+        {"DATETIME", TypeKind::DateTime},   {"TIMESTAMP", TypeKind::DateTime},
+        {"INTERVAL", TypeKind::Interval},   {"UUID", TypeKind::Uuid},
+        {"BLOB", TypeKind::LargeBinary},    {"JSON", TypeKind::Json},
+    };
+    if (auto it = known.find(name); it != known.end()) {
+        switch (it->second) {
+            case TypeKind::String: return types::String(a0);
+            case TypeKind::Numeric: return types::Numeric(a0, a1);
+            default: {
+                SqlType t;
+                t.kind = it->second;
+                return t;
+            }
+        }
+    }
+    // SQLite's affinity rules (section 3.1 of "Datatypes In SQLite"), in their order.
+    if (name.find("INT") != std::string::npos) return types::Integer();
+    if (name.find("CHAR") != std::string::npos || name.find("CLOB") != std::string::npos ||
+        name.find("TEXT") != std::string::npos)
+        return a0 > 0 ? types::String(a0) : types::Text();
+    if (name.find("BLOB") != std::string::npos) return types::LargeBinary();
+    if (name.find("REAL") != std::string::npos || name.find("FLOA") != std::string::npos ||
+        name.find("DOUB") != std::string::npos)
+        return types::Double();
+    return types::Numeric(a0, a1);
+}
+
+// ---------------------------------------------------------------- reflection
+
+std::string SQLiteDialect::master_table(const std::optional<std::string>& schema) const {
+    if (!schema) return "sqlite_master";
+    return quote_identifier_always(*schema) + ".sqlite_master";
+}
+
+std::optional<std::string> SQLiteDialect::table_sql(Connection& c, std::string_view table,
+                                                    const std::optional<std::string>& schema) const {
+    std::vector<std::string> sources;
+    if (schema)
+        sources.push_back(master_table(schema));
+    else
+        sources = {"sqlite_master", "sqlite_temp_master"};
+    for (const auto& src : sources) {
+        auto r = c.exec_driver_sql("SELECT sql FROM " + src + " WHERE type = 'table' AND name = ?",
+                                   {Value(std::string(table))});
+        if (auto sql = r.scalar<std::optional<std::string>>()) return *sql;
+    }
+    return std::nullopt;
+}
+
+std::vector<std::string> SQLiteDialect::get_table_names(Connection& c,
+                                                        const std::optional<std::string>& schema) const {
+    auto r = c.exec_driver_sql("SELECT name FROM " + master_table(schema) +
+                               " WHERE type = 'table' AND name NOT LIKE 'sqlite~_%' ESCAPE '~' ORDER BY name");
+    return r.scalars<std::string>();
+}
+
+bool SQLiteDialect::has_table(Connection& c, std::string_view table, const std::optional<std::string>& schema) const {
+    std::vector<std::string> sources;
+    if (schema)
+        sources.push_back(master_table(schema));
+    else
+        sources = {"sqlite_master", "sqlite_temp_master"};
+    for (const auto& src : sources) {
+        auto r = c.exec_driver_sql("SELECT 1 FROM " + src + " WHERE type IN ('table', 'view') AND name = ?",
+                                   {Value(std::string(table))});
+        if (r.scalar<std::int64_t>()) return true;
+    }
+    return false;
+}
+
+std::vector<ReflectedColumn> SQLiteDialect::get_columns(Connection& c, std::string_view table,
+                                                        const std::optional<std::string>& schema) const {
+    // hidden: 0 ordinary, 1 hidden column of a virtual table, 2 and 3 generated columns.
+    auto r = c.exec_driver_sql(
+        "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?, ?) ORDER BY cid",
+        {Value(std::string(table)), optional_text(schema)});
+    std::vector<ReflectedColumn> cols;
+    int pk_columns = 0;
+    for (RowView row : r) {
+        if (row.get<std::int64_t>(5) == 1) continue;
+        ReflectedColumn col;
+        col.name = row.get<std::string>(0);
+        col.type_text = row.get<std::string>(1);
+        col.type = resolve_type(col.type_text);
+        col.nullable = row.get<std::int64_t>(2) == 0;
+        col.server_default = row.get<std::optional<std::string>>(3);
+        col.primary_key = row.get<std::int64_t>(4) > 0;
+        if (col.primary_key) ++pk_columns;
+        cols.push_back(std::move(col));
+    }
+    if (cols.empty()) throw InvalidRequestError("no such table: " + std::string(table));
+    // A lone INTEGER PRIMARY KEY is the rowid: it numbers new rows and can never be NULL.
+    if (pk_columns == 1) {
+        for (auto& col : cols) {
+            if (col.primary_key && upper(col.type_text) == "INTEGER") {
+                col.autoincrement = true;
+                col.nullable = false;
+            }
+        }
+    }
+    return cols;
+}
+
+ReflectedPrimaryKey SQLiteDialect::get_pk_constraint(Connection& c, std::string_view table,
+                                                     const std::optional<std::string>& schema) const {
+    auto r = c.exec_driver_sql("SELECT name FROM pragma_table_info(?, ?) WHERE pk > 0 ORDER BY pk",
+                               {Value(std::string(table)), optional_text(schema)});
+    ReflectedPrimaryKey pk;
+    pk.constrained_columns = r.scalars<std::string>();
+    if (!pk.constrained_columns.empty()) {
+        if (auto sql = table_sql(c, table, schema))
+            pk.name = constraint_name(parse_constraints(*sql), ParsedConstraint::Kind::PrimaryKey,
+                                      pk.constrained_columns);
+    }
+    return pk;
+}
+
+std::vector<ReflectedForeignKey> SQLiteDialect::get_foreign_keys(Connection& c, std::string_view table,
+                                                                 const std::optional<std::string>& schema) const {
+    // SQLite numbers foreign keys from the last declared; id descending gives declaration order.
+    auto r = c.exec_driver_sql(
+        "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list(?, ?) "
+        "ORDER BY id DESC, seq",
+        {Value(std::string(table)), optional_text(schema)});
+    std::vector<ReflectedForeignKey> fks;
+    std::vector<bool> implicit_target;  // REFERENCES parent without columns: the parent's primary key
+    std::int64_t current = -1;
+    for (RowView row : r) {
+        const auto id = row.get<std::int64_t>(0);
+        if (fks.empty() || id != current) {
+            current = id;
+            ReflectedForeignKey fk;
+            fk.referred_table = row.get<std::string>(1);
+            fk.referred_schema = schema;
+            auto on_update = row.get<std::string>(4);
+            auto on_delete = row.get<std::string>(5);
+            if (on_update != "NO ACTION") fk.onupdate = std::move(on_update);
+            if (on_delete != "NO ACTION") fk.ondelete = std::move(on_delete);
+            fks.push_back(std::move(fk));
+            implicit_target.push_back(false);
+        }
+        fks.back().constrained_columns.push_back(row.get<std::string>(2));
+        if (auto to = row.get<std::optional<std::string>>(3))
+            fks.back().referred_columns.push_back(std::move(*to));
+        else
+            implicit_target.back() = true;
+    }
+    if (fks.empty()) return fks;
+    for (std::size_t i = 0; i < fks.size(); ++i)
+        if (implicit_target[i])
+            fks[i].referred_columns = get_pk_constraint(c, fks[i].referred_table, schema).constrained_columns;
+    if (auto sql = table_sql(c, table, schema)) {
+        const auto parsed = parse_constraints(*sql);
+        for (auto& fk : fks)
+            fk.name = constraint_name(parsed, ParsedConstraint::Kind::ForeignKey, fk.constrained_columns,
+                                      fk.referred_table);
+    }
+    return fks;
+}
+
+std::vector<ReflectedIndex> SQLiteDialect::get_indexes(Connection& c, std::string_view table,
+                                                       const std::optional<std::string>& schema) const {
+    // origin 'c' = CREATE INDEX; 'u' and 'pk' are the sqlite_autoindex_* indexes behind constraints.
+    auto r = c.exec_driver_sql(
+        "SELECT name, \"unique\" FROM pragma_index_list(?, ?) WHERE origin = 'c' ORDER BY name",
+        {Value(std::string(table)), optional_text(schema)});
+    std::vector<ReflectedIndex> out;
+    for (RowView row : r) {
+        ReflectedIndex ix;
+        ix.name = row.get<std::string>(0);
+        ix.unique = row.get<std::int64_t>(1) != 0;
+        out.push_back(std::move(ix));
+    }
+    for (auto& ix : out) {
+        // Expression parts have no name: only the plain columns are listed.
+        auto cols = c.exec_driver_sql(
+            "SELECT name FROM pragma_index_info(?, ?) WHERE name IS NOT NULL ORDER BY seqno",
+            {Value(ix.name), optional_text(schema)});
+        ix.column_names = cols.scalars<std::string>();
+    }
+    return out;
+}
+
+std::vector<ReflectedUnique> SQLiteDialect::get_unique_constraints(Connection& c, std::string_view table,
+                                                                   const std::optional<std::string>& schema) const {
+    auto r = c.exec_driver_sql("SELECT name FROM pragma_index_list(?, ?) WHERE origin = 'u'",
+                               {Value(std::string(table)), optional_text(schema)});
+    auto index_names = r.scalars<std::string>();
+    std::sort(index_names.begin(), index_names.end(), [](const std::string& a, const std::string& b) {
+        return autoindex_number(a) < autoindex_number(b);
+    });
+    std::vector<ReflectedUnique> out;
+    for (const auto& index : index_names) {
+        auto cols = c.exec_driver_sql("SELECT name FROM pragma_index_info(?, ?) ORDER BY seqno",
+                                      {Value(index), optional_text(schema)});
+        ReflectedUnique u;
+        u.column_names = cols.scalars<std::string>();
+        out.push_back(std::move(u));
+    }
+    if (out.empty()) return out;
+    if (auto sql = table_sql(c, table, schema)) {
+        const auto parsed = parse_constraints(*sql);
+        for (auto& u : out) u.name = constraint_name(parsed, ParsedConstraint::Kind::Unique, u.column_names);
+    }
+    return out;
+}
+
+std::shared_ptr<Dialect> make_sqlite_dialect() { return std::make_shared<SQLiteDialect>(); }
+
+}  // namespace retort::detail

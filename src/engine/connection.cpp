@@ -1,0 +1,558 @@
+#include <algorithm>
+
+#include "engine/engine_impl.hpp"
+#include "retort/schema/schema.hpp"
+#include "retort/sql/compiler.hpp"
+
+namespace retort {
+
+namespace detail {
+
+ConnectionState::~ConnectionState() { release(); }
+
+DBAPIConnection& ConnectionState::dbapi() {
+    if (closed) throw InvalidRequestError("this Connection is closed");
+    if (invalidated || !entry)
+        throw InvalidRequestError("this Connection was invalidated; roll back, or close it and take a new one");
+    return *entry->dbapi;
+}
+
+void ConnectionState::handle_error(const DBAPIError& e, std::string_view sql) {
+    bool disc = entry && entry->dbapi && entry->dbapi->is_disconnected();
+    ErrorEvent ev{e, sql, disc};
+    for (auto& fn : engine->ev_handle_error) {
+        try {
+            fn(ev);
+        } catch (...) {
+        }
+    }
+    if (ev.is_disconnect) {
+        const_cast<DBAPIError&>(e).set_connection_invalidated(true);
+        invalidate();
+    }
+}
+
+template <class Fn>
+auto ConnectionState::guarded(std::string_view sql, Fn&& fn) -> decltype(fn()) {
+    try {
+        return fn();
+    } catch (const DBAPIError& e) {
+        handle_error(e, sql);
+        throw;
+    }
+}
+
+void ConnectionState::autobegin() {
+    if (in_tx || autocommit) return;
+    auto& d = dbapi();
+    guarded("BEGIN", [&] { engine->dialect->do_begin(d); });
+    if (engine->options.echo) engine->log("BEGIN (implicit)");
+    in_tx = true;
+}
+
+void ConnectionState::invalidate() noexcept {
+    invalidated = true;
+    in_tx = false;
+    savepoints.clear();
+    if (entry) {
+        entry->invalidated = true;
+        if (entry->dbapi) entry->dbapi->close();
+    }
+}
+
+void ConnectionState::release() noexcept {
+    if (!entry) return;
+    if (!entry->invalidated && entry->dbapi) {
+        try {
+            // Returned connections are rolled back (SQLAlchemy's reset on return).
+            if (in_tx) {
+                engine->dialect->do_rollback(*entry->dbapi);
+                if (engine->options.echo) engine->log("ROLLBACK");
+            }
+            if (entry->isolation_changed) {
+                const auto& o = engine->options;
+                std::string level = o.isolation_level && *o.isolation_level != "AUTOCOMMIT"
+                                        ? *o.isolation_level
+                                        : engine->dialect->default_isolation_level();
+                engine->dialect->set_isolation_level(*entry->dbapi, level);
+                entry->isolation_changed = false;
+            }
+        } catch (...) {
+            entry->invalidated = true;
+        }
+    }
+    in_tx = false;
+    savepoints.clear();
+    engine->pool->checkin(std::move(entry));
+}
+
+void ConnectionState::commit() {
+    if (!in_tx) return;
+    auto& d = dbapi();
+    if (engine->options.echo) engine->log("COMMIT");
+    savepoints.clear();
+    in_tx = false;
+    guarded("COMMIT", [&] { engine->dialect->do_commit(d); });
+}
+
+void ConnectionState::rollback() {
+    if (invalidated) {
+        // After a disconnect the transaction is gone with the connection; carry on with a fresh one.
+        engine->pool->checkin(std::move(entry));
+        entry = engine->pool->checkout();
+        invalidated = false;
+        in_tx = false;
+        savepoints.clear();
+        return;
+    }
+    if (!in_tx) return;
+    auto& d = dbapi();
+    if (engine->options.echo) engine->log("ROLLBACK");
+    savepoints.clear();
+    in_tx = false;
+    guarded("ROLLBACK", [&] { engine->dialect->do_rollback(d); });
+}
+
+}  // namespace detail
+
+namespace {
+
+void echo(Engine::Impl& eng, std::string_view sql, std::span<const Value> params, std::size_t sets = 1) {
+    std::string line(sql);
+    if (!params.empty()) {
+        line += "\n[parameter types: ";
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            if (i) line += ", ";
+            line += params[i].type_name();
+        }
+        line += "]";
+    }
+    if (sets > 1) line += " (" + std::to_string(sets) + " parameter sets)";
+    eng.log(line);
+}
+
+// Values given as text for a typed column are converted to the column's type, so that, for example, a
+// UUID string compares equal to a stored UUID whatever the dialect's storage form is.
+void coerce(Value& v, const SqlType& t) {
+    if (v.kind() != Value::Kind::Text) return;
+    switch (t.kind) {
+        case TypeKind::Uuid: v = Uuid::parse(v.as<std::string>()); break;
+        case TypeKind::Date: v = Date::parse(v.as<std::string>()); break;
+        case TypeKind::DateTime: v = DateTime::parse(v.as<std::string>()); break;
+        case TypeKind::Time: v = Time::parse(v.as<std::string>()); break;
+        case TypeKind::Numeric: v = Numeric(v.as<std::string>()); break;
+        default: break;
+    }
+}
+
+const Value* find_param(const Params& params, std::string_view key) {
+    for (auto it = params.rbegin(); it != params.rend(); ++it)
+        if (it->first == key) return &it->second;
+    return nullptr;
+}
+
+Value slot_value(const sql::BindSlot& slot, const std::vector<const sql::BindNode*>& binds, const Params* params) {
+    const sql::BindNode* b = binds[static_cast<std::size_t>(slot.index)];
+    Value v;
+    if (const Value* p = params ? find_param(*params, slot.key) : nullptr) {
+        v = *p;
+    } else if (b->has_value) {
+        v = b->value;
+    } else {
+        throw ArgumentError("a value is required for bind parameter '" + slot.key + "'");
+    }
+    coerce(v, slot.type);
+    return v;
+}
+
+std::shared_ptr<const std::vector<std::string>> cursor_keys(const DBAPICursor& c) {
+    auto keys = std::make_shared<std::vector<std::string>>();
+    int n = c.column_count();
+    keys->reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) keys->emplace_back(c.column_name(i));
+    return keys;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- Connection
+
+Connection::Connection(std::shared_ptr<detail::ConnectionState> s) : state_(std::move(s)) {}
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&& o) noexcept {
+    if (this != &o) {
+        close();
+        state_ = std::move(o.state_);
+    }
+    return *this;
+}
+Connection::~Connection() { close(); }
+
+void Connection::close() noexcept {
+    if (!state_) return;
+    state_->closed = true;
+    // Results still being read keep the driver connection until they finish.
+    if (state_.use_count() == 1) state_->release();
+    state_.reset();
+}
+
+bool Connection::closed() const noexcept { return !state_ || state_->closed; }
+void Connection::invalidate() noexcept {
+    if (state_) state_->invalidate();
+}
+bool Connection::invalidated() const noexcept { return state_ && state_->invalidated; }
+
+namespace {
+detail::ConnectionState& live(const std::shared_ptr<detail::ConnectionState>& s) {
+    if (!s || s->closed) throw InvalidRequestError("this Connection is closed");
+    return *s;
+}
+}  // namespace
+
+DBAPIConnection& Connection::dbapi_connection() { return live(state_).dbapi(); }
+const Dialect& Connection::dialect() const { return *live(state_).engine->dialect; }
+Engine Connection::engine() const {
+    return Engine(live(state_).engine);
+}
+
+Result Connection::exec_driver_sql(std::string_view sql_text, std::span<const Value> params) {
+    auto& st = live(state_);
+    auto& eng = *st.engine;
+    std::string sql(sql_text);
+    st.autobegin();
+    auto& d = st.dbapi();
+    ExecuteEvent ev{sql, params, false, 1};
+    for (auto& fn : eng.ev_before_execute) fn(ev);
+    if (eng.options.echo) echo(eng, sql, params);
+    auto cur = st.guarded(sql, [&] { return d.execute(sql, params); });
+    for (auto& fn : eng.ev_after_execute) fn(ev);
+    auto rc = cur->rowcount();
+    auto keys = cur->column_count() > 0 ? cursor_keys(*cur) : nullptr;
+    return Result(state_, std::move(cur), std::move(keys), rc);
+}
+
+namespace detail {
+// DDL runs through the connection like any statement, so echo, events and error handling see it.
+void run_ddl(Connection& conn, const std::string& sql) { (void)conn.exec_driver_sql(sql); }
+}  // namespace detail
+
+Result Connection::execute(const Executable& stmt, const Params& params, const ExecutionOptions& opts) {
+    auto& st = live(state_);
+    auto& eng = *st.engine;
+    if (!stmt.node()) throw ArgumentError("execute() of an empty statement");
+    auto entry = eng.compiled_for(*stmt.node());
+    const sql::Compiled& c = *entry->compiled;
+
+    std::vector<Value> values;
+    values.reserve(c.slots.size());
+    for (const auto& slot : c.slots) values.push_back(slot_value(slot, entry->binds, &params));
+
+    st.autobegin();
+    auto& d = st.dbapi();
+    ExecuteEvent ev{c.sql, values, false, 1};
+    for (auto& fn : eng.ev_before_execute) fn(ev);
+    if (eng.options.echo) echo(eng, c.sql, values);
+    DriverExecOptions dopts;
+    dopts.stream = opts.stream_results;
+    dopts.batch_rows = opts.yield_per;
+    auto cur = st.guarded(c.sql, [&] { return d.execute(c.sql, values, dopts); });
+    for (auto& fn : eng.ev_after_execute) fn(ev);
+    auto rc = cur->rowcount();
+    std::shared_ptr<const std::vector<std::string>> keys;
+    if (cur->column_count() > 0) {
+        keys = c.keys && static_cast<int>(c.keys->size()) == cur->column_count() ? c.keys : cursor_keys(*cur);
+    }
+    return Result(state_, std::move(cur), std::move(keys), rc);
+}
+
+Result Connection::execute(const Executable& stmt, std::span<const Params> param_sets) {
+    live(state_);
+    if (!stmt.node()) throw ArgumentError("execute() of an empty statement");
+    if (param_sets.empty()) return execute(stmt, Params{});
+    if (param_sets.size() == 1) return execute(stmt, param_sets[0]);
+    const sql::Node& node = *stmt.node();
+    if (node.kind == sql::NodeKind::Insert) {
+        auto& ins = static_cast<const sql::InsertNode&>(node);
+        if (ins.values.empty() && !ins.from_select) {
+            // INSERT with no explicit values: the columns are the keys of the parameter sets. Consecutive
+            // sets with the same keys go out together, so a set that leaves a column out gets that
+            // column's default, and RETURNING rows keep the input order.
+            auto same_keys = [](const Params& a, const Params& b) {
+                if (a.size() != b.size()) return false;
+                for (std::size_t i = 0; i < a.size(); ++i)
+                    if (a[i].first != b[i].first) return false;
+                return true;
+            };
+            std::vector<Row> rows;
+            std::shared_ptr<const std::vector<std::string>> keys;
+            std::int64_t total = 0;
+            bool returns = false;
+            for (std::size_t start = 0; start < param_sets.size();) {
+                std::size_t end = start + 1;
+                while (end < param_sets.size() && same_keys(param_sets[start], param_sets[end])) ++end;
+                auto derived = std::make_shared<sql::InsertNode>(ins);
+                for (const auto& [k, v] : param_sets[start]) {
+                    const Column& col = ins.table->c(k);
+                    derived->values.push_back(
+                        sql::ColumnValue{&col, std::make_shared<sql::BindNode>(k, Value{}, col.type, false)});
+                }
+                Result r = execute_insert_many(*derived, param_sets.subspan(start, end - start));
+                total += std::max<std::int64_t>(r.rowcount(), 0);
+                if (r.returns_rows()) {
+                    returns = true;
+                    if (!keys) keys = std::make_shared<const std::vector<std::string>>(r.keys());
+                    for (auto& row : r.all()) rows.push_back(std::move(row));
+                }
+                start = end;
+            }
+            if (returns) return Result::from_rows(std::move(keys), std::move(rows), total);
+            return Result(state_, nullptr, nullptr, total);
+        }
+    }
+    return execute_insert_many(node, param_sets);
+}
+
+Result Connection::execute_insert_many(const sql::Node& target, std::span<const Params> param_sets) {
+    auto& st = live(state_);
+    auto& eng = *st.engine;
+    const auto& caps = eng.dialect->caps();
+    auto entry = eng.compiled_for(target);
+    const sql::Compiled& single = *entry->compiled;
+    const bool multi = target.kind == sql::NodeKind::Insert && caps.supports_multivalues_insert &&
+                       static_cast<const sql::InsertNode&>(target).rows.empty() &&
+                       !static_cast<const sql::InsertNode&>(target).from_select && single.slots_per_row > 0;
+
+    st.autobegin();
+    auto& d = st.dbapi();
+
+    if (!multi) {
+        std::vector<std::vector<Value>> rows;
+        rows.reserve(param_sets.size());
+        for (const auto& ps : param_sets) {
+            std::vector<Value> vals;
+            vals.reserve(single.slots.size());
+            for (const auto& slot : single.slots) vals.push_back(slot_value(slot, entry->binds, &ps));
+            rows.push_back(std::move(vals));
+        }
+        ExecuteEvent ev{single.sql, rows[0], true, rows.size()};
+        for (auto& fn : eng.ev_before_execute) fn(ev);
+        if (eng.options.echo) echo(eng, single.sql, rows[0], rows.size());
+        if (single.returns_rows) {
+            std::vector<Row> out;
+            std::shared_ptr<const std::vector<std::string>> keys;
+            std::int64_t total = 0;
+            for (const auto& r : rows) {
+                auto cur = st.guarded(single.sql, [&] { return d.execute(single.sql, r); });
+                if (!keys) keys = single.keys ? single.keys : cursor_keys(*cur);
+                while (cur->next()) out.push_back(RowView(cur.get(), keys.get()).to_row());
+                total += std::max<std::int64_t>(cur->rowcount(), 0);
+            }
+            for (auto& fn : eng.ev_after_execute) fn(ev);
+            return Result::from_rows(std::move(keys), std::move(out), total);
+        }
+        auto total = st.guarded(single.sql, [&] { return d.execute_many(single.sql, rows); });
+        for (auto& fn : eng.ev_after_execute) fn(ev);
+        return Result(state_, nullptr, nullptr, total);
+    }
+
+    // Batched multi-row INSERT ... VALUES within the dialect's bound-parameter limit.
+    const auto& ins = static_cast<const sql::InsertNode&>(target);
+    const int per_row = single.slots_per_row;
+    const int fixed = static_cast<int>(single.slots.size()) - per_row;
+    int batch = std::max(1, std::min(caps.insertmanyvalues_page_size, (caps.max_bind_params - fixed) / per_row));
+    std::vector<Row> out;
+    std::shared_ptr<const std::vector<std::string>> keys;
+    std::int64_t total = 0;
+    std::shared_ptr<const sql::Compiled> full, tail;
+    for (std::size_t start = 0; start < param_sets.size(); start += static_cast<std::size_t>(batch)) {
+        const int n = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(batch), param_sets.size() - start));
+        std::shared_ptr<const sql::Compiled>& cref = n == batch ? full : tail;
+        if (!cref || static_cast<int>(cref->slots.size()) != fixed + per_row * n) {
+            auto compiler = eng.dialect->statement_compiler();
+            cref = compiler->compile_insert_many(ins, entry->binds, n);
+        }
+        const sql::Compiled& c = *cref;
+        std::vector<Value> vals;
+        vals.reserve(c.slots.size());
+        for (std::size_t j = 0; j < c.slots.size(); ++j) {
+            const Params* ps = j < static_cast<std::size_t>(per_row * n)
+                                   ? &param_sets[start + j / static_cast<std::size_t>(per_row)]
+                                   : &param_sets[start];
+            vals.push_back(slot_value(c.slots[j], entry->binds, ps));
+        }
+        ExecuteEvent ev{c.sql, vals, true, static_cast<std::size_t>(n)};
+        for (auto& fn : eng.ev_before_execute) fn(ev);
+        if (eng.options.echo)
+            echo(eng, c.sql, std::span<const Value>(vals).first(static_cast<std::size_t>(per_row)), static_cast<std::size_t>(n));
+        auto cur = st.guarded(c.sql, [&] { return d.execute(c.sql, vals); });
+        if (c.returns_rows) {
+            if (!keys) keys = c.keys ? c.keys : cursor_keys(*cur);
+            while (cur->next()) out.push_back(RowView(cur.get(), keys.get()).to_row());
+        }
+        total += std::max<std::int64_t>(cur->rowcount(), 0);
+        for (auto& fn : eng.ev_after_execute) fn(ev);
+    }
+    if (single.returns_rows) return Result::from_rows(std::move(keys), std::move(out), total);
+    return Result(state_, nullptr, nullptr, total);
+}
+
+Result Connection::execute_rows(const Executable& stmt, std::span<const std::vector<Value>> rows) {
+    // Positional rows: the order is that of the statement's columns, so no parameter names are looked up.
+    auto& st = live(state_);
+    auto& eng = *st.engine;
+    if (!stmt.node() || stmt.node()->kind != sql::NodeKind::Insert)
+        throw ArgumentError("execute_rows() takes an INSERT with its columns named in values()");
+    const auto& ins = static_cast<const sql::InsertNode&>(*stmt.node());
+    auto entry = eng.compiled_for(ins);
+    const sql::Compiled& single = *entry->compiled;
+    const std::size_t ncols = ins.values.size();
+    if (ncols == 0 || single.slots_per_row != static_cast<int>(ncols) || single.slots.size() != ncols)
+        throw ArgumentError("execute_rows() needs an INSERT whose values() are one bind per column");
+    for (const auto& r : rows)
+        if (r.size() != ncols)
+            throw ArgumentError("execute_rows(): a row has " + std::to_string(r.size()) + " values, the INSERT " +
+                                std::to_string(ncols) + " columns");
+    if (rows.empty()) return Result(state_, nullptr, nullptr, 0);
+    const auto& caps = eng.dialect->caps();
+    st.autobegin();
+    auto& d = st.dbapi();
+    std::int64_t total = 0;
+    if (!caps.supports_multivalues_insert) {
+        ExecuteEvent ev{single.sql, rows[0], true, rows.size()};
+        for (auto& fn : eng.ev_before_execute) fn(ev);
+        if (eng.options.echo) echo(eng, single.sql, rows[0], rows.size());
+        total = st.guarded(single.sql, [&] { return d.execute_many(single.sql, rows); });
+        for (auto& fn : eng.ev_after_execute) fn(ev);
+        return Result(state_, nullptr, nullptr, total);
+    }
+    int batch = std::max(1, std::min(caps.insertmanyvalues_page_size, caps.max_bind_params / static_cast<int>(ncols)));
+    std::shared_ptr<const sql::Compiled> full, tail;
+    std::vector<Value> vals;
+    for (std::size_t start = 0; start < rows.size(); start += static_cast<std::size_t>(batch)) {
+        const int n = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(batch), rows.size() - start));
+        std::shared_ptr<const sql::Compiled>& cref = n == batch ? full : tail;
+        if (!cref || static_cast<int>(cref->slots.size()) != static_cast<int>(ncols) * n) {
+            auto compiler = eng.dialect->statement_compiler();
+            cref = compiler->compile_insert_many(ins, entry->binds, n);
+        }
+        vals.clear();
+        vals.reserve(ncols * static_cast<std::size_t>(n));
+        for (int r = 0; r < n; ++r) {
+            const auto& row = rows[start + static_cast<std::size_t>(r)];
+            for (std::size_t j = 0; j < ncols; ++j) {
+                vals.push_back(row[j]);
+                coerce(vals.back(), single.slots[j].type);
+            }
+        }
+        ExecuteEvent ev{cref->sql, vals, true, static_cast<std::size_t>(n)};
+        for (auto& fn : eng.ev_before_execute) fn(ev);
+        if (eng.options.echo) echo(eng, cref->sql, std::span<const Value>(vals).first(ncols), static_cast<std::size_t>(n));
+        auto cur = st.guarded(cref->sql, [&] { return d.execute(cref->sql, vals); });
+        total += std::max<std::int64_t>(cur->rowcount(), 0);
+        for (auto& fn : eng.ev_after_execute) fn(ev);
+    }
+    return Result(state_, nullptr, nullptr, total);
+}
+
+Transaction Connection::begin() {
+    auto& st = live(state_);
+    if (st.in_tx) throw InvalidRequestError("a transaction is already begun on this Connection; commit or roll it back first");
+    if (st.autocommit) throw InvalidRequestError("this Connection is in AUTOCOMMIT mode; it has no transactions");
+    st.autobegin();
+    return Transaction(state_, "");
+}
+
+Transaction Connection::begin_nested() {
+    auto& st = live(state_);
+    auto& eng = *st.engine;
+    if (!eng.dialect->caps().supports_savepoints)
+        throw InvalidRequestError("the " + eng.dialect->name() + " dialect has no SAVEPOINT, so begin_nested() is not available");
+    st.autobegin();
+    std::string name = "sa_savepoint_" + std::to_string(++st.savepoint_seq);
+    auto& d = st.dbapi();
+    if (eng.options.echo) eng.log("SAVEPOINT " + name);
+    st.guarded("SAVEPOINT", [&] { eng.dialect->do_savepoint(d, name); });
+    st.savepoints.push_back(name);
+    return Transaction(state_, name);
+}
+
+void Connection::commit() { live(state_).commit(); }
+
+void Connection::rollback() { live(state_).rollback(); }
+
+bool Connection::in_transaction() const noexcept { return state_ && state_->in_tx; }
+bool Connection::in_nested_transaction() const noexcept { return state_ && !state_->savepoints.empty(); }
+
+Connection& Connection::set_isolation_level(std::string_view level) {
+    auto& st = live(state_);
+    if (st.in_tx) throw InvalidRequestError("the isolation level cannot change inside a transaction");
+    if (level == "AUTOCOMMIT") {
+        st.autocommit = true;
+        return *this;
+    }
+    st.autocommit = false;
+    st.engine->dialect->set_isolation_level(st.dbapi(), level);
+    st.entry->isolation_changed = true;
+    return *this;
+}
+
+std::string Connection::get_isolation_level() {
+    auto& st = live(state_);
+    if (st.autocommit) return "AUTOCOMMIT";
+    return st.engine->dialect->get_isolation_level(st.dbapi());
+}
+
+// ---------------------------------------------------------------- Transaction
+
+Transaction::Transaction(std::shared_ptr<detail::ConnectionState> s, std::string savepoint)
+    : state_(std::move(s)), savepoint_(std::move(savepoint)) {}
+
+Transaction::Transaction(Transaction&& o) noexcept
+    : state_(std::move(o.state_)), savepoint_(std::move(o.savepoint_)), active_(o.active_) {
+    o.active_ = false;
+}
+
+Transaction::~Transaction() {
+    if (active_) {
+        try {
+            rollback();
+        } catch (...) {
+        }
+    }
+}
+
+void Transaction::commit() {
+    if (!active_) throw InvalidRequestError("this transaction is no longer active");
+    active_ = false;
+    auto& st = *state_;
+    auto& eng = *st.engine;
+    if (savepoint_.empty()) {
+        st.commit();
+        return;
+    }
+    auto it = std::find(st.savepoints.begin(), st.savepoints.end(), savepoint_);
+    if (it == st.savepoints.end()) return;  // already released by an outer commit or rollback
+    st.savepoints.erase(it, st.savepoints.end());
+    if (eng.options.echo) eng.log("RELEASE SAVEPOINT " + savepoint_);
+    st.guarded("RELEASE SAVEPOINT", [&] { eng.dialect->do_release_savepoint(st.dbapi(), savepoint_); });
+}
+
+void Transaction::rollback() {
+    if (!active_) return;
+    active_ = false;
+    auto& st = *state_;
+    auto& eng = *st.engine;
+    if (st.closed) return;
+    if (savepoint_.empty()) {
+        st.rollback();
+        return;
+    }
+    if (st.invalidated) return;
+    auto it = std::find(st.savepoints.begin(), st.savepoints.end(), savepoint_);
+    if (it == st.savepoints.end()) return;
+    st.savepoints.erase(it, st.savepoints.end());
+    if (eng.options.echo) eng.log("ROLLBACK TO SAVEPOINT " + savepoint_);
+    st.guarded("ROLLBACK TO SAVEPOINT", [&] { eng.dialect->do_rollback_to_savepoint(st.dbapi(), savepoint_); });
+}
+
+}  // namespace retort

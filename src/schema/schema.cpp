@@ -1,0 +1,351 @@
+#include "retort/schema/schema.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <set>
+
+#include "retort/dialects/dialect.hpp"
+#include "retort/engine/engine.hpp"
+#include "retort/error.hpp"
+#include "retort/schema/reflection.hpp"
+#include "retort/sql/compiler.hpp"
+
+namespace retort {
+
+namespace {
+std::atomic<std::uint64_t> next_table_serial{1};
+
+void check_identifier(std::string_view what, std::string_view name) {
+    if (name.empty()) throw ArgumentError(std::string(what) + " name is empty");
+    for (char c : name)
+        if (c == '\0' || c == '\x01') throw ArgumentError(std::string(what) + " name contains a control character");
+}
+}  // namespace
+
+// ---------------------------------------------------------------- Column
+
+Column::Column(std::string name, SqlType type, ColumnOptions opts)
+    : sql::ExprNode(sql::NodeKind::Column, std::move(type)), name_(std::move(name)), opts_(std::move(opts)) {
+    check_identifier("column", name_);
+    if (opts_.type) this->type = *opts_.type;
+    if (this->type.is_null()) throw ArgumentError("column '" + name_ + "' has no type");
+    if (!opts_.nullable) opts_.nullable = !opts_.primary_key;
+}
+
+bool Column::autoincrement() const noexcept {
+    if (!opts_.primary_key || !type.is_integer()) return false;
+    if (opts_.autoincrement) return *opts_.autoincrement;
+    if (!table_) return false;
+    // "auto": only the single integer primary key without a foreign key or server default.
+    int pk_count = 0;
+    for (const auto& c : table_->columns())
+        if (c->primary_key()) ++pk_count;
+    return pk_count == 1 && !opts_.foreign_key && !opts_.server_default && !has_client_default();
+}
+
+Value Column::client_default() const {
+    if (opts_.default_factory) return opts_.default_factory();
+    if (opts_.default_value) return *opts_.default_value;
+    return Value{};
+}
+
+std::shared_ptr<const Column> Column::ptr() const {
+    if (!table_) throw InvalidRequestError("column '" + name_ + "' belongs to no table");
+    return std::shared_ptr<const Column>(table_->ptr(), this);
+}
+
+// ---------------------------------------------------------------- Table
+
+Table::Table(MetaData* md, std::string name, std::optional<std::string> schema)
+    : sql::FromNode(sql::NodeKind::Table),
+      metadata_(md),
+      name_(std::move(name)),
+      schema_(std::move(schema)),
+      serial_(next_table_serial.fetch_add(1)) {
+    check_identifier("table", name_);
+}
+
+Table::~Table() = default;
+
+std::string Table::fullname() const { return schema_ ? *schema_ + "." + name_ : name_; }
+
+const Column* Table::find_column(std::string_view name) const noexcept {
+    for (const auto& c : columns_)
+        if (c->name() == name) return c.get();
+    return nullptr;
+}
+
+const Column& Table::c(std::string_view name) const {
+    if (auto* c = find_column(name)) return *c;
+    throw ArgumentError("table '" + fullname() + "' has no column '" + std::string(name) + "'");
+}
+
+std::vector<const Column*> Table::primary_key() const {
+    std::vector<const Column*> out;
+    for (const auto& c : columns_)
+        if (c->primary_key()) out.push_back(c.get());
+    return out;
+}
+
+Column& Table::append_column(ColumnDef def) {
+    if (find_column(def.name)) throw ArgumentError("table '" + fullname() + "' already has a column '" + def.name + "'");
+    auto col = std::make_unique<Column>(std::move(def.name), std::move(def.type), std::move(def.options));
+    col->table_ = this;
+    const auto& o = col->options();
+    if (o.foreign_key) {
+        auto dot = o.foreign_key->rfind('.');
+        if (dot == std::string::npos || dot == 0 || dot + 1 == o.foreign_key->size())
+            throw ArgumentError("foreign key of column '" + col->name() + "' must be \"table.column\", got '" +
+                                *o.foreign_key + "'");
+        fks_.push_back(ForeignKeyConstraint{{col->name()}, o.foreign_key->substr(0, dot), {o.foreign_key->substr(dot + 1)},
+                                            std::nullopt, o.ondelete, o.onupdate});
+    }
+    if (o.index) indexes_.push_back(Index{.name = "", .columns = {col->name()}, .unique = o.unique});
+    else if (o.unique) uniques_.push_back(UniqueConstraint{{col->name()}, std::nullopt});
+    columns_.push_back(std::move(col));
+    return *columns_.back();
+}
+
+void Table::append(TableItem item) {
+    auto check_cols = [&](const std::vector<std::string>& cols, const char* what) {
+        if (cols.empty()) throw ArgumentError(std::string(what) + " on table '" + fullname() + "' names no columns");
+        for (const auto& c : cols) (void)this->c(c);
+    };
+    std::visit(
+        [&](auto&& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, PrimaryKeyConstraint>) {
+                check_cols(v.columns, "PRIMARY KEY");
+                for (auto& c : columns_) {
+                    bool in = std::find(v.columns.begin(), v.columns.end(), c->name()) != v.columns.end();
+                    c->opts_.primary_key = in;
+                    if (in) c->opts_.nullable = false;
+                }
+                pk_name_ = v.name;
+            } else if constexpr (std::is_same_v<T, UniqueConstraint>) {
+                check_cols(v.columns, "UNIQUE");
+                uniques_.push_back(std::move(v));
+            } else if constexpr (std::is_same_v<T, CheckConstraint>) {
+                checks_.push_back(std::move(v));
+            } else if constexpr (std::is_same_v<T, ForeignKeyConstraint>) {
+                check_cols(v.columns, "FOREIGN KEY");
+                if (v.columns.size() != v.referred_columns.size())
+                    throw ArgumentError("FOREIGN KEY on table '" + fullname() + "': column counts differ");
+                fks_.push_back(std::move(v));
+            } else {
+                check_cols(v.columns, "INDEX");
+                indexes_.push_back(std::move(v));
+            }
+        },
+        std::move(item));
+}
+
+std::vector<const Table*> Table::referred_tables() const {
+    std::vector<const Table*> out;
+    if (!metadata_) return out;
+    for (const auto& fk : fks_) {
+        std::string ref = fk.referred_table;
+        const Table* t = metadata_->find_table(ref);
+        if (!t && schema_ && ref.find('.') == std::string::npos) t = metadata_->find_table(*schema_ + "." + ref);
+        if (t && std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+    }
+    return out;
+}
+
+void Table::create(const Engine& engine, bool checkfirst) const {
+    auto conn = engine.connect();
+    create(conn, checkfirst);
+    conn.commit();
+}
+
+void Table::drop(const Engine& engine, bool checkfirst) const {
+    auto conn = engine.connect();
+    drop(conn, checkfirst);
+    conn.commit();
+}
+
+namespace detail {
+void run_ddl(Connection& conn, const std::string& sql);
+}
+
+void Table::create(Connection& conn, bool checkfirst) const {
+    const Dialect& d = conn.dialect();
+    if (checkfirst && d.has_table(conn, name_, schema_)) return;
+    auto ddl = d.ddl_compiler();
+    for (const auto& s : ddl->create_types(*this)) detail::run_ddl(conn, s);
+    detail::run_ddl(conn, ddl->create_table(*this));
+    for (const auto& ix : indexes_) detail::run_ddl(conn, ddl->create_index(*this, ix));
+}
+
+void Table::drop(Connection& conn, bool checkfirst) const {
+    const Dialect& d = conn.dialect();
+    if (checkfirst && !d.has_table(conn, name_, schema_)) return;
+    auto ddl = d.ddl_compiler();
+    detail::run_ddl(conn, ddl->drop_table(*this));
+    for (const auto& s : ddl->drop_types(*this)) detail::run_ddl(conn, s);
+}
+
+// ---------------------------------------------------------------- MetaData
+
+MetaData::MetaData(NamingConvention naming_convention, std::optional<std::string> schema)
+    : naming_(std::move(naming_convention)), schema_(std::move(schema)) {}
+
+MetaData::~MetaData() {
+    for (auto& t : tables_) t->metadata_ = nullptr;
+}
+
+Table& MetaData::new_table(std::string name, std::optional<std::string> schema) {
+    if (!schema) schema = schema_;
+    std::string full = schema ? *schema + "." + name : name;
+    if (find_table(full)) throw ArgumentError("table '" + full + "' is already defined in this MetaData");
+    tables_.push_back(std::make_shared<Table>(this, std::move(name), std::move(schema)));
+    return *tables_.back();
+}
+
+Table& MetaData::table(std::string name, std::vector<ColumnDef> columns, std::vector<TableItem> items,
+                       std::optional<std::string> schema) {
+    Table& t = new_table(std::move(name), std::move(schema));
+    try {
+        for (auto& c : columns) t.append_column(std::move(c));
+        for (auto& i : items) t.append(std::move(i));
+    } catch (...) {
+        remove(t);
+        throw;
+    }
+    return t;
+}
+
+Table* MetaData::find_table(std::string_view fullname) const noexcept {
+    for (const auto& t : tables_)
+        if (t->fullname() == fullname) return t.get();
+    return nullptr;
+}
+
+Table& MetaData::get_table(std::string_view fullname) const {
+    if (auto* t = find_table(fullname)) return *t;
+    throw ArgumentError("no table '" + std::string(fullname) + "' in this MetaData");
+}
+
+std::vector<Table*> MetaData::tables() const {
+    std::vector<Table*> out;
+    for (const auto& t : tables_) out.push_back(t.get());
+    return out;
+}
+
+std::vector<Table*> MetaData::sorted_tables() const {
+    // Depth-first topological sort in definition order; a table referring to itself is no dependency.
+    std::vector<Table*> out;
+    std::set<const Table*> done, active;
+    std::function<void(Table*)> visit = [&](Table* t) {
+        if (done.count(t) || active.count(t)) return;  // active: a cycle, broken here
+        active.insert(t);
+        for (const Table* r : t->referred_tables())
+            if (r != t) visit(const_cast<Table*>(r));
+        active.erase(t);
+        done.insert(t);
+        out.push_back(t);
+    };
+    for (const auto& t : tables_) visit(t.get());
+    return out;
+}
+
+void MetaData::remove(const Table& t) {
+    auto it = std::find_if(tables_.begin(), tables_.end(), [&](const auto& p) { return p.get() == &t; });
+    if (it != tables_.end()) {
+        (*it)->metadata_ = nullptr;
+        tables_.erase(it);
+    }
+}
+
+void MetaData::clear() {
+    for (auto& t : tables_) t->metadata_ = nullptr;
+    tables_.clear();
+}
+
+std::optional<std::string> MetaData::conventional_name(std::string_view kind, const Table& table,
+                                                       const std::vector<std::string>& columns,
+                                                       std::string_view referred_table,
+                                                       std::string_view constraint_name) const {
+    auto it = naming_.find(std::string(kind));
+    if (it == naming_.end()) return std::nullopt;
+    std::string out;
+    const std::string& pat = it->second;
+    for (std::size_t i = 0; i < pat.size();) {
+        if (pat.compare(i, 2, "%(") == 0) {
+            auto end = pat.find(")s", i);
+            if (end == std::string::npos) throw ArgumentError("bad naming convention pattern '" + pat + "'");
+            std::string tok = pat.substr(i + 2, end - i - 2);
+            if (tok == "table_name") out += table.name();
+            else if (tok == "column_0_name") out += columns.empty() ? "" : columns[0];
+            else if (tok == "column_0_label") out += table.name() + "_" + (columns.empty() ? "" : columns[0]);
+            else if (tok == "column_0N_name" || tok == "column_0_N_name") {
+                for (std::size_t k = 0; k < columns.size(); ++k) out += (k ? "_" : "") + columns[k];
+            } else if (tok == "referred_table_name") out += std::string(referred_table);
+            else if (tok == "constraint_name") {
+                if (constraint_name.empty()) return std::nullopt;
+                out += std::string(constraint_name);
+            } else throw ArgumentError("unknown naming convention token '" + tok + "'");
+            i = end + 2;
+        } else {
+            out += pat[i++];
+        }
+    }
+    return out;
+}
+
+void MetaData::create_all(const Engine& engine, bool checkfirst) const {
+    auto conn = engine.connect();
+    create_all(conn, checkfirst);
+    conn.commit();
+}
+
+void MetaData::create_all(Connection& conn, bool checkfirst) const {
+    for (Table* t : sorted_tables()) t->create(conn, checkfirst);
+}
+
+void MetaData::drop_all(const Engine& engine, bool checkfirst) const {
+    auto conn = engine.connect();
+    drop_all(conn, checkfirst);
+    conn.commit();
+}
+
+void MetaData::drop_all(Connection& conn, bool checkfirst) const {
+    auto order = sorted_tables();
+    for (auto it = order.rbegin(); it != order.rend(); ++it) (*it)->drop(conn, checkfirst);
+}
+
+void MetaData::reflect(const Engine& engine, const std::vector<std::string>& only,
+                       const std::optional<std::string>& schema) {
+    auto conn = engine.connect();
+    const Dialect& d = conn.dialect();
+    auto names = d.get_table_names(conn, schema);
+    for (const auto& name : only)
+        if (std::find(names.begin(), names.end(), name) == names.end())
+            throw InvalidRequestError("table '" + name + "' is not in the database");
+    for (const auto& name : names) {
+        if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
+        std::string full = schema ? *schema + "." + name : name;
+        if (find_table(full)) continue;
+        Table& t = new_table(name, schema);
+        auto pk = d.get_pk_constraint(conn, name, schema);
+        for (auto& rc : d.get_columns(conn, name, schema)) {
+            ColumnOptions o;
+            o.nullable = rc.nullable;
+            o.primary_key = std::find(pk.constrained_columns.begin(), pk.constrained_columns.end(), rc.name) !=
+                            pk.constrained_columns.end();
+            if (rc.server_default && !rc.autoincrement) o.server_default = rc.server_default;
+            o.autoincrement = rc.autoincrement;
+            SqlType type = rc.type.is_null() ? types::Text() : rc.type;
+            t.append_column(ColumnDef{rc.name, type, o});
+        }
+        if (pk.constrained_columns.size() > 1 || pk.name) t.append(PrimaryKeyConstraint{pk.constrained_columns, pk.name});
+        for (auto& fk : d.get_foreign_keys(conn, name, schema)) {
+            std::string ref = fk.referred_schema ? *fk.referred_schema + "." + fk.referred_table : fk.referred_table;
+            t.append(ForeignKeyConstraint{fk.constrained_columns, ref, fk.referred_columns, fk.name, fk.ondelete, fk.onupdate});
+        }
+        for (auto& u : d.get_unique_constraints(conn, name, schema)) t.append(UniqueConstraint{u.column_names, u.name});
+        for (auto& ix : d.get_indexes(conn, name, schema)) t.append(Index{.name = ix.name, .columns = ix.column_names, .unique = ix.unique});
+    }
+}
+
+}  // namespace retort

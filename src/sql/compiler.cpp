@@ -1,0 +1,1003 @@
+#include "retort/sql/compiler.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "retort/dialects/dialect.hpp"
+#include "retort/error.hpp"
+#include "retort/schema/schema.hpp"
+
+namespace retort::sql {
+
+namespace {
+
+// Placeholders are first written as this marker and numbered in text order at the end, so parts that are
+// rendered out of order (WITH clauses) still number correctly for both ? and $n styles.
+constexpr char kBindMarker = '\x01';
+
+enum Prec : int {
+    P_OR = 1,
+    P_AND = 2,
+    P_NOT = 3,
+    P_CMP = 5,
+    P_CONCAT = 6,
+    P_ADD = 7,
+    P_MUL = 8,
+    P_UNARY = 9,
+    P_JSON = 10,
+    P_ATOM = 100,
+};
+
+int binary_prec(BinaryOp op) {
+    switch (op) {
+        case BinaryOp::Add:
+        case BinaryOp::Sub: return P_ADD;
+        case BinaryOp::Mul:
+        case BinaryOp::Div:
+        case BinaryOp::Mod: return P_MUL;
+        case BinaryOp::Concat: return P_CONCAT;
+        case BinaryOp::JsonGet:
+        case BinaryOp::JsonGetText: return P_JSON;
+        default: return P_CMP;
+    }
+}
+
+const char* binary_sql(BinaryOp op) {
+    switch (op) {
+        case BinaryOp::Eq: return " = ";
+        case BinaryOp::Ne: return " != ";
+        case BinaryOp::Lt: return " < ";
+        case BinaryOp::Le: return " <= ";
+        case BinaryOp::Gt: return " > ";
+        case BinaryOp::Ge: return " >= ";
+        case BinaryOp::Add: return " + ";
+        case BinaryOp::Sub: return " - ";
+        case BinaryOp::Mul: return " * ";
+        case BinaryOp::Div: return " / ";
+        case BinaryOp::Mod: return " % ";
+        case BinaryOp::Concat: return " || ";
+        case BinaryOp::Like: return " LIKE ";
+        case BinaryOp::NotLike: return " NOT LIKE ";
+        case BinaryOp::ILike: return " ILIKE ";
+        case BinaryOp::NotILike: return " NOT ILIKE ";
+        case BinaryOp::In: return " IN ";
+        case BinaryOp::NotIn: return " NOT IN ";
+        case BinaryOp::IsDistinctFrom: return " IS DISTINCT FROM ";
+        case BinaryOp::IsNotDistinctFrom: return " IS NOT DISTINCT FROM ";
+        case BinaryOp::JsonGet: return " -> ";
+        case BinaryOp::JsonGetText: return " ->> ";
+    }
+    return " ? ";
+}
+
+int node_prec(const Node& n) {
+    switch (n.kind) {
+        case NodeKind::Binary: return binary_prec(static_cast<const BinaryNode&>(n).op);
+        case NodeKind::Between: return P_CMP;
+        case NodeKind::List: {
+            auto op = static_cast<const ListNode&>(n).op;
+            return op == ListOp::And ? P_AND : op == ListOp::Or ? P_OR : P_ATOM;
+        }
+        case NodeKind::Unary: {
+            auto op = static_cast<const UnaryNode&>(n).op;
+            if (op == UnaryOp::Not) return P_NOT;
+            if (op == UnaryOp::IsNull || op == UnaryOp::IsNotNull) return P_CMP;
+            if (op == UnaryOp::Neg) return P_UNARY;
+            return P_ATOM;
+        }
+        case NodeKind::Text: return P_CMP;  // unknown content: parenthesise inside operators
+        default: return P_ATOM;
+    }
+}
+
+void collect_froms(const Node* n, std::vector<const Node*>& out);
+
+void add_from(const Node* f, std::vector<const Node*>& out) {
+    if (std::find(out.begin(), out.end(), f) == out.end()) out.push_back(f);
+}
+
+// The FROM elements an expression draws on, not descending into subqueries (those correlate).
+void collect_froms(const Node* n, std::vector<const Node*>& out) {
+    if (!n) return;
+    switch (n->kind) {
+        case NodeKind::Column: {
+            auto* t = static_cast<const Column*>(n)->table();
+            if (t) add_from(t, out);
+            break;
+        }
+        case NodeKind::DerivedColumn: {
+            auto& d = static_cast<const DerivedColumnNode&>(*n);
+            if (d.from) add_from(d.from.get(), out);
+            break;
+        }
+        case NodeKind::Unary: collect_froms(static_cast<const UnaryNode&>(*n).operand.get(), out); break;
+        case NodeKind::Binary: {
+            auto& b = static_cast<const BinaryNode&>(*n);
+            collect_froms(b.left.get(), out);
+            collect_froms(b.right.get(), out);
+            break;
+        }
+        case NodeKind::Between: {
+            auto& b = static_cast<const BetweenNode&>(*n);
+            collect_froms(b.expr.get(), out);
+            collect_froms(b.low.get(), out);
+            collect_froms(b.high.get(), out);
+            break;
+        }
+        case NodeKind::List:
+            for (const auto& i : static_cast<const ListNode&>(*n).items) collect_froms(i.get(), out);
+            break;
+        case NodeKind::Func: {
+            auto& f = static_cast<const FuncNode&>(*n);
+            for (const auto& i : f.args) collect_froms(i.get(), out);
+            for (const auto& i : f.partition_by) collect_froms(i.get(), out);
+            for (const auto& i : f.over_order_by) collect_froms(i.get(), out);
+            break;
+        }
+        case NodeKind::Cast: collect_froms(static_cast<const CastNode&>(*n).expr.get(), out); break;
+        case NodeKind::Case: {
+            auto& c = static_cast<const CaseNode&>(*n);
+            collect_froms(c.value.get(), out);
+            for (const auto& [w, t] : c.whens) {
+                collect_froms(w.get(), out);
+                collect_froms(t.get(), out);
+            }
+            collect_froms(c.else_.get(), out);
+            break;
+        }
+        case NodeKind::Label: collect_froms(static_cast<const LabelNode&>(*n).expr.get(), out); break;
+        case NodeKind::Grouping: collect_froms(static_cast<const GroupingNode&>(*n).inner.get(), out); break;
+        default: break;
+    }
+}
+
+// Tables and aliases a FROM element (join tree) covers.
+void covered_by(const Node* f, std::vector<const Node*>& out) {
+    if (f->kind == NodeKind::Join) {
+        auto& j = static_cast<const JoinNode&>(*f);
+        covered_by(j.left.get(), out);
+        covered_by(j.right.get(), out);
+    } else {
+        out.push_back(f);
+    }
+}
+
+std::string column_key(const Node& n) {
+    switch (n.kind) {
+        case NodeKind::Column: return static_cast<const Column&>(n).name();
+        case NodeKind::DerivedColumn: return static_cast<const DerivedColumnNode&>(n).name;
+        case NodeKind::Label: return static_cast<const LabelNode&>(n).name;
+        case NodeKind::Func: return static_cast<const FuncNode&>(n).name;
+        default: return {};
+    }
+}
+
+}  // namespace
+
+SQLCompiler::~SQLCompiler() = default;
+
+void SQLCompiler::finish_keys() {
+    if (compiled_->result_columns.empty()) return;
+    auto keys = std::make_shared<std::vector<std::string>>();
+    for (const auto& rc : compiled_->result_columns) {
+        if (rc.name.empty()) return;  // an unnamed expression: the driver's names are used
+        keys->push_back(rc.name);
+    }
+    compiled_->keys = std::move(keys);
+}
+DDLCompiler::~DDLCompiler() = default;
+
+std::shared_ptr<Compiled> SQLCompiler::compile(const Node& stmt, const std::vector<const BindNode*>& binds) {
+    compiled_ = std::make_shared<Compiled>();
+    bind_index_.clear();
+    for (std::size_t i = 0; i < binds.size(); ++i) bind_index_.emplace(binds[i], static_cast<int>(i));
+    out_.clear();
+    slots_.clear();
+    ctes_.clear();
+    switch (stmt.kind) {
+        case NodeKind::Select:
+            compiled_->returns_rows = true;
+            visit_select(static_cast<const SelectNode&>(stmt), false);
+            break;
+        case NodeKind::Compound:
+            compiled_->returns_rows = true;
+            visit_compound(static_cast<const CompoundNode&>(stmt));
+            break;
+        case NodeKind::Insert: visit_insert(static_cast<const InsertNode&>(stmt), 1); break;
+        case NodeKind::Update: visit_update(static_cast<const UpdateNode&>(stmt)); break;
+        case NodeKind::Delete: visit_delete(static_cast<const DeleteNode&>(stmt)); break;
+        case NodeKind::Text:
+            compiled_->returns_rows = true;  // unknown: the driver tells
+            visit_text(static_cast<const TextNode&>(stmt));
+            break;
+        default: throw CompileError("not an executable statement");
+    }
+    render_with();
+    // Number the placeholders in text order.
+    std::string sql;
+    sql.reserve(out_.size() + slots_.size() * 3);
+    int n = 0;
+    for (char c : out_) {
+        if (c == kBindMarker)
+            sql += dialect_.placeholder(++n);
+        else
+            sql.push_back(c);
+    }
+    compiled_->sql = std::move(sql);
+    compiled_->slots = std::move(slots_);
+    finish_keys();
+    return std::move(compiled_);
+}
+
+std::shared_ptr<Compiled> SQLCompiler::compile_insert_many(const InsertNode& stmt,
+                                                           const std::vector<const BindNode*>& binds, int rows) {
+    compiled_ = std::make_shared<Compiled>();
+    bind_index_.clear();
+    for (std::size_t i = 0; i < binds.size(); ++i) bind_index_.emplace(binds[i], static_cast<int>(i));
+    out_.clear();
+    slots_.clear();
+    visit_insert(stmt, rows);
+    std::string sql;
+    int n = 0;
+    for (char c : out_) {
+        if (c == kBindMarker)
+            sql += dialect_.placeholder(++n);
+        else
+            sql.push_back(c);
+    }
+    compiled_->sql = std::move(sql);
+    compiled_->slots = std::move(slots_);
+    finish_keys();
+    return std::move(compiled_);
+}
+
+void SQLCompiler::render_with() {
+    if (ctes_.empty()) return;
+    // CTE bodies may reference further CTEs; render until none are new.
+    std::string body = std::move(out_);
+    auto body_slots = std::move(slots_);
+    out_.clear();
+    slots_.clear();
+    bool recursive = false;
+    std::string parts;
+    std::vector<BindSlot> part_slots;
+    for (std::size_t i = 0; i < ctes_.size(); ++i) {
+        const CteNode* c = ctes_[i];
+        recursive = recursive || c->recursive;
+        out_.clear();
+        slots_.clear();
+        out_ += dialect_.quote_identifier(c->name);
+        out_ += " AS (";
+        const Node& s = *c->select;
+        if (s.kind == NodeKind::Select)
+            visit_select(static_cast<const SelectNode&>(s), true);
+        else if (s.kind == NodeKind::Compound)
+            visit_compound(static_cast<const CompoundNode&>(s));
+        else
+            visit(s);
+        out_ += ")";
+        if (i) parts += ", ";
+        parts += out_;
+        part_slots.insert(part_slots.end(), slots_.begin(), slots_.end());
+    }
+    out_ = recursive ? "WITH RECURSIVE " : "WITH ";
+    out_ += parts;
+    out_ += " ";
+    out_ += body;
+    slots_ = std::move(part_slots);
+    slots_.insert(slots_.end(), body_slots.begin(), body_slots.end());
+}
+
+void SQLCompiler::visit_bind(const BindNode& b) {
+    auto it = bind_index_.find(&b);
+    if (it == bind_index_.end()) throw CompileError("bound parameter '" + b.key + "' is not part of the statement");
+    slots_.push_back(BindSlot{it->second, b.key, b.type});
+    out_.push_back(kBindMarker);
+}
+
+void SQLCompiler::render_table_name(const Table& t) {
+    if (t.schema()) {
+        out_ += dialect_.quote_identifier(*t.schema());
+        out_ += '.';
+    }
+    out_ += dialect_.quote_identifier(t.name());
+}
+
+void SQLCompiler::visit_column(const Column& c) {
+    if (qualify_columns_ && c.table()) {
+        render_table_name(*c.table());
+        out_ += '.';
+    }
+    out_ += dialect_.quote_identifier(c.name());
+}
+
+void SQLCompiler::render_bool_literal(bool v) { out_ += v ? "true" : "false"; }
+
+void SQLCompiler::render_ilike(const BinaryNode& b) {
+    // Portable ILIKE: compare lower-cased both sides.
+    out_ += "lower(";
+    visit_expr(b.left, 0);
+    out_ += b.op == BinaryOp::ILike ? ") LIKE lower(" : ") NOT LIKE lower(";
+    visit_expr(b.right, 0);
+    out_ += ")";
+    if (!b.escape.empty()) {
+        out_ += " ESCAPE ";
+        out_ += '\'';
+        out_ += b.escape == "'" ? "''" : b.escape;
+        out_ += '\'';
+    }
+}
+
+void SQLCompiler::render_is_distinct(const BinaryNode& b) {
+    visit_expr(b.left, P_CMP);
+    if (dialect_.caps().supports_is_distinct_from)
+        out_ += binary_sql(b.op);
+    else
+        out_ += b.op == BinaryOp::IsDistinctFrom ? " IS NOT " : " IS ";
+    visit_expr(b.right, P_CMP);
+}
+
+void SQLCompiler::visit_binary(const BinaryNode& b, int) {
+    if (b.op == BinaryOp::ILike || b.op == BinaryOp::NotILike) {
+        if (!dialect_.caps().supports_native_ilike) {
+            render_ilike(b);
+            return;
+        }
+    }
+    if (b.op == BinaryOp::IsDistinctFrom || b.op == BinaryOp::IsNotDistinctFrom) {
+        render_is_distinct(b);
+        return;
+    }
+    if (b.op == BinaryOp::In || b.op == BinaryOp::NotIn) {
+        const Node& r = *b.right;
+        if (r.kind == NodeKind::List && static_cast<const ListNode&>(r).items.empty()) {
+            // An empty IN list: false for IN, true for NOT IN, whatever the left side is.
+            out_ += b.op == BinaryOp::In ? "1 != 1" : "1 = 1";
+            return;
+        }
+        visit_expr(b.left, P_CMP);
+        out_ += binary_sql(b.op);
+        if (r.kind == NodeKind::Select || r.kind == NodeKind::Compound) {
+            visit(r);
+        } else if (r.kind == NodeKind::List) {
+            out_ += '(';
+            visit(r);
+            out_ += ')';
+        } else {
+            visit_expr(b.right, P_ATOM);
+        }
+        return;
+    }
+    int prec = binary_prec(b.op);
+    visit_expr(b.left, prec);
+    out_ += binary_sql(b.op);
+    // Right operands of the same precedence need parentheses: a - (b - c).
+    visit_expr(b.right, prec + 1);
+    if (!b.escape.empty()) {
+        out_ += " ESCAPE '";
+        out_ += b.escape == "'" ? "''" : b.escape;
+        out_ += '\'';
+    }
+}
+
+void SQLCompiler::visit_expr(const NodePtr& n, int parent_prec) {
+    if (!n) throw CompileError("missing expression");
+    int p = node_prec(*n);
+    bool paren = p < parent_prec;
+    if (paren) out_ += '(';
+    visit(*n);
+    if (paren) out_ += ')';
+}
+
+void SQLCompiler::visit_text(const TextNode& t) {
+    // ":name" becomes a placeholder; "\:" is a literal colon; "::" (PostgreSQL casts) stays.
+    std::size_t bi = 0;
+    const std::string& s = t.sql;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        char c = s[i];
+        if (c == kBindMarker) throw CompileError("text() contains a control character \\x01");
+        if (c == '\\' && i + 1 < s.size() && s[i + 1] == ':') {
+            out_ += ':';
+            ++i;
+        } else if (c == ':' && i + 1 < s.size() && s[i + 1] == ':') {
+            out_ += "::";
+            ++i;
+        } else if (c == ':' && i + 1 < s.size() && (std::isalpha(static_cast<unsigned char>(s[i + 1])) || s[i + 1] == '_')) {
+            std::size_t j = i + 1;
+            while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_')) ++j;
+            std::string_view name(s.data() + i + 1, j - i - 1);
+            const BindNode* found = nullptr;
+            for (const auto& b : t.binds)
+                if (b->key == name) { found = b.get(); break; }
+            if (!found) throw CompileError("text(): no bind for :" + std::string(name));
+            visit_bind(*found);
+            ++bi;
+            i = j - 1;
+        } else {
+            out_ += c;
+        }
+    }
+}
+
+void SQLCompiler::visit(const Node& n) {
+    switch (n.kind) {
+        case NodeKind::Column: visit_column(static_cast<const Column&>(n)); break;
+        case NodeKind::Table: render_table_name(static_cast<const Table&>(n)); break;
+        case NodeKind::DerivedColumn: {
+            auto& d = static_cast<const DerivedColumnNode&>(n);
+            if (d.excluded) {
+                out_ += "excluded.";
+            } else if (d.from && qualify_columns_) {
+                if (d.from->kind == NodeKind::Alias)
+                    out_ += dialect_.quote_identifier(static_cast<const AliasNode&>(*d.from).name);
+                else if (d.from->kind == NodeKind::Cte)
+                    out_ += dialect_.quote_identifier(static_cast<const CteNode&>(*d.from).name);
+                out_ += '.';
+            }
+            out_ += dialect_.quote_identifier(d.name);
+            break;
+        }
+        case NodeKind::Bind: visit_bind(static_cast<const BindNode&>(n)); break;
+        case NodeKind::Literal: {
+            auto& l = static_cast<const LiteralNode&>(n);
+            if (l.sql == "TRUE" || l.sql == "FALSE")
+                render_bool_literal(l.sql == "TRUE");
+            else
+                out_ += l.sql;
+            break;
+        }
+        case NodeKind::Text: visit_text(static_cast<const TextNode&>(n)); break;
+        case NodeKind::Unary: {
+            auto& u = static_cast<const UnaryNode&>(n);
+            switch (u.op) {
+                case UnaryOp::Not:
+                    out_ += "NOT ";
+                    visit_expr(u.operand, P_ATOM);
+                    break;
+                case UnaryOp::Neg:
+                    out_ += '-';
+                    visit_expr(u.operand, P_UNARY + 1);
+                    break;
+                case UnaryOp::Exists:
+                    out_ += "EXISTS ";
+                    visit(*u.operand);  // a SELECT renders its own parentheses here
+                    break;
+                case UnaryOp::Distinct:
+                    out_ += "DISTINCT ";
+                    visit_expr(u.operand, P_UNARY);
+                    break;
+                case UnaryOp::Asc:
+                    visit_expr(u.operand, P_CMP);
+                    out_ += " ASC";
+                    break;
+                case UnaryOp::Desc:
+                    visit_expr(u.operand, P_CMP);
+                    out_ += " DESC";
+                    break;
+                case UnaryOp::NullsFirst:
+                    visit_expr(u.operand, P_CMP);
+                    out_ += " NULLS FIRST";
+                    break;
+                case UnaryOp::NullsLast:
+                    visit_expr(u.operand, P_CMP);
+                    out_ += " NULLS LAST";
+                    break;
+                case UnaryOp::IsNull:
+                    visit_expr(u.operand, P_CMP + 1);
+                    out_ += " IS NULL";
+                    break;
+                case UnaryOp::IsNotNull:
+                    visit_expr(u.operand, P_CMP + 1);
+                    out_ += " IS NOT NULL";
+                    break;
+            }
+            break;
+        }
+        case NodeKind::Binary: visit_binary(static_cast<const BinaryNode&>(n), 0); break;
+        case NodeKind::Between: {
+            auto& b = static_cast<const BetweenNode&>(n);
+            visit_expr(b.expr, P_CMP + 1);
+            out_ += b.negate ? " NOT BETWEEN " : " BETWEEN ";
+            visit_expr(b.low, P_CMP + 1);
+            out_ += " AND ";
+            visit_expr(b.high, P_CMP + 1);
+            break;
+        }
+        case NodeKind::List: {
+            auto& l = static_cast<const ListNode&>(n);
+            if (l.items.empty()) {
+                // An empty AND is true, an empty OR false.
+                if (l.op == ListOp::And) render_bool_literal(true);
+                else if (l.op == ListOp::Or) render_bool_literal(false);
+                break;
+            }
+            const char* sep = l.op == ListOp::And ? " AND " : l.op == ListOp::Or ? " OR " : ", ";
+            int prec = l.op == ListOp::And ? P_AND : l.op == ListOp::Or ? P_OR : 0;
+            for (std::size_t i = 0; i < l.items.size(); ++i) {
+                if (i) out_ += sep;
+                visit_expr(l.items[i], prec == 0 ? 0 : prec + (l.items[i]->kind == NodeKind::List ? 1 : 0));
+            }
+            break;
+        }
+        case NodeKind::Func: {
+            auto& f = static_cast<const FuncNode&>(n);
+            out_ += f.name;
+            out_ += '(';
+            if (f.distinct) out_ += "DISTINCT ";
+            for (std::size_t i = 0; i < f.args.size(); ++i) {
+                if (i) out_ += ", ";
+                visit_expr(f.args[i], 0);
+            }
+            out_ += ')';
+            if (f.over) {
+                out_ += " OVER (";
+                bool any = false;
+                if (!f.partition_by.empty()) {
+                    out_ += "PARTITION BY ";
+                    for (std::size_t i = 0; i < f.partition_by.size(); ++i) {
+                        if (i) out_ += ", ";
+                        visit_expr(f.partition_by[i], 0);
+                    }
+                    any = true;
+                }
+                if (!f.over_order_by.empty()) {
+                    if (any) out_ += ' ';
+                    out_ += "ORDER BY ";
+                    for (std::size_t i = 0; i < f.over_order_by.size(); ++i) {
+                        if (i) out_ += ", ";
+                        visit_expr(f.over_order_by[i], 0);
+                    }
+                }
+                out_ += ')';
+            }
+            break;
+        }
+        case NodeKind::Cast: {
+            auto& c = static_cast<const CastNode&>(n);
+            out_ += "CAST(";
+            visit_expr(c.expr, 0);
+            out_ += " AS ";
+            out_ += dialect_.type_ddl(c.type);
+            out_ += ')';
+            break;
+        }
+        case NodeKind::Case: {
+            auto& c = static_cast<const CaseNode&>(n);
+            out_ += "CASE";
+            if (c.value) {
+                out_ += ' ';
+                visit_expr(c.value, 0);
+            }
+            for (const auto& [w, t] : c.whens) {
+                out_ += " WHEN ";
+                visit_expr(w, 0);
+                out_ += " THEN ";
+                visit_expr(t, 0);
+            }
+            if (c.else_) {
+                out_ += " ELSE ";
+                visit_expr(c.else_, 0);
+            }
+            out_ += " END";
+            break;
+        }
+        case NodeKind::Label: {
+            auto& l = static_cast<const LabelNode&>(n);
+            // Outside the columns clause a label stands for its expression.
+            visit_expr(l.expr, P_ATOM);
+            break;
+        }
+        case NodeKind::Grouping: {
+            auto& g = static_cast<const GroupingNode&>(n);
+            if (g.inner->kind == NodeKind::Select || g.inner->kind == NodeKind::Compound) {
+                visit(*g.inner);  // already parenthesised
+            } else {
+                out_ += '(';
+                visit(*g.inner);
+                out_ += ')';
+            }
+            break;
+        }
+        case NodeKind::Select: {
+            auto& s = static_cast<const SelectNode&>(n);
+            out_ += '(';
+            visit_select(s, true);
+            out_ += ')';
+            break;
+        }
+        case NodeKind::Compound:
+            out_ += '(';
+            visit_compound(static_cast<const CompoundNode&>(n));
+            out_ += ')';
+            break;
+        case NodeKind::Join:
+        case NodeKind::Alias:
+        case NodeKind::Cte: visit_from(n); break;
+        case NodeKind::Insert:
+        case NodeKind::Update:
+        case NodeKind::Delete:
+        case NodeKind::Ddl: throw CompileError("a DML or DDL statement cannot be used as an expression");
+    }
+}
+
+void SQLCompiler::visit_from(const Node& n) {
+    switch (n.kind) {
+        case NodeKind::Table: render_table_name(static_cast<const Table&>(n)); break;
+        case NodeKind::Join: {
+            auto& j = static_cast<const JoinNode&>(n);
+            visit_from(*j.left);
+            out_ += j.full ? " FULL OUTER JOIN " : j.is_outer ? " LEFT OUTER JOIN " : " JOIN ";
+            visit_from(*j.right);
+            out_ += " ON ";
+            visit_expr(j.on, 0);
+            break;
+        }
+        case NodeKind::Alias: {
+            auto& a = static_cast<const AliasNode&>(n);
+            if (a.element->kind == NodeKind::Table) {
+                render_table_name(static_cast<const Table&>(*a.element));
+            } else {
+                out_ += '(';
+                if (a.element->kind == NodeKind::Select)
+                    visit_select(static_cast<const SelectNode&>(*a.element), true);
+                else if (a.element->kind == NodeKind::Compound)
+                    visit_compound(static_cast<const CompoundNode&>(*a.element));
+                else
+                    visit(*a.element);
+                out_ += ')';
+            }
+            out_ += " AS ";
+            out_ += dialect_.quote_identifier(a.name);
+            break;
+        }
+        case NodeKind::Cte: {
+            auto& c = static_cast<const CteNode&>(n);
+            if (std::find(ctes_.begin(), ctes_.end(), &c) == ctes_.end()) ctes_.push_back(&c);
+            out_ += dialect_.quote_identifier(c.name);
+            break;
+        }
+        default: visit(n);
+    }
+}
+
+void SQLCompiler::render_columns_clause(const std::vector<NodePtr>& cols, bool record_results) {
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+        if (i) out_ += ", ";
+        const Node& c = *cols[i];
+        if (c.kind == NodeKind::Label) {
+            auto& l = static_cast<const LabelNode&>(c);
+            visit_expr(l.expr, P_ATOM - 1);
+            out_ += " AS ";
+            out_ += dialect_.quote_identifier(l.name);
+        } else {
+            visit_expr(cols[i], 0);
+        }
+        if (record_results) {
+            SqlType t = c.kind == NodeKind::Table ? SqlType{} : static_cast<const ExprNode&>(c).type;
+            compiled_->result_columns.push_back(ResultColumn{column_key(c), t});
+        }
+    }
+}
+
+void SQLCompiler::render_limit_offset(const NodePtr& limit, const NodePtr& offset) {
+    if (limit) {
+        out_ += " LIMIT ";
+        visit_expr(limit, P_ATOM);
+    }
+    if (offset) {
+        if (!limit && dialect_.name() == "sqlite") out_ += " LIMIT -1";
+        out_ += " OFFSET ";
+        visit_expr(offset, P_ATOM);
+    }
+}
+
+void SQLCompiler::render_for_update() {
+    if (dialect_.caps().supports_for_update) out_ += " FOR UPDATE";
+}
+
+void SQLCompiler::visit_select(const SelectNode& s, bool as_subquery) {
+    bool top = select_depth_ == 0 && !as_subquery;
+    ++select_depth_;
+    for (const auto& c : s.ctes)
+        if (c->kind == NodeKind::Cte) {
+            auto* cte = static_cast<const CteNode*>(c.get());
+            if (std::find(ctes_.begin(), ctes_.end(), cte) == ctes_.end()) ctes_.push_back(cte);
+        }
+
+    // FROM: explicit elements first, then every table the columns and criteria use that no explicit
+    // element covers; tables of an enclosing SELECT are correlated, not repeated.
+    std::vector<const Node*> froms;
+    std::vector<const Node*> covered;
+    for (const auto& f : s.froms) {
+        add_from(f.get(), froms);
+        covered_by(f.get(), covered);
+    }
+    std::vector<const Node*> implicit;
+    for (const auto& c : s.columns) collect_froms(c.get(), implicit);
+    for (const auto& w : s.where) collect_froms(w.get(), implicit);
+    for (const auto& w : s.having) collect_froms(w.get(), implicit);
+    for (const auto& w : s.group_by) collect_froms(w.get(), implicit);
+    for (const auto& w : s.order_by) collect_froms(w.get(), implicit);
+    std::vector<const Node*> correlated;
+    for (const Node* f : implicit) {
+        if (std::find(covered.begin(), covered.end(), f) != covered.end()) continue;
+        bool outer = false;
+        for (const auto& enc : enclosing_froms_)
+            if (std::find(enc.begin(), enc.end(), f) != enc.end()) outer = true;
+        if (outer) {
+            correlated.push_back(f);
+            continue;
+        }
+        add_from(f, froms);
+    }
+    // A subquery whose every table is the enclosing query's selects FROM them rather than nothing.
+    if (froms.empty() && !correlated.empty() && s.where.empty())
+        for (const Node* f : correlated) add_from(f, froms);
+
+    std::vector<const Node*> mine;
+    for (const Node* f : froms) covered_by(f, mine);
+    enclosing_froms_.push_back(mine);
+    select_stack_.push_back(&s);
+
+    out_ += "SELECT ";
+    if (!s.distinct_on.empty() && dialect_.caps().supports_distinct_on) {
+        out_ += "DISTINCT ON (";
+        for (std::size_t i = 0; i < s.distinct_on.size(); ++i) {
+            if (i) out_ += ", ";
+            visit_expr(s.distinct_on[i], 0);
+        }
+        out_ += ") ";
+    } else if (s.distinct || !s.distinct_on.empty()) {
+        out_ += "DISTINCT ";
+    }
+    if (s.columns.empty()) throw CompileError("SELECT has no columns");
+    render_columns_clause(s.columns, top);
+    if (!froms.empty()) {
+        out_ += " FROM ";
+        for (std::size_t i = 0; i < froms.size(); ++i) {
+            if (i) out_ += ", ";
+            visit_from(*froms[i]);
+        }
+    }
+    auto where_list = [&](const char* kw, const std::vector<NodePtr>& items) {
+        if (items.empty()) return;
+        out_ += kw;
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (i) out_ += " AND ";
+            visit_expr(items[i], items.size() > 1 ? P_AND + 1 : 0);
+        }
+    };
+    where_list(" WHERE ", s.where);
+    if (!s.group_by.empty()) {
+        out_ += " GROUP BY ";
+        for (std::size_t i = 0; i < s.group_by.size(); ++i) {
+            if (i) out_ += ", ";
+            visit_expr(s.group_by[i], 0);
+        }
+    }
+    where_list(" HAVING ", s.having);
+    if (!s.order_by.empty()) {
+        out_ += " ORDER BY ";
+        for (std::size_t i = 0; i < s.order_by.size(); ++i) {
+            if (i) out_ += ", ";
+            const Node& o = *s.order_by[i];
+            // A label of this SELECT's columns is ordered by its name.
+            const Node* inner = &o;
+            if (o.kind == NodeKind::Unary) inner = static_cast<const UnaryNode&>(o).operand.get();
+            if (inner->kind == NodeKind::Label &&
+                std::any_of(s.columns.begin(), s.columns.end(), [&](const NodePtr& c) { return c.get() == inner; })) {
+                out_ += dialect_.quote_identifier(static_cast<const LabelNode&>(*inner).name);
+                if (&o != inner) {
+                    auto op = static_cast<const UnaryNode&>(o).op;
+                    out_ += op == UnaryOp::Asc ? " ASC" : op == UnaryOp::Desc ? " DESC" : op == UnaryOp::NullsFirst ? " NULLS FIRST" : op == UnaryOp::NullsLast ? " NULLS LAST" : "";
+                }
+            } else {
+                visit_expr(s.order_by[i], 0);
+            }
+        }
+    }
+    render_limit_offset(s.limit, s.offset);
+    if (s.for_update) render_for_update();
+    enclosing_froms_.pop_back();
+    select_stack_.pop_back();
+    --select_depth_;
+}
+
+void SQLCompiler::visit_compound(const CompoundNode& c) {
+    static const char* ops[] = {" UNION ", " UNION ALL ", " INTERSECT ", " INTERSECT ALL ", " EXCEPT ", " EXCEPT ALL "};
+    bool top = select_depth_ == 0;
+    ++select_depth_;
+    for (std::size_t i = 0; i < c.selects.size(); ++i) {
+        if (i) out_ += ops[static_cast<int>(c.op)];
+        const Node& s = *c.selects[i];
+        if (s.kind == NodeKind::Select) {
+            if (top && i == 0) {
+                // The first SELECT's columns name the result.
+                --select_depth_;
+                auto& sel = static_cast<const SelectNode&>(s);
+                bool wrap = sel.limit || sel.offset || !sel.order_by.empty();
+                if (wrap) out_ += "SELECT * FROM (";
+                visit_select(sel, false);
+                if (wrap) out_ += ")";
+                ++select_depth_;
+            } else {
+                auto& sel = static_cast<const SelectNode&>(s);
+                bool wrap = sel.limit || sel.offset || !sel.order_by.empty();
+                if (wrap) out_ += "SELECT * FROM (";
+                visit_select(sel, true);
+                if (wrap) out_ += ")";
+            }
+        } else {
+            visit(s);
+        }
+    }
+    if (!c.order_by.empty()) {
+        out_ += " ORDER BY ";
+        bool q = qualify_columns_;
+        qualify_columns_ = false;  // a compound's ORDER BY names result columns
+        for (std::size_t i = 0; i < c.order_by.size(); ++i) {
+            if (i) out_ += ", ";
+            visit_expr(c.order_by[i], 0);
+        }
+        qualify_columns_ = q;
+    }
+    render_limit_offset(c.limit, c.offset);
+    --select_depth_;
+}
+
+void SQLCompiler::render_returning(const std::vector<NodePtr>& cols) {
+    if (cols.empty()) return;
+    if (!dialect_.caps().supports_returning)
+        throw CompileError("RETURNING is not supported by the " + dialect_.name() + " dialect");
+    out_ += " RETURNING ";
+    compiled_->returns_rows = true;
+    render_columns_clause(cols, true);
+}
+
+void SQLCompiler::render_on_conflict(const InsertNode& ins) {
+    const OnConflict& oc = *ins.on_conflict;
+    out_ += " ON CONFLICT";
+    if (!oc.constraint.empty()) {
+        out_ += " ON CONSTRAINT ";
+        out_ += dialect_.quote_identifier(oc.constraint);
+    } else if (!oc.target.empty()) {
+        out_ += " (";
+        for (std::size_t i = 0; i < oc.target.size(); ++i) {
+            if (i) out_ += ", ";
+            out_ += dialect_.quote_identifier(oc.target[i]);
+        }
+        out_ += ')';
+        if (!oc.target_where.empty()) {
+            out_ += " WHERE ";
+            bool q = qualify_columns_;
+            qualify_columns_ = false;
+            for (std::size_t i = 0; i < oc.target_where.size(); ++i) {
+                if (i) out_ += " AND ";
+                visit_expr(oc.target_where[i], P_AND + 1);
+            }
+            qualify_columns_ = q;
+        }
+    } else if (!oc.do_nothing) {
+        throw CompileError("ON CONFLICT DO UPDATE needs conflict target columns or a constraint name");
+    }
+    if (oc.do_nothing) {
+        out_ += " DO NOTHING";
+        return;
+    }
+    out_ += " DO UPDATE SET ";
+    for (std::size_t i = 0; i < oc.set.size(); ++i) {
+        if (i) out_ += ", ";
+        out_ += dialect_.quote_identifier(oc.set[i].column->name());
+        out_ += " = ";
+        visit_expr(oc.set[i].value, 0);
+    }
+    if (!oc.where.empty()) {
+        out_ += " WHERE ";
+        for (std::size_t i = 0; i < oc.where.size(); ++i) {
+            if (i) out_ += " AND ";
+            visit_expr(oc.where[i], P_AND + 1);
+        }
+    }
+}
+
+void SQLCompiler::visit_insert(const InsertNode& n, int rows) {
+    compiled_->is_insert = true;
+    if (!n.table) throw CompileError("INSERT has no table");
+    out_ += "INSERT INTO ";
+    render_table_name(*n.table);
+    for (const auto& cv : n.values) compiled_->insert_keys.push_back(cv.column->name());
+    if (n.from_select) {
+        if (!n.select_columns.empty()) {
+            out_ += " (";
+            for (std::size_t i = 0; i < n.select_columns.size(); ++i) {
+                if (i) out_ += ", ";
+                out_ += dialect_.quote_identifier(n.select_columns[i]->name());
+            }
+            out_ += ')';
+        }
+        out_ += ' ';
+        ++select_depth_;
+        if (n.from_select->kind == NodeKind::Select)
+            visit_select(static_cast<const SelectNode&>(*n.from_select), true);
+        else
+            visit(*n.from_select);
+        --select_depth_;
+    } else if (n.values.empty()) {
+        out_ += " DEFAULT VALUES";
+    } else {
+        out_ += " (";
+        for (std::size_t i = 0; i < n.values.size(); ++i) {
+            if (i) out_ += ", ";
+            out_ += dialect_.quote_identifier(n.values[i].column->name());
+        }
+        out_ += ") VALUES ";
+        // rows > 1: an executemany batch, the same placeholders repeated per row.
+        for (int r = 0; r < rows; ++r) {
+            if (r) out_ += ", ";
+            out_ += '(';
+            std::size_t before = slots_.size();
+            for (std::size_t i = 0; i < n.values.size(); ++i) {
+                if (i) out_ += ", ";
+                visit_expr(n.values[i].value, 0);
+            }
+            out_ += ')';
+            if (r == 0) compiled_->slots_per_row = static_cast<int>(slots_.size() - before);
+        }
+        for (const auto& extra : n.rows) {
+            out_ += ", (";
+            for (std::size_t i = 0; i < extra.size(); ++i) {
+                if (i) out_ += ", ";
+                visit_expr(extra[i], 0);
+            }
+            out_ += ')';
+        }
+    }
+    if (n.on_conflict) render_on_conflict(n);
+    bool q = qualify_columns_;
+    render_returning(n.returning);
+    qualify_columns_ = q;
+}
+
+void SQLCompiler::visit_update(const UpdateNode& n) {
+    compiled_->is_update = true;
+    if (!n.table) throw CompileError("UPDATE has no table");
+    if (n.values.empty()) throw CompileError("UPDATE has no values to set");
+    out_ += "UPDATE ";
+    render_table_name(*n.table);
+    out_ += " SET ";
+    for (std::size_t i = 0; i < n.values.size(); ++i) {
+        if (i) out_ += ", ";
+        out_ += dialect_.quote_identifier(n.values[i].column->name());
+        out_ += " = ";
+        visit_expr(n.values[i].value, 0);
+    }
+    enclosing_froms_.push_back({n.table.get()});
+    if (!n.where.empty()) {
+        out_ += " WHERE ";
+        for (std::size_t i = 0; i < n.where.size(); ++i) {
+            if (i) out_ += " AND ";
+            visit_expr(n.where[i], n.where.size() > 1 ? P_AND + 1 : 0);
+        }
+    }
+    enclosing_froms_.pop_back();
+    render_returning(n.returning);
+}
+
+void SQLCompiler::visit_delete(const DeleteNode& n) {
+    compiled_->is_delete = true;
+    if (!n.table) throw CompileError("DELETE has no table");
+    out_ += "DELETE FROM ";
+    render_table_name(*n.table);
+    enclosing_froms_.push_back({n.table.get()});
+    if (!n.where.empty()) {
+        out_ += " WHERE ";
+        for (std::size_t i = 0; i < n.where.size(); ++i) {
+            if (i) out_ += " AND ";
+            visit_expr(n.where[i], n.where.size() > 1 ? P_AND + 1 : 0);
+        }
+    }
+    enclosing_froms_.pop_back();
+    render_returning(n.returning);
+}
+
+}  // namespace retort::sql

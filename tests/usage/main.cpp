@@ -1,0 +1,41 @@
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "usage/fixture.hpp"
+
+namespace retort::testkit {
+namespace {
+std::string g_url;
+}
+const std::string& test_url() { return g_url; }
+bool is_postgresql() { return g_url.rfind("postgresql", 0) == 0; }
+bool is_sqlite() { return g_url.rfind("sqlite", 0) == 0; }
+}  // namespace retort::testkit
+
+int main(int argc, char** argv) {
+    const char* dialect = std::getenv("RETORT_TEST_DIALECT");
+    std::string url;
+    if (dialect && std::string(dialect) == "postgresql") {
+        const char* pg = std::getenv("RETORT_TEST_PG_URL");
+        if (!pg || !*pg) {
+            if (std::getenv("RETORT_REQUIRE_PG")) {
+                std::fprintf(stderr, "RETORT_TEST_PG_URL is not set but RETORT_REQUIRE_PG is\n");
+                return 1;
+            }
+            std::printf("no PostgreSQL server (set RETORT_TEST_PG_URL): skipped\n");
+            return 77;
+        }
+        url = pg;
+    } else {
+        const char* u = std::getenv("RETORT_TEST_URL");
+        url = u && *u ? u : "sqlite:///usage_test.db";
+        // A fresh database file per run.
+        auto parsed = retort::URL::parse(url);
+        if (parsed.database() && !parsed.database()->empty() && *parsed.database() != ":memory:")
+            std::filesystem::remove(*parsed.database());
+    }
+    retort::testkit::g_url = url;
+    ::testing::InitGoogleTest(&argc, argv);
+    return RUN_ALL_TESTS();
+}
