@@ -152,11 +152,12 @@ const Value* find_param(const Params& params, std::string_view key) {
 }
 
 Value slot_value(const sql::BindSlot& slot, const std::vector<const sql::BindNode*>& binds, const Params* params) {
-    const sql::BindNode* b = binds[static_cast<std::size_t>(slot.index)];
     Value v;
     if (const Value* p = params ? find_param(*params, slot.key) : nullptr) {
         v = *p;
-    } else if (b->has_value) {
+    } else if (slot.default_of) {
+        v = slot.default_of->client_default();
+    } else if (const sql::BindNode* b = binds[static_cast<std::size_t>(slot.index)]; b->has_value) {
         v = b->value;
     } else {
         throw ArgumentError("a value is required for bind parameter '" + slot.key + "'");
@@ -406,7 +407,8 @@ Result Connection::execute_rows(const Executable& stmt, std::span<const std::vec
     auto entry = eng.compiled_for(ins);
     const sql::Compiled& single = *entry->compiled;
     const std::size_t ncols = ins.values.size();
-    if (ncols == 0 || single.slots_per_row != static_cast<int>(ncols) || single.slots.size() != ncols)
+    const std::size_t per_row = static_cast<std::size_t>(single.slots_per_row);
+    if (ncols == 0 || per_row < ncols || single.slots.size() != per_row)
         throw ArgumentError("execute_rows() needs an INSERT whose values() are one bind per column");
     for (const auto& r : rows)
         if (r.size() != ncols)
@@ -418,6 +420,16 @@ Result Connection::execute_rows(const Executable& stmt, std::span<const std::vec
     auto& d = st.dbapi();
     std::int64_t total = 0;
     if (!caps.supports_multivalues_insert) {
+        std::vector<std::vector<Value>> full_rows;
+        if (per_row != ncols) {
+            // Client-side defaults fill the slots after the given columns.
+            for (const auto& r : rows) {
+                auto fr = r;
+                for (std::size_t j = ncols; j < per_row; ++j) fr.push_back(single.slots[j].default_of->client_default());
+                full_rows.push_back(std::move(fr));
+            }
+            rows = full_rows;
+        }
         ExecuteEvent ev{single.sql, rows[0], true, rows.size()};
         for (auto& fn : eng.ev_before_execute) fn(ev);
         if (eng.options.echo) echo(eng, single.sql, rows[0], rows.size());
@@ -425,23 +437,27 @@ Result Connection::execute_rows(const Executable& stmt, std::span<const std::vec
         for (auto& fn : eng.ev_after_execute) fn(ev);
         return Result(state_, nullptr, nullptr, total);
     }
-    int batch = std::max(1, std::min(caps.insertmanyvalues_page_size, caps.max_bind_params / static_cast<int>(ncols)));
+    int batch = std::max(1, std::min(caps.insertmanyvalues_page_size, caps.max_bind_params / static_cast<int>(per_row)));
     std::shared_ptr<const sql::Compiled> full, tail;
     std::vector<Value> vals;
     for (std::size_t start = 0; start < rows.size(); start += static_cast<std::size_t>(batch)) {
         const int n = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(batch), rows.size() - start));
         std::shared_ptr<const sql::Compiled>& cref = n == batch ? full : tail;
-        if (!cref || static_cast<int>(cref->slots.size()) != static_cast<int>(ncols) * n) {
+        if (!cref || cref->slots.size() != per_row * static_cast<std::size_t>(n)) {
             auto compiler = eng.dialect->statement_compiler();
             cref = compiler->compile_insert_many(ins, entry->binds, n);
         }
         vals.clear();
-        vals.reserve(ncols * static_cast<std::size_t>(n));
+        vals.reserve(per_row * static_cast<std::size_t>(n));
         for (int r = 0; r < n; ++r) {
             const auto& row = rows[start + static_cast<std::size_t>(r)];
-            for (std::size_t j = 0; j < ncols; ++j) {
-                vals.push_back(row[j]);
-                coerce(vals.back(), single.slots[j].type);
+            for (std::size_t j = 0; j < per_row; ++j) {
+                if (j < ncols) {
+                    vals.push_back(row[j]);
+                    coerce(vals.back(), single.slots[j].type);
+                } else {
+                    vals.push_back(single.slots[j].default_of->client_default());
+                }
             }
         }
         ExecuteEvent ev{cref->sql, vals, true, static_cast<std::size_t>(n)};

@@ -24,6 +24,14 @@ Engine create_engine(const URL& url, EngineOptions options) {
         for (auto* l : levels) ok = ok || *options.isolation_level == l;
         if (!ok) throw ArgumentError("unknown isolation level '" + *options.isolation_level + "'");
     }
+    // An in-memory SQLite database lives in its connection: the pool keeps exactly one, shared in turn by
+    // every thread, so all of them see the same database.
+    if (url.backend_name() == "sqlite" && !options.creator &&
+        (!url.database() || url.database()->empty() || *url.database() == ":memory:")) {
+        options.pool_size = 1;
+        options.max_overflow = 0;
+        options.pool_recycle = std::chrono::seconds(-1);
+    }
     impl->options = std::move(options);
     impl->pool = std::make_unique<QueuePool>(*impl);
     e.impl_ = std::move(impl);

@@ -193,7 +193,11 @@ bool Result::next() {
         close();
         throw;
     }
-    if (!more) close();
+    if (!more) {
+        // SQLite counts the rows of INSERT/UPDATE/DELETE ... RETURNING only once they are all read.
+        if (auto rc = cursor_->rowcount(); rc >= 0) rowcount_ = rc;
+        close();
+    }
     return more;
 }
 

@@ -906,6 +906,16 @@ void SQLCompiler::visit_insert(const InsertNode& n, int rows) {
     out_ += "INSERT INTO ";
     render_table_name(*n.table);
     for (const auto& cv : n.values) compiled_->insert_keys.push_back(cv.column->name());
+    // Columns with a client-side default that the statement leaves out get it, computed per row.
+    std::vector<const Column*> defaults;
+    if (!n.from_select && n.rows.empty()) {
+        for (const auto& c : n.table->columns()) {
+            if (!c->has_client_default()) continue;
+            bool given = false;
+            for (const auto& cv : n.values) given = given || cv.column == c.get();
+            if (!given) defaults.push_back(c.get());
+        }
+    }
     if (n.from_select) {
         if (!n.select_columns.empty()) {
             out_ += " (";
@@ -922,13 +932,17 @@ void SQLCompiler::visit_insert(const InsertNode& n, int rows) {
         else
             visit(*n.from_select);
         --select_depth_;
-    } else if (n.values.empty()) {
+    } else if (n.values.empty() && defaults.empty()) {
         out_ += " DEFAULT VALUES";
     } else {
         out_ += " (";
         for (std::size_t i = 0; i < n.values.size(); ++i) {
             if (i) out_ += ", ";
             out_ += dialect_.quote_identifier(n.values[i].column->name());
+        }
+        for (std::size_t i = 0; i < defaults.size(); ++i) {
+            if (i || !n.values.empty()) out_ += ", ";
+            out_ += dialect_.quote_identifier(defaults[i]->name());
         }
         out_ += ") VALUES ";
         // rows > 1: an executemany batch, the same placeholders repeated per row.
@@ -939,6 +953,11 @@ void SQLCompiler::visit_insert(const InsertNode& n, int rows) {
             for (std::size_t i = 0; i < n.values.size(); ++i) {
                 if (i) out_ += ", ";
                 visit_expr(n.values[i].value, 0);
+            }
+            for (std::size_t i = 0; i < defaults.size(); ++i) {
+                if (i || !n.values.empty()) out_ += ", ";
+                slots_.push_back(BindSlot{-1, defaults[i]->name(), defaults[i]->type, defaults[i]});
+                out_.push_back(kBindMarker);
             }
             out_ += ')';
             if (r == 0) compiled_->slots_per_row = static_cast<int>(slots_.size() - before);

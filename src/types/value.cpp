@@ -797,6 +797,10 @@ void throw_null_value(const char* target) {
     throw TypeError(std::string("a NULL cannot be read as ") + target + "; read it as std::optional instead");
 }
 
+void throw_out_of_range(std::int64_t bits, const char* target) {
+    throw TypeError("the value does not fit a " + std::to_string(bits) + "-bit " + target);
+}
+
 bool value_as(const Value& v, bool*) {
     if (auto p = held<bool>(v)) return *p;
     if (auto p = held<i64>(v)) {
@@ -832,6 +836,8 @@ std::string value_as(const Value& v, std::string*) {
     if (auto p = held<Time>(v)) return p->iso();
     if (auto p = held<DateTime>(v)) return p->iso();
     if (auto p = held<Json>(v)) return p->text;
+    if (auto p = held<Numeric>(v)) return p->text;
+    if (auto p = held<Interval>(v)) return p->iso();
     mismatch(v, "text");
 }
 

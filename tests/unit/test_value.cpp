@@ -538,7 +538,6 @@ TEST(ValueTest, MismatchNamesBothKindsButNotTheValue) {
              [] { (void)Value(1.5).as<int>(); }, [] { (void)Value(2).as<bool>(); },
              [] { (void)Value(-1).as<bool>(); }, [] { (void)Value(1.0).as<bool>(); },
              [] { (void)Value(Bytes{1}).as<std::string>(); }, [] { (void)Value("x").as<Bytes>(); },
-             [] { (void)Value(Interval{}).as<std::string>(); }, [] { (void)Value(Numeric("1")).as<std::string>(); },
              [] { (void)Value(Date{}).as<DateTime>(); }, [] { (void)Value(1).as<Uuid>(); },
              [] { (void)Value(true).as<double>(); }, [] { (void)Value(Json{}).as<Numeric>(); },
              [] { (void)Value(Uuid{}).as<Bytes>(); }, [] { (void)Value(1).as<Json>(); },
@@ -548,6 +547,20 @@ TEST(ValueTest, MismatchNamesBothKindsButNotTheValue) {
     auto d = error_of<TypeError>([] { (void)Value(1.5).as<Date>(); });
     EXPECT_TRUE(contains(d, "double") && contains(d, "date")) << d;
     EXPECT_FALSE(contains(d, "1.5")) << d;
+}
+
+TEST(ValueTest, NumericAndIntervalReadAsTextLosslessly) {
+    EXPECT_EQ(Value(Numeric("12345678901234567890.123456789")).as<std::string>(), "12345678901234567890.123456789");
+    EXPECT_EQ(Value(Interval{0, 1, 0}).as<std::string>(), (Interval{0, 1, 0}.iso()));
+}
+
+TEST(ValueTest, NarrowIntegersRefuseValuesThatDoNotFit) {
+    EXPECT_EQ(Value(32767).as<short>(), 32767);
+    EXPECT_THROW((void)Value(32768).as<short>(), TypeError);
+    EXPECT_THROW((void)Value(std::int64_t{1} << 40).as<int>(), TypeError);
+    EXPECT_THROW((void)Value(-1).as<unsigned>(), TypeError);
+    EXPECT_EQ(Value(std::int64_t{-5}).as<std::int64_t>(), -5);
+    EXPECT_EQ(Value(4000000000LL).as<unsigned>(), 4000000000u);
 }
 
 TEST(ValueTest, IntToDoubleMustBeExact) {

@@ -185,7 +185,7 @@ void decode_any(const DBAPICursor& c, int i, T& out) {
         if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
             std::int64_t v;
             decode(c, i, v);
-            out = static_cast<T>(v);
+            out = narrow_int<T>(v);
         } else if constexpr (std::is_same_v<T, float>) {
             double v;
             decode(c, i, v);

@@ -287,9 +287,10 @@ struct DeleteNode final : StatementNode {
 // ---- compiled form
 
 struct BindSlot {
-    int index;        // position of the bind in the statement's tree-walk order
+    int index;        // position of the bind in the statement's tree-walk order; -1 for a client default
     std::string key;  // parameter name it may be overridden by
     SqlType type;
+    const Column* default_of = nullptr;  // INSERT: the column whose client-side default fills this slot
 };
 
 struct ResultColumn {

@@ -94,9 +94,9 @@ struct sql_type_of;
         static SqlType get() { return types::Factory(); }                                                    \
     };
 RETORT_SQL_TYPE_OF(bool, Boolean)
-RETORT_SQL_TYPE_OF(std::int16_t, SmallInteger)
-RETORT_SQL_TYPE_OF(std::int32_t, Integer)
-RETORT_SQL_TYPE_OF(std::int64_t, BigInteger)
+RETORT_SQL_TYPE_OF(short, SmallInteger)
+RETORT_SQL_TYPE_OF(int, Integer)
+RETORT_SQL_TYPE_OF(long, BigInteger)
 RETORT_SQL_TYPE_OF(long long, BigInteger)
 RETORT_SQL_TYPE_OF(float, Float)
 RETORT_SQL_TYPE_OF(double, Double)

@@ -5,6 +5,8 @@
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <limits>
+#include <type_traits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -98,6 +100,7 @@ public:
     Value(long v) : v_(std::int64_t{v}) {}
     Value(long long v) : v_(std::int64_t{v}) {}
     Value(unsigned v) : v_(std::int64_t{v}) {}
+    Value(unsigned short v) : v_(std::int64_t{v}) {}
     Value(short v) : v_(std::int64_t{v}) {}
     Value(double v) : v_(v) {}
     Value(float v) : v_(double{v}) {}
@@ -154,6 +157,17 @@ Uuid value_as(const Value& v, Uuid*);
 Numeric value_as(const Value& v, Numeric*);
 Json value_as(const Value& v, Json*);
 [[noreturn]] void throw_null_value(const char* target);
+[[noreturn]] void throw_out_of_range(std::int64_t bits, const char* target);
+// An integer read into a narrower C++ type: an error rather than a silent wrap-around.
+template <class T>
+T narrow_int(std::int64_t v) {
+    if constexpr (sizeof(T) < sizeof(std::int64_t) || std::is_unsigned_v<T>) {
+        if (v < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
+            (static_cast<std::uint64_t>(v) > static_cast<std::uint64_t>(std::numeric_limits<T>::max()) && v >= 0))
+            throw_out_of_range(sizeof(T) * 8, std::is_unsigned_v<T> ? "unsigned integer" : "integer");
+    }
+    return static_cast<T>(v);
+}
 template <class T>
 struct is_optional : std::false_type {};
 template <class T>
@@ -168,7 +182,7 @@ T Value::as() const {
     } else if constexpr (std::is_same_v<T, Value>) {
         return *this;
     } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-        return static_cast<T>(detail::value_as(*this, static_cast<std::int64_t*>(nullptr)));
+        return detail::narrow_int<T>(detail::value_as(*this, static_cast<std::int64_t*>(nullptr)));
     } else if constexpr (std::is_same_v<T, float>) {
         return static_cast<float>(detail::value_as(*this, static_cast<double*>(nullptr)));
     } else {

@@ -1,0 +1,218 @@
+// The SQLite C API done well: statements prepared once and reset between rows, text bound without copies,
+// writes in one transaction (except W2, whose point is a transaction per row).
+#include <sqlite3.h>
+
+#include "common.hpp"
+
+using namespace bench;
+
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, std::string_view what) {
+    throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+class Db {
+public:
+    explicit Db(const std::string& path) {
+        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) fail(db_, "open " + path);
+    }
+    ~Db() { sqlite3_close_v2(db_); }
+    Db(const Db&) = delete;
+    Db& operator=(const Db&) = delete;
+    void exec(const char* sql) {
+        if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(db_, sql);
+    }
+    sqlite3* get() const { return db_; }
+
+private:
+    sqlite3* db_ = nullptr;
+};
+
+class Stmt {
+public:
+    Stmt(Db& db, const char* sql) : db_(db.get()) {
+        if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr) != SQLITE_OK) fail(db_, sql);
+    }
+    ~Stmt() { sqlite3_finalize(s_); }
+    Stmt(const Stmt&) = delete;
+    Stmt& operator=(const Stmt&) = delete;
+    // The text must stay alive until the statement is reset.
+    void bind(int i, std::string_view v) {
+        sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    }
+    void bind(int i, std::int64_t v) { sqlite3_bind_int64(s_, i, v); }
+    // True while there is a row.
+    bool step() {
+        const int rc = sqlite3_step(s_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc != SQLITE_DONE) fail(db_, sqlite3_sql(s_));
+        return false;
+    }
+    void run() {
+        step();
+        sqlite3_reset(s_);
+    }
+    void reset() { sqlite3_reset(s_); }
+    bool null(int i) const { return sqlite3_column_type(s_, i) == SQLITE_NULL; }
+    std::int64_t int64(int i) const { return sqlite3_column_int64(s_, i); }
+    std::string text(int i) const {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, i));
+        return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, i)));
+    }
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* s_ = nullptr;
+};
+
+Customer read_customer(const Stmt& s) { return Customer{s.int64(0), s.text(1), s.text(2)}; }
+
+Outcome bulk_insert(const Args& a, Timer& t) {
+    Db db(a.target);
+    t.start();
+    db.exec("BEGIN");
+    Stmt ins(db, "INSERT INTO customer (name, description) VALUES (?, ?)");
+    for (long i = 1; i <= a.rows; ++i) {
+        const std::string name = customer_name(i), desc = customer_description(i);
+        ins.bind(1, name);
+        ins.bind(2, desc);
+        ins.run();
+    }
+    db.exec("COMMIT");
+    t.stop();
+    return {a.rows, std::nullopt};
+}
+
+Outcome single_inserts(const Args& a, Timer& t) {
+    Db db(a.target);
+    t.start();
+    Stmt begin(db, "BEGIN"), commit(db, "COMMIT");
+    Stmt ins(db, "INSERT INTO customer (name, description) VALUES (?, ?)");
+    for (long i = 1; i <= a.rows; ++i) {
+        const std::string name = customer_name(i), desc = customer_description(i);
+        begin.run();
+        ins.bind(1, name);
+        ins.bind(2, desc);
+        ins.run();
+        commit.run();
+    }
+    t.stop();
+    return {a.rows, std::nullopt};
+}
+
+Outcome short_selects(const Args& a, Timer& t) {
+    Db db(a.target);
+    IdSequence ids(a.table_rows);
+    std::int64_t sum = 0;
+    t.start();
+    db.exec("BEGIN");
+    Stmt sel(db, "SELECT id, name, description FROM customer WHERE id = ?");
+    for (long n = 0; n < a.rows; ++n) {
+        const long id = ids.next();
+        sel.bind(1, static_cast<std::int64_t>(id));
+        if (!sel.step()) throw std::runtime_error("no customer " + std::to_string(id));
+        const Customer c = read_customer(sel);
+        sel.reset();
+        sum += checksum(c);
+    }
+    db.exec("COMMIT");
+    t.stop();
+    return {a.rows, sum};
+}
+
+Outcome large_result(const Args& a, Timer& t) {
+    Db db(a.target);
+    std::vector<Customer> rows;
+    t.start();
+    Stmt sel(db, "SELECT id, name, description FROM customer");
+    while (sel.step()) rows.push_back(read_customer(sel));
+    t.stop();
+    std::int64_t sum = 0;
+    for (const auto& c : rows) sum += checksum(c);
+    return {static_cast<long>(rows.size()), sum};
+}
+
+long count_loaded(const std::vector<Owner>& owners) {
+    long n = static_cast<long>(owners.size());
+    for (const auto& o : owners) n += static_cast<long>(o.pets.size());
+    return n;
+}
+std::int64_t sum_owners(const std::vector<Owner>& owners) {
+    std::int64_t s = 0;
+    for (const auto& o : owners) s += checksum(o);
+    return s;
+}
+
+Outcome owners_eager(const Args& a, Timer& t) {
+    Db db(a.target);
+    std::vector<Owner> owners;
+    t.start();
+    // One join, ordered by owner so that each owner's pets arrive together.
+    Stmt sel(db,
+             "SELECT owner.id, owner.name, pet.id, pet.name FROM owner LEFT OUTER JOIN pet ON pet.owner_id = owner.id "
+             "ORDER BY owner.id");
+    while (sel.step()) {
+        const std::int64_t oid = sel.int64(0);
+        if (owners.empty() || owners.back().id != oid) owners.push_back(Owner{oid, sel.text(1), {}});
+        if (!sel.null(2)) owners.back().pets.push_back(Pet{sel.int64(2), sel.text(3)});
+    }
+    t.stop();
+    return {count_loaded(owners), sum_owners(owners)};
+}
+
+Outcome owners_lazy(const Args& a, Timer& t) {
+    Db db(a.target);
+    std::vector<Owner> owners;
+    t.start();
+    db.exec("BEGIN");
+    Stmt sel_owners(db, "SELECT id, name FROM owner ORDER BY id LIMIT ?");
+    sel_owners.bind(1, static_cast<std::int64_t>(a.rows));
+    while (sel_owners.step()) owners.push_back(Owner{sel_owners.int64(0), sel_owners.text(1), {}});
+    // N+1: one query per owner, as lazy loading does.
+    Stmt sel_pets(db, "SELECT id, name FROM pet WHERE owner_id = ?");
+    for (auto& o : owners) {
+        sel_pets.bind(1, o.id);
+        while (sel_pets.step()) o.pets.push_back(Pet{sel_pets.int64(0), sel_pets.text(1)});
+        sel_pets.reset();
+    }
+    db.exec("COMMIT");
+    t.stop();
+    return {count_loaded(owners), sum_owners(owners)};
+}
+
+Outcome bulk_update(const Args& a, Timer& t) {
+    Db db(a.target);
+    std::vector<Customer> rows;
+    t.start();
+    db.exec("BEGIN");
+    Stmt sel(db, "SELECT id, name, description FROM customer");
+    while (sel.step()) rows.push_back(read_customer(sel));
+    sel.reset();
+    for (auto& c : rows) c.description = updated_description(c.description);
+    Stmt upd(db, "UPDATE customer SET description = ? WHERE id = ?");
+    for (const auto& c : rows) {
+        upd.bind(1, c.description);
+        upd.bind(2, c.id);
+        upd.run();
+    }
+    db.exec("COMMIT");
+    t.stop();
+    return {static_cast<long>(rows.size()), std::nullopt};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return run(argc, argv, [](const Args& a) -> Workload {
+        if (a.db != "sqlite" || !a.variant.empty()) return nullptr;
+        if (a.workload == "W1") return bulk_insert;
+        if (a.workload == "W2") return single_inserts;
+        if (a.workload == "W3") return short_selects;
+        if (a.workload == "W4") return large_result;
+        if (a.workload == "W5-eager") return owners_eager;
+        if (a.workload == "W5-lazy") return owners_lazy;
+        if (a.workload == "W6") return bulk_update;
+        return nullptr;
+    });
+}

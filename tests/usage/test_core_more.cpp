@@ -1,0 +1,128 @@
+// More of Core against the live database: client-side defaults, odd identifiers, in-memory SQLite,
+// reading values into the wrong C++ type.
+#include <atomic>
+#include <thread>
+
+#include "usage/fixture.hpp"
+
+using namespace retort;
+using retort::testkit::Usage;
+
+namespace {
+
+class CoreMore : public Usage {};
+
+TEST_F(CoreMore, ClientSideDefaultsFillOmittedColumns) {
+    std::atomic<int> calls{0};
+    Table& t = md.table("with_defaults", {{"id", types::Integer(), {.primary_key = true}},
+                                          {"status", types::String(10), {.default_value = Value("new")}},
+                                          {"token", types::Uuid(), {.default_factory = [&] {
+                                                                       ++calls;
+                                                                       return Value(Uuid::random());
+                                                                   }}},
+                                          {"note", types::String(10)}});
+    md.drop_all(engine);
+    md.create_all(engine);
+    auto conn = engine.connect();
+    conn.execute(insert(t).values({{"note", "a"}}));
+    conn.execute(insert(t).values({{"note", "b"}, {"status", "old"}}));
+    std::vector<Params> many(5, Params{{"note", "m"}});
+    conn.execute(insert(t), many);
+    EXPECT_EQ(calls.load(), 7);  // once per row
+    auto statuses = conn.execute(select(column<std::string>(t, "status")).order_by(column<int>(t, "id"))).scalars<std::string>();
+    EXPECT_EQ(statuses, (std::vector<std::string>{"new", "old", "new", "new", "new", "new", "new"}));
+    auto distinct = conn.execute(select(func::count(column<Uuid>(t, "token").distinct()))).scalar_one<std::int64_t>();
+    EXPECT_EQ(distinct, 7);
+}
+
+TEST_F(CoreMore, OddIdentifiersAreQuotedEverywhere) {
+    Table& t = md.table("Odd \"Table\"", {{"id", types::Integer(), {.primary_key = true}},
+                                         {"select", types::String(20)},
+                                         {"MixedCase", types::Integer(), {.index = true}},
+                                         {"with space", types::String(20), {.unique = true}}});
+    md.drop_all(engine);
+    md.create_all(engine);
+    auto conn = engine.connect();
+    conn.execute(insert(t).values({{"select", "s"}, {"MixedCase", 3}, {"with space", "w s"}}));
+    auto row = conn.execute(select(t).where(column<int>(t, "MixedCase") == 3)).one();
+    EXPECT_EQ(row.get<std::string>("select"), "s");
+    EXPECT_EQ(row.get<std::string>("with space"), "w s");
+    conn.execute(update(t).values({{"select", "t"}}).where(column<std::string>(t, "with space") == "w s"));
+    EXPECT_EQ(conn.execute(select(column<std::string>(t, "select"))).scalar_one<std::string>(), "t");
+    conn.commit();
+    Inspector insp(engine);
+    EXPECT_TRUE(insp.has_table("Odd \"Table\""));
+    auto cols = insp.get_columns("Odd \"Table\"");
+    ASSERT_EQ(cols.size(), 4u);
+    EXPECT_EQ(cols[2].name, "MixedCase");
+}
+
+TEST_F(CoreMore, ReturningRowcount) {
+    Table& t = md.table("rc", {{"id", types::Integer(), {.primary_key = true}}, {"v", types::Integer()}});
+    md.drop_all(engine);
+    md.create_all(engine);
+    auto conn = engine.connect();
+    conn.execute(insert(t), std::vector<Params>{{{"v", 1}}, {{"v", 2}}, {{"v", 3}}});
+    auto r = conn.execute(update(t).values({{"v", 0}}).where(column<int>(t, "v") > 1).returning(column<int>(t, "id")));
+    auto ids = r.all();
+    EXPECT_EQ(ids.size(), 2u);
+    EXPECT_EQ(r.rowcount(), 2);
+}
+
+TEST_F(CoreMore, WrongCppTypeIsATypedError) {
+    auto conn = engine.connect();
+    EXPECT_THROW((void)conn.exec_driver_sql("SELECT 'abc'").scalar_one<Date>(), TypeError);
+    EXPECT_THROW((void)conn.exec_driver_sql("SELECT 'not a uuid'").scalar_one<Uuid>(), TypeError);
+    EXPECT_THROW((void)conn.exec_driver_sql("SELECT NULL").scalar_one<int>(), TypeError);
+    EXPECT_THROW((void)conn.exec_driver_sql("SELECT 100000").scalar_one<short>(), TypeError);
+    EXPECT_EQ(conn.exec_driver_sql("SELECT NULL").scalar_one<std::optional<int>>(), std::nullopt);
+}
+
+TEST(Engines, MalformedUrlsAndUnknownDialects) {
+    EXPECT_THROW(create_engine("mysql://u:secret@h/db"), NoSuchModuleError);
+    try {
+        (void)create_engine("oracle://scott:tiger99@host/db");
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()).find("tiger99"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(create_engine("not a url"), UrlError);
+    EXPECT_THROW(create_engine("postgresql://u:p@host:notaport/db"), UrlError);
+    EXPECT_THROW((void)Engine().connect(), InvalidRequestError);
+}
+
+TEST(Engines, WrongPasswordIsAnOperationalErrorWithoutThePassword) {
+    if (!testkit::is_postgresql()) GTEST_SKIP() << "SQLite has no passwords";
+    auto url = URL::parse(testkit::test_url());
+    // A role that does not exist: the server refuses, and the message must not echo the password.
+    auto bad = URL::create("postgresql", std::string("no_such_role_x"), std::string("pw-s3cret"), url.host(), url.port(),
+                           url.database(), url.query());
+    auto e = create_engine(bad);
+    try {
+        (void)e.connect();
+        FAIL() << "connected as a role that does not exist";
+    } catch (const OperationalError& err) {
+        EXPECT_EQ(std::string(err.what()).find("pw-s3cret"), std::string::npos) << err.what();
+    }
+    EXPECT_EQ(bad.str().find("pw-s3cret"), std::string::npos);
+}
+
+TEST(Engines, InMemorySqliteIsOneDatabaseForAllThreads) {
+    auto e = create_engine("sqlite://");
+    {
+        auto c = e.connect();
+        c.exec_driver_sql("CREATE TABLE m (x INTEGER)");
+        c.commit();
+    }
+    std::vector<std::thread> ts;
+    for (int i = 0; i < 4; ++i)
+        ts.emplace_back([&, i] {
+            auto c = e.connect();
+            c.exec_driver_sql("INSERT INTO m VALUES (?)", {Value(i)});
+            c.commit();
+        });
+    for (auto& t : ts) t.join();
+    auto c = e.connect();
+    EXPECT_EQ(c.exec_driver_sql("SELECT count(*) FROM m").scalar_one<int>(), 4);
+}
+
+}  // namespace
