@@ -1,0 +1,206 @@
+// Retort Core, used the way its documentation recommends for each job: statements built once with
+// bindparam() and executed many times, executemany for batches, rows decoded from RowView into structs.
+#include <retort/retort.hpp>
+
+#include "common.hpp"
+
+using namespace bench;
+using namespace retort;
+
+namespace {
+
+struct CustomerTable : TableDef {
+    using TableDef::TableDef;
+    Col<std::int64_t> id = col<std::int64_t>("id", {.primary_key = true});
+    Col<std::string> name = col<std::string>("name", {.type = types::String(255)});
+    Col<std::string> description = col<std::string>("description", {.type = types::String(255)});
+};
+struct OwnerTable : TableDef {
+    using TableDef::TableDef;
+    Col<std::int64_t> id = col<std::int64_t>("id", {.primary_key = true});
+    Col<std::string> name = col<std::string>("name", {.type = types::String(255)});
+};
+struct PetTable : TableDef {
+    using TableDef::TableDef;
+    Col<std::int64_t> id = col<std::int64_t>("id", {.primary_key = true});
+    Col<std::string> name = col<std::string>("name", {.type = types::String(255)});
+    Col<std::int64_t> owner_id = col<std::int64_t>("owner_id", {.foreign_key = "owner.id"});
+};
+
+// The tables the runner's setup made (bench/data.cpp); nothing here creates them.
+struct Schema {
+    MetaData md;
+    CustomerTable customer{md, "customer"};
+    OwnerTable owner{md, "owner"};
+    PetTable pet{md, "pet"};
+};
+
+Engine make_engine(const Args& a) {
+    Engine e = create_engine(a.db == "sqlite" ? "sqlite:///" + a.target : a.target);
+    // Make the pool's connection now, outside the timed part.
+    (void)e.connect();
+    return e;
+}
+
+Customer read_customer(const RowView& r) {
+    return Customer{r.get<std::int64_t>(0), r.get<std::string>(1), r.get<std::string>(2)};
+}
+
+void expect_rowcount(std::int64_t got, long want, std::string_view what) {
+    if (got != want)
+        throw std::runtime_error(std::string(what) + " reported " + std::to_string(got) + " rows, expected " +
+                                 std::to_string(want));
+}
+
+Outcome bulk_insert(const Args& a, Timer& t) {
+    Schema s;
+    Engine engine = make_engine(a);
+    auto conn = engine.connect();
+    const auto& c = s.customer;
+    t.start();
+    auto stmt = insert(c).value(c.name, bindparam<std::string>("name")).value(c.description, bindparam<std::string>("description"));
+    std::vector<std::vector<Value>> rows;
+    rows.reserve(static_cast<std::size_t>(a.rows));
+    for (long i = 1; i <= a.rows; ++i) rows.push_back({Value(customer_name(i)), Value(customer_description(i))});
+    expect_rowcount(conn.execute_rows(stmt, rows).rowcount(), a.rows, "INSERT");
+    conn.commit();
+    t.stop();
+    return {a.rows, std::nullopt};
+}
+
+Outcome single_inserts(const Args& a, Timer& t) {
+    Schema s;
+    Engine engine = make_engine(a);
+    const auto& c = s.customer;
+    t.start();
+    auto stmt = insert(c).value(c.name, bindparam<std::string>("name")).value(c.description, bindparam<std::string>("description"));
+    for (long i = 1; i <= a.rows; ++i) {
+        // A transaction of its own for each row, on a connection from the pool.
+        engine.begin([&](Connection& conn) {
+            conn.execute(stmt, {{"name", customer_name(i)}, {"description", customer_description(i)}});
+        });
+    }
+    t.stop();
+    return {a.rows, std::nullopt};
+}
+
+Outcome short_selects(const Args& a, Timer& t) {
+    Schema s;
+    Engine engine = make_engine(a);
+    auto conn = engine.connect();
+    const auto& c = s.customer;
+    IdSequence ids(a.table_rows);
+    std::int64_t sum = 0;
+    t.start();
+    auto stmt = select(c.id, c.name, c.description).where(c.id == bindparam<std::int64_t>("id"));
+    for (long n = 0; n < a.rows; ++n) {
+        const long id = ids.next();
+        auto result = conn.execute(stmt, {{"id", id}});
+        if (!result.next()) throw std::runtime_error("no customer " + std::to_string(id));
+        sum += checksum(read_customer(result.current()));
+    }
+    conn.commit();
+    t.stop();
+    return {a.rows, sum};
+}
+
+Outcome large_result(const Args& a, Timer& t) {
+    Schema s;
+    Engine engine = make_engine(a);
+    auto conn = engine.connect();
+    const auto& c = s.customer;
+    std::vector<Customer> rows;
+    t.start();
+    for (RowView r : conn.execute(select(c.id, c.name, c.description))) rows.push_back(read_customer(r));
+    t.stop();
+    std::int64_t sum = 0;
+    for (const auto& x : rows) sum += checksum(x);
+    return {static_cast<long>(rows.size()), sum};
+}
+
+long count_loaded(const std::vector<Owner>& owners) {
+    long n = static_cast<long>(owners.size());
+    for (const auto& o : owners) n += static_cast<long>(o.pets.size());
+    return n;
+}
+std::int64_t sum_owners(const std::vector<Owner>& owners) {
+    std::int64_t s = 0;
+    for (const auto& o : owners) s += checksum(o);
+    return s;
+}
+
+Outcome owners_eager(const Args& a, Timer& t) {
+    Schema s;
+    Engine engine = make_engine(a);
+    auto conn = engine.connect();
+    const auto& o = s.owner;
+    const auto& p = s.pet;
+    std::vector<Owner> owners;
+    t.start();
+    auto stmt = select(o.id, o.name, p.id, p.name).select_from(o).outerjoin(p, p.owner_id == o.id).order_by(o.id);
+    for (RowView r : conn.execute(stmt)) {
+        const auto oid = r.get<std::int64_t>(0);
+        if (owners.empty() || owners.back().id != oid) owners.push_back(Owner{oid, r.get<std::string>(1), {}});
+        if (!r.is_null(2)) owners.back().pets.push_back(Pet{r.get<std::int64_t>(2), r.get<std::string>(3)});
+    }
+    t.stop();
+    return {count_loaded(owners), sum_owners(owners)};
+}
+
+Outcome owners_lazy(const Args& a, Timer& t) {
+    Schema s;
+    Engine engine = make_engine(a);
+    auto conn = engine.connect();
+    const auto& o = s.owner;
+    const auto& p = s.pet;
+    std::vector<Owner> owners;
+    t.start();
+    for (RowView r : conn.execute(select(o.id, o.name).order_by(o.id).limit(a.rows)))
+        owners.push_back(Owner{r.get<std::int64_t>(0), r.get<std::string>(1), {}});
+    // N+1: one query per owner, as lazy loading does.
+    auto pets = select(p.id, p.name).where(p.owner_id == bindparam<std::int64_t>("owner_id"));
+    for (auto& owner : owners)
+        for (RowView r : conn.execute(pets, {{"owner_id", owner.id}}))
+            owner.pets.push_back(Pet{r.get<std::int64_t>(0), r.get<std::string>(1)});
+    conn.commit();
+    t.stop();
+    return {count_loaded(owners), sum_owners(owners)};
+}
+
+Outcome bulk_update(const Args& a, Timer& t) {
+    Schema s;
+    Engine engine = make_engine(a);
+    auto conn = engine.connect();
+    const auto& c = s.customer;
+    std::vector<Customer> rows;
+    t.start();
+    for (RowView r : conn.execute(select(c.id, c.name, c.description))) rows.push_back(read_customer(r));
+    for (auto& x : rows) x.description = updated_description(x.description);
+    auto stmt = update(c)
+                    .value(c.description, bindparam<std::string>("new_description"))
+                    .where(c.id == bindparam<std::int64_t>("customer_id"));
+    std::vector<Params> params;
+    params.reserve(rows.size());
+    for (const auto& x : rows) params.push_back({{"new_description", x.description}, {"customer_id", x.id}});
+    const long n = static_cast<long>(rows.size());
+    expect_rowcount(conn.execute(stmt, params).rowcount(), n, "UPDATE");
+    conn.commit();
+    t.stop();
+    return {n, std::nullopt};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    return bench::run(argc, argv, [](const Args& a) -> Workload {
+        if (!a.variant.empty()) return nullptr;
+        if (a.workload == "W1") return bulk_insert;
+        if (a.workload == "W2") return single_inserts;
+        if (a.workload == "W3") return short_selects;
+        if (a.workload == "W4") return large_result;
+        if (a.workload == "W5-eager") return owners_eager;
+        if (a.workload == "W5-lazy") return owners_lazy;
+        if (a.workload == "W6") return bulk_update;
+        return nullptr;
+    });
+}
