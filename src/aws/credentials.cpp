@@ -18,7 +18,9 @@ std::optional<std::string> env(const char* name) {
     return std::string(v);
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -112,12 +114,13 @@ std::filesystem::path ProfileOptions::resolved_config_file() const {
 
 // ---- providers ------------------------------------------------------------------------------------------
 
-StaticCredentialsProvider::StaticCredentialsProvider(Credentials credentials)
-    : credentials_(std::move(credentials)) {
+StaticCredentialsProvider::StaticCredentialsProvider(Credentials credentials) : credentials_(std::move(credentials)) {
     if (credentials_.source.empty()) credentials_.source = "explicit credentials";
 }
 
-std::string StaticCredentialsProvider::describe() const { return "explicit credentials"; }
+std::string StaticCredentialsProvider::describe() const {
+    return "explicit credentials";
+}
 
 CredentialsProvider::Result StaticCredentialsProvider::load() const {
     bool has_id = !credentials_.access_key_id.empty(), has_secret = !credentials_.secret_access_key.empty();
@@ -166,8 +169,7 @@ CredentialsProvider::Result ProfileCredentialsProvider::load() const {
         if (!mechanism.empty()) return {std::nullopt, "uses " + mechanism + ", which Retort does not support yet"};
         return {std::nullopt, "no aws_access_key_id"};
     }
-    if (!secret)
-        throw CredentialsError(describe() + " has aws_access_key_id but no aws_secret_access_key");
+    if (!secret) throw CredentialsError(describe() + " has aws_access_key_id but no aws_secret_access_key");
     if (!id) throw CredentialsError(describe() + " has aws_secret_access_key but no aws_access_key_id");
     auto token = get(*section, "aws_session_token");
     if (!token) token = get(*section, "aws_security_token");

@@ -51,7 +51,10 @@ std::string generate_dsql_auth_token(const DsqlTokenParams& params, const Creden
 
 std::string generate_dsql_auth_token(const DsqlTokenParams& params, const ProfileOptions& profile) {
     check_hostname(params.hostname);
-    return generate_dsql_auth_token(params, resolve_credentials({}, profile), profile);
+    // The region first: it is cheap and a missing one is the likelier mistake to report.
+    auto with_region = params;
+    if (with_region.region.empty()) with_region.region = resolve_region({}, params.hostname, profile);
+    return generate_dsql_auth_token(with_region, resolve_credentials({}, profile), profile);
 }
 
 std::string mask_dsql_token(std::string_view token) {

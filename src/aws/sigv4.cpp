@@ -31,7 +31,9 @@ std::string to_lower(std::string_view s) {
     return out;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -71,7 +73,7 @@ std::string hex(const unsigned char* data, std::size_t size) {
 }
 
 struct CanonicalHeaders {
-    std::string text;    // "name:value\n" per header
+    std::string text;          // "name:value\n" per header
     std::string signed_names;  // "name1;name2"
 };
 
@@ -99,7 +101,7 @@ CanonicalHeaders canonical_headers(const Params& headers) {
 }
 
 // Pairs already in canonical (encoded) form, sorted by key and then value.
-std::string canonical_query(std::vector<std::pair<std::string, std::string>> encoded) {
+std::string canonical_query(Params encoded) {
     std::sort(encoded.begin(), encoded.end());
     std::string out;
     for (const auto& [key, value] : encoded) {
@@ -114,7 +116,8 @@ std::string canonical_query(std::vector<std::pair<std::string, std::string>> enc
 Params canonical_request_query(const Request& request) {
     Params out;
     out.reserve(request.query.size());
-    for (const auto& [key, value] : request.query) out.emplace_back(uri_encode(uri_decode(key)), uri_encode(uri_decode(value)));
+    for (const auto& [key, value] : request.query)
+        out.emplace_back(uri_encode(uri_decode(key)), uri_encode(uri_decode(value)));
     return out;
 }
 
@@ -136,8 +139,7 @@ bool has_query_key(const Request& request, std::string_view key) {
 
 void check_inputs(const Request& request, const Credentials& credentials, const SigningParams& params) {
     if (credentials.access_key_id.empty()) throw ArgumentError("SigV4: the credentials have no access key id");
-    if (credentials.secret_access_key.empty())
-        throw ArgumentError("SigV4: the credentials have no secret access key");
+    if (credentials.secret_access_key.empty()) throw ArgumentError("SigV4: the credentials have no secret access key");
     if (params.region.empty()) throw ArgumentError("SigV4: no region to sign for");
     if (params.service.empty()) throw ArgumentError("SigV4: no service to sign for");
     if (request.method.empty()) throw ArgumentError("SigV4: the request has no method");
@@ -159,19 +161,18 @@ Common common(const Request& request, const SigningParams& params) {
 }
 
 // Fills the canonical request, string to sign and signature of result.
-void sign(SigningResult& result, const Request& request, const Credentials& credentials,
-          const SigningParams& params, const Common& c, const Params& signed_headers_in,
-          std::vector<std::pair<std::string, std::string>> encoded_query) {
-    auto headers = canonical_headers(signed_headers_in);
+void sign(SigningResult& result, const Request& request, const Credentials& credentials, const SigningParams& params,
+          const Common& c, const Params& headers_to_sign, Params encoded_query) {
+    auto headers = canonical_headers(headers_to_sign);
     result.signed_headers = headers.signed_names;
     result.credential_scope = c.scope;
     result.canonical_request = request.method + "\n" + canonical_uri(request, params) + "\n" +
                                canonical_query(std::move(encoded_query)) + "\n" + headers.text + "\n" +
                                headers.signed_names + "\n" + c.payload_hash;
-    result.string_to_sign = std::string(algorithm) + "\n" + c.amz_date + "\n" + c.scope + "\n" +
-                            sha256_hex(result.canonical_request);
-    auto key = derive_signing_key(credentials.secret_access_key, c.amz_date.substr(0, 8), params.region,
-                                  params.service);
+    result.string_to_sign =
+        std::string(algorithm) + "\n" + c.amz_date + "\n" + c.scope + "\n" + sha256_hex(result.canonical_request);
+    auto key =
+        derive_signing_key(credentials.secret_access_key, c.amz_date.substr(0, 8), params.region, params.service);
     Wipe wipe_key{key};
     auto mac = hmac_sha256(key, result.string_to_sign);
     result.signature = hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
@@ -200,7 +201,8 @@ SigningResult sign_headers(const Request& request, const Credentials& credential
     auto c = common(request, params);
 
     SigningResult result;
-    if (credentials.session_token) result.added_headers.emplace_back("X-Amz-Security-Token", *credentials.session_token);
+    if (credentials.session_token)
+        result.added_headers.emplace_back("X-Amz-Security-Token", *credentials.session_token);
     result.added_headers.emplace_back("X-Amz-Date", c.amz_date);
     if (params.add_content_sha256_header) result.added_headers.emplace_back("x-amz-content-sha256", c.payload_hash);
 
@@ -209,10 +211,9 @@ SigningResult sign_headers(const Request& request, const Credentials& credential
         if (!(params.omit_session_token && h.first == "X-Amz-Security-Token")) to_sign.push_back(h);
     sign(result, request, credentials, params, c, to_sign, canonical_request_query(request));
 
-    result.added_headers.emplace_back("Authorization", std::string(algorithm) + " Credential=" +
-                                                           credentials.access_key_id + "/" + c.scope +
-                                                           ", SignedHeaders=" + result.signed_headers +
-                                                           ", Signature=" + result.signature);
+    result.added_headers.emplace_back(
+        "Authorization", std::string(algorithm) + " Credential=" + credentials.access_key_id + "/" + c.scope +
+                             ", SignedHeaders=" + result.signed_headers + ", Signature=" + result.signature);
     result.request = request;
     result.request.headers.insert(result.request.headers.end(), result.added_headers.begin(),
                                   result.added_headers.end());
@@ -265,8 +266,8 @@ std::string sha256_hex(std::string_view data) {
 std::string hmac_sha256(std::string_view key, std::string_view data) {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
-    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-              data.size(), mac, &size))
+    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+              reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &size))
         throw Error("SigV4: OpenSSL HMAC-SHA-256 failed");
     std::string out(reinterpret_cast<const char*>(mac), size);
     OPENSSL_cleanse(mac, sizeof mac);
@@ -401,8 +402,7 @@ Clock::time_point parse_timestamp(std::string_view text) {
     if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') ||
         text[13] != ':' || text[16] != ':')
         return fail();
-    int y = number(0, 4), mo = number(5, 2), d = number(8, 2), h = number(11, 2), mi = number(14, 2),
-        s = number(17, 2);
+    int y = number(0, 4), mo = number(5, 2), d = number(8, 2), h = number(11, 2), mi = number(14, 2), s = number(17, 2);
     if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0 || h > 23 || mi > 59 || s > 59) return fail();
     auto rest = text.substr(19);
     if (!rest.empty() && rest.front() == '.') {

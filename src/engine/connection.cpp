@@ -176,6 +176,14 @@ std::shared_ptr<const std::vector<std::string>> cursor_keys(const DBAPICursor& c
 
 }  // namespace
 
+namespace {
+bool is_valueless_insert(const sql::Node& n) {
+    if (n.kind != sql::NodeKind::Insert) return false;
+    const auto& ins = static_cast<const sql::InsertNode&>(n);
+    return ins.values.empty() && !ins.from_select && ins.rows.empty();
+}
+}  // namespace
+
 // ---------------------------------------------------------------- Connection
 
 Connection::Connection(std::shared_ptr<detail::ConnectionState> s) : state_(std::move(s)) {}
@@ -241,6 +249,8 @@ Result Connection::execute(const Executable& stmt, const Params& params, const E
     auto& st = live(state_);
     auto& eng = *st.engine;
     if (!stmt.node()) throw ArgumentError("execute() of an empty statement");
+    // insert(table) with parameters but no values(): the parameters are the row, as in SQLAlchemy.
+    if (!params.empty() && is_valueless_insert(*stmt.node())) return execute(stmt, std::span<const Params>(&params, 1));
     auto entry = eng.compiled_for(*stmt.node());
     const sql::Compiled& c = *entry->compiled;
 
@@ -269,9 +279,9 @@ Result Connection::execute(const Executable& stmt, const Params& params, const E
 Result Connection::execute(const Executable& stmt, std::span<const Params> param_sets) {
     live(state_);
     if (!stmt.node()) throw ArgumentError("execute() of an empty statement");
-    if (param_sets.empty()) return execute(stmt, Params{});
-    if (param_sets.size() == 1) return execute(stmt, param_sets[0]);
     const sql::Node& node = *stmt.node();
+    if (param_sets.empty()) return execute(stmt, Params{});
+    if (param_sets.size() == 1 && !is_valueless_insert(node)) return execute(stmt, param_sets[0]);
     if (node.kind == sql::NodeKind::Insert) {
         auto& ins = static_cast<const sql::InsertNode&>(node);
         if (ins.values.empty() && !ins.from_select) {
@@ -420,6 +430,7 @@ Result Connection::execute_rows(const Executable& stmt, std::span<const std::vec
     auto& d = st.dbapi();
     std::int64_t total = 0;
     if (!caps.supports_multivalues_insert) {
+        if (single.returns_rows) throw CompileError("execute_rows() with RETURNING needs multi-row VALUES");
         std::vector<std::vector<Value>> full_rows;
         if (per_row != ncols) {
             // Client-side defaults fill the slots after the given columns.
@@ -440,6 +451,8 @@ Result Connection::execute_rows(const Executable& stmt, std::span<const std::vec
     int batch = std::max(1, std::min(caps.insertmanyvalues_page_size, caps.max_bind_params / static_cast<int>(per_row)));
     std::shared_ptr<const sql::Compiled> full, tail;
     std::vector<Value> vals;
+    std::vector<Row> out;
+    std::shared_ptr<const std::vector<std::string>> keys;
     for (std::size_t start = 0; start < rows.size(); start += static_cast<std::size_t>(batch)) {
         const int n = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(batch), rows.size() - start));
         std::shared_ptr<const sql::Compiled>& cref = n == batch ? full : tail;
@@ -464,9 +477,14 @@ Result Connection::execute_rows(const Executable& stmt, std::span<const std::vec
         for (auto& fn : eng.ev_before_execute) fn(ev);
         if (eng.options.echo) echo(eng, cref->sql, std::span<const Value>(vals).first(ncols), static_cast<std::size_t>(n));
         auto cur = st.guarded(cref->sql, [&] { return d.execute(cref->sql, vals); });
+        if (cref->returns_rows) {
+            if (!keys) keys = cref->keys ? cref->keys : cursor_keys(*cur);
+            while (cur->next()) out.push_back(RowView(cur.get(), keys.get()).to_row());
+        }
         total += std::max<std::int64_t>(cur->rowcount(), 0);
         for (auto& fn : eng.ev_after_execute) fn(ev);
     }
+    if (single.returns_rows) return Result::from_rows(std::move(keys), std::move(out), total);
     return Result(state_, nullptr, nullptr, total);
 }
 

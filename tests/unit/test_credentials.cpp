@@ -9,6 +9,8 @@
 #include <fstream>
 
 #include "retort/aws/credentials.hpp"
+#include "retort/aws/dsql_token.hpp"
+#include "retort/aws/sigv4.hpp"
 
 namespace fs = std::filesystem;
 using namespace retort;
@@ -16,12 +18,13 @@ using namespace retort::aws;
 
 namespace {
 
-constexpr const char* aws_variables[] = {"AWS_ACCESS_KEY_ID",   "AWS_SECRET_ACCESS_KEY",       "AWS_SESSION_TOKEN",
-                                         "AWS_SECURITY_TOKEN",  "AWS_PROFILE",                 "AWS_SHARED_CREDENTIALS_FILE",
-                                         "AWS_CONFIG_FILE",     "AWS_REGION",                  "AWS_DEFAULT_REGION",
-                                         "HOME"};
+constexpr const char* aws_variables[] = {
+    "AWS_ACCESS_KEY_ID",           "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE",
+    "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE",       "AWS_REGION",        "AWS_DEFAULT_REGION", "HOME"};
 
-bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, std::string_view part) {
+    return s.find(part) != std::string::npos;
+}
 
 // Runs each test with no AWS variables set and HOME pointing at an empty temporary directory, so the
 // developer's own ~/.aws never takes part; everything is restored afterwards.
@@ -364,4 +367,27 @@ TEST_F(CredentialsTest, NoRegionNamesTheSources) {
     EXPECT_TRUE(contains(message, "config file")) << message;
     EXPECT_TRUE(contains(message, "Aurora DSQL endpoint")) << message;
     EXPECT_THROW((void)resolve_region(), RegionError);
+}
+
+// ---- DSQL tokens through the chain ----------------------------------------------------------------------
+
+TEST_F(CredentialsTest, DsqlTokenFromTheChain) {
+    write(".aws/credentials",
+          "[default]\naws_access_key_id = ACCESS_KEY\naws_secret_access_key = SECRET_KEY\n"
+          "aws_session_token = SESSION_TOKEN\n");
+    DsqlTokenParams params{.hostname = "test.dsql.us-east-1.on.aws",
+                           .signing_time = parse_timestamp("2024-11-07T17:39:33Z")};
+    auto token = generate_dsql_auth_token(params);
+    // botocore's published DbConnect vector (see test_sigv4.cpp).
+    EXPECT_TRUE(token.ends_with("&X-Amz-Signature=57fe03e060348aaa21405c239bf02572bbc911076e94dcd65c12ae569dd8fcf4"))
+        << mask_dsql_token(token);
+
+    params.hostname = "db.example.com";
+    EXPECT_THROW((void)generate_dsql_auth_token(params), RegionError);
+    setenv("AWS_REGION", "us-east-1", 1);
+    EXPECT_NO_THROW((void)generate_dsql_auth_token(params));
+
+    fs::remove(home_ / ".aws/credentials");
+    auto message = error_of([&] { (void)generate_dsql_auth_token(params); });
+    EXPECT_TRUE(contains(message, "no AWS credentials found")) << message;
 }

@@ -29,7 +29,8 @@ namespace {
 fs::path find_suite() {
     std::error_code ec;
     if (const char* shared = std::getenv("RETORT_SHARED_DIR"); shared && *shared) {
-        for (auto candidate : {fs::path(shared) / "testdata" / "sigv4", fs::path(shared) / "shared" / "testdata" / "sigv4"})
+        for (auto candidate :
+             {fs::path(shared) / "testdata" / "sigv4", fs::path(shared) / "shared" / "testdata" / "sigv4"})
             if (fs::is_directory(candidate, ec)) return candidate;
     }
     std::vector<fs::path> starts{fs::current_path(ec), fs::read_symlink("/proc/self/exe", ec).parent_path(),
@@ -57,7 +58,8 @@ std::vector<std::string> case_names() {
     std::error_code ec;
     if (suite_dir().empty()) return names;
     for (const auto& entry : fs::directory_iterator(suite_dir(), ec))
-        if (entry.is_directory() && fs::exists(entry.path() / "context.json")) names.push_back(entry.path().filename().string());
+        if (entry.is_directory() && fs::exists(entry.path() / "context.json"))
+            names.push_back(entry.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
 }
@@ -110,11 +112,21 @@ private:
             }
             char e = text_.at(pos_++);
             switch (e) {
-                case 'n': out += '\n'; break;
-                case 't': out += '\t'; break;
-                case 'r': out += '\r'; break;
-                case 'b': out += '\b'; break;
-                case 'f': out += '\f'; break;
+                case 'n':
+                    out += '\n';
+                    break;
+                case 't':
+                    out += '\t';
+                    break;
+                case 'r':
+                    out += '\r';
+                    break;
+                case 'b':
+                    out += '\b';
+                    break;
+                case 'f':
+                    out += '\f';
+                    break;
                 case 'u': {
                     auto code = std::stoi(std::string(text_.substr(pos_, 4)), nullptr, 16);
                     pos_ += 4;
@@ -122,7 +134,8 @@ private:
                     out += static_cast<char>(code);
                     break;
                 }
-                default: out += e;
+                default:
+                    out += e;
             }
         }
         expect('"');
@@ -283,8 +296,8 @@ TEST_P(SigV4SuiteTest, QuerySigning) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Aws, SigV4SuiteTest, ::testing::ValuesIn(case_names()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                             std::string name = info.param;
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                             std::string name = param_info.param;
                              for (char& ch : name)
                                  if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
                              return name;
@@ -388,7 +401,8 @@ TEST(SigV4, RejectsUnsignableRequests) {
 
 TEST(SigV4, UnsignedHeadersAreLeftOut) {
     Request r;
-    r.headers = {{"Host", "example.com"}, {"User-Agent", "retort"}, {"X-Amzn-Trace-Id", "x"}, {"Expect", "100-continue"}};
+    r.headers = {
+        {"Host", "example.com"}, {"User-Agent", "retort"}, {"X-Amzn-Trace-Id", "x"}, {"Expect", "100-continue"}};
     SigningParams params{.region = "us-east-1", .service = "svc", .time = parse_timestamp("2015-08-30T12:36:00Z")};
     auto result = sign_headers(r, Credentials{"AKID", "SECRET", {}, {}}, params);
     EXPECT_EQ(result.signed_headers, "host;x-amz-date");

@@ -37,9 +37,9 @@ constexpr retort::cli::OptionSpec options_spec[] = {
 };
 
 std::chrono::seconds parse_expires(const std::string& text) {
-    if (text.empty() || text.size() > 7 || text.find_first_not_of("0123456789") != std::string::npos)
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
         throw UsageError("--expires-in wants a whole number of seconds, not '" + text + "'");
-    auto seconds = std::stol(text);
+    auto seconds = text.size() > 7 ? 0L : std::stol(text);
     if (seconds < 1 || seconds > 604800) throw UsageError("--expires-in must be between 1 and 604800 seconds");
     return std::chrono::seconds(seconds);
 }

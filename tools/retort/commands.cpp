@@ -20,7 +20,9 @@ std::vector<Command> commands() {
     return out;
 }
 
-Registration::Registration(Command command) { registry().push_back(command); }
+Registration::Registration(Command command) {
+    registry().push_back(command);
+}
 
 Options::Options(std::span<const std::string> args, std::span<const OptionSpec> spec) {
     for (std::size_t i = 0; i < args.size(); ++i) {

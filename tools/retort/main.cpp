@@ -1,6 +1,7 @@
 // retort: the command-line tool. Subcommands register themselves (see commands.hpp); main only dispatches.
 #include <algorithm>
 #include <iostream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,12 +27,10 @@ int main(int argc, char** argv) {
         print_usage(std::cerr);
         return 2;
     }
+    if (args[0] == "help" && args.size() > 1) args = {args[1], "--help"};
     if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-        if (args[0] == "help" && args.size() > 1) args = {args[1], "--help"};
-        else {
-            print_usage(std::cout);
-            return 0;
-        }
+        print_usage(std::cout);
+        return 0;
     }
     const std::string name = args[0];
     for (const auto& command : retort::cli::commands()) {

@@ -45,7 +45,9 @@ struct DsqlTokenParams {
 [[nodiscard]] std::string generate_dsql_auth_token(const DsqlTokenParams& params, const ProfileOptions& profile = {});
 
 // DSQL's "admin" role authenticates with DbConnectAdmin tokens; every other role with DbConnect.
-[[nodiscard]] constexpr bool dsql_user_is_admin(std::string_view user) noexcept { return user == "admin"; }
+[[nodiscard]] constexpr bool dsql_user_is_admin(std::string_view user) noexcept {
+    return user == "admin";
+}
 
 // "<host>/?Action=DbConnect&***": keeps what identifies the token, hides what would let anyone use it.
 [[nodiscard]] std::string mask_dsql_token(std::string_view token);

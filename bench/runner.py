@@ -1,0 +1,469 @@
+#!/usr/bin/python3
+"""Runs the benchmark suite; bench/run builds the programs and then calls this.
+
+For each database, workload and implementation it runs a warm-up and then --runs timed runs, each in a
+process of its own on a database that bench_data has just set up the same way. Each program times its own
+work and checks what it read; bench_data checks what it wrote; the peak RSS of each process comes from
+GNU time. Any failure stops the suite with the reason. Prints the table and writes bench/results/latest.json,
+latest.md and latest.png.
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+RESULTS = os.path.join(BENCH, "results")
+sys.path.insert(0, os.path.join(BENCH, "python"))
+import workloads as wl  # noqa: E402
+
+# (rows, table rows) at full size; --quick divides both by ten. rows are the units of work (rows inserted,
+# lookups, owners loaded); table rows what setup puts in the table first (customers, or owners for W5).
+SIZES = {
+    "W1": (100_000, 0),
+    "W2": (5_000, 0),
+    "W3": (10_000, 10_000),
+    "W4": (500_000, 500_000),
+    "W5-eager": (10_000, 10_000),
+    "W5-lazy": (1_000, 10_000),
+    "W6": (100_000, 100_000),
+}
+TITLES = {
+    "W1": "bulk insert, one transaction",
+    "W2": "single inserts, a transaction each",
+    "W3": "primary-key lookups",
+    "W4": "large result into objects",
+    "W5-eager": "owners with their pets (selectin / one join)",
+    "W5-lazy": "lazy loading, N+1",
+    "W6": "load, change one column, commit",
+}
+DB_TITLES = {"sqlite": "SQLite (file, default journal)", "postgresql": "PostgreSQL 15 (local socket, default durability)"}
+ALL = set(wl.WORKLOADS)
+PYTHON = "/usr/bin/python3"  # Debian's, which sees python3-sqlalchemy; not the python3 on PATH
+
+
+class Impl:
+    """One column of the table. kind is "raw", "retort" or "sqlalchemy"; optional ones are skipped until built."""
+
+    def __init__(self, name, kind, argv, db=None, workloads=ALL, optional=False):
+        self.name, self.kind, self.argv, self.db, self.workloads, self.optional = name, kind, argv, db, workloads, optional
+
+    def command(self, build_dir):
+        prog = self.argv[0]
+        if prog.startswith("bench_"):
+            return [os.path.join(build_dir, "bin", prog)] + self.argv[1:]
+        return self.argv
+
+    def available(self, build_dir):
+        return os.path.exists(self.command(build_dir)[0])
+
+
+SA_BENCH = os.path.join(BENCH, "python", "sqlalchemy_bench.py")
+IMPLS = [
+    Impl("raw-sqlite", "raw", ["bench_raw_sqlite"], db="sqlite"),
+    Impl("raw-libpq-prepared", "raw", ["bench_raw_pg", "--variant", "prepared"], db="postgresql"),
+    Impl("raw-libpq-multivalues", "raw", ["bench_raw_pg", "--variant", "multivalues"], db="postgresql",
+         workloads={"W1", "W6"}),
+    Impl("raw-libpq-pipeline", "raw", ["bench_raw_pg", "--variant", "pipeline"], db="postgresql",
+         workloads={"W1", "W6"}),
+    Impl("raw-libpq-copy", "raw", ["bench_raw_pg", "--variant", "copy"], db="postgresql", workloads={"W1", "W6"}),
+    Impl("raw-libpq-singlerow", "raw", ["bench_raw_pg", "--variant", "singlerow"], db="postgresql",
+         workloads={"W4"}),
+    # The Retort ORM column: bench/retort_orm.cpp, built as bench_retort_orm, with the interface of the others.
+    Impl("retort-orm", "retort", ["bench_retort_orm"], optional=True),
+    Impl("retort-core", "retort", ["bench_retort_core"]),
+    Impl("sqlalchemy-orm", "sqlalchemy", [PYTHON, SA_BENCH, "--impl", "orm"]),
+    Impl("sqlalchemy-core", "sqlalchemy", [PYTHON, SA_BENCH, "--impl", "core"]),
+]
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+class PgServer:
+    """A throwaway PostgreSQL 15 with default settings (fsync and synchronous_commit on), reached through a
+    unix socket in a temporary folder only (no TCP port), so it never collides with another server."""
+
+    def __init__(self, port):
+        self.bin = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
+        self.port = port
+        self.dir = None
+
+    def _as_pg(self, argv, **kw):
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        return subprocess.run(prefix + argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True, **kw)
+
+    def start(self):
+        self.dir = tempfile.mkdtemp(prefix="retort-bench-pg.")
+        self.sock, data = os.path.join(self.dir, "sock"), os.path.join(self.dir, "data")
+        os.makedirs(self.sock)
+        os.makedirs(data)
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+            for d in (self.sock, data):
+                shutil.chown(d, "postgres", "postgres")
+        os.chmod(data, 0o700)
+        try:
+            self._as_pg([self.bin + "/initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                         "--locale=C.UTF-8"])
+            self._as_pg([self.bin + "/pg_ctl", "-D", data, "-l", os.path.join(self.dir, "server.log"), "-w",
+                         "-o", "-k %s -p %d -c listen_addresses=''" % (self.sock, self.port), "start"])
+            self._as_pg([self.bin + "/psql", "-h", self.sock, "-p", str(self.port), "-U", "postgres", "-q",
+                         "-d", "postgres", "-c", "CREATE ROLE retort LOGIN SUPERUSER",
+                         "-c", "CREATE DATABASE retort_bench OWNER retort"])
+        except subprocess.CalledProcessError as e:
+            raise BenchError("could not start PostgreSQL: %s\n%s" % (" ".join(e.cmd), e.stderr))
+        os.chmod(self.dir, 0o755)
+        self.url = "postgresql://retort@/retort_bench?host=%s&port=%d" % (self.sock, self.port)
+        log("==> PostgreSQL started (socket %s)" % self.sock)
+
+    def stop(self):
+        if not self.dir:
+            return
+        try:
+            self._as_pg([self.bin + "/pg_ctl", "-D", os.path.join(self.dir, "data"), "-m", "fast", "-w", "stop"])
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir = None
+
+    def version(self):
+        out = subprocess.run([self.bin + "/postgres", "--version"], capture_output=True, text=True).stdout
+        return out.strip().split(" ", 2)[-1]
+
+
+# ---------------------------------------------------------------- running one process
+
+def run_process(argv, timeout):
+    """Runs argv; returns (exit code, stdout, stderr, peak RSS in MiB of that process alone).
+
+    The peak comes from GNU time, which forks the program from its own small process: a child forked from
+    this Python process would count Python's memory at the fork in its ru_maxrss."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.NamedTemporaryFile("w+") as rss:
+        proc = subprocess.Popen(["/usr/bin/time", "-o", rss.name, "-f", "%M"] + argv, stdout=out, stderr=err,
+                                cwd=ROOT, start_new_session=True)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise BenchError("took longer than %d s, killed: %s" % (timeout, " ".join(argv)))
+        except BaseException:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
+        out.seek(0)
+        err.seek(0)
+        peak = rss.read().strip().splitlines()
+        kib = float(peak[-1]) if peak and peak[-1].isdigit() else 0.0
+        return proc.returncode, out.read(), err.read(), kib / 1024.0
+
+
+def check_call(argv, what, timeout):
+    code, out, err, _ = run_process(argv, timeout)
+    if code != 0:
+        raise BenchError("%s failed (exit %d): %s\n%s%s" % (what, code, " ".join(argv), out, err))
+
+
+def data_args(workload, db, target, rows, table_rows):
+    return ["--workload", workload, "--db", db, "--target", target, "--rows", str(rows), "--table-rows", str(table_rows)]
+
+
+def one_run(impl, cfg, db, target, workload, rows, table_rows):
+    args = data_args(workload, db, target, rows, table_rows)
+    data = os.path.join(cfg.build_dir, "bin", "bench_data")
+    check_call([data, "setup"] + args, "setup for %s %s on %s" % (workload, impl.name, db), cfg.timeout)
+    argv = impl.command(cfg.build_dir) + args
+    code, out, err, rss = run_process(argv, cfg.timeout)
+    if code != 0:
+        raise BenchError("%s failed %s on %s (exit %d)\n  command: %s\n%s%s"
+                         % (impl.name, workload, db, code, " ".join(argv), out, err))
+    try:
+        result = json.loads(out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise BenchError("%s %s on %s printed no result line\n  command: %s\n%s%s"
+                         % (impl.name, workload, db, " ".join(argv), out, err))
+    want_rows = wl.expected_rows(workload, rows)
+    want_sum = wl.expected_checksum(workload, rows, table_rows)
+    if result.get("rows") != want_rows or (want_sum is not None and result.get("checksum") != want_sum):
+        raise BenchError("%s %s on %s gave a wrong result: %s (expected rows %d, checksum %s)"
+                         % (impl.name, workload, db, result, want_rows, want_sum))
+    check_call([data, "verify"] + args, "%s %s on %s: verifying the database" % (impl.name, workload, db), cfg.timeout)
+    return result["seconds"], rss
+
+
+# ---------------------------------------------------------------- the suite
+
+def run_suite(cfg, dbs, workloads, impls, pg):
+    records = []
+    for db in dbs:
+        target = pg.url if db == "postgresql" else os.path.join(cfg.workdir, "bench.db")
+        for w in workloads:
+            rows, table_rows = SIZES[w]
+            if cfg.quick:
+                rows, table_rows = rows // 10, table_rows // 10
+            chosen = [i for i in impls if i.db in (None, db) and w in i.workloads]
+            times = {i.name: [] for i in chosen}
+            rss = {i.name: [] for i in chosen}
+            # Rounds over all implementations, so that a slow spell on the machine touches them all alike;
+            # round 0 is the warm-up.
+            for r in range(cfg.runs + 1):
+                for impl in chosen:
+                    log("    %s %-8s %-22s %s" % (db, w, impl.name, "warm-up" if r == 0 else "run %d" % r))
+                    secs, peak = one_run(impl, cfg, db, target, w, rows, table_rows)
+                    if r > 0:
+                        times[impl.name].append(secs)
+                        rss[impl.name].append(peak)
+            for impl in chosen:
+                records.append({
+                    "workload": w, "db": db, "impl": impl.name, "kind": impl.kind,
+                    "seconds": statistics.median(times[impl.name]), "runs": times[impl.name],
+                    "rows": wl.expected_rows(w, rows), "peak_rss_mb": round(max(rss[impl.name]), 1),
+                    "scale": "quick" if cfg.quick else "full",
+                })
+            log("==> %s %s done" % (db, w))
+    add_ratios(records)
+    return records
+
+
+def add_ratios(records):
+    """Time ratios to the fastest raw variant and to SQLAlchemy ORM, and the peak-memory ratio to the leanest
+    raw variant, per database and workload (seconds / reference seconds: below 1 is faster)."""
+    groups = {}
+    for rec in records:
+        groups.setdefault((rec["db"], rec["workload"]), []).append(rec)
+    for group in groups.values():
+        raws = [r for r in group if r["kind"] == "raw"]
+        best = min((r["seconds"] for r in raws), default=None)
+        lean = min((r["peak_rss_mb"] for r in raws), default=None)
+        sa_orm = next((r["seconds"] for r in group if r["impl"] == "sqlalchemy-orm"), None)
+        for r in group:
+            r["ratio_to_best_raw"] = round(r["seconds"] / best, 3) if best else None
+            r["ratio_to_sqlalchemy_orm"] = round(r["seconds"] / sa_orm, 4) if sa_orm else None
+            r["peak_rss_ratio_to_raw"] = round(r["peak_rss_mb"] / lean, 2) if lean else None
+
+
+# ---------------------------------------------------------------- reporting
+
+def fmt_ratio(x, digits=2):
+    return "-" if x is None else ("%.*f" % (digits, x))
+
+
+def table_rows(records, db):
+    out = []
+    for w in wl.WORKLOADS:
+        group = [r for r in records if r["db"] == db and r["workload"] == w]
+        order = {i.name: n for n, i in enumerate(IMPLS)}
+        for r in sorted(group, key=lambda r: order.get(r["impl"], 99)):
+            out.append([w, r["impl"], "%.4f" % r["seconds"], "{:,.0f}".format(r["rows"] / r["seconds"]),
+                        fmt_ratio(r["ratio_to_best_raw"]), fmt_ratio(r["ratio_to_sqlalchemy_orm"], 3),
+                        "%.1f" % r["peak_rss_mb"], fmt_ratio(r["peak_rss_ratio_to_raw"])])
+    return out
+
+
+HEADER = ["workload", "implementation", "median s", "rows/s", "x raw", "x SA ORM", "peak MB", "mem x raw"]
+
+
+def legend(records, quick):
+    sizes = []
+    for w in wl.WORKLOADS:
+        if any(r["workload"] == w for r in records):
+            rows, table = SIZES[w]
+            div = 10 if quick else 1
+            extra = " of %s" % "{:,}".format(table // div) if w in ("W3", "W5-lazy") else ""
+            sizes.append("%s %s: %s%s" % (w, TITLES[w], "{:,}".format(rows // div), extra))
+    return sizes
+
+
+def print_table(records, dbs, quick):
+    for db in dbs:
+        body = table_rows(records, db)
+        if not body:
+            continue
+        widths = [max(len(str(x)) for x in col) for col in zip(HEADER, *body)]
+        print("\n%s%s" % (DB_TITLES[db], "  [--quick: row counts / 10]" if quick else ""))
+        print("  ".join(h.ljust(w) if i < 2 else h.rjust(w) for i, (h, w) in enumerate(zip(HEADER, widths))))
+        last = None
+        for row in body:
+            cells = list(row)
+            if cells[0] == last:
+                cells[0] = ""
+            last = row[0]
+            print("  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))))
+    print("\nx raw: median seconds / the fastest raw-driver variant's; x SA ORM: / SQLAlchemy ORM's (below 1 is "
+          "faster); mem x raw: peak RSS / the leanest raw variant's.")
+    print("Rows: " + "; ".join(legend(records, quick)))
+
+
+def write_markdown(records, dbs, cfg, env, path):
+    lines = ["<!-- written by bench/run; do not edit -->",
+             "Run of %s (%s) on %s." % (time.strftime("%Y-%m-%d"), "--quick: row counts / 10" if cfg.quick
+                                         else "full row counts", env), ""]
+    for db in dbs:
+        body = table_rows(records, db)
+        if not body:
+            continue
+        lines += ["**%s**" % DB_TITLES[db], "", "| " + " | ".join(HEADER) + " |",
+                  "|" + "|".join(["---"] * 2 + ["---:"] * (len(HEADER) - 2)) + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in body]
+        lines.append("")
+    lines += ["x raw: median seconds / the fastest raw-driver variant's; x SA ORM: / SQLAlchemy ORM's (below 1 is "
+              "faster); mem x raw: peak RSS / the leanest raw variant's.", "",
+              "Rows: " + "; ".join(legend(records, cfg.quick)) + ".", ""]
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+
+
+def write_chart(records, dbs, path):
+    """Seconds relative to the fastest raw variant, per workload, one panel per database (gnuplot)."""
+    gnuplot = shutil.which("gnuplot")
+    if not gnuplot:
+        raise BenchError("gnuplot is not installed (bench/run installs gnuplot-nox)")
+    series = [("raw (fastest variant)", lambda r: r["kind"] == "raw")] + [
+        (i.name, lambda r, n=i.name: r["impl"] == n) for i in IMPLS if i.kind != "raw"]
+    series = [(t, f) for t, f in series if any(f(r) for r in records)]
+    panels = [db for db in dbs if any(r["db"] == db for r in records)]
+    with tempfile.TemporaryDirectory() as tmp:
+        script = ["set terminal pngcairo size 1400,%d font 'Liberation Sans,11'" % (420 * len(panels)),
+                  "set output '%s'" % path, "set style data histogram", "set style histogram clustered gap 1",
+                  "set style fill solid 0.85 border -1", "set logscale y", "set grid ytics",
+                  "set datafile missing '?'", "set ylabel 'seconds / fastest raw driver (log scale)'",
+                  "set key outside right top", "set xtics nomirror", "set yrange [0.5:*]",
+                  "set multiplot layout %d,1" % len(panels)]
+        for db in panels:
+            data = os.path.join(tmp, db + ".dat")
+            with open(data, "w") as f:
+                f.write("workload\t" + "\t".join('"%s"' % t for t, _ in series) + "\n")
+                for w in wl.WORKLOADS:
+                    group = [r for r in records if r["db"] == db and r["workload"] == w]
+                    if not group:
+                        continue
+                    cells = []
+                    for _, match in series:
+                        vals = [r["ratio_to_best_raw"] for r in group if match(r)]
+                        cells.append("%.4g" % min(vals) if vals else "?")
+                    f.write(w + "\t" + "\t".join(cells) + "\n")
+            script.append("set title '%s'" % DB_TITLES[db])
+            script.append("plot " + ", ".join("'%s' using %d:xtic(1) title columnheader(%d)" % (data, c + 2, c + 2)
+                                             for c in range(len(series))))
+        script.append("unset multiplot")
+        sfile = os.path.join(tmp, "chart.gp")
+        with open(sfile, "w") as f:
+            f.write("\n".join(script) + "\n")
+        res = subprocess.run([gnuplot, sfile], capture_output=True, text=True)
+        if res.returncode != 0:
+            raise BenchError("gnuplot failed: %s" % res.stderr)
+
+
+def environment(pg):
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    sa = subprocess.run([PYTHON, "-c", "import sqlalchemy, psycopg2, sqlite3; print(sqlalchemy.__version__, "
+                                       "psycopg2.__version__.split()[0], sqlite3.sqlite_version)"],
+                        capture_output=True, text=True).stdout.split()
+    parts = ["%d x %s" % (os.cpu_count(), cpu), "Debian %s" % platform.freedesktop_os_release().get("VERSION_ID", "?")]
+    if len(sa) == 3:
+        parts += ["SQLite %s" % sa[2], "SQLAlchemy %s" % sa[0], "psycopg2 %s" % sa[1]]
+    if pg:
+        parts.append("PostgreSQL %s" % pg.version())
+    return ", ".join(parts)
+
+
+# ---------------------------------------------------------------- main
+
+def parse():
+    p = argparse.ArgumentParser(prog="bench/run", description="Retort's benchmark suite (issue 5).")
+    p.add_argument("--quick", action="store_true", help="row counts divided by ten")
+    p.add_argument("--db", choices=["sqlite", "postgresql"], help="one database only (default: both)")
+    p.add_argument("--only", help="workloads, e.g. W1,W3,W5 (W5 is W5-eager and W5-lazy)")
+    p.add_argument("--impl", help="implementations, e.g. retort-core,raw-sqlite (default: all)")
+    p.add_argument("--runs", type=int, default=3, help="timed runs after the warm-up (default 3)")
+    p.add_argument("--build-dir", default=os.path.join(ROOT, "build", "bench"))
+    p.add_argument("--pg-port", type=int, default=54339)
+    p.add_argument("--timeout", type=float, default=None, help="seconds a process may take")
+    cfg = p.parse_args()
+    if cfg.runs < 1:
+        p.error("--runs must be at least 1")
+    cfg.timeout = cfg.timeout or (600 if cfg.quick else 3600)
+    workloads = list(wl.WORKLOADS)
+    if cfg.only:
+        wanted = [x.strip() for x in cfg.only.split(",") if x.strip()]
+        for x in wanted:
+            if not any(w == x or w.startswith(x + "-") for w in wl.WORKLOADS):
+                p.error("unknown workload %s (known: %s)" % (x, ", ".join(wl.WORKLOADS)))
+        workloads = [w for w in wl.WORKLOADS if any(w == x or w.startswith(x + "-") for x in wanted)]
+    impls = [i for i in IMPLS if i.available(cfg.build_dir) or not i.optional]
+    if cfg.impl:
+        names = [x.strip() for x in cfg.impl.split(",") if x.strip()]
+        unknown = [n for n in names if n not in {i.name for i in IMPLS}]
+        if unknown:
+            p.error("unknown implementation %s (known: %s)" % (", ".join(unknown), ", ".join(i.name for i in IMPLS)))
+        impls = [i for i in IMPLS if i.name in names]
+    for i in impls:
+        if not i.available(cfg.build_dir):
+            p.error("%s is missing: %s (bench/run builds it)" % (i.name, i.command(cfg.build_dir)[0]))
+    dbs = [cfg.db] if cfg.db else ["sqlite", "postgresql"]
+    return cfg, dbs, workloads, impls
+
+
+def main():
+    cfg, dbs, workloads, impls = parse()
+    skipped = [i.name for i in IMPLS if i.optional and i not in impls and not cfg.impl]
+    if skipped:
+        log("==> not built yet, skipped: %s" % ", ".join(skipped))
+    pg = PgServer(cfg.pg_port) if "postgresql" in dbs else None
+    cfg.workdir = tempfile.mkdtemp(prefix="retort-bench.")
+
+    def interrupted(signum, _frame):
+        raise KeyboardInterrupt("signal %d" % signum)
+
+    signal.signal(signal.SIGTERM, interrupted)
+    started = time.time()
+    try:
+        if pg:
+            pg.start()
+        env = environment(pg)
+        records = run_suite(cfg, dbs, workloads, impls, pg)
+    except BenchError as e:
+        log("\nBENCHMARK FAILED: %s" % e)
+        return 1
+    except KeyboardInterrupt:
+        log("\ninterrupted")
+        return 130
+    finally:
+        if pg:
+            pg.stop()
+        shutil.rmtree(cfg.workdir, ignore_errors=True)
+    os.makedirs(RESULTS, exist_ok=True)
+    print_table(records, dbs, cfg.quick)
+    with open(os.path.join(RESULTS, "latest.json"), "w") as f:
+        json.dump(records, f, indent=1)
+        f.write("\n")
+    write_markdown(records, dbs, cfg, env, os.path.join(RESULTS, "latest.md"))
+    try:
+        write_chart(records, dbs, os.path.join(RESULTS, "latest.png"))
+    except BenchError as e:
+        log("BENCHMARK FAILED: %s" % e)
+        return 1
+    log("\n==> %.0f s; wrote bench/results/latest.json, latest.md, latest.png" % (time.time() - started))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,279 @@
+// ORM object ownership. Every mapped object lives in an Instance (the object plus its ORM state) owned by an
+// Arena. A Session owns one arena; objects made outside a session get an arena of their own, merged into
+// the session's when added. Handles (Ptr<T>) keep their arena alive, so objects outlive their Session
+// (detached, as in SQLAlchemy). Relationships between objects of one arena are plain pointers, so
+// bidirectional relationships (back_populates) make no reference cycles and leak nothing: an arena and all
+// its objects are freed together when the last handle and the session are gone.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "retort/types/value.hpp"
+
+namespace retort::orm {
+
+class Arena;
+class MapperBase;
+class Session;
+struct RelationshipProp;
+
+// SQLAlchemy's object states.
+enum class ObjectState : std::uint8_t { Transient, Pending, Persistent, Deleted, Detached };
+
+// How a relationship loads: on first access (Select, SQLAlchemy's "select"), with the parent query (Joined,
+// Selectin), never from the database (NoLoad), or as an error naming the attribute (Raise; the N+1 guard).
+enum class Lazy : std::uint8_t { Select, Selectin, Joined, Raise, NoLoad };
+
+struct InstanceState {
+    InstanceState(const MapperBase* m, void* o) : mapper(m), obj(o) {}
+    virtual ~InstanceState();
+    InstanceState(const InstanceState&) = delete;
+    InstanceState& operator=(const InstanceState&) = delete;
+
+    const MapperBase* mapper;
+    void* obj;                   // the mapped object inside this instance
+    Arena* arena = nullptr;      // the root arena that owns this instance
+    Session* session = nullptr;  // null when transient or detached
+    ObjectState status = ObjectState::Transient;
+    bool expired = false;        // column values must be reloaded before use
+    bool rel_dirty = false;      // a relationship changed since the last flush
+    std::vector<Value> key;      // primary key values once persistent
+    std::vector<Value> committed;  // column values as last loaded or flushed (dirty tracking); empty = none
+};
+
+template <class T>
+struct Instance final : InstanceState {
+    template <class... A>
+    explicit Instance(const MapperBase* m, A&&... a) : InstanceState(m, nullptr), value(std::forward<A>(a)...) {
+        obj = &value;
+    }
+    T value;
+};
+
+class Arena : public std::enable_shared_from_this<Arena> {
+public:
+    Arena() = default;
+    ~Arena();
+    Arena(const Arena&) = delete;
+    Arena& operator=(const Arena&) = delete;
+
+    // The arena that owns this one's objects after merges.
+    [[nodiscard]] Arena* root() noexcept;
+    [[nodiscard]] std::shared_ptr<Arena> root_ptr();
+    // Takes ownership of a new instance.
+    InstanceState* adopt(std::unique_ptr<InstanceState> inst);
+    // Unites two arenas: the objects of the smaller move to the larger; both stay valid for handles.
+    static void merge(Arena& a, Arena& b);
+    [[nodiscard]] std::size_t size() const noexcept { return instances_.size(); }
+
+private:
+    std::vector<std::unique_ptr<InstanceState>> instances_;
+    std::shared_ptr<Arena> merged_into_;
+};
+
+namespace detail {
+[[noreturn]] void throw_null_ptr(const char* what);
+// Reloads an expired object before use (through its session) or throws DetachedInstanceError.
+void ensure_loaded(InstanceState* st);
+std::shared_ptr<Arena> arena_ptr(InstanceState* st);
+}  // namespace detail
+
+// A handle to a mapped object: pointer-like, compares by identity, keeps the object alive.
+template <class T>
+class Ptr {
+public:
+    Ptr() = default;
+    Ptr(std::nullptr_t) {}  // NOLINT
+    Ptr(std::shared_ptr<Arena> keep, Instance<T>* inst) : keep_(std::move(keep)), inst_(inst) {}
+
+    T* operator->() const { return &access(); }
+    T& operator*() const { return access(); }
+    // The object without reloading an expired one.
+    [[nodiscard]] T* get() const noexcept { return inst_ ? &inst_->value : nullptr; }
+    explicit operator bool() const noexcept { return inst_ != nullptr; }
+    [[nodiscard]] InstanceState* state() const noexcept { return inst_; }
+    [[nodiscard]] Instance<T>* instance() const noexcept { return inst_; }
+    bool operator==(const Ptr& o) const noexcept { return inst_ == o.inst_; }
+    bool operator==(std::nullptr_t) const noexcept { return inst_ == nullptr; }
+
+private:
+    T& access() const {
+        if (!inst_) detail::throw_null_ptr("Ptr");
+        if (inst_->expired) detail::ensure_loaded(inst_);
+        return inst_->value;
+    }
+    std::shared_ptr<Arena> keep_;
+    Instance<T>* inst_ = nullptr;
+};
+
+// Makes an object outside any session (transient); session.add() takes it in.
+template <class T, class... A>
+Ptr<T> make(A&&... args);
+
+namespace detail {
+
+// The untyped parts of Ref<T> and Collection<T>, which the mapper and session work on.
+struct RelationBase {
+    InstanceState* owner = nullptr;       // the object holding this relationship, once it is managed
+    const RelationshipProp* prop = nullptr;
+    bool loaded = true;   // false: not loaded from the database yet
+    bool changed = false; // changed since the last flush
+    Lazy lazy = Lazy::Select;  // how to load when first used, set per query
+};
+
+struct RefBase : RelationBase {
+    InstanceState* target = nullptr;
+    std::shared_ptr<Arena> keep;  // only while unmanaged: keeps the target's arena alive
+    void assign(InstanceState* t, std::shared_ptr<Arena> k);
+    InstanceState* load() const;  // the target, loading it if needed
+};
+
+struct CollectionBase : RelationBase {
+    std::vector<InstanceState*> items;
+    std::vector<std::shared_ptr<Arena>> keeps;  // only while unmanaged
+    std::vector<InstanceState*> added, removed;  // since the last flush
+    void append(InstanceState* t, std::shared_ptr<Arena> k);
+    bool remove(InstanceState* t);
+    void clear_all();
+    void load() const;
+    CollectionBase() = default;
+    CollectionBase(const CollectionBase& o);
+    CollectionBase& operator=(const CollectionBase& o);
+};
+
+}  // namespace detail
+
+// Many-to-one or one-to-one: a reference to one related object, loaded on first use unless told otherwise.
+template <class T>
+class Ref : private detail::RefBase {
+public:
+    using element_type = T;
+    Ref() = default;
+    Ref(std::nullptr_t) {}  // NOLINT
+    Ref(const Ptr<T>& p) { assign(p.state(), detail::arena_ptr(p.state())); }  // NOLINT
+    Ref(const Ref& o) : detail::RefBase() { assign(o.load(), detail::arena_ptr(o.load())); }
+    Ref& operator=(const Ref& o) {
+        if (this != &o) assign(o.load(), detail::arena_ptr(o.load()));
+        return *this;
+    }
+    Ref& operator=(const Ptr<T>& p) {
+        assign(p.state(), detail::arena_ptr(p.state()));
+        return *this;
+    }
+    Ref& operator=(std::nullptr_t) {
+        assign(nullptr, nullptr);
+        return *this;
+    }
+
+    // The related object (loading it if needed), or null.
+    [[nodiscard]] Ptr<T> get() const {
+        InstanceState* t = load();
+        return t ? Ptr<T>(detail::arena_ptr(t), static_cast<Instance<T>*>(t)) : Ptr<T>();
+    }
+    T* operator->() const {
+        InstanceState* t = load();
+        if (!t) detail::throw_null_ptr("Ref");
+        if (t->expired) detail::ensure_loaded(t);
+        return &static_cast<Instance<T>*>(t)->value;
+    }
+    T& operator*() const { return *operator->(); }
+    explicit operator bool() const { return load() != nullptr; }
+    bool operator==(const Ptr<T>& p) const { return load() == p.state(); }
+    [[nodiscard]] bool is_loaded() const noexcept { return loaded; }
+
+private:
+    friend class MapperBase;
+    friend class Session;
+    template <class>
+    friend class Mapping;
+};
+
+// One-to-many or many-to-many: the related objects, loaded on first use unless told otherwise.
+template <class T>
+class Collection : private detail::CollectionBase {
+public:
+    using element_type = T;
+    Collection() = default;
+    Collection(std::initializer_list<Ptr<T>> items) {
+        for (const auto& p : items) append(p.state(), detail::arena_ptr(p.state()));
+    }
+    Collection(const Collection&) = default;
+    Collection& operator=(const Collection&) = default;
+    Collection& operator=(std::initializer_list<Ptr<T>> items) {
+        clear_all();
+        for (const auto& p : items) append(p.state(), detail::arena_ptr(p.state()));
+        return *this;
+    }
+
+    class iterator {
+    public:
+        using value_type = Ptr<T>;
+        using difference_type = std::ptrdiff_t;
+        iterator() = default;
+        explicit iterator(std::vector<InstanceState*>::const_iterator it) : it_(it) {}
+        Ptr<T> operator*() const { return Ptr<T>(detail::arena_ptr(*it_), static_cast<Instance<T>*>(*it_)); }
+        iterator& operator++() {
+            ++it_;
+            return *this;
+        }
+        iterator operator++(int) {
+            auto c = *this;
+            ++it_;
+            return c;
+        }
+        bool operator==(const iterator& o) const { return it_ == o.it_; }
+
+    private:
+        std::vector<InstanceState*>::const_iterator it_;
+    };
+
+    iterator begin() const {
+        load();
+        return iterator(items.begin());
+    }
+    iterator end() const {
+        load();
+        return iterator(items.end());
+    }
+    [[nodiscard]] std::size_t size() const {
+        load();
+        return items.size();
+    }
+    [[nodiscard]] bool empty() const { return size() == 0; }
+    Ptr<T> operator[](std::size_t i) const {
+        load();
+        return Ptr<T>(detail::arena_ptr(items.at(i)), static_cast<Instance<T>*>(items.at(i)));
+    }
+    void push_back(const Ptr<T>& p) {
+        load();
+        append(p.state(), detail::arena_ptr(p.state()));
+    }
+    // Removes the object from the collection; false when it was not in it.
+    bool remove(const Ptr<T>& p) {
+        load();
+        return detail::CollectionBase::remove(p.state());
+    }
+    void clear() {
+        load();
+        clear_all();
+    }
+    [[nodiscard]] bool contains(const Ptr<T>& p) const {
+        load();
+        for (auto* s : items)
+            if (s == p.state()) return true;
+        return false;
+    }
+    [[nodiscard]] bool is_loaded() const noexcept { return loaded; }
+
+private:
+    friend class MapperBase;
+    friend class Session;
+    template <class>
+    friend class Mapping;
+};
+
+}  // namespace retort::orm

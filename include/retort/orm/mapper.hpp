@@ -1,0 +1,452 @@
+// Mapping plain structs to tables. Each model has one mapping block, an explicit specialisation of
+// retort::orm::define<T>:
+//
+//   template <> void retort::orm::define(Mapping<Owner>& m) {
+//       m.table("owner");
+//       m.column(&Owner::id, "id", {.primary_key = true, .server_default = "gen_random_uuid()"});
+//       m.column(&Owner::name, "name", {.type = types::String(30)});
+//       m.one_to_many(&Owner::pets, "pets", on(&Owner::id, &Pet::owner_id), {.back_populates = "owner"});
+//   }
+//
+// Column types are inferred from member types (std::optional<T> is nullable). Per-model code is a handful of
+// small function templates instantiated once, where define<T> is; everything else is compiled into Retort.
+#pragma once
+
+#include <array>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <typeindex>
+#include <unordered_map>
+#include <vector>
+
+#include "retort/engine/engine.hpp"
+#include "retort/orm/instance.hpp"
+#include "retort/schema/schema.hpp"
+#include "retort/sql/expression.hpp"
+
+namespace retort::orm {
+
+template <class T>
+class Mapping;
+
+// The mapping block of model T; specialise it for each model.
+template <class T>
+void define(Mapping<T>& m);
+
+enum class RelKind : std::uint8_t { ManyToOne, OneToMany, OneToOne, ManyToMany };
+
+struct Cascade {
+    bool save_update = true;
+    bool merge = true;
+    bool delete_ = false;
+    bool delete_orphan = false;
+    // SQLAlchemy's cascade strings: "save-update, merge", "all", "all, delete-orphan", ...
+    static Cascade parse(std::string_view s);
+};
+
+struct RelOptions {
+    Lazy lazy = Lazy::Select;
+    std::string back_populates;
+    std::string cascade = "save-update, merge";
+    // Leave children to the database's ON DELETE when the parent is deleted (do not load them).
+    bool passive_deletes = false;
+    // Target column names, each optionally followed by " DESC".
+    std::vector<std::string> order_by;
+};
+
+struct ColumnProp;
+struct RelationshipProp;
+
+namespace detail {
+// A member pointer kept as bytes, so props of any member type can be found by the pointer a user gives.
+using MemberKey = std::array<unsigned char, 16>;
+template <class T, class M>
+MemberKey member_key(M T::* mp) {
+    static_assert(sizeof(mp) <= sizeof(MemberKey), "member pointer too large");
+    MemberKey k{};
+    std::memcpy(k.data(), &mp, sizeof(mp));
+    return k;
+}
+template <class T, class M>
+M T::* member_from_key(const MemberKey& k) {
+    M T::* mp;
+    std::memcpy(&mp, k.data(), sizeof(mp));
+    return mp;
+}
+}  // namespace detail
+
+// A column of a join condition, named by member pointer (resolved through the mapper) or by column name
+// (of an association table).
+struct JoinColumn {
+    std::function<const Column*()> resolve;
+    std::string name;
+};
+struct JoinPair {
+    JoinColumn left, right;
+};
+
+// on(&Pet::owner_id, &Owner::id): the join condition pet.owner_id = owner.id (no foreign key needed).
+template <class A, class MA, class B, class MB>
+JoinPair on(MA A::* a, MB B::* b);
+// on(&Vet::id, "vet_id"): a model column and a column of the association table.
+template <class A, class MA>
+JoinPair on(MA A::* a, std::string assoc_column);
+
+struct ColumnProp {
+    const Column* column = nullptr;
+    detail::MemberKey member{};
+    std::type_index member_type = typeid(void);
+    // Type-erased access to the member, instantiated once per (model, member type).
+    void (*load)(void* obj, const DBAPICursor& c, int i, const ColumnProp& p) = nullptr;
+    Value (*get)(const void* obj, const ColumnProp& p) = nullptr;
+    void (*set)(void* obj, const Value& v, const ColumnProp& p) = nullptr;
+    bool (*equals)(const void* obj, const Value& v, const ColumnProp& p) = nullptr;
+    bool is_version = false;
+};
+
+struct RelationshipProp {
+    std::string name;
+    RelKind kind = RelKind::ManyToOne;
+    const MapperBase* parent = nullptr;
+    const MapperBase* (*target_fn)() = nullptr;
+    const MapperBase* target = nullptr;  // resolved at configure time
+    detail::MemberKey member{};
+    std::type_index member_type = typeid(void);
+    detail::RelationBase& (*access)(void* obj, const RelationshipProp& p) = nullptr;
+    RelOptions options;
+    Cascade cascade;
+    std::vector<JoinPair> join_spec;            // as given
+    std::string secondary_name;                 // many-to-many association table
+    std::vector<JoinPair> secondary_spec;       // target side of a many-to-many
+    // Resolved join: for ManyToOne (parent fk col, target key col); for OneToMany/OneToOne (parent key col,
+    // target fk col); for ManyToMany (parent key col, association col).
+    std::vector<std::pair<const Column*, const Column*>> pairs;
+    std::vector<std::pair<const Column*, const Column*>> secondary_pairs;  // (target key col, association col)
+    const Table* secondary = nullptr;
+    const RelationshipProp* reverse = nullptr;  // the back_populates side
+    int index = 0;
+    [[nodiscard]] bool uselist() const noexcept { return kind == RelKind::OneToMany || kind == RelKind::ManyToMany; }
+    [[nodiscard]] std::string qualified_name() const;
+};
+
+class Registry;
+
+class MapperBase {
+public:
+    MapperBase(Registry& r, std::type_index t) : registry(r), type(t) {}
+    virtual ~MapperBase();
+    MapperBase(const MapperBase&) = delete;
+    MapperBase& operator=(const MapperBase&) = delete;
+
+    Registry& registry;
+    std::type_index type;
+    std::string class_name;  // for messages: the table's name unless set
+    Table* table = nullptr;
+    std::vector<ColumnProp> columns;
+    std::vector<int> pk;  // indexes into columns
+    std::vector<RelationshipProp> relationships;
+    int version_column = -1;
+    bool configured = false;
+
+    [[nodiscard]] virtual std::unique_ptr<InstanceState> create() const = 0;
+    [[nodiscard]] virtual std::unique_ptr<InstanceState> copy(const void* obj) const = 0;
+
+    [[nodiscard]] const ColumnProp* column_for(const detail::MemberKey& k, std::type_index t) const;
+    [[nodiscard]] const ColumnProp* column_named(std::string_view name) const;
+    [[nodiscard]] const RelationshipProp* relationship_named(std::string_view name) const;
+    [[nodiscard]] const RelationshipProp* relationship_for(const detail::MemberKey& k, std::type_index t) const;
+    [[nodiscard]] detail::RelationBase& relation(void* obj, const RelationshipProp& p) const { return p.access(obj, p); }
+
+    // Statements built once per mapper.
+    [[nodiscard]] const retort::Select& select_all() const;
+    [[nodiscard]] const retort::Select& select_by_pk() const;  // WHERE pk = :pk_0 AND ...
+    [[nodiscard]] std::vector<Value> primary_key_of(const void* obj) const;
+    [[nodiscard]] std::string describe(const InstanceState* st) const;  // "Owner(id=...)" for messages
+
+    // Binds an instance's relationship members to it (owner and prop), merging arenas and syncing.
+    void bind(InstanceState* st) const;
+    void configure();
+
+private:
+    mutable std::once_flag stmts_once_;
+    mutable std::unique_ptr<retort::Select> select_all_, select_by_pk_;
+    void build_statements() const;
+};
+
+template <class T>
+class Mapper final : public MapperBase {
+public:
+    explicit Mapper(Registry& r) : MapperBase(r, typeid(T)) {}
+    [[nodiscard]] std::unique_ptr<InstanceState> create() const override { return std::make_unique<Instance<T>>(this); }
+    [[nodiscard]] std::unique_ptr<InstanceState> copy(const void* obj) const override {
+        return std::make_unique<Instance<T>>(this, *static_cast<const T*>(obj));
+    }
+};
+
+// The registry of mapped models and their MetaData (SQLAlchemy's registry / DeclarativeBase).
+class Registry {
+public:
+    Registry();
+    ~Registry();
+    Registry(const Registry&) = delete;
+    Registry& operator=(const Registry&) = delete;
+
+    [[nodiscard]] MetaData& metadata() noexcept { return metadata_; }
+    // The mapper of T, defined on first use through define<T>.
+    template <class T>
+    const Mapper<T>& mapper();
+    [[nodiscard]] const MapperBase* find(std::type_index t) const;
+    [[nodiscard]] const MapperBase* find_by_table(const Table* t) const;
+    // Resolves relationships of all mappers defined so far (both sides, back_populates).
+    void configure();
+    // Mappers in the order they were defined.
+    [[nodiscard]] std::vector<const MapperBase*> mappers() const;
+    // Defines every listed model, so that their tables are in metadata() (before create_all).
+    template <class... T>
+    MetaData& map() {
+        (mapper<T>(), ...);
+        configure();
+        return metadata_;
+    }
+
+    static Registry& default_registry();
+
+private:
+    MapperBase* add(std::type_index t, std::unique_ptr<MapperBase> m, const std::function<void(MapperBase&)>& def);
+    MetaData metadata_;
+    mutable std::recursive_mutex mu_;
+    std::unordered_map<std::type_index, std::unique_ptr<MapperBase>> mappers_;
+    std::vector<MapperBase*> order_;
+    std::size_t configured_count_ = 0;
+};
+
+template <class T>
+const Mapper<T>& mapper_of() {
+    return Registry::default_registry().template mapper<T>();
+}
+
+// The MetaData of the default registry with the given models mapped: mapped_metadata<Owner, Pet>().create_all(e).
+template <class... T>
+MetaData& mapped_metadata() {
+    return Registry::default_registry().template map<T...>();
+}
+
+namespace detail {
+
+template <class T, class M>
+struct ColumnOps {
+    static M T::* mp(const ColumnProp& p) { return member_from_key<T, M>(p.member); }
+    static void load(void* obj, const DBAPICursor& c, int i, const ColumnProp& p) {
+        retort::detail::decode_any(c, i, static_cast<T*>(obj)->*mp(p));
+    }
+    static Value get(const void* obj, const ColumnProp& p) { return Value(static_cast<const T*>(obj)->*mp(p)); }
+    static void set(void* obj, const Value& v, const ColumnProp& p) {
+        static_cast<T*>(obj)->*mp(p) = v.template as<M>();
+    }
+    static bool equals(const void* obj, const Value& v, const ColumnProp& p) {
+        const M& m = static_cast<const T*>(obj)->*mp(p);
+        if constexpr (retort::detail::is_optional<M>::value) {
+            if (!m) return v.is_null();
+            if (v.is_null()) return false;
+            return Value(*m) == v;
+        } else if constexpr (std::is_same_v<M, std::string>) {
+            auto* s = std::get_if<std::string>(&v.storage());
+            return s && *s == m;
+        } else if constexpr (std::is_integral_v<M> && !std::is_same_v<M, bool>) {
+            auto* x = std::get_if<std::int64_t>(&v.storage());
+            return x && *x == static_cast<std::int64_t>(m);
+        } else {
+            return Value(m) == v;
+        }
+    }
+};
+
+}  // namespace detail
+
+template <class T>
+class Mapping {
+public:
+    explicit Mapping(Mapper<T>& m) : m_(m) {}
+
+    // The table this model maps to (made in the registry's MetaData).
+    void table(std::string name, std::optional<std::string> schema = std::nullopt);
+    // A readable class name for messages ("Owner").
+    void name(std::string class_name) { m_.class_name = std::move(class_name); }
+
+    template <class M>
+    void column(M T::* mp, std::string name, ColumnOptions opts = {}) {
+        need_table();
+        SqlType t = opts.type ? *opts.type : sql_type_of<retort::detail::unopt_t<M>>::get();
+        if (!opts.nullable && !opts.primary_key) opts.nullable = retort::detail::is_optional<M>::value;
+        const Column& c = m_.table->append_column(ColumnDef{std::move(name), std::move(t), std::move(opts)});
+        ColumnProp p;
+        p.column = &c;
+        p.member = detail::member_key(mp);
+        p.member_type = typeid(M);
+        p.load = &detail::ColumnOps<T, M>::load;
+        p.get = &detail::ColumnOps<T, M>::get;
+        p.set = &detail::ColumnOps<T, M>::set;
+        p.equals = &detail::ColumnOps<T, M>::equals;
+        if (c.primary_key()) m_.pk.push_back(static_cast<int>(m_.columns.size()));
+        m_.columns.push_back(p);
+    }
+    // A version counter column for optimistic locking: UPDATE/DELETE check it and bump it.
+    template <class M>
+    void version(M T::* mp, std::string name) {
+        column(mp, std::move(name), {.nullable = false});
+        m_.columns.back().is_version = true;
+        m_.version_column = static_cast<int>(m_.columns.size() - 1);
+    }
+    // Constraints and indexes of the table.
+    void constraint(TableItem item) {
+        need_table();
+        m_.table->append(std::move(item));
+    }
+
+    // pet.owner: many-to-one through the join condition (or the foreign key when none is given).
+    template <class U>
+    void many_to_one(Ref<U> T::* mp, std::string name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
+        add_rel<U, Ref<U>>(mp, std::move(name), RelKind::ManyToOne, std::move(join), std::move(o));
+    }
+    template <class U>
+    void many_to_one(Ref<U> T::* mp, std::string name, RelOptions o) {
+        many_to_one(mp, std::move(name), std::nullopt, std::move(o));
+    }
+    // owner.pets: one-to-many; the join condition is (this model's key, the child's foreign key column).
+    template <class U>
+    void one_to_many(Collection<U> T::* mp, std::string name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
+        add_rel<U, Collection<U>>(mp, std::move(name), RelKind::OneToMany, std::move(join), std::move(o));
+    }
+    template <class U>
+    void one_to_many(Collection<U> T::* mp, std::string name, RelOptions o) {
+        one_to_many(mp, std::move(name), std::nullopt, std::move(o));
+    }
+    // user.profile: the single-valued side of a one-to-one whose foreign key is on the other table.
+    template <class U>
+    void one_to_one(Ref<U> T::* mp, std::string name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
+        add_rel<U, Ref<U>>(mp, std::move(name), RelKind::OneToOne, std::move(join), std::move(o));
+    }
+    template <class U>
+    void one_to_one(Ref<U> T::* mp, std::string name, RelOptions o) {
+        one_to_one(mp, std::move(name), std::nullopt, std::move(o));
+    }
+    // vet.specialties: many-to-many through an association table of the registry's MetaData;
+    // left: (this model's key, association column), right: (target's key, association column).
+    template <class U>
+    void many_to_many(Collection<U> T::* mp, std::string name, std::string secondary,
+                      std::optional<JoinPair> left = std::nullopt, std::optional<JoinPair> right = std::nullopt,
+                      RelOptions o = {}) {
+        add_rel<U, Collection<U>>(mp, std::move(name), RelKind::ManyToMany, std::move(left), std::move(o));
+        auto& r = m_.relationships.back();
+        r.secondary_name = std::move(secondary);
+        if (right) r.secondary_spec.push_back(std::move(*right));
+    }
+
+private:
+    void need_table() const;
+    template <class U, class R>
+    void add_rel(R T::* mp, std::string name, RelKind kind, std::optional<JoinPair> join, RelOptions o) {
+        RelationshipProp r;
+        r.name = std::move(name);
+        r.kind = kind;
+        r.parent = &m_;
+        r.target_fn = [] { return static_cast<const MapperBase*>(&mapper_of<U>()); };
+        r.member = detail::member_key(mp);
+        r.member_type = typeid(R);
+        r.access = [](void* obj, const RelationshipProp& p) -> detail::RelationBase& {
+            return static_cast<detail::RelationBase&>(static_cast<T*>(obj)->*detail::member_from_key<T, R>(p.member));
+        };
+        r.cascade = Cascade::parse(o.cascade);
+        r.options = std::move(o);
+        if (join) r.join_spec.push_back(std::move(*join));
+        r.index = static_cast<int>(m_.relationships.size());
+        m_.relationships.push_back(std::move(r));
+    }
+    Mapper<T>& m_;
+};
+
+template <class T>
+void Mapping<T>::table(std::string name, std::optional<std::string> schema) {
+    m_.table = &m_.registry.metadata().new_table(std::move(name), std::move(schema));
+    if (m_.class_name.empty()) m_.class_name = m_.table->name();
+}
+
+namespace detail {
+[[noreturn]] void throw_no_table(const char* what);
+}
+
+template <class T>
+void Mapping<T>::need_table() const {
+    if (!m_.table) detail::throw_no_table("call table(\"name\") first in the mapping block");
+}
+
+template <class T>
+const Mapper<T>& Registry::mapper() {
+    std::lock_guard lock(mu_);
+    if (auto* m = find(typeid(T))) return static_cast<const Mapper<T>&>(*m);
+    auto* m = add(typeid(T), std::make_unique<Mapper<T>>(*this), [](MapperBase& base) {
+        Mapping<T> mapping(static_cast<Mapper<T>&>(base));
+        define<T>(mapping);
+    });
+    return static_cast<const Mapper<T>&>(*m);
+}
+
+template <class A, class MA, class B, class MB>
+JoinPair on(MA A::* a, MB B::* b) {
+    JoinPair p;
+    p.left.resolve = [a] {
+        const auto& m = mapper_of<A>();
+        const ColumnProp* c = m.column_for(detail::member_key(a), typeid(MA));
+        return c ? c->column : nullptr;
+    };
+    p.right.resolve = [b] {
+        const auto& m = mapper_of<B>();
+        const ColumnProp* c = m.column_for(detail::member_key(b), typeid(MB));
+        return c ? c->column : nullptr;
+    };
+    return p;
+}
+
+template <class A, class MA>
+JoinPair on(MA A::* a, std::string assoc_column) {
+    JoinPair p;
+    p.left.resolve = [a] {
+        const auto& m = mapper_of<A>();
+        const ColumnProp* c = m.column_for(detail::member_key(a), typeid(MA));
+        return c ? c->column : nullptr;
+    };
+    p.right.name = std::move(assoc_column);
+    return p;
+}
+
+template <class T, class... A>
+Ptr<T> make(A&&... args) {
+    const auto& m = mapper_of<T>();
+    auto arena = std::make_shared<Arena>();
+    auto inst = std::make_unique<Instance<T>>(&m, T{std::forward<A>(args)...});
+    auto* raw = inst.get();
+    arena->adopt(std::move(inst));
+    m.bind(raw);
+    return Ptr<T>(arena, raw);
+}
+
+// The typed column expression of a mapped member: col(&Pet::name) == "Tom".
+template <class T, class M>
+Expr<M> col(M T::* mp) {
+    const auto& m = mapper_of<T>();
+    const ColumnProp* p = m.column_for(detail::member_key(mp), typeid(M));
+    if (!p) detail::throw_no_table("col(): this member is not a mapped column");
+    return Expr<M>(p->column->ptr());
+}
+
+// The table a model maps to.
+template <class T>
+const Table& table_of() {
+    return *mapper_of<T>().table;
+}
+
+}  // namespace retort::orm

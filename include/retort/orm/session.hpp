@@ -1,0 +1,327 @@
+// The Session (SQLAlchemy's ORM Session): identity map, unit of work, queries returning mapped objects.
+// A Session and its objects belong to one thread at a time; make one Session per thread (the Engine is
+// shared). Debug builds check this and raise InvalidRequestError on use from another thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "retort/engine/engine.hpp"
+#include "retort/orm/mapper.hpp"
+#include "retort/sql/expression.hpp"
+
+namespace retort {
+
+// The object a flush expected to change was changed by someone else (a row-count mismatch).
+class StaleDataError : public InvalidRequestError {
+public:
+    using InvalidRequestError::InvalidRequestError;
+};
+// A detached object was asked to load something from the database.
+class DetachedInstanceError : public InvalidRequestError {
+public:
+    using InvalidRequestError::InvalidRequestError;
+};
+// A relationship with the raise loader was accessed before being loaded.
+class RaiseLoadError : public InvalidRequestError {
+public:
+    using InvalidRequestError::InvalidRequestError;
+};
+
+namespace orm {
+
+// A loader option for one query: select<Owner>().options(selectinload(&Owner::pets)).
+struct LoaderOption {
+    std::function<const RelationshipProp*()> resolve;
+    Lazy strategy = Lazy::Select;
+};
+
+namespace detail {
+template <class T, class R>
+LoaderOption loader(R T::* mp, Lazy how) {
+    return LoaderOption{[mp] {
+                            const auto* r = mapper_of<T>().relationship_for(detail::member_key(mp), typeid(R));
+                            if (!r) throw_no_table("loader option: the member is not a mapped relationship");
+                            return r;
+                        },
+                        how};
+}
+}  // namespace detail
+
+template <class T, class R>
+LoaderOption selectinload(R T::* mp) { return detail::loader(mp, Lazy::Selectin); }
+template <class T, class R>
+LoaderOption joinedload(R T::* mp) { return detail::loader(mp, Lazy::Joined); }
+template <class T, class R>
+LoaderOption lazyload(R T::* mp) { return detail::loader(mp, Lazy::Select); }
+template <class T, class R>
+LoaderOption raiseload(R T::* mp) { return detail::loader(mp, Lazy::Raise); }
+template <class T, class R>
+LoaderOption noload(R T::* mp) { return detail::loader(mp, Lazy::NoLoad); }
+
+// A SELECT of mapped objects: select<Pet>().where(col(&Pet::name) == "Tom").order_by(col(&Pet::name)).
+template <class T>
+class Select : public Executable {
+public:
+    Select() : core_(mapper_of<T>().select_all()) { node_ = core_.node(); }
+
+    [[nodiscard]] Select where(const Expr<bool>& c) const { return with(core_.where(c)); }
+    [[nodiscard]] Select filter(const Expr<bool>& c) const { return where(c); }
+    template <class... E>
+    [[nodiscard]] Select order_by(const E&... e) const { return with(core_.order_by(e...)); }
+    [[nodiscard]] Select limit(std::int64_t n) const { return with(core_.limit(n)); }
+    [[nodiscard]] Select offset(std::int64_t n) const { return with(core_.offset(n)); }
+    [[nodiscard]] Select distinct() const { return with(core_.distinct()); }
+    [[nodiscard]] Select with_for_update() const { return with(core_.with_for_update()); }
+    // JOIN another table or entity for filtering (the ON clause from foreign keys or given).
+    [[nodiscard]] Select join(const FromClause& target, std::optional<Expr<bool>> on = std::nullopt) const {
+        return with(core_.join(target, std::move(on)));
+    }
+    // JOIN along a relationship: select<Pet>().join(&Pet::owner).where(col(&Owner::name) == "Joe").
+    template <class R>
+    [[nodiscard]] Select join(R T::* rel, bool isouter = false) const {
+        const auto* r = mapper_of<T>().relationship_for(detail::member_key(rel), typeid(R));
+        if (!r) orm::detail::throw_no_table("join(): the member is not a mapped relationship");
+        return with(join_relationship(core_, *r, isouter));
+    }
+    template <class... O>
+    [[nodiscard]] Select options(const O&... o) const {
+        Select s = *this;
+        (s.opts_.push_back(o), ...);
+        return s;
+    }
+    [[nodiscard]] const retort::Select& core() const noexcept { return core_; }
+    [[nodiscard]] const std::vector<LoaderOption>& loader_options() const noexcept { return opts_; }
+
+private:
+    Select with(retort::Select c) const {
+        Select s = *this;
+        s.core_ = std::move(c);
+        s.node_ = s.core_.node();
+        return s;
+    }
+    static retort::Select join_relationship(const retort::Select& s, const RelationshipProp& r, bool isouter);
+    retort::Select core_;
+    std::vector<LoaderOption> opts_;
+};
+
+// Objects a query returned, in order (objects already in the session's identity map are the same objects).
+template <class T>
+class ScalarResult {
+public:
+    explicit ScalarResult(std::vector<Ptr<T>> items) : items_(std::move(items)) {}
+    [[nodiscard]] std::vector<Ptr<T>> all() const { return items_; }
+    [[nodiscard]] Ptr<T> one() const {
+        if (items_.empty()) throw NoResultFound("no object was found when one was required");
+        if (items_.size() > 1) throw MultipleResultsFound("multiple objects were found when exactly one was required");
+        return items_[0];
+    }
+    [[nodiscard]] Ptr<T> one_or_none() const {
+        if (items_.size() > 1) throw MultipleResultsFound("multiple objects were found when at most one was required");
+        return items_.empty() ? Ptr<T>() : items_[0];
+    }
+    [[nodiscard]] Ptr<T> first() const { return items_.empty() ? Ptr<T>() : items_[0]; }
+    [[nodiscard]] std::size_t size() const noexcept { return items_.size(); }
+    [[nodiscard]] bool empty() const noexcept { return items_.empty(); }
+    auto begin() const { return items_.begin(); }
+    auto end() const { return items_.end(); }
+    const Ptr<T>& operator[](std::size_t i) const { return items_.at(i); }
+
+private:
+    std::vector<Ptr<T>> items_;
+};
+
+struct SessionOptions {
+    bool autoflush = true;         // flush before queries
+    bool expire_on_commit = true;  // reload objects on first use after commit
+};
+
+class Session {
+public:
+    explicit Session(Engine engine, SessionOptions opts = {}, Registry& registry = Registry::default_registry());
+    // A Session inside an existing connection's transaction (the test recipe): commit() flushes and
+    // releases a SAVEPOINT but leaves the outer transaction to its owner; rollback() goes back to it.
+    // Where the dialect has no SAVEPOINT (Aurora DSQL), commit() only flushes and rollback() expires.
+    explicit Session(Connection& conn, SessionOptions opts = {}, Registry& registry = Registry::default_registry());
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    // Makes a new object pending (INSERTed at the next flush) and returns its handle.
+    template <class T>
+    Ptr<T> add(T&& obj) {
+        static_assert(!std::is_reference_v<T> && !std::is_const_v<T>, "retort: add() takes the object by value");
+        const auto& m = mapper_of<T>();
+        return ptr<T>(add_new(std::make_unique<Instance<T>>(&m, std::move(obj))));
+    }
+    template <class T>
+    Ptr<T> add(const T& obj) {
+        T copy = obj;
+        return add(std::move(copy));
+    }
+    // Takes a transient or detached object (made with make<T>() or from another session) into this one.
+    template <class T>
+    Ptr<T> add(const Ptr<T>& p) {
+        add_state(p.state());
+        return p;
+    }
+    template <class... P>
+    void add_all(const P&... p) {
+        (add(p), ...);
+    }
+    // Marks a persistent object for DELETE at the next flush (cascading where configured).
+    template <class T>
+    void delete_(const Ptr<T>& p) {
+        delete_state(p.state());
+    }
+
+    // The object with this primary key: from the identity map, else one SELECT; null when there is none.
+    template <class T>
+    Ptr<T> get(const Value& pk) {
+        return get<T>(std::vector<Value>{pk});
+    }
+    template <class T>
+    Ptr<T> get(std::vector<Value> pk) {
+        return ptr<T>(get_state(mapper_of<T>(), std::move(pk)));
+    }
+
+    template <class T>
+    ScalarResult<T> scalars(const Select<T>& stmt, const Params& params = {}) {
+        std::vector<InstanceState*> states = query(mapper_of<T>(), stmt.core(), stmt.loader_options(), params);
+        std::vector<Ptr<T>> out;
+        out.reserve(states.size());
+        auto keep = arena_ptr();
+        for (auto* s : states) out.emplace_back(keep, static_cast<Instance<T>*>(s));
+        return ScalarResult<T>(std::move(out));
+    }
+    // Plain copies of the objects, not tracked by the session (no identity map, no change tracking): the
+    // read path for large read-only results, costing about what the structs themselves cost.
+    template <class T>
+    std::vector<T> values(const Select<T>& stmt, const Params& params = {}) {
+        std::vector<T> out;
+        const auto& m = mapper_of<T>();
+        read_untracked(m, stmt.core(), params, [&](const DBAPICursor& c) {
+            T& obj = out.emplace_back();
+            for (std::size_t i = 0; i < m.columns.size(); ++i) m.columns[i].load(&obj, c, static_cast<int>(i), m.columns[i]);
+        });
+        return out;
+    }
+
+    // A Core statement in the session's transaction. UPDATE and DELETE of a mapped table keep the identity
+    // map in step (the rows they touched are expired or removed); INSERT of many rows is batched.
+    Result execute(const Executable& stmt, const Params& params = {});
+    Result execute(const Executable& stmt, const std::vector<Params>& rows);
+
+    void flush();
+    void commit();
+    void rollback();
+    // Releases the connection and detaches every object (they stay usable; lazy loads then fail).
+    void close();
+
+    template <class T>
+    void refresh(const Ptr<T>& p) {
+        refresh_state(p.state());
+    }
+    template <class T>
+    void expire(const Ptr<T>& p) {
+        expire_state(p.state());
+    }
+    void expire_all();
+    template <class T>
+    void expunge(const Ptr<T>& p) {
+        expunge_state(p.state());
+    }
+    void expunge_all();
+    // Copies a detached or transient object's state onto the persistent object of the same key (loading or
+    // creating it) and returns that one.
+    template <class T>
+    Ptr<T> merge(const T& obj) {
+        const auto& m = mapper_of<T>();
+        return ptr<T>(merge_object(m, &obj));
+    }
+    template <class T>
+    Ptr<T> merge(const Ptr<T>& p) {
+        return merge(*p.get());
+    }
+    template <class T>
+    [[nodiscard]] bool contains(const Ptr<T>& p) const noexcept {
+        return p && p.state()->session == this;
+    }
+    // Objects pending INSERT, modified, or marked for DELETE.
+    [[nodiscard]] std::vector<InstanceState*> new_objects() const;
+    [[nodiscard]] std::vector<InstanceState*> dirty_objects() const;
+    [[nodiscard]] std::vector<InstanceState*> deleted_objects() const;
+    template <class T>
+    [[nodiscard]] bool is_modified(const Ptr<T>& p) const {
+        return state_modified(p.state());
+    }
+    // Objects in the identity map.
+    [[nodiscard]] std::size_t size() const noexcept;
+
+    // The session's connection (begun on first need).
+    Connection& connection();
+    [[nodiscard]] bool in_transaction() const noexcept;
+    [[nodiscard]] SessionOptions& options() noexcept { return opts_; }
+    [[nodiscard]] Registry& registry() noexcept { return registry_; }
+    [[nodiscard]] const Engine& engine() const noexcept { return engine_; }
+
+    // ---- internals used by the loaders and relationship handles
+    InstanceState* add_new(std::unique_ptr<InstanceState> inst);
+    void add_state(InstanceState* st);
+    void delete_state(InstanceState* st);
+    InstanceState* get_state(const MapperBase& m, std::vector<Value> pk);
+    std::vector<InstanceState*> query(const MapperBase& m, const retort::Select& stmt,
+                                      const std::vector<LoaderOption>& opts, const Params& params);
+    void read_untracked(const MapperBase& m, const retort::Select& stmt, const Params& params,
+                        const std::function<void(const DBAPICursor&)>& row);
+    void refresh_state(InstanceState* st);
+    void expire_state(InstanceState* st);
+    void expunge_state(InstanceState* st);
+    InstanceState* merge_object(const MapperBase& m, const void* obj);
+    bool state_modified(const InstanceState* st) const;
+    void load_relationship(InstanceState* owner, const RelationshipProp& r);
+    std::shared_ptr<Arena> arena_ptr() const;
+    void check_thread() const;
+
+    struct Impl;
+
+private:
+    template <class T>
+    Ptr<T> ptr(InstanceState* st) const {
+        return st ? Ptr<T>(orm::detail::arena_ptr(st), static_cast<Instance<T>*>(st)) : Ptr<T>();
+    }
+    Engine engine_;
+    SessionOptions opts_;
+    Registry& registry_;
+    std::unique_ptr<Impl> impl_;
+};
+
+namespace detail {
+retort::Select join_relationship(const retort::Select& s, const RelationshipProp& r, bool isouter);
+}
+
+template <class T>
+retort::Select Select<T>::join_relationship(const retort::Select& s, const RelationshipProp& r, bool isouter) {
+    return detail::join_relationship(s, r, isouter);
+}
+
+// ORM statements on a model's table: update<Pet>().values(...).where(col(&Pet::id) == id).
+template <class T>
+retort::Update update() { return retort::Update(table_of<T>()); }
+template <class T>
+retort::Delete delete_() { return retort::Delete(table_of<T>()); }
+template <class T>
+retort::Insert insert() { return retort::Insert(table_of<T>()); }
+
+}  // namespace orm
+
+// select<Pet>(): the ORM SELECT of a mapped model (Core's select(cols...) takes columns).
+template <class T>
+orm::Select<T> select() {
+    return orm::Select<T>();
+}
+using orm::col;
+
+}  // namespace retort

@@ -1,0 +1,614 @@
+// The unit of work: turns the session's pending, changed and deleted objects into INSERT, UPDATE and DELETE
+// statements in dependency order (parents before children, association rows after both ends, deletes in
+// reverse), batching statements of one shape.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "orm/session_impl.hpp"
+#include "retort/dialects/dialect.hpp"
+#include "retort/error.hpp"
+
+namespace retort::orm {
+
+namespace {
+
+using detail::CollectionBase;
+using detail::RefBase;
+
+RefBase& ref_of(InstanceState* st, const RelationshipProp& r) {
+    return static_cast<RefBase&>(st->mapper->relation(st->obj, r));
+}
+CollectionBase& coll_of(InstanceState* st, const RelationshipProp& r) {
+    return static_cast<CollectionBase&>(st->mapper->relation(st->obj, r));
+}
+
+// A primary key member holding its type's zero value (0, the nil UUID, "") has not been set: the database
+// makes the key (autoincrement, server default).
+bool is_unset(const Value& v) {
+    switch (v.kind()) {
+        case Value::Kind::Null: return true;
+        case Value::Kind::Int: return std::get<std::int64_t>(v.storage()) == 0;
+        case Value::Kind::Uuid: return std::get<Uuid>(v.storage()).is_nil();
+        case Value::Kind::Text: return std::get<std::string>(v.storage()).empty();
+        default: return false;
+    }
+}
+
+void set_column(InstanceState* st, const Column* c, const Value& v) {
+    const ColumnProp& p = loading::prop_of(*st->mapper, c);
+    if (v.is_null() && !c->nullable() && p.member_type != typeid(std::optional<std::string>)) {
+        // Setting a NOT NULL key to NULL would fail in the database; say why here instead.
+        try {
+            p.set(st->obj, v, p);
+        } catch (const TypeError&) {
+            throw InvalidRequestError("cannot set '" + c->name() + "' of " + st->mapper->describe(st) +
+                                      " to NULL: it is not nullable; delete the object or cascade the delete");
+        }
+        return;
+    }
+    p.set(st->obj, v, p);
+}
+
+struct Flush {
+    Session& s;
+    Session::Impl& impl;
+    Connection& conn;
+
+    // Parent-side sync rules: the child's foreign key columns take the parent's key (or NULL).
+    struct Rule {
+        const RelationshipProp* rel;
+        InstanceState* parent;  // null: clear the foreign key
+    };
+    std::unordered_map<InstanceState*, std::vector<Rule>> rules;
+    std::unordered_set<InstanceState*> deleting;
+
+    // Statements built once per flush per shape.
+    std::map<std::pair<const MapperBase*, std::vector<int>>, Executable> insert_stmts, update_stmts;
+
+    void cascade_deletes();
+    void collect_rules();
+    void sync_foreign_keys(InstanceState* st);
+    std::vector<const MapperBase*> mapper_order();
+    void insert_all(const MapperBase& m, std::vector<InstanceState*> states);
+    void update_all(const MapperBase& m, const std::vector<InstanceState*>& states);
+    void delete_all(const MapperBase& m, std::vector<InstanceState*> states);
+    void associations();
+    void run();
+};
+
+void Flush::cascade_deletes() {
+    // Deleting follows delete cascades; children not cascaded lose their reference (NULL foreign key)
+    // unless the database handles it (passive_deletes).
+    for (std::size_t i = 0; i < impl.deleted.size(); ++i) {
+        InstanceState* d = impl.deleted[i];
+        deleting.insert(d);
+        for (const auto& r : d->mapper->relationships) {
+            if (r.kind == RelKind::ManyToOne || r.kind == RelKind::ManyToMany) continue;
+            if (r.options.passive_deletes && !r.cascade.delete_) continue;
+            if (r.options.passive_deletes && r.cascade.delete_) {
+                auto& base = d->mapper->relation(d->obj, r);
+                if (!base.loaded) continue;
+            }
+            std::vector<InstanceState*> children;
+            if (r.uselist()) {
+                auto& c = coll_of(d, r);
+                c.load();
+                children = c.items;
+            } else {
+                auto* t = ref_of(d, r).load();
+                if (t) children.push_back(t);
+            }
+            for (auto* c : children) {
+                if (c->status == ObjectState::Deleted) continue;
+                if (r.cascade.delete_) {
+                    s.delete_state(c);
+                } else {
+                    rules[c].push_back(Rule{&r, nullptr});
+                }
+            }
+        }
+    }
+    // delete-orphan: children removed from such a collection are deleted.
+    std::vector<InstanceState*> all;
+    for (auto& [k, st] : impl.identity) all.push_back(st);
+    for (auto* st : impl.pending) all.push_back(st);
+    for (auto* st : all) {
+        if (!st->rel_dirty) continue;
+        for (const auto& r : st->mapper->relationships) {
+            if (!r.uselist() || !r.cascade.delete_orphan) continue;
+            for (auto* c : coll_of(st, r).removed) {
+                if (c->status == ObjectState::Pending) s.expunge_state(c);
+                else if (c->status == ObjectState::Persistent) s.delete_state(c);
+            }
+        }
+    }
+    for (auto* d : impl.deleted) deleting.insert(d);
+}
+
+void Flush::collect_rules() {
+    std::vector<InstanceState*> all;
+    for (auto& [k, st] : impl.identity) all.push_back(st);
+    for (auto* st : impl.pending) all.push_back(st);
+    for (auto* p : all) {
+        if (!p->rel_dirty && p->status != ObjectState::Pending) continue;
+        for (const auto& r : p->mapper->relationships) {
+            if (r.kind == RelKind::OneToMany) {
+                auto& c = coll_of(p, r);
+                const bool fresh = p->status == ObjectState::Pending;
+                for (auto* child : fresh ? c.items : c.added) rules[child].push_back(Rule{&r, p});
+                for (auto* child : c.removed)
+                    if (!deleting.count(child)) rules[child].push_back(Rule{&r, nullptr});
+            } else if (r.kind == RelKind::OneToOne) {
+                auto& ref = ref_of(p, r);
+                if (ref.target && (ref.changed || p->status == ObjectState::Pending)) rules[ref.target].push_back(Rule{&r, p});
+            }
+        }
+    }
+}
+
+void Flush::sync_foreign_keys(InstanceState* st) {
+    // The object's own many-to-one references.
+    for (const auto& r : st->mapper->relationships) {
+        if (r.kind != RelKind::ManyToOne) continue;
+        auto& ref = ref_of(st, r);
+        if (!ref.loaded || !(ref.changed || st->status == ObjectState::Pending)) continue;
+        if (!ref.target) {
+            if (ref.changed)
+                for (const auto& [fk, key] : r.pairs) set_column(st, fk, Value{});
+            continue;
+        }
+        if (ref.target->key.empty() && ref.target->status == ObjectState::Pending)
+            throw InvalidRequestError("flush order: " + ref.target->mapper->describe(ref.target) + " is not inserted yet");
+        for (const auto& [fk, key] : r.pairs) {
+            const ColumnProp& kp = loading::prop_of(*ref.target->mapper, key);
+            set_column(st, fk, kp.get(ref.target->obj, kp));
+        }
+    }
+    // Parents whose collections took or let go of it.
+    auto it = rules.find(st);
+    if (it == rules.end()) return;
+    for (const auto& rule : it->second) {
+        for (const auto& [key, fk] : rule.rel->pairs) {
+            if (!rule.parent) {
+                set_column(st, fk, Value{});
+            } else {
+                const ColumnProp& kp = loading::prop_of(*rule.parent->mapper, key);
+                set_column(st, fk, kp.get(rule.parent->obj, kp));
+            }
+        }
+    }
+}
+
+std::vector<const MapperBase*> Flush::mapper_order() {
+    auto all = s.registry().mappers();
+    // Edge a -> b: a's rows are written before b's.
+    std::map<const MapperBase*, std::set<const MapperBase*>> before;
+    for (const auto* m : all) {
+        for (const auto& r : m->relationships) {
+            if (!r.target || r.target == m) continue;
+            if (r.kind == RelKind::ManyToOne) before[r.target].insert(m);
+            else if (r.kind == RelKind::OneToMany || r.kind == RelKind::OneToOne) before[m].insert(r.target);
+        }
+        // Foreign keys between mapped tables count too.
+        for (const Table* t : m->table->referred_tables()) {
+            for (const auto* other : all)
+                if (other != m && other->table == t) before[other].insert(m);
+        }
+    }
+    std::vector<const MapperBase*> out;
+    std::set<const MapperBase*> done;
+    while (out.size() < all.size()) {
+        bool progressed = false;
+        for (const auto* m : all) {
+            if (done.count(m)) continue;
+            bool ready = true;
+            for (const auto* o : all)
+                if (!done.count(o) && o != m && before[o].count(m)) ready = false;
+            if (ready) {
+                out.push_back(m);
+                done.insert(m);
+                progressed = true;
+                break;  // restart so definition order breaks ties
+            }
+        }
+        if (!progressed) {
+            for (const auto* m : all)
+                if (!done.count(m)) {
+                    out.push_back(m);
+                    done.insert(m);
+                    break;
+                }
+        }
+    }
+    return out;
+}
+
+void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) {
+    if (states.empty()) return;
+    // Within one table, a row that refers to another pending row of it goes after that row.
+    std::vector<InstanceState*> ordered;
+    std::unordered_set<InstanceState*> placed, in_set(states.begin(), states.end());
+    while (ordered.size() < states.size()) {
+        bool progressed = false;
+        for (auto* st : states) {
+            if (placed.count(st)) continue;
+            bool ready = true;
+            for (const auto& r : m.relationships) {
+                if (r.target != &m || r.kind != RelKind::ManyToOne) continue;
+                auto* t = ref_of(st, r).target;
+                if (t && t != st && in_set.count(t) && !placed.count(t)) ready = false;
+            }
+            for (auto* p : states) {
+                if (placed.count(p) || p == st) continue;
+                for (const auto& r : m.relationships)
+                    if (r.target == &m && r.kind == RelKind::OneToMany)
+                        for (auto* c : coll_of(p, r).items)
+                            if (c == st) ready = false;
+            }
+            if (ready) {
+                ordered.push_back(st);
+                placed.insert(st);
+                progressed = true;
+            }
+        }
+        if (!progressed)
+            throw InvalidRequestError("flush: rows of '" + m.class_name + "' refer to each other in a cycle");
+    }
+
+    const auto& cols = m.columns;
+    const bool returning = conn.dialect().caps().supports_returning;
+    if (!returning) throw CompileError("the ORM needs INSERT ... RETURNING, which this dialect lacks");
+    std::size_t i = 0;
+    while (i < ordered.size()) {
+        // The shape: which columns this row gives; omitted ones come back through RETURNING.
+        auto shape_of = [&](InstanceState* st) {
+            sync_foreign_keys(st);
+            if (m.version_column >= 0) {
+                const auto& vp = cols[static_cast<std::size_t>(m.version_column)];
+                if (is_unset(vp.get(st->obj, vp))) vp.set(st->obj, Value(1), vp);
+            }
+            std::vector<int> shape;
+            for (std::size_t c = 0; c < cols.size(); ++c) {
+                const Column& col = *cols[c].column;
+                Value v = cols[c].get(st->obj, cols[c]);
+                bool unset = v.is_null() || (col.primary_key() && is_unset(v));
+                bool has_default = col.options().server_default || col.autoincrement() || col.has_client_default();
+                if (unset && has_default) continue;
+                shape.push_back(static_cast<int>(c));
+            }
+            return shape;
+        };
+        std::vector<int> shape = shape_of(ordered[i]);
+        std::size_t j = i + 1;
+        std::vector<std::vector<int>> shapes{shape};
+        while (j < ordered.size()) {
+            auto sh = shape_of(ordered[j]);
+            if (sh != shape) break;
+            ++j;
+        }
+        // Rows i..j-1 share the shape; one batched INSERT ... RETURNING.
+        auto key = std::make_pair(&m, shape);
+        auto it = insert_stmts.find(key);
+        std::vector<int> fetch;  // columns to read back
+        for (std::size_t c = 0; c < cols.size(); ++c)
+            if (std::find(shape.begin(), shape.end(), static_cast<int>(c)) == shape.end()) fetch.push_back(static_cast<int>(c));
+        for (int p : m.pk)
+            if (std::find(fetch.begin(), fetch.end(), p) == fetch.end()) fetch.push_back(p);
+        if (it == insert_stmts.end()) {
+            retort::Insert ins(*m.table);
+            for (int c : shape) {
+                const Column& col = *cols[static_cast<std::size_t>(c)].column;
+                ins = ins.value_node(Expr<Any>(col.ptr()), std::make_shared<sql::BindNode>(col.name(), Value{}, col.type, false));
+            }
+            std::vector<sql::NodePtr> ret;
+            for (int c : fetch) ret.push_back(cols[static_cast<std::size_t>(c)].column->ptr());
+            ins = ins.returning_nodes(ret);
+            it = insert_stmts.emplace(key, ins).first;
+        }
+        std::vector<std::vector<Value>> rows;
+        rows.reserve(j - i);
+        for (std::size_t k = i; k < j; ++k) {
+            std::vector<Value> row;
+            row.reserve(shape.size());
+            for (int c : shape) row.push_back(cols[static_cast<std::size_t>(c)].get(ordered[k]->obj, cols[static_cast<std::size_t>(c)]));
+            rows.push_back(std::move(row));
+        }
+        Result res = conn.execute_rows(it->second, rows);
+        auto back = res.all();
+        if (back.size() != j - i)
+            throw StaleDataError("INSERT into '" + m.table->name() + "' returned " + std::to_string(back.size()) +
+                                 " rows for " + std::to_string(j - i) + " objects");
+        for (std::size_t k = i; k < j; ++k) {
+            InstanceState* st = ordered[k];
+            const Row& row = back[k - i];
+            for (std::size_t f = 0; f < fetch.size(); ++f) {
+                const auto& p = cols[static_cast<std::size_t>(fetch[f])];
+                Value v = row[f];
+                if (v.kind() == Value::Kind::Text && p.column->type.kind == TypeKind::Uuid) v = Uuid::parse(v.as<std::string>());
+                if (!(v.is_null() && p.member_type != typeid(void))) p.set(st->obj, v, p);
+                else p.set(st->obj, v, p);
+            }
+            st->key = m.primary_key_of(st->obj);
+            st->status = ObjectState::Persistent;
+            impl.register_identity(st);
+            st->committed.clear();
+            for (const auto& c : cols) st->committed.push_back(c.get(st->obj, c));
+            impl.inserted_in_tx.push_back(st);
+        }
+        i = j;
+    }
+}
+
+void Flush::update_all(const MapperBase& m, const std::vector<InstanceState*>& states) {
+    const auto& cols = m.columns;
+    // Group objects by the set of columns that changed, keeping their order.
+    std::vector<std::pair<std::vector<int>, std::vector<InstanceState*>>> groups;
+    for (auto* st : states) {
+        sync_foreign_keys(st);
+        if (st->expired || st->committed.size() != cols.size()) continue;
+        std::vector<int> changed;
+        for (std::size_t c = 0; c < cols.size(); ++c)
+            if (!cols[c].equals(st->obj, st->committed[c], cols[c])) changed.push_back(static_cast<int>(c));
+        if (changed.empty()) continue;
+        for (int p : m.pk)
+            if (std::find(changed.begin(), changed.end(), p) != changed.end())
+                throw InvalidRequestError("changing the primary key of " + m.describe(st) + " is not supported");
+        if (m.version_column >= 0 && std::find(changed.begin(), changed.end(), m.version_column) == changed.end())
+            changed.push_back(m.version_column);
+        auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == changed; });
+        if (g == groups.end()) groups.push_back({changed, {st}});
+        else g->second.push_back(st);
+    }
+    for (auto& [changed, group] : groups) {
+        auto key = std::make_pair(&m, changed);
+        auto it = update_stmts.find(key);
+        if (it == update_stmts.end()) {
+            retort::Update upd(*m.table);
+            for (int c : changed) {
+                const Column& col = *cols[static_cast<std::size_t>(c)].column;
+                upd = upd.value_node(Expr<Any>(col.ptr()), std::make_shared<sql::BindNode>(col.name(), Value{}, col.type, false));
+            }
+            for (std::size_t k = 0; k < m.pk.size(); ++k) {
+                const Column& col = *cols[static_cast<std::size_t>(m.pk[k])].column;
+                upd = upd.where(Expr<Any>(col.ptr()) == Expr<Any>(std::make_shared<sql::BindNode>("pk_" + std::to_string(k), Value{}, col.type, false)));
+            }
+            if (m.version_column >= 0) {
+                const Column& col = *cols[static_cast<std::size_t>(m.version_column)].column;
+                upd = upd.where(Expr<Any>(col.ptr()) == Expr<Any>(std::make_shared<sql::BindNode>("version_old", Value{}, col.type, false)));
+            }
+            it = update_stmts.emplace(key, upd).first;
+        }
+        std::vector<Params> params;
+        params.reserve(group.size());
+        for (auto* st : group) {
+            if (m.version_column >= 0) {
+                const auto& vp = cols[static_cast<std::size_t>(m.version_column)];
+                vp.set(st->obj, Value(st->committed[static_cast<std::size_t>(m.version_column)].as<std::int64_t>() + 1), vp);
+            }
+            Params p;
+            p.reserve(changed.size() + m.pk.size() + 1);
+            for (int c : changed) p.emplace_back(cols[static_cast<std::size_t>(c)].column->name(), cols[static_cast<std::size_t>(c)].get(st->obj, cols[static_cast<std::size_t>(c)]));
+            for (std::size_t k = 0; k < m.pk.size(); ++k) p.emplace_back("pk_" + std::to_string(k), st->key[k]);
+            if (m.version_column >= 0) p.emplace_back("version_old", st->committed[static_cast<std::size_t>(m.version_column)]);
+            params.push_back(std::move(p));
+        }
+        Result r = params.size() == 1 ? conn.execute(it->second, params[0]) : conn.execute(it->second, params);
+        if (r.rowcount() != static_cast<std::int64_t>(group.size()))
+            throw StaleDataError("UPDATE statement on table '" + m.table->name() + "' expected to update " +
+                                 std::to_string(group.size()) + " row(s); " + std::to_string(r.rowcount()) + " were matched");
+        for (auto* st : group) {
+            for (std::size_t c = 0; c < cols.size(); ++c) st->committed[c] = cols[c].get(st->obj, cols[c]);
+        }
+    }
+}
+
+void Flush::delete_all(const MapperBase& m, std::vector<InstanceState*> states) {
+    if (states.empty()) return;
+    const auto& cols = m.columns;
+    // Association rows of the deleted objects go first.
+    for (const auto& r : m.relationships) {
+        if (r.kind != RelKind::ManyToMany) continue;
+        for (auto* st : states) {
+            retort::Delete del(*r.secondary);
+            for (const auto& [key, acol] : r.pairs) {
+                const ColumnProp& kp = loading::prop_of(m, key);
+                del = del.where(Expr<Any>(acol->ptr()) == Expr<Any>(retort::detail::make_bind("", kp.get(st->obj, kp), acol->type)));
+            }
+            conn.execute(del);
+        }
+    }
+    retort::Delete del(*m.table);
+    for (std::size_t k = 0; k < m.pk.size(); ++k) {
+        const Column& col = *cols[static_cast<std::size_t>(m.pk[k])].column;
+        del = del.where(Expr<Any>(col.ptr()) == Expr<Any>(std::make_shared<sql::BindNode>("pk_" + std::to_string(k), Value{}, col.type, false)));
+    }
+    if (m.version_column >= 0) {
+        const Column& col = *cols[static_cast<std::size_t>(m.version_column)].column;
+        del = del.where(Expr<Any>(col.ptr()) == Expr<Any>(std::make_shared<sql::BindNode>("version_old", Value{}, col.type, false)));
+    }
+    std::vector<Params> params;
+    for (auto* st : states) {
+        Params p;
+        for (std::size_t k = 0; k < m.pk.size(); ++k) p.emplace_back("pk_" + std::to_string(k), st->key[k]);
+        if (m.version_column >= 0) p.emplace_back("version_old", st->committed.empty() ? Value{} : st->committed[static_cast<std::size_t>(m.version_column)]);
+        params.push_back(std::move(p));
+    }
+    Result r = params.size() == 1 ? conn.execute(del, params[0]) : conn.execute(del, params);
+    if (r.rowcount() != static_cast<std::int64_t>(states.size()))
+        throw StaleDataError("DELETE statement on table '" + m.table->name() + "' expected to delete " +
+                             std::to_string(states.size()) + " row(s); " + std::to_string(r.rowcount()) + " were matched");
+    for (auto* st : states) {
+        auto it = impl.identity.find(IdentityKey{st->mapper, st->key});
+        if (it != impl.identity.end() && it->second == st) impl.identity.erase(it);
+        impl.deleted_in_tx.push_back(st);
+    }
+}
+
+void Flush::associations() {
+    // Rows of association tables for many-to-many collection changes; each pair once, whichever side
+    // (or both, with back_populates) recorded it.
+    struct Pending {
+        const Table* table;
+        std::vector<std::pair<std::string, Value>> cols;  // sorted by column name
+        bool operator<(const Pending& o) const {
+            if (table != o.table) return table < o.table;
+            if (cols.size() != o.cols.size()) return cols.size() < o.cols.size();
+            for (std::size_t i = 0; i < cols.size(); ++i) {
+                if (cols[i].first != o.cols[i].first) return cols[i].first < o.cols[i].first;
+                auto a = cols[i].second.repr(), b = o.cols[i].second.repr();
+                if (a != b) return a < b;
+            }
+            return false;
+        }
+    };
+    std::set<Pending> seen_add, seen_remove;
+    std::vector<Pending> adds, removes;
+    std::vector<InstanceState*> all;
+    for (auto& [k, st] : impl.identity) all.push_back(st);
+    std::sort(all.begin(), all.end(), [](InstanceState* a, InstanceState* b) { return a->mapper->class_name < b->mapper->class_name || (a->mapper->class_name == b->mapper->class_name && a->key.size() && b->key.size() && a->key[0].repr() < b->key[0].repr()); });
+    auto row_for = [](const RelationshipProp& r, InstanceState* owner, InstanceState* target) {
+        Pending p{r.secondary, {}};
+        for (const auto& [key, acol] : r.pairs) {
+            const ColumnProp& kp = loading::prop_of(*owner->mapper, key);
+            p.cols.emplace_back(acol->name(), kp.get(owner->obj, kp));
+        }
+        for (const auto& [key, acol] : r.secondary_pairs) {
+            const ColumnProp& kp = loading::prop_of(*target->mapper, key);
+            p.cols.emplace_back(acol->name(), kp.get(target->obj, kp));
+        }
+        std::sort(p.cols.begin(), p.cols.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        return p;
+    };
+    for (auto* st : impl.inserted_in_tx) all.push_back(st);
+    std::unordered_set<InstanceState*> visited;
+    std::vector<InstanceState*> owners;
+    for (auto* st : impl.inserted_in_tx) if (visited.insert(st).second) owners.push_back(st);
+    for (auto* st : all) if (visited.insert(st).second) owners.push_back(st);
+    for (auto* st : owners) {
+        if (!st->rel_dirty || deleting.count(st)) continue;
+        for (const auto& r : st->mapper->relationships) {
+            if (r.kind != RelKind::ManyToMany) continue;
+            auto& c = coll_of(st, r);
+            for (auto* t : c.added) {
+                if (deleting.count(t)) continue;
+                auto p = row_for(r, st, t);
+                if (seen_add.insert(p).second) adds.push_back(p);
+            }
+            for (auto* t : c.removed) {
+                if (deleting.count(t)) continue;
+                auto p = row_for(r, st, t);
+                if (seen_remove.insert(p).second) removes.push_back(p);
+            }
+        }
+    }
+    for (const auto& p : removes) {
+        retort::Delete del(*p.table);
+        for (const auto& [name, v] : p.cols) {
+            const Column& col = p.table->c(name);
+            del = del.where(Expr<Any>(col.ptr()) == Expr<Any>(retort::detail::make_bind("", v, col.type)));
+        }
+        conn.execute(del);
+    }
+    // Inserts grouped per table, batched.
+    std::map<const Table*, std::vector<Params>> by_table;
+    std::vector<const Table*> table_order;
+    for (const auto& p : adds) {
+        if (!by_table.count(p.table)) table_order.push_back(p.table);
+        by_table[p.table].push_back(Params(p.cols.begin(), p.cols.end()));
+    }
+    for (const Table* t : table_order) conn.execute(retort::Insert(*t), by_table[t]);
+}
+
+void Flush::run() {
+    cascade_deletes();
+    collect_rules();
+    auto order = mapper_order();
+    std::vector<InstanceState*> pending = impl.pending;
+    for (const MapperBase* m : order) {
+        std::vector<InstanceState*> ins, upd;
+        for (auto* st : pending)
+            if (st->mapper == m && st->status == ObjectState::Pending) ins.push_back(st);
+        insert_all(*m, ins);
+        for (auto& [k, st] : impl.identity)
+            if (st->mapper == m && st->status == ObjectState::Persistent && !deleting.count(st)) upd.push_back(st);
+        // Identity-map order is arbitrary: UPDATEs go in key order so runs are repeatable.
+        std::sort(upd.begin(), upd.end(), [](InstanceState* a, InstanceState* b) {
+            for (std::size_t i = 0; i < a->key.size() && i < b->key.size(); ++i) {
+                auto x = a->key[i], y = b->key[i];
+                if (x.kind() == Value::Kind::Int && y.kind() == Value::Kind::Int) {
+                    if (x.as<std::int64_t>() != y.as<std::int64_t>()) return x.as<std::int64_t>() < y.as<std::int64_t>();
+                } else if (x.repr() != y.repr()) {
+                    return x.repr() < y.repr();
+                }
+            }
+            return false;
+        });
+        update_all(*m, upd);
+    }
+    associations();
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        std::vector<InstanceState*> del;
+        for (auto* st : impl.deleted)
+            if (st->mapper == *it) del.push_back(st);
+        std::reverse(del.begin(), del.end());
+        delete_all(**it, del);
+    }
+    // Done: the flushed state is the new baseline.
+    impl.pending.erase(std::remove_if(impl.pending.begin(), impl.pending.end(),
+                                      [](InstanceState* st) { return st->status != ObjectState::Pending; }),
+                       impl.pending.end());
+    impl.deleted.clear();
+    auto reset = [](InstanceState* st) {
+        if (!st->rel_dirty) return;
+        for (const auto& r : st->mapper->relationships) {
+            auto& base = st->mapper->relation(st->obj, r);
+            base.changed = false;
+            if (r.uselist()) {
+                auto& c = static_cast<CollectionBase&>(base);
+                c.added.clear();
+                c.removed.clear();
+            }
+        }
+        st->rel_dirty = false;
+    };
+    for (auto& [k, st] : impl.identity) reset(st);
+    for (auto* st : impl.deleted_in_tx) reset(st);
+}
+
+}  // namespace
+
+void flush_session(Session& s, Session::Impl& impl) {
+    if (impl.pending.empty() && impl.deleted.empty()) {
+        // Nothing new or deleted: flush only when some object changed.
+        bool any = false;
+        for (auto& [k, st] : impl.identity)
+            if (st->status == ObjectState::Persistent && s.state_modified(st)) {
+                any = true;
+                break;
+            }
+        if (!any) return;
+    }
+    Flush f{s, impl, impl.conn(s), {}, {}, {}, {}};
+    f.run();
+}
+
+namespace detail {
+
+retort::Select join_relationship(const retort::Select& s, const RelationshipProp& r, bool isouter) {
+    std::vector<Expr<bool>> on;
+    if (r.kind == RelKind::ManyToMany) {
+        std::vector<Expr<bool>> a;
+        for (const auto& [key, acol] : r.pairs) a.push_back(Expr<Any>(acol->ptr()) == Expr<Any>(key->ptr()));
+        std::vector<Expr<bool>> b;
+        for (const auto& [key, acol] : r.secondary_pairs) b.push_back(Expr<Any>(key->ptr()) == Expr<Any>(acol->ptr()));
+        return s.join(FromClause(*r.secondary), and_(a), isouter).join(FromClause(*r.target->table), and_(b), isouter);
+    }
+    for (const auto& [a, b] : r.pairs) on.push_back(Expr<Any>(a->ptr()) == Expr<Any>(b->ptr()));
+    return s.join(FromClause(*r.target->table), and_(on), isouter);
+}
+
+}  // namespace detail
+}  // namespace retort::orm

@@ -1,0 +1,259 @@
+#include "retort/orm/instance.hpp"
+
+#include <algorithm>
+
+#include "retort/error.hpp"
+#include "retort/orm/mapper.hpp"
+#include "retort/orm/session.hpp"
+
+namespace retort::orm {
+
+InstanceState::~InstanceState() = default;
+
+Arena::~Arena() = default;
+
+Arena* Arena::root() noexcept {
+    Arena* a = this;
+    while (a->merged_into_) a = a->merged_into_.get();
+    return a;
+}
+
+std::shared_ptr<Arena> Arena::root_ptr() { return root()->shared_from_this(); }
+
+InstanceState* Arena::adopt(std::unique_ptr<InstanceState> inst) {
+    Arena* r = root();
+    inst->arena = r;
+    r->instances_.push_back(std::move(inst));
+    return r->instances_.back().get();
+}
+
+void Arena::merge(Arena& a, Arena& b) {
+    Arena* ra = a.root();
+    Arena* rb = b.root();
+    if (ra == rb) return;
+    // The larger keeps its objects in place; the smaller's move over and it points at the larger, which
+    // it keeps alive for the handles that still refer to it.
+    if (ra->instances_.size() < rb->instances_.size()) std::swap(ra, rb);
+    for (auto& inst : rb->instances_) {
+        inst->arena = ra;
+        ra->instances_.push_back(std::move(inst));
+    }
+    rb->instances_.clear();
+    rb->merged_into_ = ra->shared_from_this();
+}
+
+namespace detail {
+
+[[noreturn]] void throw_null_ptr(const char* what) {
+    throw InvalidRequestError(std::string("dereferenced an empty ") + what);
+}
+
+std::shared_ptr<Arena> arena_ptr(InstanceState* st) {
+    if (!st || !st->arena) return nullptr;
+    return st->arena->root_ptr();
+}
+
+void ensure_loaded(InstanceState* st) {
+    if (!st->expired) return;
+    if (!st->session)
+        throw DetachedInstanceError("instance " + st->mapper->describe(st) +
+                                    " is expired and not bound to a Session; its attributes cannot be loaded");
+    st->session->refresh_state(st);
+}
+
+namespace {
+
+void unite(InstanceState* a, InstanceState* b) {
+    if (a && b && a->arena && b->arena) Arena::merge(*a->arena, *b->arena);
+}
+
+void cascade_add(InstanceState* owner, const RelationshipProp* prop, InstanceState* t) {
+    if (owner->session && t && t->session != owner->session && prop->cascade.save_update &&
+        t->status != ObjectState::Deleted)
+        owner->session->add_state(t);
+}
+
+CollectionBase& collection_of(InstanceState* st, const RelationshipProp& p) {
+    return static_cast<CollectionBase&>(st->mapper->relation(st->obj, p));
+}
+RefBase& ref_of(InstanceState* st, const RelationshipProp& p) {
+    return static_cast<RefBase&>(st->mapper->relation(st->obj, p));
+}
+
+// The other side of a back_populates pair, changed in memory without syncing back.
+void reverse_add(InstanceState* target, const RelationshipProp* rev, InstanceState* owner) {
+    if (!target || !rev) return;
+    if (rev->uselist()) {
+        auto& c = collection_of(target, *rev);
+        if (!c.loaded) return;  // picked up from the database when it is loaded
+        if (std::find(c.items.begin(), c.items.end(), owner) == c.items.end()) {
+            c.items.push_back(owner);
+            if (rev->kind == RelKind::ManyToMany) {
+                c.added.push_back(owner);
+                c.changed = true;
+                target->rel_dirty = true;
+            }
+        }
+    } else {
+        auto& r = ref_of(target, *rev);
+        if (r.target != owner) {
+            InstanceState* old = r.target;
+            r.target = owner;
+            r.loaded = true;
+            r.changed = true;
+            target->rel_dirty = true;
+            // A one-to-one's previous partner no longer points back.
+            if (old && old != owner && rev->reverse && !rev->reverse->uselist()) {
+                auto& back = ref_of(old, *rev->reverse);
+                if (back.target == target) {
+                    back.target = nullptr;
+                    back.changed = true;
+                    old->rel_dirty = true;
+                }
+            }
+        }
+    }
+}
+
+void reverse_remove(InstanceState* target, const RelationshipProp* rev, InstanceState* owner) {
+    if (!target || !rev) return;
+    if (rev->uselist()) {
+        auto& c = collection_of(target, *rev);
+        if (!c.loaded) {
+            if (rev->kind == RelKind::ManyToMany) {
+                c.removed.push_back(owner);
+                target->rel_dirty = true;
+            }
+            return;
+        }
+        auto it = std::find(c.items.begin(), c.items.end(), owner);
+        if (it != c.items.end()) {
+            c.items.erase(it);
+            if (rev->kind == RelKind::ManyToMany) {
+                auto ai = std::find(c.added.begin(), c.added.end(), owner);
+                if (ai != c.added.end()) c.added.erase(ai);
+                else c.removed.push_back(owner);
+                c.changed = true;
+                target->rel_dirty = true;
+            }
+        }
+    } else {
+        auto& r = ref_of(target, *rev);
+        if (r.target == owner) {
+            r.target = nullptr;
+            r.loaded = true;
+            r.changed = true;
+            target->rel_dirty = true;
+        }
+    }
+}
+
+}  // namespace
+
+void RefBase::assign(InstanceState* t, std::shared_ptr<Arena> k) {
+    if (!owner) {
+        target = t;
+        keep = std::move(k);
+        return;
+    }
+    InstanceState* old = loaded ? target : load();
+    if (old == t) return;
+    unite(owner, t);
+    target = t;
+    keep.reset();
+    loaded = true;
+    changed = true;
+    owner->rel_dirty = true;
+    if (prop->reverse) {
+        if (old) reverse_remove(old, prop->reverse, owner);
+        if (t) reverse_add(t, prop->reverse, owner);
+    }
+    cascade_add(owner, prop, t);
+}
+
+InstanceState* RefBase::load() const {
+    if (loaded || !owner) return target;
+    if (lazy == Lazy::Raise)
+        throw RaiseLoadError("'" + prop->qualified_name() + "' is not available due to lazy='raise'");
+    if (lazy == Lazy::NoLoad) return target;
+    if (!owner->session)
+        throw DetachedInstanceError("parent instance " + owner->mapper->describe(owner) +
+                                    " is not bound to a Session; lazy load of '" + prop->qualified_name() +
+                                    "' cannot proceed");
+    owner->session->load_relationship(owner, *prop);
+    return target;
+}
+
+CollectionBase::CollectionBase(const CollectionBase& o) : RelationBase() {
+    o.load();
+    for (auto* s : o.items) append(s, arena_ptr(s));
+}
+
+CollectionBase& CollectionBase::operator=(const CollectionBase& o) {
+    if (this == &o) return *this;
+    o.load();
+    auto src = o.items;
+    clear_all();
+    for (auto* s : src) append(s, arena_ptr(s));
+    return *this;
+}
+
+void CollectionBase::append(InstanceState* t, std::shared_ptr<Arena> k) {
+    if (!t) throw_null_ptr("Ptr (appended to a collection)");
+    if (!owner) {
+        items.push_back(t);
+        keeps.push_back(std::move(k));
+        return;
+    }
+    if (std::find(items.begin(), items.end(), t) != items.end()) return;  // a collection holds an object once
+    unite(owner, t);
+    items.push_back(t);
+    auto ri = std::find(removed.begin(), removed.end(), t);
+    if (ri != removed.end()) removed.erase(ri);
+    else added.push_back(t);
+    changed = true;
+    owner->rel_dirty = true;
+    if (prop->reverse) reverse_add(t, prop->reverse, owner);
+    cascade_add(owner, prop, t);
+}
+
+bool CollectionBase::remove(InstanceState* t) {
+    auto it = std::find(items.begin(), items.end(), t);
+    if (it == items.end()) return false;
+    const auto idx = it - items.begin();
+    items.erase(it);
+    if (!owner) {
+        keeps.erase(keeps.begin() + idx);
+        return true;
+    }
+    auto ai = std::find(added.begin(), added.end(), t);
+    if (ai != added.end()) added.erase(ai);
+    else removed.push_back(t);
+    changed = true;
+    owner->rel_dirty = true;
+    if (prop->reverse) reverse_remove(t, prop->reverse, owner);
+    return true;
+}
+
+void CollectionBase::clear_all() {
+    auto copy = items;
+    for (auto* s : copy) remove(s);
+}
+
+void CollectionBase::load() const {
+    if (loaded || !owner) return;
+    if (lazy == Lazy::Raise)
+        throw RaiseLoadError("'" + prop->qualified_name() + "' is not available due to lazy='raise'");
+    if (lazy == Lazy::NoLoad) {
+        const_cast<CollectionBase*>(this)->loaded = true;
+        return;
+    }
+    if (!owner->session)
+        throw DetachedInstanceError("parent instance " + owner->mapper->describe(owner) +
+                                    " is not bound to a Session; lazy load of '" + prop->qualified_name() +
+                                    "' cannot proceed");
+    owner->session->load_relationship(owner, *prop);
+}
+
+}  // namespace detail
+}  // namespace retort::orm

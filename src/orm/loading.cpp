@@ -1,0 +1,285 @@
+// Loading rows into objects, and the relationship loaders (lazy, selectin, raise, noload).
+#include <algorithm>
+#include <unordered_map>
+
+#include "orm/session_impl.hpp"
+#include "retort/dialects/dialect.hpp"
+#include "retort/error.hpp"
+
+namespace retort::orm::loading {
+
+namespace {
+
+// A driver value in the form the mapped member gives (UUID text from SQLite becomes a Uuid, ...), so
+// identity keys from rows and from objects compare equal.
+Value normalized(Value v, const SqlType& t) {
+    if (v.kind() == Value::Kind::Text) {
+        switch (t.kind) {
+            case TypeKind::Uuid: return Uuid::parse(v.as<std::string>());
+            case TypeKind::Date: return Date::parse(v.as<std::string>());
+            case TypeKind::DateTime: return DateTime::parse(v.as<std::string>());
+            case TypeKind::Numeric: return Numeric(v.as<std::string>());
+            default: break;
+        }
+    }
+    if (v.kind() == Value::Kind::Bytes && t.kind == TypeKind::Uuid) return Value(v.as<Uuid>());
+    return v;
+}
+
+void snapshot(InstanceState* st) {
+    const auto& cols = st->mapper->columns;
+    st->committed.clear();
+    st->committed.reserve(cols.size());
+    for (const auto& c : cols) st->committed.push_back(c.get(st->obj, c));
+}
+
+void set_unloaded(InstanceState* st) {
+    for (const auto& r : st->mapper->relationships) {
+        auto& base = st->mapper->relation(st->obj, r);
+        base.loaded = false;
+        base.lazy = r.options.lazy;
+    }
+}
+
+}  // namespace
+
+const ColumnProp& prop_of(const MapperBase& m, const Column* c) {
+    for (const auto& p : m.columns)
+        if (p.column == c) return p;
+    throw InvalidRequestError("column '" + c->name() + "' is not mapped on " + m.class_name);
+}
+
+std::vector<Value> values_of(const InstanceState* st, const std::vector<const Column*>& cols) {
+    std::vector<Value> out;
+    out.reserve(cols.size());
+    for (const Column* c : cols) {
+        const ColumnProp& p = prop_of(*st->mapper, c);
+        out.push_back(p.get(st->obj, p));
+    }
+    return out;
+}
+
+InstanceState* instance_from_row(Session& s, Session::Impl& impl, const MapperBase& m, const DBAPICursor& c, int offset,
+                                 bool overwrite) {
+    std::vector<Value> key;
+    key.reserve(m.pk.size());
+    for (int i : m.pk) {
+        const auto& p = m.columns[static_cast<std::size_t>(i)];
+        key.push_back(normalized(c.get_value(offset + i), p.column->type));
+    }
+    auto it = impl.identity.find(IdentityKey{&m, key});
+    if (it != impl.identity.end()) {
+        InstanceState* st = it->second;
+        if (!overwrite && !st->expired) return st;
+        for (std::size_t i = 0; i < m.columns.size(); ++i) m.columns[i].load(st->obj, c, offset + static_cast<int>(i), m.columns[i]);
+        st->expired = false;
+        snapshot(st);
+        return st;
+    }
+    std::unique_ptr<InstanceState> inst = m.create();
+    for (std::size_t i = 0; i < m.columns.size(); ++i) m.columns[i].load(inst->obj, c, offset + static_cast<int>(i), m.columns[i]);
+    InstanceState* st = impl.arena->adopt(std::move(inst));
+    st->session = &s;
+    st->status = ObjectState::Persistent;
+    st->key = std::move(key);
+    snapshot(st);
+    impl.identity.emplace(IdentityKey{&m, st->key}, st);
+    m.bind(st);
+    set_unloaded(st);
+    return st;
+}
+
+namespace {
+
+Expr<Any> expr(const Column* c) { return Expr<Any>(c->ptr()); }
+Expr<Any> bound(const Value& v, const Column* c) { return Expr<Any>(retort::detail::make_bind("", v, c->type)); }
+
+retort::Select order(const retort::Select& s, const RelationshipProp& r) {
+    retort::Select out = s;
+    for (const auto& spec : r.options.order_by) {
+        std::string name = spec;
+        bool desc = false;
+        auto sp = spec.find(' ');
+        if (sp != std::string::npos) {
+            name = spec.substr(0, sp);
+            std::string dir = spec.substr(sp + 1);
+            for (auto& ch : dir) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+            desc = dir == "DESC";
+        }
+        const Column& col = r.target->table->c(name);
+        out = desc ? out.order_by(expr(&col).desc()) : out.order_by(expr(&col));
+    }
+    return out;
+}
+
+detail::RefBase& ref_of(InstanceState* st, const RelationshipProp& r) {
+    return static_cast<detail::RefBase&>(st->mapper->relation(st->obj, r));
+}
+detail::CollectionBase& coll_of(InstanceState* st, const RelationshipProp& r) {
+    return static_cast<detail::CollectionBase&>(st->mapper->relation(st->obj, r));
+}
+
+std::vector<const Column*> firsts(const std::vector<std::pair<const Column*, const Column*>>& p) {
+    std::vector<const Column*> out;
+    for (const auto& x : p) out.push_back(x.first);
+    return out;
+}
+
+bool any_null(const std::vector<Value>& v) {
+    return std::any_of(v.begin(), v.end(), [](const Value& x) { return x.is_null(); });
+}
+
+// The query for the targets of `r`, restricted by `where` on the join columns.
+retort::Select target_query(const RelationshipProp& r) {
+    retort::Select q = r.target->select_all();
+    if (r.kind == RelKind::ManyToMany) {
+        std::vector<Expr<bool>> on;
+        for (const auto& [tcol, acol] : r.secondary_pairs) on.push_back(expr(acol) == expr(tcol));
+        q = q.join(FromClause(*r.secondary), and_(on));
+    }
+    return q;
+}
+
+void set_ref(InstanceState* owner, const RelationshipProp& r, InstanceState* target) {
+    auto& ref = ref_of(owner, r);
+    ref.target = target;
+    ref.loaded = true;
+}
+
+void set_items(InstanceState* owner, const RelationshipProp& r, std::vector<InstanceState*> items) {
+    auto& c = coll_of(owner, r);
+    c.items = std::move(items);
+    c.loaded = true;
+}
+
+// A many-to-one target by its key: the identity map first, then one SELECT.
+InstanceState* many_to_one_target(Session& s, InstanceState* owner, const RelationshipProp& r) {
+    std::vector<Value> fk = values_of(owner, firsts(r.pairs));
+    if (any_null(fk)) return nullptr;
+    const MapperBase& tm = *r.target;
+    // When the referenced columns are the target's primary key, get() finds it in the identity map.
+    bool by_pk = r.pairs.size() == tm.pk.size();
+    std::vector<Value> key(tm.pk.size());
+    if (by_pk) {
+        for (std::size_t i = 0; i < r.pairs.size() && by_pk; ++i) {
+            bool found = false;
+            for (std::size_t k = 0; k < tm.pk.size(); ++k)
+                if (tm.columns[static_cast<std::size_t>(tm.pk[k])].column == r.pairs[i].second) {
+                    key[k] = normalized(fk[i], r.pairs[i].second->type);
+                    found = true;
+                }
+            by_pk = found;
+        }
+    }
+    if (by_pk) return s.get_state(tm, key);
+    retort::Select q = tm.select_all();
+    for (std::size_t i = 0; i < r.pairs.size(); ++i) q = q.where(expr(r.pairs[i].second) == bound(fk[i], r.pairs[i].second));
+    auto states = s.query(tm, q, {}, {});
+    return states.empty() ? nullptr : states.front();
+}
+
+}  // namespace
+
+void lazy_load(Session& s, InstanceState* owner, const RelationshipProp& r) {
+    if (r.kind == RelKind::ManyToOne) {
+        set_ref(owner, r, many_to_one_target(s, owner, r));
+        return;
+    }
+    std::vector<Value> keyvals = values_of(owner, firsts(r.pairs));
+    std::vector<InstanceState*> items;
+    if (!any_null(keyvals)) {
+        retort::Select q = target_query(r);
+        for (std::size_t i = 0; i < r.pairs.size(); ++i) q = q.where(expr(r.pairs[i].second) == bound(keyvals[i], r.pairs[i].second));
+        items = s.query(*r.target, order(q, r), {}, {});
+    }
+    if (r.kind == RelKind::OneToOne) {
+        if (items.size() > 1)
+            throw MultipleResultsFound("one-to-one '" + r.qualified_name() + "' found " + std::to_string(items.size()) + " rows");
+        set_ref(owner, r, items.empty() ? nullptr : items.front());
+    } else {
+        set_items(owner, r, std::move(items));
+    }
+}
+
+void eager_load(Session& s, Session::Impl& impl, const MapperBase& m, const std::vector<InstanceState*>& states,
+                const std::vector<LoaderOption>& opts) {
+    if (states.empty()) return;
+    for (const auto& r : m.relationships) {
+        Lazy how = r.options.lazy;
+        for (const auto& o : opts)
+            if (o.resolve() == &r) how = o.strategy;
+        std::vector<InstanceState*> todo;
+        for (auto* st : states) {
+            auto& base = st->mapper->relation(st->obj, r);
+            if (how != Lazy::Selectin && how != Lazy::Joined) {
+                if (!base.loaded) base.lazy = how;
+                continue;
+            }
+            if (!base.loaded && std::find(todo.begin(), todo.end(), st) == todo.end()) todo.push_back(st);
+        }
+        if (todo.empty()) continue;
+        const MapperBase& tm = *r.target;
+        constexpr std::size_t batch = 500;
+        if (r.kind == RelKind::ManyToOne) {
+            // Targets not in the identity map yet, loaded with one IN query per batch.
+            if (r.pairs.size() == 1 && tm.pk.size() == 1 &&
+                tm.columns[static_cast<std::size_t>(tm.pk[0])].column == r.pairs[0].second) {
+                std::vector<Value> missing;
+                for (auto* st : todo) {
+                    Value fk = values_of(st, {r.pairs[0].first})[0];
+                    if (fk.is_null()) continue;
+                    Value k = normalized(fk, r.pairs[0].second->type);
+                    if (impl.identity.count(IdentityKey{&tm, {k}})) continue;
+                    if (std::find(missing.begin(), missing.end(), k) == missing.end()) missing.push_back(k);
+                }
+                for (std::size_t i = 0; i < missing.size(); i += batch) {
+                    std::vector<Value> chunk(missing.begin() + static_cast<std::ptrdiff_t>(i),
+                                             missing.begin() + static_cast<std::ptrdiff_t>(std::min(missing.size(), i + batch)));
+                    retort::Select q = tm.select_all().where(expr(r.pairs[0].second).in_(chunk));
+                    (void)s.query(tm, q, {}, {});
+                }
+            }
+            for (auto* st : todo) set_ref(st, r, many_to_one_target(s, st, r));
+            continue;
+        }
+        // One-to-many, one-to-one and many-to-many: children of a batch of parents in one query, grouped by
+        // the parent key read from the child row (or the association row).
+        if (r.pairs.size() != 1) {
+            for (auto* st : todo) lazy_load(s, st, r);
+            continue;
+        }
+        const Column* parent_col = r.pairs[0].first;
+        const Column* link_col = r.pairs[0].second;  // child's fk column, or the association's column
+        std::unordered_map<IdentityKey, std::vector<InstanceState*>, IdentityKeyHash> by_parent;
+        std::vector<Value> keys;
+        for (auto* st : todo) {
+            Value k = values_of(st, {parent_col})[0];
+            if (!k.is_null()) keys.push_back(normalized(k, parent_col->type));
+        }
+        for (std::size_t i = 0; i < keys.size(); i += batch) {
+            std::vector<Value> chunk(keys.begin() + static_cast<std::ptrdiff_t>(i),
+                                     keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), i + batch)));
+            retort::Select q = target_query(r).add_columns(expr(link_col)).where(expr(link_col).in_(chunk));
+            q = order(q, r);
+            Result res = impl.conn(s).execute(q);
+            const int link_index = static_cast<int>(tm.columns.size());
+            while (res.next()) {
+                const DBAPICursor& c = res.current().cursor();
+                InstanceState* child = instance_from_row(s, impl, tm, c, 0, false);
+                Value link = normalized(c.get_value(link_index), parent_col->type);
+                by_parent[IdentityKey{nullptr, {std::move(link)}}].push_back(child);
+            }
+        }
+        for (auto* st : todo) {
+            Value k = normalized(values_of(st, {parent_col})[0], parent_col->type);
+            auto it = by_parent.find(IdentityKey{nullptr, {k}});
+            std::vector<InstanceState*> items = it == by_parent.end() ? std::vector<InstanceState*>{} : it->second;
+            if (r.kind == RelKind::OneToOne)
+                set_ref(st, r, items.empty() ? nullptr : items.front());
+            else
+                set_items(st, r, std::move(items));
+        }
+    }
+}
+
+}  // namespace retort::orm::loading

@@ -1,0 +1,287 @@
+#include "retort/orm/mapper.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "retort/error.hpp"
+#include "retort/orm/session.hpp"
+
+namespace retort::orm {
+
+Cascade Cascade::parse(std::string_view s) {
+    Cascade c{false, false, false, false};
+    std::size_t i = 0;
+    while (i < s.size()) {
+        while (i < s.size() && (s[i] == ',' || std::isspace(static_cast<unsigned char>(s[i])))) ++i;
+        std::size_t j = i;
+        while (j < s.size() && s[j] != ',' && !std::isspace(static_cast<unsigned char>(s[j]))) ++j;
+        std::string_view tok = s.substr(i, j - i);
+        if (tok.empty()) break;
+        if (tok == "all") {
+            c.save_update = c.merge = c.delete_ = true;
+        } else if (tok == "save-update") {
+            c.save_update = true;
+        } else if (tok == "merge") {
+            c.merge = true;
+        } else if (tok == "delete") {
+            c.delete_ = true;
+        } else if (tok == "delete-orphan") {
+            c.delete_orphan = true;
+        } else if (tok == "refresh-expire" || tok == "expunge") {
+            // accepted for compatibility; Retort expires and expunges per session
+        } else {
+            throw ArgumentError("unknown cascade '" + std::string(tok) + "'");
+        }
+        i = j;
+    }
+    if (c.delete_orphan && !c.delete_) throw ArgumentError("cascade 'delete-orphan' needs 'delete' too (use \"all, delete-orphan\")");
+    return c;
+}
+
+std::string RelationshipProp::qualified_name() const { return (parent ? parent->class_name : std::string("?")) + "." + name; }
+
+MapperBase::~MapperBase() = default;
+
+namespace detail {
+[[noreturn]] void throw_no_table(const char* what) { throw ArgumentError(std::string("mapping: ") + what); }
+}  // namespace detail
+
+const ColumnProp* MapperBase::column_for(const detail::MemberKey& k, std::type_index t) const {
+    for (const auto& c : columns)
+        if (c.member == k && c.member_type == t) return &c;
+    return nullptr;
+}
+
+const ColumnProp* MapperBase::column_named(std::string_view name) const {
+    for (const auto& c : columns)
+        if (c.column->name() == name) return &c;
+    return nullptr;
+}
+
+const RelationshipProp* MapperBase::relationship_named(std::string_view name) const {
+    for (const auto& r : relationships)
+        if (r.name == name) return &r;
+    return nullptr;
+}
+
+const RelationshipProp* MapperBase::relationship_for(const detail::MemberKey& k, std::type_index t) const {
+    for (const auto& r : relationships)
+        if (r.member == k && r.member_type == t) return &r;
+    return nullptr;
+}
+
+std::vector<Value> MapperBase::primary_key_of(const void* obj) const {
+    std::vector<Value> out;
+    out.reserve(pk.size());
+    for (int i : pk) out.push_back(columns[static_cast<std::size_t>(i)].get(obj, columns[static_cast<std::size_t>(i)]));
+    return out;
+}
+
+std::string MapperBase::describe(const InstanceState* st) const {
+    std::string out = class_name + "(";
+    const std::vector<Value>& key = st && !st->key.empty() ? st->key : std::vector<Value>{};
+    if (key.empty()) {
+        out += "transient";
+    } else {
+        for (std::size_t i = 0; i < key.size() && i < pk.size(); ++i) {
+            if (i) out += ", ";
+            out += columns[static_cast<std::size_t>(pk[i])].column->name() + "=" + key[i].repr();
+        }
+    }
+    return out + ")";
+}
+
+void MapperBase::build_statements() const {
+    std::vector<sql::NodePtr> cols;
+    for (const auto& c : columns) cols.push_back(c.column->ptr());
+    select_all_ = std::make_unique<retort::Select>(cols);
+    auto by_pk = *select_all_;
+    for (std::size_t i = 0; i < pk.size(); ++i) {
+        const Column& c = *columns[static_cast<std::size_t>(pk[i])].column;
+        by_pk = by_pk.where(Expr<Any>(c.ptr()) ==
+                            Expr<Any>(std::make_shared<sql::BindNode>("pk_" + std::to_string(i), Value{}, c.type, false)));
+    }
+    select_by_pk_ = std::make_unique<retort::Select>(by_pk);
+}
+
+const retort::Select& MapperBase::select_all() const {
+    std::call_once(stmts_once_, [this] { build_statements(); });
+    return *select_all_;
+}
+
+const retort::Select& MapperBase::select_by_pk() const {
+    std::call_once(stmts_once_, [this] { build_statements(); });
+    return *select_by_pk_;
+}
+
+void MapperBase::bind(InstanceState* st) const {
+    for (const auto& r : relationships) {
+        auto& base = relation(st->obj, r);
+        base.owner = st;
+        base.prop = &r;
+        base.lazy = r.options.lazy;
+        if (r.uselist()) {
+            auto& c = static_cast<detail::CollectionBase&>(base);
+            // Objects given in the struct's initialiser become this object's related objects, with the
+            // other side kept in step.
+            auto items = std::move(c.items);
+            auto keeps = std::move(c.keeps);
+            c.items.clear();
+            c.keeps.clear();
+            c.loaded = true;
+            for (auto* t : items) c.append(t, nullptr);
+        } else {
+            auto& ref = static_cast<detail::RefBase&>(base);
+            InstanceState* t = ref.target;
+            auto keep = std::move(ref.keep);
+            ref.target = nullptr;
+            ref.loaded = true;
+            if (t) ref.assign(t, nullptr);
+        }
+    }
+}
+
+namespace {
+
+const Table* other_table_of(const Column* c) { return c ? c->table() : nullptr; }
+
+const Column* resolve(const JoinColumn& jc, const Table* assoc) {
+    if (jc.resolve) return jc.resolve();
+    if (!assoc) return nullptr;
+    return assoc->find_column(jc.name);
+}
+
+// Column pairs (parent side, other side) from the foreign keys of `child` that refer to `parent`.
+std::vector<std::pair<const Column*, const Column*>> fk_pairs(const Table& child, const Table& parent, bool child_first) {
+    std::vector<std::pair<const Column*, const Column*>> out;
+    for (const auto& fk : child.foreign_keys()) {
+        if (fk.referred_table != parent.name() && fk.referred_table != parent.fullname()) continue;
+        for (std::size_t i = 0; i < fk.columns.size(); ++i) {
+            const Column* cc = &child.c(fk.columns[i]);
+            const Column* pc = &parent.c(fk.referred_columns[i]);
+            out.emplace_back(child_first ? cc : pc, child_first ? pc : cc);
+        }
+        break;
+    }
+    return out;
+}
+
+}  // namespace
+
+void MapperBase::configure() {
+    if (configured) return;
+    for (auto& r : relationships) {
+        r.target = r.target_fn();
+        const Table& pt = *table;
+        const Table& tt = *r.target->table;
+        if (r.kind == RelKind::ManyToMany) {
+            r.secondary = registry.metadata().find_table(r.secondary_name);
+            if (!r.secondary)
+                throw ArgumentError("relationship '" + r.qualified_name() + "': no association table '" + r.secondary_name +
+                                    "' in the registry's MetaData");
+            if (!r.join_spec.empty()) {
+                for (const auto& jp : r.join_spec) {
+                    const Column* a = resolve(jp.left, r.secondary);
+                    const Column* b = resolve(jp.right, r.secondary);
+                    if (!a || !b) throw ArgumentError("relationship '" + r.qualified_name() + "': a join column was not found");
+                    if (a->table() == r.secondary) std::swap(a, b);
+                    r.pairs.emplace_back(a, b);
+                }
+            } else {
+                r.pairs = fk_pairs(*r.secondary, pt, false);
+            }
+            if (!r.secondary_spec.empty()) {
+                for (const auto& jp : r.secondary_spec) {
+                    const Column* a = resolve(jp.left, r.secondary);
+                    const Column* b = resolve(jp.right, r.secondary);
+                    if (!a || !b) throw ArgumentError("relationship '" + r.qualified_name() + "': a join column was not found");
+                    if (a->table() == r.secondary) std::swap(a, b);
+                    r.secondary_pairs.emplace_back(a, b);
+                }
+            } else {
+                r.secondary_pairs = fk_pairs(*r.secondary, tt, false);
+            }
+            if (r.pairs.empty() || r.secondary_pairs.empty())
+                throw ArgumentError("relationship '" + r.qualified_name() +
+                                    "': no join condition; give on(...) pairs or foreign keys on '" + r.secondary_name + "'");
+        } else {
+            if (!r.join_spec.empty()) {
+                for (const auto& jp : r.join_spec) {
+                    const Column* a = resolve(jp.left, nullptr);
+                    const Column* b = resolve(jp.right, nullptr);
+                    if (!a || !b) throw ArgumentError("relationship '" + r.qualified_name() + "': a join column is not mapped");
+                    // Normalise to (column of this model's table, column of the target's table).
+                    if (&pt != &tt && other_table_of(a) == &tt) std::swap(a, b);
+                    r.pairs.emplace_back(a, b);
+                }
+            } else if (r.kind == RelKind::ManyToOne) {
+                r.pairs = fk_pairs(pt, tt, true);
+            } else {
+                r.pairs = fk_pairs(tt, pt, false);
+            }
+            if (r.pairs.empty())
+                throw ArgumentError("relationship '" + r.qualified_name() +
+                                    "': no join condition; give on(...) or declare a foreign key");
+        }
+    }
+    configured = true;
+}
+
+// ---------------------------------------------------------------- Registry
+
+Registry::Registry() = default;
+Registry::~Registry() = default;
+
+Registry& Registry::default_registry() {
+    static Registry r;
+    return r;
+}
+
+const MapperBase* Registry::find(std::type_index t) const {
+    std::lock_guard lock(mu_);
+    auto it = mappers_.find(t);
+    return it == mappers_.end() ? nullptr : it->second.get();
+}
+
+const MapperBase* Registry::find_by_table(const Table* t) const {
+    std::lock_guard lock(mu_);
+    for (auto* m : order_)
+        if (m->table == t) return m;
+    return nullptr;
+}
+
+MapperBase* Registry::add(std::type_index t, std::unique_ptr<MapperBase> m, const std::function<void(MapperBase&)>& def) {
+    std::lock_guard lock(mu_);
+    MapperBase* raw = m.get();
+    def(*raw);
+    if (!raw->table) throw ArgumentError("mapping: the mapping block did not name a table");
+    if (raw->pk.empty()) throw ArgumentError("mapping of '" + raw->class_name + "' has no primary key column");
+    mappers_.emplace(t, std::move(m));
+    order_.push_back(raw);
+    return raw;
+}
+
+std::vector<const MapperBase*> Registry::mappers() const {
+    std::lock_guard lock(mu_);
+    return {order_.begin(), order_.end()};
+}
+
+void Registry::configure() {
+    std::lock_guard lock(mu_);
+    if (configured_count_ == order_.size()) return;
+    // Configuring may define further mappers (relationship targets): loop until all are done.
+    for (std::size_t i = 0; i < order_.size(); ++i) order_[i]->configure();
+    for (auto* m : order_) {
+        for (auto& r : m->relationships) {
+            if (r.options.back_populates.empty() || r.reverse) continue;
+            const RelationshipProp* rev = r.target->relationship_named(r.options.back_populates);
+            if (!rev)
+                throw ArgumentError("relationship '" + r.qualified_name() + "': back_populates names '" +
+                                    r.options.back_populates + "', which " + r.target->class_name + " does not have");
+            r.reverse = rev;
+        }
+    }
+    configured_count_ = order_.size();
+}
+
+}  // namespace retort::orm

@@ -1,0 +1,496 @@
+#include <algorithm>
+
+#include "orm/session_impl.hpp"
+#include "retort/dialects/dialect.hpp"
+#include "retort/error.hpp"
+
+namespace retort::orm {
+
+std::size_t IdentityKeyHash::operator()(const IdentityKey& k) const noexcept {
+    std::size_t h = std::hash<const void*>()(k.mapper);
+    for (const auto& v : k.pk) {
+        std::size_t x = 0;
+        std::visit(
+            [&](const auto& a) {
+                using A = std::decay_t<decltype(a)>;
+                if constexpr (std::is_same_v<A, std::int64_t>) x = std::hash<std::int64_t>()(a);
+                else if constexpr (std::is_same_v<A, std::string>) x = std::hash<std::string>()(a);
+                else if constexpr (std::is_same_v<A, Uuid>) {
+                    std::uint64_t w;
+                    std::memcpy(&w, a.bytes.data(), 8);
+                    x = std::hash<std::uint64_t>()(w);
+                } else if constexpr (std::is_same_v<A, Numeric>) x = std::hash<std::string>()(a.text);
+                else x = v.kind() == Value::Kind::Null ? 0 : 7;
+            },
+            v.storage());
+        h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    }
+    return h;
+}
+
+Connection& Session::Impl::conn(Session& s) {
+    if (external) {
+        if (!savepoint && external->dialect().caps().supports_savepoints) savepoint.emplace(external->begin_nested());
+        return *external;
+    }
+    if (!own_conn) own_conn.emplace(s.engine().connect());
+    return *own_conn;
+}
+
+void Session::Impl::register_identity(InstanceState* st) {
+    auto [it, inserted] = identity.emplace(IdentityKey{st->mapper, st->key}, st);
+    if (!inserted && it->second != st)
+        throw InvalidRequestError("another instance with key " + st->mapper->describe(st) +
+                                  " is already present in this Session");
+}
+
+void Session::Impl::forget(InstanceState* st) {
+    if (!st->key.empty()) {
+        auto it = identity.find(IdentityKey{st->mapper, st->key});
+        if (it != identity.end() && it->second == st) identity.erase(it);
+    }
+    auto p = std::find(pending.begin(), pending.end(), st);
+    if (p != pending.end()) pending.erase(p);
+    auto d = std::find(deleted.begin(), deleted.end(), st);
+    if (d != deleted.end()) deleted.erase(d);
+}
+
+// ---------------------------------------------------------------- lifecycle
+
+Session::Session(Engine engine, SessionOptions opts, Registry& registry)
+    : engine_(std::move(engine)), opts_(opts), registry_(registry), impl_(std::make_unique<Impl>()) {
+    if (!engine_) throw ArgumentError("Session needs an Engine made with create_engine()");
+}
+
+Session::Session(Connection& conn, SessionOptions opts, Registry& registry)
+    : engine_(conn.engine()), opts_(opts), registry_(registry), impl_(std::make_unique<Impl>()) {
+    impl_->external = &conn;
+}
+
+Session::~Session() {
+    try {
+        close();
+    } catch (...) {
+    }
+}
+
+void Session::check_thread() const {
+#ifndef NDEBUG
+    if (std::this_thread::get_id() != impl_->thread)
+        throw InvalidRequestError("this Session belongs to another thread; make one Session per thread");
+#endif
+}
+
+std::shared_ptr<Arena> Session::arena_ptr() const { return impl_->arena->root_ptr(); }
+
+Connection& Session::connection() {
+    check_thread();
+    return impl_->conn(*this);
+}
+
+bool Session::in_transaction() const noexcept {
+    if (impl_->external) return impl_->savepoint.has_value();
+    return impl_->own_conn.has_value() && impl_->own_conn->in_transaction();
+}
+
+std::size_t Session::size() const noexcept { return impl_->identity.size() + impl_->pending.size(); }
+
+// ---------------------------------------------------------------- adding and deleting
+
+InstanceState* Session::add_new(std::unique_ptr<InstanceState> inst) {
+    check_thread();
+    registry_.configure();
+    InstanceState* st = impl_->arena->adopt(std::move(inst));
+    st->session = this;
+    st->status = ObjectState::Pending;
+    impl_->pending.push_back(st);
+    st->mapper->bind(st);
+    return st;
+}
+
+void Session::add_state(InstanceState* st) {
+    check_thread();
+    if (!st) throw ArgumentError("add() of an empty Ptr");
+    registry_.configure();
+    if (st->session == this) {
+        if (st->status == ObjectState::Deleted) {
+            // add() after delete() takes the delete back.
+            auto d = std::find(impl_->deleted.begin(), impl_->deleted.end(), st);
+            if (d != impl_->deleted.end()) impl_->deleted.erase(d);
+            st->status = ObjectState::Persistent;
+        }
+        return;
+    }
+    if (st->session)
+        throw InvalidRequestError("object " + st->mapper->describe(st) + " is already attached to another Session");
+    Arena::merge(*impl_->arena, *st->arena);
+    st->session = this;
+    if (st->key.empty()) {
+        st->status = ObjectState::Pending;
+        impl_->pending.push_back(st);
+    } else {
+        st->status = ObjectState::Persistent;
+        impl_->register_identity(st);
+    }
+    // save-update cascade: related objects come along.
+    for (const auto& r : st->mapper->relationships) {
+        if (!r.cascade.save_update) continue;
+        auto& base = st->mapper->relation(st->obj, r);
+        if (r.uselist()) {
+            for (auto* t : static_cast<detail::CollectionBase&>(base).items)
+                if (t->session != this) add_state(t);
+        } else if (auto* t = static_cast<detail::RefBase&>(base).target; t && t->session != this) {
+            add_state(t);
+        }
+    }
+}
+
+void Session::delete_state(InstanceState* st) {
+    check_thread();
+    if (!st) throw ArgumentError("delete() of an empty Ptr");
+    if (st->session != this) {
+        if (st->status == ObjectState::Detached && !st->key.empty()) {
+            add_state(st);
+        } else {
+            throw InvalidRequestError("object " + st->mapper->describe(st) + " is not persisted in this Session");
+        }
+    }
+    if (st->status == ObjectState::Pending) {
+        expunge_state(st);
+        return;
+    }
+    if (st->status == ObjectState::Deleted) return;
+    st->status = ObjectState::Deleted;
+    impl_->deleted.push_back(st);
+}
+
+void Session::expunge_state(InstanceState* st) {
+    if (!st || st->session != this) return;
+    impl_->forget(st);
+    st->session = nullptr;
+    st->status = st->key.empty() ? ObjectState::Transient : ObjectState::Detached;
+}
+
+void Session::expunge_all() {
+    std::vector<InstanceState*> all;
+    for (auto& [k, st] : impl_->identity) all.push_back(st);
+    for (auto* st : impl_->pending) all.push_back(st);
+    for (auto* st : impl_->deleted) all.push_back(st);
+    impl_->identity.clear();
+    impl_->pending.clear();
+    impl_->deleted.clear();
+    for (auto* st : all) {
+        st->session = nullptr;
+        st->status = st->key.empty() ? ObjectState::Transient : ObjectState::Detached;
+    }
+}
+
+// ---------------------------------------------------------------- state queries
+
+bool Session::state_modified(const InstanceState* st) const {
+    if (!st) return false;
+    if (st->status == ObjectState::Pending) return true;
+    if (st->rel_dirty) return true;
+    if (st->expired || st->committed.empty()) return false;
+    const auto& cols = st->mapper->columns;
+    for (std::size_t i = 0; i < cols.size(); ++i)
+        if (!cols[i].equals(st->obj, st->committed[i], cols[i])) return true;
+    return false;
+}
+
+std::vector<InstanceState*> Session::new_objects() const { return impl_->pending; }
+std::vector<InstanceState*> Session::deleted_objects() const { return impl_->deleted; }
+std::vector<InstanceState*> Session::dirty_objects() const {
+    std::vector<InstanceState*> out;
+    for (auto& [k, st] : impl_->identity)
+        if (st->status == ObjectState::Persistent && state_modified(st)) out.push_back(st);
+    return out;
+}
+
+// ---------------------------------------------------------------- loading
+
+InstanceState* Session::get_state(const MapperBase& m, std::vector<Value> pk) {
+    check_thread();
+    registry_.configure();
+    if (pk.size() != m.pk.size())
+        throw ArgumentError("get(): " + m.class_name + " has a primary key of " + std::to_string(m.pk.size()) +
+                            " column(s), " + std::to_string(pk.size()) + " value(s) given");
+    for (std::size_t i = 0; i < pk.size(); ++i) {
+        const auto& c = m.columns[static_cast<std::size_t>(m.pk[i])];
+        // Keys compare in the member's own type (a UUID given as text finds a Uuid key).
+        if (pk[i].kind() == Value::Kind::Text && c.column->type.kind == TypeKind::Uuid) pk[i] = Uuid::parse(pk[i].as<std::string>());
+        if (pk[i].kind() == Value::Kind::Int && c.member_type == typeid(double)) pk[i] = Value(pk[i].as<double>());
+    }
+    auto it = impl_->identity.find(IdentityKey{&m, pk});
+    if (it != impl_->identity.end()) {
+        InstanceState* st = it->second;
+        if (st->status == ObjectState::Deleted) return nullptr;
+        if (st->expired) refresh_state(st);
+        return st;
+    }
+    Params params;
+    params.reserve(pk.size());
+    for (std::size_t i = 0; i < pk.size(); ++i) params.emplace_back("pk_" + std::to_string(i), pk[i]);
+    Connection& c = impl_->conn(*this);
+    Result r = c.execute(m.select_by_pk(), params);
+    if (!r.next()) return nullptr;
+    InstanceState* st = loading::instance_from_row(*this, *impl_, m, r.current().cursor(), 0, false);
+    r.close();
+    return st;
+}
+
+std::vector<InstanceState*> Session::query(const MapperBase& m, const retort::Select& stmt,
+                                           const std::vector<LoaderOption>& opts, const Params& params) {
+    check_thread();
+    registry_.configure();
+    if (opts_.autoflush) flush();
+    Connection& c = impl_->conn(*this);
+    std::vector<InstanceState*> out;
+    Result r = c.execute(stmt, params);
+    while (r.next()) out.push_back(loading::instance_from_row(*this, *impl_, m, r.current().cursor(), 0, false));
+    loading::eager_load(*this, *impl_, m, out, opts);
+    return out;
+}
+
+void Session::read_untracked(const MapperBase& m, const retort::Select& stmt, const Params& params,
+                             const std::function<void(const DBAPICursor&)>& row) {
+    check_thread();
+    registry_.configure();
+    (void)m;
+    if (opts_.autoflush) flush();
+    Connection& c = impl_->conn(*this);
+    Result r = c.execute(stmt, params);
+    while (r.next()) row(r.current().cursor());
+}
+
+void Session::refresh_state(InstanceState* st) {
+    check_thread();
+    if (!st || st->session != this)
+        throw InvalidRequestError("refresh(): the object is not persistent in this Session");
+    if (st->key.empty()) throw InvalidRequestError("refresh(): the object has not been flushed yet");
+    const MapperBase& m = *st->mapper;
+    Params params;
+    for (std::size_t i = 0; i < st->key.size(); ++i) params.emplace_back("pk_" + std::to_string(i), st->key[i]);
+    Connection& c = impl_->conn(*this);
+    Result r = c.execute(m.select_by_pk(), params);
+    if (!r.next())
+        throw InvalidRequestError("instance " + m.describe(st) + " has been deleted, or its row is otherwise not present");
+    loading::instance_from_row(*this, *impl_, m, r.current().cursor(), 0, true);
+    r.close();
+    for (const auto& rel : m.relationships) {
+        auto& base = m.relation(st->obj, rel);
+        base.loaded = false;
+        base.lazy = rel.options.lazy;
+    }
+}
+
+void Session::expire_state(InstanceState* st) {
+    if (!st || st->session != this || st->key.empty()) return;
+    st->expired = true;
+    for (const auto& rel : st->mapper->relationships) {
+        auto& base = st->mapper->relation(st->obj, rel);
+        base.loaded = false;
+        base.lazy = rel.options.lazy;
+    }
+}
+
+void Session::expire_all() {
+    for (auto& [k, st] : impl_->identity)
+        if (st->status == ObjectState::Persistent) expire_state(st);
+}
+
+void Session::load_relationship(InstanceState* owner, const RelationshipProp& r) {
+    check_thread();
+    if (owner->expired) refresh_state(owner);
+    loading::lazy_load(*this, owner, r);
+}
+
+InstanceState* Session::merge_object(const MapperBase& m, const void* obj) {
+    check_thread();
+    registry_.configure();
+    auto pk = m.primary_key_of(obj);
+    bool unset = false;
+    for (const auto& v : pk) unset = unset || v.is_null() || v == Value(std::int64_t{0}) || v == Value(Uuid{}) || v == Value(std::string());
+    InstanceState* target = unset ? nullptr : get_state(m, pk);
+    if (!target) return add_new(m.copy(obj));
+    for (const auto& c : m.columns) c.set(target->obj, c.get(obj, c), c);
+    return target;
+}
+
+// ---------------------------------------------------------------- transactions
+
+void Session::flush() {
+    check_thread();
+    if (impl_->flushing) return;
+    registry_.configure();
+    impl_->flushing = true;
+    try {
+        flush_session(*this, *impl_);
+    } catch (...) {
+        impl_->flushing = false;
+        throw;
+    }
+    impl_->flushing = false;
+}
+
+void Session::commit() {
+    check_thread();
+    flush();
+    if (impl_->external) {
+        if (impl_->savepoint) {
+            impl_->savepoint->commit();
+            impl_->savepoint.reset();
+        }
+    } else if (impl_->own_conn) {
+        impl_->own_conn->commit();
+        impl_->own_conn.reset();  // back to the pool until the next transaction
+    }
+    for (auto* st : impl_->deleted_in_tx) {
+        st->session = nullptr;
+        st->status = ObjectState::Detached;
+    }
+    impl_->deleted_in_tx.clear();
+    impl_->inserted_in_tx.clear();
+    if (opts_.expire_on_commit) expire_all();
+}
+
+void Session::rollback() {
+    check_thread();
+    if (impl_->external) {
+        if (impl_->savepoint) {
+            impl_->savepoint->rollback();
+            impl_->savepoint.reset();
+        }
+    } else if (impl_->own_conn) {
+        impl_->own_conn->rollback();
+        impl_->own_conn.reset();
+    }
+    // Objects INSERTed in the rolled-back transaction are transient again, objects DELETEd are back, and
+    // every persistent object is reloaded on next use.
+    for (auto* st : impl_->inserted_in_tx) {
+        if (st->session != this) continue;
+        impl_->forget(st);
+        st->key.clear();
+        st->committed.clear();
+        st->session = nullptr;
+        st->status = ObjectState::Transient;
+    }
+    impl_->inserted_in_tx.clear();
+    for (auto* st : impl_->deleted_in_tx) {
+        st->status = ObjectState::Persistent;
+        st->session = this;
+        impl_->register_identity(st);
+    }
+    impl_->deleted_in_tx.clear();
+    for (auto* st : impl_->deleted) st->status = ObjectState::Persistent;
+    impl_->deleted.clear();
+    for (auto* st : impl_->pending) {
+        st->session = nullptr;
+        st->status = ObjectState::Transient;
+    }
+    impl_->pending.clear();
+    expire_all();
+}
+
+void Session::close() {
+    if (!impl_) return;
+    if (impl_->external) {
+        if (impl_->savepoint) {
+            try {
+                impl_->savepoint->rollback();
+            } catch (...) {
+            }
+            impl_->savepoint.reset();
+        }
+    } else {
+        impl_->own_conn.reset();  // rolls back what is not committed
+    }
+    // What the uncommitted transaction inserted never was; what it deleted still is.
+    for (auto* st : impl_->inserted_in_tx) {
+        if (st->session != this) continue;
+        impl_->forget(st);
+        st->key.clear();
+        st->committed.clear();
+    }
+    impl_->inserted_in_tx.clear();
+    for (auto* st : impl_->deleted_in_tx) {
+        st->session = nullptr;
+        st->status = ObjectState::Detached;
+    }
+    impl_->deleted_in_tx.clear();
+    expunge_all();
+}
+
+// ---------------------------------------------------------------- Core statements
+
+Result Session::execute(const Executable& stmt, const Params& params) {
+    check_thread();
+    registry_.configure();
+    if (opts_.autoflush) flush();
+    Connection& c = impl_->conn(*this);
+    const sql::Node* n = stmt.node().get();
+    if (n && (n->kind == sql::NodeKind::Update || n->kind == sql::NodeKind::Delete)) {
+        const bool is_update = n->kind == sql::NodeKind::Update;
+        const Table* table = is_update ? static_cast<const sql::UpdateNode&>(*n).table.get()
+                                       : static_cast<const sql::DeleteNode&>(*n).table.get();
+        const auto& returning = is_update ? static_cast<const sql::UpdateNode&>(*n).returning
+                                          : static_cast<const sql::DeleteNode&>(*n).returning;
+        const MapperBase* m = registry_.find_by_table(table);
+        if (m && returning.empty() && c.dialect().caps().supports_returning) {
+            // Keep the identity map in step: the statement returns the keys of the rows it touched, and those
+            // objects are expired (UPDATE) or removed (DELETE).
+            std::vector<sql::NodePtr> keys;
+            for (int i : m->pk) keys.push_back(m->columns[static_cast<std::size_t>(i)].column->ptr());
+            Executable with_keys;
+            if (is_update) {
+                auto copy = std::make_shared<sql::UpdateNode>(static_cast<const sql::UpdateNode&>(*n));
+                copy->returning = keys;
+                with_keys = Executable(copy);
+            } else {
+                auto copy = std::make_shared<sql::DeleteNode>(static_cast<const sql::DeleteNode&>(*n));
+                copy->returning = keys;
+                with_keys = Executable(copy);
+            }
+            Result r = c.execute(with_keys, params);
+            std::int64_t count = 0;
+            for (RowView row : r) {
+                ++count;
+                std::vector<Value> pk;
+                for (std::size_t i = 0; i < m->pk.size(); ++i) {
+                    Value v = row.get<Value>(static_cast<int>(i));
+                    const auto& col = *m->columns[static_cast<std::size_t>(m->pk[i])].column;
+                    if (v.kind() == Value::Kind::Text && col.type.kind == TypeKind::Uuid) v = Uuid::parse(v.as<std::string>());
+                    pk.push_back(std::move(v));
+                }
+                auto it = impl_->identity.find(IdentityKey{m, pk});
+                if (it == impl_->identity.end()) continue;
+                InstanceState* st = it->second;
+                if (is_update) {
+                    expire_state(st);
+                } else {
+                    impl_->forget(st);
+                    st->session = nullptr;
+                    st->status = ObjectState::Detached;
+                }
+            }
+            return Result::from_rows(nullptr, {}, count);
+        }
+        Result r = c.execute(stmt, params);
+        if (m) {
+            // No keys to go by: every object of that model is reloaded on next use.
+            for (auto& [k, st] : impl_->identity)
+                if (st->mapper == m) expire_state(st);
+        }
+        return r;
+    }
+    return c.execute(stmt, params);
+}
+
+Result Session::execute(const Executable& stmt, const std::vector<Params>& rows) {
+    check_thread();
+    registry_.configure();
+    if (opts_.autoflush) flush();
+    return impl_->conn(*this).execute(stmt, rows);
+}
+
+}  // namespace retort::orm
