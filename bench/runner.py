@@ -331,6 +331,24 @@ def write_markdown(records, dbs, cfg, env, path):
         f.write("\n".join(lines))
 
 
+README_BEGIN, README_END = "<!-- results:begin -->", "<!-- results:end -->"
+
+
+def update_readme(md_path, readme):
+    """Puts the tables of a complete run between the markers of bench/README.md."""
+    with open(readme) as f:
+        text = f.read()
+    if README_BEGIN not in text or README_END not in text:
+        return False
+    with open(md_path) as f:
+        tables = f.read()
+    head, rest = text.split(README_BEGIN, 1)
+    tail = rest.split(README_END, 1)[1]
+    with open(readme, "w") as f:
+        f.write(head + README_BEGIN + "\n" + tables + README_END + tail)
+    return True
+
+
 def write_chart(records, dbs, path):
     """Seconds relative to the fastest raw variant, per workload, one panel per database (gnuplot)."""
     gnuplot = shutil.which("gnuplot")
@@ -346,6 +364,7 @@ def write_chart(records, dbs, path):
                   "set style fill solid 0.85 border -1", "set logscale y", "set grid ytics",
                   "set datafile missing '?'", "set ylabel 'seconds / fastest raw driver (log scale)'",
                   "set key outside right top", "set xtics nomirror", "set yrange [0.5:*]",
+                  "set arrow from graph 0, first 1 to graph 1, first 1 nohead dashtype 2 linecolor 'gray40'",
                   "set multiplot layout %d,1" % len(panels)]
         for db in panels:
             data = os.path.join(tmp, db + ".dat")
@@ -456,6 +475,10 @@ def main():
         json.dump(records, f, indent=1)
         f.write("\n")
     write_markdown(records, dbs, cfg, env, os.path.join(RESULTS, "latest.md"))
+    # Only a run of everything replaces the tables the README shows.
+    complete = len(dbs) == 2 and set(workloads) == ALL and not cfg.impl
+    if complete and update_readme(os.path.join(RESULTS, "latest.md"), os.path.join(BENCH, "README.md")):
+        log("==> updated the tables in bench/README.md")
     try:
         write_chart(records, dbs, os.path.join(RESULTS, "latest.png"))
     except BenchError as e:

@@ -281,10 +281,22 @@ void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) 
             }
             return shape;
         };
+        // A row whose foreign key comes from a row not inserted yet waits for the next batch.
+        auto waits = [&](InstanceState* st) {
+            for (const auto& r : m.relationships) {
+                if (r.kind != RelKind::ManyToOne) continue;
+                auto* t = ref_of(st, r).target;
+                if (t && t != st && t->key.empty()) return true;
+            }
+            auto it = rules.find(st);
+            if (it != rules.end())
+                for (const auto& rule : it->second)
+                    if (rule.parent && rule.parent->key.empty()) return true;
+            return false;
+        };
         std::vector<int> shape = shape_of(ordered[i]);
         std::size_t j = i + 1;
-        std::vector<std::vector<int>> shapes{shape};
-        while (j < ordered.size()) {
+        while (j < ordered.size() && !waits(ordered[j])) {
             auto sh = shape_of(ordered[j]);
             if (sh != shape) break;
             ++j;
@@ -553,8 +565,33 @@ void Flush::run() {
         std::vector<InstanceState*> del;
         for (auto* st : impl.deleted)
             if (st->mapper == *it) del.push_back(st);
-        std::reverse(del.begin(), del.end());
-        delete_all(**it, del);
+        // Within one table, a row goes before the rows it refers to.
+        std::vector<InstanceState*> ordered;
+        std::unordered_set<InstanceState*> left(del.begin(), del.end());
+        while (!left.empty()) {
+            bool progressed = false;
+            for (auto* st : del) {
+                if (!left.count(st)) continue;
+                bool referenced = false;
+                for (auto* other : del) {
+                    if (other == st || !left.count(other)) continue;
+                    for (const auto& r : other->mapper->relationships)
+                        if (r.kind == RelKind::ManyToOne && r.target == other->mapper && ref_of(other, r).target == st)
+                            referenced = true;
+                }
+                if (!referenced) {
+                    ordered.push_back(st);
+                    left.erase(st);
+                    progressed = true;
+                }
+            }
+            if (!progressed) {
+                for (auto* st : del)
+                    if (left.count(st)) ordered.push_back(st);
+                break;
+            }
+        }
+        delete_all(**it, ordered);
     }
     // Done: the flushed state is the new baseline.
     impl.pending.erase(std::remove_if(impl.pending.begin(), impl.pending.end(),

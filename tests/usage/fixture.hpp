@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <retort/retort.hpp>
 
 namespace retort::testkit {
@@ -23,7 +25,12 @@ protected:
         } catch (...) {
         }
     }
-    virtual EngineOptions options() { return {}; }
+    // RETORT_TEST_ECHO=1 logs every statement of the test's engine to stderr.
+    virtual EngineOptions options() {
+        EngineOptions o;
+        o.echo = std::getenv("RETORT_TEST_ECHO") != nullptr;
+        return o;
+    }
 
     Engine engine;
     MetaData md;

@@ -110,6 +110,12 @@ private:
     Instance<T>* inst_ = nullptr;
 };
 
+// The arena that owns an object (for tests and diagnostics: it is freed with the last handle).
+template <class T>
+std::weak_ptr<Arena> arena_of(const Ptr<T>& p) {
+    return detail::arena_ptr(p.state());
+}
+
 // Makes an object outside any session (transient); session.add() takes it in.
 template <class T, class... A>
 Ptr<T> make(A&&... args);

@@ -61,6 +61,11 @@ LoaderOption raiseload(R T::* mp) { return detail::loader(mp, Lazy::Raise); }
 template <class T, class R>
 LoaderOption noload(R T::* mp) { return detail::loader(mp, Lazy::NoLoad); }
 
+template <class T>
+struct is_ptr : std::false_type {};
+template <class T>
+struct is_ptr<Ptr<T>> : std::true_type {};
+
 // A SELECT of mapped objects: select<Pet>().where(col(&Pet::name) == "Tom").order_by(col(&Pet::name)).
 template <class T>
 class Select : public Executable {
@@ -151,15 +156,11 @@ public:
 
     // Makes a new object pending (INSERTed at the next flush) and returns its handle.
     template <class T>
-    Ptr<T> add(T&& obj) {
-        static_assert(!std::is_reference_v<T> && !std::is_const_v<T>, "retort: add() takes the object by value");
-        const auto& m = mapper_of<T>();
-        return ptr<T>(add_new(std::make_unique<Instance<T>>(&m, std::move(obj))));
-    }
-    template <class T>
-    Ptr<T> add(const T& obj) {
-        T copy = obj;
-        return add(std::move(copy));
+        requires(!is_ptr<std::remove_cvref_t<T>>::value)
+    Ptr<std::remove_cvref_t<T>> add(T&& obj) {
+        using U = std::remove_cvref_t<T>;
+        const auto& m = mapper_of<U>();
+        return ptr<U>(add_new(std::make_unique<Instance<U>>(&m, std::forward<T>(obj))));
     }
     // Takes a transient or detached object (made with make<T>() or from another session) into this one.
     template <class T>

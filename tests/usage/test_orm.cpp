@@ -1,0 +1,571 @@
+// The ORM against the live database: the unit of work's statements, identity map, object states, cascades,
+// relationship sync, loading strategies, ownership.
+#include <regex>
+
+#include <retort/orm.hpp>
+
+#include "usage/fixture.hpp"
+
+using namespace retort;
+using namespace retort::orm;
+
+namespace {
+
+struct Address;
+struct User {
+    std::int64_t id = 0;
+    std::string name;
+    std::optional<std::string> fullname;
+    Collection<Address> addresses;
+};
+struct Address {
+    std::int64_t id = 0;
+    std::string email;
+    std::optional<std::int64_t> user_id;
+    Ref<User> user;
+};
+struct Node {
+    std::int64_t id = 0;
+    std::string label;
+    std::optional<std::int64_t> parent_id;
+    Ref<Node> parent;
+    Collection<Node> children;
+};
+struct Tag;
+struct Post {
+    std::int64_t id = 0;
+    std::string title;
+    Collection<Tag> tags;
+};
+struct Tag {
+    std::int64_t id = 0;
+    std::string word;
+    Collection<Post> posts;
+};
+struct Profile;
+struct Account {
+    std::int64_t id = 0;
+    std::string login;
+    Ref<Profile> profile;
+};
+struct Profile {
+    std::int64_t id = 0;
+    std::string bio;
+    std::optional<std::int64_t> account_id;
+    Ref<Account> account;
+};
+struct Item {
+    std::int64_t id = 0;
+    std::string name;
+    std::int64_t version = 0;
+};
+
+}  // namespace
+
+template <>
+void retort::orm::define(Mapping<User>& m) {
+    m.table("orm_users");
+    m.name("User");
+    m.column(&User::id, "id", {.primary_key = true});
+    m.column(&User::name, "name", {.type = types::String(40)});
+    m.column(&User::fullname, "fullname");
+    m.one_to_many(&User::addresses, "addresses", {.back_populates = "user", .cascade = "all, delete-orphan", .order_by = {"email"}});
+}
+template <>
+void retort::orm::define(Mapping<Address>& m) {
+    m.table("orm_addresses");
+    m.name("Address");
+    m.column(&Address::id, "id", {.primary_key = true});
+    m.column(&Address::email, "email");
+    m.column(&Address::user_id, "user_id", {.foreign_key = "orm_users.id"});
+    m.many_to_one(&Address::user, "user", {.back_populates = "addresses"});
+}
+template <>
+void retort::orm::define(Mapping<Node>& m) {
+    m.table("orm_nodes");
+    m.name("Node");
+    m.column(&Node::id, "id", {.primary_key = true});
+    m.column(&Node::label, "label");
+    m.column(&Node::parent_id, "parent_id", {.foreign_key = "orm_nodes.id"});
+    m.many_to_one(&Node::parent, "parent", on(&Node::parent_id, &Node::id), {.back_populates = "children"});
+    m.one_to_many(&Node::children, "children", on(&Node::id, &Node::parent_id), {.back_populates = "parent", .order_by = {"label"}});
+}
+template <>
+void retort::orm::define(Mapping<Post>& m) {
+    m.table("orm_posts");
+    m.name("Post");
+    m.column(&Post::id, "id", {.primary_key = true});
+    m.column(&Post::title, "title");
+    m.many_to_many(&Post::tags, "tags", "orm_post_tags", std::nullopt, std::nullopt, {.back_populates = "posts", .order_by = {"word"}});
+}
+template <>
+void retort::orm::define(Mapping<Tag>& m) {
+    m.table("orm_tags");
+    m.name("Tag");
+    m.column(&Tag::id, "id", {.primary_key = true});
+    m.column(&Tag::word, "word");
+    m.many_to_many(&Tag::posts, "posts", "orm_post_tags", std::nullopt, std::nullopt, {.back_populates = "tags", .order_by = {"title"}});
+}
+template <>
+void retort::orm::define(Mapping<Account>& m) {
+    m.table("orm_accounts");
+    m.name("Account");
+    m.column(&Account::id, "id", {.primary_key = true});
+    m.column(&Account::login, "login");
+    m.one_to_one(&Account::profile, "profile", {.back_populates = "account"});
+}
+template <>
+void retort::orm::define(Mapping<Profile>& m) {
+    m.table("orm_profiles");
+    m.name("Profile");
+    m.column(&Profile::id, "id", {.primary_key = true});
+    m.column(&Profile::bio, "bio");
+    m.column(&Profile::account_id, "account_id", {.foreign_key = "orm_accounts.id"});
+    m.many_to_one(&Profile::account, "account", {.back_populates = "profile"});
+}
+template <>
+void retort::orm::define(Mapping<Item>& m) {
+    m.table("orm_items");
+    m.name("Item");
+    m.column(&Item::id, "id", {.primary_key = true});
+    m.column(&Item::name, "name");
+    m.version(&Item::version, "version");
+}
+
+namespace {
+
+MetaData& orm_metadata() {
+    static bool once = [] {
+        auto& md = Registry::default_registry().metadata();
+        if (!md.find_table("orm_post_tags"))
+            md.table("orm_post_tags", {{"post_id", types::BigInteger(), {.primary_key = true, .foreign_key = "orm_posts.id"}},
+                                       {"tag_id", types::BigInteger(), {.primary_key = true, .foreign_key = "orm_tags.id"}}});
+        return true;
+    }();
+    (void)once;
+    return mapped_metadata<User, Address, Node, Post, Tag, Account, Profile, Item>();
+}
+
+class Orm : public testkit::Usage {
+protected:
+    void SetUp() override {
+        Usage::SetUp();
+        MetaData& md2 = orm_metadata();
+        md2.drop_all(engine);
+        md2.create_all(engine);
+        engine.on_before_execute([this](const ExecuteEvent& e) {
+            if (recording) sql.push_back(normalize(std::string(e.statement)));
+        });
+    }
+    void TearDown() override {
+        recording = false;
+        orm_metadata().drop_all(create_engine(testkit::test_url()));
+        Usage::TearDown();
+    }
+    // $1, $2 ... become ? so one expectation serves both dialects.
+    static std::string normalize(std::string s) { return std::regex_replace(s, std::regex("\\$[0-9]+"), "?"); }
+    void record() {
+        sql.clear();
+        recording = true;
+    }
+    std::vector<std::string> take() {
+        recording = false;
+        auto out = sql;
+        sql.clear();
+        return out;
+    }
+    bool recording = false;
+    std::vector<std::string> sql;
+};
+
+TEST_F(Orm, FlushInsertsParentsFirstInBatches) {
+    Session s(engine);
+    auto u1 = s.add(User{.name = "ed", .addresses = {make<Address>(Address{.email = "ed@a"}), make<Address>(Address{.email = "ed@b"})}});
+    auto u2 = s.add(User{.name = "wendy", .fullname = "Wendy W."});
+    auto a3 = s.add(Address{.email = "w@c", .user = u2});
+    record();
+    s.flush();
+    auto stmts = take();
+    std::vector<std::string> expect{
+        "INSERT INTO orm_users (name, fullname) VALUES (?, ?), (?, ?) RETURNING orm_users.id",
+        "INSERT INTO orm_addresses (email, user_id) VALUES (?, ?), (?, ?), (?, ?) RETURNING orm_addresses.id",
+    };
+    EXPECT_EQ(stmts, expect);
+    EXPECT_GT(u1->id, 0);
+    EXPECT_EQ(a3->user_id, u2->id);
+    EXPECT_EQ(u1->addresses.size(), 2u);
+    EXPECT_EQ(*u1->addresses[0]->user_id, u1->id);
+    s.commit();
+    auto conn = engine.connect();
+    EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM orm_addresses").scalar_one<int>(), 3);
+}
+
+TEST_F(Orm, UpdatesOnlyChangedColumnsAndNothingWhenClean) {
+    Session s(engine);
+    auto u = s.add(User{.name = "ed", .fullname = "Ed Jones"});
+    s.commit();
+    record();
+    s.flush();
+    EXPECT_TRUE(take().empty());
+    u->name = "edward";  // reloads the expired object first, then changes it
+    record();
+    s.flush();
+    EXPECT_EQ(take(), (std::vector<std::string>{"UPDATE orm_users SET name = ? WHERE orm_users.id = ?"}));
+    EXPECT_FALSE(s.is_modified(u));
+    s.commit();
+    EXPECT_EQ(engine.connect().exec_driver_sql("SELECT name FROM orm_users").scalar_one<std::string>(), "edward");
+}
+
+TEST_F(Orm, UpdatesOfOneShapeGoTogether) {
+    Session s(engine);
+    for (int i = 0; i < 5; ++i) s.add(Item{.name = "i" + std::to_string(i)});
+    s.commit();
+    auto items = s.scalars(select<Item>().order_by(col(&Item::id))).all();
+    for (auto& it : items) it->name += "!";
+    record();
+    s.flush();
+    auto stmts = take();
+    // One statement shape; executed once per row (pipelined on PostgreSQL), never recompiled.
+    for (const auto& st : stmts)
+        EXPECT_EQ(st, "UPDATE orm_items SET name = ?, version = ? WHERE orm_items.id = ? AND orm_items.version = ?");
+    s.commit();
+    auto conn = engine.connect();
+    EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM orm_items WHERE name LIKE '%!' AND version = 2").scalar_one<int>(), 5);
+}
+
+TEST_F(Orm, DeletesChildrenBeforeParents) {
+    Session s(engine);
+    auto u = s.add(User{.name = "ed", .addresses = {make<Address>(Address{.email = "a"}), make<Address>(Address{.email = "b"})}});
+    s.commit();
+    s.delete_(u);
+    record();
+    s.commit();
+    // The expired parent is reloaded, its children loaded (cascade "all"), then children go before it.
+    std::vector<std::string> expect{
+        "SELECT orm_users.id, orm_users.name, orm_users.fullname FROM orm_users WHERE orm_users.id = ?",
+        "SELECT orm_addresses.id, orm_addresses.email, orm_addresses.user_id FROM orm_addresses "
+        "WHERE orm_addresses.user_id = ? ORDER BY orm_addresses.email",
+        "DELETE FROM orm_addresses WHERE orm_addresses.id = ?",
+        "DELETE FROM orm_users WHERE orm_users.id = ?",
+    };
+    EXPECT_EQ(take(), expect);
+    auto conn = engine.connect();
+    EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM orm_addresses").scalar_one<int>(), 0);
+    EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM orm_users").scalar_one<int>(), 0);
+}
+
+TEST_F(Orm, DeleteOrphanAndBackPopulatesSync) {
+    Session s(engine);
+    auto u = s.add(User{.name = "ed"});
+    auto a = s.add(Address{.email = "x@y", .user = u});
+    // Setting address.user put it into user.addresses in memory.
+    EXPECT_TRUE(u->addresses.contains(a));
+    s.commit();
+    EXPECT_EQ(u->addresses.size(), 1u);
+    u->addresses.remove(a);
+    EXPECT_FALSE(a->user);  // the other side follows
+    s.commit();
+    auto conn = engine.connect();
+    EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM orm_addresses").scalar_one<int>(), 0);
+}
+
+TEST_F(Orm, IdentityMapGivesOneObjectPerRow) {
+    Session s(engine);
+    auto u = s.add(User{.name = "ed"});
+    s.flush();
+    auto again = s.get<User>(u->id);
+    EXPECT_EQ(again, u);
+    auto q = s.scalars(select<User>().where(col(&User::name) == "ed")).one();
+    EXPECT_EQ(q, u);
+    EXPECT_TRUE(s.contains(u));
+    EXPECT_FALSE(s.get<User>(std::int64_t{999999}));
+}
+
+TEST_F(Orm, ObjectStates) {
+    auto t = make<User>(User{.name = "t"});
+    EXPECT_EQ(t.state()->status, ObjectState::Transient);
+    Session s(engine);
+    s.add(t);
+    EXPECT_EQ(t.state()->status, ObjectState::Pending);
+    EXPECT_EQ(s.new_objects().size(), 1u);
+    s.flush();
+    EXPECT_EQ(t.state()->status, ObjectState::Persistent);
+    t->name = "changed";
+    EXPECT_EQ(s.dirty_objects().size(), 1u);
+    s.delete_(t);
+    EXPECT_EQ(t.state()->status, ObjectState::Deleted);
+    EXPECT_EQ(s.deleted_objects().size(), 1u);
+    s.commit();
+    EXPECT_EQ(t.state()->status, ObjectState::Detached);
+    EXPECT_FALSE(s.contains(t));
+}
+
+TEST_F(Orm, AutoflushBeforeQueries) {
+    Session s(engine);
+    auto u = s.add(User{.name = "ben"});
+    s.commit();
+    u->name = "new_password";
+    auto found = s.scalars(select<User>().where(col(&User::name) == "new_password")).all();
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0], u);
+}
+
+TEST_F(Orm, RollbackForgetsPendingAndReloads) {
+    Session s(engine);
+    auto u = s.add(User{.name = "kept"});
+    s.commit();
+    u->name = "changed";
+    auto p = s.add(User{.name = "pending"});
+    s.flush();
+    s.rollback();
+    EXPECT_EQ(u->name, "kept");  // reloaded
+    EXPECT_EQ(p.state()->status, ObjectState::Transient);
+    EXPECT_FALSE(s.contains(p));
+    EXPECT_EQ(s.scalars(select<User>()).size(), 1u);
+}
+
+TEST_F(Orm, LazySelectinAndRaiseLoading) {
+    {
+        Session s(engine);
+        for (int i = 0; i < 3; ++i)
+            s.add(User{.name = "u" + std::to_string(i),
+                       .addresses = {make<Address>(Address{.email = "a" + std::to_string(i)}),
+                                     make<Address>(Address{.email = "b" + std::to_string(i)})}});
+        s.commit();
+    }
+    {
+        Session s(engine);
+        record();
+        auto users = s.scalars(select<User>().order_by(col(&User::id))).all();
+        std::size_t n = 0;
+        for (auto& u : users) n += u->addresses.size();
+        EXPECT_EQ(n, 6u);
+        EXPECT_EQ(take().size(), 4u);  // 1 + N lazy loads
+    }
+    {
+        Session s(engine);
+        record();
+        auto users = s.scalars(select<User>().order_by(col(&User::id)).options(selectinload(&User::addresses))).all();
+        std::size_t n = 0;
+        for (auto& u : users) n += u->addresses.size();
+        EXPECT_EQ(n, 6u);
+        auto stmts = take();
+        ASSERT_EQ(stmts.size(), 2u);  // 1 + 1
+        EXPECT_NE(stmts[1].find("IN ("), std::string::npos);
+        EXPECT_EQ(users[0]->addresses[0]->email, "a0");  // order_by email
+    }
+    {
+        Session s(engine);
+        auto users = s.scalars(select<User>().options(raiseload(&User::addresses))).all();
+        try {
+            (void)users[0]->addresses.size();
+            FAIL() << "raise loader did not raise";
+        } catch (const RaiseLoadError& e) {
+            EXPECT_NE(std::string(e.what()).find("User.addresses"), std::string::npos) << e.what();
+        }
+    }
+    {
+        // many-to-one with selectin: one query for all the parents.
+        Session s(engine);
+        record();
+        auto addrs = s.scalars(select<Address>().options(selectinload(&Address::user))).all();
+        for (auto& a : addrs) EXPECT_TRUE(a->user);
+        EXPECT_EQ(take().size(), 2u);
+    }
+}
+
+TEST_F(Orm, DetachedObjectsStayUsableButCannotLazyLoad) {
+    Ptr<User> u;
+    {
+        Session s(engine);
+        u = s.add(User{.name = "ed", .addresses = {make<Address>(Address{.email = "e"})}});
+        s.commit();
+        (void)u->name;  // loaded
+        s.close();
+    }
+    EXPECT_EQ(u->name, "ed");
+    EXPECT_EQ(u.state()->status, ObjectState::Detached);
+    EXPECT_THROW((void)u->addresses.size(), DetachedInstanceError);
+}
+
+TEST_F(Orm, SelfReferentialRowsInsertParentFirst) {
+    Session s(engine);
+    auto root = make<Node>(Node{.label = "root"});
+    auto child = s.add(Node{.label = "child", .parent = root});  // added first, refers to root
+    auto leaf = s.add(Node{.label = "leaf", .parent = child});
+    s.commit();
+    EXPECT_EQ(*child->parent_id, root->id);
+    EXPECT_EQ(*leaf->parent_id, child->id);
+    EXPECT_EQ(root->children.size(), 1u);
+    EXPECT_EQ(root->children[0]->children[0]->label, "leaf");
+    s.delete_(leaf);
+    s.delete_(child);
+    s.commit();
+}
+
+TEST_F(Orm, ManyToManyAssociationRows) {
+    Session s(engine);
+    auto cpp = s.add(Tag{.word = "cpp"});
+    auto sql_tag = s.add(Tag{.word = "sql"});
+    auto p = s.add(Post{.title = "hello", .tags = {cpp, sql_tag}});
+    s.commit();
+    auto conn = engine.connect();
+    EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM orm_post_tags").scalar_one<int>(), 2);
+    conn.close();
+    EXPECT_EQ(cpp->posts.size(), 1u);  // the other side, loaded from the association table
+    p->tags.remove(cpp);
+    EXPECT_EQ(cpp->posts.size(), 0u);  // kept in step in memory
+    s.commit();
+    conn = engine.connect();
+    EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM orm_post_tags").scalar_one<int>(), 1);
+    conn.close();
+    s.delete_(p);
+    s.commit();
+    conn = engine.connect();
+    EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM orm_post_tags").scalar_one<int>(), 0);
+}
+
+TEST_F(Orm, OneToOne) {
+    Session s(engine);
+    auto acc = s.add(Account{.login = "root"});
+    auto prof = s.add(Profile{.bio = "hi"});
+    acc->profile = prof;
+    EXPECT_EQ(prof->account, acc);
+    s.commit();
+    EXPECT_EQ(*prof->account_id, acc->id);
+    Session s2(engine);
+    auto a2 = s2.get<Account>(acc->id);
+    ASSERT_TRUE(a2->profile);
+    EXPECT_EQ(a2->profile->bio, "hi");
+}
+
+// SQLite: a session's open read transaction would block the writes made beside it (rollback journal), so
+// these tests end each session transaction before writing through another connection.
+TEST_F(Orm, StaleDataAndVersionCounter) {
+    Session s(engine);
+    auto it = s.add(Item{.name = "x"});
+    s.commit();
+    EXPECT_EQ(it->version, 1);
+    s.commit();
+    {
+        auto conn = engine.connect();
+        conn.exec_driver_sql("UPDATE orm_items SET version = version + 1");
+        conn.commit();
+    }
+    it->name = "y";  // reloads version 2, then changes
+    s.commit();
+    EXPECT_EQ(it->version, 3);
+    const std::int64_t id = it->id;
+    s.commit();
+    // A change based on an old version fails.
+    Session other(engine, SessionOptions{.expire_on_commit = false});
+    auto mine = other.get<Item>(id);
+    EXPECT_EQ(mine->version, 3);
+    other.commit();
+    {
+        auto conn = engine.connect();
+        conn.exec_driver_sql("UPDATE orm_items SET version = version + 1");
+        conn.commit();
+    }
+    mine->name = "z";
+    EXPECT_THROW(other.flush(), StaleDataError);
+    other.rollback();
+}
+
+TEST_F(Orm, RowDeletedBehindTheSessionIsStale) {
+    Session s(engine, SessionOptions{.expire_on_commit = false});
+    auto u = s.add(User{.name = "gone"});
+    s.commit();
+    {
+        auto conn = engine.connect();
+        conn.exec_driver_sql("DELETE FROM orm_users");
+        conn.commit();
+    }
+    u->fullname = "x";
+    EXPECT_THROW(s.flush(), StaleDataError);
+}
+
+TEST_F(Orm, MergeRefreshExpire) {
+    Session s(engine);
+    auto u = s.add(User{.name = "ed"});
+    s.commit();
+    std::int64_t id = u->id;
+    s.commit();  // ends the read transaction the reload began
+    Session s2(engine);
+    auto merged = s2.merge(User{.id = id, .name = "merged"});
+    EXPECT_EQ(merged->name, "merged");
+    s2.commit();
+    s2.close();
+    s.refresh(u);
+    EXPECT_EQ(u->name, "merged");
+    u->name = "local";
+    s.expire(u);
+    EXPECT_EQ(u->name, "merged");  // the unflushed change is gone
+}
+
+TEST_F(Orm, BulkStatementsKeepTheIdentityMapInStep) {
+    Session s(engine);
+    auto a = s.add(User{.name = "a"});
+    auto b = s.add(User{.name = "b"});
+    s.commit();
+    (void)a->name;
+    (void)b->name;
+    s.execute(orm::update<User>().value(col(&User::fullname), "bulk").where(col(&User::name) == "a"));
+    EXPECT_EQ(a->fullname, "bulk");  // expired and reloaded
+    s.execute(orm::delete_<User>().where(col(&User::name) == "b"));
+    EXPECT_FALSE(s.contains(b));
+    std::vector<Params> rows;
+    for (int i = 0; i < 10; ++i) rows.push_back({{"name", "bulk" + std::to_string(i)}});
+    s.execute(orm::insert<User>(), rows);
+    EXPECT_EQ(s.scalars(select<User>()).size(), 11u);
+}
+
+TEST_F(Orm, SessionJoinsAnExternalTransaction) {
+    // The test recipe: a Session inside a connection's transaction, rolled back at the end.
+    auto conn = engine.connect();
+    auto tx = conn.begin();
+    {
+        Session s(conn);
+        s.add(User{.name = "inside"});
+        s.commit();  // releases the session's savepoint; the outer transaction stays open
+        EXPECT_EQ(s.scalars(select<User>()).size(), 1u);
+        s.close();
+    }
+    tx.rollback();
+    conn.close();
+    EXPECT_EQ(engine.connect().exec_driver_sql("SELECT count(*) FROM orm_users").scalar_one<int>(), 0);
+}
+
+TEST_F(Orm, ObjectsAndTheirGraphsAreFreed) {
+    std::weak_ptr<Arena> arena;
+    {
+        Session s(engine);
+        auto u = s.add(User{.name = "cycle"});
+        auto a = s.add(Address{.email = "c", .user = u});  // user <-> address, both ways
+        s.commit();
+        arena = arena_of(u);
+        (void)u->addresses.size();
+    }
+    EXPECT_TRUE(arena.expired());  // nothing kept the objects alive: no cycles through handles
+}
+
+TEST_F(Orm, DetachedHandleKeepsItsGraphAlive) {
+    Ptr<Address> a;
+    {
+        Session s(engine);
+        auto u = s.add(User{.name = "parent"});
+        a = s.add(Address{.email = "kept", .user = u});
+        s.commit();
+        (void)a->email;
+        (void)a->user->name;
+    }
+    EXPECT_EQ(a->user->name, "parent");  // the user lives as long as the address's graph
+}
+
+TEST_F(Orm, ObjectFromAnotherSessionIsRefused) {
+    Session s1(engine), s2(engine);
+    auto u = s1.add(User{.name = "x"});
+    EXPECT_THROW(s2.add(u), InvalidRequestError);
+}
+
+}  // namespace
