@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "models.hpp"
+#include "tutorial.hpp"
 
 using namespace retort;
 using namespace retort::orm;
@@ -43,6 +44,8 @@ int main(int argc, char** argv) {
         MetaData& metadata = mapped_metadata<Owner, Pet, Specialty, VetSpecialty, Vet>();
         EngineOptions opts;
         opts.echo = echo;
+        opts.pool_size = 10;  // seed 004's pool settings
+        opts.max_overflow = 20;
         Engine engine = create_engine(url, opts);
         std::printf("Pet clinic on %s\n", engine.url().str().c_str());
 
@@ -121,6 +124,10 @@ int main(int argc, char** argv) {
             (*it)->drop(engine, true);
             std::printf("    table %s\n", (*it)->name().c_str());
         }
+        // The other seeds' flows, each on its own models and registry.
+        tutorial::run(engine, [](bool ok, const std::string& what) { check(ok, what); });
+        relations::run(engine, [](bool ok, const std::string& what) { check(ok, what); });
+
         std::printf("\nAll %d checks passed.\n", checks);
         return 0;
     } catch (const retort::Error& e) {

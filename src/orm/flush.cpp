@@ -183,7 +183,7 @@ void Flush::sync_foreign_keys(InstanceState* st) {
 }
 
 std::vector<const MapperBase*> Flush::mapper_order() {
-    auto all = s.registry().mappers();
+    auto all = Registry::all_mappers();
     // Edge a -> b: a's rows are written before b's.
     std::map<const MapperBase*, std::set<const MapperBase*>> before;
     for (const auto* m : all) {

@@ -229,8 +229,57 @@ void MapperBase::configure() {
 
 // ---------------------------------------------------------------- Registry
 
-Registry::Registry() = default;
-Registry::~Registry() = default;
+namespace {
+std::mutex& registries_mu() {
+    static std::mutex m;
+    return m;
+}
+std::vector<Registry*>& registries() {
+    static std::vector<Registry*> r;
+    return r;
+}
+}  // namespace
+
+Registry::Registry() {
+    std::lock_guard lock(registries_mu());
+    registries().push_back(this);
+}
+
+Registry::~Registry() {
+    std::lock_guard lock(registries_mu());
+    auto& r = registries();
+    r.erase(std::remove(r.begin(), r.end(), this), r.end());
+}
+
+void Registry::configure_all() {
+    std::vector<Registry*> all;
+    {
+        std::lock_guard lock(registries_mu());
+        all = registries();
+    }
+    for (auto* r : all) r->configure();
+}
+
+const MapperBase* Registry::find_mapper(const Table* t) {
+    std::lock_guard lock(registries_mu());
+    for (auto* r : registries())
+        if (auto* m = r->find_by_table(t)) return m;
+    return nullptr;
+}
+
+std::vector<const MapperBase*> Registry::all_mappers() {
+    std::vector<Registry*> all;
+    {
+        std::lock_guard lock(registries_mu());
+        all = registries();
+    }
+    std::vector<const MapperBase*> out;
+    for (auto* r : all) {
+        auto ms = r->mappers();
+        out.insert(out.end(), ms.begin(), ms.end());
+    }
+    return out;
+}
 
 Registry& Registry::default_registry() {
     static Registry r;

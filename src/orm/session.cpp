@@ -57,13 +57,13 @@ void Session::Impl::forget(InstanceState* st) {
 
 // ---------------------------------------------------------------- lifecycle
 
-Session::Session(Engine engine, SessionOptions opts, Registry& registry)
-    : engine_(std::move(engine)), opts_(opts), registry_(registry), impl_(std::make_unique<Impl>()) {
+Session::Session(Engine engine, SessionOptions opts)
+    : engine_(std::move(engine)), opts_(opts), impl_(std::make_unique<Impl>()) {
     if (!engine_) throw ArgumentError("Session needs an Engine made with create_engine()");
 }
 
-Session::Session(Connection& conn, SessionOptions opts, Registry& registry)
-    : engine_(conn.engine()), opts_(opts), registry_(registry), impl_(std::make_unique<Impl>()) {
+Session::Session(Connection& conn, SessionOptions opts)
+    : engine_(conn.engine()), opts_(opts), impl_(std::make_unique<Impl>()) {
     impl_->external = &conn;
 }
 
@@ -99,7 +99,7 @@ std::size_t Session::size() const noexcept { return impl_->identity.size() + imp
 
 InstanceState* Session::add_new(std::unique_ptr<InstanceState> inst) {
     check_thread();
-    registry_.configure();
+    Registry::configure_all();
     InstanceState* st = impl_->arena->adopt(std::move(inst));
     st->session = this;
     st->status = ObjectState::Pending;
@@ -111,7 +111,7 @@ InstanceState* Session::add_new(std::unique_ptr<InstanceState> inst) {
 void Session::add_state(InstanceState* st) {
     check_thread();
     if (!st) throw ArgumentError("add() of an empty Ptr");
-    registry_.configure();
+    Registry::configure_all();
     if (st->session == this) {
         if (st->status == ObjectState::Deleted) {
             // add() after delete() takes the delete back.
@@ -211,7 +211,7 @@ std::vector<InstanceState*> Session::dirty_objects() const {
 
 InstanceState* Session::get_state(const MapperBase& m, std::vector<Value> pk) {
     check_thread();
-    registry_.configure();
+    Registry::configure_all();
     if (pk.size() != m.pk.size())
         throw ArgumentError("get(): " + m.class_name + " has a primary key of " + std::to_string(m.pk.size()) +
                             " column(s), " + std::to_string(pk.size()) + " value(s) given");
@@ -242,7 +242,7 @@ InstanceState* Session::get_state(const MapperBase& m, std::vector<Value> pk) {
 std::vector<InstanceState*> Session::query(const MapperBase& m, const retort::Select& stmt,
                                            const std::vector<LoaderOption>& opts, const Params& params) {
     check_thread();
-    registry_.configure();
+    Registry::configure_all();
     if (opts_.autoflush) flush();
     Connection& c = impl_->conn(*this);
     std::vector<InstanceState*> out;
@@ -255,7 +255,7 @@ std::vector<InstanceState*> Session::query(const MapperBase& m, const retort::Se
 void Session::read_untracked(const MapperBase& m, const retort::Select& stmt, const Params& params,
                              const std::function<void(const DBAPICursor&)>& row) {
     check_thread();
-    registry_.configure();
+    Registry::configure_all();
     (void)m;
     if (opts_.autoflush) flush();
     Connection& c = impl_->conn(*this);
@@ -307,7 +307,7 @@ void Session::load_relationship(InstanceState* owner, const RelationshipProp& r)
 
 InstanceState* Session::merge_object(const MapperBase& m, const void* obj) {
     check_thread();
-    registry_.configure();
+    Registry::configure_all();
     auto pk = m.primary_key_of(obj);
     bool unset = false;
     for (const auto& v : pk) unset = unset || v.is_null() || v == Value(std::int64_t{0}) || v == Value(Uuid{}) || v == Value(std::string());
@@ -322,7 +322,7 @@ InstanceState* Session::merge_object(const MapperBase& m, const void* obj) {
 void Session::flush() {
     check_thread();
     if (impl_->flushing) return;
-    registry_.configure();
+    Registry::configure_all();
     impl_->flushing = true;
     try {
         flush_session(*this, *impl_);
@@ -425,7 +425,7 @@ void Session::close() {
 
 Result Session::execute(const Executable& stmt, const Params& params) {
     check_thread();
-    registry_.configure();
+    Registry::configure_all();
     if (opts_.autoflush) flush();
     Connection& c = impl_->conn(*this);
     const sql::Node* n = stmt.node().get();
@@ -435,7 +435,7 @@ Result Session::execute(const Executable& stmt, const Params& params) {
                                        : static_cast<const sql::DeleteNode&>(*n).table.get();
         const auto& returning = is_update ? static_cast<const sql::UpdateNode&>(*n).returning
                                           : static_cast<const sql::DeleteNode&>(*n).returning;
-        const MapperBase* m = registry_.find_by_table(table);
+        const MapperBase* m = Registry::find_mapper(table);
         if (m && returning.empty() && c.dialect().caps().supports_returning) {
             // Keep the identity map in step: the statement returns the keys of the rows it touched, and those
             // objects are expired (UPDATE) or removed (DELETE).
@@ -488,7 +488,7 @@ Result Session::execute(const Executable& stmt, const Params& params) {
 
 Result Session::execute(const Executable& stmt, const std::vector<Params>& rows) {
     check_thread();
-    registry_.configure();
+    Registry::configure_all();
     if (opts_.autoflush) flush();
     return impl_->conn(*this).execute(stmt, rows);
 }

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <array>
+#include <concepts>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -214,6 +215,10 @@ public:
     }
 
     static Registry& default_registry();
+    // Across every registry of the program.
+    static void configure_all();
+    static const MapperBase* find_mapper(const Table* t);
+    static std::vector<const MapperBase*> all_mappers();
 
 private:
     MapperBase* add(std::type_index t, std::unique_ptr<MapperBase> m, const std::function<void(MapperBase&)>& def);
@@ -224,15 +229,31 @@ private:
     std::size_t configured_count_ = 0;
 };
 
+namespace detail {
+// A model's registry: the default one, unless the model's namespace declares
+//   retort::orm::Registry& retort_registry(const Model*);
+// next to the struct (found by argument-dependent lookup), as a separate declarative Base would.
 template <class T>
-const Mapper<T>& mapper_of() {
-    return Registry::default_registry().template mapper<T>();
+concept has_registry_hook = requires(const T* p) {
+    { retort_registry(p) } -> std::same_as<Registry&>;
+};
+}  // namespace detail
+
+template <class T>
+Registry& registry_of() {
+    if constexpr (detail::has_registry_hook<T>) return retort_registry(static_cast<const T*>(nullptr));
+    else return Registry::default_registry();
 }
 
-// The MetaData of the default registry with the given models mapped: mapped_metadata<Owner, Pet>().create_all(e).
-template <class... T>
+template <class T>
+const Mapper<T>& mapper_of() {
+    return registry_of<T>().template mapper<T>();
+}
+
+// The MetaData of the models' registry with all of them mapped: mapped_metadata<Owner, Pet>().create_all(e).
+template <class First, class... T>
 MetaData& mapped_metadata() {
-    return Registry::default_registry().template map<T...>();
+    return registry_of<First>().template map<First, T...>();
 }
 
 namespace detail {

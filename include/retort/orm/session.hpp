@@ -145,11 +145,11 @@ struct SessionOptions {
 
 class Session {
 public:
-    explicit Session(Engine engine, SessionOptions opts = {}, Registry& registry = Registry::default_registry());
+    explicit Session(Engine engine, SessionOptions opts = {});
     // A Session inside an existing connection's transaction (the test recipe): commit() flushes and
     // releases a SAVEPOINT but leaves the outer transaction to its owner; rollback() goes back to it.
     // Where the dialect has no SAVEPOINT (Aurora DSQL), commit() only flushes and rollback() expires.
-    explicit Session(Connection& conn, SessionOptions opts = {}, Registry& registry = Registry::default_registry());
+    explicit Session(Connection& conn, SessionOptions opts = {});
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -265,7 +265,6 @@ public:
     Connection& connection();
     [[nodiscard]] bool in_transaction() const noexcept;
     [[nodiscard]] SessionOptions& options() noexcept { return opts_; }
-    [[nodiscard]] Registry& registry() noexcept { return registry_; }
     [[nodiscard]] const Engine& engine() const noexcept { return engine_; }
 
     // ---- internals used by the loaders and relationship handles
@@ -295,7 +294,6 @@ private:
     }
     Engine engine_;
     SessionOptions opts_;
-    Registry& registry_;
     std::unique_ptr<Impl> impl_;
 };
 
