@@ -246,8 +246,79 @@ std::vector<InstanceState*> Session::query(const MapperBase& m, const retort::Se
     if (opts_.autoflush) flush();
     Connection& c = impl_->conn(*this);
     std::vector<InstanceState*> out;
-    Result r = c.execute(stmt, params);
-    while (r.next()) out.push_back(loading::instance_from_row(*this, *impl_, m, r.current().cursor(), 0, false));
+    // Joined eager loading: LEFT OUTER JOIN each such relationship's table (aliased) into this query.
+    std::vector<const RelationshipProp*> joined;
+    const auto& sel = stmt.data();
+    for (const auto& r : m.relationships) {
+        Lazy how = r.options.lazy;
+        for (const auto& o : opts)
+            if (o.resolve() == &r) how = o.strategy;
+        if (how != Lazy::Joined || r.kind == RelKind::ManyToMany) continue;
+        // A LIMIT would cut a collection's joined rows: such collections load with selectin instead.
+        if (r.uselist() && (sel.limit || sel.offset)) continue;
+        joined.push_back(&r);
+    }
+    if (joined.empty()) {
+        Result r = c.execute(stmt, params);
+        while (r.next()) out.push_back(loading::instance_from_row(*this, *impl_, m, r.current().cursor(), 0, false));
+    } else {
+        retort::Select q = stmt;
+        std::vector<int> offsets;
+        int offset = static_cast<int>(m.columns.size());
+        for (std::size_t i = 0; i < joined.size(); ++i) {
+            const RelationshipProp& r = *joined[i];
+            FromClause a = alias(*r.target->table, r.target->table->name() + "_" + std::to_string(i + 1));
+            std::vector<Expr<bool>> on;
+            for (const auto& [pc, tc] : r.pairs) on.push_back(Expr<Any>(pc->ptr()) == a.c(tc->name()));
+            q = q.outerjoin(a, and_(on));
+            std::vector<sql::NodePtr> cols;
+            for (const auto& col : r.target->columns) cols.push_back(a.column_node(col.column->name()));
+            q = q.add_column_nodes(cols);
+            // The relationship's own ordering follows the query's.
+            for (const auto& spec : r.options.order_by) {
+                auto sp = spec.find(' ');
+                std::string name = spec.substr(0, sp);
+                bool desc = sp != std::string::npos && (spec.substr(sp + 1) == "DESC" || spec.substr(sp + 1) == "desc");
+                q = desc ? q.order_by(a.c(name).desc()) : q.order_by(a.c(name));
+            }
+            offsets.push_back(offset);
+            offset += static_cast<int>(r.target->columns.size());
+        }
+        std::unordered_map<InstanceState*, std::vector<std::vector<InstanceState*>>> collected;
+        Result r = c.execute(q, params);
+        while (r.next()) {
+            const DBAPICursor& cur = r.current().cursor();
+            InstanceState* parent = loading::instance_from_row(*this, *impl_, m, cur, 0, false);
+            auto [it, fresh] = collected.try_emplace(parent, joined.size());
+            if (fresh) out.push_back(parent);
+            for (std::size_t i = 0; i < joined.size(); ++i) {
+                const MapperBase& tm = *joined[i]->target;
+                bool absent = false;
+                for (int pk : tm.pk) absent = absent || cur.is_null(offsets[i] + pk);
+                if (absent) continue;
+                InstanceState* child = loading::instance_from_row(*this, *impl_, tm, cur, offsets[i], false);
+                auto& list = it->second[i];
+                if (std::find(list.begin(), list.end(), child) == list.end()) list.push_back(child);
+            }
+        }
+        for (auto* parent : out) {
+            for (std::size_t i = 0; i < joined.size(); ++i) {
+                const RelationshipProp& rel = *joined[i];
+                auto& base = m.relation(parent->obj, rel);
+                if (base.loaded) continue;  // already in memory (pending changes included)
+                auto& list = collected[parent][i];
+                if (rel.uselist()) {
+                    auto& coll = static_cast<detail::CollectionBase&>(base);
+                    coll.items = list;
+                    coll.loaded = true;
+                } else {
+                    auto& ref = static_cast<detail::RefBase&>(base);
+                    ref.target = list.empty() ? nullptr : list.front();
+                    ref.loaded = true;
+                }
+            }
+        }
+    }
     loading::eager_load(*this, *impl_, m, out, opts);
     return out;
 }

@@ -365,6 +365,24 @@ TEST_F(Orm, LazySelectinAndRaiseLoading) {
         }
     }
     {
+        // joined: one query with a LEFT OUTER JOIN, for a collection and for a many-to-one.
+        Session s(engine);
+        record();
+        auto users = s.scalars(select<User>().order_by(col(&User::id)).options(joinedload(&User::addresses))).all();
+        ASSERT_EQ(users.size(), 3u);  // parents once each, though the join repeats them
+        std::size_t n = 0;
+        for (auto& u : users) n += u->addresses.size();
+        EXPECT_EQ(n, 6u);
+        EXPECT_EQ(users[1]->addresses[1]->email, "b1");
+        auto stmts = take();
+        ASSERT_EQ(stmts.size(), 1u);
+        EXPECT_NE(stmts[0].find("LEFT OUTER JOIN orm_addresses AS orm_addresses_1"), std::string::npos) << stmts[0];
+        record();
+        auto addrs = s.scalars(select<Address>().options(joinedload(&Address::user))).all();
+        for (auto& a : addrs) EXPECT_TRUE(a->user);
+        EXPECT_EQ(take().size(), 1u);
+    }
+    {
         // many-to-one with selectin: one query for all the parents.
         Session s(engine);
         record();
