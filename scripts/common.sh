@@ -20,11 +20,9 @@ ensure_packages() {
 
 BUILD_PACKAGES=(g++ cmake ninja-build pkg-config libsqlite3-dev libpq-dev libssl-dev libgtest-dev)
 
-# build DIR [cmake args...]: configure (once) and build into DIR.
+# build DIR [cmake args...]: configure (options apply every time) and build into DIR.
 build() {
   local dir="$1"; shift
-  if [ ! -f "$dir/build.ninja" ]; then
-    cmake -S "$ROOT" -B "$dir" -G Ninja "$@" >/dev/null
-  fi
+  cmake -S "$ROOT" -B "$dir" -G Ninja "$@" >/dev/null
   cmake --build "$dir" -j "$JOBS"
 }
