@@ -465,7 +465,7 @@ def main():
     try:
         if pg:
             pg.start()
-        env = environment(pg)
+        env = environment(pg) + (", every process on CPU %d" % cfg.cpu if cfg.cpu >= 0 else "")
         records = run_suite(cfg, dbs, workloads, impls, pg)
     except BenchError as e:
         log("\nBENCHMARK FAILED: %s" % e)

@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include "dialects/auroradsql/dsql_dialect.hpp"
 #include "dialects/postgresql/pg_dialect.hpp"
 #include "dialects/sqlite/sqlite_dialect.hpp"
 #include "retort/engine/url.hpp"
@@ -87,8 +88,9 @@ std::shared_ptr<Dialect> make_dialect(const URL& url) {
     const std::string backend = url.backend_name();
     if (backend == "sqlite") return detail::make_sqlite_dialect();
     if (backend == "postgresql" || backend == "postgres") return detail::make_postgresql_dialect();
+    if (backend == "auroradsql") return detail::make_auroradsql_dialect(url);
     throw NoSuchModuleError("no dialect for URL scheme '" + url.drivername() +
-                            "' (known: sqlite, postgresql)");
+                            "' (known: sqlite, postgresql, auroradsql)");
 }
 
 }  // namespace retort

@@ -32,9 +32,11 @@ Engine create_engine(const URL& url, EngineOptions options) {
         options.max_overflow = 0;
         options.pool_recycle = std::chrono::seconds(-1);
     }
+    impl->dialect->prepare_engine_options(options);
     impl->options = std::move(options);
     impl->pool = std::make_unique<QueuePool>(*impl);
     e.impl_ = std::move(impl);
+    e.impl_->dialect->on_engine_created(e);
     return e;
 }
 

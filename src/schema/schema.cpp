@@ -168,21 +168,54 @@ namespace detail {
 void run_ddl(Connection& conn, const std::string& sql);
 }
 
+namespace {
+// Where the dialect allows one DDL statement per transaction and no DML beside it (Aurora DSQL), every
+// step commits on its own; the caller must not have a transaction open, as it would be committed midway.
+bool ddl_step_by_step(Connection& conn, std::string_view what) {
+    if (!conn.dialect().caps().one_ddl_per_transaction) return false;
+    if (conn.in_transaction())
+        throw InvalidRequestError(std::string(what) + ": the " + conn.dialect().name() +
+                                  " dialect runs each DDL statement in a transaction of its own, so the connection "
+                                  "must not be in a transaction; commit first or pass the Engine");
+    return true;
+}
+
+void ddl_step(Connection& conn, const std::string& sql, bool step_by_step) {
+    detail::run_ddl(conn, sql);
+    if (step_by_step) conn.commit();
+}
+}  // namespace
+
 void Table::create(Connection& conn, bool checkfirst) const {
     const Dialect& d = conn.dialect();
-    if (checkfirst && d.has_table(conn, name_, schema_)) return;
+    const bool steps = ddl_step_by_step(conn, "CREATE TABLE " + fullname());
+    if (checkfirst) {
+        const bool exists = d.has_table(conn, name_, schema_);
+        if (steps) conn.commit();
+        if (exists) return;
+    }
     auto ddl = d.ddl_compiler();
-    for (const auto& s : ddl->create_types(*this)) detail::run_ddl(conn, s);
-    detail::run_ddl(conn, ddl->create_table(*this));
-    for (const auto& ix : indexes_) detail::run_ddl(conn, ddl->create_index(*this, ix));
+    for (const auto& s : ddl->create_types(*this)) ddl_step(conn, s, steps);
+    ddl_step(conn, ddl->create_table(*this), steps);
+    for (const auto& ix : indexes_) {
+        auto r = conn.exec_driver_sql(ddl->create_index(*this, ix));
+        d.after_create_index(conn, r);
+        r.close();
+        if (steps) conn.commit();
+    }
 }
 
 void Table::drop(Connection& conn, bool checkfirst) const {
     const Dialect& d = conn.dialect();
-    if (checkfirst && !d.has_table(conn, name_, schema_)) return;
+    const bool steps = ddl_step_by_step(conn, "DROP TABLE " + fullname());
+    if (checkfirst) {
+        const bool exists = d.has_table(conn, name_, schema_);
+        if (steps) conn.commit();
+        if (!exists) return;
+    }
     auto ddl = d.ddl_compiler();
-    detail::run_ddl(conn, ddl->drop_table(*this));
-    for (const auto& s : ddl->drop_types(*this)) detail::run_ddl(conn, s);
+    ddl_step(conn, ddl->drop_table(*this), steps);
+    for (const auto& s : ddl->drop_types(*this)) ddl_step(conn, s, steps);
 }
 
 // ---------------------------------------------------------------- MetaData
