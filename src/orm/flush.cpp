@@ -37,6 +37,22 @@ bool is_unset(const Value& v) {
     }
 }
 
+// An order for key values, so that flushes run their statements in a repeatable order.
+bool value_less(const Value& a, const Value& b) {
+    if (a.kind() != b.kind()) return a.kind() < b.kind();
+    switch (a.kind()) {
+        case Value::Kind::Int: return std::get<std::int64_t>(a.storage()) < std::get<std::int64_t>(b.storage());
+        case Value::Kind::Text: return std::get<std::string>(a.storage()) < std::get<std::string>(b.storage());
+        case Value::Kind::Uuid: return std::get<Uuid>(a.storage()) < std::get<Uuid>(b.storage());
+        default: return a.repr() < b.repr();
+    }
+}
+
+bool key_less(const InstanceState* a, const InstanceState* b) {
+    if (a->mapper != b->mapper) return a->mapper->class_name < b->mapper->class_name;
+    return std::lexicographical_compare(a->key.begin(), a->key.end(), b->key.begin(), b->key.end(), value_less);
+}
+
 void set_column(InstanceState* st, const Column* c, const Value& v) {
     const ColumnProp& p = loading::prop_of(*st->mapper, c);
     if (v.is_null() && !c->nullable() && p.member_type != typeid(std::optional<std::string>)) {
@@ -229,7 +245,10 @@ std::vector<const MapperBase*> Flush::mapper_order() {
 void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) {
     if (states.empty()) return;
     // Within one table, a row that refers to another pending row of it goes after that row.
+    bool self_ref = false;
+    for (const auto& r : m.relationships) self_ref = self_ref || r.target == &m;
     std::vector<InstanceState*> ordered;
+    if (!self_ref) ordered = std::move(states);
     std::unordered_set<InstanceState*> placed, in_set(states.begin(), states.end());
     while (ordered.size() < states.size()) {
         bool progressed = false;
@@ -478,9 +497,16 @@ void Flush::associations() {
     };
     std::set<Pending> seen_add, seen_remove;
     std::vector<Pending> adds, removes;
+    // Owners of changed many-to-many collections: those inserted now first, then the rest in key order.
+    auto has_m2m = [](const InstanceState* st) {
+        for (const auto& r : st->mapper->relationships)
+            if (r.kind == RelKind::ManyToMany) return true;
+        return false;
+    };
     std::vector<InstanceState*> all;
-    for (auto& [k, st] : impl.identity) all.push_back(st);
-    std::sort(all.begin(), all.end(), [](InstanceState* a, InstanceState* b) { return a->mapper->class_name < b->mapper->class_name || (a->mapper->class_name == b->mapper->class_name && a->key.size() && b->key.size() && a->key[0].repr() < b->key[0].repr()); });
+    for (auto& [k, st] : impl.identity)
+        if (st->rel_dirty && has_m2m(st)) all.push_back(st);
+    std::sort(all.begin(), all.end(), key_less);
     auto row_for = [](const RelationshipProp& r, InstanceState* owner, InstanceState* target) {
         Pending p{r.secondary, {}};
         for (const auto& [key, acol] : r.pairs) {
@@ -494,7 +520,6 @@ void Flush::associations() {
         std::sort(p.cols.begin(), p.cols.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
         return p;
     };
-    for (auto* st : impl.inserted_in_tx) all.push_back(st);
     std::unordered_set<InstanceState*> visited;
     std::vector<InstanceState*> owners;
     for (auto* st : impl.inserted_in_tx) if (visited.insert(st).second) owners.push_back(st);
@@ -545,19 +570,11 @@ void Flush::run() {
             if (st->mapper == m && st->status == ObjectState::Pending) ins.push_back(st);
         insert_all(*m, ins);
         for (auto& [k, st] : impl.identity)
-            if (st->mapper == m && st->status == ObjectState::Persistent && !deleting.count(st)) upd.push_back(st);
+            if (st->mapper == m && st->status == ObjectState::Persistent && !deleting.count(st) &&
+                (st->rel_dirty || rules.count(st) || s.state_modified(st)))
+                upd.push_back(st);
         // Identity-map order is arbitrary: UPDATEs go in key order so runs are repeatable.
-        std::sort(upd.begin(), upd.end(), [](InstanceState* a, InstanceState* b) {
-            for (std::size_t i = 0; i < a->key.size() && i < b->key.size(); ++i) {
-                auto x = a->key[i], y = b->key[i];
-                if (x.kind() == Value::Kind::Int && y.kind() == Value::Kind::Int) {
-                    if (x.as<std::int64_t>() != y.as<std::int64_t>()) return x.as<std::int64_t>() < y.as<std::int64_t>();
-                } else if (x.repr() != y.repr()) {
-                    return x.repr() < y.repr();
-                }
-            }
-            return false;
-        });
+        std::sort(upd.begin(), upd.end(), key_less);
         update_all(*m, upd);
     }
     associations();

@@ -1,6 +1,7 @@
 #include "retort/orm/mapper.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 
 #include "retort/error.hpp"
@@ -251,13 +252,22 @@ Registry::~Registry() {
     r.erase(std::remove(r.begin(), r.end(), this), r.end());
 }
 
+namespace {
+// Bumped whenever a mapper is defined; configure_all() has nothing to do while it is unchanged.
+std::atomic<std::uint64_t> mapper_generation{1};
+std::atomic<std::uint64_t> configured_generation{0};
+}  // namespace
+
 void Registry::configure_all() {
+    const auto gen = mapper_generation.load(std::memory_order_acquire);
+    if (configured_generation.load(std::memory_order_acquire) == gen) return;
     std::vector<Registry*> all;
     {
         std::lock_guard lock(registries_mu());
         all = registries();
     }
     for (auto* r : all) r->configure();
+    configured_generation.store(gen, std::memory_order_release);
 }
 
 const MapperBase* Registry::find_mapper(const Table* t) {
@@ -307,6 +317,7 @@ MapperBase* Registry::add(std::type_index t, std::unique_ptr<MapperBase> m, cons
     if (raw->pk.empty()) throw ArgumentError("mapping of '" + raw->class_name + "' has no primary key column");
     mappers_.emplace(t, std::move(m));
     order_.push_back(raw);
+    mapper_generation.fetch_add(1, std::memory_order_acq_rel);
     return raw;
 }
 

@@ -198,10 +198,9 @@ void Table::create(Connection& conn, bool checkfirst) const {
     for (const auto& s : ddl->create_types(*this)) ddl_step(conn, s, steps);
     ddl_step(conn, ddl->create_table(*this), steps);
     for (const auto& ix : indexes_) {
-        auto r = conn.exec_driver_sql(ddl->create_index(*this, ix));
-        d.after_create_index(conn, r);
-        r.close();
+        auto returned = conn.exec_driver_sql(ddl->create_index(*this, ix)).all();
         if (steps) conn.commit();
+        d.after_create_index(conn, returned);
     }
 }
 

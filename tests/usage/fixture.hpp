@@ -5,13 +5,15 @@
 
 #include <cstdlib>
 
+#include <retort/dialects/auroradsql.hpp>
 #include <retort/retort.hpp>
 
 namespace retort::testkit {
 
 const std::string& test_url();
-bool is_postgresql();
+bool is_postgresql();  // a PostgreSQL server: the postgresql or the DSQL-strict (auroradsql) run
 bool is_sqlite();
+bool is_dsql();  // the DSQL dialect in local emulation, every statement checked by dsql::StrictChecker
 
 // Each test gets an engine, a MetaData to define its tables in, and their cleanup.
 class Usage : public ::testing::Test {
@@ -24,6 +26,8 @@ protected:
             md.drop_all(create_engine(test_url()));
         } catch (...) {
         }
+        // A statement DSQL would reject fails the test even when the test swallowed the exception.
+        for (const auto& v : dsql::StrictChecker::take_violations()) ADD_FAILURE() << v;
     }
     // RETORT_TEST_ECHO=1 logs every statement of the test's engine to stderr.
     virtual EngineOptions options() {

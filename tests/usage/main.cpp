@@ -9,21 +9,25 @@ namespace {
 std::string g_url;
 }
 const std::string& test_url() { return g_url; }
-bool is_postgresql() { return g_url.rfind("postgresql", 0) == 0; }
+// The DSQL-strict mode runs on the local PostgreSQL server too.
+bool is_postgresql() { return g_url.rfind("postgresql", 0) == 0 || is_dsql(); }
+bool is_dsql() { return g_url.rfind("auroradsql", 0) == 0; }
 bool is_sqlite() { return g_url.rfind("sqlite", 0) == 0; }
 }  // namespace retort::testkit
 
 int main(int argc, char** argv) {
     const char* dialect = std::getenv("RETORT_TEST_DIALECT");
     std::string url;
-    if (dialect && std::string(dialect) == "postgresql") {
-        const char* pg = std::getenv("RETORT_TEST_PG_URL");
+    if (dialect && (std::string(dialect) == "postgresql" || std::string(dialect) == "auroradsql")) {
+        // auroradsql: the DSQL dialect in local emulation (dsql_local=1) on the same server.
+        const char* var = std::string(dialect) == "postgresql" ? "RETORT_TEST_PG_URL" : "RETORT_TEST_DSQL_URL";
+        const char* pg = std::getenv(var);
         if (!pg || !*pg) {
             if (std::getenv("RETORT_REQUIRE_PG")) {
-                std::fprintf(stderr, "RETORT_TEST_PG_URL is not set but RETORT_REQUIRE_PG is\n");
+                std::fprintf(stderr, "%s is not set but RETORT_REQUIRE_PG is\n", var);
                 return 1;
             }
-            std::printf("no PostgreSQL server (set RETORT_TEST_PG_URL): skipped\n");
+            std::printf("no PostgreSQL server (set %s): skipped\n", var);
             return 77;
         }
         url = pg;

@@ -19,7 +19,7 @@ namespace retort {
 class URL;
 class Connection;
 class Engine;
-class Result;
+class Row;
 struct EngineOptions;
 namespace sql {
 class SQLCompiler;
@@ -95,8 +95,9 @@ public:
     // exists, then set the new engine up (event handlers such as a token provider).
     virtual void prepare_engine_options(EngineOptions&) const {}
     virtual void on_engine_created(const Engine&) const {}
-    // After DDL ran CREATE INDEX and got result (the job id of an asynchronous build, for instance).
-    virtual void after_create_index(Connection&, Result&) const {}
+    // After DDL ran and committed CREATE INDEX, with the rows it returned (the job id of an asynchronous
+    // build, which the dialect may wait for).
+    virtual void after_create_index(Connection&, const std::vector<Row>&) const {}
 
     // ---- transactions
     virtual void do_begin(DBAPIConnection& c) const;

@@ -1,0 +1,246 @@
+// Aurora DSQL: connecting with IAM auth tokens over TLS, retrying optimistic-concurrency conflicts,
+// loading more rows than one transaction may hold, waiting for asynchronous index builds, and the strict
+// checker that tells which statements DSQL would reject.
+//
+// URL: auroradsql[+libpq]://<user>@<cluster endpoint>[:port]/<database>[?key=value...], user "admin" and
+// database "postgres" when left out. Keys Retort reads (the rest go to libpq as keywords):
+//   region=            the signing region; else from "<id>.dsql.<region>.on.aws", AWS_REGION, ...
+//   schema=            SET search_path on every new connection (non-admin roles work in their own schema)
+//   profile=           the AWS profile for credentials (else AWS_PROFILE, else "default")
+//   token_expires_in=  token lifetime in seconds (default 900)
+//   identity_cache=    CACHE of identity columns: 1 or at least 65536 (default 65536)
+//   wait_for_index=1   create_all waits for each CREATE INDEX ASYNC job to finish (index_timeout= seconds)
+//   dsql_local=1       local emulation for tests: a plain PostgreSQL server, no token and no TLS; every
+//                      statement passes the StrictChecker first (a violation throws StrictViolation) and
+//                      DSQL-only forms are rewritten to their PostgreSQL equivalent (CREATE INDEX ASYNC ->
+//                      CREATE INDEX); sessions run at REPEATABLE READ, DSQL's only isolation level.
+// libpq keywords get DSQL defaults unless given: sslmode=verify-full, sslrootcert=default_sslrootcert(),
+// sslnegotiation=direct when the linked libpq is 17 or newer, port 5432.
+// The engine gets a fresh token for every new pooled connection (do_connect event) unless the URL has a
+// password, pool_recycle of 55 minutes when none was set (the server closes connections after 60) and
+// pool_pre_ping. Tokens never appear in logs or error messages.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "retort/aws/credentials.hpp"
+#include "retort/aws/dsql_token.hpp"
+#include "retort/engine/engine.hpp"
+#include "retort/error.hpp"
+#include "retort/orm/session.hpp"
+
+namespace retort::dsql {
+
+inline constexpr std::int64_t transaction_row_limit = 3000;
+inline constexpr std::chrono::minutes default_pool_recycle{55};
+inline constexpr std::int64_t default_identity_cache = 65536;
+
+// ------------------------------------------------------------------------------------------------ tokens
+
+class TokenProvider {
+public:
+    using Clock = std::function<std::chrono::system_clock::time_point()>;
+    struct Options {
+        std::string hostname;
+        std::string region;  // empty: aws::resolve_region({}, hostname, profile), once, at construction
+        std::string user = "admin";  // "admin" signs DbConnectAdmin, every other role DbConnect
+        std::chrono::seconds expires_in = aws::default_dsql_token_expiry;
+        std::optional<aws::Credentials> credentials;  // empty: the standard chain, read for every token
+        aws::ProfileOptions profile;
+        Clock clock;  // the signing time; empty: the system clock
+    };
+    explicit TokenProvider(Options options);
+    [[nodiscard]] std::string token() const;
+    [[nodiscard]] const Options& options() const noexcept { return options_; }
+
+private:
+    Options options_;
+};
+
+// Replaces the token provider of an auroradsql engine (before its first connection, ideally: pooled
+// connections keep the token they were opened with). Throws ArgumentError for other engines.
+void set_token_provider(const Engine& engine, std::shared_ptr<const TokenProvider> provider);
+
+struct DsqlEngineOptions {
+    std::string hostname;  // the cluster endpoint
+    std::optional<int> port;
+    std::string region;
+    std::string user = "admin";
+    std::string database = "postgres";
+    std::optional<std::string> schema;  // SET search_path on connect
+    std::optional<aws::Credentials> credentials;
+    aws::ProfileOptions profile;
+    std::chrono::seconds expires_in = aws::default_dsql_token_expiry;
+    std::string sslrootcert;  // a file, or "system" (libpq 16+); empty: default_sslrootcert()
+    std::string application_name;
+    TokenProvider::Clock clock;
+};
+
+// The auroradsql URL for options (credentials are not part of it).
+[[nodiscard]] URL dsql_url(const DsqlEngineOptions& options);
+// create_engine(dsql_url(options), engine_options) with a token provider made from options.
+[[nodiscard]] Engine create_dsql_engine(const DsqlEngineOptions& options, EngineOptions engine_options = {});
+
+// PQlibVersion() of the linked libpq (150018 for 15.18).
+[[nodiscard]] int libpq_version() noexcept;
+// "system" where libpq knows the system store (16 and newer), else Debian's CA bundle, which holds Amazon
+// Root CA 1.
+[[nodiscard]] std::string default_sslrootcert();
+
+// ------------------------------------------------------------------------------------------------ indexes
+
+// A CREATE INDEX ASYNC job failed or was cancelled.
+class IndexJobError : public Error {
+public:
+    using Error::Error;
+};
+
+// Polls sys.jobs until the job completes; throws IndexJobError when it fails, TimeoutError after timeout.
+// The connection must not be in a transaction (each poll is one).
+void wait_for_index_job(Connection& conn, std::string_view job_id,
+                        std::chrono::seconds timeout = std::chrono::seconds(600));
+
+// ------------------------------------------------------------------------------------------------ checking
+
+// A statement Aurora DSQL would reject, refused by a dsql_local engine before the server saw it.
+class StrictViolation : public NotSupportedError {
+public:
+    using NotSupportedError::NotSupportedError;
+};
+
+// Follows one connection's statements and tells which ones DSQL would reject: foreign keys, SERIAL,
+// identity columns and sequences without CACHE 1 or >= 65536, SAVEPOINT, TRUNCATE, LOCK, temporary tables,
+// triggers, plain CREATE INDEX (not ASYNC), a second DDL statement in a transaction, DDL and DML in one
+// transaction, more rows modified in a transaction than the limit. A textual check of Retort's own SQL,
+// not a parser: it reads keywords outside quotes.
+class StrictChecker {
+public:
+    explicit StrictChecker(std::int64_t row_limit = transaction_row_limit) : row_limit_(row_limit) {}
+    // Why DSQL would reject sql as the connection's next statement, or nothing (the statement is then
+    // counted in the current transaction).
+    [[nodiscard]] std::optional<std::string> check(std::string_view sql);
+    // Rows the last statement modified; the reason when the transaction is now over the limit.
+    [[nodiscard]] std::optional<std::string> count_rows(std::int64_t rows);
+    [[nodiscard]] bool in_transaction() const noexcept { return in_tx_; }
+
+    // Every violation any dsql_local connection of this process met, for test harnesses that must fail
+    // even when the exception was swallowed. take_violations() empties the list.
+    static void record_violation(std::string what);
+    [[nodiscard]] static std::vector<std::string> take_violations();
+
+private:
+    void end_transaction() noexcept;
+    std::int64_t row_limit_;
+    bool in_tx_ = false;
+    int ddl_ = 0;
+    bool dml_ = false;
+    bool last_dml_ = false;  // the statement count_rows() is told about
+    std::int64_t rows_ = 0;
+};
+
+// The statement as a local PostgreSQL server runs it: DSQL-only forms replaced by their nearest
+// equivalent (CREATE [UNIQUE] INDEX ASYNC -> CREATE [UNIQUE] INDEX).
+[[nodiscard]] std::string local_equivalent(std::string_view sql);
+
+// ------------------------------------------------------------------------------------------------ retries
+
+struct RetryPolicy {
+    int max_attempts = 10;  // including the first
+    std::chrono::milliseconds initial_backoff{10};
+    std::chrono::milliseconds max_backoff{2000};
+    double multiplier = 2.0;
+    bool jitter = true;  // sleep a random time up to the backoff ("full jitter")
+    // Called before each retry with the attempt that failed (1 = the first) and its error.
+    std::function<void(int, const DBAPIError&)> on_retry;
+};
+
+// The connection was lost while COMMIT was under way: the transaction may or may not have been committed,
+// so run_transaction does not repeat it. The caller has to find out (or make the work idempotent).
+class CommitOutcomeUnknown : public OperationalError {
+public:
+    using OperationalError::OperationalError;
+};
+
+// An optimistic-concurrency conflict: SQLSTATE 40001, or DSQL's OC000 (data) / OC001 (schema) codes in
+// the message.
+[[nodiscard]] bool is_conflict(const DBAPIError& e) noexcept;
+
+namespace detail {
+void sleep_backoff(const RetryPolicy& policy, int attempt);
+// Commits, turning a lost connection into CommitOutcomeUnknown.
+void commit_checked(Transaction& tx);
+void commit_checked(orm::Session& session);
+// Whether attempt (1-based) failed with e should be repeated; calls on_retry and sleeps when so.
+bool should_retry(const RetryPolicy& policy, int attempt, const DBAPIError& e);
+}  // namespace detail
+
+// Runs fn(Connection&) in a transaction of its own and commits; on a conflict rolls back, waits
+// (exponential backoff with jitter) and runs the whole function again, up to policy.max_attempts times,
+// then rethrows the last conflict. Other errors are rethrown at once, a connection lost during COMMIT as
+// CommitOutcomeUnknown. fn must be safe to repeat. Returns what fn returns.
+template <class Fn>
+decltype(auto) run_transaction(const Engine& engine, Fn&& fn, const RetryPolicy& policy = {}) {
+    for (int attempt = 1;; ++attempt) {
+        try {
+            Connection conn = engine.connect();
+            Transaction tx = conn.begin();
+            if constexpr (std::is_void_v<std::invoke_result_t<Fn&, Connection&>>) {
+                fn(conn);
+                detail::commit_checked(tx);
+                return;
+            } else {
+                auto result = fn(conn);
+                detail::commit_checked(tx);
+                return result;
+            }
+        } catch (const CommitOutcomeUnknown&) {
+            throw;
+        } catch (const DBAPIError& e) {
+            if (!detail::should_retry(policy, attempt, e)) throw;
+        }
+    }
+}
+
+// The same with a Session: fn(Session&), then flush and commit; on a conflict the session is rolled back
+// (its objects expire) before fn runs again.
+template <class Fn>
+decltype(auto) run_transaction(orm::Session& session, Fn&& fn, const RetryPolicy& policy = {}) {
+    for (int attempt = 1;; ++attempt) {
+        try {
+            if constexpr (std::is_void_v<std::invoke_result_t<Fn&, orm::Session&>>) {
+                fn(session);
+                detail::commit_checked(session);
+                return;
+            } else {
+                auto result = fn(session);
+                detail::commit_checked(session);
+                return result;
+            }
+        } catch (const CommitOutcomeUnknown&) {
+            throw;
+        } catch (const DBAPIError& e) {
+            try {
+                session.rollback();
+            } catch (...) {
+            }
+            if (!detail::should_retry(policy, attempt, e)) throw;
+        }
+    }
+}
+
+// Executes an INSERT for many rows in transactions of at most chunk_rows rows each (0: the dialect's
+// max_rows_per_transaction, else all at once), each through run_transaction. Returns the rows inserted.
+// Chunks committed before a failure stay committed.
+std::int64_t insert_in_chunks(const Engine& engine, const Executable& insert, std::span<const Params> rows,
+                              std::size_t chunk_rows = 0, const RetryPolicy& policy = {});
+
+}  // namespace retort::dsql

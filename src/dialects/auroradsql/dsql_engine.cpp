@@ -1,0 +1,137 @@
+// Tokens, engines, retries and chunked loading for Aurora DSQL.
+#include <algorithm>
+#include <random>
+#include <thread>
+
+#include "dialects/auroradsql/dsql_dialect.hpp"
+#include "retort/dialects/auroradsql.hpp"
+
+namespace retort::dsql {
+
+// ------------------------------------------------------------------------------------------------ tokens
+
+TokenProvider::TokenProvider(Options options) : options_(std::move(options)) {
+    if (options_.hostname.empty()) throw ArgumentError("a DSQL token provider needs the cluster endpoint");
+    if (options_.region.empty())
+        options_.region = aws::resolve_region(std::nullopt, options_.hostname, options_.profile);
+}
+
+std::string TokenProvider::token() const {
+    aws::DsqlTokenParams p;
+    p.hostname = options_.hostname;
+    p.region = options_.region;
+    p.admin = aws::dsql_user_is_admin(options_.user);
+    p.expires_in = options_.expires_in;
+    if (options_.clock) p.signing_time = options_.clock();
+    if (options_.credentials) return aws::generate_dsql_auth_token(p, *options_.credentials, options_.profile);
+    return aws::generate_dsql_auth_token(p, options_.profile);
+}
+
+void set_token_provider(const Engine& engine, std::shared_ptr<const TokenProvider> provider) {
+    const auto* d = dynamic_cast<const DsqlDialect*>(&engine.dialect());
+    if (!d) throw ArgumentError("set_token_provider needs an auroradsql engine, not " + engine.dialect().name());
+    if (d->settings().local) throw ArgumentError("a dsql_local engine connects without tokens");
+    if (!d->token_provider())
+        throw ArgumentError("this auroradsql engine uses the password of its URL, not tokens");
+    d->set_token_provider(std::move(provider));
+}
+
+URL dsql_url(const DsqlEngineOptions& o) {
+    std::vector<std::pair<std::string, std::string>> q;
+    if (!o.region.empty()) q.emplace_back("region", o.region);
+    if (o.schema) q.emplace_back("schema", *o.schema);
+    if (o.profile.profile) q.emplace_back("profile", *o.profile.profile);
+    if (o.expires_in != aws::default_dsql_token_expiry) q.emplace_back("token_expires_in", std::to_string(o.expires_in.count()));
+    if (!o.sslrootcert.empty()) q.emplace_back("sslrootcert", o.sslrootcert);
+    if (!o.application_name.empty()) q.emplace_back("application_name", o.application_name);
+    return URL::create("auroradsql", o.user, std::nullopt, o.hostname, o.port, o.database, std::move(q));
+}
+
+Engine create_dsql_engine(const DsqlEngineOptions& o, EngineOptions engine_options) {
+    Engine engine = create_engine(dsql_url(o), std::move(engine_options));
+    TokenProvider::Options t;
+    t.hostname = o.hostname;
+    t.region = static_cast<const DsqlDialect&>(engine.dialect()).settings().region;
+    t.user = o.user;
+    t.expires_in = o.expires_in;
+    t.credentials = o.credentials;
+    t.profile = o.profile;
+    t.clock = o.clock;
+    set_token_provider(engine, std::make_shared<TokenProvider>(std::move(t)));
+    return engine;
+}
+
+// ------------------------------------------------------------------------------------------------ retries
+
+bool is_conflict(const DBAPIError& e) noexcept {
+    if (e.sqlstate() == "40001") return true;
+    const std::string_view msg = e.orig_message().empty() ? std::string_view(e.what()) : std::string_view(e.orig_message());
+    return msg.find("OC000") != std::string_view::npos || msg.find("OC001") != std::string_view::npos;
+}
+
+namespace detail {
+
+void sleep_backoff(const RetryPolicy& policy, int attempt) {
+    double ms = static_cast<double>(policy.initial_backoff.count());
+    for (int i = 1; i < attempt && ms < static_cast<double>(policy.max_backoff.count()); ++i) ms *= policy.multiplier;
+    ms = std::min(ms, static_cast<double>(policy.max_backoff.count()));
+    if (policy.jitter) {
+        thread_local std::mt19937_64 rng{std::random_device{}()};
+        ms = std::uniform_real_distribution<double>(0.0, ms)(rng);
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(ms));
+}
+
+bool should_retry(const RetryPolicy& policy, int attempt, const DBAPIError& e) {
+    if (!is_conflict(e) || attempt >= policy.max_attempts) return false;
+    if (policy.on_retry) policy.on_retry(attempt, e);
+    sleep_backoff(policy, attempt);
+    return true;
+}
+
+namespace {
+// A COMMIT that failed without the server's answer (the connection went away) may have committed.
+[[noreturn]] void rethrow_commit_error(const DBAPIError& e) {
+    const bool lost = e.connection_invalidated() || e.sqlstate().empty() || e.sqlstate().rfind("08", 0) == 0;
+    if (is_conflict(e) || !lost) throw;
+    throw CommitOutcomeUnknown(
+        "the connection was lost during COMMIT, so the transaction may or may not have been committed; it is "
+        "not retried (" + e.orig_message() + ")",
+        e.sqlstate(), "COMMIT", {}, true);
+}
+}  // namespace
+
+void commit_checked(Transaction& tx) {
+    try {
+        tx.commit();
+    } catch (const DBAPIError& e) {
+        rethrow_commit_error(e);
+    }
+}
+
+void commit_checked(orm::Session& session) {
+    session.flush();
+    try {
+        session.commit();
+    } catch (const DBAPIError& e) {
+        rethrow_commit_error(e);
+    }
+}
+
+}  // namespace detail
+
+std::int64_t insert_in_chunks(const Engine& engine, const Executable& insert, std::span<const Params> rows,
+                              std::size_t chunk_rows, const RetryPolicy& policy) {
+    if (chunk_rows == 0) {
+        const auto limit = engine.dialect().caps().max_rows_per_transaction;
+        chunk_rows = limit > 0 ? static_cast<std::size_t>(limit) : rows.size();
+    }
+    std::int64_t total = 0;
+    for (std::size_t i = 0; i < rows.size(); i += chunk_rows) {
+        auto part = rows.subspan(i, std::min(chunk_rows, rows.size() - i));
+        total += run_transaction(engine, [&](Connection& c) { return c.execute(insert, part).rowcount(); }, policy);
+    }
+    return total;
+}
+
+}  // namespace retort::dsql

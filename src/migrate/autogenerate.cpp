@@ -1,0 +1,391 @@
+#include "retort/migrate/autogenerate.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "retort/dialects/dialect.hpp"
+#include "retort/migrate/migration.hpp"
+#include "retort/schema/reflection.hpp"
+#include "retort/sql/compiler.hpp"
+
+namespace retort::migrate {
+
+namespace {
+
+std::string upper_squeezed(std::string_view s) {
+    std::string out;
+    for (char c : s)
+        if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+
+// Whether the reflected column's type is what the model asks for, as far as this dialect can tell:
+// the same DDL either from the reflected type or from the database's own spelling.
+bool same_type(const Dialect& d, const SqlType& model, const ReflectedColumn& reflected) {
+    auto is_float = [](TypeKind k) { return k == TypeKind::Float || k == TypeKind::Double; };
+    if (is_float(model.kind) && is_float(reflected.type.kind)) return true;
+    if (model.kind == TypeKind::Enum) return true;  // enums reflect as text or as their own type
+    std::string want = upper_squeezed(d.type_ddl(model));
+    if (!reflected.type.is_null() && want == upper_squeezed(d.type_ddl(reflected.type))) return true;
+    return want == upper_squeezed(reflected.type_text);
+}
+
+// Server defaults as the database echoes them differ in form: "'x'::text", "(now())", "TRUE".
+std::string normalize_default(std::string_view s) {
+    std::string out;
+    bool in_quote = false;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        char c = s[i];
+        if (c == '\'') {
+            in_quote = !in_quote;
+            out += c;
+            continue;
+        }
+        if (in_quote) {
+            out += c;
+            continue;
+        }
+        if (c == ':' && i + 1 < s.size() && s[i + 1] == ':') {
+            i += 2;
+            while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == ' ' || s[i] == '"'))
+                ++i;
+            if (i < s.size() && s[i] == '(') {
+                while (i < s.size() && s[i] != ')') ++i;
+                ++i;
+            }
+            --i;
+            continue;
+        }
+        if (std::isspace(static_cast<unsigned char>(c))) continue;
+        out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    // Outer parentheses that enclose the whole expression.
+    while (out.size() >= 2 && out.front() == '(' && out.back() == ')') {
+        int depth = 0;
+        bool whole = true;
+        for (std::size_t i = 0; i + 1 < out.size(); ++i) {
+            if (out[i] == '(') ++depth;
+            if (out[i] == ')') --depth;
+            if (depth == 0) {
+                whole = false;
+                break;
+            }
+        }
+        if (!whole) break;
+        out = out.substr(1, out.size() - 2);
+    }
+    return out;
+}
+
+bool same_default(const std::optional<std::string>& model, const std::optional<std::string>& db) {
+    if (!model || !db) return !model && (!db || normalize_default(*db) == "null");
+    return normalize_default(*model) == normalize_default(*db);
+}
+
+std::string name_or(const std::optional<std::string>& n, const std::string& fallback) { return n ? *n : fallback; }
+
+std::string joined(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : "_") + s;
+    return out;
+}
+
+Operation op_of(OpKind k, const std::string& table) {
+    Operation op;
+    op.kind = k;
+    op.table = table;
+    return op;
+}
+
+Operation create_index_op(const IndexSpec& ix) {
+    Operation op = op_of(OpKind::CreateIndex, ix.table);
+    op.name = ix.name;
+    op.columns = ix.columns;
+    op.unique = ix.unique;
+    return op;
+}
+
+Operation drop_index_op(const IndexSpec& ix) {
+    Operation op = op_of(OpKind::DropIndex, ix.table);
+    op.name = ix.name;
+    return op;
+}
+
+Operation create_table_op(const TableSpec& spec) {
+    Operation op = op_of(OpKind::CreateTable, spec.name);
+    op.table_spec = spec;
+    return op;
+}
+
+Operation add_column_op(const std::string& table, const ColumnSpec& c) {
+    Operation op = op_of(OpKind::AddColumn, table);
+    op.column = c;
+    op.column.primary_key = false;
+    return op;
+}
+
+Operation drop_column_op(const std::string& table, const std::string& column) {
+    Operation op = op_of(OpKind::DropColumn, table);
+    op.column.name = column;
+    return op;
+}
+
+Operation create_unique_op(const std::string& table, const UniqueConstraint& u) {
+    Operation op = op_of(OpKind::CreateUnique, table);
+    op.name = name_or(u.name, "uq_" + table + "_" + joined(u.columns));
+    op.columns = u.columns;
+    return op;
+}
+
+Operation drop_constraint_op(const std::string& table, const std::optional<std::string>& name, const char* type,
+                             const std::vector<std::string>& columns) {
+    Operation op = op_of(OpKind::DropConstraint, table);
+    op.name = name.value_or("");
+    op.constraint_type = type;
+    op.columns = columns;
+    return op;
+}
+
+Operation create_fk_op(const std::string& table, const ForeignKeyConstraint& fk) {
+    Operation op = op_of(OpKind::CreateForeignKey, table);
+    op.name = name_or(fk.name, "fk_" + table + "_" + joined(fk.columns) + "_" + fk.referred_table);
+    op.columns = fk.columns;
+    op.referred_table = fk.referred_table;
+    op.referred_columns = fk.referred_columns;
+    op.ondelete = fk.ondelete;
+    op.onupdate = fk.onupdate;
+    return op;
+}
+
+bool same_fk(const ForeignKeyConstraint& a, const ForeignKeyConstraint& b) {
+    return a.columns == b.columns && a.referred_table == b.referred_table && a.referred_columns == b.referred_columns;
+}
+
+// Collects upgrade steps and their inverses; the downgrade runs the inverses in reverse order.
+struct Builder {
+    Comparison out;
+    std::vector<std::vector<Step>> down_groups;
+
+    void add(std::vector<Step> up, std::vector<Step> down) {
+        out.upgrade.insert(out.upgrade.end(), up.begin(), up.end());
+        down_groups.push_back(std::move(down));
+    }
+    void add(Operation up, Operation down) { add({Step{up, {}}}, {Step{down, {}}}); }
+    Comparison finish() {
+        for (auto it = down_groups.rbegin(); it != down_groups.rend(); ++it)
+            out.downgrade.insert(out.downgrade.end(), it->begin(), it->end());
+        return std::move(out);
+    }
+};
+
+}  // namespace
+
+bool Comparison::empty() const {
+    return std::none_of(upgrade.begin(), upgrade.end(), [](const Step& s) { return s.op.has_value(); });
+}
+
+TableSpec table_spec_of(const Table& t) {
+    TableSpec spec;
+    spec.name = t.name();
+    const MetaData* md = t.metadata();
+    for (const auto& c : t.columns()) {
+        ColumnSpec cs{c->name(), c->type, c->nullable(), c->primary_key(), c->options().autoincrement,
+                      c->options().server_default};
+        spec.columns.push_back(std::move(cs));
+    }
+    spec.pk_name = t.primary_key_name();
+    std::vector<std::string> pk_cols;
+    for (const auto* c : t.primary_key()) pk_cols.push_back(c->name());
+    if (!spec.pk_name && md && !pk_cols.empty()) spec.pk_name = md->conventional_name("pk", t, pk_cols);
+    for (auto u : t.unique_constraints()) {
+        if (!u.name && md) u.name = md->conventional_name("uq", t, u.columns);
+        spec.uniques.push_back(std::move(u));
+    }
+    for (auto fk : t.foreign_keys()) {
+        if (!fk.name && md) fk.name = md->conventional_name("fk", t, fk.columns, fk.referred_table);
+        spec.foreign_keys.push_back(std::move(fk));
+    }
+    for (auto ck : t.check_constraints()) {
+        if (ck.name && md)
+            if (auto n = md->conventional_name("ck", t, {}, {}, *ck.name)) ck.name = n;
+        spec.checks.push_back(std::move(ck));
+    }
+    return spec;
+}
+
+std::vector<IndexSpec> index_specs_of(const Dialect& dialect, const Table& t) {
+    auto compiler = dialect.ddl_compiler();
+    std::vector<IndexSpec> out;
+    for (const auto& ix : t.indexes()) out.push_back(IndexSpec{compiler->index_name(t, ix), t.name(), ix.columns, ix.unique});
+    return out;
+}
+
+Comparison compare_metadata(const Engine& engine, const MetaData& metadata, const CompareOptions& options) {
+    const Dialect& d = engine.dialect();
+    const bool fks = d.caps().supports_foreign_keys;
+    auto conn = engine.connect();
+    std::set<std::string> db_tables;
+    for (auto& n : d.get_table_names(conn, std::nullopt))
+        if (n != options.version_table && n.rfind("_retort_batch_", 0) != 0) db_tables.insert(n);
+    std::set<std::string> model_tables;
+    for (const auto* t : metadata.tables()) model_tables.insert(t->name());
+
+    Builder b;
+    std::vector<std::string>& header = b.out.header_comments;
+
+    // New tables, parents first.
+    for (const auto* t : metadata.sorted_tables()) {
+        if (db_tables.count(t->name())) continue;
+        TableSpec spec = table_spec_of(*t);
+        if (!fks) spec.foreign_keys.clear();
+        std::vector<Step> up{Step{create_table_op(spec), {}}}, down;
+        for (const auto& ix : index_specs_of(d, *t)) {
+            up.push_back(Step{create_index_op(ix), {}});
+            down.insert(down.begin(), Step{drop_index_op(ix), {}});
+        }
+        down.push_back(Step{op_of(OpKind::DropTable, t->name()), {}});
+        b.add(std::move(up), std::move(down));
+    }
+
+    // Tables in both: columns, then indexes, uniques and foreign keys.
+    for (const auto* t : metadata.sorted_tables()) {
+        if (!db_tables.count(t->name())) continue;
+        const std::string& name = t->name();
+        const TableSpec model = table_spec_of(*t);
+        const auto reflected_cols = d.get_columns(conn, name, std::nullopt);
+        const ReflectedSpec db = reflect_table_spec(conn, name);
+
+        std::vector<const ColumnSpec*> added;
+        for (const auto& c : model.columns)
+            if (!db.table.find(c.name)) added.push_back(&c);
+        std::vector<const ColumnSpec*> removed;
+        for (const auto& c : db.table.columns)
+            if (!model.find(c.name)) removed.push_back(&c);
+        for (const auto* c : added) b.add(add_column_op(name, *c), drop_column_op(name, c->name));
+        std::set<std::string> paired;
+        for (const auto* c : removed) {
+            const ReflectedColumn* rc = nullptr;
+            for (const auto& r : reflected_cols)
+                if (r.name == c->name) rc = &r;
+            const ColumnSpec* twin = nullptr;
+            for (const auto* a : added)
+                if (!paired.count(a->name) && rc && same_type(d, a->type, *rc)) {
+                    twin = a;
+                    break;
+                }
+            if (twin) {
+                paired.insert(twin->name);
+                b.add({Step{std::nullopt, "possible rename: " + name + "." + c->name + " -> " + name + "." + twin->name +
+                                              " (same type). The drop is left out so no data is lost. To rename, replace "
+                                              "add_column " + name + " " + twin->name + " above with:"},
+                       Step{std::nullopt, "  alter_column " + name + " " + c->name + " new_name=" + twin->name},
+                       Step{std::nullopt, "or, to drop the old column and its data: drop_column " + name + " " + c->name}},
+                      {});
+                continue;
+            }
+            header.push_back("data-losing: drop_column " + name + " " + c->name + " deletes that column's data");
+            b.add(drop_column_op(name, c->name), add_column_op(name, *c));
+        }
+        for (const auto& mc : model.columns) {
+            const ColumnSpec* dc = db.table.find(mc.name);
+            if (!dc) continue;
+            const ReflectedColumn* rc = nullptr;
+            for (const auto& r : reflected_cols)
+                if (r.name == mc.name) rc = &r;
+            Operation up = op_of(OpKind::AlterColumn, name), down = op_of(OpKind::AlterColumn, name);
+            up.column.name = down.column.name = mc.name;
+            // An autoincrementing key's DDL is the dialect's own (SQLite's INTEGER, SERIAL): any integer matches.
+            const bool serial_key = rc && rc->autoincrement && mc.type.is_integer();
+            if (rc && !serial_key && !same_type(d, mc.type, *rc)) {
+                up.type = mc.type;
+                up.existing_type = dc->type;
+                down.type = dc->type;
+                down.existing_type = mc.type;
+            }
+            if (!mc.primary_key && mc.nullable != dc->nullable) {
+                up.nullable = mc.nullable;
+                down.nullable = dc->nullable;
+            }
+            if (!(rc && rc->autoincrement) && !same_default(mc.server_default, dc->server_default)) {
+                up.server_default = mc.server_default;
+                down.server_default = dc->server_default;
+            }
+            if (up.type || up.nullable || up.server_default) b.add(up, down);
+        }
+
+        const auto model_ix = index_specs_of(d, *t);
+        for (const auto& ix : model_ix) {
+            auto it = std::find_if(db.indexes.begin(), db.indexes.end(), [&](const IndexSpec& r) { return r.name == ix.name; });
+            if (it == db.indexes.end()) {
+                b.add(create_index_op(ix), drop_index_op(ix));
+            } else if (it->columns != ix.columns || it->unique != ix.unique) {
+                b.add(drop_index_op(*it), create_index_op(*it));
+                b.add(create_index_op(ix), drop_index_op(ix));
+            }
+        }
+        for (const auto& r : db.indexes)
+            if (std::none_of(model_ix.begin(), model_ix.end(), [&](const IndexSpec& ix) { return ix.name == r.name; }))
+                b.add(drop_index_op(r), create_index_op(r));
+
+        for (const auto& u : model.uniques)
+            if (std::none_of(db.table.uniques.begin(), db.table.uniques.end(),
+                             [&](const UniqueConstraint& r) { return r.columns == u.columns; })) {
+                auto up = create_unique_op(name, u);
+                b.add(up, drop_constraint_op(name, up.name, "unique", u.columns));
+            }
+        for (const auto& r : db.table.uniques)
+            if (std::none_of(model.uniques.begin(), model.uniques.end(),
+                             [&](const UniqueConstraint& u) { return r.columns == u.columns; }))
+                b.add(drop_constraint_op(name, r.name, "unique", r.columns), create_unique_op(name, r));
+
+        if (fks) {
+            for (const auto& fk : model.foreign_keys)
+                if (std::none_of(db.table.foreign_keys.begin(), db.table.foreign_keys.end(),
+                                 [&](const ForeignKeyConstraint& r) { return same_fk(r, fk); })) {
+                    auto up = create_fk_op(name, fk);
+                    b.add(up, drop_constraint_op(name, up.name, "foreign_key", fk.columns));
+                }
+            for (const auto& r : db.table.foreign_keys)
+                if (std::none_of(model.foreign_keys.begin(), model.foreign_keys.end(),
+                                 [&](const ForeignKeyConstraint& fk) { return same_fk(r, fk); }))
+                    b.add(drop_constraint_op(name, r.name, "foreign_key", r.columns), create_fk_op(name, r));
+        }
+    }
+
+    // Tables only in the database: dropped (children first, so their foreign keys go with them).
+    std::vector<std::string> gone;
+    for (const auto& n : db_tables)
+        if (!model_tables.count(n)) gone.push_back(n);
+    std::map<std::string, ReflectedSpec> gone_specs;
+    for (const auto& n : gone) gone_specs[n] = reflect_table_spec(conn, n);
+    // Order: a table referred to by another dropped table goes after it.
+    std::vector<std::string> order;
+    std::set<std::string> placed;
+    std::function<void(const std::string&)> visit = [&](const std::string& n) {
+        if (placed.count(n)) return;
+        placed.insert(n);
+        for (const auto& [other, spec] : gone_specs)
+            for (const auto& fk : spec.table.foreign_keys)
+                if (fk.referred_table == n && other != n) visit(other);
+        order.push_back(n);
+    };
+    for (const auto& n : gone) visit(n);
+    for (const auto& n : order) {
+        const auto& spec = gone_specs[n];
+        header.push_back("data-losing: drop_table " + n + " deletes the table and all its rows");
+        std::vector<Step> up, down{Step{create_table_op(spec.table), {}}};
+        for (const auto& ix : spec.indexes) {
+            up.push_back(Step{drop_index_op(ix), {}});
+            down.push_back(Step{create_index_op(ix), {}});
+        }
+        up.push_back(Step{op_of(OpKind::DropTable, n), {}});
+        b.add(std::move(up), std::move(down));
+    }
+    conn.commit();
+    return b.finish();
+}
+
+}  // namespace retort::migrate

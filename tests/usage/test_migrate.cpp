@@ -1,0 +1,296 @@
+// Migrations against the live database: autogenerate, upgrade / downgrade keeping data, merges, failures,
+// offline SQL compared with what an online run executes, and check.
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <retort/dialects/dialect.hpp>
+#include <retort/migrate/command.hpp>
+#include <retort/migrate/migration.hpp>
+
+#include "usage/fixture.hpp"
+
+using namespace retort;
+using namespace retort::migrate;
+using retort::testkit::Usage;
+
+namespace {
+
+class Migrations : public Usage {
+protected:
+    void SetUp() override {
+        Usage::SetUp();
+        dir = std::filesystem::temp_directory_path() / ("retort_mig_" + std::to_string(std::random_device{}()));
+        std::filesystem::create_directories(dir);
+        drop_everything();
+        ASSERT_EQ(cmd({"init", (dir / "migrations").string()}), 0) << err.str();
+    }
+    void TearDown() override {
+        drop_everything();
+        std::filesystem::remove_all(dir);
+        Usage::TearDown();
+    }
+    void drop_everything() {
+        auto conn = create_engine(test_url()).connect();
+        for (const char* t : {"posts", "users", "things", "retort_version"})
+            conn.exec_driver_sql(std::string("DROP TABLE IF EXISTS ") + t);
+        conn.commit();
+    }
+    // Runs a migration command the way the runner does; output lands in out / err.
+    int cmd(std::vector<std::string> args, const MetaData* metadata = nullptr) {
+        out.str("");
+        err.str("");
+        args.push_back("--config");
+        args.push_back((dir / "retort_migrations.ini").string());
+        args.push_back("--url");
+        args.push_back(test_url());
+        return run_command(args, metadata, {}, out, err);
+    }
+    std::int64_t count(const std::string& table) {
+        auto conn = engine.connect();
+        return conn.exec_driver_sql("SELECT COUNT(*) FROM " + table).scalar<std::int64_t>().value_or(-1);
+    }
+    std::vector<std::string> versions() {
+        MigrationContext ctx(engine);
+        return ctx.current_heads();
+    }
+    void write(const std::string& name, const std::string& text) {
+        std::ofstream(dir / "migrations" / "versions" / name) << text;
+    }
+    bool has_table(const std::string& t) {
+        auto conn = engine.connect();
+        return engine.dialect().has_table(conn, t, std::nullopt);
+    }
+
+    static void define_v1(MetaData& m) {
+        m.table("users", {{"id", types::Integer(), {.primary_key = true}},
+                          {"name", types::String(50), {.nullable = false}}});
+        m.table("posts", {{"id", types::Integer(), {.primary_key = true}},
+                          {"user_id", types::Integer(), {.index = true, .foreign_key = "users.id"}},
+                          {"title", types::String(100)}});
+    }
+    // v2: a new column with an index, a wider type, a column made NOT NULL, a server default.
+    static void define_v2(MetaData& m) {
+        m.table("users", {{"id", types::Integer(), {.primary_key = true}},
+                          {"name", types::String(80), {.nullable = false}},
+                          {"email", types::String(120), {.index = true}}});
+        m.table("posts", {{"id", types::Integer(), {.primary_key = true}},
+                          {"user_id", types::Integer(), {.index = true, .foreign_key = "users.id"}},
+                          {"title", types::String(100), {.nullable = false, .server_default = "'untitled'"}}});
+    }
+
+    std::filesystem::path dir;
+    std::ostringstream out, err;
+};
+
+TEST_F(Migrations, AutogenerateUpgradeDowngradeKeepData) {
+    MetaData v1, v2;
+    define_v1(v1);
+    define_v2(v2);
+    // From an empty database.
+    EXPECT_EQ(cmd({"check"}, &v1), 1);
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "Add User Table"}, &v1), 0) << err.str();
+    const std::string r1 = out.str().substr(0, out.str().find('\n'));
+    EXPECT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    EXPECT_NE(err.str().find("Running upgrade <base> -> " + r1), std::string::npos) << err.str();
+    EXPECT_NE(err.str().find(" s"), std::string::npos);
+    EXPECT_EQ(versions(), std::vector<std::string>{r1});
+    EXPECT_EQ(cmd({"check"}, &v1), 0) << out.str();
+    {
+        auto conn = engine.connect();
+        conn.exec_driver_sql("INSERT INTO users (id, name) VALUES (1, 'Joe')");
+        conn.exec_driver_sql("INSERT INTO posts (id, user_id, title) VALUES (1, 1, 'hello')");
+        conn.commit();
+    }
+
+    // From a changed model.
+    EXPECT_EQ(cmd({"check"}, &v2), 1);
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "v2"}, &v2), 0) << err.str();
+    const std::string r2 = out.str().substr(0, out.str().find('\n'));
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    EXPECT_EQ(cmd({"check"}, &v2), 0) << out.str();
+    EXPECT_EQ(count("users"), 1);
+    EXPECT_EQ(count("posts"), 1);
+    {
+        auto conn = engine.connect();
+        conn.exec_driver_sql("INSERT INTO users (id, name, email) VALUES (2, 'Ann', 'ann@example.com')");
+        conn.exec_driver_sql("INSERT INTO posts (id, user_id) VALUES (2, 2)");
+        conn.commit();
+        EXPECT_EQ(conn.exec_driver_sql("SELECT title FROM posts WHERE id = 2").scalar<std::string>(), "untitled");
+    }
+
+    ASSERT_EQ(cmd({"downgrade", "-1"}), 0) << err.str();
+    EXPECT_EQ(versions(), std::vector<std::string>{r1});
+    EXPECT_EQ(count("users"), 2);
+    EXPECT_EQ(count("posts"), 2);
+    EXPECT_EQ(cmd({"check"}, &v1), 0) << out.str();
+
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    EXPECT_EQ(count("users"), 2);
+    ASSERT_EQ(cmd({"downgrade", "base"}), 0) << err.str();
+    EXPECT_TRUE(versions().empty());
+    EXPECT_FALSE(has_table("users"));
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    EXPECT_EQ(versions(), std::vector<std::string>{r2});
+    EXPECT_EQ(count("users"), 0);
+    EXPECT_EQ(cmd({"current"}), 0);
+    EXPECT_NE(out.str().find(r2 + " (head)"), std::string::npos);
+}
+
+TEST_F(Migrations, RemovedColumnNextToAddedOneIsAHintNotADrop) {
+    MetaData v1, renamed;
+    define_v1(v1);
+    renamed.table("users", {{"id", types::Integer(), {.primary_key = true}},
+                            {"full_name", types::String(50), {.nullable = false, .server_default = "''"}}});
+    renamed.table("posts", {{"id", types::Integer(), {.primary_key = true}},
+                            {"user_id", types::Integer(), {.index = true, .foreign_key = "users.id"}},
+                            {"title", types::String(100)}});
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "one"}, &v1), 0) << err.str();
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "rename"}, &renamed), 0) << err.str();
+    std::string r = out.str().substr(0, out.str().find('\n'));
+    std::string text;
+    for (const auto& e : std::filesystem::directory_iterator(dir / "migrations" / "versions"))
+        if (e.path().filename().string().rfind(r, 0) == 0) {
+            std::ifstream in(e.path());
+            text.assign(std::istreambuf_iterator<char>(in), {});
+        }
+    EXPECT_NE(text.find("# possible rename: users.name -> users.full_name"), std::string::npos) << text;
+    EXPECT_NE(text.find("alter_column users name new_name=full_name"), std::string::npos) << text;
+    EXPECT_EQ(text.find("\ndrop_column users name"), std::string::npos) << text;
+}
+
+const char* base_rev = R"(revision: aaa0001
+parents:
+message: things
+created: 2025-01-01T00:00:01Z
+upgrade:
+create_table things
+  column id Integer primary_key
+  column label String(20)
+bulk_insert things columns=id,label
+  row 1 "one"
+  row 2 null
+downgrade:
+drop_table things
+)";
+const char* branch_a = R"(revision: bbb0001
+parents: aaa0001
+message: branch a
+created: 2025-01-01T00:00:02Z
+upgrade:
+add_column things a Integer
+create_index ix_things_a table=things columns=a
+downgrade:
+drop_index ix_things_a table=things
+drop_column things a
+)";
+const char* branch_b = R"(revision: ccc0001
+parents: aaa0001
+message: branch b
+created: 2025-01-01T00:00:03Z
+upgrade:
+alter_column things label nullable=false default="'none'" type=String(40)
+downgrade:
+alter_column things label nullable=true default=none type=String(20)
+)";
+
+TEST_F(Migrations, BranchesMergeAndFailures) {
+    write("aaa0001_things.rev", std::string(base_rev).replace(std::string(base_rev).find("row 2 null"), 10, "row 2 \"two\""));
+    write("bbb0001_a.rev", branch_a);
+    write("ccc0001_b.rev", branch_b);
+    EXPECT_EQ(cmd({"heads"}), 0);
+    EXPECT_NE(err.str().find("Multiple heads"), std::string::npos);
+    EXPECT_EQ(cmd({"upgrade", "head"}), 1);
+    EXPECT_NE(err.str().find("multiple heads"), std::string::npos) << err.str();
+    ASSERT_EQ(cmd({"upgrade", "heads"}), 0) << err.str();
+    auto rows = versions();
+    EXPECT_EQ(rows, (std::vector<std::string>{"bbb0001", "ccc0001"}));
+    EXPECT_EQ(count("things"), 2);
+    EXPECT_EQ(cmd({"revision", "-m", "x"}), 1);  // which head?
+    ASSERT_EQ(cmd({"merge", "-m", "join"}), 0) << err.str();
+    const std::string m = out.str().substr(0, out.str().find('\n'));
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    EXPECT_EQ(versions(), std::vector<std::string>{m});
+    ASSERT_EQ(cmd({"downgrade", "-1"}), 0) << err.str();
+    EXPECT_EQ(versions(), (std::vector<std::string>{"bbb0001", "ccc0001"}));
+    ASSERT_EQ(cmd({"downgrade", "ccc"}), 0) << err.str();  // a prefix; removes branch a's revision
+    EXPECT_EQ(versions(), (std::vector<std::string>{"ccc0001"}));
+    EXPECT_EQ(count("things"), 2);
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+
+    // A failing revision stops, reports, and leaves the version table at the last good revision.
+    write("ddd0001_bad.rev", "revision: ddd0001\nparents: " + m +
+                                 "\nmessage: bad\ncreated: 2025-01-02T00:00:00Z\nupgrade:\n"
+                                 "add_column things c Integer\nexecute \"INSERT INTO no_such_table VALUES (1)\"\n"
+                                 "downgrade:\ndrop_column things c\n");
+    EXPECT_EQ(cmd({"upgrade", "head"}), 1);
+    EXPECT_NE(err.str().find("revision ddd0001 (bad) failed"), std::string::npos) << err.str();
+    EXPECT_NE(err.str().find("left at " + m), std::string::npos) << err.str();
+    EXPECT_EQ(versions(), std::vector<std::string>{m});
+    EXPECT_EQ(count("things"), 2);
+    ASSERT_EQ(cmd({"stamp", "base"}), 0) << err.str();
+    EXPECT_TRUE(versions().empty());
+    EXPECT_EQ(cmd({"history"}), 0);
+    EXPECT_NE(out.str().find("(mergepoint)"), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("(branchpoint)"), std::string::npos) << out.str();
+}
+
+// Statements that change the database, without transaction control and pragmas.
+std::vector<std::string> changes(const std::vector<std::string>& all) {
+    std::vector<std::string> out;
+    for (auto s : all) {
+        while (!s.empty() && (s.back() == '\n' || s.back() == ';' || s.back() == ' ')) s.pop_back();
+        for (const char* verb : {"CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE"})
+            if (s.rfind(verb, 0) == 0) out.push_back(s);
+    }
+    return out;
+}
+
+TEST_F(Migrations, OfflineSqlIsWhatOnlineRuns) {
+    write("aaa0001_things.rev", base_rev);
+    write("bbb0001_a.rev", branch_a);
+    write("ccc0001_b.rev", std::string(branch_b).replace(std::string(branch_b).find("aaa0001"), 7, "bbb0001"));
+    auto graph = ScriptDirectory(dir / "migrations").load();
+
+    std::ostringstream script;
+    MigrationContext offline(engine.dialect_ptr(), script);
+    offline.upgrade(graph, "head");
+    std::vector<std::string> offline_parts;
+    {
+        std::string text = script.str();
+        std::size_t start = 0, pos;
+        while ((pos = text.find(";\n\n", start)) != std::string::npos) {
+            std::string part = text.substr(start, pos - start);
+            while (part.rfind("--", 0) == 0) part = part.substr(part.find("\n\n") + 2);
+            offline_parts.push_back(part);
+            start = pos + 3;
+        }
+    }
+
+    std::vector<std::string> online;
+    engine.on_before_execute([&](const ExecuteEvent& ev) { online.emplace_back(ev.statement); });
+    MigrationContext ctx(engine);
+    ctx.upgrade(graph, "head");
+    auto off = changes(offline_parts), on = changes(online);
+    // bulk_insert binds its values online and writes them inline offline: compare those by shape only.
+    ASSERT_EQ(off.size(), on.size()) << script.str();
+    for (std::size_t i = 0; i < off.size(); ++i) {
+        if (off[i].rfind("INSERT INTO things", 0) == 0) continue;
+        EXPECT_EQ(off[i], on[i]);
+    }
+    EXPECT_EQ(count("things"), 2);
+    if (engine.dialect().name() == "sqlite")
+        EXPECT_NE(script.str().find("_retort_batch_things"), std::string::npos) << "the NOT NULL change rebuilds";
+
+    // Downgrade offline too, from head to base.
+    std::ostringstream down;
+    MigrationContext offline_down(engine.dialect_ptr(), down);
+    offline_down.set_offline_start({"ccc0001"});
+    EXPECT_EQ(offline_down.downgrade(graph, "base").size(), 3u);
+    EXPECT_NE(down.str().find("DROP TABLE things"), std::string::npos);
+    EXPECT_NE(down.str().find("DELETE FROM retort_version WHERE version_num = 'aaa0001'"), std::string::npos);
+}
+
+}  // namespace
