@@ -62,6 +62,11 @@ bool Dialect::requires_quotes(std::string_view ident) const {
 }
 
 std::string Dialect::quote_identifier_always(std::string_view ident) const {
+    // PostgreSQL would cut a longer name silently and then not find it again.
+    if (caps_.max_identifier_length > 0 && ident.size() > static_cast<std::size_t>(caps_.max_identifier_length))
+        throw ArgumentError("identifier of " + std::to_string(ident.size()) + " bytes is longer than the " + name_ +
+                            " limit of " + std::to_string(caps_.max_identifier_length) + ": '" +
+                            std::string(ident.substr(0, 20)) + "...'");
     std::string out;
     out.reserve(ident.size() + 2);
     out.push_back('"');
@@ -75,7 +80,9 @@ std::string Dialect::quote_identifier_always(std::string_view ident) const {
 }
 
 std::string Dialect::quote_identifier(std::string_view ident) const {
-    if (requires_quotes(ident)) return quote_identifier_always(ident);
+    if (requires_quotes(ident) ||
+        (caps_.max_identifier_length > 0 && ident.size() > static_cast<std::size_t>(caps_.max_identifier_length)))
+        return quote_identifier_always(ident);
     return std::string(ident);
 }
 

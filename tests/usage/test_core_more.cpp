@@ -126,3 +126,41 @@ TEST(Engines, InMemorySqliteIsOneDatabaseForAllThreads) {
 }
 
 }  // namespace
+
+namespace {
+
+class CoreTypes : public testkit::Usage {};
+
+TEST_F(CoreTypes, IntervalEnumJsonbRoundTrip) {
+    Table& t = md.table("more_types", {{"id", types::Integer(), {.primary_key = true}},
+                                       {"iv", types::Interval()},
+                                       {"mood", types::Enum("mood_kind", {"happy", "sad"})},
+                                       {"doc", types::Jsonb()}});
+    md.drop_all(engine);
+    md.create_all(engine);
+    auto conn = engine.connect();
+    Interval iv{14, 3, 4 * 3600 * 1000000LL + 500000};
+    conn.execute(insert(t).values({{"id", 1}, {"iv", iv}, {"mood", "happy"}, {"doc", Json{"{\"k\": [1, 2]}"}}}));
+    auto row = conn.execute(select(t)).one();
+    EXPECT_EQ(row.get<Interval>("iv"), iv);
+    EXPECT_EQ(row.get<std::string>("mood"), "happy");
+    EXPECT_NE(row.get<Json>("doc").text.find("\"k\""), std::string::npos);
+    // A value outside the enum is refused by the database (native type, or CHECK on SQLite).
+    EXPECT_THROW(conn.execute(insert(t).values({{"id", 2}, {"mood", "angry"}})), DBAPIError);
+    conn.rollback();
+    md.drop_all(engine);
+}
+
+TEST_F(CoreTypes, OverlongIdentifiersAreTypedErrors) {
+    std::string name(100, 'n');
+    if (testkit::is_postgresql()) {
+        Table& t = md.table(name, {{"id", types::Integer(), {.primary_key = true}}});
+        EXPECT_THROW(t.create(engine, false), ArgumentError);
+    } else {
+        Table& t = md.table(name, {{"id", types::Integer(), {.primary_key = true}}});
+        t.create(engine, false);
+        EXPECT_TRUE(Inspector(engine).has_table(name));
+    }
+}
+
+}  // namespace

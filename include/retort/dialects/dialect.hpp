@@ -67,6 +67,7 @@ struct DialectCapabilities {
     bool supports_truncate = true;
     bool supports_temporary_tables = true;
     int max_bind_params = 999;
+    int max_identifier_length = 0;  // bytes; 0 = no limit (PostgreSQL: 63, longer names are an error)
     int insertmanyvalues_page_size = 1000;
     std::int64_t max_rows_per_transaction = 0;  // 0 = no limit
     ParamStyle paramstyle = ParamStyle::Qmark;
