@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """Runs the benchmark suite; bench/run builds the programs and then calls this.
 
-For each database, workload and implementation it runs a warm-up and then --runs timed runs (three times as
-many for runs under SHORT_RUN seconds), each in a process of its own on a database that bench_data has just set up the same way. Each program times its own
-work and checks what it read; bench_data checks what it wrote; the peak RSS of each process comes from
-GNU time. Any failure stops the suite with the reason. Prints the table and writes bench/results/latest.json,
-latest.md and latest.png.
+For each database, workload and implementation it runs a warm-up and then --runs timed runs (three times
+as many for runs under SHORT_RUN seconds), each in a process of its own on a database that bench_data has
+just set up the same way. Each program times its own work and checks what it read; bench_data checks what
+it wrote; the peak RSS of each process comes from GNU time. Any failure stops the suite with the reason.
+Prints the table and writes bench/results/latest.json, latest.md and latest.png.
 """
 import argparse
 import json

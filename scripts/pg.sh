@@ -2,7 +2,8 @@
 # user (the server refuses root) with its data directory and unix socket in temporary folders. It also
 # listens on 127.0.0.1 (loopback only) at the same port with TLS only, using a CA and a server certificate
 # (localhost, 127.0.0.1) made here: the CA is $PG_CA_CERT, and $PG_WRONG_CA_CERT is a CA that did not sign
-# it. Over TCP the role retort is trusted and every other role needs its password (SCRAM).
+# it. Over TCP the role retort is trusted and every other role needs its password (SCRAM). The database
+# retort_dsql keeps the DSQL-strict tests' tables apart from those of the PostgreSQL runs beside them.
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 PG_PORT="${PG_PORT:-54329}"
 
@@ -47,7 +48,8 @@ CONF
   PG_OPTS="-k $PG_SOCKDIR -p $PG_PORT -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off"
   "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -o "$PG_OPTS" start >/dev/null
   "${as_pg[@]}" "$PG_BIN/psql" -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -q -d postgres \
-    -c "CREATE ROLE retort LOGIN SUPERUSER" -c "CREATE DATABASE retort_test OWNER retort" >/dev/null
+    -c "CREATE ROLE retort LOGIN SUPERUSER" -c "CREATE DATABASE retort_test OWNER retort" \
+    -c "CREATE DATABASE retort_dsql OWNER retort" >/dev/null
   chmod 755 "$PG_DIR" "$PG_DIR/tls"
   chmod 644 "$PG_DIR/tls/ca.crt" "$PG_DIR/tls/wrong_ca.crt"
   PG_CA_CERT="$PG_DIR/tls/ca.crt"

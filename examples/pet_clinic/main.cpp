@@ -1,6 +1,6 @@
 // The pet clinic: the seed's whole crud() flow on Retort's ORM. Every assert of the seed is a check that
 // fails the program. Run: build/bin/pet_clinic [--url URL] [--echo]   (default sqlite:///pet_clinic.db, or
-// $DATABASE_URL)
+// $DATABASE_URL, or Aurora DSQL from $CLUSTER_ENDPOINT, $CLUSTER_USER and $REGION)
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -30,7 +30,20 @@ void step(const char* what) { std::printf("\n%s\n", what); }
 
 int main(int argc, char** argv) {
     std::string url = "sqlite:///pet_clinic.db";
-    if (const char* env = std::getenv("DATABASE_URL"); env && *env) url = env;
+    if (const char* env = std::getenv("DATABASE_URL"); env && *env) {
+        url = env;
+    } else if (const char* endpoint = std::getenv("CLUSTER_ENDPOINT"); endpoint && *endpoint) {
+        // Aurora DSQL as in the seed: admin works in public, any other role in myschema.
+        const char* user_env = std::getenv("CLUSTER_USER");
+        const std::string user = user_env && *user_env ? user_env : "admin";
+        url = "auroradsql://" + user + "@" + endpoint + "/postgres";
+        std::string sep = "?";
+        if (const char* region = std::getenv("REGION"); region && *region) {
+            url += sep + "region=" + region;
+            sep = "&";
+        }
+        if (user != "admin") url += sep + "schema=myschema";
+    }
     bool echo = false;
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--url") && i + 1 < argc) url = argv[++i];

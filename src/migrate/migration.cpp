@@ -516,7 +516,10 @@ void MigrationContext::fill_unknown_tables(const std::vector<Operation>& ops, Sc
 }
 
 void MigrationContext::execute(Connection* conn, const Statement& st) {
-    if (st.sql.empty()) return;
+    if (st.sql.empty()) {
+        if (offline()) *out_ << "-- " << st.note << "\n\n";
+        return;
+    }
     if (offline()) {
         *out_ << render_literal_sql(*dialect_, st) << ";\n\n";
         return;

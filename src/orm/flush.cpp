@@ -83,6 +83,8 @@ struct Flush {
 
     // Statements built once per flush per shape.
     std::map<std::pair<const MapperBase*, std::vector<int>>, Executable> insert_stmts, update_stmts;
+    // Column values of rows about to be inserted.
+    std::unordered_map<InstanceState*, std::vector<Value>> row_values;
 
     void cascade_deletes();
     void collect_rules();
@@ -282,18 +284,23 @@ void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) 
     if (!returning) throw CompileError("the ORM needs INSERT ... RETURNING, which this dialect lacks");
     std::size_t i = 0;
     while (i < ordered.size()) {
-        // The shape: which columns this row gives; omitted ones come back through RETURNING.
+        // The shape: which columns this row gives; omitted ones come back through RETURNING. The values
+        // read here serve the INSERT and then, completed by RETURNING, the change-tracking snapshot.
+        std::unordered_map<InstanceState*, std::vector<Value>>& vals = row_values;
         auto shape_of = [&](InstanceState* st) {
             sync_foreign_keys(st);
             if (m.version_column >= 0) {
                 const auto& vp = cols[static_cast<std::size_t>(m.version_column)];
                 if (is_unset(vp.get(st->obj, vp))) vp.set(st->obj, Value(1), vp);
             }
+            auto& v = vals[st];
+            v.clear();
+            v.reserve(cols.size());
             std::vector<int> shape;
             for (std::size_t c = 0; c < cols.size(); ++c) {
                 const Column& col = *cols[c].column;
-                Value v = cols[c].get(st->obj, cols[c]);
-                bool unset = v.is_null() || (col.primary_key() && is_unset(v));
+                v.push_back(cols[c].get(st->obj, cols[c]));
+                bool unset = v.back().is_null() || (col.primary_key() && is_unset(v.back()));
                 bool has_default = col.options().server_default || col.autoincrement() || col.has_client_default();
                 if (unset && has_default) continue;
                 shape.push_back(static_cast<int>(c));
@@ -342,9 +349,10 @@ void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) 
         std::vector<std::vector<Value>> rows;
         rows.reserve(j - i);
         for (std::size_t k = i; k < j; ++k) {
+            const auto& v = vals[ordered[k]];
             std::vector<Value> row;
             row.reserve(shape.size());
-            for (int c : shape) row.push_back(cols[static_cast<std::size_t>(c)].get(ordered[k]->obj, cols[static_cast<std::size_t>(c)]));
+            for (int c : shape) row.push_back(v[static_cast<std::size_t>(c)]);
             rows.push_back(std::move(row));
         }
         Result res = conn.execute_rows(it->second, rows);
@@ -355,18 +363,21 @@ void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) 
         for (std::size_t k = i; k < j; ++k) {
             InstanceState* st = ordered[k];
             const Row& row = back[k - i];
+            auto& snap = vals[st];
             for (std::size_t f = 0; f < fetch.size(); ++f) {
-                const auto& p = cols[static_cast<std::size_t>(fetch[f])];
+                const auto idx = static_cast<std::size_t>(fetch[f]);
+                const auto& p = cols[idx];
                 Value v = row[f];
                 if (v.kind() == Value::Kind::Text && p.column->type.kind == TypeKind::Uuid) v = Uuid::parse(v.as<std::string>());
-                if (!(v.is_null() && p.member_type != typeid(void))) p.set(st->obj, v, p);
-                else p.set(st->obj, v, p);
+                p.set(st->obj, v, p);
+                snap[idx] = p.get(st->obj, p);  // in the member's own form
             }
-            st->key = m.primary_key_of(st->obj);
+            st->key.clear();
+            for (int p : m.pk) st->key.push_back(snap[static_cast<std::size_t>(p)]);
             st->status = ObjectState::Persistent;
             impl.register_identity(st);
-            st->committed.clear();
-            for (const auto& c : cols) st->committed.push_back(c.get(st->obj, c));
+            st->committed = std::move(snap);
+            vals.erase(st);
             impl.inserted_in_tx.push_back(st);
         }
         i = j;
@@ -645,7 +656,7 @@ void flush_session(Session& s, Session::Impl& impl) {
             }
         if (!any) return;
     }
-    Flush f{s, impl, impl.conn(s), {}, {}, {}, {}};
+    Flush f{s, impl, impl.conn(s), {}, {}, {}, {}, {}};
     f.run();
 }
 

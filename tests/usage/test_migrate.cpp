@@ -13,6 +13,7 @@
 
 using namespace retort;
 using namespace retort::migrate;
+using retort::testkit::test_url;
 using retort::testkit::Usage;
 
 namespace {
@@ -196,8 +197,23 @@ downgrade:
 alter_column things label nullable=true default=none type=String(20)
 )";
 
+// The base revision with a label in every row (branch b makes label NOT NULL).
+std::string base_without_nulls() {
+    std::string s = base_rev;
+    return s.replace(s.find("row 2 null"), 10, "row 2 \"two\"");
+}
+
+TEST_F(Migrations, NotNullOverNullsFailsAndKeepsTheRevision) {
+    write("aaa0001_things.rev", base_rev);
+    write("ccc0001_b.rev", branch_b);
+    EXPECT_EQ(cmd({"upgrade", "head"}), 1);
+    EXPECT_NE(err.str().find("revision ccc0001 (branch b) failed"), std::string::npos) << err.str();
+    EXPECT_EQ(versions(), std::vector<std::string>{"aaa0001"});
+    EXPECT_EQ(count("things"), 2);
+}
+
 TEST_F(Migrations, BranchesMergeAndFailures) {
-    write("aaa0001_things.rev", std::string(base_rev).replace(std::string(base_rev).find("row 2 null"), 10, "row 2 \"two\""));
+    write("aaa0001_things.rev", base_without_nulls());
     write("bbb0001_a.rev", branch_a);
     write("ccc0001_b.rev", branch_b);
     EXPECT_EQ(cmd({"heads"}), 0);
@@ -215,8 +231,8 @@ TEST_F(Migrations, BranchesMergeAndFailures) {
     EXPECT_EQ(versions(), std::vector<std::string>{m});
     ASSERT_EQ(cmd({"downgrade", "-1"}), 0) << err.str();
     EXPECT_EQ(versions(), (std::vector<std::string>{"bbb0001", "ccc0001"}));
-    ASSERT_EQ(cmd({"downgrade", "ccc"}), 0) << err.str();  // a prefix; removes branch a's revision
-    EXPECT_EQ(versions(), (std::vector<std::string>{"ccc0001"}));
+    ASSERT_EQ(cmd({"downgrade", "aa"}), 0) << err.str();  // a prefix: both branches go
+    EXPECT_EQ(versions(), (std::vector<std::string>{"aaa0001"}));
     EXPECT_EQ(count("things"), 2);
     ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
 
@@ -249,7 +265,7 @@ std::vector<std::string> changes(const std::vector<std::string>& all) {
 }
 
 TEST_F(Migrations, OfflineSqlIsWhatOnlineRuns) {
-    write("aaa0001_things.rev", base_rev);
+    write("aaa0001_things.rev", base_without_nulls());
     write("bbb0001_a.rev", branch_a);
     write("ccc0001_b.rev", std::string(branch_b).replace(std::string(branch_b).find("aaa0001"), 7, "bbb0001"));
     auto graph = ScriptDirectory(dir / "migrations").load();
