@@ -355,7 +355,7 @@ Result Connection::execute_insert_many(const sql::Node& target, std::span<const 
             for (const auto& r : rows) {
                 auto cur = st.guarded(single.sql, [&] { return d.execute(single.sql, r); });
                 if (!keys) keys = single.keys ? single.keys : cursor_keys(*cur);
-                while (cur->next()) out.push_back(RowView(cur.get(), keys.get()).to_row());
+                while (cur->next()) out.push_back(RowView(cur.get(), &keys).to_row());
                 total += std::max<std::int64_t>(cur->rowcount(), 0);
             }
             for (auto& fn : eng.ev_after_execute) fn(ev);
@@ -398,7 +398,7 @@ Result Connection::execute_insert_many(const sql::Node& target, std::span<const 
         auto cur = st.guarded(c.sql, [&] { return d.execute(c.sql, vals); });
         if (c.returns_rows) {
             if (!keys) keys = c.keys ? c.keys : cursor_keys(*cur);
-            while (cur->next()) out.push_back(RowView(cur.get(), keys.get()).to_row());
+            while (cur->next()) out.push_back(RowView(cur.get(), &keys).to_row());
         }
         total += std::max<std::int64_t>(cur->rowcount(), 0);
         for (auto& fn : eng.ev_after_execute) fn(ev);
@@ -408,6 +408,16 @@ Result Connection::execute_insert_many(const sql::Node& target, std::span<const 
 }
 
 Result Connection::execute_rows(const Executable& stmt, std::span<const std::vector<Value>> rows) {
+    // Only read from when take is false.
+    return execute_rows_impl(stmt, std::span<std::vector<Value>>(const_cast<std::vector<Value>*>(rows.data()), rows.size()),
+                             false);
+}
+
+Result Connection::execute_rows(const Executable& stmt, std::vector<std::vector<Value>>&& rows) {
+    return execute_rows_impl(stmt, rows, true);
+}
+
+Result Connection::execute_rows_impl(const Executable& stmt, std::span<std::vector<Value>> rows, bool take) {
     // Positional rows: the order is that of the statement's columns, so no parameter names are looked up.
     auto& st = live(state_);
     auto& eng = *st.engine;
@@ -439,7 +449,7 @@ Result Connection::execute_rows(const Executable& stmt, std::span<const std::vec
                 for (std::size_t j = ncols; j < per_row; ++j) fr.push_back(single.slots[j].default_of->client_default());
                 full_rows.push_back(std::move(fr));
             }
-            rows = full_rows;
+            rows = std::span<std::vector<Value>>(full_rows);
         }
         ExecuteEvent ev{single.sql, rows[0], true, rows.size()};
         for (auto& fn : eng.ev_before_execute) fn(ev);
@@ -463,10 +473,11 @@ Result Connection::execute_rows(const Executable& stmt, std::span<const std::vec
         vals.clear();
         vals.reserve(per_row * static_cast<std::size_t>(n));
         for (int r = 0; r < n; ++r) {
-            const auto& row = rows[start + static_cast<std::size_t>(r)];
+            auto& row = rows[start + static_cast<std::size_t>(r)];
             for (std::size_t j = 0; j < per_row; ++j) {
                 if (j < ncols) {
-                    vals.push_back(row[j]);
+                    if (take) vals.push_back(std::move(row[j]));
+                    else vals.push_back(row[j]);
                     coerce(vals.back(), single.slots[j].type);
                 } else {
                     vals.push_back(single.slots[j].default_of->client_default());
@@ -479,7 +490,7 @@ Result Connection::execute_rows(const Executable& stmt, std::span<const std::vec
         auto cur = st.guarded(cref->sql, [&] { return d.execute(cref->sql, vals); });
         if (cref->returns_rows) {
             if (!keys) keys = cref->keys ? cref->keys : cursor_keys(*cur);
-            while (cur->next()) out.push_back(RowView(cur.get(), keys.get()).to_row());
+            while (cur->next()) out.push_back(RowView(cur.get(), &keys).to_row());
         }
         total += std::max<std::int64_t>(cur->rowcount(), 0);
         for (auto& fn : eng.ev_after_execute) fn(ev);

@@ -28,9 +28,11 @@ const Value& Row::operator[](std::string_view key) const {
 // ---------------------------------------------------------------- RowView
 
 int RowView::index_of(std::string_view key) const {
-    if (keys_)
-        for (std::size_t i = 0; i < keys_->size(); ++i)
-            if ((*keys_)[i] == key) return static_cast<int>(i);
+    if (keys_ && *keys_) {
+        const auto& k = **keys_;
+        for (std::size_t i = 0; i < k.size(); ++i)
+            if (k[i] == key) return static_cast<int>(i);
+    }
     throw InvalidRequestError("row has no column named '" + std::string(key) + "'");
 }
 
@@ -39,9 +41,7 @@ Row RowView::to_row() const {
     int n = c_->column_count();
     vals.reserve(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) vals.push_back(c_->get_value(i));
-    std::shared_ptr<const std::vector<std::string>> keys;
-    if (keys_) keys = std::make_shared<const std::vector<std::string>>(*keys_);
-    return Row(std::move(keys), std::move(vals));
+    return Row(keys_ ? *keys_ : nullptr, std::move(vals));
 }
 
 namespace detail {

@@ -355,7 +355,7 @@ void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) 
             for (int c : shape) row.push_back(v[static_cast<std::size_t>(c)]);
             rows.push_back(std::move(row));
         }
-        Result res = conn.execute_rows(it->second, rows);
+        Result res = conn.execute_rows(it->second, std::move(rows));
         auto back = res.all();
         if (back.size() != j - i)
             throw StaleDataError("INSERT into '" + m.table->name() + "' returned " + std::to_string(back.size()) +
@@ -533,7 +533,8 @@ void Flush::associations() {
     };
     std::unordered_set<InstanceState*> visited;
     std::vector<InstanceState*> owners;
-    for (auto* st : impl.inserted_in_tx) if (visited.insert(st).second) owners.push_back(st);
+    for (auto* st : impl.inserted_in_tx)
+        if (st->rel_dirty && has_m2m(st) && visited.insert(st).second) owners.push_back(st);
     for (auto* st : all) if (visited.insert(st).second) owners.push_back(st);
     for (auto* st : owners) {
         if (!st->rel_dirty || deleting.count(st)) continue;

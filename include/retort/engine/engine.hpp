@@ -201,7 +201,7 @@ struct ConnectionState;
 // The current row of a Result, read in place from the driver's buffer; valid until the Result advances.
 class RowView {
 public:
-    explicit RowView(const DBAPICursor* c, const std::vector<std::string>* keys) : c_(c), keys_(keys) {}
+    RowView(const DBAPICursor* c, const std::shared_ptr<const std::vector<std::string>>* keys) : c_(c), keys_(keys) {}
     [[nodiscard]] int size() const { return c_->column_count(); }
     [[nodiscard]] bool is_null(int i) const { return c_->is_null(i); }
     template <class T>
@@ -219,7 +219,7 @@ public:
 
 private:
     const DBAPICursor* c_;
-    const std::vector<std::string>* keys_;
+    const std::shared_ptr<const std::vector<std::string>>* keys_;  // shared by the rows made from this view
 };
 
 // Rows of one execution, fetched as they are read. Keeps its connection checked out until destroyed or
@@ -238,7 +238,7 @@ public:
 
     // Advance to the next row; false when there are no more.
     bool next();
-    [[nodiscard]] RowView current() const { return RowView(cursor_.get(), keys_.get()); }
+    [[nodiscard]] RowView current() const { return RowView(cursor_.get(), &keys_); }
 
     [[nodiscard]] std::optional<Row> fetchone();
     [[nodiscard]] std::vector<Row> fetchmany(std::size_t n);
@@ -343,6 +343,8 @@ public:
     }
     // executemany with positional rows, in the order of the statement's insert_keys / placeholders.
     Result execute_rows(const Executable& stmt, std::span<const std::vector<Value>> rows);
+    // The same, taking the rows' values over instead of copying them.
+    Result execute_rows(const Executable& stmt, std::vector<std::vector<Value>>&& rows);
     // SQL text straight to the driver with positional parameters in its own style (? or $1).
     Result exec_driver_sql(std::string_view sql, std::span<const Value> params = {});
     Result exec_driver_sql(std::string_view sql, std::initializer_list<Value> params) {
@@ -380,6 +382,7 @@ public:
 
 private:
     Result execute_insert_many(const sql::Node& target, std::span<const Params> param_sets);
+    Result execute_rows_impl(const Executable& stmt, std::span<std::vector<Value>> rows, bool take);
     std::shared_ptr<detail::ConnectionState> state_;
 };
 
