@@ -188,12 +188,7 @@ void SQLCompiler::finish_keys() {
 DDLCompiler::~DDLCompiler() = default;
 
 std::shared_ptr<Compiled> SQLCompiler::compile(const Node& stmt, const std::vector<const BindNode*>& binds) {
-    compiled_ = std::make_shared<Compiled>();
-    bind_index_.clear();
-    for (std::size_t i = 0; i < binds.size(); ++i) bind_index_.emplace(binds[i], static_cast<int>(i));
-    out_.clear();
-    slots_.clear();
-    ctes_.clear();
+    start(binds);
     switch (stmt.kind) {
         case NodeKind::Select:
             compiled_->returns_rows = true;
@@ -213,31 +208,29 @@ std::shared_ptr<Compiled> SQLCompiler::compile(const Node& stmt, const std::vect
         default: throw CompileError("not an executable statement");
     }
     render_with();
-    // Number the placeholders in text order.
-    std::string sql;
-    sql.reserve(out_.size() + slots_.size() * 3);
-    int n = 0;
-    for (char c : out_) {
-        if (c == kBindMarker)
-            sql += dialect_.placeholder(++n);
-        else
-            sql.push_back(c);
-    }
-    compiled_->sql = std::move(sql);
-    compiled_->slots = std::move(slots_);
-    finish_keys();
-    return std::move(compiled_);
+    return finish();
 }
 
 std::shared_ptr<Compiled> SQLCompiler::compile_insert_many(const InsertNode& stmt,
                                                            const std::vector<const BindNode*>& binds, int rows) {
+    start(binds);
+    visit_insert(stmt, rows);
+    return finish();
+}
+
+void SQLCompiler::start(const std::vector<const BindNode*>& binds) {
     compiled_ = std::make_shared<Compiled>();
     bind_index_.clear();
     for (std::size_t i = 0; i < binds.size(); ++i) bind_index_.emplace(binds[i], static_cast<int>(i));
     out_.clear();
     slots_.clear();
-    visit_insert(stmt, rows);
+    ctes_.clear();
+}
+
+std::shared_ptr<Compiled> SQLCompiler::finish() {
+    // Number the placeholders in text order.
     std::string sql;
+    sql.reserve(out_.size() + slots_.size() * 3);
     int n = 0;
     for (char c : out_) {
         if (c == kBindMarker)

@@ -56,6 +56,8 @@ protected:
     void render_table_name(const Table& t);
     void render_columns_clause(const std::vector<NodePtr>& cols, bool record_results);
     void render_with();
+    void start(const std::vector<const BindNode*>& binds);
+    std::shared_ptr<Compiled> finish();
     void finish_keys();
 
     const Dialect& dialect_;
