@@ -80,6 +80,8 @@ IMPLS = [
          workloads={"W4"}),
     # The Retort ORM column: bench/retort_orm.cpp, built as bench_retort_orm, with the interface of the others.
     Impl("retort-orm", "retort", ["bench_retort_orm"], optional=True),
+    Impl("retort-orm-untracked", "retort", ["bench_retort_orm", "--variant", "untracked"], optional=True,
+         workloads={"W4"}),
     Impl("retort-core", "retort", ["bench_retort_core"]),
     Impl("sqlalchemy-orm", "sqlalchemy", [PYTHON, SA_BENCH, "--impl", "orm"]),
     Impl("sqlalchemy-core", "sqlalchemy", [PYTHON, SA_BENCH, "--impl", "core"]),

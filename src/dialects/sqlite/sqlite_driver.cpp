@@ -194,14 +194,15 @@ char* put_hex(char* p, const std::uint8_t* bytes, std::size_t n) {
     return p;
 }
 
-int bind_text(sqlite3_stmt* s, int i, const char* text, std::size_t n) {
-    return sqlite3_bind_text64(s, i, text, n, SQLITE_TRANSIENT, SQLITE_UTF8);
+int bind_text(sqlite3_stmt* s, int i, const char* text, std::size_t n, bool borrow = false) {
+    return sqlite3_bind_text64(s, i, text, n, borrow ? SQLITE_STATIC : SQLITE_TRANSIENT, SQLITE_UTF8);
 }
 
 // Text and blobs are bound SQLITE_TRANSIENT (SQLite copies them): the cursor steps lazily, after the
-// caller's values may be gone. Everything else is formatted into a stack buffer, so binding a row of
-// dates or UUIDs allocates nothing on the heap.
-int bind_value(sqlite3_stmt* s, int i, const Value& v) {
+// caller's values may be gone. A statement that returns no rows runs to completion while the values are
+// still there, so it may borrow them (borrow: SQLITE_STATIC; its bindings are cleared right after).
+// Everything else is formatted into a stack buffer, so binding a row of dates or UUIDs allocates nothing.
+int bind_value(sqlite3_stmt* s, int i, const Value& v, bool borrow) {
     const auto& st = v.storage();
     char buf[64];
     switch (v.kind()) {
@@ -215,13 +216,13 @@ int bind_value(sqlite3_stmt* s, int i, const Value& v) {
             return sqlite3_bind_double(s, i, *std::get_if<double>(&st));
         case Value::Kind::Text: {
             const auto& t = *std::get_if<std::string>(&st);
-            return bind_text(s, i, t.data(), t.size());
+            return bind_text(s, i, t.data(), t.size(), borrow);
         }
         case Value::Kind::Bytes: {
             const auto& b = *std::get_if<Bytes>(&st);
             // A null data pointer would bind NULL; an empty blob is a zero-length blob.
             if (b.empty()) return sqlite3_bind_zeroblob(s, i, 0);
-            return sqlite3_bind_blob64(s, i, b.data(), b.size(), SQLITE_TRANSIENT);
+            return sqlite3_bind_blob64(s, i, b.data(), b.size(), borrow ? SQLITE_STATIC : SQLITE_TRANSIENT);
         }
         case Value::Kind::Date: {
             const auto& d = *std::get_if<Date>(&st);
@@ -463,7 +464,7 @@ void SQLiteConnection::make_room() noexcept {
     }
 }
 
-void SQLiteConnection::bind_all(sqlite3_stmt* stmt, std::string_view sql, std::span<const Value> params) {
+void SQLiteConnection::bind_all(sqlite3_stmt* stmt, std::string_view sql, std::span<const Value> params, bool borrow) {
     const int expected = sqlite3_bind_parameter_count(stmt);
     if (static_cast<std::size_t>(expected) != params.size())
         throw ProgrammingError("incorrect number of bindings supplied: the statement uses " +
@@ -471,7 +472,7 @@ void SQLiteConnection::bind_all(sqlite3_stmt* stmt, std::string_view sql, std::s
                                    " supplied",
                                {}, std::string(sql), param_type_names(params));
     for (std::size_t i = 0; i < params.size(); ++i) {
-        const int rc = bind_value(stmt, static_cast<int>(i) + 1, params[i]);
+        const int rc = bind_value(stmt, static_cast<int>(i) + 1, params[i], borrow);
         if (rc != SQLITE_OK) throw_db_error(db_, rc, sql, params);
     }
 }
@@ -504,9 +505,11 @@ std::unique_ptr<DBAPICursor> SQLiteConnection::execute(const std::string& sql, s
     cur->conn_ = this;
     cur->lease_ = lease;
     link(cur.get());
-    bind_all(lease.stmt, sql, params);
     cur->columns_ = sqlite3_column_count(lease.stmt);
+    const bool borrow = cur->columns_ == 0;  // runs to completion below, while params are alive
+    bind_all(lease.stmt, sql, params, borrow);
     const int rc = sqlite3_step(lease.stmt);
+    if (borrow) sqlite3_clear_bindings(lease.stmt);
     if (rc == SQLITE_ROW)
         cur->row_pending_ = true;
     else if (rc == SQLITE_DONE)
@@ -523,10 +526,12 @@ std::int64_t SQLiteConnection::execute_many(const std::string& sql, std::span<co
     if (!lease.stmt) return 0;
     std::int64_t total = 0;
     for (const auto& params : param_sets) {
-        bind_all(lease.stmt, sql, params);
+        // Each set runs to completion before the next is bound: the values may be borrowed.
+        bind_all(lease.stmt, sql, params, true);
         int rc;
         while ((rc = sqlite3_step(lease.stmt)) == SQLITE_ROW) {
         }
+        sqlite3_clear_bindings(lease.stmt);
         if (rc != SQLITE_DONE) throw_db_error(db_, rc, sql, params);
         if (lease.is_dml) total += last_changes(db_);
         sqlite3_reset(lease.stmt);

@@ -100,7 +100,7 @@ private:
     sqlite3_stmt* prepare(std::string_view sql, bool persistent, std::span<const Value> params,
                           bool* is_dml);
     void release(Lease& lease) noexcept;
-    void bind_all(sqlite3_stmt* stmt, std::string_view sql, std::span<const Value> params);
+    void bind_all(sqlite3_stmt* stmt, std::string_view sql, std::span<const Value> params, bool borrow = false);
     void make_room() noexcept;
     void register_functions();
     void link(SQLiteCursor* c) noexcept;
