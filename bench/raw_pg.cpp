@@ -1,6 +1,6 @@
 // libpq done well, in the variants an expert picks from, each reported as its own implementation:
 //   prepared     statements prepared once, one round trip per execution, writes in one transaction
-//   multivalues  writes batched as 1,000-row statements (INSERT ... VALUES, UPDATE ... FROM (VALUES ...))
+//   multivalues  writes batched: 1,000-row INSERT ... VALUES, 250-row UPDATE ... FROM (VALUES ...)
 //   pipeline     pipeline mode: executions sent without waiting for each other's results
 //   copy         COPY FROM STDIN (for W6 into a temporary table, then one UPDATE ... FROM)
 //   singlerow    W4 read in single-row mode, so the whole result is never held by libpq at once
