@@ -27,6 +27,10 @@ std::int64_t DBAPIConnection::execute_many(const std::string& sql, std::span<con
     return total;
 }
 
+std::int64_t DBAPIConnection::copy_rows(const std::string&, std::span<const std::vector<Value>>) {
+    throw NotSupportedError("this driver has no bulk-load path");
+}
+
 Dialect::Dialect(std::string name, DialectCapabilities caps)
     : name_(std::move(name)), caps_(caps), compile_key_(next_compile_key.fetch_add(1)) {}
 

@@ -177,6 +177,9 @@ std::shared_ptr<const std::vector<std::string>> cursor_keys(const DBAPICursor& c
 }  // namespace
 
 namespace {
+// Rows from which execute_rows() loads through COPY where the driver has it.
+constexpr std::size_t kCopyThreshold = 2000;
+
 bool is_valueless_insert(const sql::Node& n) {
     if (n.kind != sql::NodeKind::Insert) return false;
     const auto& ins = static_cast<const sql::InsertNode&>(n);
@@ -439,6 +442,35 @@ Result Connection::execute_rows_impl(const Executable& stmt, std::span<std::vect
     st.autobegin();
     auto& d = st.dbapi();
     std::int64_t total = 0;
+    // Large loads without RETURNING or ON CONFLICT go through the driver's bulk path (PostgreSQL COPY),
+    // several times faster than batched INSERTs.
+    if (caps.supports_copy_from && !single.returns_rows && !ins.on_conflict && rows.size() >= kCopyThreshold) {
+        std::string copy_sql = "COPY ";
+        if (ins.table->schema()) copy_sql += eng.dialect->quote_identifier(*ins.table->schema()) + ".";
+        copy_sql += eng.dialect->quote_identifier(ins.table->name()) + " (";
+        for (std::size_t j = 0; j < per_row; ++j) {
+            if (j) copy_sql += ", ";
+            const Column* col = j < ncols ? ins.values[j].column : single.slots[j].default_of;
+            copy_sql += eng.dialect->quote_identifier(col->name());
+        }
+        copy_sql += ") FROM STDIN";
+        std::vector<std::vector<Value>> with_defaults;
+        std::span<const std::vector<Value>> out_rows(rows.data(), rows.size());
+        if (per_row != ncols) {
+            for (const auto& r : rows) {
+                auto fr = r;
+                for (std::size_t j = ncols; j < per_row; ++j) fr.push_back(single.slots[j].default_of->client_default());
+                with_defaults.push_back(std::move(fr));
+            }
+            out_rows = with_defaults;
+        }
+        ExecuteEvent ev{copy_sql, out_rows[0], true, out_rows.size()};
+        for (auto& fn : eng.ev_before_execute) fn(ev);
+        if (eng.options.echo) echo(eng, copy_sql, out_rows[0], out_rows.size());
+        total = st.guarded(copy_sql, [&] { return d.copy_rows(copy_sql, out_rows); });
+        for (auto& fn : eng.ev_after_execute) fn(ev);
+        return Result(state_, nullptr, nullptr, total);
+    }
     if (!caps.supports_multivalues_insert) {
         if (single.returns_rows) throw CompileError("execute_rows() with RETURNING needs multi-row VALUES");
         std::vector<std::vector<Value>> full_rows;

@@ -164,3 +164,70 @@ TEST_F(CoreTypes, OverlongIdentifiersAreTypedErrors) {
 }
 
 }  // namespace
+
+namespace {
+
+class BulkLoad : public testkit::Usage {};
+
+TEST_F(BulkLoad, LargeExecuteRowsLoadsEveryValueExactly) {
+    Table& t = md.table("bulk_values", {{"id", types::Integer(), {.primary_key = true, .autoincrement = false}},
+                                        {"txt", types::Text()},
+                                        {"bin", types::LargeBinary()},
+                                        {"d", types::Date()},
+                                        {"u", types::Uuid()},
+                                        {"f", types::Double()},
+                                        {"b", types::Boolean()},
+                                        {"tag", types::String(10), {.default_value = Value("dflt")}}});
+    md.drop_all(engine);
+    md.create_all(engine);
+    std::vector<std::string> statements;
+    engine.on_before_execute([&](const ExecuteEvent& e) { statements.emplace_back(e.statement); });
+    const std::vector<std::string> tricky = {"tab\there", "new\nline", "back\\slash", "\\N", "cr\rlf", "uni\u00e9",
+                                             "", "end\\"};
+    std::vector<std::vector<Value>> rows;
+    const int n = 3000;
+    for (int i = 0; i < n; ++i)
+        rows.push_back({Value(i), i % 7 == 0 ? Value() : Value(tricky[static_cast<std::size_t>(i) % tricky.size()]),
+                        Value(Bytes{0, static_cast<std::uint8_t>(i % 256), 92, 9}), Value(Date{2020, 1, 1 + i % 28}),
+                        Value(Uuid::random()), Value(i * 0.5), Value(i % 2 == 0)});
+    auto stmt = insert(t).value(column<int>(t, "id"), bindparam<int>("id"))
+                    .value(column<std::string>(t, "txt"), bindparam<std::string>("txt"))
+                    .value(column<Bytes>(t, "bin"), bindparam<Bytes>("bin"))
+                    .value(column<Date>(t, "d"), bindparam<Date>("d"))
+                    .value(column<Uuid>(t, "u"), bindparam<Uuid>("u"))
+                    .value(column<double>(t, "f"), bindparam<double>("f"))
+                    .value(column<bool>(t, "b"), bindparam<bool>("b"));
+    auto conn = engine.connect();
+    EXPECT_EQ(conn.execute_rows(stmt, rows).rowcount(), n);
+    conn.commit();
+    if (testkit::is_postgresql()) {
+        ASSERT_FALSE(statements.empty());
+        EXPECT_EQ(statements[0].rfind("COPY bulk_values (id, txt, bin, d, u, f, b, tag) FROM STDIN", 0), 0u) << statements[0];
+    }
+    int i = 0;
+    for (RowView r : conn.execute(select(t).order_by(column<int>(t, "id")))) {
+        const auto& want = rows[static_cast<std::size_t>(i)];
+        ASSERT_EQ(r.get<int>(0), i);
+        EXPECT_EQ(r.get<std::optional<std::string>>(1), want[1].is_null() ? std::nullopt : std::optional(want[1].as<std::string>())) << i;
+        EXPECT_EQ(r.get<Bytes>(2), want[2].as<Bytes>());
+        EXPECT_EQ(r.get<Date>(3), want[3].as<Date>());
+        EXPECT_EQ(r.get<Uuid>(4), want[4].as<Uuid>());
+        EXPECT_DOUBLE_EQ(r.get<double>(5), want[5].as<double>());
+        EXPECT_EQ(r.get<bool>(6), want[6].as<bool>());
+        EXPECT_EQ(r.get<std::string>(7), "dflt");
+        ++i;
+    }
+    EXPECT_EQ(i, n);
+    // A bad value fails the whole load and leaves the connection usable.
+    std::vector<std::vector<Value>> bad;
+    for (int k = 0; k < n; ++k) bad.push_back({Value(n + k), Value(k == 2500 ? std::string("a\0b", 3) : std::string("ok")), Value(), Value(), Value(), Value(), Value()});
+    if (testkit::is_postgresql()) {
+        EXPECT_THROW(conn.execute_rows(stmt, bad), DataError);
+        conn.rollback();
+        EXPECT_EQ(conn.execute(select(func::count()).select_from(t)).scalar_one<std::int64_t>(), n);
+    }
+    conn.close();  // its open transaction would block the DROP
+    md.drop_all(engine);
+}
+
+}  // namespace

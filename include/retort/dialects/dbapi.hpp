@@ -54,6 +54,9 @@ public:
     // Executes the same statement once per parameter set, as fast as the driver allows (pipelined on
     // PostgreSQL), and returns the total rowcount. No rows are returned.
     virtual std::int64_t execute_many(const std::string& sql, std::span<const std::vector<Value>> param_sets);
+    // Streams rows into a table through the driver's bulk-load path (PostgreSQL COPY ... FROM STDIN);
+    // copy_sql names the table and columns. Returns the rows loaded. Drivers without one throw.
+    virtual std::int64_t copy_rows(const std::string& copy_sql, std::span<const std::vector<Value>> rows);
     // Executes SQL text without parameters (may contain several statements on drivers that allow it).
     virtual void exec_script(std::string_view sql) = 0;
     // A cheap round trip to see the connection is alive.

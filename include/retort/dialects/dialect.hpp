@@ -58,6 +58,7 @@ struct DialectCapabilities {
     bool supports_is_distinct_from = true;
     bool supports_for_update = false;
     bool supports_pipeline = false;          // driver can pipeline statements
+    bool supports_copy_from = false;         // driver bulk-loads rows (COPY FROM STDIN)
     bool supports_empty_in_native = false;
     bool transactional_ddl = true;
     bool one_ddl_per_transaction = false;    // a transaction holds at most one DDL statement, no DML beside it

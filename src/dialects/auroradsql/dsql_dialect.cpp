@@ -105,6 +105,7 @@ DialectCapabilities DsqlDialect::dsql_capabilities() {
     DialectCapabilities caps = PGDialect::default_capabilities();
     caps.supports_foreign_keys = false;
     caps.supports_savepoints = false;
+    caps.supports_copy_from = false;  // loads go through INSERT, within DSQL's rows-per-transaction limit
     caps.supports_serial = false;
     caps.supports_identity_columns = true;
     caps.identity_cache = default_identity_cache;

@@ -90,6 +90,7 @@ DialectCapabilities PGDialect::default_capabilities() {
     caps.supports_is_distinct_from = true;
     caps.supports_for_update = true;
     caps.supports_pipeline = true;
+    caps.supports_copy_from = true;
     caps.supports_empty_in_native = false;
     caps.transactional_ddl = true;
     caps.one_ddl_per_transaction = false;

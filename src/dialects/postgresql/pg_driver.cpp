@@ -855,6 +855,94 @@ void PGConnection::pipeline_read(PipelineState& st, bool block) {
     }
 }
 
+namespace {
+
+// One field of COPY's text format: backslash, tab, newline and carriage return escaped; NULL is \N.
+void put_copy_text(std::string& out, std::string_view s, std::string_view sql) {
+    for (char c : s) {
+        switch (c) {
+            case '\\': out += "\\\\"; break;
+            case '\t': out += "\\t"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\0':
+                throw DataError("a text value contains a NUL byte, which PostgreSQL text cannot hold", "22021",
+                                std::string(sql));
+            default: out += c;
+        }
+    }
+}
+
+void put_copy_field(std::string& out, const Value& v, std::string_view sql) {
+    const auto& st = v.storage();
+    switch (v.kind()) {
+        case Value::Kind::Null: out += "\\N"; break;
+        case Value::Kind::Bool: out += std::get<bool>(st) ? 't' : 'f'; break;
+        case Value::Kind::Int: put_signed(out, std::get<std::int64_t>(st)); break;
+        case Value::Kind::Double: put_double(out, std::get<double>(st)); break;
+        case Value::Kind::Text: put_copy_text(out, std::get<std::string>(st), sql); break;
+        case Value::Kind::Bytes: {
+            static constexpr char hex[] = "0123456789abcdef";
+            out += "\\\\x";  // bytea's hex form, its backslash escaped for COPY
+            for (auto b : std::get<Bytes>(st)) {
+                out += hex[b >> 4];
+                out += hex[b & 15];
+            }
+            break;
+        }
+        case Value::Kind::Date: put_date(out, std::get<Date>(st)); break;
+        case Value::Kind::Time: put_time(out, std::get<Time>(st)); break;
+        case Value::Kind::DateTime: out += std::get<DateTime>(st).iso(' '); break;
+        case Value::Kind::Interval: put_interval(out, std::get<Interval>(st)); break;
+        case Value::Kind::Uuid: put_uuid(out, std::get<Uuid>(st)); break;
+        case Value::Kind::Numeric: out += std::get<Numeric>(st).text; break;
+        case Value::Kind::Json: put_copy_text(out, std::get<Json>(st).text, sql); break;
+    }
+}
+
+}  // namespace
+
+std::int64_t PGConnection::copy_rows(const std::string& copy_sql, std::span<const std::vector<Value>> rows) {
+    require_open();
+    release_stream();
+    ResultPtr start(PQexec(conn_, copy_sql.c_str()));
+    if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN)
+        throw_pg_error(conn_, start.get(), copy_sql, std::vector<std::string>{});
+    std::string buf;
+    buf.reserve(1 << 16);
+    bool sent = true;
+    try {
+        for (const auto& row : rows) {
+            for (std::size_t i = 0; i < row.size(); ++i) {
+                if (i) buf += '\t';
+                put_copy_field(buf, row[i], copy_sql);
+            }
+            buf += '\n';
+            if (buf.size() >= (1 << 16)) {
+                sent = PQputCopyData(conn_, buf.data(), static_cast<int>(buf.size())) == 1;
+                buf.clear();
+                if (!sent) break;
+            }
+        }
+        if (sent && !buf.empty()) sent = PQputCopyData(conn_, buf.data(), static_cast<int>(buf.size())) == 1;
+    } catch (...) {
+        // End the COPY with an error so the connection is usable again, then report the value's error.
+        PQputCopyEnd(conn_, "client error");
+        while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+        throw;
+    }
+    if (PQputCopyEnd(conn_, sent ? nullptr : "send failed") != 1 || !sent)
+        throw_pg_error(conn_, nullptr, copy_sql, std::vector<std::string>{});
+    ResultPtr done(PQgetResult(conn_));
+    while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+    if (!done || PQresultStatus(done.get()) != PGRES_COMMAND_OK)
+        throw_pg_error(conn_, done.get(), copy_sql, std::vector<std::string>{});
+    std::int64_t n = 0;
+    const char* tuples = PQcmdTuples(done.get());
+    if (tuples && *tuples) std::from_chars(tuples, tuples + std::strlen(tuples), n);
+    return n;
+}
+
 std::int64_t PGConnection::execute_many(const std::string& sql, std::span<const std::vector<Value>> param_sets) {
     if (param_sets.empty()) return 0;
     if (param_sets.size() == 1) return std::max<std::int64_t>(0, execute(sql, param_sets[0])->rowcount());
