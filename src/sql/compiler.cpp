@@ -70,6 +70,17 @@ const char* binary_sql(BinaryOp op) {
     return " ? ";
 }
 
+// The suffix of an ORDER BY modifier; empty for other unary operators.
+const char* ordering_sql(UnaryOp op) {
+    switch (op) {
+        case UnaryOp::Asc: return " ASC";
+        case UnaryOp::Desc: return " DESC";
+        case UnaryOp::NullsFirst: return " NULLS FIRST";
+        case UnaryOp::NullsLast: return " NULLS LAST";
+        default: return "";
+    }
+}
+
 int node_prec(const Node& n) {
     switch (n.kind) {
         case NodeKind::Binary: return binary_prec(static_cast<const BinaryNode&>(n).op);
@@ -460,20 +471,11 @@ void SQLCompiler::visit(const Node& n) {
                     visit_expr(u.operand, P_UNARY);
                     break;
                 case UnaryOp::Asc:
-                    visit_expr(u.operand, P_CMP);
-                    out_ += " ASC";
-                    break;
                 case UnaryOp::Desc:
-                    visit_expr(u.operand, P_CMP);
-                    out_ += " DESC";
-                    break;
                 case UnaryOp::NullsFirst:
-                    visit_expr(u.operand, P_CMP);
-                    out_ += " NULLS FIRST";
-                    break;
                 case UnaryOp::NullsLast:
                     visit_expr(u.operand, P_CMP);
-                    out_ += " NULLS LAST";
+                    out_ += ordering_sql(u.op);
                     break;
                 case UnaryOp::IsNull:
                     visit_expr(u.operand, P_CMP + 1);
@@ -782,7 +784,7 @@ void SQLCompiler::visit_select(const SelectNode& s, bool as_subquery) {
                 out_ += dialect_.quote_identifier(static_cast<const LabelNode&>(*inner).name);
                 if (&o != inner) {
                     auto op = static_cast<const UnaryNode&>(o).op;
-                    out_ += op == UnaryOp::Asc ? " ASC" : op == UnaryOp::Desc ? " DESC" : op == UnaryOp::NullsFirst ? " NULLS FIRST" : op == UnaryOp::NullsLast ? " NULLS LAST" : "";
+                    out_ += ordering_sql(op);
                 }
             } else {
                 visit_expr(s.order_by[i], 0);
