@@ -43,6 +43,14 @@ void set_unloaded(InstanceState* st) {
 
 }  // namespace
 
+std::pair<std::string, bool> order_spec(const std::string& spec) {
+    auto sp = spec.find(' ');
+    if (sp == std::string::npos) return {spec, false};
+    std::string dir = spec.substr(sp + 1);
+    for (auto& ch : dir) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return {spec.substr(0, sp), dir == "DESC"};
+}
+
 const ColumnProp& prop_of(const MapperBase& m, const Column* c) {
     for (const auto& p : m.columns)
         if (p.column == c) return p;
@@ -97,15 +105,7 @@ Expr<Any> bound(const Value& v, const Column* c) { return Expr<Any>(retort::deta
 retort::Select order(const retort::Select& s, const RelationshipProp& r) {
     retort::Select out = s;
     for (const auto& spec : r.options.order_by) {
-        std::string name = spec;
-        bool desc = false;
-        auto sp = spec.find(' ');
-        if (sp != std::string::npos) {
-            name = spec.substr(0, sp);
-            std::string dir = spec.substr(sp + 1);
-            for (auto& ch : dir) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-            desc = dir == "DESC";
-        }
+        auto [name, desc] = order_spec(spec);
         const Column& col = r.target->table->c(name);
         out = desc ? out.order_by(expr(&col).desc()) : out.order_by(expr(&col));
     }

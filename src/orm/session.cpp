@@ -276,9 +276,7 @@ std::vector<InstanceState*> Session::query(const MapperBase& m, const retort::Se
             q = q.add_column_nodes(cols);
             // The relationship's own ordering follows the query's.
             for (const auto& spec : r.options.order_by) {
-                auto sp = spec.find(' ');
-                std::string name = spec.substr(0, sp);
-                bool desc = sp != std::string::npos && (spec.substr(sp + 1) == "DESC" || spec.substr(sp + 1) == "desc");
+                auto [name, desc] = loading::order_spec(spec);
                 q = desc ? q.order_by(a.c(name).desc()) : q.order_by(a.c(name));
             }
             offsets.push_back(offset);

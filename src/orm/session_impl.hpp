@@ -49,6 +49,8 @@ void lazy_load(Session& s, InstanceState* owner, const RelationshipProp& r);
 // The values of `cols` (columns of st's mapper) on the object.
 std::vector<Value> values_of(const InstanceState* st, const std::vector<const Column*>& cols);
 const ColumnProp& prop_of(const MapperBase& m, const Column* c);
+// A relationship's order_by entry, "column" or "column DESC": the column name and whether descending.
+std::pair<std::string, bool> order_spec(const std::string& spec);
 }  // namespace loading
 
 void flush_session(Session& s, Session::Impl& impl);
