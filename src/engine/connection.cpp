@@ -420,31 +420,88 @@ Result Connection::execute_rows(const Executable& stmt, std::vector<std::vector<
     return execute_rows_impl(stmt, rows, true);
 }
 
+namespace {
+const sql::InsertNode& insert_node_of(const Executable& stmt, const char* what) {
+    if (!stmt.node() || stmt.node()->kind != sql::NodeKind::Insert)
+        throw ArgumentError(std::string(what) + " takes an INSERT with its columns named in values()");
+    return static_cast<const sql::InsertNode&>(*stmt.node());
+}
+}  // namespace
+
 Result Connection::execute_rows_impl(const Executable& stmt, std::span<std::vector<Value>> rows, bool take) {
+    const auto& ins = insert_node_of(stmt, "execute_rows()");
+    const std::size_t ncols = ins.values.size();
+    for (const auto& r : rows)
+        if (r.size() != ncols)
+            throw ArgumentError("execute_rows(): a row has " + std::to_string(r.size()) + " values, the INSERT " +
+                                std::to_string(ncols) + " columns");
+    std::shared_ptr<const std::vector<std::string>> keys;
+    std::vector<Row> out;
+    RowSink sink;
+    const auto entry = live(state_).engine->compiled_for(ins);
+    if (entry->compiled->returns_rows) {
+        out.reserve(rows.size());
+        sink = [&](std::size_t, const DBAPICursor& c) {
+            if (!keys) keys = entry->compiled->keys ? entry->compiled->keys : cursor_keys(c);
+            out.push_back(RowView(&c, &keys).to_row());
+        };
+    }
+    const std::int64_t total = insert_rows_impl(ins, rows.size(), {}, sink, rows, take);
+    if (sink) return Result::from_rows(std::move(keys), std::move(out), total);
+    return Result(state_, nullptr, nullptr, total);
+}
+
+std::int64_t Connection::insert_rows(const Executable& stmt, std::size_t count, const RowFill& fill, const RowSink& returned) {
+    return insert_rows_impl(insert_node_of(stmt, "insert_rows()"), count, fill, returned, {}, false);
+}
+
+std::int64_t Connection::insert_rows_impl(const sql::InsertNode& ins, std::size_t count, const RowFill& fill,
+                                          const RowSink& returned, std::span<std::vector<Value>> given, bool take) {
     // Positional rows: the order is that of the statement's columns, so no parameter names are looked up.
+    // Rows come from `given` (execute_rows) or from `fill` (insert_rows).
     auto& st = live(state_);
     auto& eng = *st.engine;
-    if (!stmt.node() || stmt.node()->kind != sql::NodeKind::Insert)
-        throw ArgumentError("execute_rows() takes an INSERT with its columns named in values()");
-    const auto& ins = static_cast<const sql::InsertNode&>(*stmt.node());
     auto entry = eng.compiled_for(ins);
     const sql::Compiled& single = *entry->compiled;
     const std::size_t ncols = ins.values.size();
     const std::size_t per_row = static_cast<std::size_t>(single.slots_per_row);
     if (ncols == 0 || per_row < ncols || single.slots.size() != per_row)
         throw ArgumentError("execute_rows() needs an INSERT whose values() are one bind per column");
-    for (const auto& r : rows)
-        if (r.size() != ncols)
-            throw ArgumentError("execute_rows(): a row has " + std::to_string(r.size()) + " values, the INSERT " +
-                                std::to_string(ncols) + " columns");
-    if (rows.empty()) return Result(state_, nullptr, nullptr, 0);
+    if (count == 0) return 0;
+    // Appends row i's values (given or filled) and the client defaults of the columns after them.
+    auto append_row = [&](std::size_t i, std::vector<Value>& vals) {
+        const std::size_t at = vals.size();
+        if (!given.empty()) {
+            auto& row = given[i];
+            for (std::size_t j = 0; j < ncols; ++j) {
+                if (take) vals.push_back(std::move(row[j]));
+                else vals.push_back(row[j]);
+            }
+        } else {
+            fill(i, vals);
+            if (vals.size() - at != ncols)
+                throw ArgumentError("insert_rows(): row " + std::to_string(i) + " has " + std::to_string(vals.size() - at) +
+                                    " values, the INSERT " + std::to_string(ncols) + " columns");
+        }
+        for (std::size_t j = 0; j < ncols; ++j) coerce(vals[at + j], single.slots[j].type);
+        for (std::size_t j = ncols; j < per_row; ++j) vals.push_back(single.slots[j].default_of->client_default());
+    };
+    // Whole rows, for the driver paths that take a list of rows.
+    auto materialize = [&] {
+        std::vector<std::vector<Value>> rows(count);
+        for (std::size_t i = 0; i < count; ++i) {
+            rows[i].reserve(per_row);
+            append_row(i, rows[i]);
+        }
+        return rows;
+    };
     const auto& caps = eng.dialect->caps();
     st.autobegin();
     auto& d = st.dbapi();
     std::int64_t total = 0;
     // Large loads without RETURNING or ON CONFLICT go through the driver's bulk path (PostgreSQL COPY),
     // several times faster than batched INSERTs.
-    if (caps.supports_copy_from && !single.returns_rows && !ins.on_conflict && rows.size() >= kCopyThreshold) {
+    if (caps.supports_copy_from && !single.returns_rows && !ins.on_conflict && count >= kCopyThreshold) {
         std::string copy_sql = "COPY ";
         if (ins.table->schema()) copy_sql += eng.dialect->quote_identifier(*ins.table->schema()) + ".";
         copy_sql += eng.dialect->quote_identifier(ins.table->name()) + " (";
@@ -454,49 +511,42 @@ Result Connection::execute_rows_impl(const Executable& stmt, std::span<std::vect
             copy_sql += eng.dialect->quote_identifier(col->name());
         }
         copy_sql += ") FROM STDIN";
-        std::vector<std::vector<Value>> with_defaults;
-        std::span<const std::vector<Value>> out_rows(rows.data(), rows.size());
-        if (per_row != ncols) {
-            for (const auto& r : rows) {
-                auto fr = r;
-                for (std::size_t j = ncols; j < per_row; ++j) fr.push_back(single.slots[j].default_of->client_default());
-                with_defaults.push_back(std::move(fr));
+        // A bounded number of rows at a time, so a large load does not hold a second copy of itself.
+        constexpr std::size_t kChunk = 20000;
+        std::vector<std::vector<Value>> chunk;
+        for (std::size_t start = 0; start < count; start += kChunk) {
+            const std::size_t n = std::min(kChunk, count - start);
+            chunk.resize(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                chunk[i].clear();
+                chunk[i].reserve(per_row);
+                append_row(start + i, chunk[i]);
             }
-            out_rows = with_defaults;
+            std::span<const std::vector<Value>> out_rows(chunk.data(), n);
+            ExecuteEvent ev{copy_sql, out_rows[0], true, n};
+            for (auto& fn : eng.ev_before_execute) fn(ev);
+            if (eng.options.echo) echo(eng, copy_sql, out_rows[0], n);
+            total += st.guarded(copy_sql, [&] { return d.copy_rows(copy_sql, out_rows); });
+            for (auto& fn : eng.ev_after_execute) fn(ev);
         }
-        ExecuteEvent ev{copy_sql, out_rows[0], true, out_rows.size()};
-        for (auto& fn : eng.ev_before_execute) fn(ev);
-        if (eng.options.echo) echo(eng, copy_sql, out_rows[0], out_rows.size());
-        total = st.guarded(copy_sql, [&] { return d.copy_rows(copy_sql, out_rows); });
-        for (auto& fn : eng.ev_after_execute) fn(ev);
-        return Result(state_, nullptr, nullptr, total);
+        return total;
     }
     if (!caps.supports_multivalues_insert) {
         if (single.returns_rows) throw CompileError("execute_rows() with RETURNING needs multi-row VALUES");
-        std::vector<std::vector<Value>> full_rows;
-        if (per_row != ncols) {
-            // Client-side defaults fill the slots after the given columns.
-            for (const auto& r : rows) {
-                auto fr = r;
-                for (std::size_t j = ncols; j < per_row; ++j) fr.push_back(single.slots[j].default_of->client_default());
-                full_rows.push_back(std::move(fr));
-            }
-            rows = std::span<std::vector<Value>>(full_rows);
-        }
+        auto rows = materialize();
         ExecuteEvent ev{single.sql, rows[0], true, rows.size()};
         for (auto& fn : eng.ev_before_execute) fn(ev);
         if (eng.options.echo) echo(eng, single.sql, rows[0], rows.size());
         total = st.guarded(single.sql, [&] { return d.execute_many(single.sql, rows); });
         for (auto& fn : eng.ev_after_execute) fn(ev);
-        return Result(state_, nullptr, nullptr, total);
+        return total;
     }
     int batch = std::max(1, std::min(caps.insertmanyvalues_page_size, caps.max_bind_params / static_cast<int>(per_row)));
     std::shared_ptr<const sql::Compiled> full, tail;
     std::vector<Value> vals;
-    std::vector<Row> out;
-    std::shared_ptr<const std::vector<std::string>> keys;
-    for (std::size_t start = 0; start < rows.size(); start += static_cast<std::size_t>(batch)) {
-        const int n = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(batch), rows.size() - start));
+    std::size_t row_index = 0;
+    for (std::size_t start = 0; start < count; start += static_cast<std::size_t>(batch)) {
+        const int n = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(batch), count - start));
         std::shared_ptr<const sql::Compiled>& cref = n == batch ? full : tail;
         if (!cref || cref->slots.size() != per_row * static_cast<std::size_t>(n)) {
             auto compiler = eng.dialect->statement_compiler();
@@ -504,31 +554,22 @@ Result Connection::execute_rows_impl(const Executable& stmt, std::span<std::vect
         }
         vals.clear();
         vals.reserve(per_row * static_cast<std::size_t>(n));
-        for (int r = 0; r < n; ++r) {
-            auto& row = rows[start + static_cast<std::size_t>(r)];
-            for (std::size_t j = 0; j < per_row; ++j) {
-                if (j < ncols) {
-                    if (take) vals.push_back(std::move(row[j]));
-                    else vals.push_back(row[j]);
-                    coerce(vals.back(), single.slots[j].type);
-                } else {
-                    vals.push_back(single.slots[j].default_of->client_default());
-                }
-            }
-        }
+        for (int r = 0; r < n; ++r) append_row(start + static_cast<std::size_t>(r), vals);
         ExecuteEvent ev{cref->sql, vals, true, static_cast<std::size_t>(n)};
         for (auto& fn : eng.ev_before_execute) fn(ev);
         if (eng.options.echo) echo(eng, cref->sql, std::span<const Value>(vals).first(ncols), static_cast<std::size_t>(n));
         auto cur = st.guarded(cref->sql, [&] { return d.execute(cref->sql, vals); });
-        if (cref->returns_rows) {
-            if (!keys) keys = cref->keys ? cref->keys : cursor_keys(*cur);
-            while (cur->next()) out.push_back(RowView(cur.get(), &keys).to_row());
+        if (cref->returns_rows && returned) {
+            while (cur->next()) {
+                if (row_index >= count)
+                    throw InvalidRequestError("INSERT into '" + ins.table->name() + "' returned more rows than it was given");
+                returned(row_index++, *cur);
+            }
         }
         total += std::max<std::int64_t>(cur->rowcount(), 0);
         for (auto& fn : eng.ev_after_execute) fn(ev);
     }
-    if (single.returns_rows) return Result::from_rows(std::move(keys), std::move(out), total);
-    return Result(state_, nullptr, nullptr, total);
+    return total;
 }
 
 Transaction Connection::begin() {

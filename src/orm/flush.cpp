@@ -83,8 +83,6 @@ struct Flush {
 
     // Statements built once per flush per shape.
     std::map<std::pair<const MapperBase*, std::vector<int>>, Executable> insert_stmts, update_stmts;
-    // Column values of rows about to be inserted.
-    std::unordered_map<InstanceState*, std::vector<Value>> row_values;
 
     void cascade_deletes();
     void collect_rules();
@@ -131,7 +129,7 @@ void Flush::cascade_deletes() {
     }
     // delete-orphan: children removed from such a collection are deleted.
     std::vector<InstanceState*> all;
-    for (auto& [k, st] : impl.identity) all.push_back(st);
+    for (auto* st : impl.identity) all.push_back(st);
     for (auto* st : impl.pending) all.push_back(st);
     for (auto* st : all) {
         if (!st->rel_dirty) continue;
@@ -148,7 +146,7 @@ void Flush::cascade_deletes() {
 
 void Flush::collect_rules() {
     std::vector<InstanceState*> all;
-    for (auto& [k, st] : impl.identity) all.push_back(st);
+    for (auto* st : impl.identity) all.push_back(st);
     for (auto* st : impl.pending) all.push_back(st);
     for (auto* p : all) {
         if (!p->rel_dirty && p->status != ObjectState::Pending) continue;
@@ -282,59 +280,63 @@ void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) 
     const auto& cols = m.columns;
     const bool returning = conn.dialect().caps().supports_returning;
     if (!returning) throw CompileError("the ORM needs INSERT ... RETURNING, which this dialect lacks");
+    // Columns the database can fill (server default, autoincrement, client default) are left out of a row's
+    // INSERT when the object leaves them unset; the others are always given.
+    std::vector<char> defaultable(cols.size());
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+        const Column& col = *cols[c].column;
+        defaultable[c] = col.options().server_default || col.autoincrement() || col.has_client_default();
+    }
+    // The shape of a row: which columns it gives; omitted ones come back through RETURNING.
+    auto shape_of = [&](InstanceState* st, std::vector<int>& shape) {
+        sync_foreign_keys(st);
+        if (m.version_column >= 0) {
+            const auto& vp = cols[static_cast<std::size_t>(m.version_column)];
+            if (is_unset(vp.get(st->obj, vp))) vp.set(st->obj, Value(1), vp);
+        }
+        shape.clear();
+        for (std::size_t c = 0; c < cols.size(); ++c) {
+            if (defaultable[c]) {
+                const Value v = cols[c].get(st->obj, cols[c]);
+                const bool unset = v.is_null() || (cols[c].column->primary_key() && is_unset(v));
+                if (unset) continue;
+            }
+            shape.push_back(static_cast<int>(c));
+        }
+    };
+    // A row whose foreign key comes from a row not inserted yet waits for the next batch.
+    auto waits = [&](InstanceState* st) {
+        for (const auto& r : m.relationships) {
+            if (r.kind != RelKind::ManyToOne) continue;
+            auto* t = ref_of(st, r).target;
+            if (t && t != st && t->key.empty()) return true;
+        }
+        if (rules.empty()) return false;
+        auto it = rules.find(st);
+        if (it != rules.end())
+            for (const auto& rule : it->second)
+                if (rule.parent && rule.parent->key.empty()) return true;
+        return false;
+    };
+    std::vector<int> shape, next_shape, fetch;
     std::size_t i = 0;
     while (i < ordered.size()) {
-        // The shape: which columns this row gives; omitted ones come back through RETURNING. The values
-        // read here serve the INSERT and then, completed by RETURNING, the change-tracking snapshot.
-        std::unordered_map<InstanceState*, std::vector<Value>>& vals = row_values;
-        auto shape_of = [&](InstanceState* st) {
-            sync_foreign_keys(st);
-            if (m.version_column >= 0) {
-                const auto& vp = cols[static_cast<std::size_t>(m.version_column)];
-                if (is_unset(vp.get(st->obj, vp))) vp.set(st->obj, Value(1), vp);
-            }
-            auto& v = vals[st];
-            v.clear();
-            v.reserve(cols.size());
-            std::vector<int> shape;
-            for (std::size_t c = 0; c < cols.size(); ++c) {
-                const Column& col = *cols[c].column;
-                v.push_back(cols[c].get(st->obj, cols[c]));
-                bool unset = v.back().is_null() || (col.primary_key() && is_unset(v.back()));
-                bool has_default = col.options().server_default || col.autoincrement() || col.has_client_default();
-                if (unset && has_default) continue;
-                shape.push_back(static_cast<int>(c));
-            }
-            return shape;
-        };
-        // A row whose foreign key comes from a row not inserted yet waits for the next batch.
-        auto waits = [&](InstanceState* st) {
-            for (const auto& r : m.relationships) {
-                if (r.kind != RelKind::ManyToOne) continue;
-                auto* t = ref_of(st, r).target;
-                if (t && t != st && t->key.empty()) return true;
-            }
-            auto it = rules.find(st);
-            if (it != rules.end())
-                for (const auto& rule : it->second)
-                    if (rule.parent && rule.parent->key.empty()) return true;
-            return false;
-        };
-        std::vector<int> shape = shape_of(ordered[i]);
+        shape_of(ordered[i], shape);
         std::size_t j = i + 1;
         while (j < ordered.size() && !waits(ordered[j])) {
-            auto sh = shape_of(ordered[j]);
-            if (sh != shape) break;
+            shape_of(ordered[j], next_shape);
+            if (next_shape != shape) break;
             ++j;
         }
-        // Rows i..j-1 share the shape; one batched INSERT ... RETURNING.
-        auto key = std::make_pair(&m, shape);
-        auto it = insert_stmts.find(key);
-        std::vector<int> fetch;  // columns to read back
+        // Rows i..j-1 share the shape: batched INSERT ... RETURNING of the columns they leave to the database
+        // and of the primary key.
+        fetch.clear();
         for (std::size_t c = 0; c < cols.size(); ++c)
             if (std::find(shape.begin(), shape.end(), static_cast<int>(c)) == shape.end()) fetch.push_back(static_cast<int>(c));
         for (int p : m.pk)
             if (std::find(fetch.begin(), fetch.end(), p) == fetch.end()) fetch.push_back(p);
+        auto key = std::make_pair(&m, shape);
+        auto it = insert_stmts.find(key);
         if (it == insert_stmts.end()) {
             retort::Insert ins(*m.table);
             for (int c : shape) {
@@ -346,38 +348,33 @@ void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) 
             ins = ins.returning_nodes(ret);
             it = insert_stmts.emplace(key, ins).first;
         }
-        std::vector<std::vector<Value>> rows;
-        rows.reserve(j - i);
-        for (std::size_t k = i; k < j; ++k) {
-            const auto& v = vals[ordered[k]];
-            std::vector<Value> row;
-            row.reserve(shape.size());
-            for (int c : shape) row.push_back(v[static_cast<std::size_t>(c)]);
-            rows.push_back(std::move(row));
-        }
-        Result res = conn.execute_rows(it->second, std::move(rows));
-        auto back = res.all();
-        if (back.size() != j - i)
-            throw StaleDataError("INSERT into '" + m.table->name() + "' returned " + std::to_string(back.size()) +
+        std::size_t returned = 0;
+        conn.insert_rows(
+            it->second, j - i,
+            [&](std::size_t k, std::vector<Value>& out) {
+                const void* obj = ordered[i + k]->obj;
+                for (int c : shape) out.push_back(cols[static_cast<std::size_t>(c)].get(obj, cols[static_cast<std::size_t>(c)]));
+            },
+            [&](std::size_t k, const DBAPICursor& cur) {
+                void* obj = ordered[i + k]->obj;
+                for (std::size_t f = 0; f < fetch.size(); ++f) {
+                    const auto& p = cols[static_cast<std::size_t>(fetch[f])];
+                    p.load(obj, cur, static_cast<int>(f), p);
+                }
+                ++returned;
+            });
+        if (returned != j - i)
+            throw StaleDataError("INSERT into '" + m.table->name() + "' returned " + std::to_string(returned) +
                                  " rows for " + std::to_string(j - i) + " objects");
         for (std::size_t k = i; k < j; ++k) {
             InstanceState* st = ordered[k];
-            const Row& row = back[k - i];
-            auto& snap = vals[st];
-            for (std::size_t f = 0; f < fetch.size(); ++f) {
-                const auto idx = static_cast<std::size_t>(fetch[f]);
-                const auto& p = cols[idx];
-                Value v = row[f];
-                if (v.kind() == Value::Kind::Text && p.column->type.kind == TypeKind::Uuid) v = Uuid::parse(v.as<std::string>());
-                p.set(st->obj, v, p);
-                snap[idx] = p.get(st->obj, p);  // in the member's own form
-            }
             st->key.clear();
-            for (int p : m.pk) st->key.push_back(snap[static_cast<std::size_t>(p)]);
+            for (int p : m.pk) st->key.push_back(cols[static_cast<std::size_t>(p)].get(st->obj, cols[static_cast<std::size_t>(p)]));
             st->status = ObjectState::Persistent;
             impl.register_identity(st);
-            st->committed = std::move(snap);
-            vals.erase(st);
+            // A commit that expires every object makes a snapshot now pointless.
+            if (impl.commit_expires) st->committed.reset();
+            else tracking::take(st);
             impl.inserted_in_tx.push_back(st);
         }
         i = j;
@@ -388,12 +385,11 @@ void Flush::update_all(const MapperBase& m, const std::vector<InstanceState*>& s
     const auto& cols = m.columns;
     // Group objects by the set of columns that changed, keeping their order.
     std::vector<std::pair<std::vector<int>, std::vector<InstanceState*>>> groups;
+    std::vector<int> changed;
     for (auto* st : states) {
         sync_foreign_keys(st);
-        if (st->expired || st->committed.size() != cols.size()) continue;
-        std::vector<int> changed;
-        for (std::size_t c = 0; c < cols.size(); ++c)
-            if (!cols[c].equals(st->obj, st->committed[c], cols[c])) changed.push_back(static_cast<int>(c));
+        if (st->expired || !st->committed) continue;
+        tracking::changed_columns(st, changed);
         if (changed.empty()) continue;
         for (int p : m.pk)
             if (std::find(changed.begin(), changed.end(), p) != changed.end())
@@ -404,12 +400,12 @@ void Flush::update_all(const MapperBase& m, const std::vector<InstanceState*>& s
         if (g == groups.end()) groups.push_back({changed, {st}});
         else g->second.push_back(st);
     }
-    for (auto& [changed, group] : groups) {
-        auto key = std::make_pair(&m, changed);
+    for (auto& [changed_cols, group] : groups) {
+        auto key = std::make_pair(&m, changed_cols);
         auto it = update_stmts.find(key);
         if (it == update_stmts.end()) {
             retort::Update upd(*m.table);
-            for (int c : changed) {
+            for (int c : changed_cols) {
                 const Column& col = *cols[static_cast<std::size_t>(c)].column;
                 upd = upd.value_node(Expr<Any>(col.ptr()), std::make_shared<sql::BindNode>(col.name(), Value{}, col.type, false));
             }
@@ -423,18 +419,22 @@ void Flush::update_all(const MapperBase& m, const std::vector<InstanceState*>& s
             }
             it = update_stmts.emplace(key, upd).first;
         }
+        std::vector<std::string> pk_names;
+        for (std::size_t k = 0; k < m.pk.size(); ++k) pk_names.push_back("pk_" + std::to_string(k));
         std::vector<Params> params;
         params.reserve(group.size());
         for (auto* st : group) {
+            Value version_old;
             if (m.version_column >= 0) {
                 const auto& vp = cols[static_cast<std::size_t>(m.version_column)];
-                vp.set(st->obj, Value(st->committed[static_cast<std::size_t>(m.version_column)].as<std::int64_t>() + 1), vp);
+                version_old = tracking::committed_value(st, static_cast<std::size_t>(m.version_column));
+                vp.set(st->obj, Value(version_old.as<std::int64_t>() + 1), vp);
             }
             Params p;
-            p.reserve(changed.size() + m.pk.size() + 1);
-            for (int c : changed) p.emplace_back(cols[static_cast<std::size_t>(c)].column->name(), cols[static_cast<std::size_t>(c)].get(st->obj, cols[static_cast<std::size_t>(c)]));
-            for (std::size_t k = 0; k < m.pk.size(); ++k) p.emplace_back("pk_" + std::to_string(k), st->key[k]);
-            if (m.version_column >= 0) p.emplace_back("version_old", st->committed[static_cast<std::size_t>(m.version_column)]);
+            p.reserve(changed_cols.size() + m.pk.size() + 1);
+            for (int c : changed_cols) p.emplace_back(cols[static_cast<std::size_t>(c)].column->name(), cols[static_cast<std::size_t>(c)].get(st->obj, cols[static_cast<std::size_t>(c)]));
+            for (std::size_t k = 0; k < m.pk.size(); ++k) p.emplace_back(pk_names[k], st->key[k]);
+            if (m.version_column >= 0) p.emplace_back("version_old", std::move(version_old));
             params.push_back(std::move(p));
         }
         Result r = params.size() == 1 ? conn.execute(it->second, params[0]) : conn.execute(it->second, params);
@@ -442,7 +442,8 @@ void Flush::update_all(const MapperBase& m, const std::vector<InstanceState*>& s
             throw StaleDataError("UPDATE statement on table '" + m.table->name() + "' expected to update " +
                                  std::to_string(group.size()) + " row(s); " + std::to_string(r.rowcount()) + " were matched");
         for (auto* st : group) {
-            for (std::size_t c = 0; c < cols.size(); ++c) st->committed[c] = cols[c].get(st->obj, cols[c]);
+            if (impl.commit_expires) st->committed.reset();
+            else tracking::take(st);
         }
     }
 }
@@ -475,7 +476,7 @@ void Flush::delete_all(const MapperBase& m, std::vector<InstanceState*> states) 
     for (auto* st : states) {
         Params p;
         for (std::size_t k = 0; k < m.pk.size(); ++k) p.emplace_back("pk_" + std::to_string(k), st->key[k]);
-        if (m.version_column >= 0) p.emplace_back("version_old", st->committed.empty() ? Value{} : st->committed[static_cast<std::size_t>(m.version_column)]);
+        if (m.version_column >= 0) p.emplace_back("version_old", tracking::committed_value(st, static_cast<std::size_t>(m.version_column)));
         params.push_back(std::move(p));
     }
     Result r = params.size() == 1 ? conn.execute(del, params[0]) : conn.execute(del, params);
@@ -483,8 +484,7 @@ void Flush::delete_all(const MapperBase& m, std::vector<InstanceState*> states) 
         throw StaleDataError("DELETE statement on table '" + m.table->name() + "' expected to delete " +
                              std::to_string(states.size()) + " row(s); " + std::to_string(r.rowcount()) + " were matched");
     for (auto* st : states) {
-        auto it = impl.identity.find(IdentityKey{st->mapper, st->key});
-        if (it != impl.identity.end() && it->second == st) impl.identity.erase(it);
+        impl.identity.erase(st);
         impl.deleted_in_tx.push_back(st);
     }
 }
@@ -515,7 +515,7 @@ void Flush::associations() {
         return false;
     };
     std::vector<InstanceState*> all;
-    for (auto& [k, st] : impl.identity)
+    for (auto* st : impl.identity)
         if (st->rel_dirty && has_m2m(st)) all.push_back(st);
     std::sort(all.begin(), all.end(), key_less);
     auto row_for = [](const RelationshipProp& r, InstanceState* owner, InstanceState* target) {
@@ -581,7 +581,7 @@ void Flush::run() {
         for (auto* st : pending)
             if (st->mapper == m && st->status == ObjectState::Pending) ins.push_back(st);
         insert_all(*m, ins);
-        for (auto& [k, st] : impl.identity)
+        for (auto* st : impl.identity)
             if (st->mapper == m && st->status == ObjectState::Persistent && !deleting.count(st) &&
                 (st->rel_dirty || rules.count(st) || s.state_modified(st)))
                 upd.push_back(st);
@@ -640,7 +640,7 @@ void Flush::run() {
         }
         st->rel_dirty = false;
     };
-    for (auto& [k, st] : impl.identity) reset(st);
+    for (auto* st : impl.identity) reset(st);
     for (auto* st : impl.deleted_in_tx) reset(st);
 }
 
@@ -650,14 +650,14 @@ void flush_session(Session& s, Session::Impl& impl) {
     if (impl.pending.empty() && impl.deleted.empty()) {
         // Nothing new or deleted: flush only when some object changed.
         bool any = false;
-        for (auto& [k, st] : impl.identity)
+        for (auto* st : impl.identity)
             if (st->status == ObjectState::Persistent && s.state_modified(st)) {
                 any = true;
                 break;
             }
         if (!any) return;
     }
-    Flush f{s, impl, impl.conn(s), {}, {}, {}, {}, {}};
+    Flush f{s, impl, impl.conn(s), {}, {}, {}, {}};
     f.run();
 }
 

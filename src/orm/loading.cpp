@@ -26,12 +26,6 @@ Value normalized(Value v, const SqlType& t) {
     return v;
 }
 
-void snapshot(InstanceState* st) {
-    const auto& cols = st->mapper->columns;
-    st->committed.clear();
-    st->committed.reserve(cols.size());
-    for (const auto& c : cols) st->committed.push_back(c.get(st->obj, c));
-}
 
 void set_unloaded(InstanceState* st) {
     for (const auto& r : st->mapper->relationships) {
@@ -42,6 +36,50 @@ void set_unloaded(InstanceState* st) {
 }
 
 }  // namespace
+}  // namespace retort::orm::loading
+
+namespace retort::orm::tracking {
+
+void take(InstanceState* st) {
+    const auto& cols = st->mapper->columns;
+    std::size_t n = 0;
+    for (const auto& c : cols) n += c.snap_size(st->obj, c);
+    st->committed.reset(new snap::Byte[n]);  // NOLINT: sized at run time, freed with the state
+    snap::Byte* out = st->committed.get();
+    for (const auto& c : cols) out = c.snap_put(st->obj, out, c);
+}
+
+bool changed(const InstanceState* st) {
+    const snap::Byte* in = st->committed.get();
+    if (!in) return false;
+    for (const auto& c : st->mapper->columns) {
+        if (!c.snap_same(st->obj, in, c)) return true;
+        in = snap::skip(in);
+    }
+    return false;
+}
+
+void changed_columns(const InstanceState* st, std::vector<int>& out) {
+    out.clear();
+    const snap::Byte* in = st->committed.get();
+    if (!in) return;
+    const auto& cols = st->mapper->columns;
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+        if (!cols[i].snap_same(st->obj, in, cols[i])) out.push_back(static_cast<int>(i));
+        in = snap::skip(in);
+    }
+}
+
+Value committed_value(const InstanceState* st, std::size_t i) {
+    const snap::Byte* in = st->committed.get();
+    if (!in) return {};
+    for (std::size_t k = 0; k < i; ++k) in = snap::skip(in);
+    return snap::read(in);
+}
+
+}  // namespace retort::orm::tracking
+
+namespace retort::orm::loading {
 
 std::pair<std::string, bool> order_spec(const std::string& spec) {
     auto sp = spec.find(' ');
@@ -69,19 +107,16 @@ std::vector<Value> values_of(const InstanceState* st, const std::vector<const Co
 
 InstanceState* instance_from_row(Session& s, Session::Impl& impl, const MapperBase& m, const DBAPICursor& c, int offset,
                                  bool overwrite) {
-    std::vector<Value> key;
-    key.reserve(m.pk.size());
+    KeyValues key;
     for (int i : m.pk) {
         const auto& p = m.columns[static_cast<std::size_t>(i)];
         key.push_back(normalized(c.get_value(offset + i), p.column->type));
     }
-    auto it = impl.identity.find(IdentityKey{&m, key});
-    if (it != impl.identity.end()) {
-        InstanceState* st = it->second;
+    if (InstanceState* st = impl.identity.find(&m, {key.begin(), key.size()})) {
         if (!overwrite && !st->expired) return st;
         for (std::size_t i = 0; i < m.columns.size(); ++i) m.columns[i].load(st->obj, c, offset + static_cast<int>(i), m.columns[i]);
         st->expired = false;
-        snapshot(st);
+        tracking::take(st);
         return st;
     }
     std::unique_ptr<InstanceState> inst = m.create();
@@ -90,10 +125,12 @@ InstanceState* instance_from_row(Session& s, Session::Impl& impl, const MapperBa
     st->session = &s;
     st->status = ObjectState::Persistent;
     st->key = std::move(key);
-    snapshot(st);
-    impl.identity.emplace(IdentityKey{&m, st->key}, st);
-    m.bind(st);
-    set_unloaded(st);
+    tracking::take(st);
+    impl.identity.insert(st);
+    if (!m.relationships.empty()) {
+        m.bind(st);
+        set_unloaded(st);
+    }
     return st;
 }
 
@@ -229,7 +266,7 @@ void eager_load(Session& s, Session::Impl& impl, const MapperBase& m, const std:
                     Value fk = values_of(st, {r.pairs[0].first})[0];
                     if (fk.is_null()) continue;
                     Value k = normalized(fk, r.pairs[0].second->type);
-                    if (impl.identity.count(IdentityKey{&tm, {k}})) continue;
+                    if (impl.identity.find(&tm, {&k, 1})) continue;
                     if (std::find(missing.begin(), missing.end(), k) == missing.end()) missing.push_back(k);
                 }
                 for (std::size_t i = 0; i < missing.size(); i += batch) {

@@ -80,7 +80,8 @@ std::vector<Value> MapperBase::primary_key_of(const void* obj) const {
 
 std::string MapperBase::describe(const InstanceState* st) const {
     std::string out = class_name + "(";
-    const std::vector<Value>& key = st && !st->key.empty() ? st->key : std::vector<Value>{};
+    static const KeyValues none;
+    const KeyValues& key = st ? st->key : none;
     if (key.empty()) {
         out += "transient";
     } else {

@@ -6,9 +6,9 @@
 
 namespace retort::orm {
 
-std::size_t IdentityKeyHash::operator()(const IdentityKey& k) const noexcept {
-    std::size_t h = std::hash<const void*>()(k.mapper);
-    for (const auto& v : k.pk) {
+namespace {
+std::size_t hash_values(std::size_t h, std::span<const Value> pk) noexcept {
+    for (const auto& v : pk) {
         std::size_t x = 0;
         std::visit(
             [&](const auto& a) {
@@ -27,6 +27,15 @@ std::size_t IdentityKeyHash::operator()(const IdentityKey& k) const noexcept {
     }
     return h;
 }
+}  // namespace
+
+std::size_t IdentityKeyHash::operator()(const IdentityKey& k) const noexcept {
+    return hash_values(std::hash<const void*>()(k.mapper), k.pk);
+}
+
+std::size_t IdentityMap::hash(const MapperBase* m, std::span<const Value> pk) noexcept {
+    return hash_values(std::hash<const void*>()(m), pk);
+}
 
 Connection& Session::Impl::conn(Session& s) {
     if (external) {
@@ -38,17 +47,13 @@ Connection& Session::Impl::conn(Session& s) {
 }
 
 void Session::Impl::register_identity(InstanceState* st) {
-    auto [it, inserted] = identity.emplace(IdentityKey{st->mapper, st->key}, st);
-    if (!inserted && it->second != st)
+    if (!identity.insert(st))
         throw InvalidRequestError("another instance with key " + st->mapper->describe(st) +
                                   " is already present in this Session");
 }
 
 void Session::Impl::forget(InstanceState* st) {
-    if (!st->key.empty()) {
-        auto it = identity.find(IdentityKey{st->mapper, st->key});
-        if (it != identity.end() && it->second == st) identity.erase(it);
-    }
+    if (!st->key.empty()) identity.erase(st);
     auto p = std::find(pending.begin(), pending.end(), st);
     if (p != pending.end()) pending.erase(p);
     auto d = std::find(deleted.begin(), deleted.end(), st);
@@ -173,7 +178,8 @@ void Session::expunge_state(InstanceState* st) {
 
 void Session::expunge_all() {
     std::vector<InstanceState*> all;
-    for (auto& [k, st] : impl_->identity) all.push_back(st);
+    all.reserve(impl_->identity.size() + impl_->pending.size() + impl_->deleted.size());
+    for (auto* st : impl_->identity) all.push_back(st);
     for (auto* st : impl_->pending) all.push_back(st);
     for (auto* st : impl_->deleted) all.push_back(st);
     impl_->identity.clear();
@@ -191,18 +197,15 @@ bool Session::state_modified(const InstanceState* st) const {
     if (!st) return false;
     if (st->status == ObjectState::Pending) return true;
     if (st->rel_dirty) return true;
-    if (st->expired || st->committed.empty()) return false;
-    const auto& cols = st->mapper->columns;
-    for (std::size_t i = 0; i < cols.size(); ++i)
-        if (!cols[i].equals(st->obj, st->committed[i], cols[i])) return true;
-    return false;
+    if (st->expired) return false;
+    return tracking::changed(st);
 }
 
 std::vector<InstanceState*> Session::new_objects() const { return impl_->pending; }
 std::vector<InstanceState*> Session::deleted_objects() const { return impl_->deleted; }
 std::vector<InstanceState*> Session::dirty_objects() const {
     std::vector<InstanceState*> out;
-    for (auto& [k, st] : impl_->identity)
+    for (auto* st : impl_->identity)
         if (st->status == ObjectState::Persistent && state_modified(st)) out.push_back(st);
     return out;
 }
@@ -221,9 +224,7 @@ InstanceState* Session::get_state(const MapperBase& m, std::vector<Value> pk) {
         if (pk[i].kind() == Value::Kind::Text && c.column->type.kind == TypeKind::Uuid) pk[i] = Uuid::parse(pk[i].as<std::string>());
         if (pk[i].kind() == Value::Kind::Int && c.member_type == typeid(double)) pk[i] = Value(pk[i].as<double>());
     }
-    auto it = impl_->identity.find(IdentityKey{&m, pk});
-    if (it != impl_->identity.end()) {
-        InstanceState* st = it->second;
+    if (InstanceState* st = impl_->identity.find(&m, pk)) {
         if (st->status == ObjectState::Deleted) return nullptr;
         if (st->expired) refresh_state(st);
         return st;
@@ -364,7 +365,7 @@ void Session::expire_state(InstanceState* st) {
 }
 
 void Session::expire_all() {
-    for (auto& [k, st] : impl_->identity)
+    for (auto* st : impl_->identity)
         if (st->status == ObjectState::Persistent) expire_state(st);
 }
 
@@ -397,23 +398,39 @@ void Session::flush() {
         flush_session(*this, *impl_);
     } catch (...) {
         impl_->flushing = false;
+        impl_->expire_untracked();
         throw;
     }
     impl_->flushing = false;
 }
 
+void Session::Impl::expire_untracked() {
+    // Objects a commit's flush wrote without a snapshot are reloaded on next use if the commit fails.
+    for (auto* st : identity)
+        if (st->status == ObjectState::Persistent && !st->committed) st->expired = true;
+}
+
 void Session::commit() {
     check_thread();
-    flush();
-    if (impl_->external) {
-        if (impl_->savepoint) {
-            impl_->savepoint->commit();
-            impl_->savepoint.reset();
+    // The commit expires every object (expire_on_commit), so its flush keeps no snapshots.
+    impl_->commit_expires = opts_.expire_on_commit;
+    try {
+        flush();
+        if (impl_->external) {
+            if (impl_->savepoint) {
+                impl_->savepoint->commit();
+                impl_->savepoint.reset();
+            }
+        } else if (impl_->own_conn) {
+            impl_->own_conn->commit();
+            impl_->own_conn.reset();  // back to the pool until the next transaction
         }
-    } else if (impl_->own_conn) {
-        impl_->own_conn->commit();
-        impl_->own_conn.reset();  // back to the pool until the next transaction
+    } catch (...) {
+        if (impl_->commit_expires) impl_->expire_untracked();
+        impl_->commit_expires = false;
+        throw;
     }
+    impl_->commit_expires = false;
     for (auto* st : impl_->deleted_in_tx) {
         st->session = nullptr;
         st->status = ObjectState::Detached;
@@ -440,7 +457,7 @@ void Session::rollback() {
         if (st->session != this) continue;
         impl_->forget(st);
         st->key.clear();
-        st->committed.clear();
+        st->committed.reset();
         st->session = nullptr;
         st->status = ObjectState::Transient;
     }
@@ -479,7 +496,7 @@ void Session::close() {
         if (st->session != this) continue;
         impl_->forget(st);
         st->key.clear();
-        st->committed.clear();
+        st->committed.reset();
     }
     impl_->inserted_in_tx.clear();
     for (auto* st : impl_->deleted_in_tx) {
@@ -531,9 +548,8 @@ Result Session::execute(const Executable& stmt, const Params& params) {
                     if (v.kind() == Value::Kind::Text && col.type.kind == TypeKind::Uuid) v = Uuid::parse(v.as<std::string>());
                     pk.push_back(std::move(v));
                 }
-                auto it = impl_->identity.find(IdentityKey{m, pk});
-                if (it == impl_->identity.end()) continue;
-                InstanceState* st = it->second;
+                InstanceState* st = impl_->identity.find(m, pk);
+                if (!st) continue;
                 if (is_update) {
                     expire_state(st);
                 } else {
@@ -547,7 +563,7 @@ Result Session::execute(const Executable& stmt, const Params& params) {
         Result r = c.execute(stmt, params);
         if (m) {
             // No keys to go by: every object of that model is reloaded on next use.
-            for (auto& [k, st] : impl_->identity)
+            for (auto* st : impl_->identity)
                 if (st->mapper == m) expire_state(st);
         }
         return r;

@@ -345,6 +345,13 @@ public:
     Result execute_rows(const Executable& stmt, std::span<const std::vector<Value>> rows);
     // The same, taking the rows' values over instead of copying them.
     Result execute_rows(const Executable& stmt, std::vector<std::vector<Value>>&& rows);
+    // executemany for code that makes its rows one at a time (the ORM's flush), without a vector per row:
+    // fill(i, out) appends the values of row i, one per values() column, to out; with RETURNING,
+    // returned(i, cursor) reads the row returned for row i, in place. Batched as execute_rows(); returns
+    // the number of rows inserted.
+    using RowFill = std::function<void(std::size_t, std::vector<Value>&)>;
+    using RowSink = std::function<void(std::size_t, const DBAPICursor&)>;
+    std::int64_t insert_rows(const Executable& stmt, std::size_t count, const RowFill& fill, const RowSink& returned = {});
     // SQL text straight to the driver with positional parameters in its own style (? or $1).
     Result exec_driver_sql(std::string_view sql, std::span<const Value> params = {});
     Result exec_driver_sql(std::string_view sql, std::initializer_list<Value> params) {
@@ -383,6 +390,8 @@ public:
 private:
     Result execute_insert_many(const sql::Node& target, std::span<const Params> param_sets);
     Result execute_rows_impl(const Executable& stmt, std::span<std::vector<Value>> rows, bool take);
+    std::int64_t insert_rows_impl(const sql::InsertNode& ins, std::size_t count, const RowFill& fill, const RowSink& returned,
+                                  std::span<std::vector<Value>> given, bool take);
     std::shared_ptr<detail::ConnectionState> state_;
 };
 

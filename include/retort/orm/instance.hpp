@@ -10,6 +10,8 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <utility>
+#include <algorithm>
 #include <vector>
 
 #include "retort/types/value.hpp"
@@ -28,6 +30,41 @@ enum class ObjectState : std::uint8_t { Transient, Pending, Persistent, Deleted,
 // Selectin), never from the database (NoLoad), or as an error naming the attribute (Raise; the N+1 guard).
 enum class Lazy : std::uint8_t { Select, Selectin, Joined, Raise, NoLoad };
 
+// The primary key values of a persistent object: one value inline (the common case), more in a vector.
+class KeyValues {
+public:
+    KeyValues() = default;
+    KeyValues(std::initializer_list<Value> vs) {
+        for (const auto& v : vs) push_back(v);
+    }
+    [[nodiscard]] std::size_t size() const noexcept { return n_; }
+    [[nodiscard]] bool empty() const noexcept { return n_ == 0; }
+    [[nodiscard]] const Value* begin() const noexcept { return n_ <= 1 ? &one_ : many_.data(); }
+    [[nodiscard]] const Value* end() const noexcept { return begin() + n_; }
+    const Value& operator[](std::size_t i) const noexcept { return begin()[i]; }
+    void push_back(Value v) {
+        if (n_ == 0) {
+            one_ = std::move(v);
+        } else {
+            if (n_ == 1) many_.push_back(std::exchange(one_, Value{}));
+            many_.push_back(std::move(v));
+        }
+        ++n_;
+    }
+    void clear() noexcept {
+        one_ = Value{};
+        many_.clear();
+        n_ = 0;
+    }
+    [[nodiscard]] std::vector<Value> to_vector() const { return std::vector<Value>(begin(), end()); }
+    bool operator==(const KeyValues& o) const { return std::equal(begin(), end(), o.begin(), o.end()); }
+
+private:
+    Value one_;
+    std::vector<Value> many_;
+    std::uint32_t n_ = 0;
+};
+
 struct InstanceState {
     InstanceState(const MapperBase* m, void* o) : mapper(m), obj(o) {}
     virtual ~InstanceState();
@@ -41,8 +78,9 @@ struct InstanceState {
     ObjectState status = ObjectState::Transient;
     bool expired = false;        // column values must be reloaded before use
     bool rel_dirty = false;      // a relationship changed since the last flush
-    std::vector<Value> key;      // primary key values once persistent
-    std::vector<Value> committed;  // column values as last loaded or flushed (dirty tracking); empty = none
+    KeyValues key;               // primary key values once persistent
+    // Column values as last loaded or flushed, packed (retort/orm/snapshot.hpp); null = none.
+    std::unique_ptr<std::uint8_t[]> committed;
 };
 
 template <class T>

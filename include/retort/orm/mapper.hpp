@@ -26,6 +26,7 @@
 
 #include "retort/engine/engine.hpp"
 #include "retort/orm/instance.hpp"
+#include "retort/orm/snapshot.hpp"
 #include "retort/schema/schema.hpp"
 #include "retort/sql/expression.hpp"
 
@@ -105,7 +106,10 @@ struct ColumnProp {
     void (*load)(void* obj, const DBAPICursor& c, int i, const ColumnProp& p) = nullptr;
     Value (*get)(const void* obj, const ColumnProp& p) = nullptr;
     void (*set)(void* obj, const Value& v, const ColumnProp& p) = nullptr;
-    bool (*equals)(const void* obj, const Value& v, const ColumnProp& p) = nullptr;
+    // Change tracking: the member's size in a snapshot, writing it there, comparing it with it.
+    std::size_t (*snap_size)(const void* obj, const ColumnProp& p) = nullptr;
+    snap::Byte* (*snap_put)(const void* obj, snap::Byte* out, const ColumnProp& p) = nullptr;
+    bool (*snap_same)(const void* obj, const snap::Byte* in, const ColumnProp& p) = nullptr;
     bool is_version = false;
 };
 
@@ -268,21 +272,14 @@ struct ColumnOps {
     static void set(void* obj, const Value& v, const ColumnProp& p) {
         static_cast<T*>(obj)->*mp(p) = v.template as<M>();
     }
-    static bool equals(const void* obj, const Value& v, const ColumnProp& p) {
-        const M& m = static_cast<const T*>(obj)->*mp(p);
-        if constexpr (retort::detail::is_optional<M>::value) {
-            if (!m) return v.is_null();
-            if (v.is_null()) return false;
-            return Value(*m) == v;
-        } else if constexpr (std::is_same_v<M, std::string>) {
-            auto* s = std::get_if<std::string>(&v.storage());
-            return s && *s == m;
-        } else if constexpr (std::is_integral_v<M> && !std::is_same_v<M, bool>) {
-            auto* x = std::get_if<std::int64_t>(&v.storage());
-            return x && *x == static_cast<std::int64_t>(m);
-        } else {
-            return Value(m) == v;
-        }
+    static std::size_t snap_size(const void* obj, const ColumnProp& p) {
+        return snap::Codec<M>::size(static_cast<const T*>(obj)->*mp(p));
+    }
+    static snap::Byte* snap_put(const void* obj, snap::Byte* out, const ColumnProp& p) {
+        return snap::Codec<M>::put(out, static_cast<const T*>(obj)->*mp(p));
+    }
+    static bool snap_same(const void* obj, const snap::Byte* in, const ColumnProp& p) {
+        return snap::Codec<M>::same(in, static_cast<const T*>(obj)->*mp(p));
     }
 };
 
@@ -311,7 +308,9 @@ public:
         p.load = &detail::ColumnOps<T, M>::load;
         p.get = &detail::ColumnOps<T, M>::get;
         p.set = &detail::ColumnOps<T, M>::set;
-        p.equals = &detail::ColumnOps<T, M>::equals;
+        p.snap_size = &detail::ColumnOps<T, M>::snap_size;
+        p.snap_put = &detail::ColumnOps<T, M>::snap_put;
+        p.snap_same = &detail::ColumnOps<T, M>::snap_same;
         if (c.primary_key()) m_.pk.push_back(static_cast<int>(m_.columns.size()));
         m_.columns.push_back(p);
     }
