@@ -640,8 +640,11 @@ void Flush::run() {
         }
         st->rel_dirty = false;
     };
-    for (auto* st : impl.identity) reset(st);
-    for (auto* st : impl.deleted_in_tx) reset(st);
+    if (impl.relations_changed) {
+        for (auto* st : impl.identity) reset(st);
+        for (auto* st : impl.deleted_in_tx) reset(st);
+    }
+    impl.relations_changed = false;
 }
 
 }  // namespace

@@ -42,6 +42,14 @@ void Arena::merge(Arena& a, Arena& b) {
     rb->merged_into_ = ra->shared_from_this();
 }
 
+namespace {
+// A relationship of st changed: the next flush writes it, and the session's lazy loads flush first.
+void mark_rel_dirty(InstanceState* st) {
+    st->rel_dirty = true;
+    if (st->session) st->session->note_relationship_change();
+}
+}  // namespace
+
 namespace detail {
 
 [[noreturn]] void throw_null_ptr(const char* what) {
@@ -91,7 +99,7 @@ void reverse_add(InstanceState* target, const RelationshipProp* rev, InstanceSta
             if (rev->kind == RelKind::ManyToMany) {
                 c.added.push_back(owner);
                 c.changed = true;
-                target->rel_dirty = true;
+                mark_rel_dirty(target);
             }
         }
     } else {
@@ -101,14 +109,14 @@ void reverse_add(InstanceState* target, const RelationshipProp* rev, InstanceSta
             r.target = owner;
             r.loaded = true;
             r.changed = true;
-            target->rel_dirty = true;
+            mark_rel_dirty(target);
             // A one-to-one's previous partner no longer points back.
             if (old && old != owner && rev->reverse && !rev->reverse->uselist()) {
                 auto& back = ref_of(old, *rev->reverse);
                 if (back.target == target) {
                     back.target = nullptr;
                     back.changed = true;
-                    old->rel_dirty = true;
+                    mark_rel_dirty(old);
                 }
             }
         }
@@ -122,7 +130,7 @@ void reverse_remove(InstanceState* target, const RelationshipProp* rev, Instance
         if (!c.loaded) {
             if (rev->kind == RelKind::ManyToMany) {
                 c.removed.push_back(owner);
-                target->rel_dirty = true;
+                mark_rel_dirty(target);
             }
             return;
         }
@@ -134,7 +142,7 @@ void reverse_remove(InstanceState* target, const RelationshipProp* rev, Instance
                 if (ai != c.added.end()) c.added.erase(ai);
                 else c.removed.push_back(owner);
                 c.changed = true;
-                target->rel_dirty = true;
+                mark_rel_dirty(target);
             }
         }
     } else {
@@ -143,7 +151,7 @@ void reverse_remove(InstanceState* target, const RelationshipProp* rev, Instance
             r.target = nullptr;
             r.loaded = true;
             r.changed = true;
-            target->rel_dirty = true;
+            mark_rel_dirty(target);
         }
     }
 }
@@ -163,7 +171,7 @@ void RefBase::assign(InstanceState* t, std::shared_ptr<Arena> k) {
     keep.reset();
     loaded = true;
     changed = true;
-    owner->rel_dirty = true;
+    mark_rel_dirty(owner);
     if (prop->reverse) {
         if (old) reverse_remove(old, prop->reverse, owner);
         if (t) reverse_add(t, prop->reverse, owner);
@@ -212,7 +220,7 @@ void CollectionBase::append(InstanceState* t, std::shared_ptr<Arena> k) {
     if (ri != removed.end()) removed.erase(ri);
     else added.push_back(t);
     changed = true;
-    owner->rel_dirty = true;
+    mark_rel_dirty(owner);
     if (prop->reverse) reverse_add(t, prop->reverse, owner);
     cascade_add(owner, prop, t);
 }
@@ -230,7 +238,7 @@ bool CollectionBase::remove(InstanceState* t) {
     if (ai != added.end()) added.erase(ai);
     else removed.push_back(t);
     changed = true;
-    owner->rel_dirty = true;
+    mark_rel_dirty(owner);
     if (prop->reverse) reverse_remove(t, prop->reverse, owner);
     return true;
 }

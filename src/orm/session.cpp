@@ -130,6 +130,7 @@ void Session::add_state(InstanceState* st) {
         throw InvalidRequestError("object " + st->mapper->describe(st) + " is already attached to another Session");
     Arena::merge(*impl_->arena, *st->arena);
     st->session = this;
+    if (st->rel_dirty) impl_->relations_changed = true;
     if (st->key.empty()) {
         st->status = ObjectState::Pending;
         impl_->pending.push_back(st);
@@ -244,7 +245,7 @@ std::vector<InstanceState*> Session::query(const MapperBase& m, const retort::Se
                                            const std::vector<LoaderOption>& opts, const Params& params) {
     check_thread();
     Registry::configure_all();
-    if (opts_.autoflush) flush();
+    if (opts_.autoflush && !impl_->lazy_loading) flush();
     Connection& c = impl_->conn(*this);
     std::vector<InstanceState*> out;
     // Joined eager loading: LEFT OUTER JOIN each such relationship's table (aliased) into this query.
@@ -369,10 +370,23 @@ void Session::expire_all() {
         if (st->status == ObjectState::Persistent) expire_state(st);
 }
 
+void Session::note_relationship_change() noexcept { impl_->relations_changed = true; }
+
 void Session::load_relationship(InstanceState* owner, const RelationshipProp& r) {
     check_thread();
     if (owner->expired) refresh_state(owner);
-    loading::lazy_load(*this, owner, r);
+    // A lazy load flushes objects added or deleted and relationship changes first, as a query would, but does
+    // not compare every object's columns with its snapshot (that would make N lazy loads cost N x the session's
+    // size); column changes are written by the next query, flush() or commit().
+    if (opts_.autoflush && (!impl_->pending.empty() || !impl_->deleted.empty() || impl_->relations_changed)) flush();
+    impl_->lazy_loading = true;
+    try {
+        loading::lazy_load(*this, owner, r);
+    } catch (...) {
+        impl_->lazy_loading = false;
+        throw;
+    }
+    impl_->lazy_loading = false;
 }
 
 InstanceState* Session::merge_object(const MapperBase& m, const void* obj) {

@@ -78,6 +78,8 @@ struct Session::Impl {
     std::vector<InstanceState*> inserted_in_tx;   // INSERTed by flushes of the current transaction
     std::vector<InstanceState*> deleted_in_tx;    // DELETEd by flushes of the current transaction
     bool flushing = false;
+    bool relations_changed = false;  // a relationship changed since the last flush
+    bool lazy_loading = false;       // inside a lazy load (which autoflushes only what was added, deleted or related)
     bool commit_expires = false;  // the running flush is a commit's, which then expires every object
     std::thread::id thread = std::this_thread::get_id();
 

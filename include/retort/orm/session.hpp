@@ -282,6 +282,7 @@ public:
     InstanceState* merge_object(const MapperBase& m, const void* obj);
     bool state_modified(const InstanceState* st) const;
     void load_relationship(InstanceState* owner, const RelationshipProp& r);
+    void note_relationship_change() noexcept;
     std::shared_ptr<Arena> arena_ptr() const;
     void check_thread() const;
 
