@@ -319,6 +319,8 @@ void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) 
         return false;
     };
     std::vector<int> shape, next_shape, fetch;
+    impl.identity.reserve(ordered.size());
+    impl.inserted_in_tx.reserve(impl.inserted_in_tx.size() + ordered.size());
     std::size_t i = 0;
     while (i < ordered.size()) {
         shape_of(ordered[i], shape);

@@ -34,7 +34,14 @@ std::size_t IdentityKeyHash::operator()(const IdentityKey& k) const noexcept {
 }
 
 std::size_t IdentityMap::hash(const MapperBase* m, std::span<const Value> pk) noexcept {
-    return hash_values(std::hash<const void*>()(m), pk);
+    // Mixed so that keys with equal low bits (ids in steps of 1024, ...) spread over the table.
+    std::uint64_t h = hash_values(std::hash<const void*>()(m), pk);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return static_cast<std::size_t>(h);
 }
 
 Connection& Session::Impl::conn(Session& s) {

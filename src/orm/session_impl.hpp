@@ -21,50 +21,122 @@ struct IdentityKeyHash {
 };
 
 // The identity map: persistent objects by (mapper, primary key), read from the objects' own key values.
+// Open addressing with linear probing over (hash, object) slots: no allocation per object.
 class IdentityMap {
 public:
-    struct Probe {
-        const MapperBase* mapper;
-        std::span<const Value> pk;
-    };
-    [[nodiscard]] InstanceState* find(const MapperBase* m, std::span<const Value> pk) const {
-        auto it = set_.find(Probe{m, pk});
-        return it == set_.end() ? nullptr : *it;
+    [[nodiscard]] InstanceState* find(const MapperBase* m, std::span<const Value> pk) const noexcept {
+        if (slots_.empty()) return nullptr;
+        const std::size_t h = hash(m, pk);
+        for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+            const Slot& s = slots_[i];
+            if (!s.st) return nullptr;
+            if (s.st != tombstone() && s.hash == h && same(s.st, m, pk)) return s.st;
+        }
     }
     // False when another object has that key.
     bool insert(InstanceState* st) {
-        auto [it, inserted] = set_.insert(st);
-        return inserted || *it == st;
+        if ((used_ + 1) * 4 > slots_.size() * 3) rehash(size_ + 1);
+        const std::size_t h = hash_of(st);
+        std::size_t free = npos;
+        for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+            Slot& s = slots_[i];
+            if (!s.st) {
+                if (free == npos) {
+                    free = i;
+                    ++used_;
+                }
+                break;
+            }
+            if (s.st == tombstone()) {
+                if (free == npos) free = i;
+                continue;
+            }
+            if (s.hash == h && same(s.st, st->mapper, keys(st))) return s.st == st;
+        }
+        slots_[free] = Slot{h, st};
+        ++size_;
+        return true;
     }
     // Removes st if it is the object registered under its key.
-    void erase(InstanceState* st) {
-        auto it = set_.find(st);
-        if (it != set_.end() && *it == st) set_.erase(it);
+    void erase(InstanceState* st) noexcept {
+        if (slots_.empty()) return;
+        const std::size_t h = hash_of(st);
+        for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+            Slot& s = slots_[i];
+            if (!s.st) return;
+            if (s.st == st) {
+                s.st = tombstone();
+                --size_;
+                return;
+            }
+        }
     }
-    [[nodiscard]] std::size_t size() const noexcept { return set_.size(); }
-    void clear() noexcept { set_.clear(); }
-    void reserve(std::size_t n) { set_.reserve(n); }
-    [[nodiscard]] auto begin() const noexcept { return set_.begin(); }
-    [[nodiscard]] auto end() const noexcept { return set_.end(); }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    void clear() noexcept {
+        slots_.clear();
+        mask_ = 0;
+        size_ = used_ = 0;
+    }
+    void reserve(std::size_t n) {
+        if ((used_ + n) * 4 > slots_.size() * 3) rehash(size_ + n);
+    }
+
+    class iterator {
+    public:
+        using value_type = InstanceState*;
+        using difference_type = std::ptrdiff_t;
+        iterator() = default;
+        iterator(const IdentityMap* m, std::size_t i) : m_(m), i_(i) { settle(); }
+        InstanceState* operator*() const noexcept { return m_->slots_[i_].st; }
+        iterator& operator++() noexcept {
+            ++i_;
+            settle();
+            return *this;
+        }
+        bool operator==(const iterator& o) const noexcept { return i_ == o.i_; }
+
+    private:
+        void settle() noexcept {
+            while (i_ < m_->slots_.size() && (!m_->slots_[i_].st || m_->slots_[i_].st == tombstone())) ++i_;
+        }
+        const IdentityMap* m_ = nullptr;
+        std::size_t i_ = 0;
+    };
+    [[nodiscard]] iterator begin() const noexcept { return {this, 0}; }
+    [[nodiscard]] iterator end() const noexcept { return {this, slots_.size()}; }
 
 private:
+    struct Slot {
+        std::size_t hash = 0;
+        InstanceState* st = nullptr;  // null: never used; tombstone(): erased
+    };
+    static constexpr std::size_t npos = ~std::size_t{0};
+    static InstanceState* tombstone() noexcept { return reinterpret_cast<InstanceState*>(alignof(InstanceState)); }
+    static std::span<const Value> keys(const InstanceState* st) noexcept { return {st->key.begin(), st->key.size()}; }
     static std::size_t hash(const MapperBase* m, std::span<const Value> pk) noexcept;
-    static Probe probe(const InstanceState* st) noexcept { return {st->mapper, {st->key.begin(), st->key.size()}}; }
-    struct Hash {
-        using is_transparent = void;
-        std::size_t operator()(const InstanceState* st) const noexcept { return (*this)(probe(st)); }
-        std::size_t operator()(const Probe& p) const noexcept { return hash(p.mapper, p.pk); }
-    };
-    struct Eq {
-        using is_transparent = void;
-        static bool same(const Probe& a, const Probe& b) noexcept {
-            return a.mapper == b.mapper && std::equal(a.pk.begin(), a.pk.end(), b.pk.begin(), b.pk.end());
+    static std::size_t hash_of(const InstanceState* st) noexcept { return hash(st->mapper, keys(st)); }
+    static bool same(const InstanceState* st, const MapperBase* m, std::span<const Value> pk) noexcept {
+        return st->mapper == m && std::equal(st->key.begin(), st->key.end(), pk.begin(), pk.end());
+    }
+    // A table at most half full with `objects` in it (dropping the tombstones).
+    void rehash(std::size_t objects) {
+        std::size_t cap = 16;
+        while (objects * 2 > cap) cap *= 2;
+        std::vector<Slot> old = std::move(slots_);
+        slots_.assign(cap, Slot{});
+        mask_ = slots_.size() - 1;
+        used_ = size_;
+        for (const Slot& s : old) {
+            if (!s.st || s.st == tombstone()) continue;
+            std::size_t i = s.hash & mask_;
+            while (slots_[i].st) i = (i + 1) & mask_;
+            slots_[i] = s;
         }
-        bool operator()(const InstanceState* a, const InstanceState* b) const noexcept { return same(probe(a), probe(b)); }
-        bool operator()(const Probe& a, const InstanceState* b) const noexcept { return same(a, probe(b)); }
-        bool operator()(const InstanceState* a, const Probe& b) const noexcept { return same(probe(a), b); }
-    };
-    std::unordered_set<InstanceState*, Hash, Eq> set_;
+    }
+    std::vector<Slot> slots_;
+    std::size_t mask_ = 0;
+    std::size_t size_ = 0;  // objects
+    std::size_t used_ = 0;  // slots not empty (objects and tombstones)
 };
 
 struct Session::Impl {

@@ -1,0 +1,132 @@
+// The ORM's internal bookkeeping: the identity map's open addressing under churn, and the snapshot encoding
+// that change tracking compares members with.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+#include "orm/session_impl.hpp"
+#include "retort/orm.hpp"
+
+namespace retort::orm {
+namespace {
+
+struct TrackedThing {
+    std::int64_t id = 0;
+    std::string name;
+    std::optional<std::string> note;
+    std::optional<std::int64_t> count;
+    double ratio = 0;
+    Date day;
+    Uuid tag;
+    bool flag = false;
+};
+
+}  // namespace
+
+template <>
+void define(Mapping<TrackedThing>& m) {
+    m.table("tracked_thing");
+    m.column(&TrackedThing::id, "id", {.primary_key = true});
+    m.column(&TrackedThing::name, "name");
+    m.column(&TrackedThing::note, "note");
+    m.column(&TrackedThing::count, "count");
+    m.column(&TrackedThing::ratio, "ratio");
+    m.column(&TrackedThing::day, "day");
+    m.column(&TrackedThing::tag, "tag");
+    m.column(&TrackedThing::flag, "flag");
+}
+
+namespace {
+
+struct Fake final : InstanceState {
+    Fake(const MapperBase* m, Value k) : InstanceState(m, nullptr) { key.push_back(std::move(k)); }
+};
+
+TEST(OrmIdentityMap, FindsInsertsAndErasesUnderChurnLikeAReferenceMap) {
+    const MapperBase* a = &mapper_of<TrackedThing>();
+    const MapperBase* b = reinterpret_cast<const MapperBase*>(reinterpret_cast<std::uintptr_t>(a) + 64);
+    std::vector<std::unique_ptr<Fake>> objects;
+    for (int i = 0; i < 4000; ++i) {
+        // Keys in steps of 1024 and text keys, for two "mappers": the same key under two mappers is two objects.
+        Value k = i % 3 == 0 ? Value("k" + std::to_string(i / 2)) : Value(std::int64_t{(i / 2) * 1024});
+        objects.push_back(std::make_unique<Fake>(i % 2 ? a : b, k));
+    }
+    IdentityMap map;
+    std::map<std::pair<const MapperBase*, std::string>, InstanceState*> ref;
+    std::mt19937 rng(7);
+    for (int round = 0; round < 20000; ++round) {
+        auto* st = objects[rng() % objects.size()].get();
+        const auto rk = std::make_pair(st->mapper, st->key[0].repr());
+        if (rng() % 3 == 0) {
+            map.erase(st);
+            if (ref.count(rk) && ref[rk] == st) ref.erase(rk);
+        } else {
+            const bool inserted = map.insert(st);
+            auto it = ref.find(rk);
+            EXPECT_EQ(inserted, it == ref.end() || it->second == st);
+            if (it == ref.end()) ref[rk] = st;
+        }
+        ASSERT_EQ(map.size(), ref.size());
+    }
+    for (const auto& o : objects) {
+        const auto rk = std::make_pair(o->mapper, o->key[0].repr());
+        auto it = ref.find(rk);
+        EXPECT_EQ(map.find(o->mapper, {o->key.begin(), o->key.size()}), it == ref.end() ? nullptr : it->second);
+    }
+    std::size_t seen = 0;
+    for (auto* st : map) {
+        ++seen;
+        EXPECT_EQ(ref[std::make_pair(st->mapper, st->key[0].repr())], st);
+    }
+    EXPECT_EQ(seen, ref.size());
+    map.clear();
+    EXPECT_EQ(map.size(), 0u);
+    EXPECT_EQ(map.find(a, {objects[1]->key.begin(), 1}), nullptr);
+}
+
+TEST(OrmSnapshot, EveryValueKindRoundTripsAndComparesExactly) {
+    const std::vector<Value> values = {
+        Value{}, Value(true), Value(false), Value(std::int64_t{-5}), Value(2.5), Value(-0.0), Value(std::string()),
+        Value("text with \0 inside"), Value(Bytes{0, 1, 255}), Value(Date{2024, 2, 29}), Value(Time{23, 59, 58, 7}),
+        Value(DateTime{{2024, 1, 2}, {3, 4, 5, 6}, 60}), Value(DateTime{{2024, 1, 2}, {3, 4, 5, 6}, std::nullopt}),
+        Value(Interval{1, 2, 3}), Value(Uuid::parse("12345678-1234-5678-1234-567812345678")), Value(Numeric("12.50")),
+        Value(Json{"{\"a\": 1}"}), Value(std::string(300, 'x'))};
+    for (const auto& v : values) {
+        std::vector<snap::Byte> buf(snap::size_of(v));
+        snap::Byte* end = snap::write(buf.data(), v);
+        EXPECT_EQ(end - buf.data(), static_cast<std::ptrdiff_t>(buf.size())) << v.repr();
+        EXPECT_EQ(snap::skip(buf.data()), end) << v.repr();
+        EXPECT_EQ(snap::read(buf.data()), v) << v.repr();
+        for (const auto& w : values) EXPECT_EQ(snap::equal(buf.data(), w), v == w) << v.repr() << " vs " << w.repr();
+    }
+}
+
+TEST(OrmSnapshot, ChangedColumnsAreExactlyTheMembersThatDiffer) {
+    Registry::configure_all();
+    const auto& m = mapper_of<TrackedThing>();
+    Instance<TrackedThing> inst(&m, TrackedThing{1, "a name", std::nullopt, 3, 0.5, {2020, 1, 1}, {}, false});
+    tracking::take(&inst);
+    std::vector<int> changed;
+    tracking::changed_columns(&inst, changed);
+    EXPECT_TRUE(changed.empty());
+    EXPECT_FALSE(tracking::changed(&inst));
+    inst.value.note = "now set";
+    inst.value.ratio = 0.25;
+    inst.value.tag = Uuid::parse("00000000-0000-0000-0000-000000000001");
+    tracking::changed_columns(&inst, changed);
+    EXPECT_EQ(changed, (std::vector<int>{2, 4, 6}));
+    inst.value.note.reset();
+    inst.value.ratio = 0.5;
+    inst.value.tag = Uuid{};
+    inst.value.name = "a namE";
+    inst.value.count.reset();
+    tracking::changed_columns(&inst, changed);
+    EXPECT_EQ(changed, (std::vector<int>{1, 3}));
+    EXPECT_EQ(tracking::committed_value(&inst, 1), Value("a name"));
+    EXPECT_EQ(tracking::committed_value(&inst, 3), Value(std::int64_t{3}));
+    EXPECT_EQ(tracking::committed_value(&inst, 5), Value(Date{2020, 1, 1}));
+}
+
+}  // namespace
+}  // namespace retort::orm
