@@ -36,9 +36,9 @@ Dialect::Dialect(std::string name, DialectCapabilities caps)
 
 Dialect::~Dialect() = default;
 
-void Dialect::do_begin(DBAPIConnection& c) const { c.exec_script("BEGIN"); }
-void Dialect::do_commit(DBAPIConnection& c) const { c.exec_script("COMMIT"); }
-void Dialect::do_rollback(DBAPIConnection& c) const { c.exec_script("ROLLBACK"); }
+void Dialect::do_begin(DBAPIConnection& c) const { c.begin(); }
+void Dialect::do_commit(DBAPIConnection& c) const { c.commit(); }
+void Dialect::do_rollback(DBAPIConnection& c) const { c.rollback(); }
 void Dialect::do_savepoint(DBAPIConnection& c, std::string_view name) const {
     c.exec_script("SAVEPOINT " + quote_identifier(name));
 }

@@ -66,7 +66,7 @@ void ConnectionState::release() noexcept {
         try {
             // Returned connections are rolled back (SQLAlchemy's reset on return).
             if (in_tx) {
-                engine->dialect->do_rollback(*entry->dbapi);
+                entry->dbapi->rollback_on_return();
                 if (engine->options.echo) engine->log("ROLLBACK");
             }
             if (entry->isolation_changed) {

@@ -246,3 +246,61 @@ TEST_F(Pool, RecoversAfterServerRestartWithPrePing) {
 }
 
 }  // namespace
+
+namespace {
+
+std::int64_t xid(Connection& c) { return c.exec_driver_sql("SELECT txid_current()").scalar_one<std::int64_t>(); }
+
+TEST_F(Pool, TheFirstStatementRunsInsideTheTransactionBegunForIt) {
+    if (!testkit::is_postgresql()) GTEST_SKIP() << "PostgreSQL sends BEGIN together with the first statement";
+    auto c = engine.connect();
+    // Both in one transaction: BEGIN went out before (with) the first statement.
+    const auto first = xid(c);
+    EXPECT_EQ(xid(c), first);
+    c.commit();
+    EXPECT_NE(xid(c), first);
+    c.rollback();
+    // A failing first statement leaves its transaction failed, as it would after a separate BEGIN.
+    EXPECT_THROW(c.exec_driver_sql("SELECT 1 / 0"), DataError);
+    try {
+        c.exec_driver_sql("SELECT 1");
+        ADD_FAILURE() << "a statement ran in a failed transaction";
+    } catch (const DBAPIError& e) {
+        EXPECT_EQ(e.sqlstate(), "25P02");
+    }
+    c.rollback();
+    EXPECT_EQ(c.exec_driver_sql("SELECT 2").scalar_one<int>(), 2);
+    // A transaction that ran nothing commits and rolls back quietly.
+    c.commit();
+    (void)c.begin();
+    c.rollback();
+    EXPECT_FALSE(c.in_transaction());
+}
+
+TEST_F(Pool, ARollbackOnReturnEndsTheTransactionBeforeTheNextCheckout) {
+    if (!testkit::is_postgresql()) GTEST_SKIP() << "PostgreSQL reads the reply of that ROLLBACK later";
+    {
+        auto c = engine.connect();
+        c.exec_driver_sql("DROP TABLE IF EXISTS retort_reset_on_return");
+        c.exec_driver_sql("CREATE TABLE retort_reset_on_return (id integer)");
+        c.commit();
+        c.exec_driver_sql("INSERT INTO retort_reset_on_return VALUES (1)");
+        c.exec_driver_sql("LOCK TABLE retort_reset_on_return IN ACCESS EXCLUSIVE MODE");
+    }  // back to the pool: rolled back
+    {
+        // Another connection finds the lock gone and the row never there, without waiting.
+        Engine other = create_engine(testkit::test_url());
+        auto o = other.connect();
+        o.exec_driver_sql("SET lock_timeout = '2s'");
+        EXPECT_EQ(o.exec_driver_sql("SELECT count(*) FROM retort_reset_on_return").scalar_one<std::int64_t>(), 0);
+    }
+    // The returned connection itself is idle and usable.
+    auto c = engine.connect();
+    EXPECT_EQ(c.exec_driver_sql("SELECT count(*) FROM retort_reset_on_return").scalar_one<std::int64_t>(), 0);
+    EXPECT_EQ(std::string_view(c.exec_driver_sql("SELECT current_setting('transaction_isolation')").scalar_one<std::string>()),
+              "read committed");
+    c.exec_driver_sql("DROP TABLE retort_reset_on_return");
+    c.commit();
+}
+
+}  // namespace

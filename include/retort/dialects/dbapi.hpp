@@ -59,6 +59,14 @@ public:
     virtual std::int64_t copy_rows(const std::string& copy_sql, std::span<const std::vector<Value>> rows);
     // Executes SQL text without parameters (may contain several statements on drivers that allow it).
     virtual void exec_script(std::string_view sql) = 0;
+    // Transaction control. A driver may hold BEGIN back and send it with the transaction's first statement,
+    // and then make the COMMIT or ROLLBACK of a transaction that ran nothing free.
+    virtual void begin() { exec_script("BEGIN"); }
+    virtual void commit() { exec_script("COMMIT"); }
+    virtual void rollback() { exec_script("ROLLBACK"); }
+    // The rollback of a connection going back to its pool: a driver may send it without waiting for the reply,
+    // which it then reads before the connection's next use.
+    virtual void rollback_on_return() { rollback(); }
     // A cheap round trip to see the connection is alive.
     [[nodiscard]] virtual bool ping() = 0;
     // After an error: does it mean this connection is unusable?

@@ -765,12 +765,114 @@ void PGConnection::forget_statement_after(const std::string& sql, const PGresult
     if (std::strcmp(state, "26000") == 0 || std::strcmp(state, "0A000") == 0) prepared_.erase(sql);
 }
 
+void PGConnection::settle() noexcept {
+    if (!reply_pending_ || !conn_) return;
+    reply_pending_ = false;
+    bool ok = true;
+    while (PGresult* r = PQgetResult(conn_)) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) ok = false;
+        PQclear(r);
+    }
+    if (PQstatus(conn_) == CONNECTION_OK && (!ok || PQtransactionStatus(conn_) != PQTRANS_IDLE)) {
+        ResultPtr res(PQexec(conn_, "ROLLBACK"));
+    }
+}
+
+void PGConnection::begin() {
+    require_open();
+    begin_pending_ = true;
+}
+
+void PGConnection::begin_now() {
+    settle();
+    if (!begin_pending_) return;
+    begin_pending_ = false;
+    exec_script("BEGIN");
+}
+
+void PGConnection::commit() {
+    if (begin_pending_) {
+        begin_pending_ = false;  // nothing ran: nothing to commit
+        return;
+    }
+    exec_script("COMMIT");
+}
+
+void PGConnection::rollback() {
+    if (begin_pending_) {
+        begin_pending_ = false;
+        return;
+    }
+    exec_script("ROLLBACK");
+}
+
+void PGConnection::rollback_on_return() {
+    if (begin_pending_) {
+        begin_pending_ = false;
+        return;
+    }
+    require_open();
+    release_stream();
+    settle();
+    // The server ends the transaction as soon as it reads this; the reply is read at the next use.
+    if (PQsendQuery(conn_, "ROLLBACK") == 1) {
+        reply_pending_ = true;
+        return;
+    }
+    exec_script("ROLLBACK");
+}
+
+// BEGIN and the transaction's first statement in one round trip (pipeline mode).
+std::unique_ptr<DBAPICursor> PGConnection::execute_after_begin(const std::string& sql, std::span<const Value> params,
+                                                               int n, const std::string* name) {
+    if (!PQenterPipelineMode(conn_)) {
+        exec_script("BEGIN");
+        PGresult* res = name ? PQexecPrepared(conn_, name->c_str(), n, values_.data(), lengths_.data(), param_formats(), 0)
+                             : PQexecParams(conn_, sql.c_str(), n, param_types(), values_.data(), lengths_.data(),
+                                            param_formats(), 0);
+        return finish_exec(res, sql, params, name != nullptr);
+    }
+    bool sent = PQsendQueryParams(conn_, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+    sent = sent && (name ? PQsendQueryPrepared(conn_, name->c_str(), n, values_.data(), lengths_.data(), param_formats(), 0)
+                         : PQsendQueryParams(conn_, sql.c_str(), n, param_types(), values_.data(), lengths_.data(),
+                                             param_formats(), 0)) == 1;
+    sent = sent && PQpipelineSync(conn_) == 1;
+    // Each command's results end with a null; the sync marker ends the batch.
+    std::vector<ResultPtr> results;
+    int nulls = 0;
+    while (sent && nulls < 4) {
+        PGresult* r = PQgetResult(conn_);
+        if (!r) {
+            if (PQstatus(conn_) == CONNECTION_BAD) break;
+            ++nulls;
+            continue;
+        }
+        nulls = 0;
+        if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        results.emplace_back(r);
+    }
+    PQexitPipelineMode(conn_);
+    if (results.empty()) throw_pg_error(conn_, nullptr, "BEGIN", std::span<const Value>());
+    if (PQresultStatus(results[0].get()) != PGRES_COMMAND_OK) throw_pg_error(conn_, results[0].get(), "BEGIN", std::span<const Value>());
+    if (results.size() < 2) throw_pg_error(conn_, nullptr, sql, params);
+    return finish_exec(results[1].release(), sql, params, name != nullptr);
+}
+
 std::unique_ptr<DBAPICursor> PGConnection::execute(const std::string& sql, std::span<const Value> params,
                                                    const DriverExecOptions& opts) {
     require_open();
     release_stream();
+    settle();
+    if (opts.stream) begin_now();
     const int n = encode_params(sql, params);
     const std::string* name = opts.prepare ? &prepared_name(sql, params) : nullptr;
+    if (begin_pending_) {
+        begin_pending_ = false;
+        return execute_after_begin(sql, params, n, name);
+    }
 
     if (opts.stream) {
         const int sent = name ? PQsendQueryPrepared(conn_, name->c_str(), n, values_.data(), lengths_.data(),
@@ -904,6 +1006,7 @@ void put_copy_field(std::string& out, const Value& v, std::string_view sql) {
 
 std::int64_t PGConnection::copy_rows(const std::string& copy_sql, std::span<const std::vector<Value>> rows) {
     require_open();
+    begin_now();
     release_stream();
     ResultPtr start(PQexec(conn_, copy_sql.c_str()));
     if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN)
@@ -948,6 +1051,7 @@ std::int64_t PGConnection::execute_many(const std::string& sql, std::span<const 
     if (param_sets.size() == 1) return std::max<std::int64_t>(0, execute(sql, param_sets[0])->rowcount());
     require_open();
     release_stream();
+    begin_now();
 
     encode_params(sql, param_sets[0]);
     const std::string name = prepared_name(sql, param_sets[0]);
@@ -990,6 +1094,11 @@ std::int64_t PGConnection::execute_many(const std::string& sql, std::span<const 
 void PGConnection::exec_script(std::string_view sql) {
     require_open();
     release_stream();
+    settle();
+    if (begin_pending_) {
+        begin_pending_ = false;
+        exec_script("BEGIN");
+    }
     const std::string text(sql);
     ResultPtr res(PQexec(conn_, text.c_str()));
     if (!res) throw_pg_error(conn_, nullptr, text, std::span<const Value>());
@@ -1005,6 +1114,7 @@ void PGConnection::exec_script(std::string_view sql) {
 bool PGConnection::ping() {
     if (!conn_ || PQstatus(conn_) != CONNECTION_OK) return false;
     release_stream();
+    settle();
     // An empty query still makes the round trip, and works inside a failed transaction too.
     ResultPtr res(PQexec(conn_, ";"));
     if (!res) return false;
@@ -1019,13 +1129,17 @@ void PGConnection::close() noexcept {
     if (conn_) PQfinish(conn_);
     conn_ = nullptr;
     prepared_.clear();
+    begin_pending_ = reply_pending_ = false;
 }
 
 void PGConnection::clear_statement_cache() {
     // In a failed transaction DEALLOCATE would fail too; the statements then stay on the server unused (names
     // are never reused), which is harmless.
-    if (conn_ && PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) != PQTRANS_INERROR) {
+    if (conn_ && PQstatus(conn_) == CONNECTION_OK) {
         release_stream();
+        settle();
+    }
+    if (conn_ && PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) != PQTRANS_INERROR) {
         ResultPtr res(PQexec(conn_, "DEALLOCATE ALL"));
     }
     prepared_.clear();

@@ -132,6 +132,10 @@ public:
     std::int64_t execute_many(const std::string& sql, std::span<const std::vector<Value>> param_sets) override;
     std::int64_t copy_rows(const std::string& copy_sql, std::span<const std::vector<Value>> rows) override;
     void exec_script(std::string_view sql) override;
+    void begin() override;
+    void commit() override;
+    void rollback() override;
+    void rollback_on_return() override;
     [[nodiscard]] bool ping() override;
     [[nodiscard]] bool is_disconnected() const override;
     void close() noexcept override;
@@ -149,6 +153,14 @@ private:
     struct PipelineState;
 
     void require_open() const;
+    // Reads the reply of a ROLLBACK sent on return to the pool (rolling back for real if it failed).
+    void settle() noexcept;
+    // Sends a held-back BEGIN now, for the paths that cannot send it with their statement.
+    void begin_now();
+    std::unique_ptr<DBAPICursor> execute_after_begin(const std::string& sql, std::span<const Value> params, int n,
+                                                     const std::string* name);
+    bool begin_pending_ = false;  // begin() was called; BEGIN goes out with the next statement
+    bool reply_pending_ = false;  // a ROLLBACK was sent on return to the pool; its reply is unread
     void configure_session();
     // Lets an open stream step aside so the connection can run another command.
     void release_stream() noexcept;
