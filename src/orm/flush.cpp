@@ -53,6 +53,22 @@ bool key_less(const InstanceState* a, const InstanceState* b) {
     return std::lexicographical_compare(a->key.begin(), a->key.end(), b->key.begin(), b->key.end(), value_less);
 }
 
+// Sorts objects of one mapper by primary key; integer keys (the common case) without comparing Values.
+void sort_by_key(std::vector<InstanceState*>& states) {
+    const bool ints = std::all_of(states.begin(), states.end(), [](const InstanceState* st) {
+        return st->key.size() == 1 && st->key[0].kind() == Value::Kind::Int;
+    });
+    if (!ints) {
+        std::sort(states.begin(), states.end(), key_less);
+        return;
+    }
+    std::vector<std::pair<std::int64_t, InstanceState*>> keyed;
+    keyed.reserve(states.size());
+    for (auto* st : states) keyed.emplace_back(std::get<std::int64_t>(st->key[0].storage()), st);
+    std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t i = 0; i < keyed.size(); ++i) states[i] = keyed[i].second;
+}
+
 void set_column(InstanceState* st, const Column* c, const Value& v) {
     const ColumnProp& p = loading::prop_of(*st->mapper, c);
     if (v.is_null() && !c->nullable() && p.member_type != typeid(std::optional<std::string>)) {
@@ -584,11 +600,11 @@ void Flush::run() {
             if (st->mapper == m && st->status == ObjectState::Pending) ins.push_back(st);
         insert_all(*m, ins);
         for (auto* st : impl.identity)
-            if (st->mapper == m && st->status == ObjectState::Persistent && !deleting.count(st) &&
-                (st->rel_dirty || rules.count(st) || s.state_modified(st)))
+            if (st->mapper == m && st->status == ObjectState::Persistent && (deleting.empty() || !deleting.count(st)) &&
+                (st->rel_dirty || (!rules.empty() && rules.count(st)) || s.state_modified(st)))
                 upd.push_back(st);
         // Identity-map order is arbitrary: UPDATEs go in key order so runs are repeatable.
-        std::sort(upd.begin(), upd.end(), key_less);
+        sort_by_key(upd);
         update_all(*m, upd);
     }
     associations();
