@@ -310,6 +310,32 @@ TEST_F(Orm, AutoflushBeforeQueries) {
     EXPECT_EQ(found[0], u);
 }
 
+TEST_F(Orm, LazyLoadsFlushNewObjectsAndRelationshipsButNotColumnEdits) {
+    {
+        Session s(engine);
+        s.add(User{.name = "u1"});
+        s.add(User{.name = "u2"});
+        s.commit();
+    }
+    Session s(engine);
+    auto users = s.scalars(select<User>().order_by(col(&User::id))).all();
+    ASSERT_EQ(users.size(), 2u);
+    // A pending address whose foreign key points at u1: the lazy load of u1.addresses flushes it first.
+    auto a = s.add(Address{.email = "a@x", .user_id = users[0]->id});
+    ASSERT_EQ(users[0]->addresses.size(), 1u);
+    EXPECT_EQ(users[0]->addresses[0], a);
+    // A column edit alone is not flushed by a lazy load (it is by the next query).
+    a->user_id = users[1]->id;
+    EXPECT_EQ(users[1]->addresses.size(), 0u);
+    EXPECT_EQ(s.scalars(select<Address>().where(col(&Address::user_id) == users[1]->id)).size(), 1u);
+    // A relationship change is: pointing the address back at u1 is written before u1's addresses load again.
+    a->user = users[0];
+    s.expire(users[0]);
+    ASSERT_EQ(users[0]->addresses.size(), 1u);
+    EXPECT_EQ(users[0]->addresses[0], a);
+    EXPECT_EQ(a->user_id, std::optional<std::int64_t>(users[0]->id));
+}
+
 TEST_F(Orm, RollbackForgetsPendingAndReloads) {
     Session s(engine);
     auto u = s.add(User{.name = "kept"});
