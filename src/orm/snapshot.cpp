@@ -184,12 +184,12 @@ bool equal(const Byte* in, const Value& v) {
     // Byte-wise: the encoding is canonical, so equal encodings are equal values (doubles compare by bits, so a
     // NaN that stays NaN is unchanged and 0.0 becoming -0.0 is a change).
     const std::size_t n = size_of(v);
+    if (skip(in) - in != static_cast<std::ptrdiff_t>(n)) return false;
     if (n <= 64) {
         Byte buf[64];
         write(buf, v);
         return std::memcmp(buf, in, n) == 0;
     }
-    if (skip(in) - in != static_cast<std::ptrdiff_t>(n)) return false;
     return read(in) == v;
 }
 
