@@ -36,6 +36,8 @@ Dialect::Dialect(std::string name, DialectCapabilities caps)
 
 Dialect::~Dialect() = default;
 
+std::string Dialect::key_prefetch_sql(const Table&, const Column&) const { return {}; }
+
 void Dialect::do_begin(DBAPIConnection& c) const { c.begin(); }
 void Dialect::do_commit(DBAPIConnection& c) const { c.commit(); }
 void Dialect::do_rollback(DBAPIConnection& c) const { c.rollback(); }

@@ -178,7 +178,6 @@ std::shared_ptr<const std::vector<std::string>> cursor_keys(const DBAPICursor& c
 
 namespace {
 // Rows from which execute_rows() loads through COPY where the driver has it.
-constexpr std::size_t kCopyThreshold = 2000;
 
 bool is_valueless_insert(const sql::Node& n) {
     if (n.kind != sql::NodeKind::Insert) return false;
@@ -501,7 +500,7 @@ std::int64_t Connection::insert_rows_impl(const sql::InsertNode& ins, std::size_
     std::int64_t total = 0;
     // Large loads without RETURNING or ON CONFLICT go through the driver's bulk path (PostgreSQL COPY),
     // several times faster than batched INSERTs.
-    if (caps.supports_copy_from && !single.returns_rows && !ins.on_conflict && count >= kCopyThreshold) {
+    if (caps.supports_copy_from && !single.returns_rows && !ins.on_conflict && count >= caps.copy_from_min_rows) {
         std::string copy_sql = "COPY ";
         if (ins.table->schema()) copy_sql += eng.dialect->quote_identifier(*ins.table->schema()) + ".";
         copy_sql += eng.dialect->quote_identifier(ins.table->name()) + " (";

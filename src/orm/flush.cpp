@@ -105,6 +105,8 @@ struct Flush {
     void sync_foreign_keys(InstanceState* st);
     std::vector<const MapperBase*> mapper_order();
     void insert_all(const MapperBase& m, std::vector<InstanceState*> states);
+    bool insert_with_prefetched_keys(const MapperBase& m, const std::vector<InstanceState*>& ordered, std::size_t i,
+                                     std::size_t j, const std::vector<int>& shape, const std::vector<int>& fetch);
     void update_all(const MapperBase& m, const std::vector<InstanceState*>& states);
     void delete_all(const MapperBase& m, std::vector<InstanceState*> states);
     void associations();
@@ -353,37 +355,39 @@ void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) 
             if (std::find(shape.begin(), shape.end(), static_cast<int>(c)) == shape.end()) fetch.push_back(static_cast<int>(c));
         for (int p : m.pk)
             if (std::find(fetch.begin(), fetch.end(), p) == fetch.end()) fetch.push_back(p);
-        auto key = std::make_pair(&m, shape);
-        auto it = insert_stmts.find(key);
-        if (it == insert_stmts.end()) {
-            retort::Insert ins(*m.table);
-            for (int c : shape) {
-                const Column& col = *cols[static_cast<std::size_t>(c)].column;
-                ins = ins.value_node(Expr<Any>(col.ptr()), std::make_shared<sql::BindNode>(col.name(), Value{}, col.type, false));
-            }
-            std::vector<sql::NodePtr> ret;
-            for (int c : fetch) ret.push_back(cols[static_cast<std::size_t>(c)].column->ptr());
-            ins = ins.returning_nodes(ret);
-            it = insert_stmts.emplace(key, ins).first;
-        }
-        std::size_t returned = 0;
-        conn.insert_rows(
-            it->second, j - i,
-            [&](std::size_t k, std::vector<Value>& out) {
-                const void* obj = ordered[i + k]->obj;
-                for (int c : shape) out.push_back(cols[static_cast<std::size_t>(c)].get(obj, cols[static_cast<std::size_t>(c)]));
-            },
-            [&](std::size_t k, const DBAPICursor& cur) {
-                void* obj = ordered[i + k]->obj;
-                for (std::size_t f = 0; f < fetch.size(); ++f) {
-                    const auto& p = cols[static_cast<std::size_t>(fetch[f])];
-                    p.load(obj, cur, static_cast<int>(f), p);
+        if (!insert_with_prefetched_keys(m, ordered, i, j, shape, fetch)) {
+            auto key = std::make_pair(&m, shape);
+            auto it = insert_stmts.find(key);
+            if (it == insert_stmts.end()) {
+                retort::Insert ins(*m.table);
+                for (int c : shape) {
+                    const Column& col = *cols[static_cast<std::size_t>(c)].column;
+                    ins = ins.value_node(Expr<Any>(col.ptr()), std::make_shared<sql::BindNode>(col.name(), Value{}, col.type, false));
                 }
-                ++returned;
-            });
-        if (returned != j - i)
-            throw StaleDataError("INSERT into '" + m.table->name() + "' returned " + std::to_string(returned) +
-                                 " rows for " + std::to_string(j - i) + " objects");
+                std::vector<sql::NodePtr> ret;
+                for (int c : fetch) ret.push_back(cols[static_cast<std::size_t>(c)].column->ptr());
+                ins = ins.returning_nodes(ret);
+                it = insert_stmts.emplace(key, ins).first;
+            }
+            std::size_t returned = 0;
+            conn.insert_rows(
+                it->second, j - i,
+                [&](std::size_t k, std::vector<Value>& out) {
+                    const void* obj = ordered[i + k]->obj;
+                    for (int c : shape) out.push_back(cols[static_cast<std::size_t>(c)].get(obj, cols[static_cast<std::size_t>(c)]));
+                },
+                [&](std::size_t k, const DBAPICursor& cur) {
+                    void* obj = ordered[i + k]->obj;
+                    for (std::size_t f = 0; f < fetch.size(); ++f) {
+                        const auto& p = cols[static_cast<std::size_t>(fetch[f])];
+                        p.load(obj, cur, static_cast<int>(f), p);
+                    }
+                    ++returned;
+                });
+            if (returned != j - i)
+                throw StaleDataError("INSERT into '" + m.table->name() + "' returned " + std::to_string(returned) +
+                                     " rows for " + std::to_string(j - i) + " objects");
+        }
         for (std::size_t k = i; k < j; ++k) {
             InstanceState* st = ordered[k];
             st->key.clear();
@@ -397,6 +401,64 @@ void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) 
         }
         i = j;
     }
+}
+
+// A large batch whose only server-made value is an autoincrement key: the keys come from the key's sequence in
+// one query, and the rows, keys included, go through the driver's bulk load (PostgreSQL COPY) instead of
+// INSERT ... RETURNING. False when this does not apply (the caller then inserts with RETURNING).
+bool Flush::insert_with_prefetched_keys(const MapperBase& m, const std::vector<InstanceState*>& ordered, std::size_t i,
+                                        std::size_t j, const std::vector<int>& shape, const std::vector<int>& fetch) {
+    const auto& dialect = conn.dialect();
+    const auto& caps = dialect.caps();
+    if (!caps.supports_copy_from || j - i < caps.copy_from_min_rows || m.pk.size() != 1) return false;
+    const int pk = m.pk[0];
+    const auto& kp = m.columns[static_cast<std::size_t>(pk)];
+    const Column& kc = *kp.column;
+    if (fetch.size() != 1 || fetch[0] != pk || !kc.autoincrement() || kc.has_client_default()) return false;
+    const std::string sql = dialect.key_prefetch_sql(*m.table, kc);
+    if (sql.empty()) return false;
+    std::string table_name;
+    if (m.table->schema()) table_name = dialect.quote_identifier(*m.table->schema()) + ".";
+    table_name += dialect.quote_identifier(m.table->name());
+    std::vector<Value> keys;
+    keys.reserve(j - i);
+    {
+        Result r = conn.exec_driver_sql(sql, {Value(table_name), Value(kc.name()), Value(static_cast<std::int64_t>(j - i))});
+        for (RowView row : r) {
+            if (row.is_null(0)) return false;  // no sequence behind the column
+            keys.push_back(row.get<Value>(0));
+        }
+    }
+    if (keys.size() != j - i) return false;
+    std::vector<int> with_key = shape;
+    with_key.push_back(pk);
+    std::vector<int> stmt_key = with_key;
+    stmt_key.push_back(-1);  // no RETURNING: not the statement of the same columns given by the objects
+    auto it = insert_stmts.find(std::make_pair(&m, stmt_key));
+    if (it == insert_stmts.end()) {
+        retort::Insert ins(*m.table);
+        for (int c : with_key) {
+            const Column& col = *m.columns[static_cast<std::size_t>(c)].column;
+            ins = ins.value_node(Expr<Any>(col.ptr()), std::make_shared<sql::BindNode>(col.name(), Value{}, col.type, false));
+        }
+        it = insert_stmts.emplace(std::make_pair(&m, stmt_key), ins).first;
+    }
+    for (std::size_t k = i; k < j; ++k) kp.set(ordered[k]->obj, keys[k - i], kp);
+    try {
+        const auto& cols = m.columns;
+        const std::int64_t n = conn.insert_rows(it->second, j - i, [&](std::size_t k, std::vector<Value>& out) {
+            const void* obj = ordered[i + k]->obj;
+            for (int c : with_key) out.push_back(cols[static_cast<std::size_t>(c)].get(obj, cols[static_cast<std::size_t>(c)]));
+        });
+        if (n != static_cast<std::int64_t>(j - i))
+            throw StaleDataError("INSERT into '" + m.table->name() + "' loaded " + std::to_string(n) + " rows for " +
+                                 std::to_string(j - i) + " objects");
+    } catch (...) {
+        // The objects are not inserted: their keys are unset again.
+        for (std::size_t k = i; k < j; ++k) kp.set(ordered[k]->obj, Value(std::int64_t{0}), kp);
+        throw;
+    }
+    return true;
 }
 
 void Flush::update_all(const MapperBase& m, const std::vector<InstanceState*>& states) {

@@ -1,5 +1,6 @@
 // The ORM against the live database: the unit of work's statements, identity map, object states, cascades,
 // relationship sync, loading strategies, ownership.
+#include <set>
 #include <regex>
 
 #include <retort/orm.hpp>
@@ -334,6 +335,52 @@ TEST_F(Orm, LazyLoadsFlushNewObjectsAndRelationshipsButNotColumnEdits) {
     ASSERT_EQ(users[0]->addresses.size(), 1u);
     EXPECT_EQ(users[0]->addresses[0], a);
     EXPECT_EQ(a->user_id, std::optional<std::int64_t>(users[0]->id));
+}
+
+TEST_F(Orm, LargeFlushesOfServerKeyedRowsStayCorrect) {
+    // On PostgreSQL, 2,000 or more rows whose only server-made value is the key take their keys from the
+    // key's sequence in one query and go through COPY; elsewhere they go through INSERT ... RETURNING.
+    std::vector<std::string> statements;
+    engine.on_before_execute([&](const ExecuteEvent& e) { statements.emplace_back(e.statement.substr(0, 20)); });
+    constexpr int n = 2500;
+    std::vector<Ptr<User>> users;
+    {
+        Session s(engine, {.expire_on_commit = false});
+        s.add(User{.name = "before"});
+        s.commit();
+        for (int i = 0; i < n; ++i) users.push_back(s.add(User{.name = "bulk " + std::to_string(i), .fullname = i % 2 ? std::optional<std::string>("f") : std::nullopt}));
+        statements.clear();
+        s.commit();
+        std::set<std::int64_t> ids;
+        for (const auto& u : users) {
+            ids.insert(u->id);
+            EXPECT_GT(u->id, 1);
+            EXPECT_EQ(u.state()->status, ObjectState::Persistent);
+        }
+        EXPECT_EQ(ids.size(), static_cast<std::size_t>(n));
+        EXPECT_EQ(s.get<User>(users[7]->id), users[7]);
+        // Tracked after the flush: a change is one UPDATE.
+        users[3]->name = "changed";
+        s.commit();
+    }
+    bool copied = false;
+    for (const auto& st : statements) copied = copied || st.starts_with("COPY");
+    EXPECT_EQ(copied, engine.dialect().caps().supports_copy_from);
+    Session s(engine);
+    auto rows = s.scalars(select<User>().where(col(&User::name).startswith("bulk ")).order_by(col(&User::id))).all();
+    ASSERT_EQ(rows.size(), static_cast<std::size_t>(n - 1));
+    for (const auto& r : rows) {
+        if (r->name == "changed") continue;
+        const int k = std::stoi(r->name.substr(5));
+        EXPECT_EQ(r->fullname.has_value(), k % 2 == 1) << r->name;
+    }
+    EXPECT_EQ(s.get<User>(users[3]->id)->name, "changed");
+    EXPECT_EQ(s.get<User>(users[42]->id)->name, "bulk 42");
+    EXPECT_EQ(s.get<User>(users[43]->id)->fullname, std::optional<std::string>("f"));
+    // A new row after the bulk load gets a key the load did not use.
+    auto later = s.add(User{.name = "after"});
+    s.commit();
+    for (const auto& u : users) ASSERT_NE(u->id, later->id);
 }
 
 TEST_F(Orm, RollbackForgetsPendingAndReloads) {

@@ -20,6 +20,8 @@ class URL;
 class Connection;
 class Engine;
 class Row;
+class Table;
+class Column;
 struct EngineOptions;
 namespace sql {
 class SQLCompiler;
@@ -59,6 +61,7 @@ struct DialectCapabilities {
     bool supports_for_update = false;
     bool supports_pipeline = false;          // driver can pipeline statements
     bool supports_copy_from = false;         // driver bulk-loads rows (COPY FROM STDIN)
+    std::size_t copy_from_min_rows = 2000;   // executemany INSERTs of this many rows (no RETURNING) use it
     bool supports_empty_in_native = false;
     bool transactional_ddl = true;
     bool one_ddl_per_transaction = false;    // a transaction holds at most one DDL statement, no DML beside it
@@ -102,6 +105,10 @@ public:
     virtual void after_create_index(Connection&, const std::vector<Row>&) const {}
 
     // ---- transactions
+    // SQL returning new values of an autoincrement key column's sequence, one per row, so that a large ORM flush
+    // can give the keys itself and bulk-load the rows; parameters: the table's (quoted) name, the column's name,
+    // the number of values. Empty where the dialect has none; rows of NULL where the column has no sequence.
+    [[nodiscard]] virtual std::string key_prefetch_sql(const Table& table, const Column& column) const;
     virtual void do_begin(DBAPIConnection& c) const;
     virtual void do_commit(DBAPIConnection& c) const;
     virtual void do_rollback(DBAPIConnection& c) const;

@@ -432,6 +432,10 @@ std::vector<ReflectedUnique> PGDialect::get_unique_constraints(Connection& c, st
     return out;
 }
 
+std::string PGDialect::key_prefetch_sql(const Table&, const Column&) const {
+    return "SELECT nextval(pg_get_serial_sequence($1, $2)) FROM generate_series(1, $3)";
+}
+
 }  // namespace retort::postgresql
 
 namespace retort::detail {
