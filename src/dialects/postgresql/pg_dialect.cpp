@@ -433,7 +433,9 @@ std::vector<ReflectedUnique> PGDialect::get_unique_constraints(Connection& c, st
 }
 
 std::string PGDialect::key_prefetch_sql(const Table&, const Column&) const {
-    return "SELECT nextval(pg_get_serial_sequence($1, $2)) FROM generate_series(1, $3)";
+    // The sequence is looked up once (OFFSET 0 keeps the subquery from being folded into every row).
+    return "SELECT nextval(q.seq) FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq OFFSET 0) q, "
+           "generate_series(1, $3)";
 }
 
 }  // namespace retort::postgresql
