@@ -510,18 +510,23 @@ std::int64_t Connection::insert_rows_impl(const sql::InsertNode& ins, std::size_
             copy_sql += eng.dialect->quote_identifier(col->name());
         }
         copy_sql += ") FROM STDIN";
-        // A bounded number of rows at a time, so a large load does not hold a second copy of itself.
-        constexpr std::size_t kChunk = 20000;
+        // Given rows that need no client defaults go as they are; others are made a bounded number at a time,
+        // so a large load does not hold a second copy of itself.
+        const bool as_given = !given.empty() && per_row == ncols;
+        const std::size_t chunk_rows = as_given ? count : 20000;
         std::vector<std::vector<Value>> chunk;
-        for (std::size_t start = 0; start < count; start += kChunk) {
-            const std::size_t n = std::min(kChunk, count - start);
-            chunk.resize(n);
-            for (std::size_t i = 0; i < n; ++i) {
-                chunk[i].clear();
-                chunk[i].reserve(per_row);
-                append_row(start + i, chunk[i]);
+        for (std::size_t start = 0; start < count; start += chunk_rows) {
+            const std::size_t n = std::min(chunk_rows, count - start);
+            if (!as_given) {
+                chunk.resize(n);
+                for (std::size_t i = 0; i < n; ++i) {
+                    chunk[i].clear();
+                    chunk[i].reserve(per_row);
+                    append_row(start + i, chunk[i]);
+                }
             }
-            std::span<const std::vector<Value>> out_rows(chunk.data(), n);
+            std::span<const std::vector<Value>> out_rows = as_given ? std::span<const std::vector<Value>>(given.data() + start, n)
+                                                                    : std::span<const std::vector<Value>>(chunk.data(), n);
             ExecuteEvent ev{copy_sql, out_rows[0], true, n};
             for (auto& fn : eng.ev_before_execute) fn(ev);
             if (eng.options.echo) echo(eng, copy_sql, out_rows[0], n);
