@@ -166,6 +166,21 @@ Value slot_value(const sql::BindSlot& slot, const std::vector<const sql::BindNod
     return v;
 }
 
+// The same, assigned over `out` (a string's buffer is reused when it is large enough).
+void assign_slot_value(Value& out, const sql::BindSlot& slot, const std::vector<const sql::BindNode*>& binds,
+                       const Params* params) {
+    if (const Value* p = params ? find_param(*params, slot.key) : nullptr) {
+        out = *p;
+    } else if (slot.default_of) {
+        out = slot.default_of->client_default();
+    } else if (const sql::BindNode* b = binds[static_cast<std::size_t>(slot.index)]; b->has_value) {
+        out = b->value;
+    } else {
+        throw ArgumentError("a value is required for bind parameter '" + slot.key + "'");
+    }
+    coerce(out, slot.type);
+}
+
 std::shared_ptr<const std::vector<std::string>> cursor_keys(const DBAPICursor& c) {
     auto keys = std::make_shared<std::vector<std::string>>();
     int n = c.column_count();
@@ -338,6 +353,29 @@ Result Connection::execute_insert_many(const sql::Node& target, std::span<const 
     st.autobegin();
     auto& d = st.dbapi();
 
+    if (!multi && !single.returns_rows) {
+        // Positional rows a chunk at a time, their Values assigned over the last chunk's (no allocation once
+        // warm, and no second copy of a large batch).
+        const std::size_t chunk = std::min<std::size_t>(param_sets.size(), 1024);
+        std::vector<std::vector<Value>> rows(chunk, std::vector<Value>(single.slots.size()));
+        std::int64_t total = 0;
+        std::optional<ExecuteEvent> ev;
+        for (std::size_t start = 0; start < param_sets.size(); start += chunk) {
+            const std::size_t n = std::min(chunk, param_sets.size() - start);
+            for (std::size_t k = 0; k < n; ++k)
+                for (std::size_t j = 0; j < single.slots.size(); ++j)
+                    assign_slot_value(rows[k][j], single.slots[j], entry->binds, &param_sets[start + k]);
+            if (!ev) {
+                ev.emplace(ExecuteEvent{single.sql, rows[0], true, param_sets.size()});
+                for (auto& fn : eng.ev_before_execute) fn(*ev);
+                if (eng.options.echo) echo(eng, single.sql, rows[0], param_sets.size());
+            }
+            std::span<const std::vector<Value>> part(rows.data(), n);
+            total += st.guarded(single.sql, [&] { return d.execute_many(single.sql, part); });
+        }
+        for (auto& fn : eng.ev_after_execute) fn(*ev);
+        return Result(state_, nullptr, nullptr, total);
+    }
     if (!multi) {
         std::vector<std::vector<Value>> rows;
         rows.reserve(param_sets.size());
@@ -350,7 +388,7 @@ Result Connection::execute_insert_many(const sql::Node& target, std::span<const 
         ExecuteEvent ev{single.sql, rows[0], true, rows.size()};
         for (auto& fn : eng.ev_before_execute) fn(ev);
         if (eng.options.echo) echo(eng, single.sql, rows[0], rows.size());
-        if (single.returns_rows) {
+        {
             std::vector<Row> out;
             std::shared_ptr<const std::vector<std::string>> keys;
             std::int64_t total = 0;
@@ -363,9 +401,6 @@ Result Connection::execute_insert_many(const sql::Node& target, std::span<const 
             for (auto& fn : eng.ev_after_execute) fn(ev);
             return Result::from_rows(std::move(keys), std::move(out), total);
         }
-        auto total = st.guarded(single.sql, [&] { return d.execute_many(single.sql, rows); });
-        for (auto& fn : eng.ev_after_execute) fn(ev);
-        return Result(state_, nullptr, nullptr, total);
     }
 
     // Batched multi-row INSERT ... VALUES within the dialect's bound-parameter limit.

@@ -10,7 +10,41 @@ namespace retort::orm {
 
 InstanceState::~InstanceState() = default;
 
-Arena::~Arena() = default;
+Arena::~Arena() {
+    for (auto* inst : placed_) inst->~InstanceState();
+}
+
+void* Arena::allocate(std::size_t size, std::size_t align) {
+    if (!blocks_.empty()) {
+        Block& b = blocks_.back();
+        const std::size_t at = (b.used + align - 1) & ~(align - 1);
+        if (at + size <= b.size) {
+            b.used = at + size;
+            return b.data.get() + at;
+        }
+    }
+    // Blocks grow from 16 KiB to 1 MiB, so small sessions stay small and large ones make few blocks.
+    std::size_t want = blocks_.empty() ? std::size_t{16} << 10 : std::min(blocks_.back().size * 2, std::size_t{1} << 20);
+    want = std::max(want, size + align);
+    Block b;
+    b.data.reset(new std::byte[want]);  // NOLINT: raw storage for placement new
+    b.size = want;
+    const auto base = reinterpret_cast<std::uintptr_t>(b.data.get());
+    const std::size_t at = ((base + align - 1) & ~(std::uintptr_t{align} - 1)) - base;
+    b.used = at + size;
+    blocks_.push_back(std::move(b));
+    return blocks_.back().data.get() + at;
+}
+
+void Arena::place(InstanceState* inst) {
+    inst->arena = this;
+    try {
+        placed_.push_back(inst);
+    } catch (...) {
+        inst->~InstanceState();
+        throw;
+    }
+}
 
 Arena* Arena::root() noexcept {
     Arena* a = this;
@@ -33,12 +67,27 @@ void Arena::merge(Arena& a, Arena& b) {
     if (ra == rb) return;
     // The larger keeps its objects in place; the smaller's move over and it points at the larger, which
     // it keeps alive for the handles that still refer to it.
-    if (ra->instances_.size() < rb->instances_.size()) std::swap(ra, rb);
+    if (ra->size() < rb->size()) std::swap(ra, rb);
     for (auto& inst : rb->instances_) {
         inst->arena = ra;
         ra->instances_.push_back(std::move(inst));
     }
     rb->instances_.clear();
+    for (auto* inst : rb->placed_) {
+        inst->arena = ra;
+        ra->placed_.push_back(inst);
+    }
+    rb->placed_.clear();
+    // The smaller arena's blocks hold its objects: they move along. The larger keeps allocating from its own
+    // last block, which stays last.
+    if (!rb->blocks_.empty()) {
+        auto last = std::move(ra->blocks_.empty() ? rb->blocks_.back() : ra->blocks_.back());
+        if (!ra->blocks_.empty()) ra->blocks_.pop_back();
+        else rb->blocks_.pop_back();
+        for (auto& b : rb->blocks_) ra->blocks_.push_back(std::move(b));
+        ra->blocks_.push_back(std::move(last));
+        rb->blocks_.clear();
+    }
     rb->merged_into_ = ra->shared_from_this();
 }
 

@@ -119,9 +119,8 @@ InstanceState* instance_from_row(Session& s, Session::Impl& impl, const MapperBa
         tracking::take(st);
         return st;
     }
-    std::unique_ptr<InstanceState> inst = m.create();
-    for (std::size_t i = 0; i < m.columns.size(); ++i) m.columns[i].load(inst->obj, c, offset + static_cast<int>(i), m.columns[i]);
-    InstanceState* st = impl.arena->adopt(std::move(inst));
+    InstanceState* st = m.create(*impl.arena);
+    for (std::size_t i = 0; i < m.columns.size(); ++i) m.columns[i].load(st->obj, c, offset + static_cast<int>(i), m.columns[i]);
     st->session = &s;
     st->status = ObjectState::Persistent;
     st->key = std::move(key);

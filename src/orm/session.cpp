@@ -109,10 +109,11 @@ std::size_t Session::size() const noexcept { return impl_->identity.size() + imp
 
 // ---------------------------------------------------------------- adding and deleting
 
-InstanceState* Session::add_new(std::unique_ptr<InstanceState> inst) {
+Arena& Session::arena() const { return *impl_->arena->root(); }
+
+InstanceState* Session::add_new(InstanceState* st) {
     check_thread();
     Registry::configure_all();
-    InstanceState* st = impl_->arena->adopt(std::move(inst));
     st->session = this;
     st->status = ObjectState::Pending;
     impl_->pending.push_back(st);
@@ -403,7 +404,7 @@ InstanceState* Session::merge_object(const MapperBase& m, const void* obj) {
     bool unset = false;
     for (const auto& v : pk) unset = unset || v.is_null() || v == Value(std::int64_t{0}) || v == Value(Uuid{}) || v == Value(std::string());
     InstanceState* target = unset ? nullptr : get_state(m, pk);
-    if (!target) return add_new(m.copy(obj));
+    if (!target) return add_new(m.copy(arena(), obj));
     for (const auto& c : m.columns) c.set(target->obj, c.get(obj, c), c);
     return target;
 }

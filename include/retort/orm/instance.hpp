@@ -8,7 +8,9 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <cstddef>
 #include <memory>
+#include <new>
 #include <string>
 #include <utility>
 #include <algorithm>
@@ -102,14 +104,31 @@ public:
     // The arena that owns this one's objects after merges.
     [[nodiscard]] Arena* root() noexcept;
     [[nodiscard]] std::shared_ptr<Arena> root_ptr();
-    // Takes ownership of a new instance.
+    // Makes an instance in the root arena's memory blocks (no allocation of its own).
+    template <class T, class... A>
+    Instance<T>* make(const MapperBase* m, A&&... args) {
+        Arena* r = root();
+        void* mem = r->allocate(sizeof(Instance<T>), alignof(Instance<T>));
+        auto* inst = new (mem) Instance<T>(m, std::forward<A>(args)...);
+        r->place(inst);
+        return inst;
+    }
+    // Takes ownership of an instance made elsewhere.
     InstanceState* adopt(std::unique_ptr<InstanceState> inst);
     // Unites two arenas: the objects of the smaller move to the larger; both stay valid for handles.
     static void merge(Arena& a, Arena& b);
-    [[nodiscard]] std::size_t size() const noexcept { return instances_.size(); }
+    [[nodiscard]] std::size_t size() const noexcept { return instances_.size() + placed_.size(); }
 
 private:
+    struct Block {
+        std::unique_ptr<std::byte[]> data;
+        std::size_t size = 0, used = 0;
+    };
+    void* allocate(std::size_t size, std::size_t align);
+    void place(InstanceState* inst);
     std::vector<std::unique_ptr<InstanceState>> instances_;
+    std::vector<InstanceState*> placed_;  // made in blocks_, destroyed by the arena
+    std::vector<Block> blocks_;
     std::shared_ptr<Arena> merged_into_;
 };
 

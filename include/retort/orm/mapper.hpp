@@ -157,8 +157,9 @@ public:
     int version_column = -1;
     bool configured = false;
 
-    [[nodiscard]] virtual std::unique_ptr<InstanceState> create() const = 0;
-    [[nodiscard]] virtual std::unique_ptr<InstanceState> copy(const void* obj) const = 0;
+    // A new instance (default-constructed object, or a copy of obj) in the arena's memory.
+    [[nodiscard]] virtual InstanceState* create(Arena& a) const = 0;
+    [[nodiscard]] virtual InstanceState* copy(Arena& a, const void* obj) const = 0;
 
     [[nodiscard]] const ColumnProp* column_for(const detail::MemberKey& k, std::type_index t) const;
     [[nodiscard]] const ColumnProp* column_named(std::string_view name) const;
@@ -186,9 +187,9 @@ template <class T>
 class Mapper final : public MapperBase {
 public:
     explicit Mapper(Registry& r) : MapperBase(r, typeid(T)) {}
-    [[nodiscard]] std::unique_ptr<InstanceState> create() const override { return std::make_unique<Instance<T>>(this); }
-    [[nodiscard]] std::unique_ptr<InstanceState> copy(const void* obj) const override {
-        return std::make_unique<Instance<T>>(this, *static_cast<const T*>(obj));
+    [[nodiscard]] InstanceState* create(Arena& a) const override { return a.make<T>(this); }
+    [[nodiscard]] InstanceState* copy(Arena& a, const void* obj) const override {
+        return a.make<T>(this, *static_cast<const T*>(obj));
     }
 };
 
@@ -447,9 +448,7 @@ template <class T, class... A>
 Ptr<T> make(A&&... args) {
     const auto& m = mapper_of<T>();
     auto arena = std::make_shared<Arena>();
-    auto inst = std::make_unique<Instance<T>>(&m, T{std::forward<A>(args)...});
-    auto* raw = inst.get();
-    arena->adopt(std::move(inst));
+    auto* raw = arena->make<T>(&m, T{std::forward<A>(args)...});
     m.bind(raw);
     return Ptr<T>(arena, raw);
 }

@@ -160,7 +160,7 @@ public:
     Ptr<std::remove_cvref_t<T>> add(T&& obj) {
         using U = std::remove_cvref_t<T>;
         const auto& m = mapper_of<U>();
-        return ptr<U>(add_new(std::make_unique<Instance<U>>(&m, std::forward<T>(obj))));
+        return ptr<U>(add_new(arena().make<U>(&m, std::forward<T>(obj))));
     }
     // Takes a transient or detached object (made with make<T>() or from another session) into this one.
     template <class T>
@@ -268,7 +268,9 @@ public:
     [[nodiscard]] const Engine& engine() const noexcept { return engine_; }
 
     // ---- internals used by the loaders and relationship handles
-    InstanceState* add_new(std::unique_ptr<InstanceState> inst);
+    // Takes in a new instance made in this session's arena.
+    InstanceState* add_new(InstanceState* st);
+    Arena& arena() const;
     void add_state(InstanceState* st);
     void delete_state(InstanceState* st);
     InstanceState* get_state(const MapperBase& m, std::vector<Value> pk);
