@@ -502,30 +502,27 @@ std::int64_t Connection::insert_rows_impl(const sql::InsertNode& ins, std::size_
     if (ncols == 0 || per_row < ncols || single.slots.size() != per_row)
         throw ArgumentError("execute_rows() needs an INSERT whose values() are one bind per column");
     if (count == 0) return 0;
-    // Appends row i's values (given or filled) and the client defaults of the columns after them.
-    auto append_row = [&](std::size_t i, std::vector<Value>& vals) {
-        const std::size_t at = vals.size();
+    // Puts row i's values (given or filled) and the client defaults of the columns after them in out[0, per_row),
+    // assigning over what is there.
+    auto put_row = [&](std::size_t i, Value* out) {
         if (!given.empty()) {
             auto& row = given[i];
             for (std::size_t j = 0; j < ncols; ++j) {
-                if (take) vals.push_back(std::move(row[j]));
-                else vals.push_back(row[j]);
+                if (take) out[j] = std::move(row[j]);
+                else out[j] = row[j];
             }
         } else {
-            fill(i, vals);
-            if (vals.size() - at != ncols)
-                throw ArgumentError("insert_rows(): row " + std::to_string(i) + " has " + std::to_string(vals.size() - at) +
-                                    " values, the INSERT " + std::to_string(ncols) + " columns");
+            fill(i, std::span<Value>(out, ncols));
         }
-        for (std::size_t j = 0; j < ncols; ++j) coerce(vals[at + j], single.slots[j].type);
-        for (std::size_t j = ncols; j < per_row; ++j) vals.push_back(single.slots[j].default_of->client_default());
+        for (std::size_t j = 0; j < ncols; ++j) coerce(out[j], single.slots[j].type);
+        for (std::size_t j = ncols; j < per_row; ++j) out[j] = single.slots[j].default_of->client_default();
     };
     // Whole rows, for the driver paths that take a list of rows.
     auto materialize = [&] {
         std::vector<std::vector<Value>> rows(count);
         for (std::size_t i = 0; i < count; ++i) {
-            rows[i].reserve(per_row);
-            append_row(i, rows[i]);
+            rows[i].resize(per_row);
+            put_row(i, rows[i].data());
         }
         return rows;
     };
@@ -555,9 +552,8 @@ std::int64_t Connection::insert_rows_impl(const sql::InsertNode& ins, std::size_
             if (!as_given) {
                 chunk.resize(n);
                 for (std::size_t i = 0; i < n; ++i) {
-                    chunk[i].clear();
-                    chunk[i].reserve(per_row);
-                    append_row(start + i, chunk[i]);
+                    chunk[i].resize(per_row);
+                    put_row(start + i, chunk[i].data());
                 }
             }
             std::span<const std::vector<Value>> out_rows = as_given ? std::span<const std::vector<Value>>(given.data() + start, n)
@@ -591,9 +587,8 @@ std::int64_t Connection::insert_rows_impl(const sql::InsertNode& ins, std::size_
             auto compiler = eng.dialect->statement_compiler();
             cref = compiler->compile_insert_many(ins, entry->binds, n);
         }
-        vals.clear();
-        vals.reserve(per_row * static_cast<std::size_t>(n));
-        for (int r = 0; r < n; ++r) append_row(start + static_cast<std::size_t>(r), vals);
+        vals.resize(per_row * static_cast<std::size_t>(n));
+        for (int r = 0; r < n; ++r) put_row(start + static_cast<std::size_t>(r), vals.data() + per_row * static_cast<std::size_t>(r));
         ExecuteEvent ev{cref->sql, vals, true, static_cast<std::size_t>(n)};
         for (auto& fn : eng.ev_before_execute) fn(ev);
         if (eng.options.echo) echo(eng, cref->sql, std::span<const Value>(vals).first(ncols), static_cast<std::size_t>(n));

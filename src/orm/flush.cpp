@@ -372,9 +372,12 @@ void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) 
             std::size_t returned = 0;
             conn.insert_rows(
                 it->second, j - i,
-                [&](std::size_t k, std::vector<Value>& out) {
+                [&](std::size_t k, std::span<Value> out) {
                     const void* obj = ordered[i + k]->obj;
-                    for (int c : shape) out.push_back(cols[static_cast<std::size_t>(c)].get(obj, cols[static_cast<std::size_t>(c)]));
+                    for (std::size_t c = 0; c < shape.size(); ++c) {
+                        const auto& p = cols[static_cast<std::size_t>(shape[c])];
+                        p.assign(obj, out[c], p);
+                    }
                 },
                 [&](std::size_t k, const DBAPICursor& cur) {
                     void* obj = ordered[i + k]->obj;
@@ -446,9 +449,12 @@ bool Flush::insert_with_prefetched_keys(const MapperBase& m, const std::vector<I
     for (std::size_t k = i; k < j; ++k) kp.set(ordered[k]->obj, keys[k - i], kp);
     try {
         const auto& cols = m.columns;
-        const std::int64_t n = conn.insert_rows(it->second, j - i, [&](std::size_t k, std::vector<Value>& out) {
+        const std::int64_t n = conn.insert_rows(it->second, j - i, [&](std::size_t k, std::span<Value> out) {
             const void* obj = ordered[i + k]->obj;
-            for (int c : with_key) out.push_back(cols[static_cast<std::size_t>(c)].get(obj, cols[static_cast<std::size_t>(c)]));
+            for (std::size_t c = 0; c < with_key.size(); ++c) {
+                const auto& p = cols[static_cast<std::size_t>(with_key[c])];
+                p.assign(obj, out[c], p);
+            }
         });
         if (n != static_cast<std::int64_t>(j - i))
             throw StaleDataError("INSERT into '" + m.table->name() + "' loaded " + std::to_string(n) + " rows for " +

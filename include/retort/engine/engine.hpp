@@ -346,10 +346,11 @@ public:
     // The same, taking the rows' values over instead of copying them.
     Result execute_rows(const Executable& stmt, std::vector<std::vector<Value>>&& rows);
     // executemany for code that makes its rows one at a time (the ORM's flush), without a vector per row:
-    // fill(i, out) appends the values of row i, one per values() column, to out; with RETURNING,
+    // fill(i, out) assigns the values of row i, one per values() column, to out (whose Values are those of an
+    // earlier row, so assigning over them reuses their storage); with RETURNING,
     // returned(i, cursor) reads the row returned for row i, in place. Batched as execute_rows(); returns
     // the number of rows inserted.
-    using RowFill = std::function<void(std::size_t, std::vector<Value>&)>;
+    using RowFill = std::function<void(std::size_t, std::span<Value>)>;
     using RowSink = std::function<void(std::size_t, const DBAPICursor&)>;
     std::int64_t insert_rows(const Executable& stmt, std::size_t count, const RowFill& fill, const RowSink& returned = {});
     // SQL text straight to the driver with positional parameters in its own style (? or $1).

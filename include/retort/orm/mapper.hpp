@@ -105,6 +105,8 @@ struct ColumnProp {
     // Type-erased access to the member, instantiated once per (model, member type).
     void (*load)(void* obj, const DBAPICursor& c, int i, const ColumnProp& p) = nullptr;
     Value (*get)(const void* obj, const ColumnProp& p) = nullptr;
+    // The member's value assigned over `out` (reusing its text buffer when it holds text).
+    void (*assign)(const void* obj, Value& out, const ColumnProp& p) = nullptr;
     void (*set)(void* obj, const Value& v, const ColumnProp& p) = nullptr;
     // Change tracking: the member's size in a snapshot, writing it there, comparing it with it.
     std::size_t (*snap_size)(const void* obj, const ColumnProp& p) = nullptr;
@@ -270,6 +272,16 @@ struct ColumnOps {
         retort::detail::decode_any(c, i, static_cast<T*>(obj)->*mp(p));
     }
     static Value get(const void* obj, const ColumnProp& p) { return Value(static_cast<const T*>(obj)->*mp(p)); }
+    static void assign(const void* obj, Value& out, const ColumnProp& p) {
+        const M& m = static_cast<const T*>(obj)->*mp(p);
+        if constexpr (std::is_same_v<M, std::string>) {
+            if (auto* s = std::get_if<std::string>(&out.storage())) {
+                *s = m;
+                return;
+            }
+        }
+        out = Value(m);
+    }
     static void set(void* obj, const Value& v, const ColumnProp& p) {
         static_cast<T*>(obj)->*mp(p) = v.template as<M>();
     }
@@ -308,6 +320,7 @@ public:
         p.member_type = typeid(M);
         p.load = &detail::ColumnOps<T, M>::load;
         p.get = &detail::ColumnOps<T, M>::get;
+        p.assign = &detail::ColumnOps<T, M>::assign;
         p.set = &detail::ColumnOps<T, M>::set;
         p.snap_size = &detail::ColumnOps<T, M>::snap_size;
         p.snap_put = &detail::ColumnOps<T, M>::snap_put;
