@@ -145,10 +145,13 @@ void Flush::cascade_deletes() {
             }
         }
     }
-    // delete-orphan: children removed from such a collection are deleted.
+    // delete-orphan: children removed from such a collection are deleted (only after relationship changes).
     std::vector<InstanceState*> all;
-    for (auto* st : impl.identity) all.push_back(st);
-    for (auto* st : impl.pending) all.push_back(st);
+    if (impl.relations_changed) {
+        all.reserve(impl.identity.size() + impl.pending.size());
+        for (auto* st : impl.identity) all.push_back(st);
+        for (auto* st : impl.pending) all.push_back(st);
+    }
     for (auto* st : all) {
         if (!st->rel_dirty) continue;
         for (const auto& r : st->mapper->relationships) {
@@ -163,9 +166,13 @@ void Flush::cascade_deletes() {
 }
 
 void Flush::collect_rules() {
+    // Pending objects, and persistent ones when some relationship changed, of mappers with relationships.
     std::vector<InstanceState*> all;
-    for (auto* st : impl.identity) all.push_back(st);
-    for (auto* st : impl.pending) all.push_back(st);
+    if (impl.relations_changed)
+        for (auto* st : impl.identity)
+            if (st->rel_dirty) all.push_back(st);
+    for (auto* st : impl.pending)
+        if (!st->mapper->relationships.empty()) all.push_back(st);
     for (auto* p : all) {
         if (!p->rel_dirty && p->status != ObjectState::Pending) continue;
         for (const auto& r : p->mapper->relationships) {

@@ -239,7 +239,8 @@ private:
 namespace detail {
 // A model's registry: the default one, unless the model's namespace declares
 //   retort::orm::Registry& retort_registry(const Model*);
-// next to the struct (found by argument-dependent lookup), as a separate declarative Base would.
+// next to the struct (found by argument-dependent lookup), as a separate declarative Base would. The registry
+// must outlive every use of its models (a function-local static, as in the examples).
 template <class T>
 concept has_registry_hook = requires(const T* p) {
     { retort_registry(p) } -> std::same_as<Registry&>;
@@ -254,7 +255,9 @@ Registry& registry_of() {
 
 template <class T>
 const Mapper<T>& mapper_of() {
-    return registry_of<T>().template mapper<T>();
+    // A model's mapper lives as long as its registry (the program): looked up once.
+    static const Mapper<T>& m = registry_of<T>().template mapper<T>();
+    return m;
 }
 
 // The MetaData of the models' registry with all of them mapped: mapped_metadata<Owner, Pet>().create_all(e).
