@@ -286,12 +286,17 @@ void eager_load(Session& s, Session::Impl& impl, const MapperBase& m, const std:
         }
         const Column* parent_col = r.pairs[0].first;
         const Column* link_col = r.pairs[0].second;  // child's fk column, or the association's column
+        // Children grouped by the parent key they name: integer keys (the common case) without a Value per row.
         std::unordered_map<IdentityKey, std::vector<InstanceState*>, IdentityKeyHash> by_parent;
+        std::unordered_map<std::int64_t, std::vector<InstanceState*>> by_int_parent;
         std::vector<Value> keys;
+        keys.reserve(todo.size());
+        const ColumnProp& parent_prop = prop_of(*todo.front()->mapper, parent_col);
         for (auto* st : todo) {
-            Value k = values_of(st, {parent_col})[0];
-            if (!k.is_null()) keys.push_back(normalized(k, parent_col->type));
+            Value k = parent_prop.get(st->obj, parent_prop);
+            if (!k.is_null()) keys.push_back(normalized(std::move(k), parent_col->type));
         }
+        by_int_parent.reserve(keys.size());
         for (std::size_t i = 0; i < keys.size(); i += batch) {
             std::vector<Value> chunk(keys.begin() + static_cast<std::ptrdiff_t>(i),
                                      keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), i + batch)));
@@ -302,14 +307,22 @@ void eager_load(Session& s, Session::Impl& impl, const MapperBase& m, const std:
             while (res.next()) {
                 const DBAPICursor& c = res.current().cursor();
                 InstanceState* child = instance_from_row(s, impl, tm, c, 0, false);
+                if (c.is_null(link_index)) continue;
                 Value link = normalized(c.get_value(link_index), parent_col->type);
-                by_parent[IdentityKey{nullptr, {std::move(link)}}].push_back(child);
+                if (link.kind() == Value::Kind::Int) by_int_parent[std::get<std::int64_t>(link.storage())].push_back(child);
+                else by_parent[IdentityKey{nullptr, {std::move(link)}}].push_back(child);
             }
         }
         for (auto* st : todo) {
-            Value k = normalized(values_of(st, {parent_col})[0], parent_col->type);
-            auto it = by_parent.find(IdentityKey{nullptr, {k}});
-            std::vector<InstanceState*> items = it == by_parent.end() ? std::vector<InstanceState*>{} : it->second;
+            Value k = normalized(parent_prop.get(st->obj, parent_prop), parent_col->type);
+            std::vector<InstanceState*> items;
+            if (k.kind() == Value::Kind::Int) {
+                auto it = by_int_parent.find(std::get<std::int64_t>(k.storage()));
+                if (it != by_int_parent.end()) items = std::move(it->second);
+            } else {
+                auto it = by_parent.find(IdentityKey{nullptr, {k}});
+                if (it != by_parent.end()) items = it->second;
+            }
             if (r.kind == RelKind::OneToOne)
                 set_ref(st, r, items.empty() ? nullptr : items.front());
             else
