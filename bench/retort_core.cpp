@@ -59,10 +59,13 @@ Outcome bulk_insert(const Args& a, Timer& t) {
     const auto& c = s.customer;
     t.start();
     auto stmt = insert(c).value(c.name, bindparam<std::string>("name")).value(c.description, bindparam<std::string>("description"));
-    std::vector<std::vector<Value>> rows;
-    rows.reserve(static_cast<std::size_t>(a.rows));
-    for (long i = 1; i <= a.rows; ++i) rows.push_back({Value(customer_name(i)), Value(customer_description(i))});
-    expect_rowcount(conn.execute_rows(stmt, rows).rowcount(), a.rows, "INSERT");
+    // Rows made as they are sent (insert_rows), not held all at once.
+    const auto n = conn.insert_rows(stmt, static_cast<std::size_t>(a.rows), [](std::size_t k, std::span<Value> row) {
+        const long i = static_cast<long>(k) + 1;
+        row[0] = customer_name(i);
+        row[1] = customer_description(i);
+    });
+    expect_rowcount(n, a.rows, "INSERT");
     conn.commit();
     t.stop();
     return {a.rows, std::nullopt};
