@@ -85,6 +85,31 @@ TEST(OrmIdentityMap, FindsInsertsAndErasesUnderChurnLikeAReferenceMap) {
     EXPECT_EQ(map.find(a, {objects[1]->key.begin(), 1}), nullptr);
 }
 
+TEST(OrmKeyValues, HoldOneValueInlineAndSeveralInAnArray) {
+    KeyValues k;
+    EXPECT_TRUE(k.empty());
+    k.push_back(Value(std::int64_t{5}));
+    EXPECT_EQ(k.size(), 1u);
+    EXPECT_EQ(k[0], Value(std::int64_t{5}));
+    k.push_back(Value("b"));
+    k.push_back(Value(2.5));
+    ASSERT_EQ(k.size(), 3u);
+    EXPECT_EQ(k.to_vector(), (std::vector<Value>{Value(std::int64_t{5}), Value("b"), Value(2.5)}));
+    KeyValues copy = k;
+    EXPECT_EQ(copy, k);
+    KeyValues moved = std::move(copy);
+    EXPECT_EQ(moved, k);
+    EXPECT_TRUE(copy.empty());  // NOLINT: moved-from is empty by contract
+    KeyValues one{Value(std::int64_t{5})};
+    EXPECT_FALSE(one == k);
+    one = k;
+    EXPECT_EQ(one, k);
+    k.clear();
+    EXPECT_TRUE(k.empty());
+    EXPECT_EQ(k.begin(), k.end());
+    EXPECT_EQ(one.size(), 3u);
+}
+
 TEST(OrmSnapshot, EveryValueKindRoundTripsAndComparesExactly) {
     const std::vector<Value> values = {
         Value{}, Value(true), Value(false), Value(std::int64_t{-5}), Value(2.5), Value(-0.0), Value(std::string()),

@@ -32,30 +32,53 @@ enum class ObjectState : std::uint8_t { Transient, Pending, Persistent, Deleted,
 // Selectin), never from the database (NoLoad), or as an error naming the attribute (Raise; the N+1 guard).
 enum class Lazy : std::uint8_t { Select, Selectin, Joined, Raise, NoLoad };
 
-// The primary key values of a persistent object: one value inline (the common case), more in a vector.
+// The primary key values of a persistent object: one value inline (the common case), more in an array.
 class KeyValues {
 public:
     KeyValues() = default;
     KeyValues(std::initializer_list<Value> vs) {
         for (const auto& v : vs) push_back(v);
     }
+    KeyValues(const KeyValues& o) {
+        for (const auto& v : o) push_back(v);
+    }
+    KeyValues(KeyValues&& o) noexcept : one_(std::move(o.one_)), more_(std::move(o.more_)), n_(std::exchange(o.n_, 0)) {}
+    KeyValues& operator=(const KeyValues& o) {
+        if (this != &o) {
+            KeyValues c(o);
+            *this = std::move(c);
+        }
+        return *this;
+    }
+    KeyValues& operator=(KeyValues&& o) noexcept {
+        one_ = std::move(o.one_);
+        more_ = std::move(o.more_);
+        n_ = std::exchange(o.n_, 0);
+        return *this;
+    }
+    ~KeyValues() = default;
+
     [[nodiscard]] std::size_t size() const noexcept { return n_; }
     [[nodiscard]] bool empty() const noexcept { return n_ == 0; }
-    [[nodiscard]] const Value* begin() const noexcept { return n_ <= 1 ? &one_ : many_.data(); }
+    [[nodiscard]] const Value* begin() const noexcept { return n_ <= 1 ? &one_ : more_.get(); }
     [[nodiscard]] const Value* end() const noexcept { return begin() + n_; }
     const Value& operator[](std::size_t i) const noexcept { return begin()[i]; }
     void push_back(Value v) {
         if (n_ == 0) {
             one_ = std::move(v);
         } else {
-            if (n_ == 1) many_.push_back(std::exchange(one_, Value{}));
-            many_.push_back(std::move(v));
+            // Keys are made once, a value at a time: the array is sized exactly.
+            std::unique_ptr<Value[]> grown(new Value[n_ + 1]);  // NOLINT: exact-size array
+            for (std::uint32_t i = 0; i < n_; ++i) grown[i] = std::move(n_ == 1 ? one_ : more_[i]);
+            grown[n_] = std::move(v);
+            more_ = std::move(grown);
+            one_ = Value{};
         }
         ++n_;
     }
     void clear() noexcept {
         one_ = Value{};
-        many_.clear();
+        more_.reset();
         n_ = 0;
     }
     [[nodiscard]] std::vector<Value> to_vector() const { return std::vector<Value>(begin(), end()); }
@@ -63,7 +86,7 @@ public:
 
 private:
     Value one_;
-    std::vector<Value> many_;
+    std::unique_ptr<Value[]> more_;  // all the values when there are several
     std::uint32_t n_ = 0;
 };
 
