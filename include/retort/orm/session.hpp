@@ -117,7 +117,9 @@ template <class T>
 class ScalarResult {
 public:
     explicit ScalarResult(std::vector<Ptr<T>> items) : items_(std::move(items)) {}
-    [[nodiscard]] std::vector<Ptr<T>> all() const { return items_; }
+    [[nodiscard]] std::vector<Ptr<T>> all() const& { return items_; }
+    // From a temporary result (session.scalars(...).all()): the objects without a copy.
+    [[nodiscard]] std::vector<Ptr<T>> all() && { return std::move(items_); }
     [[nodiscard]] Ptr<T> one() const {
         if (items_.empty()) throw NoResultFound("no object was found when one was required");
         if (items_.size() > 1) throw MultipleResultsFound("multiple objects were found when exactly one was required");
