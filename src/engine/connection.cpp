@@ -337,7 +337,149 @@ Result Connection::execute(const Executable& stmt, std::span<const Params> param
             return Result(state_, nullptr, nullptr, total);
         }
     }
+    if (node.kind == sql::NodeKind::Update && param_sets.size() >= 2)
+        if (auto r = execute_update_from_values(static_cast<const sql::UpdateNode&>(node), param_sets)) return std::move(*r);
     return execute_insert_many(node, param_sets);
+}
+
+// executemany of `UPDATE t SET a = :x, ... WHERE k = :y AND ...` (binds only) as batches of
+//   UPDATE t SET a = v.s0, ... FROM (VALUES ($1::type, ...), ...) AS v (s0, ..., k0, ...) WHERE t.k = v.k0 AND ...
+// one statement per batch instead of one per row. Applies when the dialect has it, the statement has that
+// shape, and no two rows of a batch name the same WHERE values (each would then update its row once, not in
+// turn); otherwise nullopt and the statement runs once per row.
+std::optional<Result> Connection::execute_update_from_values(const sql::UpdateNode& upd, std::span<const Params> param_sets) {
+    auto& st = live(state_);
+    auto& eng = *st.engine;
+    const auto& caps = eng.dialect->caps();
+    if (!caps.supports_update_from_values || !upd.returning.empty() || upd.values.empty() || upd.where.empty())
+        return std::nullopt;
+    struct Item {
+        const Column* column;
+        const sql::BindNode* bind;
+    };
+    std::vector<Item> sets, keys;
+    for (const auto& cv : upd.values) {
+        if (!cv.value || cv.value->kind != sql::NodeKind::Bind) return std::nullopt;
+        sets.push_back({cv.column, static_cast<const sql::BindNode*>(cv.value.get())});
+    }
+    for (const auto& w : upd.where) {
+        if (!w || w->kind != sql::NodeKind::Binary) return std::nullopt;
+        const auto& b = static_cast<const sql::BinaryNode&>(*w);
+        if (b.op != sql::BinaryOp::Eq || !b.left || !b.right) return std::nullopt;
+        const sql::Node* c = b.left.get();
+        const sql::Node* v = b.right.get();
+        if (c->kind == sql::NodeKind::Bind) std::swap(c, v);
+        if (c->kind != sql::NodeKind::Column || v->kind != sql::NodeKind::Bind) return std::nullopt;
+        const auto* col = static_cast<const Column*>(c);
+        if (col->table() != upd.table.get()) return std::nullopt;
+        keys.push_back({col, static_cast<const sql::BindNode*>(v)});
+    }
+    const std::size_t per_row = sets.size() + keys.size();
+    auto value_of = [](const Item& it, const Params& ps) {
+        Value v;
+        if (const Value* p = find_param(ps, it.bind->key)) v = *p;
+        else if (it.bind->has_value) v = it.bind->value;
+        else throw ArgumentError("a value is required for bind parameter '" + it.bind->key + "'");
+        coerce(v, it.bind->type);
+        return v;
+    };
+    const auto& dialect = *eng.dialect;
+    std::string target;
+    if (upd.table->schema()) target = dialect.quote_identifier(*upd.table->schema()) + ".";
+    target += dialect.quote_identifier(upd.table->name());
+    auto sql_for = [&](std::size_t rows) {
+        std::string sql = "UPDATE " + target + " SET ";
+        for (std::size_t i = 0; i < sets.size(); ++i) {
+            if (i) sql += ", ";
+            sql += dialect.quote_identifier(sets[i].column->name()) + " = _retort_v.s" + std::to_string(i);
+        }
+        sql += " FROM (VALUES ";
+        int n = 0;
+        for (std::size_t r = 0; r < rows; ++r) {
+            sql += r ? ", (" : "(";
+            for (std::size_t j = 0; j < per_row; ++j) {
+                const Column* col = j < sets.size() ? sets[j].column : keys[j - sets.size()].column;
+                if (j) sql += ", ";
+                sql += "$" + std::to_string(++n) + "::" + dialect.type_ddl(col->type);
+            }
+            sql += ")";
+        }
+        sql += ") AS _retort_v (";
+        for (std::size_t j = 0; j < per_row; ++j) {
+            if (j) sql += ", ";
+            sql += j < sets.size() ? "s" + std::to_string(j) : "k" + std::to_string(j - sets.size());
+        }
+        sql += ") WHERE ";
+        for (std::size_t k = 0; k < keys.size(); ++k) {
+            if (k) sql += " AND ";
+            sql += target + "." + dialect.quote_identifier(keys[k].column->name()) + " = _retort_v.k" + std::to_string(k);
+        }
+        return sql;
+    };
+    const std::size_t batch = std::max<std::size_t>(
+        1, std::min<std::size_t>(static_cast<std::size_t>(caps.insertmanyvalues_page_size),
+                                 static_cast<std::size_t>(caps.max_bind_params) / per_row));
+    // Rows of one batch must name distinct keys (compared by rendering; a false alarm only costs speed).
+    std::vector<std::string> seen;
+    std::vector<std::int64_t> seen_ints;
+    for (std::size_t start = 0; start < param_sets.size(); start += batch) {
+        const std::size_t n = std::min(batch, param_sets.size() - start);
+        seen.clear();
+        seen_ints.clear();
+        if (keys.size() == 1) {
+            // One integer key (the common case): compared as integers.
+            for (std::size_t r = 0; r < n; ++r) {
+                const Value v = value_of(keys[0], param_sets[start + r]);
+                if (v.kind() != Value::Kind::Int) break;
+                seen_ints.push_back(std::get<std::int64_t>(v.storage()));
+            }
+            if (seen_ints.size() == n) {
+                std::sort(seen_ints.begin(), seen_ints.end());
+                if (std::adjacent_find(seen_ints.begin(), seen_ints.end()) != seen_ints.end()) return std::nullopt;
+                continue;
+            }
+        }
+        for (std::size_t r = 0; r < n; ++r) {
+            std::string k;
+            for (const auto& it : keys) {
+                const Value v = value_of(it, param_sets[start + r]);
+                if (v.is_null()) return std::nullopt;  // "= NULL" matches nothing row by row either; keep that path
+                k += v.type_name();
+                k += ':';
+                k += v.repr();
+                k += '\x1f';
+            }
+            seen.push_back(std::move(k));
+        }
+        std::sort(seen.begin(), seen.end());
+        if (std::adjacent_find(seen.begin(), seen.end()) != seen.end()) return std::nullopt;
+    }
+    st.autobegin();
+    auto& d = st.dbapi();
+    std::string full_sql, tail_sql;
+    std::vector<Value> vals;
+    std::int64_t total = 0;
+    bool announced = false;
+    std::optional<ExecuteEvent> ev;
+    for (std::size_t start = 0; start < param_sets.size(); start += batch) {
+        const std::size_t n = std::min(batch, param_sets.size() - start);
+        std::string& sql = n == batch ? full_sql : tail_sql;
+        if (sql.empty()) sql = sql_for(n);
+        vals.resize(per_row * n);
+        for (std::size_t r = 0; r < n; ++r)
+            for (std::size_t j = 0; j < per_row; ++j)
+                vals[r * per_row + j] = value_of(j < sets.size() ? sets[j] : keys[j - sets.size()], param_sets[start + r]);
+        if (!announced) {
+            announced = true;
+            ev.emplace(ExecuteEvent{sql, std::span<const Value>(vals).first(per_row), true, param_sets.size()});
+            for (auto& fn : eng.ev_before_execute) fn(*ev);
+            if (eng.options.echo) echo(eng, sql, std::span<const Value>(vals).first(per_row), param_sets.size());
+        }
+        auto cur = st.guarded(sql, [&] { return d.execute(sql, vals); });
+        total += std::max<std::int64_t>(cur->rowcount(), 0);
+    }
+    for (auto& fn : eng.ev_after_execute) fn(*ev);
+    return Result(state_, nullptr, nullptr, total);
 }
 
 Result Connection::execute_insert_many(const sql::Node& target, std::span<const Params> param_sets) {

@@ -226,9 +226,19 @@ TEST_F(Orm, UpdatesOfOneShapeGoTogether) {
     record();
     s.flush();
     auto stmts = take();
-    // One statement shape; executed once per row (pipelined on PostgreSQL), never recompiled.
-    for (const auto& st : stmts)
-        EXPECT_EQ(st, "UPDATE orm_items SET name = ?, version = ? WHERE orm_items.id = ? AND orm_items.version = ?");
+    // One statement for the five rows: UPDATE ... FROM (VALUES ...) where the dialect has it, else one shape
+    // executed once per row, never recompiled.
+    if (engine.dialect().caps().supports_update_from_values) {
+        std::string values;
+        for (int i = 0; i < 5; ++i) values += std::string(i ? ", " : "") + "(?::VARCHAR, ?::BIGINT, ?::BIGINT, ?::BIGINT)";
+        ASSERT_EQ(stmts.size(), 1u);
+        EXPECT_EQ(stmts[0], "UPDATE orm_items SET name = _retort_v.s0, version = _retort_v.s1 FROM (VALUES " + values +
+                                ") AS _retort_v (s0, s1, k0, k1) WHERE orm_items.id = _retort_v.k0 AND orm_items.version = _retort_v.k1");
+    } else {
+        EXPECT_FALSE(stmts.empty());
+        for (const auto& st : stmts)
+            EXPECT_EQ(st, "UPDATE orm_items SET name = ?, version = ? WHERE orm_items.id = ? AND orm_items.version = ?");
+    }
     s.commit();
     auto conn = engine.connect();
     EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM orm_items WHERE name LIKE '%!' AND version = 2").scalar_one<int>(), 5);

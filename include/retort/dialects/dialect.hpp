@@ -61,6 +61,7 @@ struct DialectCapabilities {
     bool supports_for_update = false;
     bool supports_pipeline = false;          // driver can pipeline statements
     bool supports_copy_from = false;         // driver bulk-loads rows (COPY FROM STDIN)
+    bool supports_update_from_values = false;  // executemany UPDATE as UPDATE ... FROM (VALUES ...) batches
     std::size_t copy_from_min_rows = 2000;   // executemany INSERTs of this many rows (no RETURNING) use it
     bool supports_empty_in_native = false;
     bool transactional_ddl = true;

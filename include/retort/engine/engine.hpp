@@ -390,6 +390,7 @@ public:
 
 private:
     Result execute_insert_many(const sql::Node& target, std::span<const Params> param_sets);
+    std::optional<Result> execute_update_from_values(const sql::UpdateNode& upd, std::span<const Params> param_sets);
     Result execute_rows_impl(const Executable& stmt, std::span<std::vector<Value>> rows, bool take);
     std::int64_t insert_rows_impl(const sql::InsertNode& ins, std::size_t count, const RowFill& fill, const RowSink& returned,
                                   std::span<std::vector<Value>> given, bool take);

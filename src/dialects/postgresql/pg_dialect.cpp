@@ -91,6 +91,7 @@ DialectCapabilities PGDialect::default_capabilities() {
     caps.supports_for_update = true;
     caps.supports_pipeline = true;
     caps.supports_copy_from = true;
+    caps.supports_update_from_values = true;
     caps.supports_empty_in_native = false;
     caps.transactional_ddl = true;
     caps.one_ddl_per_transaction = false;
