@@ -88,7 +88,7 @@ TEST_F(CoreMore, ExecutemanyUpdatesKeepOneStatementPerRowSemantics) {
     auto n = column<int>(t, "n");
     auto stmt = update(t).value(v, bindparam<std::string>("new_v")).value(n, bindparam<int>("new_n"))
                     .where(id == bindparam<int>("k") && part == bindparam<std::string>("p"));
-    // 2,050 rows over more than one batch; a key that matches nothing; a value with quotes and a tab.
+    // 2,050 rows over several batches; a key that matches nothing; a value with quotes and a tab.
     std::vector<Params> changes;
     for (int i = 1; i <= 2050; ++i)
         changes.push_back({{"new_v", i == 7 ? std::string("it's\t\"q\"") : "w" + std::to_string(i)}, {"new_n", -i}, {"k", i}, {"p", i % 2 ? "odd" : "even"}});
