@@ -605,5 +605,30 @@ TEST_F(PGDriver, TerminatedBackendIsOperationalError) {
     EXPECT_TRUE(conn->ping());
 }
 
+TEST_F(PGDriver, HeldBackBeginAndUnreadRollbackAreInvisibleToLibpqUsers) {
+    auto* pg = static_cast<PGconn*>(conn->native_handle());
+    EXPECT_EQ(PQtransactionStatus(pg), PQTRANS_IDLE);
+    conn->begin();  // held back until the first statement
+    EXPECT_EQ(PQtransactionStatus(static_cast<PGconn*>(conn->native_handle())), PQTRANS_INTRANS);
+    conn->rollback();
+    EXPECT_EQ(PQtransactionStatus(pg), PQTRANS_IDLE);
+    // An empty transaction's COMMIT and ROLLBACK send nothing.
+    conn->begin();
+    conn->commit();
+    conn->begin();
+    conn->rollback();
+    EXPECT_EQ(PQtransactionStatus(pg), PQTRANS_IDLE);
+    // The rollback on return is read before the next use, including through the native handle.
+    conn->begin();
+    EXPECT_EQ(scalar(*conn, "SELECT 41 + 1").as<int>(), 42);
+    conn->rollback_on_return();
+    EXPECT_EQ(PQtransactionStatus(static_cast<PGconn*>(conn->native_handle())), PQTRANS_IDLE);
+    conn->begin();
+    (void)scalar(*conn, "SELECT 1");
+    conn->rollback_on_return();
+    EXPECT_TRUE(conn->ping());
+    EXPECT_EQ(PQtransactionStatus(pg), PQTRANS_IDLE);
+}
+
 }  // namespace
 }  // namespace retort

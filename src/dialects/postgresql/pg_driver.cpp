@@ -778,6 +778,18 @@ void PGConnection::settle() noexcept {
     }
 }
 
+void* PGConnection::native_handle() noexcept {
+    settle();
+    if (begin_pending_ && conn_) {
+        try {
+            begin_now();
+        } catch (...) {
+            // The connection's next use reports the failure.
+        }
+    }
+    return conn_;
+}
+
 void PGConnection::begin() {
     require_open();
     begin_pending_ = true;

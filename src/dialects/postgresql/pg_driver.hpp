@@ -139,7 +139,9 @@ public:
     [[nodiscard]] bool ping() override;
     [[nodiscard]] bool is_disconnected() const override;
     void close() noexcept override;
-    [[nodiscard]] void* native_handle() noexcept override { return conn_; }
+    // The PGconn, with no reply left unread and the transaction's BEGIN sent, so code using libpq directly
+    // finds it as after a plain BEGIN.
+    [[nodiscard]] void* native_handle() noexcept override;
     void clear_statement_cache() override;
 
     [[nodiscard]] PGconn* pgconn() const noexcept { return conn_; }
