@@ -23,8 +23,8 @@ void* Arena::allocate(std::size_t size, std::size_t align) {
             return b.data.get() + at;
         }
     }
-    // Blocks grow from 16 KiB to 1 MiB, so small sessions stay small and large ones make few blocks.
-    std::size_t want = blocks_.empty() ? std::size_t{16} << 10 : std::min(blocks_.back().size * 2, std::size_t{1} << 20);
+    // Blocks grow from 2 KiB to 1 MiB, so small sessions stay small and large ones make few blocks.
+    std::size_t want = blocks_.empty() ? std::size_t{2} << 10 : std::min(blocks_.back().size * 2, std::size_t{1} << 20);
     want = std::max(want, size + align);
     Block b;
     b.data.reset(new std::byte[want]);  // NOLINT: raw storage for placement new
