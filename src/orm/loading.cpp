@@ -1,5 +1,6 @@
 // Loading rows into objects, and the relationship loaders (lazy, selectin, raise, noload).
 #include <algorithm>
+#include <mutex>
 #include <unordered_map>
 
 #include "orm/session_impl.hpp"
@@ -176,6 +177,25 @@ retort::Select target_query(const RelationshipProp& r) {
     return q;
 }
 
+std::string lazy_key_name(std::size_t i) { return "lazy_key_" + std::to_string(i); }
+
+// The lazy-load query of a collection relationship, built once per relationship: its targets whose join
+// columns equal the bound parameters lazy_key_0, lazy_key_1, ... in the relationship's order.
+const retort::Select& lazy_statement(const RelationshipProp& r) {
+    static std::mutex mu;
+    std::lock_guard lock(mu);
+    auto& slot = r.lazy_query;
+    if (!slot) {
+        retort::Select q = target_query(r);
+        for (std::size_t i = 0; i < r.pairs.size(); ++i) {
+            const Column* c = r.pairs[i].second;
+            q = q.where(expr(c) == Expr<Any>(std::make_shared<sql::BindNode>(lazy_key_name(i), Value{}, c->type, false)));
+        }
+        slot = std::make_shared<const retort::Select>(order(q, r));
+    }
+    return *slot;
+}
+
 void set_ref(InstanceState* owner, const RelationshipProp& r, InstanceState* target) {
     auto& ref = ref_of(owner, r);
     ref.target = target;
@@ -224,9 +244,10 @@ void lazy_load(Session& s, InstanceState* owner, const RelationshipProp& r) {
     std::vector<Value> keyvals = values_of(owner, firsts(r.pairs));
     std::vector<InstanceState*> items;
     if (!any_null(keyvals)) {
-        retort::Select q = target_query(r);
-        for (std::size_t i = 0; i < r.pairs.size(); ++i) q = q.where(expr(r.pairs[i].second) == bound(keyvals[i], r.pairs[i].second));
-        items = s.query(*r.target, order(q, r), {}, {});
+        Params params;
+        params.reserve(keyvals.size());
+        for (std::size_t i = 0; i < keyvals.size(); ++i) params.emplace_back(lazy_key_name(i), std::move(keyvals[i]));
+        items = s.query(*r.target, lazy_statement(r), {}, params);
     }
     if (r.kind == RelKind::OneToOne) {
         if (items.size() > 1)

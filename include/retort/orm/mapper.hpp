@@ -136,6 +136,8 @@ struct RelationshipProp {
     const Table* secondary = nullptr;
     const RelationshipProp* reverse = nullptr;  // the back_populates side
     int index = 0;
+    // The lazy-load query of a collection, built on first use (under the loader's lock).
+    mutable std::shared_ptr<const retort::Select> lazy_query;
     [[nodiscard]] bool uselist() const noexcept { return kind == RelKind::OneToMany || kind == RelKind::ManyToMany; }
     [[nodiscard]] std::string qualified_name() const;
 };
