@@ -151,22 +151,8 @@ const Value* find_param(const Params& params, std::string_view key) {
     return nullptr;
 }
 
-Value slot_value(const sql::BindSlot& slot, const std::vector<const sql::BindNode*>& binds, const Params* params) {
-    Value v;
-    if (const Value* p = params ? find_param(*params, slot.key) : nullptr) {
-        v = *p;
-    } else if (slot.default_of) {
-        v = slot.default_of->client_default();
-    } else if (const sql::BindNode* b = binds[static_cast<std::size_t>(slot.index)]; b->has_value) {
-        v = b->value;
-    } else {
-        throw ArgumentError("a value is required for bind parameter '" + slot.key + "'");
-    }
-    coerce(v, slot.type);
-    return v;
-}
-
-// The same, assigned over `out` (a string's buffer is reused when it is large enough).
+// A slot's value (given, client default or bound), assigned over `out` (a string's buffer is reused when it is
+// large enough).
 void assign_slot_value(Value& out, const sql::BindSlot& slot, const std::vector<const sql::BindNode*>& binds,
                        const Params* params) {
     if (const Value* p = params ? find_param(*params, slot.key) : nullptr) {
@@ -179,6 +165,12 @@ void assign_slot_value(Value& out, const sql::BindSlot& slot, const std::vector<
         throw ArgumentError("a value is required for bind parameter '" + slot.key + "'");
     }
     coerce(out, slot.type);
+}
+
+Value slot_value(const sql::BindSlot& slot, const std::vector<const sql::BindNode*>& binds, const Params* params) {
+    Value v;
+    assign_slot_value(v, slot, binds, params);
+    return v;
 }
 
 std::shared_ptr<const std::vector<std::string>> cursor_keys(const DBAPICursor& c) {

@@ -84,6 +84,19 @@ void set_column(InstanceState* st, const Column* c, const Value& v) {
     p.set(st->obj, v, p);
 }
 
+// INSERT INTO the mapper's table of the columns `given` (one bind each), RETURNING the columns `fetched`.
+retort::Insert insert_of(const MapperBase& m, const std::vector<int>& given, const std::vector<int>& fetched) {
+    retort::Insert ins(*m.table);
+    for (int c : given) {
+        const Column& col = *m.columns[static_cast<std::size_t>(c)].column;
+        ins = ins.value_node(Expr<Any>(col.ptr()), std::make_shared<sql::BindNode>(col.name(), Value{}, col.type, false));
+    }
+    if (fetched.empty()) return ins;
+    std::vector<sql::NodePtr> ret;
+    for (int c : fetched) ret.push_back(m.columns[static_cast<std::size_t>(c)].column->ptr());
+    return ins.returning_nodes(ret);
+}
+
 struct Flush {
     Session& s;
     Session::Impl& impl;
@@ -365,17 +378,7 @@ void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) 
         if (!insert_with_prefetched_keys(m, ordered, i, j, shape, fetch)) {
             auto key = std::make_pair(&m, shape);
             auto it = insert_stmts.find(key);
-            if (it == insert_stmts.end()) {
-                retort::Insert ins(*m.table);
-                for (int c : shape) {
-                    const Column& col = *cols[static_cast<std::size_t>(c)].column;
-                    ins = ins.value_node(Expr<Any>(col.ptr()), std::make_shared<sql::BindNode>(col.name(), Value{}, col.type, false));
-                }
-                std::vector<sql::NodePtr> ret;
-                for (int c : fetch) ret.push_back(cols[static_cast<std::size_t>(c)].column->ptr());
-                ins = ins.returning_nodes(ret);
-                it = insert_stmts.emplace(key, ins).first;
-            }
+            if (it == insert_stmts.end()) it = insert_stmts.emplace(key, insert_of(m, shape, fetch)).first;
             std::size_t returned = 0;
             conn.insert_rows(
                 it->second, j - i,
@@ -445,14 +448,7 @@ bool Flush::insert_with_prefetched_keys(const MapperBase& m, const std::vector<I
     std::vector<int> stmt_key = with_key;
     stmt_key.push_back(-1);  // no RETURNING: not the statement of the same columns given by the objects
     auto it = insert_stmts.find(std::make_pair(&m, stmt_key));
-    if (it == insert_stmts.end()) {
-        retort::Insert ins(*m.table);
-        for (int c : with_key) {
-            const Column& col = *m.columns[static_cast<std::size_t>(c)].column;
-            ins = ins.value_node(Expr<Any>(col.ptr()), std::make_shared<sql::BindNode>(col.name(), Value{}, col.type, false));
-        }
-        it = insert_stmts.emplace(std::make_pair(&m, stmt_key), ins).first;
-    }
+    if (it == insert_stmts.end()) it = insert_stmts.emplace(std::make_pair(&m, stmt_key), insert_of(m, with_key, {})).first;
     for (std::size_t k = i; k < j; ++k) kp.set(ordered[k]->obj, keys[k - i], kp);
     try {
         const auto& cols = m.columns;
