@@ -82,6 +82,7 @@ TEST_F(CoreMore, ExecutemanyUpdatesKeepOneStatementPerRowSemantics) {
     std::vector<Params> rows;
     for (int i = 1; i <= 2100; ++i) rows.push_back({{"id", i}, {"part", i % 2 ? "odd" : "even"}, {"v", "v" + std::to_string(i)}, {"n", i}});
     conn.execute(insert(t), rows);
+    conn.commit();  // Aurora DSQL: at most 3,000 rows changed per transaction
     auto id = column<int>(t, "id");
     auto part = column<std::string>(t, "part");
     auto v = column<std::string>(t, "v");
@@ -98,6 +99,7 @@ TEST_F(CoreMore, ExecutemanyUpdatesKeepOneStatementPerRowSemantics) {
     EXPECT_EQ(conn.execute(select(n).where(id == 2050)).scalar_one<int>(), -2050);
     EXPECT_EQ(conn.execute(select(v).where(id == 2051)).scalar_one<std::string>(), "v2051");
     EXPECT_EQ(conn.execute(select(func::count()).select_from(t).where(n < 0)).scalar_one<std::int64_t>(), 2050);
+    conn.commit();
     // The same row twice: both updates apply, in order (the second wins), and both count.
     std::vector<Params> twice{{{"new_v", "first"}, {"new_n", 1}, {"k", 3}, {"p", "odd"}},
                               {{"new_v", "second"}, {"new_n", 2}, {"k", 3}, {"p", "odd"}}};

@@ -57,6 +57,24 @@ public:
         guard(checker_.check(sql), sql);
         PGConnection::exec_script(local_equivalent(sql));
     }
+    // Transaction control bypasses exec_script (BEGIN is held back until the first statement): the checker
+    // sees it here.
+    void begin() override {
+        guard(checker_.check("BEGIN"), "BEGIN");
+        PGConnection::begin();
+    }
+    void commit() override {
+        guard(checker_.check("COMMIT"), "COMMIT");
+        PGConnection::commit();
+    }
+    void rollback() override {
+        guard(checker_.check("ROLLBACK"), "ROLLBACK");
+        PGConnection::rollback();
+    }
+    void rollback_on_return() override {
+        guard(checker_.check("ROLLBACK"), "ROLLBACK");
+        PGConnection::rollback_on_return();
+    }
 
 private:
     static void guard(const std::optional<std::string>& why, std::string_view sql) {

@@ -799,7 +799,7 @@ void PGConnection::begin_now() {
     settle();
     if (!begin_pending_) return;
     begin_pending_ = false;
-    exec_script("BEGIN");
+    run_text("BEGIN");
 }
 
 void PGConnection::commit() {
@@ -807,7 +807,7 @@ void PGConnection::commit() {
         begin_pending_ = false;  // nothing ran: nothing to commit
         return;
     }
-    exec_script("COMMIT");
+    run_text("COMMIT");
 }
 
 void PGConnection::rollback() {
@@ -815,7 +815,7 @@ void PGConnection::rollback() {
         begin_pending_ = false;
         return;
     }
-    exec_script("ROLLBACK");
+    run_text("ROLLBACK");
 }
 
 void PGConnection::rollback_on_return() {
@@ -831,14 +831,14 @@ void PGConnection::rollback_on_return() {
         reply_pending_ = true;
         return;
     }
-    exec_script("ROLLBACK");
+    run_text("ROLLBACK");
 }
 
 // BEGIN and the transaction's first statement in one round trip (pipeline mode).
 std::unique_ptr<DBAPICursor> PGConnection::execute_after_begin(const std::string& sql, std::span<const Value> params,
                                                                int n, const std::string* name) {
     if (!PQenterPipelineMode(conn_)) {
-        exec_script("BEGIN");
+        run_text("BEGIN");
         PGresult* res = name ? PQexecPrepared(conn_, name->c_str(), n, values_.data(), lengths_.data(), param_formats(), 0)
                              : PQexecParams(conn_, sql.c_str(), n, param_types(), values_.data(), lengths_.data(),
                                             param_formats(), 0);
@@ -1109,8 +1109,15 @@ void PGConnection::exec_script(std::string_view sql) {
     settle();
     if (begin_pending_) {
         begin_pending_ = false;
-        exec_script("BEGIN");
+        run_text("BEGIN");
     }
+    run_text(sql);
+}
+
+void PGConnection::run_text(std::string_view sql) {
+    require_open();
+    release_stream();
+    settle();
     const std::string text(sql);
     ResultPtr res(PQexec(conn_, text.c_str()));
     if (!res) throw_pg_error(conn_, nullptr, text, std::span<const Value>());

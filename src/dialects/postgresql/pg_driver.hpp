@@ -159,6 +159,9 @@ private:
     void settle() noexcept;
     // Sends a held-back BEGIN now, for the paths that cannot send it with their statement.
     void begin_now();
+    // SQL text without parameters, straight to the server (transaction control uses it, not exec_script, so a
+    // subclass that watches exec_script sees each BEGIN / COMMIT / ROLLBACK once, through begin() etc.).
+    void run_text(std::string_view sql);
     std::unique_ptr<DBAPICursor> execute_after_begin(const std::string& sql, std::span<const Value> params, int n,
                                                      const std::string* name);
     bool begin_pending_ = false;  // begin() was called; BEGIN goes out with the next statement
