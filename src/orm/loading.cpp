@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "orm/session_impl.hpp"
 #include "retort/dialects/dialect.hpp"
@@ -266,13 +267,14 @@ void eager_load(Session& s, Session::Impl& impl, const MapperBase& m, const std:
         for (const auto& o : opts)
             if (o.resolve() == &r) how = o.strategy;
         std::vector<InstanceState*> todo;
+        std::unordered_set<InstanceState*> queued;
         for (auto* st : states) {
             auto& base = st->mapper->relation(st->obj, r);
             if (how != Lazy::Selectin && how != Lazy::Joined) {
                 if (!base.loaded) base.lazy = how;
                 continue;
             }
-            if (!base.loaded && std::find(todo.begin(), todo.end(), st) == todo.end()) todo.push_back(st);
+            if (!base.loaded && queued.insert(st).second) todo.push_back(st);
         }
         if (todo.empty()) continue;
         const MapperBase& tm = *r.target;
@@ -282,12 +284,17 @@ void eager_load(Session& s, Session::Impl& impl, const MapperBase& m, const std:
             if (r.pairs.size() == 1 && tm.pk.size() == 1 &&
                 tm.columns[static_cast<std::size_t>(tm.pk[0])].column == r.pairs[0].second) {
                 std::vector<Value> missing;
+                std::unordered_set<std::int64_t> missing_ints;
                 for (auto* st : todo) {
                     Value fk = values_of(st, {r.pairs[0].first})[0];
                     if (fk.is_null()) continue;
                     Value k = normalized(fk, r.pairs[0].second->type);
                     if (impl.identity.find(&tm, {&k, 1})) continue;
-                    if (std::find(missing.begin(), missing.end(), k) == missing.end()) missing.push_back(k);
+                    if (k.kind() == Value::Kind::Int) {
+                        if (missing_ints.insert(std::get<std::int64_t>(k.storage())).second) missing.push_back(k);
+                    } else if (std::find(missing.begin(), missing.end(), k) == missing.end()) {
+                        missing.push_back(k);
+                    }
                 }
                 for (std::size_t i = 0; i < missing.size(); i += batch) {
                     std::vector<Value> chunk(missing.begin() + static_cast<std::ptrdiff_t>(i),
