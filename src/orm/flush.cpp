@@ -286,33 +286,47 @@ void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) 
     bool self_ref = false;
     for (const auto& r : m.relationships) self_ref = self_ref || r.target == &m;
     std::vector<InstanceState*> ordered;
-    if (!self_ref) ordered = std::move(states);
-    std::unordered_set<InstanceState*> placed, in_set(states.begin(), states.end());
-    while (ordered.size() < states.size()) {
-        bool progressed = false;
-        for (auto* st : states) {
-            if (placed.count(st)) continue;
-            bool ready = true;
+    if (!self_ref) {
+        ordered = std::move(states);
+    } else {
+        // Edges parent -> child between the rows about to be inserted; then sweeps in the given order, each
+        // placing every row whose parents are placed (so parents given first make one sweep).
+        const std::size_t n = states.size();
+        std::unordered_map<InstanceState*, std::size_t> index;
+        index.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) index.emplace(states[i], i);
+        std::vector<std::size_t> waiting(n, 0);
+        std::vector<std::vector<std::size_t>> children(n);
+        auto edge = [&](std::size_t parent, std::size_t child) {
+            children[parent].push_back(child);
+            ++waiting[child];
+        };
+        for (std::size_t i = 0; i < n; ++i) {
             for (const auto& r : m.relationships) {
-                if (r.target != &m || r.kind != RelKind::ManyToOne) continue;
-                auto* t = ref_of(st, r).target;
-                if (t && t != st && in_set.count(t) && !placed.count(t)) ready = false;
-            }
-            for (auto* p : states) {
-                if (placed.count(p) || p == st) continue;
-                for (const auto& r : m.relationships)
-                    if (r.target == &m && r.kind == RelKind::OneToMany)
-                        for (auto* c : coll_of(p, r).items)
-                            if (c == st) ready = false;
-            }
-            if (ready) {
-                ordered.push_back(st);
-                placed.insert(st);
-                progressed = true;
+                if (r.target != &m) continue;
+                if (r.kind == RelKind::ManyToOne) {
+                    auto* t = ref_of(states[i], r).target;
+                    if (auto it = t && t != states[i] ? index.find(t) : index.end(); it != index.end()) edge(it->second, i);
+                } else if (r.kind == RelKind::OneToMany) {
+                    for (auto* c : coll_of(states[i], r).items)
+                        if (auto it = c != states[i] ? index.find(c) : index.end(); it != index.end()) edge(i, it->second);
+                }
             }
         }
-        if (!progressed)
-            throw InvalidRequestError("flush: rows of '" + m.class_name + "' refer to each other in a cycle");
+        std::vector<char> placed(n, 0);
+        ordered.reserve(n);
+        while (ordered.size() < n) {
+            bool progressed = false;
+            for (std::size_t i = 0; i < n; ++i) {
+                if (placed[i] || waiting[i]) continue;
+                placed[i] = 1;
+                ordered.push_back(states[i]);
+                for (std::size_t c : children[i]) --waiting[c];
+                progressed = true;
+            }
+            if (!progressed)
+                throw InvalidRequestError("flush: rows of '" + m.class_name + "' refer to each other in a cycle");
+        }
     }
 
     const auto& cols = m.columns;

@@ -504,6 +504,32 @@ TEST_F(Orm, SelfReferentialRowsInsertParentFirst) {
     s.commit();
 }
 
+TEST_F(Orm, LargeSelfReferentialTreesInsertInDependencyOrder) {
+    // 1,500 nodes of a binary tree, added leaves first, related both ways (parent refs and children lists).
+    constexpr int n = 1500;
+    std::vector<Ptr<Node>> nodes;
+    for (int k = 0; k < n; ++k) nodes.push_back(make<Node>(Node{.label = "n" + std::to_string(k)}));
+    for (int k = 1; k < n; ++k) {
+        if (k % 2) nodes[static_cast<std::size_t>(k)]->parent = nodes[static_cast<std::size_t>((k - 1) / 2)];
+        else nodes[static_cast<std::size_t>((k - 1) / 2)]->children.push_back(nodes[static_cast<std::size_t>(k)]);
+    }
+    Session s(engine, {.expire_on_commit = false});
+    for (int k = n - 1; k >= 0; --k) s.add(nodes[static_cast<std::size_t>(k)]);
+    s.commit();
+    EXPECT_FALSE(nodes[0]->parent_id.has_value());
+    for (int k = 1; k < n; ++k)
+        ASSERT_EQ(nodes[static_cast<std::size_t>(k)]->parent_id, std::optional<std::int64_t>(nodes[static_cast<std::size_t>((k - 1) / 2)]->id)) << k;
+    // A cycle is refused with a clear error and nothing written.
+    Session s2(engine);
+    auto a = make<Node>(Node{.label = "a"});
+    auto b = make<Node>(Node{.label = "b", .parent = a});
+    a->parent = b;
+    s2.add(a);
+    EXPECT_THROW(s2.flush(), InvalidRequestError);
+    s2.rollback();
+    EXPECT_EQ(engine.connect().exec_driver_sql("SELECT count(*) FROM orm_nodes WHERE label IN ('a', 'b')").scalar_one<std::int64_t>(), 0);
+}
+
 TEST_F(Orm, ManyToManyAssociationRows) {
     Session s(engine);
     auto cpp = s.add(Tag{.word = "cpp"});
