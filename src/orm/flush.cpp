@@ -697,30 +697,46 @@ void Flush::run() {
         std::vector<InstanceState*> del;
         for (auto* st : impl.deleted)
             if (st->mapper == *it) del.push_back(st);
-        // Within one table, a row goes before the rows it refers to.
+        // Within one table, a row goes before the rows it refers to (a referrer before its target): edges built
+        // once, then sweeps in the given order; rows left in a cycle go last, as they are.
         std::vector<InstanceState*> ordered;
-        std::unordered_set<InstanceState*> left(del.begin(), del.end());
-        while (!left.empty()) {
-            bool progressed = false;
-            for (auto* st : del) {
-                if (!left.count(st)) continue;
-                bool referenced = false;
-                for (auto* other : del) {
-                    if (other == st || !left.count(other)) continue;
-                    for (const auto& r : other->mapper->relationships)
-                        if (r.kind == RelKind::ManyToOne && r.target == other->mapper && ref_of(other, r).target == st)
-                            referenced = true;
+        const MapperBase& dm = **it;
+        bool self_ref = false;
+        for (const auto& r : dm.relationships) self_ref = self_ref || (r.kind == RelKind::ManyToOne && r.target == &dm);
+        if (!self_ref) {
+            ordered = std::move(del);
+        } else {
+            const std::size_t n = del.size();
+            std::unordered_map<InstanceState*, std::size_t> index;
+            index.reserve(n);
+            for (std::size_t i = 0; i < n; ++i) index.emplace(del[i], i);
+            std::vector<std::size_t> referrers(n, 0);               // rows not yet deleted that refer to row i
+            std::vector<std::vector<std::size_t>> targets(n);  // rows that row i refers to
+            for (std::size_t i = 0; i < n; ++i)
+                for (const auto& r : dm.relationships) {
+                    if (r.kind != RelKind::ManyToOne || r.target != &dm) continue;
+                    auto* t = ref_of(del[i], r).target;
+                    if (auto f = t && t != del[i] ? index.find(t) : index.end(); f != index.end()) {
+                        targets[i].push_back(f->second);
+                        ++referrers[f->second];
+                    }
                 }
-                if (!referenced) {
-                    ordered.push_back(st);
-                    left.erase(st);
+            std::vector<char> placed(n, 0);
+            ordered.reserve(n);
+            while (ordered.size() < n) {
+                bool progressed = false;
+                for (std::size_t i = 0; i < n; ++i) {
+                    if (placed[i] || referrers[i]) continue;
+                    placed[i] = 1;
+                    ordered.push_back(del[i]);
+                    for (std::size_t t : targets[i]) --referrers[t];
                     progressed = true;
                 }
-            }
-            if (!progressed) {
-                for (auto* st : del)
-                    if (left.count(st)) ordered.push_back(st);
-                break;
+                if (!progressed) {
+                    for (std::size_t i = 0; i < n; ++i)
+                        if (!placed[i]) ordered.push_back(del[i]);
+                    break;
+                }
             }
         }
         delete_all(**it, ordered);
