@@ -84,6 +84,48 @@ void set_column(InstanceState* st, const Column* c, const Value& v) {
     p.set(st->obj, v, p);
 }
 
+// Orders rows so that whenever links(row, before) calls before(a, b) with a and b both among the rows, a comes
+// first: the predecessor links are gathered once, then sweeps in the given order each place every row whose
+// predecessors are placed (rows given in a good order make one sweep). Rows left in a cycle come last, in the
+// given order, and set `cyclic`.
+template <class Links>
+std::vector<InstanceState*> sweep_order(const std::vector<InstanceState*>& rows, Links links, bool& cyclic) {
+    const std::size_t n = rows.size();
+    std::unordered_map<const InstanceState*, std::size_t> index;
+    index.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) index.emplace(rows[i], i);
+    std::vector<std::size_t> waiting(n, 0);            // predecessors of row i not placed yet
+    std::vector<std::vector<std::size_t>> after(n);    // rows that wait for row i
+    auto before = [&](const InstanceState* a, const InstanceState* b) {
+        if (!a || !b || a == b) return;
+        auto ia = index.find(a), ib = index.find(b);
+        if (ia == index.end() || ib == index.end()) return;
+        after[ia->second].push_back(ib->second);
+        ++waiting[ib->second];
+    };
+    for (auto* row : rows) links(row, before);
+    std::vector<InstanceState*> ordered;
+    ordered.reserve(n);
+    std::vector<char> placed(n, 0);
+    cyclic = false;
+    while (ordered.size() < n) {
+        bool progressed = false;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (placed[i] || waiting[i]) continue;
+            placed[i] = 1;
+            ordered.push_back(rows[i]);
+            for (std::size_t j : after[i]) --waiting[j];
+            progressed = true;
+        }
+        if (!progressed) {
+            cyclic = true;
+            for (std::size_t i = 0; i < n; ++i)
+                if (!placed[i]) ordered.push_back(rows[i]);
+        }
+    }
+    return ordered;
+}
+
 // INSERT INTO the mapper's table of the columns `given` (one bind each), RETURNING the columns `fetched`.
 retort::Insert insert_of(const MapperBase& m, const std::vector<int>& given, const std::vector<int>& fetched) {
     retort::Insert ins(*m.table);
@@ -289,44 +331,16 @@ void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) 
     if (!self_ref) {
         ordered = std::move(states);
     } else {
-        // Edges parent -> child between the rows about to be inserted; then sweeps in the given order, each
-        // placing every row whose parents are placed (so parents given first make one sweep).
-        const std::size_t n = states.size();
-        std::unordered_map<InstanceState*, std::size_t> index;
-        index.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) index.emplace(states[i], i);
-        std::vector<std::size_t> waiting(n, 0);
-        std::vector<std::vector<std::size_t>> children(n);
-        auto edge = [&](std::size_t parent, std::size_t child) {
-            children[parent].push_back(child);
-            ++waiting[child];
-        };
-        for (std::size_t i = 0; i < n; ++i) {
+        bool cyclic = false;
+        ordered = sweep_order(states, [&](InstanceState* st, const auto& before) {
             for (const auto& r : m.relationships) {
                 if (r.target != &m) continue;
-                if (r.kind == RelKind::ManyToOne) {
-                    auto* t = ref_of(states[i], r).target;
-                    if (auto it = t && t != states[i] ? index.find(t) : index.end(); it != index.end()) edge(it->second, i);
-                } else if (r.kind == RelKind::OneToMany) {
-                    for (auto* c : coll_of(states[i], r).items)
-                        if (auto it = c != states[i] ? index.find(c) : index.end(); it != index.end()) edge(i, it->second);
-                }
+                if (r.kind == RelKind::ManyToOne) before(ref_of(st, r).target, st);  // parent first
+                else if (r.kind == RelKind::OneToMany)
+                    for (auto* c : coll_of(st, r).items) before(st, c);
             }
-        }
-        std::vector<char> placed(n, 0);
-        ordered.reserve(n);
-        while (ordered.size() < n) {
-            bool progressed = false;
-            for (std::size_t i = 0; i < n; ++i) {
-                if (placed[i] || waiting[i]) continue;
-                placed[i] = 1;
-                ordered.push_back(states[i]);
-                for (std::size_t c : children[i]) --waiting[c];
-                progressed = true;
-            }
-            if (!progressed)
-                throw InvalidRequestError("flush: rows of '" + m.class_name + "' refer to each other in a cycle");
-        }
+        }, cyclic);
+        if (cyclic) throw InvalidRequestError("flush: rows of '" + m.class_name + "' refer to each other in a cycle");
     }
 
     const auto& cols = m.columns;
@@ -697,8 +711,7 @@ void Flush::run() {
         std::vector<InstanceState*> del;
         for (auto* st : impl.deleted)
             if (st->mapper == *it) del.push_back(st);
-        // Within one table, a row goes before the rows it refers to (a referrer before its target): edges built
-        // once, then sweeps in the given order; rows left in a cycle go last, as they are.
+        // Within one table, a row goes before the rows it refers to; rows left in a cycle go last, as they are.
         std::vector<InstanceState*> ordered;
         const MapperBase& dm = **it;
         bool self_ref = false;
@@ -706,38 +719,11 @@ void Flush::run() {
         if (!self_ref) {
             ordered = std::move(del);
         } else {
-            const std::size_t n = del.size();
-            std::unordered_map<InstanceState*, std::size_t> index;
-            index.reserve(n);
-            for (std::size_t i = 0; i < n; ++i) index.emplace(del[i], i);
-            std::vector<std::size_t> referrers(n, 0);               // rows not yet deleted that refer to row i
-            std::vector<std::vector<std::size_t>> targets(n);  // rows that row i refers to
-            for (std::size_t i = 0; i < n; ++i)
-                for (const auto& r : dm.relationships) {
-                    if (r.kind != RelKind::ManyToOne || r.target != &dm) continue;
-                    auto* t = ref_of(del[i], r).target;
-                    if (auto f = t && t != del[i] ? index.find(t) : index.end(); f != index.end()) {
-                        targets[i].push_back(f->second);
-                        ++referrers[f->second];
-                    }
-                }
-            std::vector<char> placed(n, 0);
-            ordered.reserve(n);
-            while (ordered.size() < n) {
-                bool progressed = false;
-                for (std::size_t i = 0; i < n; ++i) {
-                    if (placed[i] || referrers[i]) continue;
-                    placed[i] = 1;
-                    ordered.push_back(del[i]);
-                    for (std::size_t t : targets[i]) --referrers[t];
-                    progressed = true;
-                }
-                if (!progressed) {
-                    for (std::size_t i = 0; i < n; ++i)
-                        if (!placed[i]) ordered.push_back(del[i]);
-                    break;
-                }
-            }
+            bool cyclic = false;
+            ordered = sweep_order(del, [&](InstanceState* st, const auto& before) {
+                for (const auto& r : dm.relationships)
+                    if (r.kind == RelKind::ManyToOne && r.target == &dm) before(st, ref_of(st, r).target);  // referrer first
+            }, cyclic);
         }
         delete_all(**it, ordered);
     }
