@@ -153,18 +153,29 @@ const Value* find_param(const Params& params, std::string_view key) {
 
 // A slot's value (given, client default or bound), assigned over `out` (a string's buffer is reused when it is
 // large enough).
+[[noreturn]] void throw_missing_bind(const std::string& key) {
+    throw ArgumentError("a value is required for bind parameter '" + key + "'");
+}
+
+// A bind parameter's value: given in params, else the column's client default, else the bound value.
+void assign_bind_value(Value& out, const std::string& key, const Column* default_of, const sql::BindNode* bind,
+                       const SqlType& type, const Params* params) {
+    if (const Value* p = params ? find_param(*params, key) : nullptr) {
+        out = *p;
+    } else if (default_of) {
+        out = default_of->client_default();
+    } else if (bind && bind->has_value) {
+        out = bind->value;
+    } else {
+        throw_missing_bind(key);
+    }
+    coerce(out, type);
+}
+
 void assign_slot_value(Value& out, const sql::BindSlot& slot, const std::vector<const sql::BindNode*>& binds,
                        const Params* params) {
-    if (const Value* p = params ? find_param(*params, slot.key) : nullptr) {
-        out = *p;
-    } else if (slot.default_of) {
-        out = slot.default_of->client_default();
-    } else if (const sql::BindNode* b = binds[static_cast<std::size_t>(slot.index)]; b->has_value) {
-        out = b->value;
-    } else {
-        throw ArgumentError("a value is required for bind parameter '" + slot.key + "'");
-    }
-    coerce(out, slot.type);
+    const sql::BindNode* bind = slot.default_of ? nullptr : binds[static_cast<std::size_t>(slot.index)];
+    assign_bind_value(out, slot.key, slot.default_of, bind, slot.type, params);
 }
 
 Value slot_value(const sql::BindSlot& slot, const std::vector<const sql::BindNode*>& binds, const Params* params) {
@@ -369,10 +380,7 @@ std::optional<Result> Connection::execute_update_from_values(const sql::UpdateNo
     const std::size_t per_row = sets.size() + keys.size();
     auto value_of = [](const Item& it, const Params& ps) {
         Value v;
-        if (const Value* p = find_param(ps, it.bind->key)) v = *p;
-        else if (it.bind->has_value) v = it.bind->value;
-        else throw ArgumentError("a value is required for bind parameter '" + it.bind->key + "'");
-        coerce(v, it.bind->type);
+        assign_bind_value(v, it.bind->key, nullptr, it.bind, it.bind->type, &ps);
         return v;
     };
     const auto& dialect = *eng.dialect;
@@ -414,6 +422,10 @@ std::optional<Result> Connection::execute_update_from_values(const sql::UpdateNo
         1, std::min<std::size_t>(std::size_t{250},
                                  static_cast<std::size_t>(caps.max_bind_params) / per_row));
     // Rows of one batch must name distinct keys (compared by rendering; a false alarm only costs speed).
+    // Every row has its values before anything runs (the keys are checked below).
+    for (const auto& ps : param_sets)
+        for (const auto& it : sets)
+            if (!it.bind->has_value && !find_param(ps, it.bind->key)) throw_missing_bind(it.bind->key);
     std::vector<std::string> seen;
     std::vector<std::int64_t> seen_ints;
     for (std::size_t start = 0; start < param_sets.size(); start += batch) {
@@ -492,6 +504,12 @@ Result Connection::execute_insert_many(const sql::Node& target, std::span<const 
     if (!multi && !single.returns_rows) {
         // Positional rows a chunk at a time, their Values assigned over the last chunk's (no allocation once
         // warm, and no second copy of a large batch).
+        // Every parameter set has its values before anything runs, as when the rows were made all at once.
+        for (const auto& ps : param_sets)
+            for (const auto& slot : single.slots)
+                if (!slot.default_of && !entry->binds[static_cast<std::size_t>(slot.index)]->has_value &&
+                    !find_param(ps, slot.key))
+                    throw_missing_bind(slot.key);
         const std::size_t chunk = std::min<std::size_t>(param_sets.size(), 1024);
         std::vector<std::vector<Value>> rows(chunk, std::vector<Value>(single.slots.size()));
         std::int64_t total = 0;
@@ -513,30 +531,26 @@ Result Connection::execute_insert_many(const sql::Node& target, std::span<const 
         return Result(state_, nullptr, nullptr, total);
     }
     if (!multi) {
-        std::vector<std::vector<Value>> rows;
-        rows.reserve(param_sets.size());
-        for (const auto& ps : param_sets) {
-            std::vector<Value> vals;
-            vals.reserve(single.slots.size());
-            for (const auto& slot : single.slots) vals.push_back(slot_value(slot, entry->binds, &ps));
-            rows.push_back(std::move(vals));
-        }
+        // With RETURNING: every parameter set resolved first (a missing value fails before anything runs), then
+        // one execution each, the returned rows in order.
+        std::vector<std::vector<Value>> rows(param_sets.size(), std::vector<Value>(single.slots.size()));
+        for (std::size_t k = 0; k < param_sets.size(); ++k)
+            for (std::size_t j = 0; j < single.slots.size(); ++j)
+                assign_slot_value(rows[k][j], single.slots[j], entry->binds, &param_sets[k]);
         ExecuteEvent ev{single.sql, rows[0], true, rows.size()};
         for (auto& fn : eng.ev_before_execute) fn(ev);
         if (eng.options.echo) echo(eng, single.sql, rows[0], rows.size());
-        {
-            std::vector<Row> out;
-            std::shared_ptr<const std::vector<std::string>> keys;
-            std::int64_t total = 0;
-            for (const auto& r : rows) {
-                auto cur = st.guarded(single.sql, [&] { return d.execute(single.sql, r); });
-                if (!keys) keys = single.keys ? single.keys : cursor_keys(*cur);
-                while (cur->next()) out.push_back(RowView(cur.get(), &keys).to_row());
-                total += std::max<std::int64_t>(cur->rowcount(), 0);
-            }
-            for (auto& fn : eng.ev_after_execute) fn(ev);
-            return Result::from_rows(std::move(keys), std::move(out), total);
+        std::vector<Row> out;
+        std::shared_ptr<const std::vector<std::string>> keys;
+        std::int64_t total = 0;
+        for (const auto& r : rows) {
+            auto cur = st.guarded(single.sql, [&] { return d.execute(single.sql, r); });
+            if (!keys) keys = single.keys ? single.keys : cursor_keys(*cur);
+            while (cur->next()) out.push_back(RowView(cur.get(), &keys).to_row());
+            total += std::max<std::int64_t>(cur->rowcount(), 0);
         }
+        for (auto& fn : eng.ev_after_execute) fn(ev);
+        return Result::from_rows(std::move(keys), std::move(out), total);
     }
 
     // Batched multi-row INSERT ... VALUES within the dialect's bound-parameter limit.

@@ -94,7 +94,7 @@ TEST(OrmKeyValues, HoldOneValueInlineAndSeveralInAnArray) {
     k.push_back(Value("b"));
     k.push_back(Value(2.5));
     ASSERT_EQ(k.size(), 3u);
-    EXPECT_EQ(k.to_vector(), (std::vector<Value>{Value(std::int64_t{5}), Value("b"), Value(2.5)}));
+    EXPECT_EQ(std::vector<Value>(k.begin(), k.end()), (std::vector<Value>{Value(std::int64_t{5}), Value("b"), Value(2.5)}));
     KeyValues copy = k;
     EXPECT_EQ(copy, k);
     KeyValues moved = std::move(copy);

@@ -81,7 +81,6 @@ public:
         more_.reset();
         n_ = 0;
     }
-    [[nodiscard]] std::vector<Value> to_vector() const { return std::vector<Value>(begin(), end()); }
     bool operator==(const KeyValues& o) const { return std::equal(begin(), end(), o.begin(), o.end()); }
 
 private:
