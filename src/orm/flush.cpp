@@ -50,13 +50,18 @@ bool value_less(const Value& a, const Value& b) {
 
 bool key_less(const InstanceState* a, const InstanceState* b) {
     if (a->mapper != b->mapper) return a->mapper->class_name < b->mapper->class_name;
-    return std::lexicographical_compare(a->key.begin(), a->key.end(), b->key.begin(), b->key.end(), value_less);
+    if (a->key.is_int() && b->key.is_int()) return a->key.int_value() < b->key.int_value();
+    return a->key.with_values([&](std::span<const Value> ka) {
+        return b->key.with_values([&](std::span<const Value> kb) {
+            return std::lexicographical_compare(ka.begin(), ka.end(), kb.begin(), kb.end(), value_less);
+        });
+    });
 }
 
 // Sorts objects of one mapper by primary key; integer keys (the common case) without comparing Values.
 void sort_by_key(std::vector<InstanceState*>& states) {
     const bool ints = std::all_of(states.begin(), states.end(), [](const InstanceState* st) {
-        return st->key.size() == 1 && st->key[0].kind() == Value::Kind::Int;
+        return st->key.is_int();
     });
     if (!ints) {
         std::sort(states.begin(), states.end(), key_less);
@@ -64,7 +69,7 @@ void sort_by_key(std::vector<InstanceState*>& states) {
     }
     std::vector<std::pair<std::int64_t, InstanceState*>> keyed;
     keyed.reserve(states.size());
-    for (auto* st : states) keyed.emplace_back(std::get<std::int64_t>(st->key[0].storage()), st);
+    for (auto* st : states) keyed.emplace_back(st->key.int_value(), st);
     std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (std::size_t i = 0; i < keyed.size(); ++i) states[i] = keyed[i].second;
 }

@@ -1,6 +1,11 @@
 #include "retort/orm/instance.hpp"
 
 #include <algorithm>
+#include <cstdint>
+
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 #include "retort/error.hpp"
 #include "retort/orm/mapper.hpp"
@@ -14,6 +19,47 @@ Arena::~Arena() {
     for (auto* inst : placed_) inst->~InstanceState();
 }
 
+namespace {
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+constexpr std::size_t kMaxBlock = std::size_t{4} << 20;
+}  // namespace
+
+void Arena::BlockMemory::operator()(std::byte* p) const noexcept {
+#ifdef __linux__
+    if (mapped) {
+        ::munmap(p, mapped);
+        return;
+    }
+#endif
+    delete[] p;  // NOLINT: pairs with new_block
+}
+
+Arena::Block Arena::new_block(std::size_t size) {
+    Block b;
+#ifdef __linux__
+    if (size >= kHugePage && size % kHugePage == 0) {
+        // Over-map by one huge page, then unmap the ends so the block starts on a huge-page boundary.
+        const std::size_t len = size + kHugePage;
+        void* m = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m != MAP_FAILED) {
+            const auto base = reinterpret_cast<std::uintptr_t>(m);
+            const std::uintptr_t start = (base + kHugePage - 1) & ~(std::uintptr_t{kHugePage} - 1);
+            if (start > base) ::munmap(m, start - base);
+            const std::uintptr_t tail = base + len - (start + size);
+            if (tail) ::munmap(reinterpret_cast<void*>(start + size), tail);
+            auto* p = reinterpret_cast<std::byte*>(start);
+            (void)::madvise(p, size, MADV_HUGEPAGE);  // advice only: small pages if the system says no
+            b.data = std::unique_ptr<std::byte[], BlockMemory>(p, BlockMemory{size});
+            b.size = size;
+            return b;
+        }
+    }
+#endif
+    b.data = std::unique_ptr<std::byte[], BlockMemory>(new std::byte[size], BlockMemory{});  // NOLINT: raw storage
+    b.size = size;
+    return b;
+}
+
 void* Arena::allocate(std::size_t size, std::size_t align) {
     if (!blocks_.empty()) {
         Block& b = blocks_.back();
@@ -23,12 +69,10 @@ void* Arena::allocate(std::size_t size, std::size_t align) {
             return b.data.get() + at;
         }
     }
-    // Blocks grow from 2 KiB to 1 MiB, so small sessions stay small and large ones make few blocks.
-    std::size_t want = blocks_.empty() ? std::size_t{2} << 10 : std::min(blocks_.back().size * 2, std::size_t{1} << 20);
+    // Blocks grow from 2 KiB to 4 MiB, so small sessions stay small and large ones make few blocks.
+    std::size_t want = blocks_.empty() ? std::size_t{2} << 10 : std::min(blocks_.back().size * 2, kMaxBlock);
     want = std::max(want, size + align);
-    Block b;
-    b.data.reset(new std::byte[want]);  // NOLINT: raw storage for placement new
-    b.size = want;
+    Block b = new_block(want);
     const auto base = reinterpret_cast<std::uintptr_t>(b.data.get());
     const std::size_t at = ((base + align - 1) & ~(std::uintptr_t{align} - 1)) - base;
     b.used = at + size;

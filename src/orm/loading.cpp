@@ -114,7 +114,7 @@ InstanceState* instance_from_row(Session& s, Session::Impl& impl, const MapperBa
         const auto& p = m.columns[static_cast<std::size_t>(i)];
         key.push_back(normalized(c.get_value(offset + i), p.column->type));
     }
-    if (InstanceState* st = impl.identity.find(&m, {key.begin(), key.size()})) {
+    if (InstanceState* st = impl.identity.find(&m, key)) {
         if (!overwrite && !st->expired) return st;
         for (std::size_t i = 0; i < m.columns.size(); ++i) m.columns[i].load(st->obj, c, offset + static_cast<int>(i), m.columns[i]);
         st->expired = false;
@@ -289,7 +289,7 @@ void eager_load(Session& s, Session::Impl& impl, const MapperBase& m, const std:
                     Value fk = values_of(st, {r.pairs[0].first})[0];
                     if (fk.is_null()) continue;
                     Value k = normalized(fk, r.pairs[0].second->type);
-                    if (impl.identity.find(&tm, {&k, 1})) continue;
+                    if (impl.identity.find(&tm, std::span<const Value>(&k, 1))) continue;
                     if (k.kind() == Value::Kind::Int) {
                         if (missing_ints.insert(std::get<std::int64_t>(k.storage())).second) missing.push_back(k);
                     } else if (std::find(missing.begin(), missing.end(), k) == missing.end()) {

@@ -7,6 +7,18 @@
 namespace retort::orm {
 
 namespace {
+std::size_t mix(std::size_t h, std::size_t x) noexcept { return h ^ (x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2)); }
+
+std::size_t finish(std::uint64_t h) noexcept {
+    // Mixed so that keys with equal low bits (ids in steps of 1024, ...) spread over the table.
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return static_cast<std::size_t>(h);
+}
+
 std::size_t hash_values(std::size_t h, std::span<const Value> pk) noexcept {
     for (const auto& v : pk) {
         std::size_t x = 0;
@@ -23,7 +35,7 @@ std::size_t hash_values(std::size_t h, std::span<const Value> pk) noexcept {
                 else x = v.kind() == Value::Kind::Null ? 0 : 7;
             },
             v.storage());
-        h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+        h = mix(h, x);
     }
     return h;
 }
@@ -34,14 +46,12 @@ std::size_t IdentityKeyHash::operator()(const IdentityKey& k) const noexcept {
 }
 
 std::size_t IdentityMap::hash(const MapperBase* m, std::span<const Value> pk) noexcept {
-    // Mixed so that keys with equal low bits (ids in steps of 1024, ...) spread over the table.
-    std::uint64_t h = hash_values(std::hash<const void*>()(m), pk);
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return static_cast<std::size_t>(h);
+    return finish(hash_values(std::hash<const void*>()(m), pk));
+}
+
+std::size_t IdentityMap::hash(const MapperBase* m, const KeyValues& key) noexcept {
+    if (key.is_int()) return finish(mix(std::hash<const void*>()(m), std::hash<std::int64_t>()(key.int_value())));
+    return key.with_values([&](std::span<const Value> pk) { return hash(m, pk); });
 }
 
 Connection& Session::Impl::conn(Session& s) {

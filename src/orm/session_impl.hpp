@@ -30,7 +30,16 @@ public:
         for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
             const Slot& s = slots_[i];
             if (!s.st) return nullptr;
-            if (s.st != tombstone() && s.hash == h && same(s.st, m, pk)) return s.st;
+            if (s.st != tombstone() && s.hash == h && s.st->mapper == m && s.st->key.equals(pk)) return s.st;
+        }
+    }
+    [[nodiscard]] InstanceState* find(const MapperBase* m, const KeyValues& key) const noexcept {
+        if (slots_.empty()) return nullptr;
+        const std::size_t h = hash(m, key);
+        for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+            const Slot& s = slots_[i];
+            if (!s.st) return nullptr;
+            if (s.st != tombstone() && s.hash == h && s.st->mapper == m && s.st->key == key) return s.st;
         }
     }
     // False when another object has that key.
@@ -51,7 +60,7 @@ public:
                 if (free == npos) free = i;
                 continue;
             }
-            if (s.hash == h && same(s.st, st->mapper, keys(st))) return s.st == st;
+            if (s.hash == h && s.st->mapper == st->mapper && s.st->key == st->key) return s.st == st;
         }
         slots_[free] = Slot{h, st};
         ++size_;
@@ -112,12 +121,10 @@ private:
     };
     static constexpr std::size_t npos = ~std::size_t{0};
     static InstanceState* tombstone() noexcept { return reinterpret_cast<InstanceState*>(alignof(InstanceState)); }
-    static std::span<const Value> keys(const InstanceState* st) noexcept { return {st->key.begin(), st->key.size()}; }
+    // The two agree: a key hashes alike held as Values or as KeyValues.
     static std::size_t hash(const MapperBase* m, std::span<const Value> pk) noexcept;
-    static std::size_t hash_of(const InstanceState* st) noexcept { return hash(st->mapper, keys(st)); }
-    static bool same(const InstanceState* st, const MapperBase* m, std::span<const Value> pk) noexcept {
-        return st->mapper == m && std::equal(st->key.begin(), st->key.end(), pk.begin(), pk.end());
-    }
+    static std::size_t hash(const MapperBase* m, const KeyValues& key) noexcept;
+    static std::size_t hash_of(const InstanceState* st) noexcept { return hash(st->mapper, st->key); }
     // A table at most half full with `objects` in it (dropping the tombstones).
     void rehash(std::size_t objects) {
         std::size_t cap = 16;

@@ -72,7 +72,9 @@ TEST(OrmIdentityMap, FindsInsertsAndErasesUnderChurnLikeAReferenceMap) {
     for (const auto& o : objects) {
         const auto rk = std::make_pair(o->mapper, o->key[0].repr());
         auto it = ref.find(rk);
-        EXPECT_EQ(map.find(o->mapper, {o->key.begin(), o->key.size()}), it == ref.end() ? nullptr : it->second);
+        EXPECT_EQ(map.find(o->mapper, o->key), it == ref.end() ? nullptr : it->second);
+        EXPECT_EQ(o->key.with_values([&](std::span<const Value> vs) { return map.find(o->mapper, vs); }),
+                  it == ref.end() ? nullptr : it->second);
     }
     std::size_t seen = 0;
     for (auto* st : map) {
@@ -82,7 +84,7 @@ TEST(OrmIdentityMap, FindsInsertsAndErasesUnderChurnLikeAReferenceMap) {
     EXPECT_EQ(seen, ref.size());
     map.clear();
     EXPECT_EQ(map.size(), 0u);
-    EXPECT_EQ(map.find(a, {objects[1]->key.begin(), 1}), nullptr);
+    EXPECT_EQ(map.find(a, objects[1]->key), nullptr);
 }
 
 TEST(OrmKeyValues, HoldOneValueInlineAndSeveralInAnArray) {
@@ -91,10 +93,20 @@ TEST(OrmKeyValues, HoldOneValueInlineAndSeveralInAnArray) {
     k.push_back(Value(std::int64_t{5}));
     EXPECT_EQ(k.size(), 1u);
     EXPECT_EQ(k[0], Value(std::int64_t{5}));
+    EXPECT_TRUE(k.is_int());
+    EXPECT_EQ(k.int_value(), 5);
+    EXPECT_TRUE(k.equals(std::vector<Value>{Value(std::int64_t{5})}));
+    EXPECT_FALSE(k.equals(std::vector<Value>{Value(5.0)}));
     k.push_back(Value("b"));
+    EXPECT_FALSE(k.is_int());
     k.push_back(Value(2.5));
     ASSERT_EQ(k.size(), 3u);
-    EXPECT_EQ(std::vector<Value>(k.begin(), k.end()), (std::vector<Value>{Value(std::int64_t{5}), Value("b"), Value(2.5)}));
+    const std::vector<Value> three{Value(std::int64_t{5}), Value("b"), Value(2.5)};
+    EXPECT_EQ(k.with_values([](std::span<const Value> vs) { return std::vector<Value>(vs.begin(), vs.end()); }), three);
+    EXPECT_TRUE(k.equals(three));
+    KeyValues text{Value("only")};
+    EXPECT_FALSE(text.is_int());
+    EXPECT_EQ(text[0], Value("only"));
     KeyValues copy = k;
     EXPECT_EQ(copy, k);
     KeyValues moved = std::move(copy);
@@ -106,7 +118,7 @@ TEST(OrmKeyValues, HoldOneValueInlineAndSeveralInAnArray) {
     EXPECT_EQ(one, k);
     k.clear();
     EXPECT_TRUE(k.empty());
-    EXPECT_EQ(k.begin(), k.end());
+    EXPECT_FALSE(k.is_int());
     EXPECT_EQ(one.size(), 3u);
 }
 

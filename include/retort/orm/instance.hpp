@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <memory>
 #include <new>
+#include <span>
 #include <string>
 #include <utility>
 #include <algorithm>
@@ -32,61 +33,111 @@ enum class ObjectState : std::uint8_t { Transient, Pending, Persistent, Deleted,
 // Selectin), never from the database (NoLoad), or as an error naming the attribute (Raise; the N+1 guard).
 enum class Lazy : std::uint8_t { Select, Selectin, Joined, Raise, NoLoad };
 
-// The primary key values of a persistent object: one value inline (the common case), more in an array.
+// The primary key values of a persistent object in 16 bytes: one integer held inline (the common key),
+// any other key as an array of Values.
 class KeyValues {
 public:
-    KeyValues() = default;
+    KeyValues() noexcept = default;
     KeyValues(std::initializer_list<Value> vs) {
         for (const auto& v : vs) push_back(v);
     }
     KeyValues(const KeyValues& o) {
-        for (const auto& v : o) push_back(v);
+        if (o.inline_int_) {
+            bits_ = o.bits_;
+        } else if (o.n_) {
+            auto* vs = new Value[o.n_];  // NOLINT: exact-size array
+            try {
+                std::copy(o.values(), o.values() + o.n_, vs);
+            } catch (...) {
+                delete[] vs;  // NOLINT
+                throw;
+            }
+            bits_ = reinterpret_cast<std::uintptr_t>(vs);
+        }
+        n_ = o.n_;
+        inline_int_ = o.inline_int_;
     }
-    KeyValues(KeyValues&& o) noexcept : one_(std::move(o.one_)), more_(std::move(o.more_)), n_(std::exchange(o.n_, 0)) {}
+    KeyValues(KeyValues&& o) noexcept { swap(o); }
     KeyValues& operator=(const KeyValues& o) {
         if (this != &o) {
             KeyValues c(o);
-            *this = std::move(c);
+            swap(c);
         }
         return *this;
     }
     KeyValues& operator=(KeyValues&& o) noexcept {
-        one_ = std::move(o.one_);
-        more_ = std::move(o.more_);
-        n_ = std::exchange(o.n_, 0);
+        KeyValues c(std::move(o));
+        swap(c);
         return *this;
     }
-    ~KeyValues() = default;
+    ~KeyValues() { clear(); }
+    void swap(KeyValues& o) noexcept {
+        std::swap(bits_, o.bits_);
+        std::swap(n_, o.n_);
+        std::swap(inline_int_, o.inline_int_);
+    }
 
     [[nodiscard]] std::size_t size() const noexcept { return n_; }
     [[nodiscard]] bool empty() const noexcept { return n_ == 0; }
-    [[nodiscard]] const Value* begin() const noexcept { return n_ <= 1 ? &one_ : more_.get(); }
-    [[nodiscard]] const Value* end() const noexcept { return begin() + n_; }
-    const Value& operator[](std::size_t i) const noexcept { return begin()[i]; }
-    void push_back(Value v) {
-        if (n_ == 0) {
-            one_ = std::move(v);
-        } else {
-            // Keys are made once, a value at a time: the array is sized exactly.
-            std::unique_ptr<Value[]> grown(new Value[n_ + 1]);  // NOLINT: exact-size array
-            for (std::uint32_t i = 0; i < n_; ++i) grown[i] = std::move(n_ == 1 ? one_ : more_[i]);
-            grown[n_] = std::move(v);
-            more_ = std::move(grown);
-            one_ = Value{};
+    // One integer value (held inline).
+    [[nodiscard]] bool is_int() const noexcept { return inline_int_; }
+    [[nodiscard]] std::int64_t int_value() const noexcept { return static_cast<std::int64_t>(bits_); }
+    [[nodiscard]] Value operator[](std::size_t i) const { return inline_int_ ? Value(int_value()) : values()[i]; }
+    // Calls f with the values as a span of Values.
+    template <class F>
+    decltype(auto) with_values(F&& f) const {
+        if (inline_int_) {
+            const Value v(int_value());
+            return std::forward<F>(f)(std::span<const Value>(&v, 1));
         }
-        ++n_;
+        return std::forward<F>(f)(std::span<const Value>(values(), n_));
+    }
+    void push_back(Value v) {
+        if (n_ == 0 && v.kind() == Value::Kind::Int) {
+            bits_ = static_cast<std::uint64_t>(std::get<std::int64_t>(v.storage()));
+            inline_int_ = true;
+            n_ = 1;
+            return;
+        }
+        // Keys are made once, a value at a time: the array is sized exactly.
+        auto* grown = new Value[n_ + 1];  // NOLINT: exact-size array
+        try {
+            for (std::uint32_t i = 0; i < n_; ++i) grown[i] = (*this)[i];
+            grown[n_] = std::move(v);
+        } catch (...) {
+            delete[] grown;  // NOLINT
+            throw;
+        }
+        const std::uint32_t n = n_ + 1;
+        clear();
+        bits_ = reinterpret_cast<std::uintptr_t>(grown);
+        n_ = n;
     }
     void clear() noexcept {
-        one_ = Value{};
-        more_.reset();
+        if (!inline_int_ && n_) delete[] values();  // NOLINT: pairs with push_back
+        bits_ = 0;
         n_ = 0;
+        inline_int_ = false;
     }
-    bool operator==(const KeyValues& o) const { return std::equal(begin(), end(), o.begin(), o.end()); }
+    // Whether the key is exactly these values.
+    [[nodiscard]] bool equals(std::span<const Value> vs) const noexcept {
+        if (vs.size() != n_) return false;
+        if (inline_int_)
+            return vs[0].kind() == Value::Kind::Int && std::get<std::int64_t>(vs[0].storage()) == int_value();
+        return std::equal(values(), values() + n_, vs.begin());
+    }
+    bool operator==(const KeyValues& o) const {
+        if (inline_int_ && o.inline_int_) return bits_ == o.bits_;
+        return o.with_values([&](std::span<const Value> vs) { return equals(vs); });
+    }
 
 private:
-    Value one_;
-    std::unique_ptr<Value[]> more_;  // all the values when there are several
+    [[nodiscard]] Value* values() const noexcept {
+        return n_ ? reinterpret_cast<Value*>(static_cast<std::uintptr_t>(bits_)) : nullptr;  // NOLINT
+    }
+    std::uint64_t bits_ = 0;  // the integer, or the address of the n_ values
     std::uint32_t n_ = 0;
+    bool inline_int_ = false;
 };
 
 struct InstanceState {
@@ -142,10 +193,19 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return instances_.size() + placed_.size(); }
 
 private:
+    // A block of memory: small ones from the heap, large ones (2 MiB and up) mapped whole, on huge pages
+    // where the system offers them (one page fault per 2 MiB of objects instead of 512).
+    struct BlockMemory {
+        BlockMemory() noexcept : mapped(0) {}
+        explicit BlockMemory(std::size_t len) noexcept : mapped(len) {}
+        void operator()(std::byte* p) const noexcept;
+        std::size_t mapped;  // the mapping's length; 0 = from operator new[]
+    };
     struct Block {
-        std::unique_ptr<std::byte[]> data;
+        std::unique_ptr<std::byte[], BlockMemory> data;
         std::size_t size = 0, used = 0;
     };
+    static Block new_block(std::size_t size);
     void* allocate(std::size_t size, std::size_t align);
     void place(InstanceState* inst);
     std::vector<std::unique_ptr<InstanceState>> instances_;
