@@ -441,7 +441,7 @@ void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) 
             st->status = ObjectState::Persistent;
             impl.register_identity(st);
             // A commit that expires every object makes a snapshot now pointless.
-            if (impl.commit_expires) st->committed.reset();
+            if (impl.commit_expires) tracking::drop(st);
             else tracking::take(st);
             impl.inserted_in_tx.push_back(st);
         }
@@ -510,7 +510,7 @@ void Flush::update_all(const MapperBase& m, const std::vector<InstanceState*>& s
     std::vector<int> changed;
     for (auto* st : states) {
         sync_foreign_keys(st);
-        if (st->expired || !st->committed) continue;
+        if (st->expired || !tracking::has(st)) continue;
         tracking::changed_columns(st, changed);
         if (changed.empty()) continue;
         for (int p : m.pk)
@@ -564,7 +564,7 @@ void Flush::update_all(const MapperBase& m, const std::vector<InstanceState*>& s
             throw StaleDataError("UPDATE statement on table '" + m.table->name() + "' expected to update " +
                                  std::to_string(group.size()) + " row(s); " + std::to_string(r.rowcount()) + " were matched");
         for (auto* st : group) {
-            if (impl.commit_expires) st->committed.reset();
+            if (impl.commit_expires) tracking::drop(st);
             else tracking::take(st);
         }
     }

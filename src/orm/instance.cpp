@@ -13,7 +13,9 @@
 
 namespace retort::orm {
 
-InstanceState::~InstanceState() = default;
+InstanceState::~InstanceState() {
+    if (snapshot_on_heap) delete[] committed;  // NOLINT: pairs with tracking::take
+}
 
 Arena::~Arena() {
     for (auto* inst : placed_) inst->~InstanceState();

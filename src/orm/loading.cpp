@@ -1,5 +1,6 @@
 // Loading rows into objects, and the relationship loaders (lazy, selectin, raise, noload).
 #include <algorithm>
+#include <limits>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -46,14 +47,30 @@ void take(InstanceState* st) {
     const auto& cols = st->mapper->columns;
     std::size_t n = 0;
     for (const auto& c : cols) n += c.snap_size(st->obj, c);
-    st->committed.reset(new snap::Byte[n]);  // NOLINT: sized at run time, freed with the state
-    snap::Byte* out = st->committed.get();
+    if (!st->committed || n > st->snapshot_capacity) {
+        if (n > std::numeric_limits<std::uint32_t>::max()) throw InvalidRequestError("an object's column values exceed 4 GiB");
+        if (!st->committed && st->arena) {
+            st->committed = static_cast<snap::Byte*>(st->arena->bytes(n, 1));
+        } else {
+            auto* heap = new snap::Byte[n];  // NOLINT: sized at run time, freed with the state
+            if (st->snapshot_on_heap) delete[] st->committed;  // NOLINT
+            st->committed = heap;
+            st->snapshot_on_heap = true;
+        }
+        st->snapshot_capacity = static_cast<std::uint32_t>(n);
+    }
+    snap::Byte* out = st->committed;
     for (const auto& c : cols) out = c.snap_put(st->obj, out, c);
+    st->has_snapshot = true;
 }
 
+void drop(InstanceState* st) noexcept { st->has_snapshot = false; }
+
+bool has(const InstanceState* st) noexcept { return st->has_snapshot; }
+
 bool changed(const InstanceState* st) {
-    const snap::Byte* in = st->committed.get();
-    if (!in) return false;
+    if (!st->has_snapshot) return false;
+    const snap::Byte* in = st->committed;
     for (const auto& c : st->mapper->columns) {
         if (!c.snap_same(st->obj, in, c)) return true;
         in = snap::skip(in);
@@ -63,8 +80,8 @@ bool changed(const InstanceState* st) {
 
 void changed_columns(const InstanceState* st, std::vector<int>& out) {
     out.clear();
-    const snap::Byte* in = st->committed.get();
-    if (!in) return;
+    if (!st->has_snapshot) return;
+    const snap::Byte* in = st->committed;
     const auto& cols = st->mapper->columns;
     for (std::size_t i = 0; i < cols.size(); ++i) {
         if (!cols[i].snap_same(st->obj, in, cols[i])) out.push_back(static_cast<int>(i));
@@ -73,8 +90,8 @@ void changed_columns(const InstanceState* st, std::vector<int>& out) {
 }
 
 Value committed_value(const InstanceState* st, std::size_t i) {
-    const snap::Byte* in = st->committed.get();
-    if (!in) return {};
+    if (!st->has_snapshot) return {};
+    const snap::Byte* in = st->committed;
     for (std::size_t k = 0; k < i; ++k) in = snap::skip(in);
     return snap::read(in);
 }

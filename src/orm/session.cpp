@@ -439,7 +439,7 @@ void Session::flush() {
 void Session::Impl::expire_untracked() {
     // Objects a commit's flush wrote without a snapshot are reloaded on next use if the commit fails.
     for (auto* st : identity)
-        if (st->status == ObjectState::Persistent && !st->committed) st->expired = true;
+        if (st->status == ObjectState::Persistent && !tracking::has(st)) st->expired = true;
 }
 
 void Session::commit() {
@@ -489,7 +489,7 @@ void Session::rollback() {
         if (st->session != this) continue;
         impl_->forget(st);
         st->key.clear();
-        st->committed.reset();
+        tracking::drop(st);
         st->session = nullptr;
         st->status = ObjectState::Transient;
     }
@@ -528,7 +528,7 @@ void Session::close() {
         if (st->session != this) continue;
         impl_->forget(st);
         st->key.clear();
-        st->committed.reset();
+        tracking::drop(st);
     }
     impl_->inserted_in_tx.clear();
     for (auto* st : impl_->deleted_in_tx) {

@@ -172,6 +172,9 @@ struct Session::Impl {
 namespace tracking {
 // Records the object's column values as its committed state.
 void take(InstanceState* st);
+// Forgets the snapshot (its buffer stays for the next one).
+void drop(InstanceState* st) noexcept;
+[[nodiscard]] bool has(const InstanceState* st) noexcept;
 // Whether any column differs from the snapshot (false without one).
 bool changed(const InstanceState* st);
 // The indexes of the columns that differ from the snapshot.

@@ -217,6 +217,49 @@ TEST_F(Orm, UpdatesOnlyChangedColumnsAndNothingWhenClean) {
     EXPECT_EQ(engine.connect().exec_driver_sql("SELECT name FROM orm_users").scalar_one<std::string>(), "edward");
 }
 
+// The snapshot an object is compared with is rewritten in place, moves to a larger buffer when the values
+// grow, and is dropped and retaken across commits: every change is seen, and only changes.
+TEST_F(Orm, ChangesAreSeenWhileTheSnapshotGrowsShrinksAndIsRetaken) {
+    Session s(engine, {.expire_on_commit = false});
+    auto u = s.add(User{.name = "ed", .fullname = std::nullopt});
+    s.commit();
+    const std::string long_name(40, 'x');  // the column's full width
+    const std::vector<std::string> update_name{"UPDATE orm_users SET name = ? WHERE orm_users.id = ?"};
+    for (int round = 0; round < 3; ++round) {
+        u->name = long_name;  // larger than the first snapshot's buffer
+        record();
+        s.flush();
+        EXPECT_EQ(take(), update_name) << round;
+        u->name = "ed";  // back to the short value: a change against the long snapshot
+        record();
+        s.flush();
+        EXPECT_EQ(take(), update_name) << round;
+        record();
+        s.flush();
+        EXPECT_TRUE(take().empty()) << round;
+        u->fullname = "Ed " + std::to_string(round);
+        s.commit();
+        EXPECT_FALSE(s.is_modified(u));
+    }
+    // With expire_on_commit, the commit drops the snapshot and the next load takes a new one.
+    Session t(engine);
+    auto v = t.get<User>(u->id);
+    ASSERT_TRUE(v);
+    for (int round = 0; round < 3; ++round) {
+        v->name = round % 2 ? long_name : "short";
+        t.commit();
+        EXPECT_EQ(v->name, round % 2 ? long_name : "short");  // reloads
+        record();
+        t.flush();
+        EXPECT_TRUE(take().empty()) << round;
+        EXPECT_FALSE(t.is_modified(v));
+        v->name += "!";
+        EXPECT_TRUE(t.is_modified(v));
+        v->name.pop_back();
+    }
+    EXPECT_EQ(engine.connect().exec_driver_sql("SELECT fullname FROM orm_users").scalar_one<std::string>(), "Ed 2");
+}
+
 TEST_F(Orm, UpdatesOfOneShapeGoTogether) {
     Session s(engine);
     for (int i = 0; i < 5; ++i) s.add(Item{.name = "i" + std::to_string(i)});

@@ -153,9 +153,14 @@ struct InstanceState {
     ObjectState status = ObjectState::Transient;
     bool expired = false;        // column values must be reloaded before use
     bool rel_dirty = false;      // a relationship changed since the last flush
-    KeyValues key;               // primary key values once persistent
-    // Column values as last loaded or flushed, packed (retort/orm/snapshot.hpp); null = none.
-    std::unique_ptr<std::uint8_t[]> committed;
+    // Whether `committed` holds the column values as last loaded or flushed, packed (retort/orm/snapshot.hpp).
+    // Its buffer outlives a dropped snapshot and takes the next one that fits: the first is made in the
+    // arena's blocks, a larger one later on the heap.
+    bool has_snapshot = false;
+    bool snapshot_on_heap = false;
+    std::uint32_t snapshot_capacity = 0;
+    KeyValues key;  // primary key values once persistent
+    std::uint8_t* committed = nullptr;
 };
 
 template <class T>
@@ -186,6 +191,8 @@ public:
         r->place(inst);
         return inst;
     }
+    // Raw memory that lives as long as the root arena (no destructor is run).
+    void* bytes(std::size_t size, std::size_t align) { return root()->allocate(size, align); }
     // Takes ownership of an instance made elsewhere.
     InstanceState* adopt(std::unique_ptr<InstanceState> inst);
     // Unites two arenas: the objects of the smaller move to the larger; both stay valid for handles.
