@@ -698,14 +698,23 @@ void Flush::run() {
     collect_rules();
     auto order = mapper_order();
     std::vector<InstanceState*> pending = impl.pending;
+    // UPDATE candidates: the objects persistent before this flush, and those it INSERTs (which match their
+    // snapshots, so only a relationship can still touch them). Fresh rows are not compared again.
+    std::vector<InstanceState*> persistent;
+    persistent.reserve(impl.identity.size());
+    for (auto* st : impl.identity)
+        if (st->status == ObjectState::Persistent && (deleting.empty() || !deleting.count(st))) persistent.push_back(st);
     for (const MapperBase* m : order) {
         std::vector<InstanceState*> ins, upd;
         for (auto* st : pending)
             if (st->mapper == m && st->status == ObjectState::Pending) ins.push_back(st);
         insert_all(*m, ins);
-        for (auto* st : impl.identity)
-            if (st->mapper == m && st->status == ObjectState::Persistent && (deleting.empty() || !deleting.count(st)) &&
-                (st->rel_dirty || (!rules.empty() && rules.count(st)) || s.state_modified(st)))
+        for (auto* st : persistent)
+            if (st->mapper == m && (st->rel_dirty || (!rules.empty() && rules.count(st)) || s.state_modified(st)))
+                upd.push_back(st);
+        for (auto* st : ins)
+            if (st->status == ObjectState::Persistent && (deleting.empty() || !deleting.count(st)) &&
+                (st->rel_dirty || (!rules.empty() && rules.count(st))))
                 upd.push_back(st);
         // Identity-map order is arbitrary: UPDATEs go in key order so runs are repeatable.
         sort_by_key(upd);
