@@ -340,9 +340,110 @@ Result Connection::execute(const Executable& stmt, std::span<const Params> param
             return Result(state_, nullptr, nullptr, total);
         }
     }
-    if (node.kind == sql::NodeKind::Update && param_sets.size() >= 2)
-        if (auto r = execute_update_from_values(static_cast<const sql::UpdateNode&>(node), param_sets)) return std::move(*r);
+    if (node.kind == sql::NodeKind::Update && param_sets.size() >= 2 && state_->engine->dialect->caps().supports_update_from_values) {
+        const auto& upd = static_cast<const sql::UpdateNode&>(node);
+        // Every parameter set has its values before anything runs.
+        for (const auto& ps : param_sets)
+            for (const auto& cv : upd.values)
+                if (cv.value && cv.value->kind == sql::NodeKind::Bind) {
+                    const auto& b = static_cast<const sql::BindNode&>(*cv.value);
+                    if (!b.has_value && !find_param(ps, b.key)) throw_missing_bind(b.key);
+                }
+        auto value = [&](Value& out, const sql::BindNode& b, std::size_t row) {
+            assign_bind_value(out, b.key, nullptr, &b, b.type, &param_sets[row]);
+        };
+        if (auto r = execute_update_from_values(upd, param_sets.size(), value)) return std::move(*r);
+    }
     return execute_insert_many(node, param_sets);
+}
+
+std::int64_t Connection::execute_many(const Executable& stmt, std::size_t count, const RowFill& fill) {
+    auto& st = live(state_);
+    if (!stmt.node()) throw ArgumentError("execute_many() of an empty statement");
+    const sql::Node& node = *stmt.node();
+    if (node.kind == sql::NodeKind::Insert && !static_cast<const sql::InsertNode&>(node).values.empty())
+        return insert_rows(stmt, count, fill);
+    auto& eng = *st.engine;
+    auto entry = eng.compiled_for(node);
+    const sql::Compiled& single = *entry->compiled;
+    if (single.returns_rows) throw ArgumentError("execute_many() takes a statement that returns no rows; use execute() with parameter sets");
+    // Slot j takes positional value pos[j] (-1: the statement's own value or a client default).
+    std::vector<std::string_view> names;
+    std::vector<int> pos(single.slots.size(), -1);
+    std::vector<int> uses;
+    for (std::size_t j = 0; j < single.slots.size(); ++j) {
+        const auto& slot = single.slots[j];
+        if (slot.default_of || entry->binds[static_cast<std::size_t>(slot.index)]->has_value) continue;
+        auto it = std::find(names.begin(), names.end(), std::string_view(slot.key));
+        if (it == names.end()) {
+            names.push_back(slot.key);
+            uses.push_back(0);
+            it = names.end() - 1;
+        }
+        pos[j] = static_cast<int>(it - names.begin());
+        ++uses[static_cast<std::size_t>(pos[j])];
+    }
+    const std::size_t np = names.size();
+    if (count == 0) return 0;
+    // Where the rows come from: fill, or (after the UPDATE ... FROM (VALUES) path declined) the rows it took.
+    std::vector<Value> taken;
+    auto produce = [&](std::size_t i, std::span<Value> out) {
+        if (taken.empty()) {
+            fill(i, out);
+            return;
+        }
+        for (std::size_t p = 0; p < np; ++p) out[p] = std::move(taken[i * np + p]);
+    };
+    if (node.kind == sql::NodeKind::Update && count >= 2 && eng.dialect->caps().supports_update_from_values && np > 0) {
+        taken.resize(count * np);
+        for (std::size_t i = 0; i < count; ++i) fill(i, std::span<Value>(taken.data() + i * np, np));
+        auto value = [&](Value& out, const sql::BindNode& b, std::size_t row) {
+            if (b.has_value) {
+                out = b.value;
+            } else {
+                const auto it = std::find(names.begin(), names.end(), std::string_view(b.key));
+                if (it == names.end()) throw_missing_bind(b.key);
+                out = taken[row * np + static_cast<std::size_t>(it - names.begin())];
+            }
+            coerce(out, b.type);
+        };
+        if (auto r = execute_update_from_values(static_cast<const sql::UpdateNode&>(node), count, value)) return r->rowcount();
+    }
+    // A chunk of rows at a time, the Values of each row assigned over those of the chunk before.
+    st.autobegin();
+    auto& d = st.dbapi();
+    const std::size_t chunk = std::min<std::size_t>(count, 1024);
+    std::vector<std::vector<Value>> rows(chunk, std::vector<Value>(single.slots.size()));
+    std::vector<Value> buf(np);
+    std::int64_t total = 0;
+    std::optional<ExecuteEvent> ev;
+    for (std::size_t start = 0; start < count; start += chunk) {
+        const std::size_t n = std::min(chunk, count - start);
+        for (std::size_t k = 0; k < n; ++k) {
+            produce(start + k, buf);
+            auto& row = rows[k];
+            for (std::size_t j = 0; j < single.slots.size(); ++j) {
+                const int p = pos[j];
+                if (p < 0) {
+                    assign_slot_value(row[j], single.slots[j], entry->binds, nullptr);
+                    continue;
+                }
+                // A value used once changes places with the row's old one, whose storage the next fill reuses.
+                if (uses[static_cast<std::size_t>(p)] == 1) std::swap(row[j], buf[static_cast<std::size_t>(p)]);
+                else row[j] = buf[static_cast<std::size_t>(p)];
+                coerce(row[j], single.slots[j].type);
+            }
+        }
+        if (!ev) {
+            ev.emplace(ExecuteEvent{single.sql, rows[0], true, count});
+            for (auto& fn : eng.ev_before_execute) fn(*ev);
+            if (eng.options.echo) echo(eng, single.sql, rows[0], count);
+        }
+        std::span<const std::vector<Value>> part(rows.data(), n);
+        total += st.guarded(single.sql, [&] { return d.execute_many(single.sql, part); });
+    }
+    for (auto& fn : eng.ev_after_execute) fn(*ev);
+    return total;
 }
 
 // executemany of `UPDATE t SET a = :x, ... WHERE k = :y AND ...` (binds only) as batches of
@@ -350,7 +451,8 @@ Result Connection::execute(const Executable& stmt, std::span<const Params> param
 // one statement per batch instead of one per row. Applies when the dialect has it, the statement has that
 // shape, and no two rows of a batch name the same WHERE values (each would then update its row once, not in
 // turn); otherwise nullopt and the statement runs once per row.
-std::optional<Result> Connection::execute_update_from_values(const sql::UpdateNode& upd, std::span<const Params> param_sets) {
+std::optional<Result> Connection::execute_update_from_values(const sql::UpdateNode& upd, std::size_t count,
+                                                             const BindValue& value) {
     auto& st = live(state_);
     auto& eng = *st.engine;
     const auto& caps = eng.dialect->caps();
@@ -378,9 +480,9 @@ std::optional<Result> Connection::execute_update_from_values(const sql::UpdateNo
         keys.push_back({col, static_cast<const sql::BindNode*>(v)});
     }
     const std::size_t per_row = sets.size() + keys.size();
-    auto value_of = [](const Item& it, const Params& ps) {
+    auto value_of = [&](const Item& it, std::size_t row) {
         Value v;
-        assign_bind_value(v, it.bind->key, nullptr, it.bind, it.bind->type, &ps);
+        value(v, *it.bind, row);
         return v;
     };
     const auto& dialect = *eng.dialect;
@@ -422,20 +524,17 @@ std::optional<Result> Connection::execute_update_from_values(const sql::UpdateNo
         1, std::min<std::size_t>(std::size_t{250},
                                  static_cast<std::size_t>(caps.max_bind_params) / per_row));
     // Rows of one batch must name distinct keys (compared by rendering; a false alarm only costs speed).
-    // Every row has its values before anything runs (the keys are checked below).
-    for (const auto& ps : param_sets)
-        for (const auto& it : sets)
-            if (!it.bind->has_value && !find_param(ps, it.bind->key)) throw_missing_bind(it.bind->key);
+    // The caller has checked that every row has its SET values; the keys are checked here, before anything runs.
     std::vector<std::string> seen;
     std::vector<std::int64_t> seen_ints;
-    for (std::size_t start = 0; start < param_sets.size(); start += batch) {
-        const std::size_t n = std::min(batch, param_sets.size() - start);
+    for (std::size_t start = 0; start < count; start += batch) {
+        const std::size_t n = std::min(batch, count - start);
         seen.clear();
         seen_ints.clear();
         if (keys.size() == 1) {
             // One integer key (the common case): compared as integers.
             for (std::size_t r = 0; r < n; ++r) {
-                const Value v = value_of(keys[0], param_sets[start + r]);
+                const Value v = value_of(keys[0], start + r);
                 if (v.kind() != Value::Kind::Int) break;
                 seen_ints.push_back(std::get<std::int64_t>(v.storage()));
             }
@@ -448,7 +547,7 @@ std::optional<Result> Connection::execute_update_from_values(const sql::UpdateNo
         for (std::size_t r = 0; r < n; ++r) {
             std::string k;
             for (const auto& it : keys) {
-                const Value v = value_of(it, param_sets[start + r]);
+                const Value v = value_of(it, start + r);
                 if (v.is_null()) return std::nullopt;  // "= NULL" matches nothing row by row either; keep that path
                 k += v.type_name();
                 k += ':';
@@ -467,19 +566,19 @@ std::optional<Result> Connection::execute_update_from_values(const sql::UpdateNo
     std::int64_t total = 0;
     bool announced = false;
     std::optional<ExecuteEvent> ev;
-    for (std::size_t start = 0; start < param_sets.size(); start += batch) {
-        const std::size_t n = std::min(batch, param_sets.size() - start);
+    for (std::size_t start = 0; start < count; start += batch) {
+        const std::size_t n = std::min(batch, count - start);
         std::string& sql = n == batch ? full_sql : tail_sql;
         if (sql.empty()) sql = sql_for(n);
         vals.resize(per_row * n);
         for (std::size_t r = 0; r < n; ++r)
             for (std::size_t j = 0; j < per_row; ++j)
-                vals[r * per_row + j] = value_of(j < sets.size() ? sets[j] : keys[j - sets.size()], param_sets[start + r]);
+                value(vals[r * per_row + j], *(j < sets.size() ? sets[j] : keys[j - sets.size()]).bind, start + r);
         if (!announced) {
             announced = true;
-            ev.emplace(ExecuteEvent{sql, std::span<const Value>(vals).first(per_row), true, param_sets.size()});
+            ev.emplace(ExecuteEvent{sql, std::span<const Value>(vals).first(per_row), true, count});
             for (auto& fn : eng.ev_before_execute) fn(*ev);
-            if (eng.options.echo) echo(eng, sql, std::span<const Value>(vals).first(per_row), param_sets.size());
+            if (eng.options.echo) echo(eng, sql, std::span<const Value>(vals).first(per_row), count);
         }
         auto cur = st.guarded(sql, [&] { return d.execute(sql, vals); });
         total += std::max<std::int64_t>(cur->rowcount(), 0);

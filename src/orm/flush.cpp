@@ -541,28 +541,29 @@ void Flush::update_all(const MapperBase& m, const std::vector<InstanceState*>& s
             }
             it = update_stmts.emplace(key, upd).first;
         }
-        std::vector<std::string> pk_names;
-        for (std::size_t k = 0; k < m.pk.size(); ++k) pk_names.push_back("pk_" + std::to_string(k));
-        std::vector<Params> params;
-        params.reserve(group.size());
-        for (auto* st : group) {
+        // Positional values, in the order of the statement's binds: the changed columns, the key, the old version.
+        const auto& cs = changed_cols;
+        const std::int64_t matched = conn.execute_many(it->second, group.size(), [&](std::size_t i, std::span<Value> out) {
+            InstanceState* st = group[i];
             Value version_old;
             if (m.version_column >= 0) {
                 const auto& vp = cols[static_cast<std::size_t>(m.version_column)];
                 version_old = tracking::committed_value(st, static_cast<std::size_t>(m.version_column));
                 vp.set(st->obj, Value(version_old.as<std::int64_t>() + 1), vp);
             }
-            Params p;
-            p.reserve(changed_cols.size() + m.pk.size() + 1);
-            for (int c : changed_cols) p.emplace_back(cols[static_cast<std::size_t>(c)].column->name(), cols[static_cast<std::size_t>(c)].get(st->obj, cols[static_cast<std::size_t>(c)]));
-            for (std::size_t k = 0; k < m.pk.size(); ++k) p.emplace_back(pk_names[k], st->key[k]);
-            if (m.version_column >= 0) p.emplace_back("version_old", std::move(version_old));
-            params.push_back(std::move(p));
-        }
-        Result r = params.size() == 1 ? conn.execute(it->second, params[0]) : conn.execute(it->second, params);
-        if (r.rowcount() != static_cast<std::int64_t>(group.size()))
+            std::size_t j = 0;
+            for (int c : cs) {
+                const auto& p = cols[static_cast<std::size_t>(c)];
+                p.assign(st->obj, out[j++], p);
+            }
+            if (st->key.is_int()) out[j++] = st->key.int_value();
+            else
+                for (std::size_t k = 0; k < m.pk.size(); ++k) out[j++] = st->key[k];
+            if (m.version_column >= 0) out[j++] = std::move(version_old);
+        });
+        if (matched != static_cast<std::int64_t>(group.size()))
             throw StaleDataError("UPDATE statement on table '" + m.table->name() + "' expected to update " +
-                                 std::to_string(group.size()) + " row(s); " + std::to_string(r.rowcount()) + " were matched");
+                                 std::to_string(group.size()) + " row(s); " + std::to_string(matched) + " were matched");
         for (auto* st : group) {
             if (impl.commit_expires) tracking::drop(st);
             else tracking::take(st);

@@ -116,6 +116,69 @@ TEST_F(CoreMore, ExecutemanyUpdatesKeepOneStatementPerRowSemantics) {
     conn.commit();
 }
 
+TEST_F(CoreMore, ExecuteManyTakesPositionalRowsForAnyStatement) {
+    // execute_many(stmt, n, fill): the values of each row in the order the statement's binds first appear,
+    // with the results of one execution per row, as execute(stmt, param_sets) has them.
+    Table& t = md.table("pos_many", {{"id", types::Integer(), {.primary_key = true}},
+                                     {"v", types::String(40)},
+                                     {"n", types::Integer()},
+                                     {"m", types::Integer()}});
+    md.drop_all(engine);
+    md.create_all(engine);
+    auto conn = engine.connect();
+    auto id = column<int>(t, "id");
+    auto v = column<std::string>(t, "v");
+    auto n = column<int>(t, "n");
+    auto m = column<int>(t, "m");
+    // An INSERT: one value per values() column.
+    auto ins = insert(t).value(id, bindparam<int>("id")).value(v, bindparam<std::string>("v")).value(n, bindparam<int>("n"));
+    EXPECT_EQ(conn.execute_many(ins, 1500, [](std::size_t i, std::span<Value> out) {
+        ASSERT_EQ(out.size(), 3u);
+        out[0] = static_cast<std::int64_t>(i + 1);
+        out[1] = "v" + std::to_string(i + 1);
+        out[2] = static_cast<std::int64_t>(i);
+    }), 1500);
+    conn.commit();
+    // An UPDATE whose bind "x" is used twice (one value) and whose literal 7 is its own: values [x, k].
+    auto upd = update(t).value(n, bindparam<int>("x")).value(m, bindparam<int>("x")).where(id == bindparam<int>("k") && id != 7);
+    std::vector<std::size_t> seen;
+    EXPECT_EQ(conn.execute_many(upd, 1200, [&](std::size_t i, std::span<Value> out) {
+        ASSERT_EQ(out.size(), 2u);
+        seen.push_back(i);
+        out[0] = static_cast<std::int64_t>(-static_cast<int>(i));
+        out[1] = static_cast<std::int64_t>(i + 1);
+    }), 1199);  // not row 7
+    ASSERT_EQ(seen.size(), 1200u);  // each row made once, in order
+    for (std::size_t i = 0; i < seen.size(); ++i) ASSERT_EQ(seen[i], i);
+    EXPECT_EQ(conn.execute(select(m).where(id == 1000)).scalar_one<int>(), -999);
+    EXPECT_EQ(conn.execute(select(n).where(id == 7)).scalar_one<int>(), 6);
+    EXPECT_EQ(conn.execute(select(func::count()).select_from(t).where(n <= 0)).scalar_one<std::int64_t>(), 1199);
+    EXPECT_EQ(conn.execute(select(n).where(id == 1201)).scalar_one<int>(), 1200);
+    conn.commit();
+    // Plain SET values (UPDATE ... FROM (VALUES) on PostgreSQL): text with quotes, a key matching nothing, the
+    // same key twice (both apply, in order).
+    auto set_v = update(t).value(v, bindparam<std::string>("nv")).where(id == bindparam<int>("k"));
+    const std::vector<std::pair<std::string, int>> changes{{"it's \"q\"", 1}, {"gone", 9999}, {"first", 2}, {"second", 2}};
+    EXPECT_EQ(conn.execute_many(set_v, changes.size(), [&](std::size_t i, std::span<Value> out) {
+        out[0] = changes[i].first;
+        out[1] = changes[i].second;
+    }), 3);
+    EXPECT_EQ(conn.execute(select(v).where(id == 1)).scalar_one<std::string>(), "it's \"q\"");
+    EXPECT_EQ(conn.execute(select(v).where(id == 2)).scalar_one<std::string>(), "second");
+    // A DELETE; nothing at all for zero rows.
+    auto del = delete_(t).where(id == bindparam<int>("k"));
+    EXPECT_EQ(conn.execute_many(del, 0, [](std::size_t, std::span<Value>) { FAIL() << "no row to fill"; }), 0);
+    EXPECT_EQ(conn.execute_many(del, 500, [](std::size_t i, std::span<Value> out) { out[0] = static_cast<std::int64_t>(2 * i + 1); }), 500);
+    EXPECT_EQ(conn.execute(select(func::count()).select_from(t)).scalar_one<std::int64_t>(), 1000);
+    conn.commit();
+    // A statement returning rows is refused before anything runs.
+    if (engine.dialect().caps().supports_returning)
+        EXPECT_THROW(conn.execute_many(delete_(t).where(id == bindparam<int>("k")).returning(id), 1,
+                                       [](std::size_t, std::span<Value> out) { out[0] = 2; }),
+                     ArgumentError);
+    EXPECT_EQ(conn.execute(select(func::count()).select_from(t)).scalar_one<std::int64_t>(), 1000);
+}
+
 TEST_F(CoreMore, WrongCppTypeIsATypedError) {
     auto conn = engine.connect();
     EXPECT_THROW((void)conn.exec_driver_sql("SELECT 'abc'").scalar_one<Date>(), TypeError);

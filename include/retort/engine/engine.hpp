@@ -353,6 +353,12 @@ public:
     using RowFill = std::function<void(std::size_t, std::span<Value>)>;
     using RowSink = std::function<void(std::size_t, const DBAPICursor&)>;
     std::int64_t insert_rows(const Executable& stmt, std::size_t count, const RowFill& fill, const RowSink& returned = {});
+    // executemany of any statement that returns no rows (UPDATE, DELETE, INSERT, ...) with positional values,
+    // made one row at a time: fill(i, out) assigns row i's values to out, one per bind parameter the statement
+    // needs (those without a value of their own), in the order they first appear in its SQL; a name used
+    // twice takes one value. Runs as execute(stmt, param_sets) would, without a Params per row; returns the
+    // number of rows matched.
+    std::int64_t execute_many(const Executable& stmt, std::size_t count, const RowFill& fill);
     // SQL text straight to the driver with positional parameters in its own style (? or $1).
     Result exec_driver_sql(std::string_view sql, std::span<const Value> params = {});
     Result exec_driver_sql(std::string_view sql, std::initializer_list<Value> params) {
@@ -390,7 +396,9 @@ public:
 
 private:
     Result execute_insert_many(const sql::Node& target, std::span<const Params> param_sets);
-    std::optional<Result> execute_update_from_values(const sql::UpdateNode& upd, std::span<const Params> param_sets);
+    // Assigns the value of `bind` in parameter set `row` to out (throws when it has none).
+    using BindValue = std::function<void(Value& out, const sql::BindNode& bind, std::size_t row)>;
+    std::optional<Result> execute_update_from_values(const sql::UpdateNode& upd, std::size_t count, const BindValue& value);
     Result execute_rows_impl(const Executable& stmt, std::span<std::vector<Value>> rows, bool take);
     std::int64_t insert_rows_impl(const sql::InsertNode& ins, std::size_t count, const RowFill& fill, const RowSink& returned,
                                   std::span<std::vector<Value>> given, bool take);
