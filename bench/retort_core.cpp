@@ -182,11 +182,13 @@ Outcome bulk_update(const Args& a, Timer& t) {
     auto stmt = update(c)
                     .value(c.description, bindparam<std::string>("new_description"))
                     .where(c.id == bindparam<std::int64_t>("customer_id"));
-    std::vector<Params> params;
-    params.reserve(rows.size());
-    for (const auto& x : rows) params.push_back({{"new_description", x.description}, {"customer_id", x.id}});
+    // Positional rows made as they are sent (execute_many), not a Params per row.
     const long n = static_cast<long>(rows.size());
-    expect_rowcount(conn.execute(stmt, params).rowcount(), n, "UPDATE");
+    expect_rowcount(conn.execute_many(stmt, rows.size(), [&](std::size_t i, std::span<Value> row) {
+                        row[0] = rows[i].description;
+                        row[1] = rows[i].id;
+                    }),
+                    n, "UPDATE");
     conn.commit();
     t.stop();
     return {n, std::nullopt};
