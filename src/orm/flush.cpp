@@ -595,17 +595,16 @@ void Flush::delete_all(const MapperBase& m, std::vector<InstanceState*> states) 
         const Column& col = *cols[static_cast<std::size_t>(m.version_column)].column;
         del = del.where(Expr<Any>(col.ptr()) == Expr<Any>(std::make_shared<sql::BindNode>("version_old", Value{}, col.type, false)));
     }
-    std::vector<Params> params;
-    for (auto* st : states) {
-        Params p;
-        for (std::size_t k = 0; k < m.pk.size(); ++k) p.emplace_back("pk_" + std::to_string(k), st->key[k]);
-        if (m.version_column >= 0) p.emplace_back("version_old", tracking::committed_value(st, static_cast<std::size_t>(m.version_column)));
-        params.push_back(std::move(p));
-    }
-    Result r = params.size() == 1 ? conn.execute(del, params[0]) : conn.execute(del, params);
-    if (r.rowcount() != static_cast<std::int64_t>(states.size()))
+    // Positional values: the key, then the old version.
+    const std::int64_t matched = conn.execute_many(del, states.size(), [&](std::size_t i, std::span<Value> out) {
+        const InstanceState* st = states[i];
+        std::size_t j = 0;
+        for (std::size_t k = 0; k < m.pk.size(); ++k) out[j++] = st->key[k];
+        if (m.version_column >= 0) out[j++] = tracking::committed_value(st, static_cast<std::size_t>(m.version_column));
+    });
+    if (matched != static_cast<std::int64_t>(states.size()))
         throw StaleDataError("DELETE statement on table '" + m.table->name() + "' expected to delete " +
-                             std::to_string(states.size()) + " row(s); " + std::to_string(r.rowcount()) + " were matched");
+                             std::to_string(states.size()) + " row(s); " + std::to_string(matched) + " were matched");
     for (auto* st : states) {
         impl.identity.erase(st);
         impl.deleted_in_tx.push_back(st);
