@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <charconv>
 
 #include "engine/engine_impl.hpp"
@@ -154,6 +155,9 @@ Result Result::from_rows(std::shared_ptr<const std::vector<std::string>> keys, s
         mutable std::string scratch;
         const Value& v(int i) const { return rows[pos][static_cast<std::size_t>(i)]; }
         bool next() override { return ++pos < rows.size(); }
+        std::int64_t rows_remaining() const override {
+            return std::max<std::int64_t>(0, static_cast<std::int64_t>(rows.size()) - static_cast<std::int64_t>(pos + 1));
+        }
         int column_count() const override { return keys ? static_cast<int>(keys->size()) : 0; }
         std::string_view column_name(int i) const override { return (*keys)[static_cast<std::size_t>(i)]; }
         bool is_null(int i) const override { return v(i).is_null(); }

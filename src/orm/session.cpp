@@ -280,6 +280,10 @@ std::vector<InstanceState*> Session::query(const MapperBase& m, const retort::Se
     }
     if (joined.empty()) {
         Result r = c.execute(stmt, params);
+        if (const std::int64_t n = r.size_hint(); n > 0) {
+            out.reserve(static_cast<std::size_t>(n));
+            impl_->identity.reserve(static_cast<std::size_t>(n));
+        }
         while (r.next()) out.push_back(loading::instance_from_row(*this, *impl_, m, r.current().cursor(), 0, false));
     } else {
         retort::Select q = stmt;
@@ -342,6 +346,7 @@ std::vector<InstanceState*> Session::query(const MapperBase& m, const retort::Se
 }
 
 void Session::read_untracked(const MapperBase& m, const retort::Select& stmt, const Params& params,
+                             const std::function<void(std::size_t)>& reserve,
                              const std::function<void(const DBAPICursor&)>& row) {
     check_thread();
     Registry::configure_all();
@@ -349,6 +354,7 @@ void Session::read_untracked(const MapperBase& m, const retort::Select& stmt, co
     if (opts_.autoflush) flush();
     Connection& c = impl_->conn(*this);
     Result r = c.execute(stmt, params);
+    if (const std::int64_t n = r.size_hint(); n > 0) reserve(static_cast<std::size_t>(n));
     while (r.next()) row(r.current().cursor());
 }
 

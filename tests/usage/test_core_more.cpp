@@ -179,6 +179,42 @@ TEST_F(CoreMore, ExecuteManyTakesPositionalRowsForAnyStatement) {
     EXPECT_EQ(conn.execute(select(func::count()).select_from(t)).scalar_one<std::int64_t>(), 1000);
 }
 
+TEST_F(CoreMore, SizeHintCountsTheRowsLeftWhenTheDriverHasThemAll) {
+    Table& t = md.table("hint_rows", {{"id", types::Integer(), {.primary_key = true}}, {"v", types::String(20)}});
+    md.drop_all(engine);
+    md.create_all(engine);
+    auto conn = engine.connect();
+    std::vector<Params> rows;
+    for (int i = 1; i <= 25; ++i) rows.push_back({{"id", i}, {"v", "r" + std::to_string(i)}});
+    conn.execute(insert(t), rows);
+    auto id = column<int>(t, "id");
+    Result r = conn.execute(select(id).order_by(id));
+    if (testkit::is_postgresql()) {
+        // The whole result came back with the query: 25 rows, one fewer after each read, 0 at the end.
+        EXPECT_EQ(r.size_hint(), 25);
+        ASSERT_TRUE(r.next());
+        EXPECT_EQ(r.size_hint(), 24);
+        int read = 1;
+        while (r.next()) ++read;
+        EXPECT_EQ(read, 25);
+        EXPECT_EQ(r.size_hint(), 0);
+        // A streamed result does not know.
+        Result s = conn.execute(select(id), {}, ExecutionOptions{.stream_results = true, .yield_per = 10});
+        EXPECT_EQ(s.size_hint(), -1);
+        s.close();
+    } else {
+        EXPECT_EQ(r.size_hint(), -1);  // SQLite steps through its rows
+        r.close();
+    }
+    if (engine.dialect().caps().supports_returning) {
+        std::vector<Params> more{{{"id", 100}, {"v", "a"}}, {{"id", 101}, {"v", "b"}}};
+        Result ret = conn.execute(insert(t).returning(id), more);
+        const std::int64_t hint = ret.size_hint();  // known or not (rows read in batches), never wrong
+        EXPECT_TRUE(hint == 2 || hint == -1) << hint;
+        EXPECT_EQ(ret.scalars<int>(), (std::vector<int>{100, 101}));
+    }
+}
+
 TEST_F(CoreMore, WrongCppTypeIsATypedError) {
     auto conn = engine.connect();
     EXPECT_THROW((void)conn.exec_driver_sql("SELECT 'abc'").scalar_one<Date>(), TypeError);

@@ -35,6 +35,8 @@ public:
     [[nodiscard]] virtual Value get_value(int i) const = 0;
     // Rows changed by INSERT/UPDATE/DELETE; -1 when not known.
     [[nodiscard]] virtual std::int64_t rowcount() const = 0;
+    // The rows not read yet when the driver holds the whole result; -1 when it does not know.
+    [[nodiscard]] virtual std::int64_t rows_remaining() const { return -1; }
     // Releases the result early; later calls to next() return false.
     virtual void close() = 0;
 };

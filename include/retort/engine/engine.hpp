@@ -236,6 +236,10 @@ public:
     // Rows matched by an UPDATE or DELETE, inserted by an INSERT (summed over executemany).
     [[nodiscard]] std::int64_t rowcount() const noexcept { return rowcount_; }
 
+    // The number of rows still to be read when they are all at hand (a PostgreSQL result fetched whole),
+    // else -1 (SQLite steps through its rows, streamed results come in batches): room to reserve before
+    // reading a large result. 0 once the rows are all read.
+    [[nodiscard]] std::int64_t size_hint() const noexcept { return cursor_ ? cursor_->rows_remaining() : 0; }
     // Advance to the next row; false when there are no more.
     bool next();
     [[nodiscard]] RowView current() const { return RowView(cursor_.get(), &keys_); }

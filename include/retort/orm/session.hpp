@@ -205,10 +205,12 @@ public:
     std::vector<T> values(const Select<T>& stmt, const Params& params = {}) {
         std::vector<T> out;
         const auto& m = mapper_of<T>();
-        read_untracked(m, stmt.core(), params, [&](const DBAPICursor& c) {
-            T& obj = out.emplace_back();
-            for (std::size_t i = 0; i < m.columns.size(); ++i) m.columns[i].load(&obj, c, static_cast<int>(i), m.columns[i]);
-        });
+        read_untracked(
+            m, stmt.core(), params, [&](std::size_t n) { out.reserve(n); },
+            [&](const DBAPICursor& c) {
+                T& obj = out.emplace_back();
+                for (std::size_t i = 0; i < m.columns.size(); ++i) m.columns[i].load(&obj, c, static_cast<int>(i), m.columns[i]);
+            });
         return out;
     }
 
@@ -278,8 +280,9 @@ public:
     InstanceState* get_state(const MapperBase& m, std::vector<Value> pk);
     std::vector<InstanceState*> query(const MapperBase& m, const retort::Select& stmt,
                                       const std::vector<LoaderOption>& opts, const Params& params);
+    // reserve(n) is told the number of rows first when the driver knows it.
     void read_untracked(const MapperBase& m, const retort::Select& stmt, const Params& params,
-                        const std::function<void(const DBAPICursor&)>& row);
+                        const std::function<void(std::size_t)>& reserve, const std::function<void(const DBAPICursor&)>& row);
     void refresh_state(InstanceState* st);
     void expire_state(InstanceState* st);
     void expunge_state(InstanceState* st);

@@ -17,6 +17,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -70,6 +71,7 @@ public:
     PGCursor& operator=(const PGCursor&) = delete;
 
     bool next() override;
+    [[nodiscard]] std::int64_t rows_remaining() const override { return streaming_ ? -1 : std::max(0, nrows_ - (row_ + 1)); }
     [[nodiscard]] int column_count() const override;
     [[nodiscard]] std::string_view column_name(int i) const override;
     [[nodiscard]] bool is_null(int i) const override;
