@@ -841,7 +841,10 @@ std::int64_t Connection::insert_rows_impl(const sql::InsertNode& ins, std::size_
         ExecuteEvent ev{cref->sql, vals, true, static_cast<std::size_t>(n)};
         for (auto& fn : eng.ev_before_execute) fn(ev);
         if (eng.options.echo) echo(eng, cref->sql, std::span<const Value>(vals).first(ncols), static_cast<std::size_t>(n));
-        auto cur = st.guarded(cref->sql, [&] { return d.execute(cref->sql, vals); });
+        // vals stay as they are until this batch's cursor is gone, at the end of the loop body.
+        DriverExecOptions dopts;
+        dopts.params_outlive_cursor = true;
+        auto cur = st.guarded(cref->sql, [&] { return d.execute(cref->sql, vals, dopts); });
         if (cref->returns_rows && returned) {
             while (cur->next()) {
                 if (row_index >= count)

@@ -45,6 +45,9 @@ struct DriverExecOptions {
     bool prepare = true;  // prepare on first use and keep the prepared statement on this connection
     bool stream = false;  // fetch rows in batches as they are read, not all at once
     int batch_rows = 1000;  // rows per fetch when streaming
+    // The caller keeps the parameters unchanged until the cursor is read to its end or closed, so the driver
+    // may bind their text and bytes without copying them.
+    bool params_outlive_cursor = false;
 };
 
 class DBAPIConnection {

@@ -506,10 +506,12 @@ std::unique_ptr<DBAPICursor> SQLiteConnection::execute(const std::string& sql, s
     cur->lease_ = lease;
     link(cur.get());
     cur->columns_ = sqlite3_column_count(lease.stmt);
-    const bool borrow = cur->columns_ == 0;  // runs to completion below, while params are alive
+    // A statement without rows runs to completion below, while params are alive; one with rows may borrow them
+    // when the caller says they outlive the cursor (whose release clears the bindings).
+    const bool borrow = cur->columns_ == 0 || opts.params_outlive_cursor;
     bind_all(lease.stmt, sql, params, borrow);
     const int rc = sqlite3_step(lease.stmt);
-    if (borrow) sqlite3_clear_bindings(lease.stmt);
+    if (cur->columns_ == 0) sqlite3_clear_bindings(lease.stmt);
     if (rc == SQLITE_ROW)
         cur->row_pending_ = true;
     else if (rc == SQLITE_DONE)
