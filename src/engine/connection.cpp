@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 
 #include "engine/engine_impl.hpp"
 #include "retort/schema/schema.hpp"
@@ -274,9 +275,12 @@ Result Connection::execute(const Executable& stmt, const Params& params, const E
     auto entry = eng.compiled_for(*stmt.node());
     const sql::Compiled& c = *entry->compiled;
 
-    std::vector<Value> values;
-    values.reserve(c.slots.size());
-    for (const auto& slot : c.slots) values.push_back(slot_value(slot, entry->binds, &params));
+    // A statement's values on the stack when there are few (lookups by key), else in a vector.
+    std::array<Value, 8> local;
+    std::vector<Value> heap;
+    if (c.slots.size() > local.size()) heap.resize(c.slots.size());
+    const std::span<Value> values = heap.empty() ? std::span<Value>(local.data(), c.slots.size()) : std::span<Value>(heap);
+    for (std::size_t j = 0; j < c.slots.size(); ++j) assign_slot_value(values[j], c.slots[j], entry->binds, &params);
 
     st.autobegin();
     auto& d = st.dbapi();

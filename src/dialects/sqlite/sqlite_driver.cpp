@@ -412,9 +412,16 @@ SQLiteConnection::Lease SQLiteConnection::acquire(std::string_view sql, bool use
     ensure_open();
     bool is_dml = false;
     if (use_cache && cache_capacity_ > 0) {
+        // The statement run last is the likeliest (a loop of lookups): compared before the text is hashed.
+        if (last_ && last_->first.size() == sql.size() && !last_->second.in_use &&
+            std::memcmp(last_->first.data(), sql.data(), sql.size()) == 0) {
+            last_->second.in_use = true;
+            return {last_->second.stmt, &last_->second, last_->second.is_dml};
+        }
         auto it = cache_.find(sql);
         if (it != cache_.end() && !it->second.in_use) {
             it->second.in_use = true;
+            last_ = &*it;
             return {it->second.stmt, &it->second, it->second.is_dml};
         }
         if (it == cache_.end()) {
@@ -424,6 +431,7 @@ SQLiteConnection::Lease SQLiteConnection::acquire(std::string_view sql, bool use
             if (cache_.size() < cache_capacity_) {
                 try {
                     auto [pos, inserted] = cache_.emplace(std::string(sql), CachedStatement{stmt, true, is_dml});
+                    last_ = &*pos;
                     return {stmt, &pos->second, is_dml};
                 } catch (...) {
                     sqlite3_finalize(stmt);
@@ -457,6 +465,7 @@ void SQLiteConnection::make_room() noexcept {
     for (auto it = cache_.begin(); it != cache_.end();) {
         if (!it->second.in_use) {
             sqlite3_finalize(it->second.stmt);
+            if (last_ == &*it) last_ = nullptr;
             it = cache_.erase(it);
         } else {
             ++it;
@@ -610,6 +619,7 @@ void SQLiteConnection::clear_statement_cache() {
     for (auto& [sql, entry] : cache_)
         if (!entry.in_use) sqlite3_finalize(entry.stmt);
     cache_.clear();
+    last_ = nullptr;
 }
 
 void SQLiteConnection::close() noexcept {
@@ -617,6 +627,7 @@ void SQLiteConnection::close() noexcept {
     while (open_cursors_) open_cursors_->detach();
     for (auto& [sql, entry] : cache_) sqlite3_finalize(entry.stmt);
     cache_.clear();
+    last_ = nullptr;
     // Rolls back an open transaction.
     sqlite3_close_v2(db_);
     db_ = nullptr;

@@ -108,6 +108,7 @@ private:
 
     sqlite3* db_ = nullptr;
     std::unordered_map<std::string, CachedStatement, StringHash, std::equal_to<>> cache_;
+    std::pair<const std::string, CachedStatement>* last_ = nullptr;  // the entry acquire() handed out last
     std::size_t cache_capacity_ = 256;
     std::uint64_t prepare_count_ = 0;
     SQLiteCursor* open_cursors_ = nullptr;  // intrusive list, so close() can detach cursors still alive
