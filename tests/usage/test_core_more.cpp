@@ -215,6 +215,27 @@ TEST_F(CoreMore, SizeHintCountsTheRowsLeftWhenTheDriverHasThemAll) {
     }
 }
 
+TEST_F(CoreMore, NullZeroAndEmptyTextReadApart) {
+    // Integers and text are read in one driver call where the driver allows: NULL must still differ from 0
+    // and from '', for plain and optional targets alike.
+    auto conn = engine.connect();
+    Result r = conn.exec_driver_sql("SELECT 0, NULL, '', NULL, 7, 'x', -1");
+    ASSERT_TRUE(r.next());
+    const RowView row = r.current();
+    EXPECT_EQ(row.get<std::int64_t>(0), 0);
+    EXPECT_EQ(row.get<std::optional<std::int64_t>>(0), std::optional<std::int64_t>(0));
+    EXPECT_EQ(row.get<std::optional<int>>(1), std::nullopt);
+    EXPECT_THROW((void)row.get<std::int64_t>(1), TypeError);
+    EXPECT_EQ(row.get<std::string>(2), "");
+    EXPECT_EQ(row.get<std::optional<std::string>>(2), std::optional<std::string>(""));
+    EXPECT_EQ(row.get<std::optional<std::string>>(3), std::nullopt);
+    EXPECT_THROW((void)row.get<std::string>(3), TypeError);
+    EXPECT_EQ(row.get<int>(4), 7);
+    EXPECT_EQ(row.get<std::string>(5), "x");
+    EXPECT_EQ(row.get<short>(6), -1);
+    r.close();
+}
+
 TEST_F(CoreMore, WrongCppTypeIsATypedError) {
     auto conn = engine.connect();
     EXPECT_THROW((void)conn.exec_driver_sql("SELECT 'abc'").scalar_one<Date>(), TypeError);

@@ -35,6 +35,18 @@ public:
     [[nodiscard]] virtual Value get_value(int i) const = 0;
     // Rows changed by INSERT/UPDATE/DELETE; -1 when not known.
     [[nodiscard]] virtual std::int64_t rowcount() const = 0;
+    // Column i as an integer or as text unless it is NULL (then false): one driver call where the driver can
+    // tell NULL apart on the way (SQLite), else is_null() and then the value.
+    [[nodiscard]] virtual bool get_int_if_set(int i, std::int64_t& out) const {
+        if (is_null(i)) return false;
+        out = get_int(i);
+        return true;
+    }
+    [[nodiscard]] virtual bool get_text_if_set(int i, std::string_view& out) const {
+        if (is_null(i)) return false;
+        out = get_text(i);
+        return true;
+    }
     // The rows not read yet when the driver holds the whole result; -1 when it does not know.
     [[nodiscard]] virtual std::int64_t rows_remaining() const { return -1; }
     // Releases the result early; later calls to next() return false.

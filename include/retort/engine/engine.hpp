@@ -168,9 +168,36 @@ void decode(const DBAPICursor& c, int i, Json& out);
 void decode(const DBAPICursor& c, int i, Value& out);
 [[noreturn]] void throw_null_column(const DBAPICursor& c, int i);
 
+// Integers and text, the common members, in one driver call each: false for NULL.
+template <class T>
+inline constexpr bool reads_if_set = (std::is_integral_v<T> && !std::is_same_v<T, bool>) || std::is_same_v<T, std::string>;
+template <class T>
+struct optional_reads_if_set : std::false_type {};
+template <class V>
+struct optional_reads_if_set<std::optional<V>> : std::bool_constant<reads_if_set<V>> {};
+template <class T>
+bool read_if_set(const DBAPICursor& c, int i, T& out) {
+    if constexpr (std::is_same_v<T, std::string>) {
+        std::string_view v;
+        if (!c.get_text_if_set(i, v)) return false;
+        out.assign(v.data(), v.size());
+    } else {
+        std::int64_t v;
+        if (!c.get_int_if_set(i, v)) return false;
+        out = narrow_int<T>(v);
+    }
+    return true;
+}
+
 template <class T>
 void decode_any(const DBAPICursor& c, int i, T& out) {
-    if constexpr (is_optional<T>::value) {
+    if constexpr (optional_reads_if_set<T>::value) {
+        typename T::value_type v{};
+        if (read_if_set(c, i, v)) out = std::move(v);
+        else out.reset();
+    } else if constexpr (reads_if_set<T>) {
+        if (!read_if_set(c, i, out)) throw_null_column(c, i);
+    } else if constexpr (is_optional<T>::value) {
         if (c.is_null(i)) {
             out.reset();
         } else {

@@ -717,6 +717,24 @@ bool SQLiteCursor::get_bool(int i) const {
     }
 }
 
+bool SQLiteCursor::get_int_if_set(int i, std::int64_t& out) const {
+    // NULL reads as 0 and stays NULL (no conversion happens), so its type is asked only for a 0.
+    out = sqlite3_column_int64(lease_.stmt, i);
+    return out != 0 || sqlite3_column_type(lease_.stmt, i) != SQLITE_NULL;
+}
+
+bool SQLiteCursor::get_text_if_set(int i, std::string_view& out) const {
+    const unsigned char* p = sqlite3_column_text(lease_.stmt, i);
+    if (!p) {
+        // NULL, or text SQLite could not make (out of memory), which reads as empty as in get_text().
+        if (sqlite3_column_type(lease_.stmt, i) == SQLITE_NULL) return false;
+        out = {};
+        return true;
+    }
+    out = {reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(lease_.stmt, i))};
+    return true;
+}
+
 std::string_view SQLiteCursor::get_text(int i) const {
     // sqlite3_column_text before sqlite3_column_bytes: the length is that of the converted text.
     const unsigned char* p = sqlite3_column_text(lease_.stmt, i);

@@ -123,6 +123,8 @@ public:
     SQLiteCursor& operator=(const SQLiteCursor&) = delete;
 
     bool next() override;
+    [[nodiscard]] bool get_int_if_set(int i, std::int64_t& out) const override;
+    [[nodiscard]] bool get_text_if_set(int i, std::string_view& out) const override;
     [[nodiscard]] int column_count() const override { return columns_; }
     [[nodiscard]] std::string_view column_name(int i) const override;
     [[nodiscard]] bool is_null(int i) const override;
