@@ -152,13 +152,12 @@ const Value* find_param(const Params& params, std::string_view key) {
     return nullptr;
 }
 
-// A slot's value (given, client default or bound), assigned over `out` (a string's buffer is reused when it is
-// large enough).
 [[noreturn]] void throw_missing_bind(const std::string& key) {
     throw ArgumentError("a value is required for bind parameter '" + key + "'");
 }
 
-// A bind parameter's value: given in params, else the column's client default, else the bound value.
+// A bind parameter's value (given in params, else the column's client default, else the bound value),
+// assigned over `out` (a string's buffer is reused when it is large enough).
 void assign_bind_value(Value& out, const std::string& key, const Column* default_of, const sql::BindNode* bind,
                        const SqlType& type, const Params* params) {
     if (const Value* p = params ? find_param(*params, key) : nullptr) {
@@ -185,6 +184,33 @@ Value slot_value(const sql::BindSlot& slot, const std::vector<const sql::BindNod
     return v;
 }
 
+// Runs a statement that returns no rows once per row, a chunk of rows at a time: row(i, out) assigns row i's slot
+// values over those of an earlier row (no allocation once warm, and no second copy of a large batch). The
+// caller has begun the transaction.
+std::int64_t execute_chunked(detail::ConnectionState& st, const sql::Compiled& single, std::size_t count,
+                             const std::function<void(std::size_t, std::vector<Value>&)>& row) {
+    auto& eng = *st.engine;
+    auto& d = st.dbapi();
+    const std::size_t chunk = std::min<std::size_t>(count, 1024);
+    std::vector<std::vector<Value>> rows(chunk, std::vector<Value>(single.slots.size()));
+    std::int64_t total = 0;
+    std::optional<ExecuteEvent> ev;
+    for (std::size_t start = 0; start < count; start += chunk) {
+        const std::size_t n = std::min(chunk, count - start);
+        for (std::size_t k = 0; k < n; ++k) row(start + k, rows[k]);
+        if (!ev) {
+            ev.emplace(ExecuteEvent{single.sql, rows[0], true, count});
+            for (auto& fn : eng.ev_before_execute) fn(*ev);
+            if (eng.options.echo) echo(eng, single.sql, rows[0], count);
+        }
+        std::span<const std::vector<Value>> part(rows.data(), n);
+        total += st.guarded(single.sql, [&] { return d.execute_many(single.sql, part); });
+    }
+    if (ev)
+        for (auto& fn : eng.ev_after_execute) fn(*ev);
+    return total;
+}
+
 std::shared_ptr<const std::vector<std::string>> cursor_keys(const DBAPICursor& c) {
     auto keys = std::make_shared<std::vector<std::string>>();
     int n = c.column_count();
@@ -196,8 +222,6 @@ std::shared_ptr<const std::vector<std::string>> cursor_keys(const DBAPICursor& c
 }  // namespace
 
 namespace {
-// Rows from which execute_rows() loads through COPY where the driver has it.
-
 bool is_valueless_insert(const sql::Node& n) {
     if (n.kind != sql::NodeKind::Insert) return false;
     const auto& ins = static_cast<const sql::InsertNode&>(n);
@@ -413,41 +437,22 @@ std::int64_t Connection::execute_many(const Executable& stmt, std::size_t count,
         };
         if (auto r = execute_update_from_values(static_cast<const sql::UpdateNode&>(node), count, value)) return r->rowcount();
     }
-    // A chunk of rows at a time, the Values of each row assigned over those of the chunk before.
     st.autobegin();
-    auto& d = st.dbapi();
-    const std::size_t chunk = std::min<std::size_t>(count, 1024);
-    std::vector<std::vector<Value>> rows(chunk, std::vector<Value>(single.slots.size()));
     std::vector<Value> buf(np);
-    std::int64_t total = 0;
-    std::optional<ExecuteEvent> ev;
-    for (std::size_t start = 0; start < count; start += chunk) {
-        const std::size_t n = std::min(chunk, count - start);
-        for (std::size_t k = 0; k < n; ++k) {
-            produce(start + k, buf);
-            auto& row = rows[k];
-            for (std::size_t j = 0; j < single.slots.size(); ++j) {
-                const int p = pos[j];
-                if (p < 0) {
-                    assign_slot_value(row[j], single.slots[j], entry->binds, nullptr);
-                    continue;
-                }
-                // A value used once changes places with the row's old one, whose storage the next fill reuses.
-                if (uses[static_cast<std::size_t>(p)] == 1) std::swap(row[j], buf[static_cast<std::size_t>(p)]);
-                else row[j] = buf[static_cast<std::size_t>(p)];
-                coerce(row[j], single.slots[j].type);
+    return execute_chunked(st, single, count, [&](std::size_t i, std::vector<Value>& row) {
+        produce(i, buf);
+        for (std::size_t j = 0; j < single.slots.size(); ++j) {
+            const int p = pos[j];
+            if (p < 0) {
+                assign_slot_value(row[j], single.slots[j], entry->binds, nullptr);
+                continue;
             }
+            // A value used once changes places with the row's old one, whose storage the next fill reuses.
+            if (uses[static_cast<std::size_t>(p)] == 1) std::swap(row[j], buf[static_cast<std::size_t>(p)]);
+            else row[j] = buf[static_cast<std::size_t>(p)];
+            coerce(row[j], single.slots[j].type);
         }
-        if (!ev) {
-            ev.emplace(ExecuteEvent{single.sql, rows[0], true, count});
-            for (auto& fn : eng.ev_before_execute) fn(*ev);
-            if (eng.options.echo) echo(eng, single.sql, rows[0], count);
-        }
-        std::span<const std::vector<Value>> part(rows.data(), n);
-        total += st.guarded(single.sql, [&] { return d.execute_many(single.sql, part); });
-    }
-    for (auto& fn : eng.ev_after_execute) fn(*ev);
-    return total;
+    });
 }
 
 // executemany of `UPDATE t SET a = :x, ... WHERE k = :y AND ...` (binds only) as batches of
@@ -613,24 +618,11 @@ Result Connection::execute_insert_many(const sql::Node& target, std::span<const 
                 if (!slot.default_of && !entry->binds[static_cast<std::size_t>(slot.index)]->has_value &&
                     !find_param(ps, slot.key))
                     throw_missing_bind(slot.key);
-        const std::size_t chunk = std::min<std::size_t>(param_sets.size(), 1024);
-        std::vector<std::vector<Value>> rows(chunk, std::vector<Value>(single.slots.size()));
-        std::int64_t total = 0;
-        std::optional<ExecuteEvent> ev;
-        for (std::size_t start = 0; start < param_sets.size(); start += chunk) {
-            const std::size_t n = std::min(chunk, param_sets.size() - start);
-            for (std::size_t k = 0; k < n; ++k)
+        const std::int64_t total =
+            execute_chunked(st, single, param_sets.size(), [&](std::size_t i, std::vector<Value>& row) {
                 for (std::size_t j = 0; j < single.slots.size(); ++j)
-                    assign_slot_value(rows[k][j], single.slots[j], entry->binds, &param_sets[start + k]);
-            if (!ev) {
-                ev.emplace(ExecuteEvent{single.sql, rows[0], true, param_sets.size()});
-                for (auto& fn : eng.ev_before_execute) fn(*ev);
-                if (eng.options.echo) echo(eng, single.sql, rows[0], param_sets.size());
-            }
-            std::span<const std::vector<Value>> part(rows.data(), n);
-            total += st.guarded(single.sql, [&] { return d.execute_many(single.sql, part); });
-        }
-        for (auto& fn : eng.ev_after_execute) fn(*ev);
+                    assign_slot_value(row[j], single.slots[j], entry->binds, &param_sets[i]);
+            });
         return Result(state_, nullptr, nullptr, total);
     }
     if (!multi) {
