@@ -556,9 +556,7 @@ void Flush::update_all(const MapperBase& m, const std::vector<InstanceState*>& s
                 const auto& p = cols[static_cast<std::size_t>(c)];
                 p.assign(st->obj, out[j++], p);
             }
-            if (st->key.is_int()) out[j++] = st->key.int_value();
-            else
-                for (std::size_t k = 0; k < m.pk.size(); ++k) out[j++] = st->key[k];
+            for (std::size_t k = 0; k < m.pk.size(); ++k) out[j++] = st->key[k];
             if (m.version_column >= 0) out[j++] = std::move(version_old);
         });
         if (matched != static_cast<std::int64_t>(group.size()))
