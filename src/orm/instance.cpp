@@ -3,10 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#ifdef __linux__
-#include <sys/mman.h>
-#endif
-
+#include "retort/detail/large_memory.hpp"
 #include "retort/error.hpp"
 #include "retort/orm/mapper.hpp"
 #include "retort/orm/session.hpp"
@@ -22,42 +19,14 @@ Arena::~Arena() {
 }
 
 namespace {
-constexpr std::size_t kHugePage = std::size_t{2} << 20;
 constexpr std::size_t kMaxBlock = std::size_t{4} << 20;
 }  // namespace
 
-void Arena::BlockMemory::operator()(std::byte* p) const noexcept {
-#ifdef __linux__
-    if (mapped) {
-        ::munmap(p, mapped);
-        return;
-    }
-#endif
-    delete[] p;  // NOLINT: pairs with new_block
-}
+void Arena::BlockFree::operator()(std::byte* p) const noexcept { retort::detail::large_free(p, size); }
 
 Arena::Block Arena::new_block(std::size_t size) {
     Block b;
-#ifdef __linux__
-    if (size >= kHugePage && size % kHugePage == 0) {
-        // Over-map by one huge page, then unmap the ends so the block starts on a huge-page boundary.
-        const std::size_t len = size + kHugePage;
-        void* m = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (m != MAP_FAILED) {
-            const auto base = reinterpret_cast<std::uintptr_t>(m);
-            const std::uintptr_t start = (base + kHugePage - 1) & ~(std::uintptr_t{kHugePage} - 1);
-            if (start > base) ::munmap(m, start - base);
-            const std::uintptr_t tail = base + len - (start + size);
-            if (tail) ::munmap(reinterpret_cast<void*>(start + size), tail);
-            auto* p = reinterpret_cast<std::byte*>(start);
-            (void)::madvise(p, size, MADV_HUGEPAGE);  // advice only: small pages if the system says no
-            b.data = std::unique_ptr<std::byte[], BlockMemory>(p, BlockMemory{size});
-            b.size = size;
-            return b;
-        }
-    }
-#endif
-    b.data = std::unique_ptr<std::byte[], BlockMemory>(new std::byte[size], BlockMemory{});  // NOLINT: raw storage
+    b.data = std::unique_ptr<std::byte, BlockFree>(static_cast<std::byte*>(retort::detail::large_allocate(size)), BlockFree{size});
     b.size = size;
     return b;
 }

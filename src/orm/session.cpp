@@ -196,18 +196,16 @@ void Session::expunge_state(InstanceState* st) {
 }
 
 void Session::expunge_all() {
-    std::vector<InstanceState*> all;
-    all.reserve(impl_->identity.size() + impl_->pending.size() + impl_->deleted.size());
-    for (auto* st : impl_->identity) all.push_back(st);
-    for (auto* st : impl_->pending) all.push_back(st);
-    for (auto* st : impl_->deleted) all.push_back(st);
+    auto detach = [](InstanceState* st) {
+        st->session = nullptr;
+        st->status = st->key.empty() ? ObjectState::Transient : ObjectState::Detached;
+    };
+    for (auto* st : impl_->identity) detach(st);
+    for (auto* st : impl_->pending) detach(st);
+    for (auto* st : impl_->deleted) detach(st);
     impl_->identity.clear();
     impl_->pending.clear();
     impl_->deleted.clear();
-    for (auto* st : all) {
-        st->session = nullptr;
-        st->status = st->key.empty() ? ObjectState::Transient : ObjectState::Detached;
-    }
 }
 
 // ---------------------------------------------------------------- state queries

@@ -129,7 +129,7 @@ private:
     void rehash(std::size_t objects) {
         std::size_t cap = 16;
         while (objects * 2 > cap) cap *= 2;
-        std::vector<Slot> old = std::move(slots_);
+        std::vector<Slot, retort::detail::LargeAllocator<Slot>> old = std::move(slots_);
         slots_.assign(cap, Slot{});
         mask_ = slots_.size() - 1;
         used_ = size_;
@@ -140,7 +140,7 @@ private:
             slots_[i] = s;
         }
     }
-    std::vector<Slot> slots_;
+    std::vector<Slot, retort::detail::LargeAllocator<Slot>> slots_;
     std::size_t mask_ = 0;
     std::size_t size_ = 0;  // objects
     std::size_t used_ = 0;  // slots not empty (objects and tombstones)

@@ -6,17 +6,18 @@
 // its objects are freed together when the last handle and the session are gone.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
-#include <cstddef>
 #include <memory>
 #include <new>
 #include <span>
 #include <string>
 #include <utility>
-#include <algorithm>
 #include <vector>
 
+#include "retort/detail/large_memory.hpp"
 #include "retort/types/value.hpp"
 
 namespace retort::orm {
@@ -200,23 +201,23 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return instances_.size() + placed_.size(); }
 
 private:
-    // A block of memory: small ones from the heap, large ones (2 MiB and up) mapped whole, on huge pages
-    // where the system offers them (one page fault per 2 MiB of objects instead of 512).
-    struct BlockMemory {
-        BlockMemory() noexcept : mapped(0) {}
-        explicit BlockMemory(std::size_t len) noexcept : mapped(len) {}
+    // A block of memory from detail::large_allocate (2 MiB and up on huge pages where the system offers them:
+    // one page fault per 2 MiB of objects instead of 512).
+    struct BlockFree {
+        BlockFree() noexcept : size(0) {}
+        explicit BlockFree(std::size_t n) noexcept : size(n) {}
         void operator()(std::byte* p) const noexcept;
-        std::size_t mapped;  // the mapping's length; 0 = from operator new[]
+        std::size_t size;
     };
     struct Block {
-        std::unique_ptr<std::byte[], BlockMemory> data;
+        std::unique_ptr<std::byte, BlockFree> data;
         std::size_t size = 0, used = 0;
     };
     static Block new_block(std::size_t size);
     void* allocate(std::size_t size, std::size_t align);
     void place(InstanceState* inst);
     std::vector<std::unique_ptr<InstanceState>> instances_;
-    std::vector<InstanceState*> placed_;  // made in blocks_, destroyed by the arena
+    std::vector<InstanceState*, retort::detail::LargeAllocator<InstanceState*>> placed_;  // made in blocks_, destroyed by the arena
     std::vector<Block> blocks_;
     std::shared_ptr<Arena> merged_into_;
 };

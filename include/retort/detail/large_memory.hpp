@@ -1,0 +1,36 @@
+// Memory for Retort's large internal arrays (the identity map, a session's object lists).
+#pragma once
+
+#include <cstddef>
+#include <new>
+
+namespace retort::detail {
+
+// Blocks of 2 MiB and up are mapped on their own, 2 MiB-aligned and advised onto transparent huge pages
+// where the system offers them: a million pointers then cost a few page faults instead of two thousand.
+// Smaller blocks come from operator new. `bytes` must be passed back unchanged to large_free.
+[[nodiscard]] void* large_allocate(std::size_t bytes);
+void large_free(void* p, std::size_t bytes) noexcept;
+// Whether a block of that size is mapped on its own (else it came from operator new).
+[[nodiscard]] constexpr bool large_is_mapped(std::size_t bytes) noexcept { return bytes >= (std::size_t{2} << 20); }
+
+// An allocator for std::vector over large_allocate. Element types need no more than the default new alignment.
+template <class T>
+struct LargeAllocator {
+    static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+    using value_type = T;
+    LargeAllocator() noexcept = default;
+    template <class U>
+    LargeAllocator(const LargeAllocator<U>&) noexcept {}  // NOLINT: converting, as allocators are
+    [[nodiscard]] T* allocate(std::size_t n) {
+        if (n > static_cast<std::size_t>(-1) / sizeof(T)) throw std::bad_array_new_length();
+        return static_cast<T*>(large_allocate(n * sizeof(T)));
+    }
+    void deallocate(T* p, std::size_t n) noexcept { large_free(p, n * sizeof(T)); }
+    template <class U>
+    bool operator==(const LargeAllocator<U>&) const noexcept {
+        return true;
+    }
+};
+
+}  // namespace retort::detail
