@@ -7,6 +7,7 @@
 #include "dialects/sqlite/sqlite_dialect.hpp"
 #include "retort/engine/url.hpp"
 #include "retort/error.hpp"
+#include "retort/schema/schema.hpp"
 #include "retort/sql/compiler.hpp"
 
 namespace retort {
@@ -36,7 +37,9 @@ Dialect::Dialect(std::string name, DialectCapabilities caps)
 
 Dialect::~Dialect() = default;
 
-std::string Dialect::key_prefetch_sql(const Table&, const Column&) const { return {}; }
+bool Dialect::prefetch_keys(Connection&, const Table&, const Column&, std::size_t, std::vector<std::int64_t>&) const {
+    return false;
+}
 
 void Dialect::do_begin(DBAPIConnection& c) const { c.begin(); }
 void Dialect::do_commit(DBAPIConnection& c) const { c.commit(); }
@@ -90,6 +93,11 @@ std::string Dialect::quote_identifier(std::string_view ident) const {
         (caps_.max_identifier_length > 0 && ident.size() > static_cast<std::size_t>(caps_.max_identifier_length)))
         return quote_identifier_always(ident);
     return std::string(ident);
+}
+
+std::string Dialect::quote_table(const Table& t) const {
+    if (!t.schema()) return quote_identifier(t.name());
+    return quote_identifier(*t.schema()) + "." + quote_identifier(t.name());
 }
 
 std::string Dialect::placeholder(int n) const {

@@ -495,9 +495,7 @@ std::optional<Result> Connection::execute_update_from_values(const sql::UpdateNo
         return v;
     };
     const auto& dialect = *eng.dialect;
-    std::string target;
-    if (upd.table->schema()) target = dialect.quote_identifier(*upd.table->schema()) + ".";
-    target += dialect.quote_identifier(upd.table->name());
+    const std::string target = dialect.quote_table(*upd.table);
     auto sql_for = [&](std::size_t rows) {
         std::string sql = "UPDATE " + target + " SET ";
         for (std::size_t i = 0; i < sets.size(); ++i) {
@@ -778,9 +776,7 @@ std::int64_t Connection::insert_rows_impl(const sql::InsertNode& ins, std::size_
     // Large loads without RETURNING or ON CONFLICT go through the driver's bulk path (PostgreSQL COPY),
     // several times faster than batched INSERTs.
     if (caps.supports_copy_from && !single.returns_rows && !ins.on_conflict && count >= caps.copy_from_min_rows) {
-        std::string copy_sql = "COPY ";
-        if (ins.table->schema()) copy_sql += eng.dialect->quote_identifier(*ins.table->schema()) + ".";
-        copy_sql += eng.dialect->quote_identifier(ins.table->name()) + " (";
+        std::string copy_sql = "COPY " + eng.dialect->quote_table(*ins.table) + " (";
         for (std::size_t j = 0; j < per_row; ++j) {
             if (j) copy_sql += ", ";
             const Column* col = j < ncols ? ins.values[j].column : single.slots[j].default_of;

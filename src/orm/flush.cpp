@@ -164,7 +164,7 @@ struct Flush {
     void collect_rules();
     void sync_foreign_keys(InstanceState* st);
     std::vector<const MapperBase*> mapper_order();
-    void insert_all(const MapperBase& m, std::vector<InstanceState*> states);
+    void insert_all(const MapperBase& m, const std::vector<InstanceState*>& states);
     bool insert_with_prefetched_keys(const MapperBase& m, const std::vector<InstanceState*>& ordered, std::size_t i,
                                      std::size_t j, const std::vector<int>& shape, const std::vector<int>& fetch);
     void update_all(const MapperBase& m, const std::vector<InstanceState*>& states);
@@ -327,17 +327,15 @@ std::vector<const MapperBase*> Flush::mapper_order() {
     return out;
 }
 
-void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) {
+void Flush::insert_all(const MapperBase& m, const std::vector<InstanceState*>& states) {
     if (states.empty()) return;
     // Within one table, a row that refers to another pending row of it goes after that row.
     bool self_ref = false;
     for (const auto& r : m.relationships) self_ref = self_ref || r.target == &m;
-    std::vector<InstanceState*> ordered;
-    if (!self_ref) {
-        ordered = std::move(states);
-    } else {
+    std::vector<InstanceState*> sorted;
+    if (self_ref) {
         bool cyclic = false;
-        ordered = sweep_order(states, [&](InstanceState* st, const auto& before) {
+        sorted = sweep_order(states, [&](InstanceState* st, const auto& before) {
             for (const auto& r : m.relationships) {
                 if (r.target != &m) continue;
                 if (r.kind == RelKind::ManyToOne) before(ref_of(st, r).target, st);  // parent first
@@ -347,6 +345,7 @@ void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) 
         }, cyclic);
         if (cyclic) throw InvalidRequestError("flush: rows of '" + m.class_name + "' refer to each other in a cycle");
     }
+    const std::vector<InstanceState*>& ordered = self_ref ? sorted : states;
 
     const auto& cols = m.columns;
     const bool returning = conn.dialect().caps().supports_returning;
@@ -449,40 +448,28 @@ void Flush::insert_all(const MapperBase& m, std::vector<InstanceState*> states) 
     }
 }
 
-// A large batch whose only server-made value is an autoincrement key: the keys come from the key's sequence in
-// one query, and the rows, keys included, go through the driver's bulk load (PostgreSQL COPY) instead of
-// INSERT ... RETURNING. False when this does not apply (the caller then inserts with RETURNING).
+// A large batch whose only server-made value is an autoincrement integer key: the dialect tells the keys first
+// (PostgreSQL from the key's sequence in one query, SQLite from the largest key under the write lock), and the
+// rows, keys included, go in without RETURNING (on PostgreSQL through the driver's bulk load, COPY). False when
+// this does not apply (the caller then inserts with RETURNING).
 bool Flush::insert_with_prefetched_keys(const MapperBase& m, const std::vector<InstanceState*>& ordered, std::size_t i,
                                         std::size_t j, const std::vector<int>& shape, const std::vector<int>& fetch) {
     const auto& dialect = conn.dialect();
-    const auto& caps = dialect.caps();
-    if (!caps.supports_copy_from || j - i < caps.copy_from_min_rows || m.pk.size() != 1) return false;
+    const std::size_t min_rows = dialect.caps().key_prefetch_min_rows;
+    if (min_rows == 0 || j - i < min_rows || m.pk.size() != 1) return false;
     const int pk = m.pk[0];
     const auto& kp = m.columns[static_cast<std::size_t>(pk)];
     const Column& kc = *kp.column;
     if (fetch.size() != 1 || fetch[0] != pk || !kc.autoincrement() || kc.has_client_default()) return false;
-    const std::string sql = dialect.key_prefetch_sql(*m.table, kc);
-    if (sql.empty()) return false;
-    std::string table_name;
-    if (m.table->schema()) table_name = dialect.quote_identifier(*m.table->schema()) + ".";
-    table_name += dialect.quote_identifier(m.table->name());
-    std::vector<Value> keys;
-    keys.reserve(j - i);
-    {
-        Result r = conn.exec_driver_sql(sql, {Value(table_name), Value(kc.name()), Value(static_cast<std::int64_t>(j - i))});
-        for (RowView row : r) {
-            if (row.is_null(0)) return false;  // no sequence behind the column
-            keys.push_back(row.get<Value>(0));
-        }
-    }
-    if (keys.size() != j - i) return false;
+    std::vector<std::int64_t> keys;
+    if (!dialect.prefetch_keys(conn, *m.table, kc, j - i, keys) || keys.size() != j - i) return false;
     std::vector<int> with_key = shape;
     with_key.push_back(pk);
     std::vector<int> stmt_key = with_key;
     stmt_key.push_back(-1);  // no RETURNING: not the statement of the same columns given by the objects
     auto it = insert_stmts.find(std::make_pair(&m, stmt_key));
     if (it == insert_stmts.end()) it = insert_stmts.emplace(std::make_pair(&m, stmt_key), insert_of(m, with_key, {})).first;
-    for (std::size_t k = i; k < j; ++k) kp.set(ordered[k]->obj, keys[k - i], kp);
+    for (std::size_t k = i; k < j; ++k) kp.set(ordered[k]->obj, Value(keys[k - i]), kp);
     try {
         const auto& cols = m.columns;
         const std::int64_t n = conn.insert_rows(it->second, j - i, [&](std::size_t k, std::span<Value> out) {
@@ -695,18 +682,22 @@ void Flush::run() {
     cascade_deletes();
     collect_rules();
     auto order = mapper_order();
-    std::vector<InstanceState*> pending = impl.pending;
     // UPDATE candidates: the objects persistent before this flush, and those it INSERTs (which match their
     // snapshots, so only a relationship can still touch them). Fresh rows are not compared again.
     std::vector<InstanceState*> persistent;
     persistent.reserve(impl.identity.size());
     for (auto* st : impl.identity)
         if (st->status == ObjectState::Persistent && (deleting.empty() || !deleting.count(st))) persistent.push_back(st);
+    // A mapper's pending objects, in add order (nothing adds to or takes from impl.pending until the flush ends).
+    std::vector<InstanceState*> ins;
     for (const MapperBase* m : order) {
-        std::vector<InstanceState*> ins, upd;
-        for (auto* st : pending)
-            if (st->mapper == m && st->status == ObjectState::Pending) ins.push_back(st);
+        auto inserts = [m](const InstanceState* st) { return st->mapper == m && st->status == ObjectState::Pending; };
+        ins.clear();
+        ins.reserve(static_cast<std::size_t>(std::count_if(impl.pending.begin(), impl.pending.end(), inserts)));
+        for (auto* st : impl.pending)
+            if (inserts(st)) ins.push_back(st);
         insert_all(*m, ins);
+        std::vector<InstanceState*> upd;
         for (auto* st : persistent)
             if (st->mapper == m && (st->rel_dirty || (!rules.empty() && rules.count(st)) || s.state_modified(st)))
                 upd.push_back(st);

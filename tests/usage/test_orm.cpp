@@ -392,9 +392,10 @@ TEST_F(Orm, LazyLoadsFlushNewObjectsAndRelationshipsButNotColumnEdits) {
 
 TEST_F(Orm, LargeFlushesOfServerKeyedRowsStayCorrect) {
     // On PostgreSQL, 2,000 or more rows whose only server-made value is the key take their keys from the
-    // key's sequence in one query and go through COPY; elsewhere they go through INSERT ... RETURNING.
+    // key's sequence in one query and go through COPY; on SQLite (64 rows or more) the keys follow the largest
+    // one in use, read under the write lock, and the INSERTs give them; on DSQL they come back through RETURNING.
     std::vector<std::string> statements;
-    engine.on_before_execute([&](const ExecuteEvent& e) { statements.emplace_back(e.statement.substr(0, 20)); });
+    engine.on_before_execute([&](const ExecuteEvent& e) { statements.emplace_back(e.statement); });
     constexpr int n = 2500;
     std::vector<Ptr<User>> users;
     {
@@ -416,9 +417,13 @@ TEST_F(Orm, LargeFlushesOfServerKeyedRowsStayCorrect) {
         users[3]->name = "changed";
         s.commit();
     }
-    bool copied = false;
-    for (const auto& st : statements) copied = copied || st.starts_with("COPY");
+    bool copied = false, returning = false;
+    for (const auto& st : statements) {
+        copied = copied || st.starts_with("COPY");
+        returning = returning || (st.starts_with("INSERT") && st.find("RETURNING") != std::string::npos);
+    }
     EXPECT_EQ(copied, engine.dialect().caps().supports_copy_from);
+    EXPECT_EQ(returning, testkit::is_dsql());
     Session s(engine);
     auto rows = s.scalars(select<User>().where(col(&User::name).startswith("bulk ")).order_by(col(&User::id))).all();
     ASSERT_EQ(rows.size(), static_cast<std::size_t>(n - 1));
@@ -434,6 +439,93 @@ TEST_F(Orm, LargeFlushesOfServerKeyedRowsStayCorrect) {
     auto later = s.add(User{.name = "after"});
     s.commit();
     for (const auto& u : users) ASSERT_NE(u->id, later->id);
+}
+
+// SQLite: the keys a large flush gives its rows are the ones SQLite would have chosen, and where SQLite would not
+// number rows that way (AUTOINCREMENT, the largest key at its maximum) the flush takes them from RETURNING.
+TEST_F(Orm, SQLiteLargeFlushKeysFollowTheLargestKey) {
+    if (!testkit::is_sqlite()) GTEST_SKIP() << "SQLite's rowid numbering";
+    auto add_users = [&](Session& s, const std::string& prefix, int n) {
+        std::vector<Ptr<User>> out;
+        for (int i = 0; i < n; ++i) out.push_back(s.add(User{.name = prefix + std::to_string(i)}));
+        return out;
+    };
+    auto check = [&](const std::vector<Ptr<User>>& users) {
+        auto conn = engine.connect();
+        for (const auto& u : users) {
+            auto name = conn.exec_driver_sql("SELECT name FROM orm_users WHERE id = ?", {Value(u->id)}).scalar<std::string>();
+            ASSERT_EQ(name, u->name) << u->id;
+        }
+    };
+    Session s(engine, {.expire_on_commit = false});
+    auto first = add_users(s, "a", 100);
+    s.commit();
+    EXPECT_EQ(first.front()->id, 1);
+    EXPECT_EQ(first.back()->id, 100);
+    check(first);
+    // The largest rows deleted: SQLite numbers from the largest key left, and so does the flush.
+    {
+        auto conn = engine.connect();
+        conn.exec_driver_sql("DELETE FROM orm_users WHERE id > 90");
+        conn.commit();
+    }
+    s.expunge_all();
+    auto second = add_users(s, "b", 70);
+    record();
+    s.commit();
+    auto stmts = take();
+    EXPECT_EQ(second.front()->id, 91);
+    EXPECT_EQ(second.back()->id, 160);
+    check(second);
+    ASSERT_FALSE(stmts.empty());
+    EXPECT_EQ(stmts.back().find("RETURNING"), std::string::npos) << stmts.back();
+    // Fewer rows than the threshold keep RETURNING.
+    auto few = add_users(s, "c", 3);
+    record();
+    s.commit();
+    stmts = take();
+    ASSERT_EQ(stmts.size(), 1u);
+    EXPECT_NE(stmts[0].find("RETURNING"), std::string::npos);
+    EXPECT_EQ(few[0]->id, 161);
+    // At the top of the key range SQLite picks keys at random: they come back through RETURNING.
+    {
+        auto conn = engine.connect();
+        conn.exec_driver_sql("INSERT INTO orm_users (id, name) VALUES (9223372036854775807, 'top')");
+        conn.commit();
+    }
+    auto third = add_users(s, "d", 80);
+    s.commit();
+    std::set<std::int64_t> ids;
+    for (const auto& u : third) ids.insert(u->id);
+    EXPECT_EQ(ids.size(), third.size());
+    check(third);
+}
+
+TEST_F(Orm, SQLiteAutoincrementTableNeverReusesAKey) {
+    if (!testkit::is_sqlite()) GTEST_SKIP() << "SQLite's AUTOINCREMENT";
+    orm_metadata().drop_all(engine);
+    {
+        auto conn = engine.connect();
+        conn.exec_driver_sql("CREATE TABLE orm_users (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(40) NOT NULL, fullname VARCHAR)");
+        conn.commit();
+    }
+    Session s(engine, {.expire_on_commit = false});
+    std::vector<Ptr<User>> users;
+    for (int i = 0; i < 100; ++i) users.push_back(s.add(User{.name = "a" + std::to_string(i)}));
+    s.commit();
+    EXPECT_EQ(users.back()->id, 100);
+    {
+        auto conn = engine.connect();
+        conn.exec_driver_sql("DELETE FROM orm_users WHERE id > 90");
+        conn.commit();
+    }
+    std::vector<Ptr<User>> more;
+    for (int i = 0; i < 100; ++i) more.push_back(s.add(User{.name = "b" + std::to_string(i)}));
+    s.commit();
+    EXPECT_EQ(more.front()->id, 101);  // not 91: AUTOINCREMENT remembers the deleted keys
+    EXPECT_EQ(more.back()->id, 200);
+    auto conn = engine.connect();
+    EXPECT_EQ(conn.exec_driver_sql("SELECT name FROM orm_users WHERE id = 150").scalar<std::string>(), "b49");
 }
 
 TEST_F(Orm, RollbackForgetsPendingAndReloads) {

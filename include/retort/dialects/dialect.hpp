@@ -63,6 +63,7 @@ struct DialectCapabilities {
     bool supports_copy_from = false;         // driver bulk-loads rows (COPY FROM STDIN)
     bool supports_update_from_values = false;  // executemany UPDATE as UPDATE ... FROM (VALUES ...) batches
     std::size_t copy_from_min_rows = 2000;   // executemany INSERTs of this many rows (no RETURNING) use it
+    std::size_t key_prefetch_min_rows = 0;   // ORM flushes of this many new rows take keys from prefetch_keys (0: never)
     bool supports_empty_in_native = false;
     bool transactional_ddl = true;
     bool one_ddl_per_transaction = false;    // a transaction holds at most one DDL statement, no DML beside it
@@ -106,10 +107,12 @@ public:
     virtual void after_create_index(Connection&, const std::vector<Row>&) const {}
 
     // ---- transactions
-    // SQL returning new values of an autoincrement key column's sequence, one per row, so that a large ORM flush
-    // can give the keys itself and bulk-load the rows; parameters: the table's (quoted) name, the column's name,
-    // the number of values. Empty where the dialect has none; rows of NULL where the column has no sequence.
-    [[nodiscard]] virtual std::string key_prefetch_sql(const Table& table, const Column& column) const;
+    // New values of an integer autoincrement key column for `count` rows about to be inserted in conn's
+    // transaction, so that a large ORM flush gives the keys itself and inserts the rows without RETURNING (or
+    // bulk-loads them). False, `keys` left empty, where the dialect cannot tell them (the flush then inserts with
+    // RETURNING).
+    virtual bool prefetch_keys(Connection& conn, const Table& table, const Column& column, std::size_t count,
+                               std::vector<std::int64_t>& keys) const;
     virtual void do_begin(DBAPIConnection& c) const;
     virtual void do_commit(DBAPIConnection& c) const;
     virtual void do_rollback(DBAPIConnection& c) const;
@@ -132,6 +135,8 @@ public:
     // Quotes an identifier exactly when needed: reserved words, upper case, characters beyond [a-z0-9_],
     // a leading digit. Embedded quotes are doubled.
     [[nodiscard]] std::string quote_identifier(std::string_view ident) const;
+    // The table's name as SQL names it: quoted, after its quoted schema when it has one.
+    [[nodiscard]] std::string quote_table(const Table& t) const;
     [[nodiscard]] std::string quote_identifier_always(std::string_view ident) const;
     [[nodiscard]] bool requires_quotes(std::string_view ident) const;
     // A bound parameter's placeholder at 1-based position n.

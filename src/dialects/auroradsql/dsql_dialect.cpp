@@ -124,6 +124,7 @@ DialectCapabilities DsqlDialect::dsql_capabilities() {
     caps.supports_foreign_keys = false;
     caps.supports_savepoints = false;
     caps.supports_copy_from = false;  // loads go through INSERT, within DSQL's rows-per-transaction limit
+    caps.key_prefetch_min_rows = 0;   // identity keys come back through RETURNING
     caps.supports_update_from_values = false;
     caps.supports_serial = false;
     caps.supports_identity_columns = true;

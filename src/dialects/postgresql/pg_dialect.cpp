@@ -9,6 +9,7 @@
 #include "retort/engine/url.hpp"
 #include "retort/error.hpp"
 #include "retort/schema/reflection.hpp"
+#include "retort/schema/schema.hpp"
 
 namespace retort::postgresql {
 
@@ -91,6 +92,7 @@ DialectCapabilities PGDialect::default_capabilities() {
     caps.supports_for_update = true;
     caps.supports_pipeline = true;
     caps.supports_copy_from = true;
+    caps.key_prefetch_min_rows = caps.copy_from_min_rows;  // a batch that large is bulk-loaded with its keys
     caps.supports_update_from_values = true;
     caps.supports_empty_in_native = false;
     caps.transactional_ddl = true;
@@ -433,10 +435,27 @@ std::vector<ReflectedUnique> PGDialect::get_unique_constraints(Connection& c, st
     return out;
 }
 
-std::string PGDialect::key_prefetch_sql(const Table&, const Column&) const {
-    // The sequence is looked up once (OFFSET 0 keeps the subquery from being folded into every row).
-    return "SELECT nextval(q.seq) FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq OFFSET 0) q, "
-           "generate_series(1, $3)";
+bool PGDialect::prefetch_keys(Connection& conn, const Table& table, const Column& column, std::size_t count,
+                              std::vector<std::int64_t>& keys) const {
+    // Values of the column's sequence (SERIAL or identity); the sequence is looked up once (OFFSET 0 keeps the
+    // subquery from being folded into every row). No sequence: one row of NULL.
+    static const std::string sql =
+        "SELECT nextval(q.seq) FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq OFFSET 0) q, "
+        "generate_series(1, $3)";
+    keys.clear();
+    keys.reserve(count);
+    Result r = conn.exec_driver_sql(
+        sql, {Value(quote_table(table)), Value(column.name()), Value(static_cast<std::int64_t>(count))});
+    for (RowView row : r) {
+        if (row.is_null(0)) {
+            keys.clear();
+            return false;
+        }
+        keys.push_back(row.get<std::int64_t>(0));
+    }
+    if (keys.size() == count) return true;
+    keys.clear();
+    return false;
 }
 
 }  // namespace retort::postgresql

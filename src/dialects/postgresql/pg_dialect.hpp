@@ -42,7 +42,8 @@ public:
     void set_isolation_level(DBAPIConnection& c, std::string_view level) const override;
     [[nodiscard]] std::string get_isolation_level(DBAPIConnection& c) const override;
     [[nodiscard]] std::string default_isolation_level() const override { return "READ COMMITTED"; }
-    [[nodiscard]] std::string key_prefetch_sql(const Table& table, const Column& column) const override;
+    bool prefetch_keys(Connection& conn, const Table& table, const Column& column, std::size_t count,
+                       std::vector<std::int64_t>& keys) const override;
     [[nodiscard]] std::string begin_statement(std::string_view level) const override;
 
     [[nodiscard]] std::string type_ddl(const SqlType& t) const override;

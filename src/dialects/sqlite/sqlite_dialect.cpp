@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <limits>
 #include <map>
 
 #include "dialects/sqlite/sqlite_driver.hpp"
@@ -12,6 +13,7 @@
 #include "retort/engine/url.hpp"
 #include "retort/error.hpp"
 #include "retort/schema/reflection.hpp"
+#include "retort/schema/schema.hpp"
 
 namespace retort::detail {
 
@@ -59,6 +61,8 @@ int probe_variable_limit() {
 DialectCapabilities sqlite_capabilities() {
     DialectCapabilities caps;
     caps.supports_returning = sqlite3_libversion_number() >= 3035000;
+    // RETURNING costs SQLite a temporary table; an ORM flush of this many rows asks for their keys first.
+    caps.key_prefetch_min_rows = 64;
     caps.supports_savepoints = true;
     caps.supports_multivalues_insert = true;
     caps.supports_native_boolean = false;
@@ -489,6 +493,43 @@ SqlType SQLiteDialect::resolve_type(std::string_view declared) {
 }
 
 // ---------------------------------------------------------------- reflection
+
+bool SQLiteDialect::prefetch_keys(Connection& conn, const Table& table, const Column& column, std::size_t count,
+                                  std::vector<std::int64_t>& keys) const {
+    // SQLite numbers a new row one past the largest key in use. Once this transaction holds the database's write
+    // lock nobody else writes until it ends, so the next `count` keys are known before the rows go in. Not for
+    // AUTOINCREMENT tables (they never reuse a deleted largest key; sqlite_sequence remembers it) nor at the top
+    // of the key range (SQLite then picks keys at random): those keep RETURNING.
+    keys.clear();
+    const auto declared = table_sql(conn, table.name(), table.schema());
+    if (!declared || !conn.in_transaction()) return false;  // (not in AUTOCOMMIT mode, where each statement commits)
+    std::string upper(*declared);
+    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+    if (upper.find("AUTOINCREMENT") != std::string::npos) return false;
+    const std::string name = quote_table(table);
+    const std::string col = quote_identifier(column.name());
+    // Take the write lock as an INSERT would (waiting out another writer), before reading the largest key.
+    auto* native = static_cast<sqlite3*>(conn.dbapi_connection().native_handle());
+    const std::string db = table.schema() ? *table.schema() : "main";
+    if (sqlite3_txn_state(native, db.c_str()) != SQLITE_TXN_WRITE)
+        (void)conn.exec_driver_sql("UPDATE " + name + " SET " + col + " = " + col + " WHERE 0");
+    std::int64_t top = 0;
+    {
+        Result r = conn.exec_driver_sql("SELECT max(" + col + ") FROM " + name);
+        for (RowView row : r) {
+            if (row.is_null(0)) break;
+            const Value v = row.get<Value>(0);
+            if (v.kind() != Value::Kind::Int) return false;  // keys that are not integers
+            top = v.as<std::int64_t>();
+        }
+    }
+    if (count > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
+        top > std::numeric_limits<std::int64_t>::max() - static_cast<std::int64_t>(count))
+        return false;
+    keys.resize(count);
+    for (std::size_t k = 0; k < count; ++k) keys[k] = top + 1 + static_cast<std::int64_t>(k);
+    return true;
+}
 
 std::string SQLiteDialect::master_table(const std::optional<std::string>& schema) const {
     if (!schema) return "sqlite_master";
