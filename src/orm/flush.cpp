@@ -622,8 +622,9 @@ void Flush::associations() {
         return false;
     };
     std::vector<InstanceState*> all;
-    for (auto* st : impl.identity)
-        if (st->rel_dirty && has_m2m(st)) all.push_back(st);
+    if (impl.relations_changed)  // (no object is rel_dirty otherwise)
+        for (auto* st : impl.identity)
+            if (st->rel_dirty && has_m2m(st)) all.push_back(st);
     std::sort(all.begin(), all.end(), key_less);
     auto row_for = [](const RelationshipProp& r, InstanceState* owner, InstanceState* target) {
         Pending p{r.secondary, {}};
