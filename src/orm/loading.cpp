@@ -331,47 +331,88 @@ void eager_load(Session& s, Session::Impl& impl, const MapperBase& m, const std:
         }
         const Column* parent_col = r.pairs[0].first;
         const Column* link_col = r.pairs[0].second;  // child's fk column, or the association's column
-        // Children grouped by the parent key they name: integer keys (the common case) without a Value per row.
-        std::unordered_map<IdentityKey, std::vector<InstanceState*>, IdentityKeyHash> by_parent;
-        std::unordered_map<std::int64_t, std::vector<InstanceState*>> by_int_parent;
-        std::vector<Value> keys;
-        keys.reserve(todo.size());
         const ColumnProp& parent_prop = prop_of(*todo.front()->mapper, parent_col);
+        std::vector<InstanceState*> parents;  // those with a key, in todo's order
+        std::vector<Value> keys;
+        parents.reserve(todo.size());
+        keys.reserve(todo.size());
         for (auto* st : todo) {
             Value k = parent_prop.get(st->obj, parent_prop);
-            if (!k.is_null()) keys.push_back(normalized(std::move(k), parent_col->type));
+            if (k.is_null()) {
+                if (r.kind == RelKind::OneToOne) set_ref(st, r, nullptr);
+                else set_items(st, r, {});
+                continue;
+            }
+            parents.push_back(st);
+            keys.push_back(normalized(std::move(k), parent_col->type));
         }
-        by_int_parent.reserve(keys.size());
+        // A batch's parents by key: integer keys (the common case) in a small open-addressing table, others in a
+        // map. Parents that share a key (a join on a column that is not unique) are chained and all get the rows.
+        constexpr std::size_t table_size = 2048;  // a power of two, at least twice the batch
+        static_assert(table_size >= 2 * batch);
+        std::vector<std::pair<std::int64_t, std::int32_t>> int_slots;
+        std::unordered_map<IdentityKey, std::int32_t, IdentityKeyHash> other_slots;
+        std::vector<std::int32_t> same_key;                          // next parent of the batch with the same key
+        std::vector<std::pair<std::int32_t, InstanceState*>> found;  // (parent in the batch, child) per row
+        std::vector<std::uint32_t> count;
+        auto int_slot = [&](std::int64_t k) {
+            std::size_t i = static_cast<std::size_t>((static_cast<std::uint64_t>(k) * 0x9E3779B97F4A7C15ULL) >> 53);
+            while (int_slots[i].second >= 0 && int_slots[i].first != k) i = (i + 1) & (table_size - 1);
+            return i;
+        };
+        const int link_index = static_cast<int>(tm.columns.size());
         for (std::size_t i = 0; i < keys.size(); i += batch) {
+            const std::size_t n = std::min(keys.size(), i + batch) - i;
+            int_slots.assign(table_size, {0, -1});
+            other_slots.clear();
+            same_key.assign(n, -1);
+            for (std::size_t b = 0; b < n; ++b) {
+                const Value& k = keys[i + b];
+                std::int32_t* head;
+                if (k.kind() == Value::Kind::Int) {
+                    auto& slot = int_slots[int_slot(std::get<std::int64_t>(k.storage()))];
+                    slot.first = std::get<std::int64_t>(k.storage());
+                    head = &slot.second;
+                } else {
+                    head = &other_slots.try_emplace(IdentityKey{nullptr, {k}}, -1).first->second;
+                }
+                same_key[b] = *head;
+                *head = static_cast<std::int32_t>(b);
+            }
             std::vector<Value> chunk(keys.begin() + static_cast<std::ptrdiff_t>(i),
-                                     keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), i + batch)));
+                                     keys.begin() + static_cast<std::ptrdiff_t>(i + n));
             retort::Select q = target_query(r).add_columns(expr(link_col)).where(expr(link_col).in_(chunk));
             q = order(q, r);
             Result res = impl.conn(s).execute(q);
-            const int link_index = static_cast<int>(tm.columns.size());
+            found.clear();
             while (res.next()) {
                 const DBAPICursor& c = res.current().cursor();
                 InstanceState* child = instance_from_row(s, impl, tm, c, 0, false);
                 if (c.is_null(link_index)) continue;
                 Value link = normalized(c.get_value(link_index), parent_col->type);
-                if (link.kind() == Value::Kind::Int) by_int_parent[std::get<std::int64_t>(link.storage())].push_back(child);
-                else by_parent[IdentityKey{nullptr, {std::move(link)}}].push_back(child);
+                std::int32_t head = -1;
+                if (link.kind() == Value::Kind::Int) {
+                    const auto& slot = int_slots[int_slot(std::get<std::int64_t>(link.storage()))];
+                    head = slot.second;
+                } else {
+                    auto it = other_slots.find(IdentityKey{nullptr, {std::move(link)}});
+                    if (it != other_slots.end()) head = it->second;
+                }
+                for (std::int32_t b = head; b >= 0; b = same_key[static_cast<std::size_t>(b)]) found.emplace_back(b, child);
             }
-        }
-        for (auto* st : todo) {
-            Value k = normalized(parent_prop.get(st->obj, parent_prop), parent_col->type);
-            std::vector<InstanceState*> items;
-            if (k.kind() == Value::Kind::Int) {
-                auto it = by_int_parent.find(std::get<std::int64_t>(k.storage()));
-                if (it != by_int_parent.end()) items = std::move(it->second);
-            } else {
-                auto it = by_parent.find(IdentityKey{nullptr, {k}});
-                if (it != by_parent.end()) items = it->second;
+            // Each parent's children, in row order, in a vector of their exact size.
+            count.assign(n, 0);
+            for (const auto& f : found) ++count[static_cast<std::size_t>(f.first)];
+            std::vector<std::vector<InstanceState*>> items(n);
+            for (std::size_t b = 0; b < n; ++b) items[b].reserve(count[b]);
+            for (const auto& f : found) items[static_cast<std::size_t>(f.first)].push_back(f.second);
+            for (std::size_t b = 0; b < n; ++b) {
+                InstanceState* st = parents[i + b];
+                if (r.kind == RelKind::OneToOne)
+                    set_ref(st, r, items[b].empty() ? nullptr : items[b].front());
+                else
+                    set_items(st, r, std::move(items[b]));
             }
-            if (r.kind == RelKind::OneToOne)
-                set_ref(st, r, items.empty() ? nullptr : items.front());
-            else
-                set_items(st, r, std::move(items));
         }
     }
 }

@@ -610,6 +610,68 @@ TEST_F(Orm, LazySelectinAndRaiseLoading) {
     }
 }
 
+// selectin over more parents than one IN batch holds (500): every collection, one-to-one and many-to-many gets
+// exactly its rows, in the relationship's order, and parents without children get empty ones.
+TEST_F(Orm, SelectinLoadsEveryParentAcrossBatches) {
+    constexpr int n = 1203;
+    auto email = [](int u, int k) { return "e" + std::to_string(u) + "_" + std::string(1, static_cast<char>('c' - k)); };
+    {
+        Session s(engine);
+        for (int u = 0; u < n; ++u) {
+            auto user = s.add(User{.name = "u" + std::to_string(u)});
+            for (int k = 0; k < u % 4; ++k) user->addresses.push_back(make<Address>(Address{.email = email(u, k)}));
+            auto acc = s.add(Account{.login = "l" + std::to_string(u)});
+            if (u % 3 == 0) acc->profile = s.add(Profile{.bio = "b" + std::to_string(u)});
+        }
+        std::vector<Ptr<Tag>> tags;
+        for (int t = 0; t < 5; ++t) tags.push_back(s.add(Tag{.word = "w" + std::to_string(t)}));
+        for (int p = 0; p < 700; ++p) {
+            auto post = s.add(Post{.title = "p" + std::to_string(p)});
+            for (int t = 0; t < 5; ++t)
+                if ((p + t) % 3 == 0) post->tags.push_back(tags[static_cast<std::size_t>(t)]);
+        }
+        s.commit();
+    }
+    Session s(engine);
+    record();
+    auto users = s.scalars(select<User>().order_by(col(&User::id)).options(selectinload(&User::addresses))).all();
+    auto accounts = s.scalars(select<Account>().order_by(col(&Account::id)).options(selectinload(&Account::profile))).all();
+    auto posts = s.scalars(select<Post>().order_by(col(&Post::id)).options(selectinload(&Post::tags))).all();
+    const auto stmts = take();
+    EXPECT_EQ(stmts.size(), 3u + 3u + 3u + 2u);  // each parent query, then one IN query per 500 parents
+    ASSERT_EQ(users.size(), static_cast<std::size_t>(n));
+    for (int u = 0; u < n; ++u) {
+        const auto& user = users[static_cast<std::size_t>(u)];
+        ASSERT_EQ(user->name, "u" + std::to_string(u));
+        ASSERT_EQ(user->addresses.size(), static_cast<std::size_t>(u % 4)) << u;
+        for (int k = 0; k < u % 4; ++k) {
+            // order_by email: 'a' before 'b' before 'c', the reverse of the order they were added in
+            const auto& a = user->addresses[static_cast<std::size_t>(k)];
+            EXPECT_EQ(a->email, email(u, u % 4 - 1 - k));
+            EXPECT_EQ(a->user_id, std::optional<std::int64_t>(user->id));
+        }
+    }
+    ASSERT_EQ(accounts.size(), static_cast<std::size_t>(n));
+    for (int u = 0; u < n; ++u) {
+        const auto& acc = accounts[static_cast<std::size_t>(u)];
+        if (u % 3 == 0) {
+            ASSERT_TRUE(acc->profile) << u;
+            EXPECT_EQ(acc->profile->bio, "b" + std::to_string(u));
+        } else {
+            EXPECT_FALSE(acc->profile) << u;
+        }
+    }
+    ASSERT_EQ(posts.size(), 700u);
+    for (int p = 0; p < 700; ++p) {
+        std::vector<std::string> want, got;
+        for (int t = 0; t < 5; ++t)
+            if ((p + t) % 3 == 0) want.push_back("w" + std::to_string(t));
+        for (const auto& t : posts[static_cast<std::size_t>(p)]->tags) got.push_back(t->word);
+        EXPECT_EQ(got, want) << p;
+    }
+    EXPECT_TRUE(take().empty());  // everything came with the queries above
+}
+
 TEST_F(Orm, DetachedObjectsStayUsableButCannotLazyLoad) {
     Ptr<User> u;
     {
