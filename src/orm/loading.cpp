@@ -382,6 +382,9 @@ void eager_load(Session& s, Session::Impl& impl, const MapperBase& m, const std:
             std::vector<Value> chunk(keys.begin() + static_cast<std::ptrdiff_t>(i),
                                      keys.begin() + static_cast<std::ptrdiff_t>(i + n));
             retort::Select q = target_query(r).add_columns(expr(link_col)).where(expr(link_col).in_(chunk));
+            // Ordered by the parent they belong to first: each parent's rows keep the relationship's order, and
+            // the database can read them in the order of an index on the link column instead of sorting them.
+            if (!r.options.order_by.empty()) q = q.order_by(expr(link_col));
             q = order(q, r);
             Result res = impl.conn(s).execute(q);
             found.clear();
