@@ -19,6 +19,7 @@ Arena::~Arena() {
 }
 
 namespace {
+constexpr std::size_t kFirstMapped = std::size_t{2} << 20;
 constexpr std::size_t kMaxBlock = std::size_t{4} << 20;
 }  // namespace
 
@@ -27,7 +28,7 @@ void Arena::BlockFree::operator()(std::byte* p) const noexcept { retort::detail:
 Arena::Block Arena::new_block(std::size_t size) {
     Block b;
     b.data = std::unique_ptr<std::byte, BlockFree>(static_cast<std::byte*>(retort::detail::large_allocate(size)), BlockFree{size});
-    b.size = size;
+    b.size = retort::detail::large_usable_size(size);
     return b;
 }
 
@@ -40,8 +41,10 @@ void* Arena::allocate(std::size_t size, std::size_t align) {
             return b.data.get() + at;
         }
     }
-    // Blocks grow from 2 KiB to 4 MiB, so small sessions stay small and large ones make few blocks.
-    std::size_t want = blocks_.empty() ? std::size_t{2} << 10 : std::min(blocks_.back().size * 2, kMaxBlock);
+    // Blocks of 2, 8 and 32 KiB from the heap keep small sessions small; then 2 MiB and 4 MiB blocks on huge pages
+    // (see detail::large_allocate), so large sessions fault their memory in a few times instead of once per 4 KiB.
+    std::size_t want = blocks_.empty() ? std::size_t{2} << 10 : blocks_.back().size * 4;
+    if (want > (std::size_t{32} << 10)) want = std::min(std::max(want, kFirstMapped), kMaxBlock);
     want = std::max(want, size + align);
     Block b = new_block(want);
     const auto base = reinterpret_cast<std::uintptr_t>(b.data.get());

@@ -622,7 +622,9 @@ TEST_F(Orm, SelectinLoadsEveryParentAcrossBatches) {
             for (int k = 0; k < u % 4; ++k) user->addresses.push_back(make<Address>(Address{.email = email(u, k)}));
             auto acc = s.add(Account{.login = "l" + std::to_string(u)});
             if (u % 3 == 0) acc->profile = s.add(Profile{.bio = "b" + std::to_string(u)});
+            if (u % 300 == 299) s.commit();  // (DSQL: at most 3,000 rows per transaction)
         }
+        s.commit();
         std::vector<Ptr<Tag>> tags;
         for (int t = 0; t < 5; ++t) tags.push_back(s.add(Tag{.word = "w" + std::to_string(t)}));
         for (int p = 0; p < 700; ++p) {
