@@ -37,7 +37,7 @@ Dialect::Dialect(std::string name, DialectCapabilities caps)
 
 Dialect::~Dialect() = default;
 
-bool Dialect::prefetch_keys(Connection&, const Table&, const Column&, std::size_t, std::vector<std::int64_t>&) const {
+bool Dialect::prefetch_keys(Connection&, const Table&, const Column&, std::size_t, PrefetchedKeys&) const {
     return false;
 }
 

@@ -461,8 +461,8 @@ bool Flush::insert_with_prefetched_keys(const MapperBase& m, const std::vector<I
     const auto& kp = m.columns[static_cast<std::size_t>(pk)];
     const Column& kc = *kp.column;
     if (fetch.size() != 1 || fetch[0] != pk || !kc.autoincrement() || kc.has_client_default()) return false;
-    std::vector<std::int64_t> keys;
-    if (!dialect.prefetch_keys(conn, *m.table, kc, j - i, keys) || keys.size() != j - i) return false;
+    PrefetchedKeys keys;
+    if (!dialect.prefetch_keys(conn, *m.table, kc, j - i, keys) || keys.count != j - i) return false;
     std::vector<int> with_key = shape;
     with_key.push_back(pk);
     std::vector<int> stmt_key = with_key;

@@ -218,7 +218,7 @@ bool Session::state_modified(const InstanceState* st) const {
     return tracking::changed(st);
 }
 
-std::vector<InstanceState*> Session::new_objects() const { return impl_->pending; }
+std::vector<InstanceState*> Session::new_objects() const { return {impl_->pending.begin(), impl_->pending.end()}; }
 std::vector<InstanceState*> Session::deleted_objects() const { return impl_->deleted; }
 std::vector<InstanceState*> Session::dirty_objects() const {
     std::vector<InstanceState*> out;

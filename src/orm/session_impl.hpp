@@ -152,9 +152,9 @@ struct Session::Impl {
     Connection* external = nullptr;      // a connection the session was joined into
     std::optional<Transaction> savepoint;  // the session's transaction inside an external one
     IdentityMap identity;
-    std::vector<InstanceState*> pending;  // in add order
+    std::vector<InstanceState*, retort::detail::LargeAllocator<InstanceState*>> pending;  // in add order
     std::vector<InstanceState*> deleted;          // marked for DELETE, not flushed yet
-    std::vector<InstanceState*> inserted_in_tx;   // INSERTed by flushes of the current transaction
+    std::vector<InstanceState*, retort::detail::LargeAllocator<InstanceState*>> inserted_in_tx;  // INSERTed by flushes of the current transaction
     std::vector<InstanceState*> deleted_in_tx;    // DELETEd by flushes of the current transaction
     bool flushing = false;
     bool relations_changed = false;  // a relationship changed since the last flush

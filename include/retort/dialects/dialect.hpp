@@ -79,6 +79,17 @@ struct DialectCapabilities {
     ParamStyle paramstyle = ParamStyle::Qmark;
 };
 
+// Keys handed out before an INSERT (Dialect::prefetch_keys): `count` keys from `first` up when `listed` is empty,
+// else the ones listed.
+struct PrefetchedKeys {
+    std::int64_t first = 0;
+    std::size_t count = 0;
+    std::vector<std::int64_t> listed;
+    [[nodiscard]] std::int64_t operator[](std::size_t i) const noexcept {
+        return listed.empty() ? first + static_cast<std::int64_t>(i) : listed[i];
+    }
+};
+
 class Dialect {
 public:
     Dialect(std::string name, DialectCapabilities caps);
@@ -109,10 +120,9 @@ public:
     // ---- transactions
     // New values of an integer autoincrement key column for `count` rows about to be inserted in conn's
     // transaction, so that a large ORM flush gives the keys itself and inserts the rows without RETURNING (or
-    // bulk-loads them). False, `keys` left empty, where the dialect cannot tell them (the flush then inserts with
-    // RETURNING).
+    // bulk-loads them). False where the dialect cannot tell them (the flush then inserts with RETURNING).
     virtual bool prefetch_keys(Connection& conn, const Table& table, const Column& column, std::size_t count,
-                               std::vector<std::int64_t>& keys) const;
+                               PrefetchedKeys& keys) const;
     virtual void do_begin(DBAPIConnection& c) const;
     virtual void do_commit(DBAPIConnection& c) const;
     virtual void do_rollback(DBAPIConnection& c) const;

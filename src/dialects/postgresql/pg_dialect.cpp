@@ -436,26 +436,23 @@ std::vector<ReflectedUnique> PGDialect::get_unique_constraints(Connection& c, st
 }
 
 bool PGDialect::prefetch_keys(Connection& conn, const Table& table, const Column& column, std::size_t count,
-                              std::vector<std::int64_t>& keys) const {
+                              PrefetchedKeys& keys) const {
     // Values of the column's sequence (SERIAL or identity); the sequence is looked up once (OFFSET 0 keeps the
     // subquery from being folded into every row). No sequence: one row of NULL.
     static const std::string sql =
         "SELECT nextval(q.seq) FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq OFFSET 0) q, "
         "generate_series(1, $3)";
-    keys.clear();
-    keys.reserve(count);
+    auto& listed = keys.listed;
+    listed.clear();
+    listed.reserve(count);
     Result r = conn.exec_driver_sql(
         sql, {Value(quote_table(table)), Value(column.name()), Value(static_cast<std::int64_t>(count))});
     for (RowView row : r) {
-        if (row.is_null(0)) {
-            keys.clear();
-            return false;
-        }
-        keys.push_back(row.get<std::int64_t>(0));
+        if (row.is_null(0)) return false;
+        listed.push_back(row.get<std::int64_t>(0));
     }
-    if (keys.size() == count) return true;
-    keys.clear();
-    return false;
+    keys.count = listed.size();
+    return listed.size() == count;
 }
 
 }  // namespace retort::postgresql

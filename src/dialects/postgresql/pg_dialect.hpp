@@ -43,7 +43,7 @@ public:
     [[nodiscard]] std::string get_isolation_level(DBAPIConnection& c) const override;
     [[nodiscard]] std::string default_isolation_level() const override { return "READ COMMITTED"; }
     bool prefetch_keys(Connection& conn, const Table& table, const Column& column, std::size_t count,
-                       std::vector<std::int64_t>& keys) const override;
+                       PrefetchedKeys& keys) const override;
     [[nodiscard]] std::string begin_statement(std::string_view level) const override;
 
     [[nodiscard]] std::string type_ddl(const SqlType& t) const override;

@@ -495,12 +495,12 @@ SqlType SQLiteDialect::resolve_type(std::string_view declared) {
 // ---------------------------------------------------------------- reflection
 
 bool SQLiteDialect::prefetch_keys(Connection& conn, const Table& table, const Column& column, std::size_t count,
-                                  std::vector<std::int64_t>& keys) const {
+                                  PrefetchedKeys& keys) const {
     // SQLite numbers a new row one past the largest key in use. Once this transaction holds the database's write
     // lock nobody else writes until it ends, so the next `count` keys are known before the rows go in. Not for
     // AUTOINCREMENT tables (they never reuse a deleted largest key; sqlite_sequence remembers it) nor at the top
     // of the key range (SQLite then picks keys at random): those keep RETURNING.
-    keys.clear();
+    keys.listed.clear();
     const auto declared = table_sql(conn, table.name(), table.schema());
     if (!declared || !conn.in_transaction()) return false;  // (not in AUTOCOMMIT mode, where each statement commits)
     std::string upper(*declared);
@@ -526,8 +526,8 @@ bool SQLiteDialect::prefetch_keys(Connection& conn, const Table& table, const Co
     if (count > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
         top > std::numeric_limits<std::int64_t>::max() - static_cast<std::int64_t>(count))
         return false;
-    keys.resize(count);
-    for (std::size_t k = 0; k < count; ++k) keys[k] = top + 1 + static_cast<std::int64_t>(k);
+    keys.first = top + 1;
+    keys.count = count;
     return true;
 }
 

@@ -63,7 +63,7 @@ public:
         Connection& c, std::string_view table, const std::optional<std::string>& schema) const override;
 
     bool prefetch_keys(Connection& conn, const Table& table, const Column& column, std::size_t count,
-                       std::vector<std::int64_t>& keys) const override;
+                       PrefetchedKeys& keys) const override;
 
 private:
     [[nodiscard]] std::string master_table(const std::optional<std::string>& schema) const;
