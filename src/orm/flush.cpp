@@ -59,7 +59,7 @@ bool key_less(const InstanceState* a, const InstanceState* b) {
 }
 
 // Sorts objects of one mapper by primary key; integer keys (the common case) without comparing Values.
-void sort_by_key(std::vector<InstanceState*>& states) {
+void sort_by_key(StateList& states) {
     const bool ints = std::all_of(states.begin(), states.end(), [](const InstanceState* st) {
         return st->key.is_int();
     });
@@ -94,7 +94,7 @@ void set_column(InstanceState* st, const Column* c, const Value& v) {
 // predecessors are placed (rows given in a good order make one sweep). Rows left in a cycle come last, in the
 // given order, and set `cyclic`.
 template <class Links>
-std::vector<InstanceState*> sweep_order(const std::vector<InstanceState*>& rows, Links links, bool& cyclic) {
+StateList sweep_order(const StateList& rows, Links links, bool& cyclic) {
     const std::size_t n = rows.size();
     std::unordered_map<const InstanceState*, std::size_t> index;
     index.reserve(n);
@@ -109,7 +109,7 @@ std::vector<InstanceState*> sweep_order(const std::vector<InstanceState*>& rows,
         ++waiting[ib->second];
     };
     for (auto* row : rows) links(row, before);
-    std::vector<InstanceState*> ordered;
+    StateList ordered;
     ordered.reserve(n);
     std::vector<char> placed(n, 0);
     cyclic = false;
@@ -164,11 +164,11 @@ struct Flush {
     void collect_rules();
     void sync_foreign_keys(InstanceState* st);
     std::vector<const MapperBase*> mapper_order();
-    void insert_all(const MapperBase& m, const std::vector<InstanceState*>& states);
-    bool insert_with_prefetched_keys(const MapperBase& m, const std::vector<InstanceState*>& ordered, std::size_t i,
+    void insert_all(const MapperBase& m, const StateList& states);
+    bool insert_with_prefetched_keys(const MapperBase& m, const StateList& ordered, std::size_t i,
                                      std::size_t j, const std::vector<int>& shape, const std::vector<int>& fetch);
-    void update_all(const MapperBase& m, const std::vector<InstanceState*>& states);
-    void delete_all(const MapperBase& m, std::vector<InstanceState*> states);
+    void update_all(const MapperBase& m, const StateList& states);
+    void delete_all(const MapperBase& m, StateList states);
     void associations();
     void run();
 };
@@ -186,11 +186,11 @@ void Flush::cascade_deletes() {
                 auto& base = d->mapper->relation(d->obj, r);
                 if (!base.loaded) continue;
             }
-            std::vector<InstanceState*> children;
+            StateList children;
             if (r.uselist()) {
                 auto& c = coll_of(d, r);
                 c.load();
-                children = c.items;
+                children.assign(c.items.begin(), c.items.end());
             } else {
                 auto* t = ref_of(d, r).load();
                 if (t) children.push_back(t);
@@ -206,7 +206,7 @@ void Flush::cascade_deletes() {
         }
     }
     // delete-orphan: children removed from such a collection are deleted (only after relationship changes).
-    std::vector<InstanceState*> all;
+    StateList all;
     if (impl.relations_changed) {
         all.reserve(impl.identity.size() + impl.pending.size());
         for (auto* st : impl.identity) all.push_back(st);
@@ -227,7 +227,7 @@ void Flush::cascade_deletes() {
 
 void Flush::collect_rules() {
     // Pending objects, and persistent ones when some relationship changed, of mappers with relationships.
-    std::vector<InstanceState*> all;
+    StateList all;
     if (impl.relations_changed)
         for (auto* st : impl.identity)
             if (st->rel_dirty) all.push_back(st);
@@ -327,12 +327,12 @@ std::vector<const MapperBase*> Flush::mapper_order() {
     return out;
 }
 
-void Flush::insert_all(const MapperBase& m, const std::vector<InstanceState*>& states) {
+void Flush::insert_all(const MapperBase& m, const StateList& states) {
     if (states.empty()) return;
     // Within one table, a row that refers to another pending row of it goes after that row.
     bool self_ref = false;
     for (const auto& r : m.relationships) self_ref = self_ref || r.target == &m;
-    std::vector<InstanceState*> sorted;
+    StateList sorted;
     if (self_ref) {
         bool cyclic = false;
         sorted = sweep_order(states, [&](InstanceState* st, const auto& before) {
@@ -345,7 +345,7 @@ void Flush::insert_all(const MapperBase& m, const std::vector<InstanceState*>& s
         }, cyclic);
         if (cyclic) throw InvalidRequestError("flush: rows of '" + m.class_name + "' refer to each other in a cycle");
     }
-    const std::vector<InstanceState*>& ordered = self_ref ? sorted : states;
+    const StateList& ordered = self_ref ? sorted : states;
 
     const auto& cols = m.columns;
     const bool returning = conn.dialect().caps().supports_returning;
@@ -452,7 +452,7 @@ void Flush::insert_all(const MapperBase& m, const std::vector<InstanceState*>& s
 // (PostgreSQL from the key's sequence in one query, SQLite from the largest key under the write lock), and the
 // rows, keys included, go in without RETURNING (on PostgreSQL through the driver's bulk load, COPY). False when
 // this does not apply (the caller then inserts with RETURNING).
-bool Flush::insert_with_prefetched_keys(const MapperBase& m, const std::vector<InstanceState*>& ordered, std::size_t i,
+bool Flush::insert_with_prefetched_keys(const MapperBase& m, const StateList& ordered, std::size_t i,
                                         std::size_t j, const std::vector<int>& shape, const std::vector<int>& fetch) {
     const auto& dialect = conn.dialect();
     const std::size_t min_rows = dialect.caps().key_prefetch_min_rows;
@@ -490,10 +490,10 @@ bool Flush::insert_with_prefetched_keys(const MapperBase& m, const std::vector<I
     return true;
 }
 
-void Flush::update_all(const MapperBase& m, const std::vector<InstanceState*>& states) {
+void Flush::update_all(const MapperBase& m, const StateList& states) {
     const auto& cols = m.columns;
     // Group objects by the set of columns that changed, keeping their order.
-    std::vector<std::pair<std::vector<int>, std::vector<InstanceState*>>> groups;
+    std::vector<std::pair<std::vector<int>, StateList>> groups;
     std::vector<int> changed;
     for (auto* st : states) {
         sync_foreign_keys(st);
@@ -556,7 +556,7 @@ void Flush::update_all(const MapperBase& m, const std::vector<InstanceState*>& s
     }
 }
 
-void Flush::delete_all(const MapperBase& m, std::vector<InstanceState*> states) {
+void Flush::delete_all(const MapperBase& m, StateList states) {
     if (states.empty()) return;
     const auto& cols = m.columns;
     // Association rows of the deleted objects go first.
@@ -621,7 +621,7 @@ void Flush::associations() {
             if (r.kind == RelKind::ManyToMany) return true;
         return false;
     };
-    std::vector<InstanceState*> all;
+    StateList all;
     if (impl.relations_changed)  // (no object is rel_dirty otherwise)
         for (auto* st : impl.identity)
             if (st->rel_dirty && has_m2m(st)) all.push_back(st);
@@ -640,7 +640,7 @@ void Flush::associations() {
         return p;
     };
     std::unordered_set<InstanceState*> visited;
-    std::vector<InstanceState*> owners;
+    StateList owners;
     for (auto* st : impl.inserted_in_tx)
         if (st->rel_dirty && has_m2m(st) && visited.insert(st).second) owners.push_back(st);
     for (auto* st : all) if (visited.insert(st).second) owners.push_back(st);
@@ -685,12 +685,12 @@ void Flush::run() {
     auto order = mapper_order();
     // UPDATE candidates: the objects persistent before this flush, and those it INSERTs (which match their
     // snapshots, so only a relationship can still touch them). Fresh rows are not compared again.
-    std::vector<InstanceState*> persistent;
+    StateList persistent;
     persistent.reserve(impl.identity.size());
     for (auto* st : impl.identity)
         if (st->status == ObjectState::Persistent && (deleting.empty() || !deleting.count(st))) persistent.push_back(st);
     // A mapper's pending objects, in add order (nothing adds to or takes from impl.pending until the flush ends).
-    std::vector<InstanceState*> ins;
+    StateList ins;
     for (const MapperBase* m : order) {
         auto inserts = [m](const InstanceState* st) { return st->mapper == m && st->status == ObjectState::Pending; };
         ins.clear();
@@ -698,7 +698,7 @@ void Flush::run() {
         for (auto* st : impl.pending)
             if (inserts(st)) ins.push_back(st);
         insert_all(*m, ins);
-        std::vector<InstanceState*> upd;
+        StateList upd;
         for (auto* st : persistent)
             if (st->mapper == m && (st->rel_dirty || (!rules.empty() && rules.count(st)) || s.state_modified(st)))
                 upd.push_back(st);
@@ -712,11 +712,11 @@ void Flush::run() {
     }
     associations();
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
-        std::vector<InstanceState*> del;
+        StateList del;
         for (auto* st : impl.deleted)
             if (st->mapper == *it) del.push_back(st);
         // Within one table, a row goes before the rows it refers to; rows left in a cycle go last, as they are.
-        std::vector<InstanceState*> ordered;
+        StateList ordered;
         const MapperBase& dm = **it;
         bool self_ref = false;
         for (const auto& r : dm.relationships) self_ref = self_ref || (r.kind == RelKind::ManyToOne && r.target == &dm);

@@ -146,15 +146,18 @@ private:
     std::size_t used_ = 0;  // slots not empty (objects and tombstones)
 };
 
+// A list of objects that can grow large (a flush's, a session's): past 256 KiB on huge pages.
+using StateList = std::vector<InstanceState*, retort::detail::LargeAllocator<InstanceState*>>;
+
 struct Session::Impl {
     std::shared_ptr<Arena> arena = std::make_shared<Arena>();
     std::optional<Connection> own_conn;  // checked out from the engine, begun on first need
     Connection* external = nullptr;      // a connection the session was joined into
     std::optional<Transaction> savepoint;  // the session's transaction inside an external one
     IdentityMap identity;
-    std::vector<InstanceState*, retort::detail::LargeAllocator<InstanceState*>> pending;  // in add order
+    StateList pending;  // in add order
     std::vector<InstanceState*> deleted;          // marked for DELETE, not flushed yet
-    std::vector<InstanceState*, retort::detail::LargeAllocator<InstanceState*>> inserted_in_tx;  // INSERTed by flushes of the current transaction
+    StateList inserted_in_tx;  // INSERTed by flushes of the current transaction
     std::vector<InstanceState*> deleted_in_tx;    // DELETEd by flushes of the current transaction
     bool flushing = false;
     bool relations_changed = false;  // a relationship changed since the last flush
