@@ -18,10 +18,10 @@ constexpr std::size_t round_up(std::size_t n) noexcept { return large_usable_siz
 #ifdef __linux__
 // Mapped blocks given back are kept for reuse (up to kCacheBytes in all): a process that makes one large session
 // after another then maps and faults in fresh memory once, as it would with the heap.
-constexpr std::size_t kCacheBytes = std::size_t{32} << 20;
+constexpr std::size_t kCacheBytes = std::size_t{8} << 20;
 struct Cache {
     std::mutex mu;
-    std::array<std::pair<void*, std::size_t>, 16> blocks{};
+    std::array<std::pair<void*, std::size_t>, 4> blocks{};
     std::size_t count = 0, bytes = 0;
 
     void* take(std::size_t size) {

@@ -9,7 +9,7 @@ namespace retort::detail {
 // Blocks of 256 KiB and up are mapped on their own, in multiples of 2 MiB, 2 MiB-aligned and advised onto
 // transparent huge pages where the system offers them: faulting in 2 MiB then costs one page fault instead of
 // 512 (on virtual machines a page fault can cost 10 us). Mapped blocks given back are kept for reuse, up to
-// 32 MiB per process. Smaller blocks come from operator new. `bytes` must be passed back unchanged to large_free.
+// 8 MiB per process. Smaller blocks come from operator new. `bytes` must be passed back unchanged to large_free.
 [[nodiscard]] void* large_allocate(std::size_t bytes);
 void large_free(void* p, std::size_t bytes) noexcept;
 // Unmaps the blocks kept for reuse (as malloc_trim does for the heap).
