@@ -28,7 +28,7 @@ std::int64_t DBAPIConnection::execute_many(const std::string& sql, std::span<con
     return total;
 }
 
-std::int64_t DBAPIConnection::copy_rows(const std::string&, std::span<const std::vector<Value>>) {
+std::int64_t DBAPIConnection::copy_rows(const std::string&, std::size_t, std::size_t, const CopyRow&) {
     throw NotSupportedError("this driver has no bulk-load path");
 }
 

@@ -783,28 +783,27 @@ std::int64_t Connection::insert_rows_impl(const sql::InsertNode& ins, std::size_
             copy_sql += eng.dialect->quote_identifier(col->name());
         }
         copy_sql += ") FROM STDIN";
-        // Given rows that need no client defaults go as they are; others are made a bounded number at a time,
-        // so a large load does not hold a second copy of itself.
+        // One COPY streams every row: given rows that need no client defaults go as they are, the others are
+        // made one at a time over a reused row (the first is kept for the execute events).
         const bool as_given = !given.empty() && per_row == ncols;
-        const std::size_t chunk_rows = as_given ? count : 20000;
-        std::vector<std::vector<Value>> chunk;
-        for (std::size_t start = 0; start < count; start += chunk_rows) {
-            const std::size_t n = std::min(chunk_rows, count - start);
-            if (!as_given) {
-                chunk.resize(n);
-                for (std::size_t i = 0; i < n; ++i) {
-                    chunk[i].resize(per_row);
-                    put_row(start + i, chunk[i].data());
-                }
-            }
-            std::span<const std::vector<Value>> out_rows = as_given ? std::span<const std::vector<Value>>(given.data() + start, n)
-                                                                    : std::span<const std::vector<Value>>(chunk.data(), n);
-            ExecuteEvent ev{copy_sql, out_rows[0], true, n};
-            for (auto& fn : eng.ev_before_execute) fn(ev);
-            if (eng.options.echo) echo(eng, copy_sql, out_rows[0], n);
-            total += st.guarded(copy_sql, [&] { return d.copy_rows(copy_sql, out_rows); });
-            for (auto& fn : eng.ev_after_execute) fn(ev);
+        std::vector<Value> first, scratch;
+        if (!as_given) {
+            first.resize(per_row);
+            scratch.resize(per_row);
+            put_row(0, first.data());
         }
+        const std::span<const Value> first_row = as_given ? std::span<const Value>(given[0]) : std::span<const Value>(first);
+        const DBAPIConnection::CopyRow row = [&](std::size_t i) -> const Value* {
+            if (as_given) return given[i].data();
+            if (i == 0) return first.data();
+            put_row(i, scratch.data());
+            return scratch.data();
+        };
+        ExecuteEvent ev{copy_sql, first_row, true, count};
+        for (auto& fn : eng.ev_before_execute) fn(ev);
+        if (eng.options.echo) echo(eng, copy_sql, first_row, count);
+        total = st.guarded(copy_sql, [&] { return d.copy_rows(copy_sql, count, per_row, row); });
+        for (auto& fn : eng.ev_after_execute) fn(ev);
         return total;
     }
     if (!caps.supports_multivalues_insert) {

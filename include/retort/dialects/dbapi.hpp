@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -71,9 +72,11 @@ public:
     // Executes the same statement once per parameter set, as fast as the driver allows (pipelined on
     // PostgreSQL), and returns the total rowcount. No rows are returned.
     virtual std::int64_t execute_many(const std::string& sql, std::span<const std::vector<Value>> param_sets);
-    // Streams rows into a table through the driver's bulk-load path (PostgreSQL COPY ... FROM STDIN);
-    // copy_sql names the table and columns. Returns the rows loaded. Drivers without one throw.
-    virtual std::int64_t copy_rows(const std::string& copy_sql, std::span<const std::vector<Value>> rows);
+    // Streams `count` rows into a table through the driver's bulk-load path (PostgreSQL COPY ... FROM STDIN);
+    // copy_sql names the table and its `per_row` columns; row(i) gives row i's values, read before the next
+    // call. Returns the rows loaded. Drivers without one throw.
+    using CopyRow = std::function<const Value*(std::size_t)>;
+    virtual std::int64_t copy_rows(const std::string& copy_sql, std::size_t count, std::size_t per_row, const CopyRow& row);
     // Executes SQL text without parameters (may contain several statements on drivers that allow it).
     virtual void exec_script(std::string_view sql) = 0;
     // Transaction control. A driver may hold BEGIN back and send it with the transaction's first statement,

@@ -1016,7 +1016,7 @@ void put_copy_field(std::string& out, const Value& v, std::string_view sql) {
 
 }  // namespace
 
-std::int64_t PGConnection::copy_rows(const std::string& copy_sql, std::span<const std::vector<Value>> rows) {
+std::int64_t PGConnection::copy_rows(const std::string& copy_sql, std::size_t count, std::size_t per_row, const CopyRow& row) {
     require_open();
     begin_now();
     release_stream();
@@ -1027,10 +1027,11 @@ std::int64_t PGConnection::copy_rows(const std::string& copy_sql, std::span<cons
     buf.reserve(1 << 16);
     bool sent = true;
     try {
-        for (const auto& row : rows) {
-            for (std::size_t i = 0; i < row.size(); ++i) {
+        for (std::size_t r = 0; r < count; ++r) {
+            const Value* values = row(r);
+            for (std::size_t i = 0; i < per_row; ++i) {
                 if (i) buf += '\t';
-                put_copy_field(buf, row[i], copy_sql);
+                put_copy_field(buf, values[i], copy_sql);
             }
             buf += '\n';
             if (buf.size() >= (1 << 16)) {

@@ -132,7 +132,7 @@ public:
     // transaction is open (so a failure leaves nothing behind). On the first error the pipeline is drained
     // and the error of that execution is thrown.
     std::int64_t execute_many(const std::string& sql, std::span<const std::vector<Value>> param_sets) override;
-    std::int64_t copy_rows(const std::string& copy_sql, std::span<const std::vector<Value>> rows) override;
+    std::int64_t copy_rows(const std::string& copy_sql, std::size_t count, std::size_t per_row, const CopyRow& row) override;
     void exec_script(std::string_view sql) override;
     void begin() override;
     void commit() override;
