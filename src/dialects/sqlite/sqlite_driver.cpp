@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <climits>
@@ -504,7 +505,7 @@ void SQLiteConnection::unlink(SQLiteCursor* c) noexcept {
 
 std::unique_ptr<DBAPICursor> SQLiteConnection::execute(const std::string& sql, std::span<const Value> params,
                                                        const DriverExecOptions& opts) {
-    std::unique_ptr<SQLiteCursor> cur(new SQLiteCursor());
+    std::unique_ptr<SQLiteCursor> cur(new SQLiteCursor());  // (from the per-thread free list when warm)
     Lease lease = acquire(sql, opts.prepare, params);
     if (!lease.stmt) {  // only whitespace or comments: nothing to run
         cur->done_ = true;
@@ -634,6 +635,42 @@ void SQLiteConnection::close() noexcept {
 }
 
 // ---------------------------------------------------------------- cursor
+
+namespace {
+// Cursors dropped on this thread, kept for the next ones (not under AddressSanitizer, which then checks their
+// lifetimes as it does every other allocation's).
+struct CursorFreeList {
+    std::array<void*, 4> blocks{};
+    std::size_t count = 0;
+    CursorFreeList() = default;
+    CursorFreeList(const CursorFreeList&) = delete;
+    CursorFreeList& operator=(const CursorFreeList&) = delete;
+    ~CursorFreeList() {
+        for (std::size_t i = 0; i < count; ++i) ::operator delete(blocks[i]);
+    }
+};
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kReuseCursors = false;
+#else
+constexpr bool kReuseCursors = true;
+#endif
+thread_local CursorFreeList cursor_free_list;
+}  // namespace
+
+void* SQLiteCursor::operator new(std::size_t size) {
+    auto& fl = cursor_free_list;
+    if (kReuseCursors && size == sizeof(SQLiteCursor) && fl.count > 0) return fl.blocks[--fl.count];
+    return ::operator new(size);
+}
+
+void SQLiteCursor::operator delete(void* p, std::size_t size) noexcept {
+    auto& fl = cursor_free_list;
+    if (kReuseCursors && size == sizeof(SQLiteCursor) && fl.count < fl.blocks.size()) {
+        fl.blocks[fl.count++] = p;
+        return;
+    }
+    ::operator delete(p);
+}
 
 SQLiteCursor::~SQLiteCursor() { release(); }
 

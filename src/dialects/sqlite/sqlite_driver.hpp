@@ -119,6 +119,9 @@ private:
 class SQLiteCursor final : public DBAPICursor {
 public:
     ~SQLiteCursor() override;
+    // A cursor is made and dropped for every statement run: a few dropped ones are kept per thread for reuse.
+    static void* operator new(std::size_t size);
+    static void operator delete(void* p, std::size_t size) noexcept;
     SQLiteCursor(const SQLiteCursor&) = delete;
     SQLiteCursor& operator=(const SQLiteCursor&) = delete;
 
