@@ -45,12 +45,23 @@ std::size_t IdentityKeyHash::operator()(const IdentityKey& k) const noexcept {
     return hash_values(std::hash<const void*>()(k.mapper), k.pk);
 }
 
+namespace {
+// A key of one integer: the keys of an aligned group of four (4n .. 4n+3) hash to four neighbouring slots, one
+// cache line of the table, so rows loaded in key order cost one cache miss per four objects; the groups spread
+// over the table like any other key.
+std::size_t int_key_hash(const MapperBase* m, std::int64_t k) noexcept {
+    const auto u = static_cast<std::uint64_t>(k);
+    return (finish(mix(std::hash<const void*>()(m), static_cast<std::size_t>(u >> 2))) << 2) | (u & 3);
+}
+}  // namespace
+
 std::size_t IdentityMap::hash(const MapperBase* m, std::span<const Value> pk) noexcept {
+    if (pk.size() == 1 && pk[0].kind() == Value::Kind::Int) return int_key_hash(m, std::get<std::int64_t>(pk[0].storage()));
     return finish(hash_values(std::hash<const void*>()(m), pk));
 }
 
 std::size_t IdentityMap::hash(const MapperBase* m, const KeyValues& key) noexcept {
-    if (key.is_int()) return finish(mix(std::hash<const void*>()(m), std::hash<std::int64_t>()(key.int_value())));
+    if (key.is_int()) return int_key_hash(m, key.int_value());
     return key.with_values([&](std::span<const Value> pk) { return hash(m, pk); });
 }
 

@@ -2,6 +2,7 @@
 // that change tracking compares members with.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <map>
 #include <random>
 
@@ -85,6 +86,43 @@ TEST(OrmIdentityMap, FindsInsertsAndErasesUnderChurnLikeAReferenceMap) {
     map.clear();
     EXPECT_EQ(map.size(), 0u);
     EXPECT_EQ(map.find(a, objects[1]->key), nullptr);
+}
+
+TEST(OrmIdentityMap, IntegerKeysInRunsStridesAndBothSignsAreAllFound) {
+    // Integer keys of one aligned group of four share a cache line of the table: runs of keys, strides that
+    // are multiples of four (whole groups apart), large power-of-two strides and negative keys must all stay
+    // distinct and findable, and absent keys must be reported absent.
+    const MapperBase* m = &mapper_of<TrackedThing>();
+    std::vector<std::int64_t> keys;
+    for (std::int64_t k = 1; k <= 20000; ++k) keys.push_back(k);                 // a run
+    for (std::int64_t k = 0; k < 5000; ++k) keys.push_back(1'000'000 + k * 4);    // one key per group
+    for (std::int64_t k = 0; k < 5000; ++k) keys.push_back(5'000'000 + k * 4096);  // large power-of-two strides
+    for (std::int64_t k = 1; k <= 3000; ++k) keys.push_back(-k);                  // negative keys
+    keys.push_back(std::numeric_limits<std::int64_t>::max());
+    keys.push_back(std::numeric_limits<std::int64_t>::min());
+    std::vector<std::unique_ptr<Fake>> objects;
+    IdentityMap map;
+    for (auto k : keys) {
+        objects.push_back(std::make_unique<Fake>(m, Value(k)));
+        ASSERT_TRUE(map.insert(objects.back().get())) << k;
+    }
+    ASSERT_EQ(map.size(), keys.size());
+    for (const auto& o : objects) {
+        EXPECT_EQ(map.find(m, o->key), o.get());
+        const Value v = o->key[0];
+        EXPECT_EQ(map.find(m, std::span<const Value>(&v, 1)), o.get());
+    }
+    for (std::int64_t k = 20001; k < 20001 + 20000; ++k) {
+        const Value v(k);
+        ASSERT_EQ(map.find(m, std::span<const Value>(&v, 1)), nullptr) << k;
+    }
+    // A second object with a key already present is refused; erased keys are gone and can come back.
+    Fake dup(m, Value(std::int64_t{7}));
+    EXPECT_FALSE(map.insert(&dup));
+    for (std::size_t i = 0; i < objects.size(); i += 2) map.erase(objects[i].get());
+    for (std::size_t i = 0; i < objects.size(); ++i) EXPECT_EQ(map.find(m, objects[i]->key), i % 2 ? objects[i].get() : nullptr);
+    EXPECT_TRUE(map.insert(&dup));  // 7 was erased (index 6)
+    EXPECT_EQ(map.find(m, dup.key), &dup);
 }
 
 TEST(OrmKeyValues, HoldOneValueInlineAndSeveralInAnArray) {
