@@ -490,6 +490,16 @@ bool Flush::insert_with_prefetched_keys(const MapperBase& m, const StateList& or
     return true;
 }
 
+// The name of a bind of an UPDATE's or DELETE's WHERE clause (the key, the old version): SET binds are named after
+// the columns, so a column named like it ("pk_0") makes it take a leading underscore until none is.
+std::string where_bind_name(const MapperBase& m, std::string base) {
+    auto taken = [&](const std::string& n) {
+        return std::any_of(m.columns.begin(), m.columns.end(), [&](const ColumnProp& c) { return c.column->name() == n; });
+    };
+    while (taken(base)) base.insert(0, "_");
+    return base;
+}
+
 void Flush::update_all(const MapperBase& m, const StateList& states) {
     const auto& cols = m.columns;
     // Group objects by the set of columns that changed, keeping their order.
@@ -520,11 +530,11 @@ void Flush::update_all(const MapperBase& m, const StateList& states) {
             }
             for (std::size_t k = 0; k < m.pk.size(); ++k) {
                 const Column& col = *cols[static_cast<std::size_t>(m.pk[k])].column;
-                upd = upd.where(Expr<Any>(col.ptr()) == Expr<Any>(std::make_shared<sql::BindNode>("pk_" + std::to_string(k), Value{}, col.type, false)));
+                upd = upd.where(Expr<Any>(col.ptr()) == Expr<Any>(std::make_shared<sql::BindNode>(where_bind_name(m, "pk_" + std::to_string(k)), Value{}, col.type, false)));
             }
             if (m.version_column >= 0) {
                 const Column& col = *cols[static_cast<std::size_t>(m.version_column)].column;
-                upd = upd.where(Expr<Any>(col.ptr()) == Expr<Any>(std::make_shared<sql::BindNode>("version_old", Value{}, col.type, false)));
+                upd = upd.where(Expr<Any>(col.ptr()) == Expr<Any>(std::make_shared<sql::BindNode>(where_bind_name(m, "version_old"), Value{}, col.type, false)));
             }
             it = update_stmts.emplace(key, upd).first;
         }
@@ -574,11 +584,11 @@ void Flush::delete_all(const MapperBase& m, StateList states) {
     retort::Delete del(*m.table);
     for (std::size_t k = 0; k < m.pk.size(); ++k) {
         const Column& col = *cols[static_cast<std::size_t>(m.pk[k])].column;
-        del = del.where(Expr<Any>(col.ptr()) == Expr<Any>(std::make_shared<sql::BindNode>("pk_" + std::to_string(k), Value{}, col.type, false)));
+        del = del.where(Expr<Any>(col.ptr()) == Expr<Any>(std::make_shared<sql::BindNode>(where_bind_name(m, "pk_" + std::to_string(k)), Value{}, col.type, false)));
     }
     if (m.version_column >= 0) {
         const Column& col = *cols[static_cast<std::size_t>(m.version_column)].column;
-        del = del.where(Expr<Any>(col.ptr()) == Expr<Any>(std::make_shared<sql::BindNode>("version_old", Value{}, col.type, false)));
+        del = del.where(Expr<Any>(col.ptr()) == Expr<Any>(std::make_shared<sql::BindNode>(where_bind_name(m, "version_old"), Value{}, col.type, false)));
     }
     // Positional values: the key, then the old version.
     const std::int64_t matched = conn.execute_many(del, states.size(), [&](std::size_t i, std::span<Value> out) {

@@ -60,6 +60,13 @@ struct Item {
     std::string name;
     std::int64_t version = 0;
 };
+// Columns named like the binds the flush puts in its WHERE clauses.
+struct Oddly {
+    std::int64_t id = 0;
+    std::int64_t pk_0 = 0;
+    std::string version_old;
+    std::int64_t version = 0;
+};
 
 }  // namespace
 
@@ -125,6 +132,15 @@ void retort::orm::define(Mapping<Profile>& m) {
     m.many_to_one(&Profile::account, "account", {.back_populates = "profile"});
 }
 template <>
+void retort::orm::define(Mapping<Oddly>& m) {
+    m.table("orm_oddly");
+    m.name("Oddly");
+    m.column(&Oddly::id, "id", {.primary_key = true});
+    m.column(&Oddly::pk_0, "pk_0");
+    m.column(&Oddly::version_old, "version_old");
+    m.version(&Oddly::version, "version");
+}
+template <>
 void retort::orm::define(Mapping<Item>& m) {
     m.table("orm_items");
     m.name("Item");
@@ -144,7 +160,7 @@ MetaData& orm_metadata() {
         return true;
     }();
     (void)once;
-    return mapped_metadata<User, Address, Node, Post, Tag, Account, Profile, Item>();
+    return mapped_metadata<User, Address, Node, Post, Tag, Account, Profile, Item, Oddly>();
 }
 
 class Orm : public testkit::Usage {
@@ -526,6 +542,32 @@ TEST_F(Orm, SQLiteAutoincrementTableNeverReusesAKey) {
     EXPECT_EQ(more.back()->id, 200);
     auto conn = engine.connect();
     EXPECT_EQ(conn.exec_driver_sql("SELECT name FROM orm_users WHERE id = 150").scalar<std::string>(), "b49");
+}
+
+TEST_F(Orm, ColumnsNamedLikeTheFlushsWhereBindsAreWrittenApart) {
+    // The flush names the binds of its WHERE clauses pk_0 ... and version_old; columns of those names are set and
+    // matched as themselves.
+    Session s(engine, {.expire_on_commit = false});
+    std::vector<Ptr<Oddly>> rows;
+    for (int i = 0; i < 3; ++i) rows.push_back(s.add(Oddly{.pk_0 = 100 + i, .version_old = "v" + std::to_string(i)}));
+    s.commit();
+    for (auto& r : rows) {
+        r->pk_0 += 1000;
+        r->version_old += "!";
+    }
+    s.commit();
+    s.delete_(rows[1]);
+    s.commit();
+    auto conn = engine.connect();
+    auto got = conn.exec_driver_sql("SELECT id, pk_0, version_old, version FROM orm_oddly ORDER BY id").all();
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0].get<std::int64_t>(0), rows[0]->id);
+    EXPECT_EQ(got[0].get<std::int64_t>(1), 1100);
+    EXPECT_EQ(got[0].get<std::string>(2), "v0!");
+    EXPECT_EQ(got[0].get<std::int64_t>(3), 2);
+    EXPECT_EQ(got[1].get<std::int64_t>(0), rows[2]->id);
+    EXPECT_EQ(got[1].get<std::int64_t>(1), 1102);
+    EXPECT_EQ(got[1].get<std::string>(2), "v2!");
 }
 
 TEST_F(Orm, RollbackForgetsPendingAndReloads) {
