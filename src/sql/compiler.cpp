@@ -373,10 +373,26 @@ void SQLCompiler::visit_binary(const BinaryNode& b, int) {
         return;
     }
     int prec = binary_prec(b.op);
-    visit_expr(b.left, prec);
+    // Two bound parameters side by side ($1 + $2): a server that types parameters from their context has none
+    // to go by, so each goes in a CAST to its own type where the dialect asks for it and the type is known.
+    const bool cast_binds = dialect_.caps().cast_paired_binds && b.left && b.right && b.left->kind == NodeKind::Bind &&
+                            b.right->kind == NodeKind::Bind;
+    auto operand = [&](const NodePtr& n, int p) {
+        const auto& type = static_cast<const BindNode&>(*n).type;
+        if (!cast_binds || type.is_null()) {
+            visit_expr(n, p);
+            return;
+        }
+        out_ += "CAST(";
+        visit_expr(n, 0);
+        out_ += " AS ";
+        out_ += dialect_.type_ddl(type);
+        out_ += ')';
+    };
+    operand(b.left, prec);
     out_ += binary_sql(b.op);
     // Right operands of the same precedence need parentheses: a - (b - c).
-    visit_expr(b.right, prec + 1);
+    operand(b.right, prec + 1);
     if (!b.escape.empty()) {
         out_ += " ESCAPE '";
         out_ += b.escape == "'" ? "''" : b.escape;

@@ -223,6 +223,28 @@ TEST_F(Core, BuildOnceExecuteMany) {
     EXPECT_FALSE(conn.execute(stmt, {{"age", 1}}).scalar<std::string>().has_value());
 }
 
+TEST_F(Core, ExpressionsOfParametersAloneHaveTheirTypes) {
+    // Two parameters joined by an operator: PostgreSQL, which types parameters from their context, gets each in a
+    // CAST to its type (else "operator is not unique: unknown + unknown").
+    auto conn = engine.connect();
+    auto sum = select(bindparam<int>("x") + 7);
+    EXPECT_EQ(conn.execute(sum, {{"x", 5}}).scalar_one<std::int64_t>(), 12);
+    EXPECT_EQ(conn.execute(sum, {{"x", -9}}).scalar_one<std::int64_t>(), -2);
+    auto less = select(bindparam<int>("a") < bindparam<int>("b"));
+    EXPECT_TRUE(conn.execute(less, {{"a", 1}, {"b", 2}}).scalar_one<bool>());
+    EXPECT_FALSE(conn.execute(less, {{"a", 3}, {"b", 2}}).scalar_one<bool>());
+    EXPECT_DOUBLE_EQ(conn.execute(select(literal(1.5) * literal(4.0))).scalar_one<double>(), 6.0);
+    // Next to a column, a parameter takes the column's type and is not cast.
+    seed(conn);
+    std::string sql;
+    engine.on_before_execute([&](const ExecuteEvent& e) { sql = e.statement; });
+    auto older = select(users.name).where(users.age + bindparam<int>("d") > 40).order_by(users.name);
+    EXPECT_EQ(conn.execute(older, {{"d", 11}}).scalars<std::string>(), (std::vector<std::string>{"dennis", "joe"}));
+    EXPECT_EQ(sql.find("CAST"), std::string::npos) << sql;
+    (void)conn.execute(sum, {{"x", 1}});
+    EXPECT_EQ(sql.find("CAST") != std::string::npos, engine.dialect().caps().cast_paired_binds) << sql;
+}
+
 TEST_F(Core, ResultAccessors) {
     auto conn = engine.connect();
     seed(conn);

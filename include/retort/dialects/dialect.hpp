@@ -57,6 +57,7 @@ struct DialectCapabilities {
     std::int64_t identity_cache = 0;         // CACHE n of identity columns in DDL (0: the server's default)
     bool supports_schemas = false;
     bool supports_native_ilike = false;
+    bool cast_paired_binds = false;  // CAST each of two bound parameters joined by an operator ($1 + $2) to its type
     bool supports_is_distinct_from = true;
     bool supports_for_update = false;
     bool supports_pipeline = false;          // driver can pipeline statements

@@ -88,6 +88,7 @@ DialectCapabilities PGDialect::default_capabilities() {
     caps.supports_identity_columns = true;
     caps.supports_schemas = true;
     caps.supports_native_ilike = true;
+    caps.cast_paired_binds = true;  // parameters are typed by the server from their context
     caps.supports_is_distinct_from = true;
     caps.supports_for_update = true;
     caps.supports_pipeline = true;
