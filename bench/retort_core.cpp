@@ -179,7 +179,11 @@ Outcome bulk_update(const Args& a, Timer& t) {
     const auto& c = s.customer;
     std::vector<Customer> rows;
     t.start();
-    for (RowView r : conn.execute(select(c.id, c.name, c.description))) rows.push_back(read_customer(r));
+    {
+        Result result = conn.execute(select(c.id, c.name, c.description));
+        if (result.size_hint() > 0) rows.reserve(static_cast<std::size_t>(result.size_hint()));  // as the raw program does
+        for (RowView r : result) rows.push_back(read_customer(r));
+    }
     for (auto& x : rows) x.description = updated_description(x.description);
     auto stmt = update(c)
                     .value(c.description, bindparam<std::string>("new_description"))

@@ -2,6 +2,7 @@
 #include <array>
 
 #include "engine/engine_impl.hpp"
+#include "retort/detail/large_memory.hpp"
 #include "retort/schema/schema.hpp"
 #include "retort/sql/compiler.hpp"
 
@@ -413,8 +414,9 @@ std::int64_t Connection::execute_many(const Executable& stmt, std::size_t count,
     }
     const std::size_t np = names.size();
     if (count == 0) return 0;
-    // Where the rows come from: fill, or (after the UPDATE ... FROM (VALUES) path declined) the rows it took.
-    std::vector<Value> taken;
+    // Where the rows come from: fill, or (after the UPDATE ... FROM (VALUES) path declined) the rows it took
+    // (in large-allocation memory: a large batch then costs a few page faults instead of one per 4 KiB).
+    std::vector<Value, detail::LargeAllocator<Value>> taken;
     auto produce = [&](std::size_t i, std::span<Value> out) {
         if (taken.empty()) {
             fill(i, out);
