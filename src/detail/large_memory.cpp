@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <mutex>
+#include <utility>
 
 #ifdef __linux__
 #include <sys/mman.h>

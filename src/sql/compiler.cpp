@@ -378,11 +378,11 @@ void SQLCompiler::visit_binary(const BinaryNode& b, int) {
     const bool cast_binds = dialect_.caps().cast_paired_binds && b.left && b.right && b.left->kind == NodeKind::Bind &&
                             b.right->kind == NodeKind::Bind;
     auto operand = [&](const NodePtr& n, int p) {
-        const auto& type = static_cast<const BindNode&>(*n).type;
-        if (!cast_binds || type.is_null()) {
+        if (!cast_binds || static_cast<const BindNode&>(*n).type.is_null()) {
             visit_expr(n, p);
             return;
         }
+        const auto& type = static_cast<const BindNode&>(*n).type;
         out_ += "CAST(";
         visit_expr(n, 0);
         out_ += " AS ";

@@ -201,8 +201,8 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return instances_.size() + placed_.size(); }
 
 private:
-    // A block of memory from detail::large_allocate (2 MiB and up on huge pages where the system offers them:
-    // one page fault per 2 MiB of objects instead of 512).
+    // A block of memory from detail::large_allocate (the 2 and 4 MiB ones on huge pages where the system offers
+    // them: one page fault per 2 MiB of objects instead of 512).
     struct BlockFree {
         BlockFree() noexcept : size(0) {}
         explicit BlockFree(std::size_t n) noexcept : size(n) {}

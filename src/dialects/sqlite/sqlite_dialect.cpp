@@ -492,7 +492,7 @@ SqlType SQLiteDialect::resolve_type(std::string_view declared) {
     return types::Numeric(a0, a1);
 }
 
-// ---------------------------------------------------------------- reflection
+// ---------------------------------------------------------------- keys
 
 bool SQLiteDialect::prefetch_keys(Connection& conn, const Table& table, const Column& column, std::size_t count,
                                   PrefetchedKeys& keys) const {
@@ -530,6 +530,8 @@ bool SQLiteDialect::prefetch_keys(Connection& conn, const Table& table, const Co
     keys.count = count;
     return true;
 }
+
+// ---------------------------------------------------------------- reflection
 
 std::string SQLiteDialect::master_table(const std::optional<std::string>& schema) const {
     if (!schema) return "sqlite_master";

@@ -642,11 +642,14 @@ namespace {
 struct CursorFreeList {
     std::array<void*, 4> blocks{};
     std::size_t count = 0;
+    bool alive = true;  // false once the thread's exit destroyed it: cursors dropped after that are freed
     CursorFreeList() = default;
     CursorFreeList(const CursorFreeList&) = delete;
     CursorFreeList& operator=(const CursorFreeList&) = delete;
     ~CursorFreeList() {
         for (std::size_t i = 0; i < count; ++i) ::operator delete(blocks[i]);
+        count = 0;
+        alive = false;
     }
 };
 #if defined(__SANITIZE_ADDRESS__)
@@ -659,13 +662,13 @@ thread_local CursorFreeList cursor_free_list;
 
 void* SQLiteCursor::operator new(std::size_t size) {
     auto& fl = cursor_free_list;
-    if (kReuseCursors && size == sizeof(SQLiteCursor) && fl.count > 0) return fl.blocks[--fl.count];
+    if (kReuseCursors && fl.alive && size == sizeof(SQLiteCursor) && fl.count > 0) return fl.blocks[--fl.count];
     return ::operator new(size);
 }
 
 void SQLiteCursor::operator delete(void* p, std::size_t size) noexcept {
     auto& fl = cursor_free_list;
-    if (kReuseCursors && size == sizeof(SQLiteCursor) && fl.count < fl.blocks.size()) {
+    if (kReuseCursors && fl.alive && size == sizeof(SQLiteCursor) && fl.count < fl.blocks.size()) {
         fl.blocks[fl.count++] = p;
         return;
     }
