@@ -355,7 +355,7 @@ TEST_F(BulkLoad, LargeExecuteRowsLoadsEveryValueExactly) {
     const int n = 3000;
     for (int i = 0; i < n; ++i)
         rows.push_back({Value(i), i % 7 == 0 ? Value() : Value(tricky[static_cast<std::size_t>(i) % tricky.size()]),
-                        Value(Bytes{0, static_cast<std::uint8_t>(i % 256), 92, 9}), Value(Date{2020, 1, 1 + i % 28}),
+                        Value(Bytes{0, static_cast<std::uint8_t>(i % 256), 92, 9}), Value(Date{2020, 1, static_cast<unsigned>(1 + i % 28)}),
                         Value(Uuid::random()), Value(i * 0.5), Value(i % 2 == 0)});
     auto stmt = insert(t).value(column<int>(t, "id"), bindparam<int>("id"))
                     .value(column<std::string>(t, "txt"), bindparam<std::string>("txt"))
