@@ -360,7 +360,13 @@ void eager_load(Session& s, Session::Impl& impl, const MapperBase& m, const std:
             while (int_slots[i].second >= 0 && int_slots[i].first != k) i = (i + 1) & (table_size - 1);
             return i;
         };
-        const int link_index = static_cast<int>(tm.columns.size());
+        // The link column's place in each row: one of the child's own columns (a one-to-many's foreign key), or
+        // added after them (a many-to-many's association column).
+        int link_index = -1;
+        for (std::size_t c = 0; c < tm.columns.size() && link_index < 0; ++c)
+            if (tm.columns[c].column == link_col) link_index = static_cast<int>(c);
+        const bool add_link = link_index < 0;
+        if (add_link) link_index = static_cast<int>(tm.columns.size());
         for (std::size_t i = 0; i < keys.size(); i += batch) {
             const std::size_t n = std::min(keys.size(), i + batch) - i;
             int_slots.assign(table_size, {0, -1});
@@ -381,7 +387,9 @@ void eager_load(Session& s, Session::Impl& impl, const MapperBase& m, const std:
             }
             std::vector<Value> chunk(keys.begin() + static_cast<std::ptrdiff_t>(i),
                                      keys.begin() + static_cast<std::ptrdiff_t>(i + n));
-            retort::Select q = target_query(r).add_columns(expr(link_col)).where(expr(link_col).in_(chunk));
+            retort::Select q = target_query(r);
+            if (add_link) q = q.add_columns(expr(link_col));
+            q = q.where(expr(link_col).in_(chunk));
             // Ordered by the parent they belong to first: each parent's rows keep the relationship's order, and
             // the database can read them in the order of an index on the link column instead of sorting them.
             if (!r.options.order_by.empty()) q = q.order_by(expr(link_col));
