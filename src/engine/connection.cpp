@@ -159,10 +159,10 @@ const Value* find_param(const Params& params, std::string_view key) {
 
 // A bind parameter's value (given in params, else the column's client default, else the bound value),
 // assigned over `out` (a string's buffer is reused when it is large enough).
-void assign_bind_value(Value& out, const std::string& key, const Column* default_of, const sql::BindNode* bind,
-                       const SqlType& type, const Params* params) {
-    if (const Value* p = params ? find_param(*params, key) : nullptr) {
-        out = *p;
+void assign_given_value(Value& out, const std::string& key, const Column* default_of, const sql::BindNode* bind,
+                        const SqlType& type, const Value* given) {
+    if (given) {
+        out = *given;
     } else if (default_of) {
         out = default_of->client_default();
     } else if (bind && bind->has_value) {
@@ -171,6 +171,11 @@ void assign_bind_value(Value& out, const std::string& key, const Column* default
         throw_missing_bind(key);
     }
     coerce(out, type);
+}
+
+void assign_bind_value(Value& out, const std::string& key, const Column* default_of, const sql::BindNode* bind,
+                       const SqlType& type, const Params* params) {
+    assign_given_value(out, key, default_of, bind, type, params ? find_param(*params, key) : nullptr);
 }
 
 void assign_slot_value(Value& out, const sql::BindSlot& slot, const std::vector<const sql::BindNode*>& binds,
@@ -292,11 +297,34 @@ void run_ddl(Connection& conn, const std::string& sql) { (void)conn.exec_driver_
 }  // namespace detail
 
 Result Connection::execute(const Executable& stmt, const Params& params, const ExecutionOptions& opts) {
-    auto& st = live(state_);
-    auto& eng = *st.engine;
+    live(state_);
     if (!stmt.node()) throw ArgumentError("execute() of an empty statement");
     // insert(table) with parameters but no values(): the parameters are the row, as in SQLAlchemy.
     if (!params.empty() && is_valueless_insert(*stmt.node())) return execute(stmt, std::span<const Params>(&params, 1));
+    const ParamFinder find = [](const void* ctx, std::string_view key) { return find_param(*static_cast<const Params*>(ctx), key); };
+    return execute_one(stmt, find, &params, opts);
+}
+
+Result Connection::execute(const Executable& stmt, InlineParams params, const ExecutionOptions& opts) {
+    live(state_);
+    if (!stmt.node()) throw ArgumentError("execute() of an empty statement");
+    if (params.size() != 0 && is_valueless_insert(*stmt.node())) {
+        const Params copy(params.begin(), params.end());
+        return execute(stmt, std::span<const Params>(&copy, 1));
+    }
+    const ParamFinder find = [](const void* ctx, std::string_view key) -> const Value* {
+        const auto& list = *static_cast<const InlineParams*>(ctx);
+        // The last of a repeated name wins, as in a Params.
+        for (auto it = std::rbegin(list); it != std::rend(list); ++it)
+            if (it->first == key) return &it->second;
+        return nullptr;
+    };
+    return execute_one(stmt, find, &params, opts);
+}
+
+Result Connection::execute_one(const Executable& stmt, ParamFinder find, const void* ctx, const ExecutionOptions& opts) {
+    auto& st = live(state_);
+    auto& eng = *st.engine;
     auto entry = eng.compiled_for(*stmt.node());
     const sql::Compiled& c = *entry->compiled;
 
@@ -305,7 +333,11 @@ Result Connection::execute(const Executable& stmt, const Params& params, const E
     std::vector<Value> heap;
     if (c.slots.size() > local.size()) heap.resize(c.slots.size());
     const std::span<Value> values = heap.empty() ? std::span<Value>(local.data(), c.slots.size()) : std::span<Value>(heap);
-    for (std::size_t j = 0; j < c.slots.size(); ++j) assign_slot_value(values[j], c.slots[j], entry->binds, &params);
+    for (std::size_t j = 0; j < c.slots.size(); ++j) {
+        const auto& slot = c.slots[j];
+        const sql::BindNode* bind = slot.default_of ? nullptr : entry->binds[static_cast<std::size_t>(slot.index)];
+        assign_given_value(values[j], slot.key, slot.default_of, bind, slot.type, find(ctx, slot.key));
+    }
 
     st.autobegin();
     auto& d = st.dbapi();

@@ -245,6 +245,24 @@ TEST_F(Core, ExpressionsOfParametersAloneHaveTheirTypes) {
     EXPECT_EQ(sql.find("CAST") != std::string::npos, engine.dialect().caps().cast_paired_binds) << sql;
 }
 
+TEST_F(Core, InlineParametersAreReadWhereTheyAre) {
+    // conn.execute(stmt, {{"name", value}}) reads the values from the call's own list; a Params variable, the
+    // last of a repeated name, inserts without values() and missing values behave as with a Params.
+    auto conn = engine.connect();
+    seed(conn);
+    auto by_age = select(users.name).where(users.age == bindparam<int>("age"));
+    EXPECT_EQ(conn.execute(by_age, {{"age", 25}}).scalar_one<std::string>(), "mary");
+    EXPECT_EQ(conn.execute(by_age, {{"age", 1}, {"age", 40}}).scalar_one<std::string>(), "dennis");
+    const Params as_variable{{"age", 30}};
+    EXPECT_EQ(conn.execute(by_age, as_variable).scalar_one<std::string>(), "joe");
+    EXPECT_THROW(conn.execute(by_age, {}), ArgumentError);
+    EXPECT_THROW(conn.execute(by_age, {{"agee", 30}}), ArgumentError);
+    conn.execute(insert(users), {{"name", "inline"}, {"age", 7}});
+    EXPECT_EQ(conn.execute(select(users.age).where(users.name == "inline")).scalar_one<std::int64_t>(), 7);
+    auto streamed = conn.execute(by_age, {{"age", 7}}, {.stream_results = true});
+    EXPECT_EQ(streamed.scalar_one<std::string>(), "inline");
+}
+
 TEST_F(Core, ResultAccessors) {
     auto conn = engine.connect();
     seed(conn);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -29,6 +30,8 @@ class Result;
 
 // Named parameters for execute(): {{"name", "Joe"}, {"id", 5}}. They override binds of the same key.
 using Params = std::vector<std::pair<std::string, Value>>;
+// The same written inline at the call, conn.execute(stmt, {{"id", 5}}): read where they are, no Params built.
+using InlineParams = std::initializer_list<std::pair<std::string_view, Value>>;
 
 // Anything execute() runs: select / insert / update / delete / text() / DDL. Wraps the statement's node.
 class Executable {
@@ -366,6 +369,7 @@ public:
     ~Connection();  // rolls back what is not committed and returns the connection to the pool
 
     Result execute(const Executable& stmt, const Params& params = {}, const ExecutionOptions& opts = {});
+    Result execute(const Executable& stmt, InlineParams params, const ExecutionOptions& opts = {});
     // executemany: one execution per parameter set; INSERTs go out as multi-row INSERT ... VALUES batches
     // within the dialect's bound-parameter limit (RETURNING rows, if asked for, come back in order).
     Result execute(const Executable& stmt, std::span<const Params> param_sets);
@@ -426,6 +430,9 @@ public:
     [[nodiscard]] detail::ConnectionState& state() const { return *state_; }
 
 private:
+    // execute() of one parameter set, whose values find(ctx, key) looks up (null: not given).
+    using ParamFinder = const Value* (*)(const void* ctx, std::string_view key);
+    Result execute_one(const Executable& stmt, ParamFinder find, const void* ctx, const ExecutionOptions& opts);
     Result execute_insert_many(const sql::Node& target, std::span<const Params> param_sets);
     // Assigns the value of `bind` in parameter set `row` to out (throws when it has none).
     using BindValue = std::function<void(Value& out, const sql::BindNode& bind, std::size_t row)>;
