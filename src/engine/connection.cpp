@@ -147,8 +147,10 @@ void coerce(Value& v, const SqlType& t) {
     }
 }
 
-const Value* find_param(const Params& params, std::string_view key) {
-    for (auto it = params.rbegin(); it != params.rend(); ++it)
+// The value given for `key` (the last one when the name is repeated), in a Params or InlineParams.
+template <class List>
+const Value* find_param(const List& params, std::string_view key) {
+    for (auto it = std::rbegin(params); it != std::rend(params); ++it)
         if (it->first == key) return &it->second;
     return nullptr;
 }
@@ -312,12 +314,8 @@ Result Connection::execute(const Executable& stmt, InlineParams params, const Ex
         const Params copy(params.begin(), params.end());
         return execute(stmt, std::span<const Params>(&copy, 1));
     }
-    const ParamFinder find = [](const void* ctx, std::string_view key) -> const Value* {
-        const auto& list = *static_cast<const InlineParams*>(ctx);
-        // The last of a repeated name wins, as in a Params.
-        for (auto it = std::rbegin(list); it != std::rend(list); ++it)
-            if (it->first == key) return &it->second;
-        return nullptr;
+    const ParamFinder find = [](const void* ctx, std::string_view key) {
+        return find_param(*static_cast<const InlineParams*>(ctx), key);
     };
     return execute_one(stmt, find, &params, opts);
 }

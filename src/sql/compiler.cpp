@@ -382,12 +382,7 @@ void SQLCompiler::visit_binary(const BinaryNode& b, int) {
             visit_expr(n, p);
             return;
         }
-        const auto& type = static_cast<const BindNode&>(*n).type;
-        out_ += "CAST(";
-        visit_expr(n, 0);
-        out_ += " AS ";
-        out_ += dialect_.type_ddl(type);
-        out_ += ')';
+        render_cast(n, static_cast<const BindNode&>(*n).type);
     };
     operand(b.left, prec);
     out_ += binary_sql(b.op);
@@ -398,6 +393,14 @@ void SQLCompiler::visit_binary(const BinaryNode& b, int) {
         out_ += b.escape == "'" ? "''" : b.escape;
         out_ += '\'';
     }
+}
+
+void SQLCompiler::render_cast(const NodePtr& expr, const SqlType& type) {
+    out_ += "CAST(";
+    visit_expr(expr, 0);
+    out_ += " AS ";
+    out_ += dialect_.type_ddl(type);
+    out_ += ')';
 }
 
 void SQLCompiler::visit_expr(const NodePtr& n, int parent_prec) {
@@ -565,11 +568,7 @@ void SQLCompiler::visit(const Node& n) {
         }
         case NodeKind::Cast: {
             auto& c = static_cast<const CastNode&>(n);
-            out_ += "CAST(";
-            visit_expr(c.expr, 0);
-            out_ += " AS ";
-            out_ += dialect_.type_ddl(c.type);
-            out_ += ')';
+            render_cast(c.expr, c.type);
             break;
         }
         case NodeKind::Case: {

@@ -42,6 +42,7 @@ protected:
 
     void visit(const Node& n);
     void visit_expr(const NodePtr& n, int parent_prec);
+    void render_cast(const NodePtr& expr, const SqlType& type);  // CAST(expr AS type)
     void visit_select(const SelectNode& s, bool as_subquery);
     void visit_compound(const CompoundNode& c);
     void visit_insert(const InsertNode& n, int rows);
