@@ -14,8 +14,10 @@ namespace {
 
 class Db {
 public:
+    // One thread uses the connection: no per-call mutex (SQLITE_OPEN_NOMUTEX), as Retort opens its connections.
     explicit Db(const std::string& path) {
-        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) fail(db_, "open " + path);
+        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
+            fail(db_, "open " + path);
     }
     ~Db() { sqlite3_close_v2(db_); }
     Db(const Db&) = delete;
