@@ -41,6 +41,11 @@ bool Dialect::prefetch_keys(Connection&, const Table&, const Column&, std::size_
     return false;
 }
 
+void Dialect::check_numbered_keys(Connection&, const Table& table, const Column&, const PrefetchedKeys&) const {
+    throw InvalidRequestError("the " + name() + " dialect does not number the new rows of '" + table.name() +
+                              "' itself");
+}
+
 void Dialect::do_begin(DBAPIConnection& c) const { c.begin(); }
 void Dialect::do_commit(DBAPIConnection& c) const { c.commit(); }
 void Dialect::do_rollback(DBAPIConnection& c) const { c.rollback(); }

@@ -450,8 +450,9 @@ void Flush::insert_all(const MapperBase& m, const StateList& states) {
 
 // A large batch whose only server-made value is an autoincrement integer key: the dialect tells the keys first
 // (PostgreSQL from the key's sequence in one query, SQLite from the largest key under the write lock), and the
-// rows, keys included, go in without RETURNING (on PostgreSQL through the driver's bulk load, COPY). False when
-// this does not apply (the caller then inserts with RETURNING).
+// rows go in without RETURNING, keys included (on PostgreSQL through the driver's bulk load, COPY) or, where the
+// database numbers them in order itself (SQLite's rowid), without them. False when this does not apply (the
+// caller then inserts with RETURNING).
 bool Flush::insert_with_prefetched_keys(const MapperBase& m, const StateList& ordered, std::size_t i,
                                         std::size_t j, const std::vector<int>& shape, const std::vector<int>& fetch) {
     const auto& dialect = conn.dialect();
@@ -463,6 +464,27 @@ bool Flush::insert_with_prefetched_keys(const MapperBase& m, const StateList& or
     if (fetch.size() != 1 || fetch[0] != pk || !kc.autoincrement() || kc.has_client_default()) return false;
     PrefetchedKeys keys;
     if (!dialect.prefetch_keys(conn, *m.table, kc, j - i, keys) || keys.count != j - i) return false;
+    const auto& cols = m.columns;
+    if (keys.numbered_by_insert && !shape.empty()) {
+        // The rows go in without their key, which the database gives them in order from keys.first.
+        std::vector<int> stmt_key = shape;
+        stmt_key.push_back(-2);  // no RETURNING: not the statement of the same columns given by the objects
+        auto it = insert_stmts.find(std::make_pair(&m, stmt_key));
+        if (it == insert_stmts.end()) it = insert_stmts.emplace(std::make_pair(&m, stmt_key), insert_of(m, shape, {})).first;
+        const std::int64_t n = conn.insert_rows(it->second, j - i, [&](std::size_t k, std::span<Value> out) {
+            const void* obj = ordered[i + k]->obj;
+            for (std::size_t c = 0; c < shape.size(); ++c) {
+                const auto& p = cols[static_cast<std::size_t>(shape[c])];
+                p.assign(obj, out[c], p);
+            }
+        });
+        if (n != static_cast<std::int64_t>(j - i))
+            throw StaleDataError("INSERT into '" + m.table->name() + "' loaded " + std::to_string(n) + " rows for " +
+                                 std::to_string(j - i) + " objects");
+        dialect.check_numbered_keys(conn, *m.table, kc, keys);
+        for (std::size_t k = i; k < j; ++k) kp.set(ordered[k]->obj, Value(keys[k - i]), kp);
+        return true;
+    }
     std::vector<int> with_key = shape;
     with_key.push_back(pk);
     std::vector<int> stmt_key = with_key;
@@ -471,7 +493,6 @@ bool Flush::insert_with_prefetched_keys(const MapperBase& m, const StateList& or
     if (it == insert_stmts.end()) it = insert_stmts.emplace(std::make_pair(&m, stmt_key), insert_of(m, with_key, {})).first;
     for (std::size_t k = i; k < j; ++k) kp.set(ordered[k]->obj, Value(keys[k - i]), kp);
     try {
-        const auto& cols = m.columns;
         const std::int64_t n = conn.insert_rows(it->second, j - i, [&](std::size_t k, std::span<Value> out) {
             const void* obj = ordered[i + k]->obj;
             for (std::size_t c = 0; c < with_key.size(); ++c) {

@@ -495,6 +495,11 @@ TEST_F(Orm, SQLiteLargeFlushKeysFollowTheLargestKey) {
     check(second);
     ASSERT_FALSE(stmts.empty());
     EXPECT_EQ(stmts.back().find("RETURNING"), std::string::npos) << stmts.back();
+    // The key is the rowid: the rows go in without it and SQLite numbers them.
+    auto insert = std::find_if(stmts.begin(), stmts.end(), [](const std::string& q) { return q.starts_with("INSERT"); });
+    ASSERT_NE(insert, stmts.end());
+    EXPECT_EQ(insert->find("id,"), std::string::npos) << *insert;
+    EXPECT_EQ(insert->find("id)"), std::string::npos) << *insert;
     // Fewer rows than the threshold keep RETURNING.
     auto few = add_users(s, "c", 3);
     record();
@@ -515,6 +520,61 @@ TEST_F(Orm, SQLiteLargeFlushKeysFollowTheLargestKey) {
     for (const auto& u : third) ids.insert(u->id);
     EXPECT_EQ(ids.size(), third.size());
     check(third);
+}
+
+// A trigger that adds rows to the table while the flush inserts takes keys the flush would have been told: with a
+// trigger on the table the keys come back through RETURNING.
+TEST_F(Orm, SQLiteLargeFlushIntoATableWithATriggerNamesItsKeys) {
+    if (!testkit::is_sqlite()) GTEST_SKIP() << "SQLite's rowid numbering";
+    {
+        auto conn = engine.connect();
+        conn.exec_driver_sql("CREATE TRIGGER orm_users_shadow AFTER INSERT ON orm_users WHEN NEW.name LIKE 'x%' "
+                             "BEGIN INSERT INTO orm_users (name) VALUES ('shadow of ' || NEW.name); END");
+        conn.commit();
+    }
+    Session s(engine, {.expire_on_commit = false});
+    std::vector<Ptr<User>> users;
+    for (int i = 0; i < 100; ++i) users.push_back(s.add(User{.name = "x" + std::to_string(i)}));
+    record();
+    s.commit();
+    auto stmts = take();
+    auto conn = engine.connect();
+    for (const auto& u : users) {
+        auto name = conn.exec_driver_sql("SELECT name FROM orm_users WHERE id = ?", {Value(u->id)}).scalar<std::string>();
+        ASSERT_EQ(name, u->name) << u->id;
+    }
+    EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM orm_users WHERE name LIKE 'shadow of x%'").scalar<std::int64_t>(), 100);
+    auto insert = std::find_if(stmts.begin(), stmts.end(), [](const std::string& q) { return q.starts_with("INSERT"); });
+    ASSERT_NE(insert, stmts.end());
+    EXPECT_NE(insert->find("RETURNING"), std::string::npos) << *insert;
+    conn.exec_driver_sql("DROP TRIGGER orm_users_shadow");
+    conn.commit();
+}
+
+// In a table WITHOUT ROWID the key is a column like any other: the large flush names each row's key.
+TEST_F(Orm, SQLiteLargeFlushWithoutRowidNamesItsKeys) {
+    if (!testkit::is_sqlite()) GTEST_SKIP() << "SQLite's rowid numbering";
+    orm_metadata().drop_all(engine);
+    {
+        auto conn = engine.connect();
+        conn.exec_driver_sql("CREATE TABLE orm_users (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL, fullname VARCHAR) "
+                             "WITHOUT ROWID");
+        conn.exec_driver_sql("INSERT INTO orm_users (id, name) VALUES (41, 'first')");
+        conn.commit();
+    }
+    Session s(engine, {.expire_on_commit = false});
+    std::vector<Ptr<User>> users;
+    for (int i = 0; i < 100; ++i) users.push_back(s.add(User{.name = "w" + std::to_string(i)}));
+    record();
+    s.commit();
+    auto stmts = take();
+    EXPECT_EQ(users.front()->id, 42);
+    EXPECT_EQ(users.back()->id, 141);
+    auto conn = engine.connect();
+    EXPECT_EQ(conn.exec_driver_sql("SELECT name FROM orm_users WHERE id = 100").scalar<std::string>(), "w58");
+    auto insert = std::find_if(stmts.begin(), stmts.end(), [](const std::string& q) { return q.starts_with("INSERT"); });
+    ASSERT_NE(insert, stmts.end());
+    EXPECT_NE(insert->find("id)"), std::string::npos) << *insert;
 }
 
 TEST_F(Orm, SQLiteAutoincrementTableNeverReusesAKey) {

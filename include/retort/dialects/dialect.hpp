@@ -81,11 +81,14 @@ struct DialectCapabilities {
 };
 
 // Keys handed out before an INSERT (Dialect::prefetch_keys): `count` keys from `first` up when `listed` is empty,
-// else the ones listed.
+// else the ones listed. With `numbered_by_insert` the INSERT leaves the key column out and the database numbers
+// the rows first, first + 1, ... in the order given (SQLite's rowid under the write lock); the flush then has
+// Dialect::check_numbered_keys confirm it.
 struct PrefetchedKeys {
     std::int64_t first = 0;
     std::size_t count = 0;
     std::vector<std::int64_t> listed;
+    bool numbered_by_insert = false;
     [[nodiscard]] std::int64_t operator[](std::size_t i) const noexcept {
         return listed.empty() ? first + static_cast<std::int64_t>(i) : listed[i];
     }
@@ -124,6 +127,10 @@ public:
     // bulk-loads them). False where the dialect cannot tell them (the flush then inserts with RETURNING).
     virtual bool prefetch_keys(Connection& conn, const Table& table, const Column& column, std::size_t count,
                                PrefetchedKeys& keys) const;
+    // After an INSERT of keys.count rows that left the key to the database (keys.numbered_by_insert): throws
+    // unless the rows got exactly the keys told.
+    virtual void check_numbered_keys(Connection& conn, const Table& table, const Column& column,
+                                     const PrefetchedKeys& keys) const;
     virtual void do_begin(DBAPIConnection& c) const;
     virtual void do_commit(DBAPIConnection& c) const;
     virtual void do_rollback(DBAPIConnection& c) const;

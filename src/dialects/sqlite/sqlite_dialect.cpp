@@ -498,14 +498,17 @@ bool SQLiteDialect::prefetch_keys(Connection& conn, const Table& table, const Co
                                   PrefetchedKeys& keys) const {
     // SQLite numbers a new row one past the largest key in use. Once this transaction holds the database's write
     // lock nobody else writes until it ends, so the next `count` keys are known before the rows go in. Not for
-    // AUTOINCREMENT tables (they never reuse a deleted largest key; sqlite_sequence remembers it) nor at the top
-    // of the key range (SQLite then picks keys at random): those keep RETURNING.
+    // AUTOINCREMENT tables (they never reuse a deleted largest key; sqlite_sequence remembers it), tables with
+    // triggers (which may add rows meanwhile) nor at the top of the key range (SQLite then picks keys at random):
+    // those keep RETURNING.
     keys.listed.clear();
     const auto declared = table_sql(conn, table.name(), table.schema());
     if (!declared || !conn.in_transaction()) return false;  // (not in AUTOCOMMIT mode, where each statement commits)
     std::string upper(*declared);
     std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
     if (upper.find("AUTOINCREMENT") != std::string::npos) return false;
+    const auto numbered = numbers_rows_itself(conn, table, column, upper);
+    if (!numbered) return false;
     const std::string name = quote_table(table);
     const std::string col = quote_identifier(column.name());
     // Take the write lock as an INSERT would (waiting out another writer), before reading the largest key.
@@ -528,7 +531,59 @@ bool SQLiteDialect::prefetch_keys(Connection& conn, const Table& table, const Co
         return false;
     keys.first = top + 1;
     keys.count = count;
+    keys.numbered_by_insert = *numbered;
     return true;
+}
+
+std::optional<bool> SQLiteDialect::numbers_rows_itself(Connection& conn, const Table& table, const Column& column,
+                                                       const std::string& declared_upper) const {
+    // SQLite gives a row inserted without its rowid one past the largest rowid, so under the write lock the rows
+    // of the INSERTs that follow get top + 1, top + 2, ... in order, and the INSERT need not name the key (a
+    // given rowid costs SQLite a search of the table for each row, to check it is not taken). That holds when
+    // the column is the rowid itself: the table's only key column, declared INTEGER (not INTEGER PRIMARY KEY
+    // DESC, which SQLite keeps as a column of its own), in a table with rowids. A trigger on the table may add
+    // rows of its own meanwhile, taking keys the flush was told: then there is nothing to tell (nullopt).
+    const std::string schema = table.schema() ? *table.schema() : "main";
+    const std::string triggers_in_temp =
+        schema == "temp" ? "0" : "(SELECT count(*) FROM sqlite_temp_master WHERE type = 'trigger' AND tbl_name = ?1)";
+    Result r = conn.exec_driver_sql(
+        "SELECT (SELECT count(*) FROM pragma_table_info(?1, ?2) WHERE pk > 0), "
+        "(SELECT upper(type) FROM pragma_table_info(?1, ?2) WHERE name = ?3 AND pk > 0), "
+        "(SELECT count(*) FROM " + master_table(table.schema()) + " WHERE type = 'trigger' AND tbl_name = ?1) + " +
+            triggers_in_temp,
+        {Value(table.name()), Value(schema), Value(column.name())});
+    bool rowid = false;
+    for (RowView row : r) {
+        if (row.get<std::int64_t>(2) != 0) return std::nullopt;
+        rowid = row.get<std::int64_t>(0) == 1 && !row.is_null(1) && row.get<std::string>(1) == "INTEGER";
+    }
+    std::string words;  // the declaration with each run of blanks made one space
+    for (const char ch : declared_upper) {
+        const bool blank = std::isspace(static_cast<unsigned char>(ch)) != 0;
+        if (!blank) words += ch;
+        else if (!words.empty() && words.back() != ' ') words += ' ';
+    }
+    if (words.find("WITHOUT ROWID") != std::string::npos || words.find("PRIMARY KEY DESC") != std::string::npos)
+        rowid = false;
+    return rowid;
+}
+
+void SQLiteDialect::check_numbered_keys(Connection& conn, const Table& table, const Column& column,
+                                        const PrefetchedKeys& keys) const {
+    // The last row inserted has the last key told, and that key is the column's value (the column is the rowid).
+    const std::int64_t last = keys.first + static_cast<std::int64_t>(keys.count) - 1;
+    auto* native = static_cast<sqlite3*>(conn.dbapi_connection().native_handle());
+    bool same = sqlite3_last_insert_rowid(native) == last;
+    if (same) {
+        const std::string col = quote_identifier(column.name());
+        Result r = conn.exec_driver_sql("SELECT " + col + " FROM " + quote_table(table) + " WHERE _rowid_ = ?",
+                                        {Value(last)});
+        const auto v = r.scalar<std::optional<std::int64_t>>();
+        same = v && *v == last;
+    }
+    if (!same)
+        throw InvalidRequestError("SQLite did not number the " + std::to_string(keys.count) + " new rows of '" +
+                                  table.name() + "' from " + std::to_string(keys.first) + " as expected");
 }
 
 // ---------------------------------------------------------------- reflection

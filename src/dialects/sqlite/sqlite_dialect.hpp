@@ -64,8 +64,12 @@ public:
 
     bool prefetch_keys(Connection& conn, const Table& table, const Column& column, std::size_t count,
                        PrefetchedKeys& keys) const override;
+    void check_numbered_keys(Connection& conn, const Table& table, const Column& column,
+                             const PrefetchedKeys& keys) const override;
 
 private:
+    [[nodiscard]] std::optional<bool> numbers_rows_itself(Connection& conn, const Table& table, const Column& column,
+                                                          const std::string& declared_upper) const;
     [[nodiscard]] std::string master_table(const std::optional<std::string>& schema) const;
     [[nodiscard]] std::optional<std::string> table_sql(Connection& c, std::string_view table,
                                                        const std::optional<std::string>& schema) const;
