@@ -1,5 +1,6 @@
 // The ORM against the live database: the unit of work's statements, identity map, object states, cascades,
 // relationship sync, loading strategies, ownership.
+#include <map>
 #include <set>
 #include <regex>
 
@@ -409,7 +410,7 @@ TEST_F(Orm, LazyLoadsFlushNewObjectsAndRelationshipsButNotColumnEdits) {
 TEST_F(Orm, LargeFlushesOfServerKeyedRowsStayCorrect) {
     // On PostgreSQL, 2,000 or more rows whose only server-made value is the key take their keys from the
     // key's sequence in one query and go through COPY; on SQLite (64 rows or more) the keys follow the largest
-    // one in use, read under the write lock, and the INSERTs give them; on DSQL they come back through RETURNING.
+    // one in use, read under the write lock, as SQLite numbers the rows; on DSQL they come back through RETURNING.
     std::vector<std::string> statements;
     engine.on_before_execute([&](const ExecuteEvent& e) { statements.emplace_back(e.statement); });
     constexpr int n = 2500;
@@ -455,6 +456,32 @@ TEST_F(Orm, LargeFlushesOfServerKeyedRowsStayCorrect) {
     auto later = s.add(User{.name = "after"});
     s.commit();
     for (const auto& u : users) ASSERT_NE(u->id, later->id);
+}
+
+// PostgreSQL: the keys a large flush takes from a sequence that does not count by one come back listed (not as a
+// range) and each row gets its own.
+TEST_F(Orm, PostgreSQLLargeFlushTakesKeysOfASequenceWithGaps) {
+    if (!testkit::is_postgresql() || testkit::is_dsql()) GTEST_SKIP() << "PostgreSQL sequences";
+    {
+        auto conn = engine.connect();
+        const auto seq = *conn.exec_driver_sql("SELECT pg_get_serial_sequence('orm_users', 'id')").scalar<std::string>();
+        conn.exec_driver_sql("ALTER SEQUENCE " + seq + " INCREMENT BY 3");
+        conn.commit();
+    }
+    Session s(engine, {.expire_on_commit = false});
+    std::vector<Ptr<User>> users;
+    for (int i = 0; i < 2100; ++i) users.push_back(s.add(User{.name = "g" + std::to_string(i)}));
+    s.commit();
+    std::set<std::int64_t> ids;
+    for (const auto& u : users) ids.insert(u->id);
+    ASSERT_EQ(ids.size(), users.size());
+    EXPECT_EQ(*ids.rbegin() - *ids.begin(), 3 * 2099);
+    auto conn = engine.connect();
+    auto rows = conn.exec_driver_sql("SELECT id, name FROM orm_users").all();
+    ASSERT_EQ(rows.size(), users.size());
+    std::map<std::int64_t, std::string> names;
+    for (const auto& r : rows) names[r.get<std::int64_t>(0)] = r.get<std::string>(1);
+    for (const auto& u : users) ASSERT_EQ(names[u->id], u->name) << u->id;
 }
 
 // SQLite: the keys a large flush gives its rows are the ones SQLite would have chosen, and where SQLite would not

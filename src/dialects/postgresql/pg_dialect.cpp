@@ -439,21 +439,41 @@ std::vector<ReflectedUnique> PGDialect::get_unique_constraints(Connection& c, st
 bool PGDialect::prefetch_keys(Connection& conn, const Table& table, const Column& column, std::size_t count,
                               PrefetchedKeys& keys) const {
     // Values of the column's sequence (SERIAL or identity); the sequence is looked up once (OFFSET 0 keeps the
-    // subquery from being folded into every row). No sequence: one row of NULL.
+    // subquery from being folded into every row). They come back as a range when they are one (the usual case:
+    // count values between the smallest and the largest can only be all of them), else listed in an array. No
+    // sequence: nextval(NULL) is NULL and nothing is counted.
     static const std::string sql =
-        "SELECT nextval(q.seq) FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq OFFSET 0) q, "
-        "generate_series(1, $3)";
-    auto& listed = keys.listed;
-    listed.clear();
-    listed.reserve(count);
+        "WITH k AS MATERIALIZED (SELECT nextval(q.seq) AS v FROM (SELECT pg_get_serial_sequence($1, $2)::regclass "
+        "AS seq OFFSET 0) q, generate_series(1, $3)) "
+        "SELECT min(v), count(v), CASE WHEN max(v) - min(v) + 1 = count(v) THEN NULL ELSE array_agg(v)::text END FROM k";
+    keys.listed.clear();
+    keys.count = 0;
     Result r = conn.exec_driver_sql(
         sql, {Value(quote_table(table)), Value(column.name()), Value(static_cast<std::int64_t>(count))});
     for (RowView row : r) {
-        if (row.is_null(0)) return false;
-        listed.push_back(row.get<std::int64_t>(0));
+        if (row.get<std::int64_t>(1) != static_cast<std::int64_t>(count)) return false;
+        if (row.is_null(2)) {
+            keys.first = row.get<std::int64_t>(0);
+            keys.count = count;
+            return true;
+        }
+        // "{v1,v2,...}"
+        const auto text = row.get<std::string>(2);
+        keys.listed.reserve(count);
+        std::size_t at = 1;
+        while (at < text.size() && keys.listed.size() < count) {
+            std::size_t end = text.find_first_of(",}", at);
+            if (end == std::string::npos) end = text.size();
+            std::int64_t v = 0;
+            const auto res = std::from_chars(text.data() + at, text.data() + end, v);
+            if (res.ec != std::errc() || res.ptr != text.data() + end) return false;
+            keys.listed.push_back(v);
+            at = end + 1;
+        }
+        keys.count = keys.listed.size();
+        return keys.count == count;
     }
-    keys.count = listed.size();
-    return listed.size() == count;
+    return false;
 }
 
 }  // namespace retort::postgresql
