@@ -88,6 +88,8 @@ IMPLS = [
     Impl("retort-orm-untracked", "retort", ["bench_retort_orm", "--variant", "untracked"], optional=True,
          workloads={"W4"}),
     Impl("retort-core", "retort", ["bench_retort_core"]),
+    # W3 with a transaction around each lookup, as the ORM's fresh session makes one: the ORM's price of its own.
+    Impl("retort-core-tx-each", "retort", ["bench_retort_core", "--variant", "tx-each"], workloads={"W3"}),
     Impl("sqlalchemy-orm", "sqlalchemy", [PYTHON, SA_BENCH, "--impl", "orm"]),
     Impl("sqlalchemy-core", "sqlalchemy", [PYTHON, SA_BENCH, "--impl", "core"]),
 ]
