@@ -127,9 +127,15 @@ std::vector<Value> values_of(const InstanceState* st, const std::vector<const Co
 InstanceState* instance_from_row(Session& s, Session::Impl& impl, const MapperBase& m, const DBAPICursor& c, int offset,
                                  bool overwrite) {
     KeyValues key;
-    for (int i : m.pk) {
-        const auto& p = m.columns[static_cast<std::size_t>(i)];
-        key.push_back(normalized(c.get_value(offset + i), p.column->type));
+    std::int64_t int_key = 0;
+    if (m.pk.size() == 1 && m.columns[static_cast<std::size_t>(m.pk[0])].column->type.is_integer() &&
+        c.get_int_if_set(offset + m.pk[0], int_key)) {
+        key.push_back(Value(int_key));  // the common key, read as the member is (no Value of the driver's making)
+    } else {
+        for (int i : m.pk) {
+            const auto& p = m.columns[static_cast<std::size_t>(i)];
+            key.push_back(normalized(c.get_value(offset + i), p.column->type));
+        }
     }
     if (InstanceState* st = impl.identity.find(&m, key)) {
         if (!overwrite && !st->expired) return st;
