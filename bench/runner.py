@@ -47,7 +47,7 @@ TITLES = {
 }
 DB_TITLES = {"sqlite": "SQLite (file, default journal)", "postgresql": "PostgreSQL 15 (local socket, default durability)"}
 ALL = set(wl.WORKLOADS)
-SHORT_RUN = 0.05  # seconds
+SHORT_RUN = 0.25  # seconds
 PYTHON = "/usr/bin/python3"  # Debian's, which sees python3-sqlalchemy; not the python3 on PATH
 
 
@@ -246,8 +246,9 @@ def run_suite(cfg, dbs, workloads, impls, pg):
             times = {i.name: [] for i in chosen}
             rss = {i.name: [] for i in chosen}
             # Rounds over all implementations, so that a slow spell on the machine touches them all alike.
-            # Round 0 is the warm-up; runs shorter than SHORT_RUN seconds are at the mercy of the scheduler,
-            # so those implementations get three times as many rounds (they cost little).
+            # Round 0 is the warm-up; runs shorter than SHORT_RUN seconds are at the mercy of the machine (the
+            # scheduler, a slow spell of the virtual machine's host), so those implementations get three times as
+            # many rounds (they cost little).
             short = set()
             for r in range(3 * cfg.runs + 1):
                 for impl in chosen:

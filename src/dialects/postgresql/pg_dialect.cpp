@@ -443,9 +443,9 @@ bool PGDialect::prefetch_keys(Connection& conn, const Table& table, const Column
     // count values between the smallest and the largest can only be all of them), else listed in an array. No
     // sequence: nextval(NULL) is NULL and nothing is counted.
     static const std::string sql =
-        "WITH k AS MATERIALIZED (SELECT nextval(q.seq) AS v FROM (SELECT pg_get_serial_sequence($1, $2)::regclass "
-        "AS seq OFFSET 0) q, generate_series(1, $3)) "
-        "SELECT min(v), count(v), CASE WHEN max(v) - min(v) + 1 = count(v) THEN NULL ELSE array_agg(v)::text END FROM k";
+        "SELECT min(v), count(v), CASE WHEN max(v) - min(v) + 1 = count(v) THEN NULL ELSE array_agg(v)::text END "
+        "FROM (SELECT nextval(q.seq) AS v FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq OFFSET 0) q, "
+        "generate_series(1, $3)) k";
     keys.listed.clear();
     keys.count = 0;
     Result r = conn.exec_driver_sql(
