@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <array>
+#include <new>
 
 #include "engine/engine_impl.hpp"
 #include "retort/detail/large_memory.hpp"
@@ -118,6 +119,28 @@ void ConnectionState::rollback() {
 }  // namespace detail
 
 namespace {
+
+// Up to N Values on the stack, only as many constructed as asked for (a lookup by key binds one).
+template <std::size_t N>
+class LocalValues {
+public:
+    explicit LocalValues(std::size_t n) : n_(n <= N ? n : 0) {
+        for (std::size_t i = 0; i < n_; ++i) new (&buf_[i * sizeof(Value)]) Value();
+    }
+    ~LocalValues() {
+        for (std::size_t i = 0; i < n_; ++i) data()[i].~Value();
+    }
+    LocalValues(const LocalValues&) = delete;
+    LocalValues& operator=(const LocalValues&) = delete;
+    [[nodiscard]] static constexpr std::size_t capacity() noexcept { return N; }
+    [[nodiscard]] std::span<Value> span() noexcept { return {data(), n_}; }
+
+private:
+    Value* data() noexcept { return std::launder(reinterpret_cast<Value*>(buf_)); }
+    alignas(Value) std::byte buf_[N * sizeof(Value)];
+    std::size_t n_;
+};
+
 
 void echo(Engine::Impl& eng, std::string_view sql, std::span<const Value> params, std::size_t sets = 1) {
     std::string line(sql);
@@ -327,10 +350,10 @@ Result Connection::execute_one(const Executable& stmt, ParamFinder find, const v
     const sql::Compiled& c = *entry->compiled;
 
     // A statement's values on the stack when there are few (lookups by key), else in a vector.
-    std::array<Value, 8> local;
-    std::vector<Value> heap;
-    if (c.slots.size() > local.size()) heap.resize(c.slots.size());
-    const std::span<Value> values = heap.empty() ? std::span<Value>(local.data(), c.slots.size()) : std::span<Value>(heap);
+    LocalValues<8> local(c.slots.size());
+    std::unique_ptr<Value[]> heap;
+    if (c.slots.size() > local.capacity()) heap = std::make_unique<Value[]>(c.slots.size());
+    const std::span<Value> values = heap ? std::span<Value>(heap.get(), c.slots.size()) : local.span();
     for (std::size_t j = 0; j < c.slots.size(); ++j) {
         const auto& slot = c.slots[j];
         const sql::BindNode* bind = slot.default_of ? nullptr : entry->binds[static_cast<std::size_t>(slot.index)];

@@ -86,13 +86,13 @@ void Engine::Impl::log(std::string_view line) const {
         std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
 }
 
-std::shared_ptr<const sql::CompiledMemo::Entry> Engine::Impl::compiled_for(const sql::Node& n) {
+Engine::Impl::CompiledRef Engine::Impl::compiled_for(const sql::Node& n) {
     const bool is_stmt = n.kind == sql::NodeKind::Select || n.kind == sql::NodeKind::Compound ||
                          n.kind == sql::NodeKind::Insert || n.kind == sql::NodeKind::Update ||
                          n.kind == sql::NodeKind::Delete;
     const std::uint64_t dkey = dialect->compile_key();
     if (is_stmt) {
-        if (auto hit = static_cast<const sql::StatementNode&>(n).memo.get(dkey)) return hit;
+        if (const auto* hit = static_cast<const sql::StatementNode&>(n).memo.get(dkey)) return {hit, nullptr};
     }
     auto entry = std::make_shared<sql::CompiledMemo::Entry>();
     entry->dialect_key = dkey;
@@ -121,8 +121,8 @@ std::shared_ptr<const sql::CompiledMemo::Entry> Engine::Impl::compiled_for(const
             }
         }
     }
-    if (is_stmt) static_cast<const sql::StatementNode&>(n).memo.put(entry);
-    return entry;
+    if (is_stmt && static_cast<const sql::StatementNode&>(n).memo.put(entry)) return {entry.get(), nullptr};
+    return {entry.get(), std::move(entry)};
 }
 
 // ---------------------------------------------------------------- pool

@@ -68,7 +68,15 @@ struct Engine::Impl {
     bool autocommit() const { return options.isolation_level && *options.isolation_level == "AUTOCOMMIT"; }
     void log(std::string_view line) const;
     // The compiled form of a statement plus its binds, from the statement's memo or the shape cache.
-    std::shared_ptr<const sql::CompiledMemo::Entry> compiled_for(const sql::Node& n);
+    // A statement's compiled form and binds: memoized in the statement (valid while it lives) or, when the
+    // statement keeps no memo, held by `owner`.
+    struct CompiledRef {
+        const sql::CompiledMemo::Entry* entry = nullptr;
+        std::shared_ptr<const sql::CompiledMemo::Entry> owner;
+        const sql::CompiledMemo::Entry* operator->() const noexcept { return entry; }
+        const sql::CompiledMemo::Entry& operator*() const noexcept { return *entry; }
+    };
+    CompiledRef compiled_for(const sql::Node& n);
 };
 
 namespace detail {

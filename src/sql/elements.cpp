@@ -8,15 +8,25 @@ namespace retort::sql {
 
 Node::~Node() = default;
 
-std::shared_ptr<const CompiledMemo::Entry> CompiledMemo::get(std::uint64_t dialect_key) const {
+const CompiledMemo::Entry* CompiledMemo::get(std::uint64_t dialect_key) const {
+    const Entry* e = last_.load(std::memory_order_acquire);
+    if (e && e->dialect_key == dialect_key) return e;
     std::lock_guard lock(mu_);
-    if (entry_ && entry_->dialect_key == dialect_key) return entry_;
+    for (const auto& k : kept_) {
+        if (k->dialect_key == dialect_key) {
+            last_.store(k.get(), std::memory_order_release);
+            return k.get();
+        }
+    }
     return nullptr;
 }
 
-void CompiledMemo::put(std::shared_ptr<const Entry> e) const {
+bool CompiledMemo::put(const std::shared_ptr<const Entry>& e) const {
     std::lock_guard lock(mu_);
-    entry_ = std::move(e);
+    if (kept_.size() >= kMaxDialects) return false;
+    kept_.push_back(e);
+    last_.store(e.get(), std::memory_order_release);
+    return true;
 }
 
 namespace {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -308,6 +309,27 @@ TEST(SQLiteDriver, StatementCachePreparesOnce) {
     c->clear_statement_cache();
     EXPECT_EQ(c->cached_statement_count(), 0u);
     EXPECT_EQ(scalar(*c, "SELECT count(*) FROM t"), Value(10));
+}
+
+// A cached statement keeps its small bindings until its next use binds them all again, but lets SQLite's copy of
+// a large text go when its cursor is done.
+TEST(SQLiteDriver, CachedStatementDropsALargeBoundTextOnRelease) {
+    auto c = memory_db();
+    (void)scalar(*c, "SELECT length(?)", {std::string("warm")});
+    const auto before = sqlite3_memory_used();
+    if (before <= 0) GTEST_SKIP() << "this libsqlite3 keeps no memory statistics";
+    const std::string big(4 << 20, 'x');
+    {
+        auto cur = c->execute("SELECT length(?)", std::vector<Value>{big});
+        ASSERT_TRUE(cur->next());
+        EXPECT_EQ(cur->get_int(0), static_cast<std::int64_t>(big.size()));
+        EXPECT_GE(sqlite3_memory_used(), before + static_cast<std::int64_t>(big.size()));  // SQLite's copy
+    }
+    EXPECT_LT(sqlite3_memory_used(), before + (1 << 20));
+    EXPECT_EQ(c->cached_statement_count(), 1u);
+    // Small values bound again on each use read back as they were given.
+    for (const char* v : {"a", "bb", "ccc"})
+        EXPECT_EQ(scalar(*c, "SELECT length(?)", {std::string(v)}), Value(static_cast<std::int64_t>(std::strlen(v))));
 }
 
 TEST(SQLiteDriver, StatementCacheEvictsWhenFull) {

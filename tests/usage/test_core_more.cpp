@@ -57,6 +57,32 @@ TEST_F(CoreMore, OddIdentifiersAreQuotedEverywhere) {
     EXPECT_EQ(cols[2].name, "MixedCase");
 }
 
+// One statement object run on more engines than it keeps compiled forms for (each engine's dialect is its own), in
+// turns with the run's database: every engine gets its own rows in its own SQL (on PostgreSQL the SQLite form,
+// with ? for its parameter, would fail), whether the statement's form for it is kept or compiled anew.
+TEST_F(CoreMore, OneStatementOnManyEnginesInTurn) {
+    Table& t = md.table("turns", {{"id", types::Integer(), {.primary_key = true}}, {"v", types::String(20)}});
+    auto stmt = select(column<std::string>(t, "v")).where(column<int>(t, "id") == bindparam<int>("id"));
+    std::vector<Engine> engines{engine};
+    for (int e = 1; e < 6; ++e) engines.push_back(create_engine("sqlite://"));
+    for (std::size_t e = 0; e < engines.size(); ++e) {
+        md.create_all(engines[e]);
+        auto c = engines[e].connect();
+        for (int id = 1; id <= 3; ++id)
+            c.execute(insert(t).values({{"id", Value(id)}, {"v", Value("e" + std::to_string(e) + "r" + std::to_string(id))}}));
+        c.commit();
+    }
+    for (int round = 0; round < 3; ++round) {
+        for (std::size_t e = 0; e <= engines.size(); ++e) {
+            const std::size_t which = e == engines.size() ? 0 : e;  // the run's engine twice a round
+            auto c = engines[which].connect();
+            const int id = 1 + (round + static_cast<int>(e)) % 3;
+            EXPECT_EQ(c.execute(stmt, {{"id", id}}).scalar_one<std::string>(),
+                      "e" + std::to_string(which) + "r" + std::to_string(id));
+        }
+    }
+}
+
 TEST_F(CoreMore, ReturningRowcount) {
     Table& t = md.table("rc", {{"id", types::Integer(), {.primary_key = true}}, {"v", types::Integer()}});
     md.drop_all(engine);

@@ -236,9 +236,16 @@ public:
     [[nodiscard]] bool is_null(int i) const { return c_->is_null(i); }
     template <class T>
     [[nodiscard]] T get(int i) const {
-        T out{};
-        detail::decode_any(*c_, i, out);
-        return out;
+        if constexpr (std::is_same_v<T, std::string>) {
+            // Made from the driver's text at its size (not an empty string grown to it).
+            std::string_view v;
+            if (!c_->get_text_if_set(i, v)) detail::throw_null_column(*c_, i);
+            return std::string(v);
+        } else {
+            T out{};
+            detail::decode_any(*c_, i, out);
+            return out;
+        }
     }
     template <class T>
     [[nodiscard]] T get(std::string_view key) const { return get<T>(index_of(key)); }

@@ -194,7 +194,9 @@ struct CteNode final : FromNode {
 struct Compiled;
 
 // Per-statement memo of its compiled form for one dialect: a statement built once and executed many
-// times is compiled once. Keyed by Dialect::compile_key(), so it never points at a dead dialect.
+// times is compiled once. Keyed by Dialect::compile_key(), so it never points at a dead dialect. The entries
+// it takes live as long as the statement, so get() hands out a plain pointer without a lock (a statement
+// executed in a loop looks its entry up once per execution).
 class CompiledMemo {
 public:
     struct Entry {
@@ -202,12 +204,19 @@ public:
         std::shared_ptr<const Compiled> compiled;
         std::vector<const BindNode*> binds;  // this statement's binds in tree-walk order
     };
-    [[nodiscard]] std::shared_ptr<const Entry> get(std::uint64_t dialect_key) const;
-    void put(std::shared_ptr<const Entry> e) const;
+    CompiledMemo() = default;
+    CompiledMemo(const CompiledMemo&) = delete;
+    CompiledMemo& operator=(const CompiledMemo&) = delete;
+    // The entry for that dialect, valid while the statement lives; null if there is none.
+    [[nodiscard]] const Entry* get(std::uint64_t dialect_key) const;
+    // Keeps e unless the statement already keeps entries for kMaxDialects dialects (then false: not kept).
+    bool put(const std::shared_ptr<const Entry>& e) const;
+    static constexpr std::size_t kMaxDialects = 4;
 
 private:
+    mutable std::atomic<const Entry*> last_{nullptr};  // the one used last, read without the lock
     mutable std::mutex mu_;
-    mutable std::shared_ptr<const Entry> entry_;
+    mutable std::vector<std::shared_ptr<const Entry>> kept_;
 };
 
 struct StatementNode : Node {

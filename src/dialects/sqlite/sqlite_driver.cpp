@@ -451,8 +451,9 @@ void SQLiteConnection::release(Lease& lease) noexcept {
     if (!lease.stmt) return;
     if (lease.entry) {
         sqlite3_reset(lease.stmt);
-        // Drops copies of large bound texts and blobs instead of keeping them until the next use.
-        sqlite3_clear_bindings(lease.stmt);
+        // Drops SQLite's copies of large bound texts and blobs instead of keeping them until the next use. Other
+        // bindings stay: every use binds all of a statement's parameters again before it steps.
+        if (lease.clear_on_release) sqlite3_clear_bindings(lease.stmt);
         lease.entry->in_use = false;
     } else {
         sqlite3_finalize(lease.stmt);
@@ -474,17 +475,24 @@ void SQLiteConnection::make_room() noexcept {
     }
 }
 
-void SQLiteConnection::bind_all(sqlite3_stmt* stmt, std::string_view sql, std::span<const Value> params, bool borrow) {
+bool SQLiteConnection::bind_all(sqlite3_stmt* stmt, std::string_view sql, std::span<const Value> params, bool borrow) {
     const int expected = sqlite3_bind_parameter_count(stmt);
     if (static_cast<std::size_t>(expected) != params.size())
         throw ProgrammingError("incorrect number of bindings supplied: the statement uses " +
                                    std::to_string(expected) + ", and there are " + std::to_string(params.size()) +
                                    " supplied",
                                {}, std::string(sql), param_type_names(params));
+    bool large = false;
     for (std::size_t i = 0; i < params.size(); ++i) {
-        const int rc = bind_value(stmt, static_cast<int>(i) + 1, params[i], borrow);
+        const Value& v = params[i];
+        const int rc = bind_value(stmt, static_cast<int>(i) + 1, v, borrow);
         if (rc != SQLITE_OK) throw_db_error(db_, rc, sql, params);
+        if (!borrow) {
+            if (const auto* t = std::get_if<std::string>(&v.storage())) large = large || t->size() > kLargeBinding;
+            else if (const auto* b = std::get_if<Bytes>(&v.storage())) large = large || b->size() > kLargeBinding;
+        }
     }
+    return large;
 }
 
 void SQLiteConnection::link(SQLiteCursor* c) noexcept {
@@ -517,9 +525,9 @@ std::unique_ptr<DBAPICursor> SQLiteConnection::execute(const std::string& sql, s
     link(cur.get());
     cur->columns_ = sqlite3_column_count(lease.stmt);
     // A statement without rows runs to completion below, while params are alive; one with rows may borrow them
-    // when the caller says they outlive the cursor (whose release clears the bindings).
+    // when the caller says they outlive the cursor.
     const bool borrow = cur->columns_ == 0 || opts.params_outlive_cursor;
-    bind_all(lease.stmt, sql, params, borrow);
+    cur->lease_.clear_on_release = bind_all(lease.stmt, sql, params, borrow);
     const int rc = sqlite3_step(lease.stmt);
     if (cur->columns_ == 0) sqlite3_clear_bindings(lease.stmt);
     if (rc == SQLITE_ROW)

@@ -92,6 +92,7 @@ private:
         sqlite3_stmt* stmt = nullptr;
         CachedStatement* entry = nullptr;
         bool is_dml = false;
+        bool clear_on_release = false;  // SQLite holds copies of large bound values
     };
     class LeaseGuard;
 
@@ -100,7 +101,9 @@ private:
     sqlite3_stmt* prepare(std::string_view sql, bool persistent, std::span<const Value> params,
                           bool* is_dml);
     void release(Lease& lease) noexcept;
-    void bind_all(sqlite3_stmt* stmt, std::string_view sql, std::span<const Value> params, bool borrow = false);
+    // Binds every parameter; true when SQLite made copies of large texts or blobs (kLargeBinding bytes and up).
+    bool bind_all(sqlite3_stmt* stmt, std::string_view sql, std::span<const Value> params, bool borrow = false);
+    static constexpr std::size_t kLargeBinding = 1024;
     void make_room() noexcept;
     void register_functions();
     void link(SQLiteCursor* c) noexcept;
