@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <array>
 #include <new>
 
 #include "engine/engine_impl.hpp"
@@ -140,7 +139,6 @@ private:
     alignas(Value) std::byte buf_[N * sizeof(Value)];
     std::size_t n_;
 };
-
 
 void echo(Engine::Impl& eng, std::string_view sql, std::span<const Value> params, std::size_t sets = 1) {
     std::string line(sql);

@@ -67,9 +67,8 @@ struct Engine::Impl {
 
     bool autocommit() const { return options.isolation_level && *options.isolation_level == "AUTOCOMMIT"; }
     void log(std::string_view line) const;
-    // The compiled form of a statement plus its binds, from the statement's memo or the shape cache.
-    // A statement's compiled form and binds: memoized in the statement (valid while it lives) or, when the
-    // statement keeps no memo, held by `owner`.
+    // The compiled form of a statement plus its binds, from the statement's memo or the shape cache: the entry
+    // is memoized in the statement (valid while it lives) or, when the statement keeps no more, held by `owner`.
     struct CompiledRef {
         const sql::CompiledMemo::Entry* entry = nullptr;
         std::shared_ptr<const sql::CompiledMemo::Entry> owner;
