@@ -464,45 +464,37 @@ bool Flush::insert_with_prefetched_keys(const MapperBase& m, const StateList& or
     if (fetch.size() != 1 || fetch[0] != pk || !kc.autoincrement() || kc.has_client_default()) return false;
     PrefetchedKeys keys;
     if (!dialect.prefetch_keys(conn, *m.table, kc, j - i, keys) || keys.count != j - i) return false;
-    const auto& cols = m.columns;
-    if (keys.numbered_by_insert && !shape.empty()) {
-        // The rows go in without their key, which the database gives them in order from keys.first.
-        std::vector<int> stmt_key = shape;
-        stmt_key.push_back(-2);  // no RETURNING: not the statement of the same columns given by the objects
+    // Inserts the rows with the values of `given` (without RETURNING: the statement is cached apart from the one
+    // of the same columns that returns the key, by a marker after the columns).
+    auto insert_given = [&](const std::vector<int>& given, int marker) {
+        std::vector<int> stmt_key = given;
+        stmt_key.push_back(marker);
         auto it = insert_stmts.find(std::make_pair(&m, stmt_key));
-        if (it == insert_stmts.end()) it = insert_stmts.emplace(std::make_pair(&m, stmt_key), insert_of(m, shape, {})).first;
+        if (it == insert_stmts.end()) it = insert_stmts.emplace(std::make_pair(&m, stmt_key), insert_of(m, given, {})).first;
+        const auto& cols = m.columns;
         const std::int64_t n = conn.insert_rows(it->second, j - i, [&](std::size_t k, std::span<Value> out) {
             const void* obj = ordered[i + k]->obj;
-            for (std::size_t c = 0; c < shape.size(); ++c) {
-                const auto& p = cols[static_cast<std::size_t>(shape[c])];
+            for (std::size_t c = 0; c < given.size(); ++c) {
+                const auto& p = cols[static_cast<std::size_t>(given[c])];
                 p.assign(obj, out[c], p);
             }
         });
         if (n != static_cast<std::int64_t>(j - i))
             throw StaleDataError("INSERT into '" + m.table->name() + "' loaded " + std::to_string(n) + " rows for " +
                                  std::to_string(j - i) + " objects");
+    };
+    if (keys.numbered_by_insert && !shape.empty()) {
+        // The rows go in without their key, which the database gives them in order from keys.first.
+        insert_given(shape, -2);
         dialect.check_numbered_keys(conn, *m.table, kc, keys);
         for (std::size_t k = i; k < j; ++k) kp.set(ordered[k]->obj, Value(keys[k - i]), kp);
         return true;
     }
     std::vector<int> with_key = shape;
     with_key.push_back(pk);
-    std::vector<int> stmt_key = with_key;
-    stmt_key.push_back(-1);  // no RETURNING: not the statement of the same columns given by the objects
-    auto it = insert_stmts.find(std::make_pair(&m, stmt_key));
-    if (it == insert_stmts.end()) it = insert_stmts.emplace(std::make_pair(&m, stmt_key), insert_of(m, with_key, {})).first;
     for (std::size_t k = i; k < j; ++k) kp.set(ordered[k]->obj, Value(keys[k - i]), kp);
     try {
-        const std::int64_t n = conn.insert_rows(it->second, j - i, [&](std::size_t k, std::span<Value> out) {
-            const void* obj = ordered[i + k]->obj;
-            for (std::size_t c = 0; c < with_key.size(); ++c) {
-                const auto& p = cols[static_cast<std::size_t>(with_key[c])];
-                p.assign(obj, out[c], p);
-            }
-        });
-        if (n != static_cast<std::int64_t>(j - i))
-            throw StaleDataError("INSERT into '" + m.table->name() + "' loaded " + std::to_string(n) + " rows for " +
-                                 std::to_string(j - i) + " objects");
+        insert_given(with_key, -1);
     } catch (...) {
         // The objects are not inserted: their keys are unset again.
         for (std::size_t k = i; k < j; ++k) kp.set(ordered[k]->obj, Value(std::int64_t{0}), kp);

@@ -192,6 +192,25 @@ protected:
         sql.clear();
         return out;
     }
+    // n new users named prefix0, prefix1, ... added to s.
+    static std::vector<Ptr<User>> add_users(Session& s, const std::string& prefix, int n) {
+        std::vector<Ptr<User>> out;
+        for (int i = 0; i < n; ++i) out.push_back(s.add(User{.name = prefix + std::to_string(i)}));
+        return out;
+    }
+    // Each user's row, looked up by the user's key, has the user's name.
+    void expect_rows_match(const std::vector<Ptr<User>>& users) {
+        auto conn = engine.connect();
+        for (const auto& u : users) {
+            auto name = conn.exec_driver_sql("SELECT name FROM orm_users WHERE id = ?", {Value(u->id)}).scalar<std::string>();
+            ASSERT_EQ(name, u->name) << u->id;
+        }
+    }
+    // The first INSERT among recorded statements ("" when there is none).
+    static std::string first_insert(const std::vector<std::string>& stmts) {
+        auto it = std::find_if(stmts.begin(), stmts.end(), [](const std::string& q) { return q.starts_with("INSERT"); });
+        return it == stmts.end() ? std::string() : *it;
+    }
     bool recording = false;
     std::vector<std::string> sql;
 };
@@ -469,8 +488,7 @@ TEST_F(Orm, PostgreSQLLargeFlushTakesKeysOfASequenceWithGaps) {
         conn.commit();
     }
     Session s(engine, {.expire_on_commit = false});
-    std::vector<Ptr<User>> users;
-    for (int i = 0; i < 2100; ++i) users.push_back(s.add(User{.name = "g" + std::to_string(i)}));
+    auto users = add_users(s, "g", 2100);
     s.commit();
     std::set<std::int64_t> ids;
     for (const auto& u : users) ids.insert(u->id);
@@ -488,24 +506,12 @@ TEST_F(Orm, PostgreSQLLargeFlushTakesKeysOfASequenceWithGaps) {
 // number rows that way (AUTOINCREMENT, the largest key at its maximum) the flush takes them from RETURNING.
 TEST_F(Orm, SQLiteLargeFlushKeysFollowTheLargestKey) {
     if (!testkit::is_sqlite()) GTEST_SKIP() << "SQLite's rowid numbering";
-    auto add_users = [&](Session& s, const std::string& prefix, int n) {
-        std::vector<Ptr<User>> out;
-        for (int i = 0; i < n; ++i) out.push_back(s.add(User{.name = prefix + std::to_string(i)}));
-        return out;
-    };
-    auto check = [&](const std::vector<Ptr<User>>& users) {
-        auto conn = engine.connect();
-        for (const auto& u : users) {
-            auto name = conn.exec_driver_sql("SELECT name FROM orm_users WHERE id = ?", {Value(u->id)}).scalar<std::string>();
-            ASSERT_EQ(name, u->name) << u->id;
-        }
-    };
     Session s(engine, {.expire_on_commit = false});
     auto first = add_users(s, "a", 100);
     s.commit();
     EXPECT_EQ(first.front()->id, 1);
     EXPECT_EQ(first.back()->id, 100);
-    check(first);
+    expect_rows_match(first);
     // The largest rows deleted: SQLite numbers from the largest key left, and so does the flush.
     {
         auto conn = engine.connect();
@@ -519,14 +525,14 @@ TEST_F(Orm, SQLiteLargeFlushKeysFollowTheLargestKey) {
     auto stmts = take();
     EXPECT_EQ(second.front()->id, 91);
     EXPECT_EQ(second.back()->id, 160);
-    check(second);
+    expect_rows_match(second);
     ASSERT_FALSE(stmts.empty());
     EXPECT_EQ(stmts.back().find("RETURNING"), std::string::npos) << stmts.back();
     // The key is the rowid: the rows go in without it and SQLite numbers them.
-    auto insert = std::find_if(stmts.begin(), stmts.end(), [](const std::string& q) { return q.starts_with("INSERT"); });
-    ASSERT_NE(insert, stmts.end());
-    EXPECT_EQ(insert->find("id,"), std::string::npos) << *insert;
-    EXPECT_EQ(insert->find("id)"), std::string::npos) << *insert;
+    const auto insert = first_insert(stmts);
+    ASSERT_FALSE(insert.empty());
+    EXPECT_EQ(insert.find("id,"), std::string::npos) << insert;
+    EXPECT_EQ(insert.find("id)"), std::string::npos) << insert;
     // Fewer rows than the threshold keep RETURNING.
     auto few = add_users(s, "c", 3);
     record();
@@ -546,12 +552,12 @@ TEST_F(Orm, SQLiteLargeFlushKeysFollowTheLargestKey) {
     std::set<std::int64_t> ids;
     for (const auto& u : third) ids.insert(u->id);
     EXPECT_EQ(ids.size(), third.size());
-    check(third);
+    expect_rows_match(third);
 }
 
 // A trigger that adds rows to the table while the flush inserts takes keys the flush would have been told: with a
 // trigger on the table the keys come back through RETURNING.
-TEST_F(Orm, SQLiteLargeFlushIntoATableWithATriggerNamesItsKeys) {
+TEST_F(Orm, SQLiteLargeFlushIntoATableWithATriggerTakesKeysFromReturning) {
     if (!testkit::is_sqlite()) GTEST_SKIP() << "SQLite's rowid numbering";
     {
         auto conn = engine.connect();
@@ -560,20 +566,16 @@ TEST_F(Orm, SQLiteLargeFlushIntoATableWithATriggerNamesItsKeys) {
         conn.commit();
     }
     Session s(engine, {.expire_on_commit = false});
-    std::vector<Ptr<User>> users;
-    for (int i = 0; i < 100; ++i) users.push_back(s.add(User{.name = "x" + std::to_string(i)}));
+    auto users = add_users(s, "x", 100);
     record();
     s.commit();
     auto stmts = take();
+    expect_rows_match(users);
     auto conn = engine.connect();
-    for (const auto& u : users) {
-        auto name = conn.exec_driver_sql("SELECT name FROM orm_users WHERE id = ?", {Value(u->id)}).scalar<std::string>();
-        ASSERT_EQ(name, u->name) << u->id;
-    }
     EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM orm_users WHERE name LIKE 'shadow of x%'").scalar<std::int64_t>(), 100);
-    auto insert = std::find_if(stmts.begin(), stmts.end(), [](const std::string& q) { return q.starts_with("INSERT"); });
-    ASSERT_NE(insert, stmts.end());
-    EXPECT_NE(insert->find("RETURNING"), std::string::npos) << *insert;
+    const auto insert = first_insert(stmts);
+    ASSERT_FALSE(insert.empty());
+    EXPECT_NE(insert.find("RETURNING"), std::string::npos) << insert;
     conn.exec_driver_sql("DROP TRIGGER orm_users_shadow");
     conn.commit();
 }
@@ -590,8 +592,7 @@ TEST_F(Orm, SQLiteLargeFlushWithoutRowidNamesItsKeys) {
         conn.commit();
     }
     Session s(engine, {.expire_on_commit = false});
-    std::vector<Ptr<User>> users;
-    for (int i = 0; i < 100; ++i) users.push_back(s.add(User{.name = "w" + std::to_string(i)}));
+    auto users = add_users(s, "w", 100);
     record();
     s.commit();
     auto stmts = take();
@@ -599,9 +600,9 @@ TEST_F(Orm, SQLiteLargeFlushWithoutRowidNamesItsKeys) {
     EXPECT_EQ(users.back()->id, 141);
     auto conn = engine.connect();
     EXPECT_EQ(conn.exec_driver_sql("SELECT name FROM orm_users WHERE id = 100").scalar<std::string>(), "w58");
-    auto insert = std::find_if(stmts.begin(), stmts.end(), [](const std::string& q) { return q.starts_with("INSERT"); });
-    ASSERT_NE(insert, stmts.end());
-    EXPECT_NE(insert->find("id)"), std::string::npos) << *insert;
+    const auto insert = first_insert(stmts);
+    ASSERT_FALSE(insert.empty());
+    EXPECT_NE(insert.find("id)"), std::string::npos) << insert;
 }
 
 TEST_F(Orm, SQLiteAutoincrementTableNeverReusesAKey) {
@@ -613,8 +614,7 @@ TEST_F(Orm, SQLiteAutoincrementTableNeverReusesAKey) {
         conn.commit();
     }
     Session s(engine, {.expire_on_commit = false});
-    std::vector<Ptr<User>> users;
-    for (int i = 0; i < 100; ++i) users.push_back(s.add(User{.name = "a" + std::to_string(i)}));
+    auto users = add_users(s, "a", 100);
     s.commit();
     EXPECT_EQ(users.back()->id, 100);
     {
@@ -622,8 +622,7 @@ TEST_F(Orm, SQLiteAutoincrementTableNeverReusesAKey) {
         conn.exec_driver_sql("DELETE FROM orm_users WHERE id > 90");
         conn.commit();
     }
-    std::vector<Ptr<User>> more;
-    for (int i = 0; i < 100; ++i) more.push_back(s.add(User{.name = "b" + std::to_string(i)}));
+    auto more = add_users(s, "b", 100);
     s.commit();
     EXPECT_EQ(more.front()->id, 101);  // not 91: AUTOINCREMENT remembers the deleted keys
     EXPECT_EQ(more.back()->id, 200);

@@ -507,7 +507,7 @@ bool SQLiteDialect::prefetch_keys(Connection& conn, const Table& table, const Co
     std::string upper(*declared);
     std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
     if (upper.find("AUTOINCREMENT") != std::string::npos) return false;
-    const auto numbered = numbers_rows_itself(conn, table, column, upper);
+    const auto numbered = numbers_rows_itself(conn, table, column, *declared);
     if (!numbered) return false;
     const std::string name = quote_table(table);
     const std::string col = quote_identifier(column.name());
@@ -536,7 +536,7 @@ bool SQLiteDialect::prefetch_keys(Connection& conn, const Table& table, const Co
 }
 
 std::optional<bool> SQLiteDialect::numbers_rows_itself(Connection& conn, const Table& table, const Column& column,
-                                                       const std::string& declared_upper) const {
+                                                       std::string_view declared) const {
     // SQLite gives a row inserted without its rowid one past the largest rowid, so under the write lock the rows
     // of the INSERTs that follow get top + 1, top + 2, ... in order, and the INSERT need not name the key (a
     // given rowid costs SQLite a search of the table for each row, to check it is not taken). That holds when
@@ -557,14 +557,12 @@ std::optional<bool> SQLiteDialect::numbers_rows_itself(Connection& conn, const T
         if (row.get<std::int64_t>(2) != 0) return std::nullopt;
         rowid = row.get<std::int64_t>(0) == 1 && !row.is_null(1) && row.get<std::string>(1) == "INTEGER";
     }
-    std::string words;  // the declaration with each run of blanks made one space
-    for (const char ch : declared_upper) {
-        const bool blank = std::isspace(static_cast<unsigned char>(ch)) != 0;
-        if (!blank) words += ch;
-        else if (!words.empty() && words.back() != ' ') words += ' ';
+    const auto toks = tokenize(declared);
+    for (std::size_t k = 0; rowid && k + 1 < toks.size(); ++k) {
+        if (is_kw(toks[k], "WITHOUT") && is_kw(toks[k + 1], "ROWID")) rowid = false;
+        if (k + 2 < toks.size() && is_kw(toks[k], "PRIMARY") && is_kw(toks[k + 1], "KEY") && is_kw(toks[k + 2], "DESC"))
+            rowid = false;
     }
-    if (words.find("WITHOUT ROWID") != std::string::npos || words.find("PRIMARY KEY DESC") != std::string::npos)
-        rowid = false;
     return rowid;
 }
 

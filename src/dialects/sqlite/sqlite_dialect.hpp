@@ -69,7 +69,7 @@ public:
 
 private:
     [[nodiscard]] std::optional<bool> numbers_rows_itself(Connection& conn, const Table& table, const Column& column,
-                                                          const std::string& declared_upper) const;
+                                                          std::string_view declared) const;
     [[nodiscard]] std::string master_table(const std::optional<std::string>& schema) const;
     [[nodiscard]] std::optional<std::string> table_sql(Connection& c, std::string_view table,
                                                        const std::optional<std::string>& schema) const;
