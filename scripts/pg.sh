@@ -3,7 +3,8 @@
 # listens on 127.0.0.1 (loopback only) at the same port with TLS only, using a CA and a server certificate
 # (localhost, 127.0.0.1) made here: the CA is $PG_CA_CERT, and $PG_WRONG_CA_CERT is a CA that did not sign
 # it. Over TCP the role retort is trusted and every other role needs its password (SCRAM). The database
-# retort_dsql keeps the DSQL-strict tests' tables apart from those of the PostgreSQL runs beside them.
+# retort_dsql keeps the DSQL-strict tests' tables apart from those of the PostgreSQL runs beside them;
+# retort_conf and retort_conf_dsql do the same for the conformance suite.
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 PG_PORT="${PG_PORT:-54329}"
 
@@ -49,7 +50,8 @@ CONF
   "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -o "$PG_OPTS" start >/dev/null
   "${as_pg[@]}" "$PG_BIN/psql" -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -q -d postgres \
     -c "CREATE ROLE retort LOGIN SUPERUSER" -c "CREATE DATABASE retort_test OWNER retort" \
-    -c "CREATE DATABASE retort_dsql OWNER retort" >/dev/null
+    -c "CREATE DATABASE retort_dsql OWNER retort" \
+    -c "CREATE DATABASE retort_conf OWNER retort" -c "CREATE DATABASE retort_conf_dsql OWNER retort" >/dev/null
   chmod 755 "$PG_DIR" "$PG_DIR/tls"
   chmod 644 "$PG_DIR/tls/ca.crt" "$PG_DIR/tls/wrong_ca.crt"
   PG_CA_CERT="$PG_DIR/tls/ca.crt"
