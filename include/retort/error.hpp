@@ -38,6 +38,13 @@ public:
     using Error::Error;
 };
 
+// A Session's (or Connection's) transaction failed and was rolled back: every use of it raises this until the
+// program calls rollback() (SQLAlchemy's PendingRollbackError). Nothing of the failed transaction was committed.
+class PendingRollbackError : public InvalidRequestError {
+public:
+    using InvalidRequestError::InvalidRequestError;
+};
+
 class NoResultFound : public InvalidRequestError {
 public:
     using InvalidRequestError::InvalidRequestError;

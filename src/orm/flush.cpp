@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "engine/engine_impl.hpp"
 #include "orm/session_impl.hpp"
 #include "retort/dialects/dialect.hpp"
 #include "retort/error.hpp"
@@ -169,23 +170,67 @@ struct Flush {
                                      std::size_t j, const std::vector<int>& shape, const std::vector<int>& fetch);
     void update_all(const MapperBase& m, const StateList& states);
     void delete_all(const MapperBase& m, StateList states);
+    // The association rows of objects being deleted (before any of their tables' rows go).
+    void delete_association_rows(const MapperBase& m, const StateList& states);
     void associations();
     void run();
 };
 
 void Flush::cascade_deletes() {
-    // Deleting follows delete cascades; children not cascaded lose their reference (NULL foreign key)
-    // unless the database handles it (passive_deletes).
-    for (std::size_t i = 0; i < impl.deleted.size(); ++i) {
-        InstanceState* d = impl.deleted[i];
-        deleting.insert(d);
-        for (const auto& r : d->mapper->relationships) {
-            if (r.kind == RelKind::ManyToOne || r.kind == RelKind::ManyToMany) continue;
-            if (r.options.passive_deletes && !r.cascade.delete_) continue;
-            if (r.options.passive_deletes && r.cascade.delete_) {
-                auto& base = d->mapper->relation(d->obj, r);
-                if (!base.loaded) continue;
+    // A child marked for deletion (by a delete cascade) that a parent's one-to-many or one-to-one took since is
+    // saved instead: the delete is taken back.
+    if (!impl.deleted.empty() && (impl.relations_changed || !impl.pending.empty())) {
+        auto take_back = [&](InstanceState* child) {
+            if (!child || !child->marked_deleted) return;
+            auto d = std::find(impl.deleted.begin(), impl.deleted.end(), child);
+            if (d != impl.deleted.end()) impl.deleted.erase(d);
+            child->marked_deleted = false;
+        };
+        auto parents = [&](InstanceState* p) {
+            if (p->marked_deleted) return;
+            for (const auto& r : p->mapper->relationships) {
+                if (r.kind == RelKind::OneToMany) {
+                    auto& c = coll_of(p, r);
+                    for (auto* child : p->status == ObjectState::Pending ? c.items : c.added) take_back(child);
+                } else if (r.kind == RelKind::OneToOne) {
+                    auto& ref = ref_of(p, r);
+                    if (ref.changed || p->status == ObjectState::Pending) take_back(ref.target);
+                }
             }
+        };
+        for (auto* st : impl.pending) parents(st);
+        if (impl.relations_changed)
+            for (auto* st : impl.identity)
+                if (st->rel_dirty) parents(st);
+    }
+    // delete-orphan: a persistent object that lost its parent in a delete-orphan relationship is deleted (with
+    // its own cascades, below); a pending one made an orphan outside the session is not inserted. Objects only
+    // become orphans through relationship changes, which only objects with a recorded parent link have.
+    if (impl.relations_changed || !impl.pending.empty()) {
+        StateList orphans;
+        auto lost_a_parent = [](const InstanceState* st) {
+            if (!st->parents || st->mapper->delete_orphan_parents.empty()) return false;
+            return std::any_of(st->parents->begin(), st->parents->end(), [](const ParentLink& l) { return !l.parent; });
+        };
+        if (impl.relations_changed)
+            for (auto* st : impl.identity)
+                if (st->status == ObjectState::Persistent && lost_a_parent(st) && detail::is_orphan(st)) orphans.push_back(st);
+        for (auto* st : orphans)
+            if (std::find(impl.deleted.begin(), impl.deleted.end(), st) == impl.deleted.end()) s.delete_state(st);
+        orphans.clear();
+        for (auto* st : impl.pending)
+            if (st->orphaned_outside_session && !st->mapper->delete_orphan_parents.empty() && detail::is_orphan(st))
+                orphans.push_back(st);
+        for (auto* st : orphans) s.expunge_state(st);
+    }
+    // Children of deleted objects that the delete did not cascade to lose their reference (NULL foreign key),
+    // unless they have another parent now or the database handles it (passive_deletes). (delete() gathered the
+    // cascaded ones already.)
+    for (auto* d : impl.deleted) deleting.insert(d);
+    for (auto* d : impl.deleted) {
+        for (const auto& r : d->mapper->relationships) {
+            if (r.kind == RelKind::ManyToOne || r.kind == RelKind::ManyToMany || r.cascade.delete_) continue;
+            if (r.options.passive_deletes) continue;
             StateList children;
             if (r.uselist()) {
                 auto& c = coll_of(d, r);
@@ -196,33 +241,13 @@ void Flush::cascade_deletes() {
                 if (t) children.push_back(t);
             }
             for (auto* c : children) {
-                if (c->status == ObjectState::Deleted) continue;
-                if (r.cascade.delete_) {
-                    s.delete_state(c);
-                } else {
-                    rules[c].push_back(Rule{&r, nullptr});
-                }
+                if (deleting.count(c)) continue;
+                const ParentLink* l = detail::parent_link(c, &r);
+                if (l && l->parent && l->parent != d) continue;
+                rules[c].push_back(Rule{&r, nullptr});
             }
         }
     }
-    // delete-orphan: children removed from such a collection are deleted (only after relationship changes).
-    StateList all;
-    if (impl.relations_changed) {
-        all.reserve(impl.identity.size() + impl.pending.size());
-        for (auto* st : impl.identity) all.push_back(st);
-        for (auto* st : impl.pending) all.push_back(st);
-    }
-    for (auto* st : all) {
-        if (!st->rel_dirty) continue;
-        for (const auto& r : st->mapper->relationships) {
-            if (!r.uselist() || !r.cascade.delete_orphan) continue;
-            for (auto* c : coll_of(st, r).removed) {
-                if (c->status == ObjectState::Pending) s.expunge_state(c);
-                else if (c->status == ObjectState::Persistent) s.delete_state(c);
-            }
-        }
-    }
-    for (auto* d : impl.deleted) deleting.insert(d);
 }
 
 void Flush::collect_rules() {
@@ -240,8 +265,11 @@ void Flush::collect_rules() {
                 auto& c = coll_of(p, r);
                 const bool fresh = p->status == ObjectState::Pending;
                 for (auto* child : fresh ? c.items : c.added) rules[child].push_back(Rule{&r, p});
-                for (auto* child : c.removed)
-                    if (!deleting.count(child)) rules[child].push_back(Rule{&r, nullptr});
+                // A removed child loses its foreign key unless it was attached to another parent since.
+                for (auto* child : c.removed) {
+                    const ParentLink* l = detail::parent_link(child, &r);
+                    if (!deleting.count(child) && !(l && l->parent)) rules[child].push_back(Rule{&r, nullptr});
+                }
             } else if (r.kind == RelKind::OneToOne) {
                 auto& ref = ref_of(p, r);
                 if (ref.target && (ref.changed || p->status == ObjectState::Pending)) rules[ref.target].push_back(Rule{&r, p});
@@ -439,6 +467,16 @@ void Flush::insert_all(const MapperBase& m, const StateList& states) {
             for (int p : m.pk) st->key.push_back(cols[static_cast<std::size_t>(p)].get(st->obj, cols[static_cast<std::size_t>(p)]));
             st->status = ObjectState::Persistent;
             impl.register_identity(st);
+            // A many-to-one the program never set is read from its foreign key on first use (which the program may
+            // have given by value).
+            for (const auto& r : m.relationships) {
+                if (r.kind != RelKind::ManyToOne) continue;
+                auto& ref = ref_of(st, r);
+                if (!ref.target && !ref.changed) {
+                    ref.loaded = false;
+                    ref.lazy = r.options.lazy;
+                }
+            }
             // A commit that expires every object makes a snapshot now pointless.
             if (impl.commit_expires) tracking::drop(st);
             else tracking::take(st);
@@ -582,18 +620,6 @@ void Flush::update_all(const MapperBase& m, const StateList& states) {
 void Flush::delete_all(const MapperBase& m, StateList states) {
     if (states.empty()) return;
     const auto& cols = m.columns;
-    // Association rows of the deleted objects go first.
-    for (const auto& r : m.relationships) {
-        if (r.kind != RelKind::ManyToMany) continue;
-        for (auto* st : states) {
-            retort::Delete del(*r.secondary);
-            for (const auto& [key, acol] : r.pairs) {
-                const ColumnProp& kp = loading::prop_of(m, key);
-                del = del.where(Expr<Any>(acol->ptr()) == Expr<Any>(retort::detail::make_bind("", kp.get(st->obj, kp), acol->type)));
-            }
-            conn.execute(del);
-        }
-    }
     retort::Delete del(*m.table);
     for (std::size_t k = 0; k < m.pk.size(); ++k) {
         const Column& col = *cols[static_cast<std::size_t>(m.pk[k])].column;
@@ -610,12 +636,35 @@ void Flush::delete_all(const MapperBase& m, StateList states) {
         for (std::size_t k = 0; k < m.pk.size(); ++k) out[j++] = st->key[k];
         if (m.version_column >= 0) out[j++] = tracking::committed_value(st, static_cast<std::size_t>(m.version_column));
     });
-    if (matched != static_cast<std::int64_t>(states.size()))
-        throw StaleDataError("DELETE statement on table '" + m.table->name() + "' expected to delete " +
-                             std::to_string(states.size()) + " row(s); " + std::to_string(matched) + " were matched");
+    // Rows already gone: with a version counter the object was stale (StaleDataError); without one the outcome
+    // is what was asked (the rows are gone), as SQLAlchemy's default confirm_deleted_rows treats it (a warning there,
+    // a line in the engine's log here).
+    if (matched != static_cast<std::int64_t>(states.size())) {
+        const std::string msg = "DELETE statement on table '" + m.table->name() + "' expected to delete " +
+                                std::to_string(states.size()) + " row(s); " + std::to_string(matched) + " were matched";
+        if (m.version_column >= 0) throw StaleDataError(msg);
+        if (conn.engine().options().echo || conn.engine().options().log_sink) conn.engine().impl()->log("warning: " + msg);
+    }
     for (auto* st : states) {
         impl.identity.erase(st);
+        st->status = ObjectState::Deleted;
+        st->marked_deleted = false;
+        st->was_deleted = true;
         impl.deleted_in_tx.push_back(st);
+    }
+}
+
+void Flush::delete_association_rows(const MapperBase& m, const StateList& states) {
+    for (const auto& r : m.relationships) {
+        if (r.kind != RelKind::ManyToMany) continue;
+        for (auto* st : states) {
+            retort::Delete del(*r.secondary);
+            for (const auto& [key, acol] : r.pairs) {
+                const ColumnProp& kp = loading::prop_of(m, key);
+                del = del.where(Expr<Any>(acol->ptr()) == Expr<Any>(retort::detail::make_bind("", kp.get(st->obj, kp), acol->type)));
+            }
+            conn.execute(del);
+        }
     }
 }
 
@@ -677,8 +726,9 @@ void Flush::associations() {
                 auto p = row_for(r, st, t);
                 if (seen_add.insert(p).second) adds.push_back(p);
             }
+            // Rows of removed targets go even when the target is being deleted (a delete-orphan target's row
+            // must go before the target does).
             for (auto* t : c.removed) {
-                if (deleting.count(t)) continue;
                 auto p = row_for(r, st, t);
                 if (seen_remove.insert(p).second) removes.push_back(p);
             }
@@ -734,6 +784,12 @@ void Flush::run() {
         update_all(*m, upd);
     }
     associations();
+    for (const MapperBase* m : order) {
+        StateList del;
+        for (auto* st : impl.deleted)
+            if (st->mapper == m) del.push_back(st);
+        if (!del.empty()) delete_association_rows(*m, del);
+    }
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
         StateList del;
         for (auto* st : impl.deleted)
@@ -768,6 +824,8 @@ void Flush::run() {
                 auto& c = static_cast<CollectionBase&>(base);
                 c.added.clear();
                 c.removed.clear();
+            } else {
+                static_cast<RefBase&>(base).previous = nullptr;
             }
         }
         st->rel_dirty = false;

@@ -133,7 +133,7 @@ void ensure_loaded(InstanceState* st) {
     if (!st->session)
         throw DetachedInstanceError("instance " + st->mapper->describe(st) +
                                     " is expired and not bound to a Session; its attributes cannot be loaded");
-    st->session->refresh_state(st);
+    st->session->load_expired(st);
 }
 
 namespace {
@@ -144,8 +144,10 @@ void unite(InstanceState* a, InstanceState* b) {
 
 void cascade_add(InstanceState* owner, const RelationshipProp* prop, InstanceState* t) {
     if (owner->session && t && t->session != owner->session && prop->cascade.save_update &&
-        t->status != ObjectState::Deleted)
+        t->status != ObjectState::Deleted) {
+        t->orphaned_outside_session = false;
         owner->session->add_state(t);
+    }
 }
 
 CollectionBase& collection_of(InstanceState* st, const RelationshipProp& p) {
@@ -155,43 +157,58 @@ RefBase& ref_of(InstanceState* st, const RelationshipProp& p) {
     return static_cast<RefBase&>(st->mapper->relation(st->obj, p));
 }
 
-// The other side of a back_populates pair, changed in memory without syncing back.
-void reverse_add(InstanceState* target, const RelationshipProp* rev, InstanceState* owner) {
-    if (!target || !rev) return;
-    if (rev->uselist()) {
-        auto& c = collection_of(target, *rev);
-        if (!c.loaded) return;  // picked up from the database when it is loaded
-        if (std::find(c.items.begin(), c.items.end(), owner) == c.items.end()) {
-            c.items.push_back(owner);
-            if (rev->kind == RelKind::ManyToMany) {
-                c.added.push_back(owner);
-                c.changed = true;
-                mark_rel_dirty(target);
-            }
-        }
-    } else {
-        auto& r = ref_of(target, *rev);
-        if (r.target != owner) {
-            InstanceState* old = r.target;
-            r.target = owner;
-            r.loaded = true;
-            r.changed = true;
-            mark_rel_dirty(target);
-            // A one-to-one's previous partner no longer points back.
-            if (old && old != owner && rev->reverse && !rev->reverse->uselist()) {
-                auto& back = ref_of(old, *rev->reverse);
-                if (back.target == target) {
-                    back.target = nullptr;
-                    back.changed = true;
-                    mark_rel_dirty(old);
-                }
-            }
-        }
-    }
+// ---- parents: every object remembers the parent it was last attached to through each relationship it was put
+// in or taken out of by the program (objects loaded from the database record nothing: their parents are known to
+// the database).
+
+ParentLink* link_of(const InstanceState* child, const RelationshipProp* prop) noexcept {
+    if (!child->parents) return nullptr;
+    for (auto& l : *child->parents)
+        if (l.prop == prop) return &l;
+    return nullptr;
 }
+
+// single_parent: attaching an object that has another parent through this relationship is refused.
+void check_single_parent(const InstanceState* child, const RelationshipProp* prop, const InstanceState* parent) {
+    if (!prop->options.single_parent || !child) return;
+    const ParentLink* l = link_of(child, prop);
+    if (l && l->parent && l->parent != parent)
+        throw InvalidRequestError("instance " + child->mapper->describe(child) + " is already associated with an instance of " +
+                                  prop->parent->class_name + " via its " + prop->qualified_name() +
+                                  " attribute, and is only allowed a single parent");
+}
+
+void set_parent(InstanceState* child, const RelationshipProp* prop, InstanceState* parent) {
+    if (!child) return;
+    if (ParentLink* l = link_of(child, prop)) {
+        l->parent = parent;
+        return;
+    }
+    if (!child->parents) child->parents = std::make_unique<std::vector<ParentLink>>();
+    child->parents->push_back(ParentLink{prop, parent});
+}
+
+// The child left `parent`'s relationship: it has no parent there now, unless it was attached to another one since
+// (a child moved between parents keeps its new parent whichever side was changed first). A pending object that
+// became an orphan of a delete-orphan relationship leaves its parent's session (it is never inserted); one whose
+// parent is outside any session is marked, so that a flush does not insert it either.
+void clear_parent(InstanceState* child, const RelationshipProp* prop, InstanceState* parent) {
+    if (!child) return;
+    ParentLink* l = link_of(child, prop);
+    if (l && l->parent && l->parent != parent) return;
+    set_parent(child, prop, nullptr);
+    if (!prop->cascade.delete_orphan || !is_orphan(child)) return;
+    Session* sess = parent ? parent->session : nullptr;
+    if (sess && child->session == sess && child->status == ObjectState::Pending) sess->expunge_state(child);
+    else child->orphaned_outside_session = true;
+}
+
+// The other side of a back_populates pair, changed in memory without syncing back.
+void reverse_add(InstanceState* target, const RelationshipProp* rev, InstanceState* owner);
 
 void reverse_remove(InstanceState* target, const RelationshipProp* rev, InstanceState* owner) {
     if (!target || !rev) return;
+    clear_parent(owner, rev, target);
     if (rev->uselist()) {
         auto& c = collection_of(target, *rev);
         if (!c.loaded) {
@@ -215,6 +232,7 @@ void reverse_remove(InstanceState* target, const RelationshipProp* rev, Instance
     } else {
         auto& r = ref_of(target, *rev);
         if (r.target == owner) {
+            if (!r.changed) r.previous = owner;
             r.target = nullptr;
             r.loaded = true;
             r.changed = true;
@@ -223,7 +241,73 @@ void reverse_remove(InstanceState* target, const RelationshipProp* rev, Instance
     }
 }
 
+void reverse_add(InstanceState* target, const RelationshipProp* rev, InstanceState* owner) {
+    if (!target || !rev) return;
+    check_single_parent(owner, rev, target);
+    set_parent(owner, rev, target);
+    if (rev->uselist()) {
+        auto& c = collection_of(target, *rev);
+        if (!c.loaded) return;  // picked up from the database when it is loaded
+        if (std::find(c.items.begin(), c.items.end(), owner) == c.items.end()) {
+            c.items.push_back(owner);
+            if (rev->kind == RelKind::ManyToMany) {
+                auto ri = std::find(c.removed.begin(), c.removed.end(), owner);
+                if (ri != c.removed.end()) c.removed.erase(ri);
+                else c.added.push_back(owner);
+                c.changed = true;
+                mark_rel_dirty(target);
+            }
+        }
+    } else {
+        auto& r = ref_of(target, *rev);
+        // The previous value as far as it is known in memory (an unloaded one is looked up by its foreign key in the
+        // identity map, without SQL).
+        InstanceState* old = r.loaded ? r.target
+                             : (target->session && rev->kind == RelKind::ManyToOne) ? target->session->many_to_one_in_memory(target, *rev)
+                                                                                      : nullptr;
+        if (r.target != owner || !r.loaded) {
+            if (!r.changed) r.previous = old;
+            r.target = owner;
+            r.loaded = true;
+            r.changed = true;
+            mark_rel_dirty(target);
+            if (old && old != owner && rev->reverse) {
+                // target left old's side of the pair: a one-to-one partner no longer points back, a one-to-many
+                // collection no longer holds it.
+                if (rev->reverse->uselist()) {
+                    clear_parent(target, rev->reverse, old);
+                    auto& oc = collection_of(old, *rev->reverse);
+                    if (oc.loaded) {
+                        auto it = std::find(oc.items.begin(), oc.items.end(), target);
+                        if (it != oc.items.end()) oc.items.erase(it);
+                    }
+                } else {
+                    auto& back = ref_of(old, *rev->reverse);
+                    if (back.target == target) {
+                        back.target = nullptr;
+                        back.changed = true;
+                        mark_rel_dirty(old);
+                        clear_parent(target, rev->reverse, old);
+                    }
+                }
+            }
+        }
+    }
+}
+
 }  // namespace
+
+const ParentLink* parent_link(const InstanceState* st, const RelationshipProp* prop) noexcept { return link_of(st, prop); }
+
+bool is_orphan(const InstanceState* st) {
+    for (const RelationshipProp* r : st->mapper->delete_orphan_parents) {
+        const ParentLink* l = link_of(st, r);
+        // Nothing recorded: a persistent object keeps the parent the database gives it; a new one has none.
+        const bool has_parent = l ? l->parent != nullptr : !st->key.empty();
+        if (!has_parent) return true;
+    }
+    return false;
+}
 
 void RefBase::assign(InstanceState* t, std::shared_ptr<Arena> k) {
     if (!owner) {
@@ -233,12 +317,16 @@ void RefBase::assign(InstanceState* t, std::shared_ptr<Arena> k) {
     }
     InstanceState* old = loaded ? target : load();
     if (old == t) return;
+    check_single_parent(t, prop, owner);
     unite(owner, t);
+    if (!changed) previous = old;
     target = t;
     keep.reset();
     loaded = true;
     changed = true;
     mark_rel_dirty(owner);
+    set_parent(t, prop, owner);
+    clear_parent(old, prop, owner);
     if (prop->reverse) {
         if (old) reverse_remove(old, prop->reverse, owner);
         if (t) reverse_add(t, prop->reverse, owner);
@@ -281,6 +369,7 @@ void CollectionBase::append(InstanceState* t, std::shared_ptr<Arena> k) {
         return;
     }
     if (std::find(items.begin(), items.end(), t) != items.end()) return;  // a collection holds an object once
+    check_single_parent(t, prop, owner);
     unite(owner, t);
     items.push_back(t);
     auto ri = std::find(removed.begin(), removed.end(), t);
@@ -288,6 +377,7 @@ void CollectionBase::append(InstanceState* t, std::shared_ptr<Arena> k) {
     else added.push_back(t);
     changed = true;
     mark_rel_dirty(owner);
+    set_parent(t, prop, owner);
     if (prop->reverse) reverse_add(t, prop->reverse, owner);
     cascade_add(owner, prop, t);
 }
@@ -306,6 +396,7 @@ bool CollectionBase::remove(InstanceState* t) {
     else removed.push_back(t);
     changed = true;
     mark_rel_dirty(owner);
+    clear_parent(t, prop, owner);
     if (prop->reverse) reverse_remove(t, prop->reverse, owner);
     return true;
 }

@@ -233,25 +233,35 @@ void set_items(InstanceState* owner, const RelationshipProp& r, std::vector<Inst
 }
 
 // A many-to-one target by its key: the identity map first, then one SELECT.
-InstanceState* many_to_one_target(Session& s, InstanceState* owner, const RelationshipProp& r) {
-    std::vector<Value> fk = values_of(owner, firsts(r.pairs));
-    if (any_null(fk)) return nullptr;
+// The target's primary key from the owner's foreign key values, when the join's target columns are that key.
+// False when they are not (or a foreign key value is NULL: `null_fk`).
+bool key_from_fk(const InstanceState* owner, const RelationshipProp& r, std::vector<Value>& fk, std::vector<Value>& key,
+                 bool& null_fk) {
+    fk = values_of(owner, firsts(r.pairs));
+    null_fk = any_null(fk);
+    if (null_fk) return false;
     const MapperBase& tm = *r.target;
-    // When the referenced columns are the target's primary key, get() finds it in the identity map.
-    bool by_pk = r.pairs.size() == tm.pk.size();
-    std::vector<Value> key(tm.pk.size());
-    if (by_pk) {
-        for (std::size_t i = 0; i < r.pairs.size() && by_pk; ++i) {
-            bool found = false;
-            for (std::size_t k = 0; k < tm.pk.size(); ++k)
-                if (tm.columns[static_cast<std::size_t>(tm.pk[k])].column == r.pairs[i].second) {
-                    key[k] = normalized(fk[i], r.pairs[i].second->type);
-                    found = true;
-                }
-            by_pk = found;
-        }
+    if (r.pairs.size() != tm.pk.size()) return false;
+    key.assign(tm.pk.size(), Value{});
+    for (std::size_t i = 0; i < r.pairs.size(); ++i) {
+        bool found = false;
+        for (std::size_t k = 0; k < tm.pk.size(); ++k)
+            if (tm.columns[static_cast<std::size_t>(tm.pk[k])].column == r.pairs[i].second) {
+                key[k] = normalized(fk[i], r.pairs[i].second->type);
+                found = true;
+            }
+        if (!found) return false;
     }
-    if (by_pk) return s.get_state(tm, key);
+    return true;
+}
+
+InstanceState* many_to_one_target(Session& s, InstanceState* owner, const RelationshipProp& r) {
+    std::vector<Value> fk, key;
+    bool null_fk = false;
+    // When the referenced columns are the target's primary key, get() finds it in the identity map.
+    if (key_from_fk(owner, r, fk, key, null_fk)) return s.get_state(*r.target, key);
+    if (null_fk) return nullptr;
+    const MapperBase& tm = *r.target;
     retort::Select q = tm.select_all();
     for (std::size_t i = 0; i < r.pairs.size(); ++i) q = q.where(expr(r.pairs[i].second) == bound(fk[i], r.pairs[i].second));
     auto states = s.query(tm, q, {}, {});
@@ -259,6 +269,19 @@ InstanceState* many_to_one_target(Session& s, InstanceState* owner, const Relati
 }
 
 }  // namespace
+
+InstanceState* many_to_one_in_memory(Session::Impl& impl, const InstanceState* owner, const RelationshipProp& r, bool& known) {
+    std::vector<Value> fk, key;
+    bool null_fk = false;
+    known = false;
+    if (key_from_fk(owner, r, fk, key, null_fk)) {
+        InstanceState* t = impl.identity.find(r.target, key);
+        known = t != nullptr;
+        return t;
+    }
+    known = null_fk;
+    return nullptr;
+}
 
 void lazy_load(Session& s, InstanceState* owner, const RelationshipProp& r) {
     if (r.kind == RelKind::ManyToOne) {

@@ -10,7 +10,8 @@
 namespace retort::orm {
 
 Cascade Cascade::parse(std::string_view s) {
-    Cascade c{false, false, false, false};
+    Cascade c{false, false, false, false, false, false};
+    std::string unknown;
     std::size_t i = 0;
     while (i < s.size()) {
         while (i < s.size() && (s[i] == ',' || std::isspace(static_cast<unsigned char>(s[i])))) ++i;
@@ -19,7 +20,7 @@ Cascade Cascade::parse(std::string_view s) {
         std::string_view tok = s.substr(i, j - i);
         if (tok.empty()) break;
         if (tok == "all") {
-            c.save_update = c.merge = c.delete_ = true;
+            c.save_update = c.merge = c.delete_ = c.refresh_expire = c.expunge = true;
         } else if (tok == "save-update") {
             c.save_update = true;
         } else if (tok == "merge") {
@@ -28,13 +29,16 @@ Cascade Cascade::parse(std::string_view s) {
             c.delete_ = true;
         } else if (tok == "delete-orphan") {
             c.delete_orphan = true;
-        } else if (tok == "refresh-expire" || tok == "expunge") {
-            // accepted for compatibility; Retort expires and expunges per session
-        } else {
-            throw ArgumentError("unknown cascade '" + std::string(tok) + "'");
+        } else if (tok == "refresh-expire") {
+            c.refresh_expire = true;
+        } else if (tok == "expunge") {
+            c.expunge = true;
+        } else if (tok != "none") {
+            unknown += (unknown.empty() ? "'" : ", '") + std::string(tok) + "'";
         }
         i = j;
     }
+    if (!unknown.empty()) throw ArgumentError("Invalid cascade option(s): " + unknown);
     if (c.delete_orphan && !c.delete_) throw ArgumentError("cascade 'delete-orphan' needs 'delete' too (use \"all, delete-orphan\")");
     return c;
 }
@@ -334,6 +338,15 @@ void Registry::configure() {
     for (std::size_t i = 0; i < order_.size(); ++i) order_[i]->configure();
     for (auto* m : order_) {
         for (auto& r : m->relationships) {
+            if (r.cascade.delete_orphan) {
+                if ((r.kind == RelKind::ManyToOne || r.kind == RelKind::ManyToMany) && !r.options.single_parent)
+                    throw ArgumentError("relationship '" + r.qualified_name() + "': delete-orphan cascade on a " +
+                                        (r.kind == RelKind::ManyToOne ? "many-to-one" : "many-to-many") +
+                                        " relationship deletes an object that no parent refers to, which needs each "
+                                        "object to have one parent at a time: set single_parent = true");
+                auto& list = const_cast<MapperBase*>(r.target)->delete_orphan_parents;
+                if (std::find(list.begin(), list.end(), &r) == list.end()) list.push_back(&r);
+            }
             if (r.options.back_populates.empty() || r.reverse) continue;
             const RelationshipProp* rev = r.target->relationship_named(r.options.back_populates);
             if (!rev)

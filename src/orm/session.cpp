@@ -66,12 +66,36 @@ std::size_t IdentityMap::hash(const MapperBase* m, const KeyValues& key) noexcep
 }
 
 Connection& Session::Impl::conn(Session& s) {
+    if (needs_rollback)
+        throw PendingRollbackError("this Session's transaction has been rolled back due to an error during flush; "
+                                   "call rollback() before using it again (the error was: " + rollback_reason + ")");
     if (external) {
-        if (!savepoint && external->dialect().caps().supports_savepoints) savepoint.emplace(external->begin_nested());
+        if (joined == Joined::None) join(s);
         return *external;
     }
     if (!own_conn) own_conn.emplace(s.engine().connect());
     return *own_conn;
+}
+
+// How a session on a program's connection takes part in its transaction (SQLAlchemy's join_transaction_mode):
+// with no transaction begun there, the session begins one and commits it; otherwise as the mode says.
+void Session::Impl::join(Session& s) {
+    if (!external->in_transaction()) {
+        joined = Joined::Own;
+        return;
+    }
+    JoinTransactionMode mode = s.options().join_transaction_mode;
+    if (mode == JoinTransactionMode::ConservativeSavepoint)
+        mode = external->in_nested_transaction() ? JoinTransactionMode::CreateSavepoint : JoinTransactionMode::RollbackOnly;
+    switch (mode) {
+        case JoinTransactionMode::CreateSavepoint:
+            savepoint.emplace(external->begin_nested());  // InvalidRequestError where the dialect has no SAVEPOINT
+            joined = Joined::Savepoint;
+            break;
+        case JoinTransactionMode::RollbackOnly: joined = Joined::RollbackOnly; break;
+        case JoinTransactionMode::ControlFully: joined = Joined::ControlFully; break;
+        case JoinTransactionMode::ConservativeSavepoint: break;  // resolved above
+    }
 }
 
 void Session::Impl::register_identity(InstanceState* st) {
@@ -82,10 +106,31 @@ void Session::Impl::register_identity(InstanceState* st) {
 
 void Session::Impl::forget(InstanceState* st) {
     if (!st->key.empty()) identity.erase(st);
-    auto p = std::find(pending.begin(), pending.end(), st);
-    if (p != pending.end()) pending.erase(p);
-    auto d = std::find(deleted.begin(), deleted.end(), st);
-    if (d != deleted.end()) deleted.erase(d);
+    if (st->status == ObjectState::Pending) {
+        auto p = std::find(pending.begin(), pending.end(), st);
+        if (p != pending.end()) pending.erase(p);
+    }
+    if (st->marked_deleted) {
+        auto d = std::find(deleted.begin(), deleted.end(), st);
+        if (d != deleted.end()) deleted.erase(d);
+        st->marked_deleted = false;
+    }
+    if (st->status == ObjectState::Deleted) {
+        auto d = std::find(deleted_in_tx.begin(), deleted_in_tx.end(), st);
+        if (d != deleted_in_tx.end()) deleted_in_tx.erase(d);
+    }
+    if (!expired_columns.empty()) expired_columns.erase(st);
+}
+
+void Session::Impl::attach_persistent(Session& s, InstanceState* st) {
+    if (InstanceState* other = identity.find(st->mapper, st->key); other && other != st)
+        throw InvalidRequestError("can't attach instance " + st->mapper->describe(st) +
+                                  "; another instance with that key is already present in this Session");
+    Arena::merge(*arena, *st->arena);
+    st->session = &s;
+    st->status = ObjectState::Persistent;
+    register_identity(st);
+    if (st->rel_dirty) relations_changed = true;
 }
 
 // ---------------------------------------------------------------- lifecycle
@@ -122,7 +167,7 @@ Connection& Session::connection() {
 }
 
 bool Session::in_transaction() const noexcept {
-    if (impl_->external) return impl_->savepoint.has_value();
+    if (impl_->external) return impl_->joined != Impl::Joined::None;
     return impl_->own_conn.has_value() && impl_->own_conn->in_transaction();
 }
 
@@ -146,36 +191,51 @@ void Session::add_state(InstanceState* st) {
     check_thread();
     if (!st) throw ArgumentError("add() of an empty Ptr");
     Registry::configure_all();
-    if (st->session == this) {
-        if (st->status == ObjectState::Deleted) {
-            // add() after delete() takes the delete back.
-            auto d = std::find(impl_->deleted.begin(), impl_->deleted.end(), st);
-            if (d != impl_->deleted.end()) impl_->deleted.erase(d);
-            st->status = ObjectState::Persistent;
-        }
-        return;
-    }
-    if (st->session)
+    impl_->add_impl(*this, st, true);
+}
+
+// add(): the object joins the session (pending without a key, persistent with one), and the save-update cascade
+// takes along its related objects, those it refers to now and those a change since the last flush took away (so
+// that a flush can delete them as orphans or clear their foreign keys).
+void Session::Impl::add_impl(Session& s, InstanceState* st, bool head) {
+    if (st->was_deleted)
+        throw InvalidRequestError("instance " + st->mapper->describe(st) +
+                                  " has been deleted; use make_transient() to send it back to the transient state");
+    if (st->session && st->session != &s)
         throw InvalidRequestError("object " + st->mapper->describe(st) + " is already attached to another Session");
-    Arena::merge(*impl_->arena, *st->arena);
-    st->session = this;
-    if (st->rel_dirty) impl_->relations_changed = true;
-    if (st->key.empty()) {
-        st->status = ObjectState::Pending;
-        impl_->pending.push_back(st);
-    } else {
-        st->status = ObjectState::Persistent;
-        impl_->register_identity(st);
+    if (head) st->orphaned_outside_session = false;
+    if (st->session != &s) {
+        if (st->key.empty()) {
+            Arena::merge(*arena, *st->arena);
+            st->session = &s;
+            st->status = ObjectState::Pending;
+            pending.push_back(st);
+            if (st->rel_dirty) relations_changed = true;
+        } else {
+            attach_persistent(s, st);
+        }
+    } else if (st->marked_deleted) {
+        // add() after delete() takes the delete back.
+        auto d = std::find(deleted.begin(), deleted.end(), st);
+        if (d != deleted.end()) deleted.erase(d);
+        st->marked_deleted = false;
     }
-    // save-update cascade: related objects come along.
     for (const auto& r : st->mapper->relationships) {
         if (!r.cascade.save_update) continue;
         auto& base = st->mapper->relation(st->obj, r);
+        auto take = [&](InstanceState* t) {
+            if (t && t->session != &s) add_impl(s, t, false);
+        };
         if (r.uselist()) {
-            for (auto* t : static_cast<detail::CollectionBase&>(base).items)
-                if (t->session != this) add_state(t);
-        } else if (auto* t = static_cast<detail::RefBase&>(base).target; t && t->session != this) {
-            add_state(t);
+            auto& c = static_cast<detail::CollectionBase&>(base);
+            const auto items = c.items;
+            const auto removed = c.removed;
+            for (auto* t : items) take(t);
+            for (auto* t : removed) take(t);
+        } else {
+            auto& ref = static_cast<detail::RefBase&>(base);
+            take(ref.target);
+            take(ref.previous);
         }
     }
 }
@@ -183,27 +243,79 @@ void Session::add_state(InstanceState* st) {
 void Session::delete_state(InstanceState* st) {
     check_thread();
     if (!st) throw ArgumentError("delete() of an empty Ptr");
-    if (st->session != this) {
-        if (st->status == ObjectState::Detached && !st->key.empty()) {
-            add_state(st);
-        } else {
-            throw InvalidRequestError("object " + st->mapper->describe(st) + " is not persisted in this Session");
-        }
-    }
-    if (st->status == ObjectState::Pending) {
-        expunge_state(st);
+    Registry::configure_all();
+    impl_->delete_impl(*this, st, true);
+}
+
+// delete(): the object is marked for DELETE at the next flush (it stays persistent until then), and so are the
+// objects its delete cascades reach, gathered now (loading relationships that are not loaded, unless
+// passive_deletes leaves them to the database).
+void Session::Impl::delete_impl(Session& s, InstanceState* st, bool head) {
+    if (st->key.empty()) {
+        if (head) throw InvalidRequestError("instance " + st->mapper->describe(st) + " is not persisted");
         return;
     }
-    if (st->status == ObjectState::Deleted) return;
-    st->status = ObjectState::Deleted;
-    impl_->deleted.push_back(st);
+    if (st->session && st->session != &s)
+        throw InvalidRequestError("object " + st->mapper->describe(st) + " is already attached to another Session");
+    if (st->marked_deleted) return;
+    if (st->session != &s || st->status == ObjectState::Deleted) {
+        // A detached object, or one whose row this transaction's flush deleted already: back in the identity map.
+        if (st->status == ObjectState::Deleted) {
+            auto d = std::find(deleted_in_tx.begin(), deleted_in_tx.end(), st);
+            if (d != deleted_in_tx.end()) deleted_in_tx.erase(d);
+            st->session = nullptr;
+        }
+        attach_persistent(s, st);
+    }
+    std::vector<InstanceState*> cascade;
+    for (const auto& r : st->mapper->relationships) {
+        if (!r.cascade.delete_) continue;
+        auto& base = st->mapper->relation(st->obj, r);
+        if (r.options.passive_deletes && !base.loaded) continue;
+        if (r.uselist()) {
+            auto& c = static_cast<detail::CollectionBase&>(base);
+            c.load();
+            cascade.insert(cascade.end(), c.items.begin(), c.items.end());
+        } else if (auto* t = static_cast<detail::RefBase&>(base).load()) {
+            cascade.push_back(t);
+        }
+    }
+    st->marked_deleted = true;
+    deleted.push_back(st);
+    for (auto* t : cascade)
+        if (t->session == &s || !t->session) delete_impl(s, t, false);
+}
+
+bool Session::contains_state(const InstanceState* st) const noexcept {
+    return st && st->session == this && (st->status == ObjectState::Pending || st->status == ObjectState::Persistent);
 }
 
 void Session::expunge_state(InstanceState* st) {
-    if (!st || st->session != this) return;
-    impl_->forget(st);
-    st->session = nullptr;
-    st->status = st->key.empty() ? ObjectState::Transient : ObjectState::Detached;
+    if (!st || st->session != this)
+        throw InvalidRequestError("instance " + (st ? st->mapper->describe(st) : std::string("(null)")) +
+                                  " is not present in this Session");
+    std::vector<InstanceState*> todo{st};
+    for (std::size_t i = 0; i < todo.size(); ++i) {
+        InstanceState* x = todo[i];
+        for (const auto& r : x->mapper->relationships) {
+            if (!r.cascade.expunge) continue;
+            auto& base = x->mapper->relation(x->obj, r);
+            if (!base.loaded) continue;  // nothing of it is in memory
+            auto visit = [&](InstanceState* t) {
+                if (t && t->session == this && std::find(todo.begin(), todo.end(), t) == todo.end()) todo.push_back(t);
+            };
+            if (r.uselist()) {
+                for (auto* t : static_cast<detail::CollectionBase&>(base).items) visit(t);
+            } else {
+                visit(static_cast<detail::RefBase&>(base).target);
+            }
+        }
+    }
+    for (auto* x : todo) {
+        impl_->forget(x);
+        x->session = nullptr;
+        x->status = x->key.empty() ? ObjectState::Transient : ObjectState::Detached;
+    }
 }
 
 void Session::expunge_all() {
@@ -211,20 +323,23 @@ void Session::expunge_all() {
         st->session = nullptr;
         st->status = st->key.empty() ? ObjectState::Transient : ObjectState::Detached;
     };
+    for (auto* st : impl_->deleted) st->marked_deleted = false;
     for (auto* st : impl_->identity) detach(st);
     for (auto* st : impl_->pending) detach(st);
-    for (auto* st : impl_->deleted) detach(st);
+    for (auto* st : impl_->deleted_in_tx) detach(st);
     impl_->identity.clear();
     impl_->pending.clear();
     impl_->deleted.clear();
+    impl_->deleted_in_tx.clear();
+    impl_->expired_columns.clear();
 }
 
 // ---------------------------------------------------------------- state queries
 
-bool Session::state_modified(const InstanceState* st) const {
+bool Session::state_modified(const InstanceState* st, bool include_collections) const {
     if (!st) return false;
     if (st->status == ObjectState::Pending) return true;
-    if (st->rel_dirty) return true;
+    if (st->rel_dirty && include_collections) return true;
     if (st->expired) return false;
     return tracking::changed(st);
 }
@@ -234,7 +349,7 @@ std::vector<InstanceState*> Session::deleted_objects() const { return impl_->del
 std::vector<InstanceState*> Session::dirty_objects() const {
     std::vector<InstanceState*> out;
     for (auto* st : impl_->identity)
-        if (st->status == ObjectState::Persistent && state_modified(st)) out.push_back(st);
+        if (st->status == ObjectState::Persistent && !st->marked_deleted && state_modified(st)) out.push_back(st);
     return out;
 }
 
@@ -253,8 +368,7 @@ InstanceState* Session::get_state(const MapperBase& m, std::vector<Value> pk) {
         if (pk[i].kind() == Value::Kind::Int && c.member_type == typeid(double)) pk[i] = Value(pk[i].as<double>());
     }
     if (InstanceState* st = impl_->identity.find(&m, pk)) {
-        if (st->status == ObjectState::Deleted) return nullptr;
-        if (st->expired) refresh_state(st);
+        if (st->expired) load_expired(st);
         return st;
     }
     Params params;
@@ -367,30 +481,144 @@ void Session::read_untracked(const MapperBase& m, const retort::Select& stmt, co
     while (r.next()) row(r.current().cursor());
 }
 
-void Session::refresh_state(InstanceState* st) {
-    check_thread();
-    if (!st || st->session != this)
-        throw InvalidRequestError("refresh(): the object is not persistent in this Session");
-    if (st->key.empty()) throw InvalidRequestError("refresh(): the object has not been flushed yet");
+namespace {
+// The column indexes and relationships of st's mapper that `attrs` name (ArgumentError for anything else).
+void resolve_attributes(const MapperBase& m, const std::vector<Session::Attribute>& attrs, std::vector<int>& cols,
+                        std::vector<const RelationshipProp*>& rels) {
+    for (const auto& a : attrs) {
+        if (const ColumnProp* c = m.column_for(a.member, a.type)) {
+            cols.push_back(static_cast<int>(c - m.columns.data()));
+        } else if (const RelationshipProp* r = m.relationship_for(a.member, a.type)) {
+            rels.push_back(r);
+        } else {
+            throw ArgumentError("expire()/refresh(): a member named is not a mapped attribute of " + m.class_name);
+        }
+    }
+}
+
+void unload_relationships(InstanceState* st) {
+    for (const auto& rel : st->mapper->relationships) {
+        auto& base = st->mapper->relation(st->obj, rel);
+        base.loaded = false;
+        base.lazy = rel.options.lazy;
+    }
+}
+}  // namespace
+
+void Session::reload(InstanceState* st, const std::vector<int>& only) {
     const MapperBase& m = *st->mapper;
     Params params;
     for (std::size_t i = 0; i < st->key.size(); ++i) params.emplace_back("pk_" + std::to_string(i), st->key[i]);
     Connection& c = impl_->conn(*this);
     Result r = c.execute(m.select_by_pk(), params);
     if (!r.next())
-        throw InvalidRequestError("instance " + m.describe(st) + " has been deleted, or its row is otherwise not present");
+        throw ObjectDeletedError("instance " + m.describe(st) + " has been deleted, or its row is otherwise not present");
+    // Columns not reloaded keep the values the program gave them (as changes against the row now read).
+    std::vector<std::pair<int, Value>> kept;
+    if (!only.empty())
+        for (std::size_t i = 0; i < m.columns.size(); ++i)
+            if (std::find(only.begin(), only.end(), static_cast<int>(i)) == only.end())
+                kept.emplace_back(static_cast<int>(i), m.columns[i].get(st->obj, m.columns[i]));
     loading::instance_from_row(*this, *impl_, m, r.current().cursor(), 0, true);
     r.close();
-    for (const auto& rel : m.relationships) {
-        auto& base = m.relation(st->obj, rel);
-        base.loaded = false;
-        base.lazy = rel.options.lazy;
+    for (const auto& [i, v] : kept) m.columns[static_cast<std::size_t>(i)].set(st->obj, v, m.columns[static_cast<std::size_t>(i)]);
+    if (!impl_->expired_columns.empty()) impl_->expired_columns.erase(st);
+}
+
+void Session::load_expired(InstanceState* st) {
+    check_thread();
+    if (!st->expired) return;
+    auto it = impl_->expired_columns.find(st);
+    if (it == impl_->expired_columns.end()) {
+        reload(st, {});
+    } else {
+        const std::vector<int> cols = it->second;
+        reload(st, cols);
     }
 }
 
-void Session::expire_state(InstanceState* st) {
-    if (!st || st->session != this || st->key.empty()) return;
+void Session::refresh_state(InstanceState* st, const std::vector<Attribute>& attrs) {
+    check_thread();
+    if (!st || st->session != this || st->status != ObjectState::Persistent)
+        throw InvalidRequestError("refresh(): instance " + (st ? st->mapper->describe(st) : std::string("(null)")) +
+                                  " is not persistent within this Session");
+    std::vector<int> cols;
+    std::vector<const RelationshipProp*> rels;
+    resolve_attributes(*st->mapper, attrs, cols, rels);
+    if (attrs.empty()) {
+        expire_state(st);  // with its refresh-expire cascade
+        reload(st, {});
+        unload_relationships(st);
+        return;
+    }
+    if (!cols.empty()) reload(st, cols);
+    for (const auto* r : rels) {
+        auto& base = st->mapper->relation(st->obj, *r);
+        base.loaded = false;
+        base.lazy = r->options.lazy == Lazy::Raise || r->options.lazy == Lazy::NoLoad ? Lazy::Select : r->options.lazy;
+        load_relationship(st, *r);
+    }
+}
+
+void Session::expire_state(InstanceState* st, const std::vector<Attribute>& attrs) {
+    check_thread();
+    if (!st || st->session != this || st->status != ObjectState::Persistent)
+        throw InvalidRequestError("expire(): instance " + (st ? st->mapper->describe(st) : std::string("(null)")) +
+                                  " is not persistent within this Session");
+    if (!attrs.empty()) {
+        std::vector<int> cols;
+        std::vector<const RelationshipProp*> rels;
+        resolve_attributes(*st->mapper, attrs, cols, rels);
+        if (!cols.empty()) {
+            // An object expired whole stays so; otherwise the named columns join those expired before.
+            const bool whole = st->expired && !impl_->expired_columns.count(st);
+            if (!whole) {
+                auto& list = impl_->expired_columns[st];
+                for (int c : cols)
+                    if (std::find(list.begin(), list.end(), c) == list.end()) list.push_back(c);
+                st->expired = true;
+            }
+        }
+        for (const auto* r : rels) {
+            auto& base = st->mapper->relation(st->obj, *r);
+            base.loaded = false;
+            base.lazy = r->options.lazy;
+        }
+        return;
+    }
+    // The refresh-expire cascade, gathered before anything is expired: persistent objects are expired, pending
+    // ones expunged.
+    std::vector<InstanceState*> todo{st};
+    for (std::size_t i = 0; i < todo.size(); ++i) {
+        InstanceState* x = todo[i];
+        for (const auto& r : x->mapper->relationships) {
+            if (!r.cascade.refresh_expire) continue;
+            auto& base = x->mapper->relation(x->obj, r);
+            if (!base.loaded) continue;
+            auto visit = [&](InstanceState* t) {
+                if (t && t->session == this && std::find(todo.begin(), todo.end(), t) == todo.end()) todo.push_back(t);
+            };
+            if (r.uselist()) {
+                for (auto* t : static_cast<detail::CollectionBase&>(base).items) visit(t);
+            } else {
+                visit(static_cast<detail::RefBase&>(base).target);
+            }
+        }
+    }
+    for (auto* x : todo) {
+        if (x->status == ObjectState::Pending) {
+            expunge_state(x);
+        } else if (x->status == ObjectState::Persistent) {
+            x->expired = true;
+            if (!impl_->expired_columns.empty()) impl_->expired_columns.erase(x);
+            unload_relationships(x);
+        }
+    }
+}
+
+void Session::Impl::expire_one(InstanceState* st) {
     st->expired = true;
+    if (!expired_columns.empty()) expired_columns.erase(st);
     for (const auto& rel : st->mapper->relationships) {
         auto& base = st->mapper->relation(st->obj, rel);
         base.loaded = false;
@@ -399,15 +627,22 @@ void Session::expire_state(InstanceState* st) {
 }
 
 void Session::expire_all() {
+    impl_->expired_columns.clear();
     for (auto* st : impl_->identity)
-        if (st->status == ObjectState::Persistent) expire_state(st);
+        if (st->status == ObjectState::Persistent) impl_->expire_one(st);
 }
 
 void Session::note_relationship_change() noexcept { impl_->relations_changed = true; }
 
+InstanceState* Session::many_to_one_in_memory(InstanceState* owner, const RelationshipProp& r) {
+    if (owner->expired || owner->session != this) return nullptr;
+    bool known = false;
+    return loading::many_to_one_in_memory(*impl_, owner, r, known);
+}
+
 void Session::load_relationship(InstanceState* owner, const RelationshipProp& r) {
     check_thread();
-    if (owner->expired) refresh_state(owner);
+    if (owner->expired) load_expired(owner);
     // A lazy load flushes objects added or deleted and relationship changes first, as a query would, but does
     // not compare every object's columns with its snapshot (that would make N lazy loads cost N x the session's
     // size); column changes are written by the next query, flush() or commit().
@@ -439,16 +674,55 @@ InstanceState* Session::merge_object(const MapperBase& m, const void* obj) {
 void Session::flush() {
     check_thread();
     if (impl_->flushing) return;
+    if (impl_->needs_rollback) impl_->conn(*this);  // raises PendingRollbackError
     Registry::configure_all();
     impl_->flushing = true;
     try {
         flush_session(*this, *impl_);
-    } catch (...) {
+    } catch (const std::exception& e) {
         impl_->flushing = false;
-        impl_->expire_untracked();
+        impl_->fail_transaction(e.what());
         throw;
     }
     impl_->flushing = false;
+}
+
+void Session::Impl::fail_transaction(const std::string& why) {
+    // The database's transaction goes now (its locks with it); the objects are put back by rollback(), which
+    // the program must call before the session is used again.
+    needs_rollback = true;
+    rollback_reason = why;
+    try {
+        if (external) {
+            end_joined(false);
+        } else if (own_conn) {
+            own_conn->rollback();
+        }
+    } catch (...) {
+    }
+    own_conn.reset();
+}
+
+void Session::Impl::end_joined(bool commit) {
+    switch (joined) {
+        case Joined::None: break;
+        case Joined::Savepoint:
+            if (savepoint) {
+                if (commit) savepoint->commit();
+                else savepoint->rollback();
+            }
+            savepoint.reset();
+            break;
+        case Joined::RollbackOnly:
+            if (!commit) external->rollback();
+            break;
+        case Joined::Own:
+        case Joined::ControlFully:
+            if (commit) external->commit();
+            else external->rollback();
+            break;
+    }
+    joined = Joined::None;
 }
 
 void Session::Impl::expire_untracked() {
@@ -459,15 +733,13 @@ void Session::Impl::expire_untracked() {
 
 void Session::commit() {
     check_thread();
+    if (impl_->needs_rollback) impl_->conn(*this);  // raises PendingRollbackError
     // The commit expires every object (expire_on_commit), so its flush keeps no snapshots.
     impl_->commit_expires = opts_.expire_on_commit;
     try {
         flush();
         if (impl_->external) {
-            if (impl_->savepoint) {
-                impl_->savepoint->commit();
-                impl_->savepoint.reset();
-            }
+            impl_->end_joined(true);
         } else if (impl_->own_conn) {
             impl_->own_conn->commit();
             impl_->own_conn.reset();  // back to the pool until the next transaction
@@ -489,15 +761,20 @@ void Session::commit() {
 
 void Session::rollback() {
     check_thread();
-    if (impl_->external) {
-        if (impl_->savepoint) {
-            impl_->savepoint->rollback();
-            impl_->savepoint.reset();
+    try {
+        if (impl_->external) {
+            impl_->end_joined(false);
+        } else if (impl_->own_conn) {
+            impl_->own_conn->rollback();
         }
-    } else if (impl_->own_conn) {
-        impl_->own_conn->rollback();
-        impl_->own_conn.reset();
+    } catch (...) {
+        // A connection lost on the way: its transaction is gone with it. The session's state is put back below.
     }
+    impl_->own_conn.reset();
+    impl_->joined = Impl::Joined::None;
+    impl_->savepoint.reset();
+    impl_->needs_rollback = false;
+    impl_->rollback_reason.clear();
     // Objects INSERTed in the rolled-back transaction are transient again, objects DELETEd are back, and
     // every persistent object is reloaded on next use.
     for (auto* st : impl_->inserted_in_tx) {
@@ -510,12 +787,13 @@ void Session::rollback() {
     }
     impl_->inserted_in_tx.clear();
     for (auto* st : impl_->deleted_in_tx) {
+        if (st->session != this) continue;  // expunged since
         st->status = ObjectState::Persistent;
-        st->session = this;
+        st->was_deleted = false;
         impl_->register_identity(st);
     }
     impl_->deleted_in_tx.clear();
-    for (auto* st : impl_->deleted) st->status = ObjectState::Persistent;
+    for (auto* st : impl_->deleted) st->marked_deleted = false;
     impl_->deleted.clear();
     for (auto* st : impl_->pending) {
         st->session = nullptr;
@@ -528,16 +806,19 @@ void Session::rollback() {
 void Session::close() {
     if (!impl_) return;
     if (impl_->external) {
-        if (impl_->savepoint) {
-            try {
-                impl_->savepoint->rollback();
-            } catch (...) {
-            }
-            impl_->savepoint.reset();
+        try {
+            // The session's own part of the connection's transaction ends; a transaction the program began on the
+            // connection stays the program's.
+            if (impl_->joined == Impl::Joined::Savepoint || impl_->joined == Impl::Joined::Own) impl_->end_joined(false);
+        } catch (...) {
         }
+        impl_->joined = Impl::Joined::None;
+        impl_->savepoint.reset();
     } else {
         impl_->own_conn.reset();  // rolls back what is not committed
     }
+    impl_->needs_rollback = false;
+    impl_->rollback_reason.clear();
     // What the uncommitted transaction inserted never was; what it deleted still is.
     for (auto* st : impl_->inserted_in_tx) {
         if (st->session != this) continue;
@@ -546,13 +827,51 @@ void Session::close() {
         tracking::drop(st);
     }
     impl_->inserted_in_tx.clear();
-    for (auto* st : impl_->deleted_in_tx) {
-        st->session = nullptr;
-        st->status = ObjectState::Detached;
-    }
-    impl_->deleted_in_tx.clear();
     expunge_all();
 }
+
+// ---------------------------------------------------------------- transient and detached
+
+namespace detail {
+
+void make_transient(InstanceState* st) {
+    if (Session* s = st->session) {
+        auto& impl = s->impl_for_detail();
+        impl.forget(st);
+    }
+    st->session = nullptr;
+    st->key.clear();
+    st->status = ObjectState::Transient;
+    st->was_deleted = false;
+    st->marked_deleted = false;
+    st->expired = false;
+    tracking::drop(st);
+}
+
+void make_transient_to_detached(InstanceState* st) {
+    if (st->session || !st->key.empty() || st->status != ObjectState::Transient)
+        throw InvalidRequestError("Given object must be transient: " + st->mapper->describe(st));
+    const MapperBase& m = *st->mapper;
+    KeyValues key;
+    for (int i : m.pk) {
+        const auto& p = m.columns[static_cast<std::size_t>(i)];
+        Value v = p.get(st->obj, p);
+        if (v.is_null()) throw InvalidRequestError("make_transient_to_detached(): the primary key of " + m.class_name + " is not set");
+        key.push_back(std::move(v));
+    }
+    st->key = std::move(key);
+    st->status = ObjectState::Detached;
+    // Which members the program set cannot be told from the rest: every column is read on first use.
+    st->expired = true;
+    tracking::drop(st);
+    for (const auto& r : m.relationships) {
+        auto& base = m.relation(st->obj, r);
+        base.loaded = false;
+        base.lazy = r.options.lazy;
+    }
+}
+
+}  // namespace detail
 
 // ---------------------------------------------------------------- Core statements
 
@@ -598,7 +917,7 @@ Result Session::execute(const Executable& stmt, const Params& params) {
                 InstanceState* st = impl_->identity.find(m, pk);
                 if (!st) continue;
                 if (is_update) {
-                    expire_state(st);
+                    impl_->expire_one(st);
                 } else {
                     impl_->forget(st);
                     st->session = nullptr;
@@ -611,7 +930,7 @@ Result Session::execute(const Executable& stmt, const Params& params) {
         if (m) {
             // No keys to go by: every object of that model is reloaded on next use.
             for (auto* st : impl_->identity)
-                if (st->mapper == m) expire_state(st);
+                if (st->mapper == m) impl_->expire_one(st);
         }
         return r;
     }

@@ -153,7 +153,10 @@ struct Session::Impl {
     std::shared_ptr<Arena> arena = std::make_shared<Arena>();
     std::optional<Connection> own_conn;  // checked out from the engine, begun on first need
     Connection* external = nullptr;      // a connection the session was joined into
-    std::optional<Transaction> savepoint;  // the session's transaction inside an external one
+    // How the session takes part in the external connection's transaction (decided at first use, per transaction).
+    enum class Joined : std::uint8_t { None, Own, Savepoint, RollbackOnly, ControlFully };
+    Joined joined = Joined::None;
+    std::optional<Transaction> savepoint;  // the session's SAVEPOINT inside the external transaction (Joined::Savepoint)
     IdentityMap identity;
     StateList pending;  // in add order
     std::vector<InstanceState*> deleted;          // marked for DELETE, not flushed yet
@@ -163,12 +166,30 @@ struct Session::Impl {
     bool relations_changed = false;  // a relationship changed since the last flush
     bool lazy_loading = false;       // inside a lazy load (which autoflushes only what was added, deleted or related)
     bool commit_expires = false;  // the running flush is a commit's, which then expires every object
+    // A flush failed: the transaction was rolled back, and every use of the session's connection raises
+    // PendingRollbackError (naming the first error) until rollback().
+    bool needs_rollback = false;
+    std::string rollback_reason;
+    // Objects expired in part (expire() with attributes named): the columns to reload; the others keep their values.
+    std::unordered_map<InstanceState*, std::vector<int>> expired_columns;
     std::thread::id thread = std::this_thread::get_id();
 
     Connection& conn(Session& s);
+    void join(Session& s);
+    // Ends the session's part of the external connection's transaction.
+    void end_joined(bool commit);
+    // A flush failed: rolls the database transaction back and requires rollback() before further use.
+    void fail_transaction(const std::string& why);
     void register_identity(InstanceState* st);
     void forget(InstanceState* st);
+    // Takes a detached object with a key into the identity map (InvalidRequestError when another object has
+    // its key) as persistent.
+    void attach_persistent(Session& s, InstanceState* st);
+    void add_impl(Session& s, InstanceState* st, bool head);
+    void delete_impl(Session& s, InstanceState* st, bool head);
     void expire_untracked();
+    // Expires one persistent object (all its columns and relationships), with no cascade.
+    void expire_one(InstanceState* st);
 };
 
 // Change tracking (the snapshot of retort/orm/snapshot.hpp).
@@ -199,6 +220,9 @@ void lazy_load(Session& s, InstanceState* owner, const RelationshipProp& r);
 // The values of `cols` (columns of st's mapper) on the object.
 std::vector<Value> values_of(const InstanceState* st, const std::vector<const Column*>& cols);
 const ColumnProp& prop_of(const MapperBase& m, const Column* c);
+// A many-to-one's target as far as memory tells, without SQL: by the foreign key through the identity map (known
+// is false when that does not tell: not by the target's key, or not in the identity map).
+InstanceState* many_to_one_in_memory(Session::Impl& impl, const InstanceState* owner, const RelationshipProp& r, bool& known);
 // A relationship's order_by entry, "column" or "column DESC": the column name and whether descending.
 std::pair<std::string, bool> order_spec(const std::string& spec);
 }  // namespace loading

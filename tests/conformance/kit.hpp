@@ -5,14 +5,17 @@
 // - One file per ported SQLAlchemy/Alembic test file, named after it (orm/test_unitofworkv2.cpp ports
 //   test/orm/test_unitofworkv2.py). Each TEST_F carries a line `// ports: <file>::<Class>::<test>` naming the
 //   test it ports (several when one Retort test covers a few); `tests/conformance/count` tallies them.
-// - Models of a file live in a namespace of their own with their own Registry (the ADL hook
-//   retort_registry), so files can reuse SQLAlchemy's table names ("users", "addresses") without clashing.
+// - Models of a file live in a namespace of their own with their own Registry, so files can reuse
+//   SQLAlchemy's table names ("users", "addresses") without clashing: RETORT_CONFORMANCE_REGISTRY() in that
+//   namespace declares the registry and the hook (retort_registry, found by argument-dependent lookup) that
+//   gives it to every model of the namespace.
 // - A behaviour a dialect cannot have (SAVEPOINT on DSQL, ...) skips there with GTEST_SKIP() saying why;
 //   a behaviour where Retort deliberately differs is listed in the README's "Differences from SQLAlchemy".
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
 #include <string>
 #include <vector>
@@ -20,6 +23,17 @@
 #include <retort/orm.hpp>
 
 #include "usage/fixture.hpp"
+
+// In a test file's namespace: models() is the namespace's Registry, and every model of the namespace maps in it.
+#define RETORT_CONFORMANCE_REGISTRY()                       \
+    inline ::retort::orm::Registry& models() {              \
+        static ::retort::orm::Registry r;                   \
+        return r;                                           \
+    }                                                       \
+    template <class T>                                      \
+    ::retort::orm::Registry& retort_registry(const T*) {    \
+        return models();                                    \
+    }
 
 namespace retort::testkit {
 
@@ -80,6 +94,12 @@ private:
     bool recording_ = false;
     std::vector<std::string> sql_;
 };
+
+// Whether the object is among the states a Session listing returned (new_objects(), deleted_objects(), ...).
+template <class T>
+bool among(const std::vector<orm::InstanceState*>& states, const orm::Ptr<T>& p) {
+    return std::find(states.begin(), states.end(), p.state()) != states.end();
+}
 
 // A conformance test over the ORM models of one registry: their tables are created before each test and
 // dropped after it.

@@ -327,14 +327,20 @@ TEST_F(Orm, DeletesChildrenBeforeParents) {
     Session s(engine);
     auto u = s.add(User{.name = "ed", .addresses = {make<Address>(Address{.email = "a"}), make<Address>(Address{.email = "b"})}});
     s.commit();
-    s.delete_(u);
     record();
-    s.commit();
-    // The expired parent is reloaded, its children loaded (cascade "all"), then children go before it.
-    std::vector<std::string> expect{
+    s.delete_(u);
+    // delete() gathers the cascade: the expired parent is reloaded and its children loaded (cascade "all").
+    std::vector<std::string> gathered{
         "SELECT orm_users.id, orm_users.name, orm_users.fullname FROM orm_users WHERE orm_users.id = ?",
         "SELECT orm_addresses.id, orm_addresses.email, orm_addresses.user_id FROM orm_addresses "
         "WHERE orm_addresses.user_id = ? ORDER BY orm_addresses.email",
+    };
+    EXPECT_EQ(take(), gathered);
+    EXPECT_EQ(s.deleted_objects().size(), 3u);
+    record();
+    s.commit();
+    // Then the children go before their parent.
+    std::vector<std::string> expect{
         "DELETE FROM orm_addresses WHERE orm_addresses.id = ?",
         "DELETE FROM orm_users WHERE orm_users.id = ?",
     };
@@ -383,8 +389,13 @@ TEST_F(Orm, ObjectStates) {
     t->name = "changed";
     EXPECT_EQ(s.dirty_objects().size(), 1u);
     s.delete_(t);
-    EXPECT_EQ(t.state()->status, ObjectState::Deleted);
+    // Marked for deletion: still persistent (and in the session) until the flush.
+    EXPECT_EQ(t.state()->status, ObjectState::Persistent);
+    EXPECT_TRUE(s.contains(t));
     EXPECT_EQ(s.deleted_objects().size(), 1u);
+    s.flush();
+    EXPECT_EQ(t.state()->status, ObjectState::Deleted);
+    EXPECT_FALSE(s.contains(t));
     s.commit();
     EXPECT_EQ(t.state()->status, ObjectState::Detached);
     EXPECT_FALSE(s.contains(t));
@@ -420,7 +431,7 @@ TEST_F(Orm, LazyLoadsFlushNewObjectsAndRelationshipsButNotColumnEdits) {
     EXPECT_EQ(s.scalars(select<Address>().where(col(&Address::user_id) == users[1]->id)).size(), 1u);
     // A relationship change is: pointing the address back at u1 is written before u1's addresses load again.
     a->user = users[0];
-    s.expire(users[0]);
+    s.expire(users[0], &User::addresses);  // (a whole expire would cascade to the address and discard the change)
     ASSERT_EQ(users[0]->addresses.size(), 1u);
     EXPECT_EQ(users[0]->addresses[0], a);
     EXPECT_EQ(a->user_id, std::optional<std::int64_t>(users[0]->id));

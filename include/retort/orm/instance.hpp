@@ -26,6 +26,7 @@ class Arena;
 class MapperBase;
 class Session;
 struct RelationshipProp;
+struct InstanceState;
 
 // SQLAlchemy's object states.
 enum class ObjectState : std::uint8_t { Transient, Pending, Persistent, Deleted, Detached };
@@ -141,6 +142,13 @@ private:
     bool inline_int_ = false;
 };
 
+// The parent an object was last attached to through a relationship that tracks parents (delete-orphan,
+// single_parent); a null parent: it was removed from that relationship since.
+struct ParentLink {
+    const RelationshipProp* prop;
+    InstanceState* parent;
+};
+
 struct InstanceState {
     InstanceState(const MapperBase* m, void* o) : mapper(m), obj(o) {}
     virtual ~InstanceState();
@@ -159,9 +167,19 @@ struct InstanceState {
     // arena's blocks, a larger one later on the heap.
     bool has_snapshot = false;
     bool snapshot_on_heap = false;
+    // Made an orphan while its parent was outside any session: a pending orphan is then not inserted.
+    bool orphaned_outside_session = false;
+    // Marked for DELETE at the next flush (session.delete(); the object is still persistent until then).
+    bool marked_deleted = false;
+    // Its row was DELETEd by a flush (status Deleted until the commit, Detached after): it cannot be added again
+    // until make_transient().
+    bool was_deleted = false;
     std::uint32_t snapshot_capacity = 0;
     KeyValues key;  // primary key values once persistent
     std::uint8_t* committed = nullptr;
+    // Parents through parent-tracking relationships, once it was attached to or removed from one (no entry: not
+    // known; a persistent object is then taken to have its parent).
+    std::unique_ptr<std::vector<ParentLink>> parents;
 };
 
 template <class T>
@@ -224,6 +242,10 @@ private:
 
 namespace detail {
 [[noreturn]] void throw_null_ptr(const char* what);
+// Whether the object lacks a parent in one of the delete-orphan relationships that can hold it.
+bool is_orphan(const InstanceState* st);
+// What the object recorded of its parent through `prop` (null: nothing recorded).
+const ParentLink* parent_link(const InstanceState* st, const RelationshipProp* prop) noexcept;
 // Reloads an expired object before use (through its session) or throws DetachedInstanceError.
 void ensure_loaded(InstanceState* st);
 std::shared_ptr<Arena> arena_ptr(InstanceState* st);
@@ -280,6 +302,7 @@ struct RelationBase {
 
 struct RefBase : RelationBase {
     InstanceState* target = nullptr;
+    InstanceState* previous = nullptr;  // the target before the first change since the last flush
     std::shared_ptr<Arena> keep;  // only while unmanaged: keeps the target's arena alive
     void assign(InstanceState* t, std::shared_ptr<Arena> k);
     InstanceState* load() const;  // the target, loading it if needed

@@ -41,12 +41,16 @@ void define(Mapping<T>& m);
 
 enum class RelKind : std::uint8_t { ManyToOne, OneToMany, OneToOne, ManyToMany };
 
+// Which Session operations on an object reach the objects of its relationship (SQLAlchemy's cascades).
 struct Cascade {
-    bool save_update = true;
-    bool merge = true;
-    bool delete_ = false;
-    bool delete_orphan = false;
-    // SQLAlchemy's cascade strings: "save-update, merge", "all", "all, delete-orphan", ...
+    bool save_update = true;     // add() takes them in, and so does appending or assigning them
+    bool merge = true;           // merge() merges them too
+    bool delete_ = false;        // delete() deletes them too
+    bool delete_orphan = false;  // removed from the relationship (with no other parent), they are deleted
+    bool refresh_expire = false; // refresh() and expire() reach them
+    bool expunge = false;        // expunge() takes them out of the session too
+    // SQLAlchemy's cascade strings: "save-update, merge", "all" (every one but delete-orphan),
+    // "all, delete-orphan", "none", ... Unknown names are an ArgumentError naming them.
     static Cascade parse(std::string_view s);
 };
 
@@ -58,6 +62,9 @@ struct RelOptions {
     bool passive_deletes = false;
     // Target column names, each optionally followed by " DESC".
     std::vector<std::string> order_by;
+    // An object may have at most one parent through this relationship at a time (attaching it to a second
+    // one is an InvalidRequestError); required for delete-orphan on a many-to-one or many-to-many.
+    bool single_parent = false;
 };
 
 struct ColumnProp;
@@ -160,6 +167,9 @@ public:
     std::vector<RelationshipProp> relationships;
     int version_column = -1;
     bool configured = false;
+    // The delete-orphan relationships (of any mapper) whose targets are this mapper's objects: an object
+    // without a parent in one of them is an orphan. Set by Registry::configure.
+    std::vector<const RelationshipProp*> delete_orphan_parents;
 
     // A new instance (default-constructed object, or a copy of obj) in the arena's memory.
     [[nodiscard]] virtual InstanceState* create(Arena& a) const = 0;

@@ -19,6 +19,11 @@ class StaleDataError : public InvalidRequestError {
 public:
     using InvalidRequestError::InvalidRequestError;
 };
+// An object's row was not found when it was reloaded (deleted, or otherwise not present).
+class ObjectDeletedError : public InvalidRequestError {
+public:
+    using InvalidRequestError::InvalidRequestError;
+};
 // A detached object was asked to load something from the database.
 class DetachedInstanceError : public InvalidRequestError {
 public:
@@ -140,17 +145,33 @@ private:
     std::vector<Ptr<T>> items_;
 };
 
+// How a Session made on a Connection (Session(conn)) takes part in a transaction the program began there
+// (SQLAlchemy's join_transaction_mode). Whatever the mode, when the connection has no transaction begun, the
+// session begins one, and its commit() and rollback() commit and roll back that transaction.
+enum class JoinTransactionMode : std::uint8_t {
+    // A SAVEPOINT when the connection is inside one (begin_nested()), else RollbackOnly. The default.
+    ConservativeSavepoint,
+    // The session works in a SAVEPOINT of its own: commit() releases it, rollback() rolls back to it.
+    CreateSavepoint,
+    // commit() only flushes (the program commits); rollback() rolls back the program's transaction.
+    RollbackOnly,
+    // The program's transaction becomes the session's: commit() commits it, rollback() rolls it back.
+    ControlFully,
+};
+
 struct SessionOptions {
     bool autoflush = true;         // flush before queries
     bool expire_on_commit = true;  // reload objects on first use after commit
+    JoinTransactionMode join_transaction_mode = JoinTransactionMode::ConservativeSavepoint;
 };
 
 class Session {
 public:
     explicit Session(Engine engine, SessionOptions opts = {});
-    // A Session inside an existing connection's transaction (the test recipe): commit() flushes and
-    // releases a SAVEPOINT but leaves the outer transaction to its owner; rollback() goes back to it.
-    // Where the dialect has no SAVEPOINT (Aurora DSQL), commit() only flushes and rollback() expires.
+    // A Session on a program's connection: in the transaction the program began there as
+    // opts.join_transaction_mode says (the test recipe: begin on the connection, run the session, roll back the
+    // connection's transaction; the session's commit() commits nothing), or in a transaction of its own when none
+    // is begun.
     explicit Session(Connection& conn, SessionOptions opts = {});
     ~Session();
     Session(const Session&) = delete;
@@ -174,10 +195,16 @@ public:
     void add_all(const P&... p) {
         (add(p), ...);
     }
-    // Marks a persistent object for DELETE at the next flush (cascading where configured).
+    // Marks a persistent object for DELETE at the next flush, and the objects its delete cascades reach
+    // (gathered now). It stays persistent (and in the session) until the flush; add() takes the delete back.
+    // InvalidRequestError for an object that was never flushed.
     template <class T>
     void delete_(const Ptr<T>& p) {
         delete_state(p.state());
+    }
+    template <class... P>
+    void delete_all(const P&... p) {
+        (delete_(p), ...);
     }
 
     // The object with this primary key: from the identity map, else one SELECT; null when there is none.
@@ -225,15 +252,21 @@ public:
     // Releases the connection and detaches every object (they stay usable; lazy loads then fail).
     void close();
 
-    template <class T>
-    void refresh(const Ptr<T>& p) {
-        refresh_state(p.state());
+    // Reloads the object's row now (and expires the objects its refresh-expire cascades reach). With members
+    // named (&User::name, &User::addresses), only those are reloaded; changes to the others are kept.
+    template <class T, class... M>
+    void refresh(const Ptr<T>& p, M T::*... members) {
+        refresh_state(p.state(), {attribute_of(members)...});
     }
-    template <class T>
-    void expire(const Ptr<T>& p) {
-        expire_state(p.state());
+    // Marks the object's attributes to be reloaded on next use (all of them, or the members named), and the
+    // objects its refresh-expire cascades reach (those pending are expunged, as SQLAlchemy does).
+    template <class T, class... M>
+    void expire(const Ptr<T>& p, M T::*... members) {
+        expire_state(p.state(), {attribute_of(members)...});
     }
     void expire_all();
+    // Takes the object (and what its expunge cascades reach) out of the session: pending objects become
+    // transient, persistent ones detached. InvalidRequestError when it is not in this session.
     template <class T>
     void expunge(const Ptr<T>& p) {
         expunge_state(p.state());
@@ -250,18 +283,37 @@ public:
     Ptr<T> merge(const Ptr<T>& p) {
         return merge(*p.get());
     }
+    // Whether the object is pending or persistent in this session (objects marked for deletion are, until the
+    // flush; objects whose rows a flush deleted are not).
     template <class T>
     [[nodiscard]] bool contains(const Ptr<T>& p) const noexcept {
-        return p && p.state()->session == this;
+        return contains_state(p.state());
     }
+    [[nodiscard]] bool contains_state(const InstanceState* st) const noexcept;
     // Objects pending INSERT, modified, or marked for DELETE.
     [[nodiscard]] std::vector<InstanceState*> new_objects() const;
     [[nodiscard]] std::vector<InstanceState*> dirty_objects() const;
     [[nodiscard]] std::vector<InstanceState*> deleted_objects() const;
+    // Whether the object has changes to flush: a column differs from its loaded value, or (unless
+    // include_collections is false) a relationship changed. No SQL.
     template <class T>
-    [[nodiscard]] bool is_modified(const Ptr<T>& p) const {
-        return state_modified(p.state());
+    [[nodiscard]] bool is_modified(const Ptr<T>& p, bool include_collections = true) const {
+        return state_modified(p.state(), include_collections);
     }
+
+    // Turns autoflush off until the guard goes out of scope (SQLAlchemy's no_autoflush block).
+    class NoAutoflush {
+    public:
+        explicit NoAutoflush(Session& s) : s_(s), was_(s.opts_.autoflush) { s.opts_.autoflush = false; }
+        ~NoAutoflush() { s_.opts_.autoflush = was_; }
+        NoAutoflush(const NoAutoflush&) = delete;
+        NoAutoflush& operator=(const NoAutoflush&) = delete;
+
+    private:
+        Session& s_;
+        bool was_;
+    };
+    [[nodiscard]] NoAutoflush no_autoflush() { return NoAutoflush(*this); }
     // Objects in the identity map.
     [[nodiscard]] std::size_t size() const noexcept;
 
@@ -283,19 +335,36 @@ public:
     // reserve(n) is told the number of rows first when the driver knows it.
     void read_untracked(const MapperBase& m, const retort::Select& stmt, const Params& params,
                         const std::function<void(std::size_t)>& reserve, const std::function<void(const DBAPICursor&)>& row);
-    void refresh_state(InstanceState* st);
-    void expire_state(InstanceState* st);
+    // An attribute named by member pointer, for expire() and refresh().
+    struct Attribute {
+        detail::MemberKey member;
+        std::type_index type;
+    };
+    template <class T, class M>
+    static Attribute attribute_of(M T::* mp) {
+        return Attribute{detail::member_key(mp), typeid(M)};
+    }
+    void refresh_state(InstanceState* st, const std::vector<Attribute>& attrs = {});
+    // Reloads an expired object's expired columns (on first use after expire() or a commit).
+    void load_expired(InstanceState* st);
+    void expire_state(InstanceState* st, const std::vector<Attribute>& attrs = {});
     void expunge_state(InstanceState* st);
     InstanceState* merge_object(const MapperBase& m, const void* obj);
-    bool state_modified(const InstanceState* st) const;
+    bool state_modified(const InstanceState* st, bool include_collections = true) const;
     void load_relationship(InstanceState* owner, const RelationshipProp& r);
     void note_relationship_change() noexcept;
+    // A many-to-one's current target found through the identity map by the owner's foreign key (no SQL; null
+    // when memory does not tell).
+    InstanceState* many_to_one_in_memory(InstanceState* owner, const RelationshipProp& r);
     std::shared_ptr<Arena> arena_ptr() const;
     void check_thread() const;
 
     struct Impl;
+    [[nodiscard]] Impl& impl_for_detail() noexcept { return *impl_; }
 
 private:
+    // Reads the object's row again: every column, or only those listed (the others keep their values).
+    void reload(InstanceState* st, const std::vector<int>& only);
     template <class T>
     Ptr<T> ptr(InstanceState* st) const {
         return st ? Ptr<T>(orm::detail::arena_ptr(st), static_cast<Instance<T>*>(st)) : Ptr<T>();
@@ -312,6 +381,27 @@ retort::Select join_relationship(const retort::Select& s, const RelationshipProp
 template <class T>
 retort::Select Select<T>::join_relationship(const retort::Select& s, const RelationshipProp& r, bool isouter) {
     return detail::join_relationship(s, r, isouter);
+}
+
+namespace detail {
+void make_transient(InstanceState* st);
+void make_transient_to_detached(InstanceState* st);
+}  // namespace detail
+
+// Takes the object out of its session (if any) and makes it transient: no identity key, not deleted; a later
+// add() INSERTs it as new (SQLAlchemy's make_transient). Its member values are kept.
+template <class T>
+void make_transient(const Ptr<T>& p) {
+    if (!p) throw ArgumentError("make_transient() of an empty Ptr");
+    detail::make_transient(p.state());
+}
+// Makes a transient object detached, with the identity of the primary key its members hold (SQLAlchemy's
+// make_transient_to_detached): once added to a session it stands for that row, and its columns are read from
+// the database on first use. InvalidRequestError when it is not transient or its key is not set.
+template <class T>
+void make_transient_to_detached(const Ptr<T>& p) {
+    if (!p) throw ArgumentError("make_transient_to_detached() of an empty Ptr");
+    detail::make_transient_to_detached(p.state());
 }
 
 // ORM statements on a model's table: update<Pet>().values(...).where(col(&Pet::id) == id).

@@ -19,8 +19,7 @@ struct Address {
     std::string email_address;
 };
 
-Registry& retort_registry(const User*);
-Registry& retort_registry(const Address*);
+RETORT_CONFORMANCE_REGISTRY()
 
 }  // namespace conf_uowv2
 
@@ -44,12 +43,6 @@ void retort::orm::define(Mapping<Address>& m) {
 }
 
 namespace conf_uowv2 {
-Registry& models() {
-    static Registry r;
-    return r;
-}
-Registry& retort_registry(const User*) { return models(); }
-Registry& retort_registry(const Address*) { return models(); }
 Registry& mapped() {
     static Registry& r = (models().map<User, Address>(), models());
     return r;
