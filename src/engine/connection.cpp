@@ -969,6 +969,12 @@ Transaction::~Transaction() {
     }
 }
 
+bool Transaction::is_active() const noexcept {
+    if (!active_ || !state_ || state_->closed) return false;
+    if (savepoint_.empty()) return state_->in_tx;
+    return std::find(state_->savepoints.begin(), state_->savepoints.end(), savepoint_) != state_->savepoints.end();
+}
+
 void Transaction::commit() {
     if (!active_) throw InvalidRequestError("this transaction is no longer active");
     active_ = false;

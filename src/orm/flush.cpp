@@ -614,6 +614,7 @@ void Flush::update_all(const MapperBase& m, const StateList& states) {
             if (impl.commit_expires) tracking::drop(st);
             else tracking::take(st);
         }
+        if (!impl.nested.empty()) impl.updated_in_tx.insert(impl.updated_in_tx.end(), group.begin(), group.end());
     }
 }
 

@@ -167,6 +167,7 @@ Connection& Session::connection() {
 }
 
 bool Session::in_transaction() const noexcept {
+    if (impl_->explicit_begin) return true;
     if (impl_->external) return impl_->joined != Impl::Joined::None;
     return impl_->own_conn.has_value() && impl_->own_conn->in_transaction();
 }
@@ -496,12 +497,22 @@ void resolve_attributes(const MapperBase& m, const std::vector<Session::Attribut
     }
 }
 
+// Every relationship is read again on next use; changes to them not flushed are dropped.
 void unload_relationships(InstanceState* st) {
     for (const auto& rel : st->mapper->relationships) {
         auto& base = st->mapper->relation(st->obj, rel);
         base.loaded = false;
         base.lazy = rel.options.lazy;
+        base.changed = false;
+        if (rel.uselist()) {
+            auto& c = static_cast<detail::CollectionBase&>(base);
+            c.added.clear();
+            c.removed.clear();
+        } else {
+            static_cast<detail::RefBase&>(base).previous = nullptr;
+        }
     }
+    st->rel_dirty = false;
 }
 }  // namespace
 
@@ -619,11 +630,7 @@ void Session::expire_state(InstanceState* st, const std::vector<Attribute>& attr
 void Session::Impl::expire_one(InstanceState* st) {
     st->expired = true;
     if (!expired_columns.empty()) expired_columns.erase(st);
-    for (const auto& rel : st->mapper->relationships) {
-        auto& base = st->mapper->relation(st->obj, rel);
-        base.loaded = false;
-        base.lazy = rel.options.lazy;
-    }
+    unload_relationships(st);
 }
 
 void Session::expire_all() {
@@ -689,9 +696,18 @@ void Session::flush() {
 
 void Session::Impl::fail_transaction(const std::string& why) {
     // The database's transaction goes now (its locks with it); the objects are put back by rollback(), which
-    // the program must call before the session is used again.
+    // the program must call before the session is used again. Inside a SAVEPOINT only that goes: rolling the
+    // SAVEPOINT back (its SessionTransaction) recovers.
     needs_rollback = true;
     rollback_reason = why;
+    failed_depth = nested.size();
+    if (!nested.empty()) {
+        try {
+            if (nested.back().savepoint) nested.back().savepoint->rollback();
+        } catch (...) {
+        }
+        return;
+    }
     try {
         if (external) {
             end_joined(false);
@@ -738,6 +754,7 @@ void Session::commit() {
     impl_->commit_expires = opts_.expire_on_commit;
     try {
         flush();
+        impl_->fold_nested(true);
         if (impl_->external) {
             impl_->end_joined(true);
         } else if (impl_->own_conn) {
@@ -750,6 +767,7 @@ void Session::commit() {
         throw;
     }
     impl_->commit_expires = false;
+    impl_->explicit_begin = false;
     for (auto* st : impl_->deleted_in_tx) {
         st->session = nullptr;
         st->status = ObjectState::Detached;
@@ -771,6 +789,9 @@ void Session::rollback() {
         // A connection lost on the way: its transaction is gone with it. The session's state is put back below.
     }
     impl_->own_conn.reset();
+    impl_->fold_nested(false);  // (after the connection's rollback, which discarded the SAVEPOINTs)
+    impl_->updated_in_tx.clear();
+    impl_->explicit_begin = false;
     impl_->joined = Impl::Joined::None;
     impl_->savepoint.reset();
     impl_->needs_rollback = false;
@@ -817,6 +838,10 @@ void Session::close() {
     } else {
         impl_->own_conn.reset();  // rolls back what is not committed
     }
+    impl_->fold_nested(false);
+    impl_->nested.clear();
+    impl_->updated_in_tx.clear();
+    impl_->explicit_begin = false;
     impl_->needs_rollback = false;
     impl_->rollback_reason.clear();
     // What the uncommitted transaction inserted never was; what it deleted still is.
@@ -829,6 +854,157 @@ void Session::close() {
     impl_->inserted_in_tx.clear();
     expunge_all();
 }
+
+// ---------------------------------------------------------------- explicit transactions
+
+SessionTransaction Session::begin() {
+    check_thread();
+    if (in_transaction()) throw InvalidRequestError("a transaction is already begun on this Session");
+    impl_->explicit_begin = true;
+    return SessionTransaction(this, false, ++impl_->begin_id);
+}
+
+SessionTransaction Session::begin_nested() {
+    check_thread();
+    flush();
+    Connection& c = impl_->conn(*this);
+    Impl::Nested level;
+    level.id = ++impl_->begin_id;
+    level.savepoint.emplace(c.begin_nested());
+    level.outer_inserted = std::move(impl_->inserted_in_tx);
+    level.outer_deleted = std::move(impl_->deleted_in_tx);
+    level.outer_updated = std::move(impl_->updated_in_tx);
+    impl_->inserted_in_tx.clear();
+    impl_->deleted_in_tx.clear();
+    impl_->updated_in_tx.clear();
+    impl_->nested.push_back(std::move(level));
+    return SessionTransaction(this, true, impl_->nested.back().id);
+}
+
+bool Session::level_active(bool nested, std::uint64_t id) const noexcept {
+    if (!nested) return impl_->explicit_begin && impl_->begin_id >= id;
+    return std::any_of(impl_->nested.begin(), impl_->nested.end(), [&](const Impl::Nested& n) { return n.id == id; });
+}
+
+void Session::commit_level(bool nested, std::uint64_t id) {
+    check_thread();
+    if (!level_active(nested, id)) throw InvalidRequestError("this transaction is no longer active");
+    if (!nested) {
+        commit();
+        return;
+    }
+    if (impl_->nested.back().id != id)
+        throw InvalidRequestError("a SAVEPOINT begun inside this one is still active; commit or roll it back first");
+    flush();
+    auto& level = impl_->nested.back();
+    level.savepoint->commit();
+    // What the SAVEPOINT did now belongs to the level around it.
+    level.outer_inserted.insert(level.outer_inserted.end(), impl_->inserted_in_tx.begin(), impl_->inserted_in_tx.end());
+    level.outer_deleted.insert(level.outer_deleted.end(), impl_->deleted_in_tx.begin(), impl_->deleted_in_tx.end());
+    if (impl_->nested.size() > 1)
+        level.outer_updated.insert(level.outer_updated.end(), impl_->updated_in_tx.begin(), impl_->updated_in_tx.end());
+    impl_->inserted_in_tx = std::move(level.outer_inserted);
+    impl_->deleted_in_tx = std::move(level.outer_deleted);
+    impl_->updated_in_tx = std::move(level.outer_updated);
+    impl_->nested.pop_back();
+}
+
+void Session::rollback_level(bool nested, std::uint64_t id) {
+    check_thread();
+    if (!level_active(nested, id)) return;
+    if (!nested) {
+        rollback();
+        return;
+    }
+    // SAVEPOINTs begun inside this one go first.
+    while (!impl_->nested.empty()) {
+        const bool last = impl_->nested.back().id == id;
+        impl_->rollback_nested(*this);
+        if (last) break;
+    }
+}
+
+void Session::Impl::rollback_nested(Session& s) {
+    auto& level = nested.back();
+    try {
+        level.savepoint->rollback();
+    } catch (...) {
+        // A connection lost on the way: the session's transaction fails as a whole at its next use.
+    }
+    for (auto* st : inserted_in_tx) {
+        if (st->session != &s) continue;
+        forget(st);
+        st->key.clear();
+        tracking::drop(st);
+        st->session = nullptr;
+        st->status = ObjectState::Transient;
+    }
+    for (auto* st : deleted_in_tx) {
+        if (st->session != &s) continue;
+        st->status = ObjectState::Persistent;
+        st->was_deleted = false;
+        register_identity(st);
+        expire_one(st);
+    }
+    for (auto* st : pending) {
+        st->session = nullptr;
+        st->status = ObjectState::Transient;
+    }
+    pending.clear();
+    for (auto* st : deleted) st->marked_deleted = false;
+    deleted.clear();
+    // Objects changed inside the SAVEPOINT, flushed or not, are read again.
+    for (auto* st : updated_in_tx)
+        if (st->session == &s && st->status == ObjectState::Persistent) expire_one(st);
+    for (auto* st : identity)
+        if (st->status == ObjectState::Persistent && !st->expired && (st->rel_dirty || tracking::changed(st))) expire_one(st);
+    inserted_in_tx = std::move(level.outer_inserted);
+    deleted_in_tx = std::move(level.outer_deleted);
+    updated_in_tx = std::move(level.outer_updated);
+    if (needs_rollback && failed_depth >= nested.size()) {
+        needs_rollback = false;
+        rollback_reason.clear();
+    }
+    nested.pop_back();
+}
+
+void Session::Impl::fold_nested(bool release) {
+    while (!nested.empty()) {
+        auto& level = nested.back();
+        if (release && level.savepoint) level.savepoint->commit();
+        level.outer_inserted.insert(level.outer_inserted.end(), inserted_in_tx.begin(), inserted_in_tx.end());
+        level.outer_deleted.insert(level.outer_deleted.end(), deleted_in_tx.begin(), deleted_in_tx.end());
+        inserted_in_tx = std::move(level.outer_inserted);
+        deleted_in_tx = std::move(level.outer_deleted);
+        updated_in_tx.clear();
+        if (release) nested.pop_back();
+        else {
+            // (kept until the connection's rollback has discarded the SAVEPOINTs; see rollback())
+            level.savepoint.reset();
+            nested.pop_back();
+        }
+    }
+}
+
+SessionTransaction::~SessionTransaction() {
+    if (s_ && s_->level_active(nested_, id_)) {
+        try {
+            s_->rollback_level(nested_, id_);
+        } catch (...) {
+        }
+    }
+}
+
+void SessionTransaction::commit() {
+    if (!s_) throw InvalidRequestError("this transaction is no longer active");
+    s_->commit_level(nested_, id_);
+}
+
+void SessionTransaction::rollback() {
+    if (s_) s_->rollback_level(nested_, id_);
+}
+
+bool SessionTransaction::is_active() const noexcept { return s_ && s_->level_active(nested_, id_); }
 
 // ---------------------------------------------------------------- transient and detached
 

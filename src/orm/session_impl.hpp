@@ -160,8 +160,22 @@ struct Session::Impl {
     IdentityMap identity;
     StateList pending;  // in add order
     std::vector<InstanceState*> deleted;          // marked for DELETE, not flushed yet
-    StateList inserted_in_tx;  // INSERTed by flushes of the current transaction
-    std::vector<InstanceState*> deleted_in_tx;    // DELETEd by flushes of the current transaction
+    StateList inserted_in_tx;  // INSERTed by flushes of the current transaction (its innermost SAVEPOINT)
+    std::vector<InstanceState*> deleted_in_tx;    // DELETEd by flushes of the current transaction (innermost SAVEPOINT)
+    std::vector<InstanceState*> updated_in_tx;    // UPDATEd by flushes inside the innermost SAVEPOINT (only then)
+    bool explicit_begin = false;  // begin() was called and its transaction has not ended
+    // SAVEPOINTs of begin_nested(), innermost last, each with the lists of the level it began in set aside.
+    std::uint64_t begin_id = 0;  // numbers begin() and begin_nested() calls
+    struct Nested {
+        std::uint64_t id = 0;
+        std::optional<Transaction> savepoint;
+        StateList outer_inserted;
+        std::vector<InstanceState*> outer_deleted;
+        std::vector<InstanceState*> outer_updated;
+    };
+    std::vector<Nested> nested;
+    // The failed flush happened inside this many SAVEPOINTs: rolling the innermost back recovers.
+    std::size_t failed_depth = 0;
     bool flushing = false;
     bool relations_changed = false;  // a relationship changed since the last flush
     bool lazy_loading = false;       // inside a lazy load (which autoflushes only what was added, deleted or related)
@@ -188,8 +202,13 @@ struct Session::Impl {
     void add_impl(Session& s, InstanceState* st, bool head);
     void delete_impl(Session& s, InstanceState* st, bool head);
     void expire_untracked();
-    // Expires one persistent object (all its columns and relationships), with no cascade.
+    // Expires one persistent object (all its columns and relationships, dropping changes not flushed), with
+    // no cascade.
     void expire_one(InstanceState* st);
+    // The level's SAVEPOINT is rolled back: objects go back to how they were when it began.
+    void rollback_nested(Session& s);
+    // Every SAVEPOINT's lists join the transaction's (on commit, or before rolling the whole transaction back).
+    void fold_nested(bool release);
 };
 
 // Change tracking (the snapshot of retort/orm/snapshot.hpp).

@@ -458,7 +458,9 @@ public:
     ~Transaction();
     void commit();
     void rollback();
-    [[nodiscard]] bool is_active() const noexcept { return active_; }
+    // Neither committed nor rolled back, through this object or by its connection (a commit or rollback of the
+    // whole transaction ends its SAVEPOINTs too).
+    [[nodiscard]] bool is_active() const noexcept;
     [[nodiscard]] bool is_nested() const noexcept { return !savepoint_.empty(); }
 
 private:

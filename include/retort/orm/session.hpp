@@ -165,6 +165,31 @@ struct SessionOptions {
     JoinTransactionMode join_transaction_mode = JoinTransactionMode::ConservativeSavepoint;
 };
 
+class Session;
+
+// A transaction of a Session, from Session::begin() (the session's whole transaction) or begin_nested() (a
+// SAVEPOINT). commit() / rollback(); rolled back when it goes out of scope still active (an exception passing
+// through). Rolling back a nested one puts the objects back as they were when it began: objects added or
+// inserted since are transient again, objects deleted since are back, objects changed since are reloaded.
+class SessionTransaction {
+public:
+    SessionTransaction(SessionTransaction&& o) noexcept : s_(o.s_), nested_(o.nested_), id_(o.id_) { o.s_ = nullptr; }
+    SessionTransaction& operator=(SessionTransaction&&) = delete;
+    SessionTransaction(const SessionTransaction&) = delete;
+    ~SessionTransaction();
+    void commit();
+    void rollback();
+    [[nodiscard]] bool is_active() const noexcept;
+    [[nodiscard]] bool is_nested() const noexcept { return nested_; }
+
+private:
+    friend class Session;
+    SessionTransaction(Session* s, bool nested, std::uint64_t id) : s_(s), nested_(nested), id_(id) {}
+    Session* s_;
+    bool nested_;       // a SAVEPOINT (else the session's transaction)
+    std::uint64_t id_;  // which one: transactions and SAVEPOINTs are numbered as they begin
+};
+
 class Session {
 public:
     explicit Session(Engine engine, SessionOptions opts = {});
@@ -247,8 +272,26 @@ public:
     Result execute(const Executable& stmt, const std::vector<Params>& rows);
 
     void flush();
+    // Commits the session's transaction (flushing first; SAVEPOINTs still open are released with it).
     void commit();
+    // Rolls back the session's whole transaction (SAVEPOINTs included): objects inserted in it become transient,
+    // objects deleted in it are back, every persistent object is reloaded on next use.
     void rollback();
+
+    // Begins the session's transaction explicitly (InvalidRequestError when one is already begun):
+    //   auto tx = session.begin(); ... tx.commit();            or
+    //   session.begin([&] { ... });   // commits when fn returns, rolls back and rethrows when it throws
+    [[nodiscard]] SessionTransaction begin();
+    template <class Fn>
+    decltype(auto) begin(Fn&& fn) {
+        return run_in(begin(), std::forward<Fn>(fn));
+    }
+    // A SAVEPOINT (flushing first), as SessionTransaction; InvalidRequestError where the dialect has none.
+    [[nodiscard]] SessionTransaction begin_nested();
+    template <class Fn>
+    decltype(auto) begin_nested(Fn&& fn) {
+        return run_in(begin_nested(), std::forward<Fn>(fn));
+    }
     // Releases the connection and detaches every object (they stay usable; lazy loads then fail).
     void close();
 
@@ -362,7 +405,23 @@ public:
     struct Impl;
     [[nodiscard]] Impl& impl_for_detail() noexcept { return *impl_; }
 
+    // SessionTransaction's doors.
+    void commit_level(bool nested, std::uint64_t id);
+    void rollback_level(bool nested, std::uint64_t id);
+    [[nodiscard]] bool level_active(bool nested, std::uint64_t id) const noexcept;
+
 private:
+    template <class Fn>
+    static decltype(auto) run_in(SessionTransaction tx, Fn&& fn) {
+        if constexpr (std::is_void_v<std::invoke_result_t<Fn>>) {
+            fn();
+            tx.commit();
+        } else {
+            auto r = fn();
+            tx.commit();
+            return r;
+        }
+    }
     // Reads the object's row again: every column, or only those listed (the others keep their values).
     void reload(InstanceState* st, const std::vector<int>& only);
     template <class T>
