@@ -527,7 +527,7 @@ void MigrationContext::execute(Connection* conn, const Statement& st) {
     conn->exec_driver_sql(st.sql, std::span<const Value>(st.params));
 }
 
-std::vector<std::string> MigrationContext::upgrade(const RevisionGraph& graph, const std::string& target) {
+std::vector<std::string> MigrationContext::upgrade(const RevisionGraph& graph, const RevisionSpec& target) {
     return run(graph, graph.upgrade_steps(current_heads(), target));
 }
 
@@ -535,7 +535,7 @@ std::vector<std::string> MigrationContext::downgrade(const RevisionGraph& graph,
     return run(graph, graph.downgrade_steps(current_heads(), target, options_.warning));
 }
 
-void MigrationContext::stamp(const RevisionGraph& graph, const std::string& target) {
+void MigrationContext::stamp(const RevisionGraph& graph, const RevisionSpec& target) {
     auto before = current_heads();
     std::set<std::string> heads(before.begin(), before.end());
     std::vector<VersionChange> changes;

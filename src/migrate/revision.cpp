@@ -909,8 +909,8 @@ auto with_command_errors(const char* direction, const std::string& destination, 
 
 }  // namespace
 
-std::vector<MigrationStep> RevisionGraph::upgrade_steps(const RevisionSpec& current, const std::string& destination) const {
-    return with_command_errors("upgrade", destination, [&] {
+std::vector<MigrationStep> RevisionGraph::upgrade_steps(const RevisionSpec& current, const RevisionSpec& destination) const {
+    return with_command_errors("upgrade", destination.text(), [&] {
         auto revs = iterate(destination, current, IterateOptions{.implicit_base = true}, {});
         std::vector<MigrationStep> steps;
         for (auto it = revs.rbegin(); it != revs.rend(); ++it) steps.push_back(MigrationStep{.upgrade = true, .revision = id_of(*it)});

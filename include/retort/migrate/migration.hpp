@@ -102,9 +102,9 @@ public:
     // Each returns the revisions run, in order (target forms: see revision.hpp). A failing revision throws
     // MigrationError after rolling back what its transaction held; the version table's rows move as
     // Alembic's do (a row per head: new branches insert, merges delete, depends_on counts).
-    std::vector<std::string> upgrade(const RevisionGraph& graph, const std::string& target);
+    std::vector<std::string> upgrade(const RevisionGraph& graph, const RevisionSpec& target);
     std::vector<std::string> downgrade(const RevisionGraph& graph, const std::string& target);
-    void stamp(const RevisionGraph& graph, const std::string& target);
+    void stamp(const RevisionGraph& graph, const RevisionSpec& target);
 
     [[nodiscard]] const Dialect& dialect() const { return *dialect_; }
     [[nodiscard]] bool offline() const noexcept { return out_ != nullptr; }

@@ -224,7 +224,7 @@ public:
     // Errors are RevisionError with the command-level message ("Destination x is not a valid upgrade
     // target from current head(s)", "Multiple head revisions are present for given argument 'head'; ...").
     [[nodiscard]] std::vector<MigrationStep> upgrade_steps(const RevisionSpec& current,
-                                                           const std::string& destination) const;
+                                                           const RevisionSpec& destination) const;
     // warn receives Alembic's warnings (downgrade -1 from several heads). Unlike Alembic, -N from a merge
     // point (where walking down has several parents to choose from) takes the current heads down by N
     // revisions, the merge first, instead of failing with "Ambiguous walk".
