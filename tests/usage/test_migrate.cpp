@@ -164,6 +164,106 @@ TEST_F(Migrations, RemovedColumnNextToAddedOneIsAHintNotADrop) {
     EXPECT_EQ(text.find("\ndrop_column users name"), std::string::npos) << text;
 }
 
+// The text of the revision file whose id starts out.str() (after a revision command).
+std::string revision_text(const std::filesystem::path& versions, const std::string& id) {
+    for (const auto& e : std::filesystem::directory_iterator(versions))
+        if (e.path().filename().string().rfind(id, 0) == 0) {
+            std::ifstream in(e.path());
+            return std::string(std::istreambuf_iterator<char>(in), {});
+        }
+    return {};
+}
+
+// Removing an indexed (or unique) column: the index and the constraint go before the column, and come back
+// after it on downgrade; PostgreSQL drops a column's indexes with it, so the other order fails there.
+TEST_F(Migrations, RemovedIndexedColumnDropsItsIndexFirst) {
+    MetaData v1, v2;
+    v1.table("things", {{"id", types::Integer(), {.primary_key = true}},
+                        {"a", types::Integer(), {.index = true}},
+                        {"b", types::String(20), {.unique = true}},
+                        {"c", types::String(20)}});
+    v2.table("things", {{"id", types::Integer(), {.primary_key = true}}, {"c", types::String(20)}});
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "one"}, &v1), 0) << err.str();
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    {
+        auto conn = engine.connect();
+        conn.exec_driver_sql("INSERT INTO things (id, a, b, c) VALUES (1, 10, 'x', 'keep')");
+        conn.commit();
+    }
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "two"}, &v2), 0) << err.str();
+    const std::string text = revision_text(dir / "migrations" / "versions", out.str().substr(0, out.str().find('\n')));
+    const auto up = text.substr(text.find("\nupgrade:"), text.find("downgrade:") - text.find("\nupgrade:"));
+    const auto down = text.substr(text.find("downgrade:"));
+    ASSERT_NE(up.find("drop_index ix_things_a"), std::string::npos) << text;
+    EXPECT_LT(up.find("drop_index ix_things_a"), up.find("drop_column things a")) << text;
+    EXPECT_LT(down.find("add_column things a"), down.find("create_index ix_things_a")) << text;
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    EXPECT_EQ(cmd({"check"}, &v2), 0) << out.str();
+    EXPECT_EQ(count("things"), 1);
+    ASSERT_EQ(cmd({"downgrade", "-1"}), 0) << err.str();
+    EXPECT_EQ(cmd({"check"}, &v1), 0) << out.str();
+    EXPECT_EQ(count("things"), 1);
+}
+
+// Server defaults that call functions reflect in the database's own spelling; once applied they compare
+// equal, so autogenerate proposes nothing on the next run.
+TEST_F(Migrations, FunctionServerDefaultsDoNotShowAsChanged) {
+    MetaData m;
+    std::vector<ColumnDef> cols{{"id", types::Integer(), {.primary_key = true}},
+                                {"name", types::String(20), {.server_default = "'anon'"}},
+                                {"n", types::Integer(), {.server_default = "0"}}};
+    if (engine.dialect().name() == "sqlite") {
+        cols.push_back({"created", types::DateTime(), {.server_default = "CURRENT_TIMESTAMP"}});
+        cols.push_back({"stamp", types::String(30), {.server_default = "(datetime('now'))"}});
+    } else {
+        cols.push_back({"created", types::DateTime(true), {.server_default = "now()"}});
+        cols.push_back({"at", types::DateTime(), {.server_default = "CURRENT_TIMESTAMP"}});
+        cols.push_back({"token", types::Uuid(), {.server_default = "gen_random_uuid()"}});
+        cols.push_back({"day", types::Date(), {.server_default = "CURRENT_DATE"}});
+        cols.push_back({"label", types::Text(), {.server_default = "lower('ABC')"}});
+        cols.push_back({"utc", types::DateTime(true), {.server_default = "timezone('utc', now())"}});
+        cols.push_back({"utc2", types::DateTime(), {.server_default = "(now() AT TIME ZONE 'utc')"}});
+        cols.push_back({"later", types::DateTime(), {.server_default = "now() + interval '1 day'"}});
+        cols.push_back({"clock", types::DateTime(true), {.server_default = "clock_timestamp()"}});
+        cols.push_back({"ms", types::DateTime(true), {.server_default = "CURRENT_TIMESTAMP(3)"}});
+        cols.push_back({"local", types::DateTime(), {.server_default = "LOCALTIMESTAMP"}});
+        cols.push_back({"doc", types::Jsonb(), {.server_default = "'{}'"}});
+        cols.push_back({"doc2", types::Jsonb(), {.server_default = "'{}'::jsonb"}});
+        cols.push_back({"price", types::Numeric(10, 2), {.server_default = "0.00"}});
+        cols.push_back({"flag", types::Boolean(), {.server_default = "false"}});
+        cols.push_back({"neg", types::Integer(), {.server_default = "-1"}});
+        cols.push_back({"txt", types::String(20), {.server_default = "'it''s'"}});
+        cols.push_back({"ep", types::BigInteger(), {.server_default = "extract(epoch from now())::bigint"}});
+        cols.push_back({"nm", types::Text(), {.server_default = "current_user"}});
+    }
+    m.table("things", std::move(cols));
+    if (engine.dialect().name() != "sqlite")  // the pet clinic's keys
+        m.table("users", {{"id", types::Uuid(), {.primary_key = true, .server_default = "gen_random_uuid()"}},
+                          {"at", types::DateTime(true), {.nullable = false, .server_default = "NOW()"}}});
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "one"}, &m), 0) << err.str();
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    EXPECT_EQ(cmd({"check"}, &m), 0) << out.str();
+    // A real change is still seen.
+    MetaData changed;
+    changed.table("things", {{"id", types::Integer(), {.primary_key = true}},
+                             {"name", types::String(20), {.server_default = "'someone'"}},
+                             {"n", types::Integer(), {.server_default = "0"}}});
+    EXPECT_EQ(cmd({"check"}, &changed), 1);
+    EXPECT_NE(out.str().find("alter_column things name default=\"'someone'\""), std::string::npos) << out.str();
+}
+
+// A version table declared in the models (to map it, say) is the migrations' own: never created by a revision.
+TEST_F(Migrations, VersionTableInTheModelsIsNotProposed) {
+    MetaData m;
+    m.table("users", {{"id", types::Integer(), {.primary_key = true}}});
+    m.table("retort_version", {{"version_num", types::String(32), {.primary_key = true}}});
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "one"}, &m), 0) << err.str();
+    const std::string text = revision_text(dir / "migrations" / "versions", out.str().substr(0, out.str().find('\n')));
+    EXPECT_EQ(text.find("retort_version"), std::string::npos) << text;
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    EXPECT_EQ(cmd({"check"}, &m), 0) << out.str();
+}
+
 const char* base_rev = R"(revision: aaa0001
 parents:
 message: things
