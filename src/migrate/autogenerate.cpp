@@ -26,6 +26,9 @@ std::string upper_squeezed(std::string_view s) {
 // Whether the reflected column's type is what the model asks for, as far as this dialect can tell:
 // the same DDL either from the reflected type or from the database's own spelling.
 bool same_type(const Dialect& d, const SqlType& model, const ReflectedColumn& reflected) {
+    // A type that is not known on either side (a model column of Null type, a column the database
+    // declares without a type) is not compared.
+    if (model.is_null() || (reflected.type.is_null() && reflected.type_text.empty())) return true;
     auto is_float = [](TypeKind k) { return k == TypeKind::Float || k == TypeKind::Double; };
     if (is_float(model.kind) && is_float(reflected.type.kind)) return true;
     if (model.kind == TypeKind::Enum) return true;  // enums reflect as text or as their own type
@@ -50,7 +53,7 @@ bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) |
 
 // Server defaults as the database echoes them differ in form: "'x'::text", "(now())", "TRUE",
 // "'-1'::integer" for -1, "'1 day'::interval" for interval '1 day'. Both sides are brought to one form
-// (no casts, no blanks, lower case outside quotes, no enclosing parentheses, quoted numbers unquoted);
+// (no casts, no blanks or identifier quotes, lower case outside quotes, no enclosing parentheses, quoted numbers unquoted);
 // function calls are compared as written, so now() and gen_random_uuid() match themselves.
 std::string normalize_default(std::string_view s) {
     std::string out;
@@ -87,7 +90,8 @@ std::string normalize_default(std::string_view s) {
             --i;
             continue;
         }
-        if (std::isspace(static_cast<unsigned char>(c))) continue;
+        // Blanks, and the double quotes PostgreSQL puts around some function names ("substring"(...)).
+        if (std::isspace(static_cast<unsigned char>(c)) || c == '"') continue;
         out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     // Outer parentheses that enclose the whole expression.
@@ -333,6 +337,11 @@ SchemaObject fk_object(const std::string& table, const ForeignKeyConstraint& fk,
 }  // namespace
 
 Comparison compare_metadata(const Engine& engine, const MetaData& metadata, const CompareOptions& options) {
+    return compare_metadata(engine, std::vector<const MetaData*>{&metadata}, options);
+}
+
+Comparison compare_metadata(const Engine& engine, const std::vector<const MetaData*>& metadatas,
+                            const CompareOptions& options) {
     const Dialect& d = engine.dialect();
     const bool fks = d.caps().supports_foreign_keys;
     const Filters filter{options};
@@ -344,10 +353,18 @@ Comparison compare_metadata(const Engine& engine, const MetaData& metadata, cons
         if (n != options.version_table && n.rfind("_retort_batch_", 0) != 0 && filter.name(n, "table")) db_tables.insert(n);
     // The version table belongs to the migrations, even when the models map it.
     std::vector<const Table*> model_tables;
-    for (const auto* t : metadata.sorted_tables())
-        if (t->name() != options.version_table) model_tables.push_back(t);
-    std::set<std::string> model_names;
-    for (const auto* t : model_tables) model_names.insert(t->name());
+    std::set<std::string> model_names, dupes;
+    for (const MetaData* metadata : metadatas)
+        for (const auto* t : metadata->sorted_tables()) {
+            if (t->name() == options.version_table) continue;
+            if (!model_names.insert(t->name()).second) dupes.insert(t->name());
+            model_tables.push_back(t);
+        }
+    if (!dupes.empty()) {
+        std::string list;
+        for (const auto& n : dupes) list += (list.empty() ? "\"" : ", \"") + n + "\"";
+        throw ArgumentError("Duplicate table keys across multiple MetaData objects: " + list);
+    }
 
     std::vector<std::string>& header = b.out.header_comments;
 

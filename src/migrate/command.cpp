@@ -100,6 +100,7 @@ struct Env {
     const Parsed& p;
     Config cfg;
     const MetaData* metadata;
+    const Environment& env;
     std::string default_url;
     std::ostream& out;
     std::ostream& err;
@@ -112,6 +113,15 @@ struct Env {
         throw UsageError("no database URL: pass --url, set DATABASE_URL or put url = ... in " + cfg.file.string());
     }
     ScriptDirectory scripts() const { return ScriptDirectory(cfg.script_dir()); }
+    CompareOptions compare_options() const {
+        CompareOptions o;
+        o.version_table = cfg.version_table;
+        o.compare_type = env.compare_type;
+        o.compare_server_default = env.compare_server_default;
+        o.include_object = env.include_object;
+        o.include_name = env.include_name;
+        return o;
+    }
     MigrationOptions options() const {
         MigrationOptions o;
         o.version_table = cfg.version_table;
@@ -200,7 +210,7 @@ int cmd_revision(Env& e, bool merge) {
         if (rows != want)
             throw ArgumentError("the database is not up to date (it is at " + (rows.empty() ? "base" : join(rows, ", ")) +
                                 "); run upgrade first so autogenerate compares against the latest revision");
-        auto cmp = compare_metadata(engine, *e.metadata, CompareOptions{e.cfg.version_table});
+        auto cmp = compare_metadata(engine, *e.metadata, e.compare_options());
         rev.upgrade = std::move(cmp.upgrade);
         rev.downgrade = std::move(cmp.downgrade);
         rev.header_comments = std::move(cmp.header_comments);
@@ -316,7 +326,7 @@ int cmd_history(Env& e) {
 int cmd_check(Env& e) {
     if (!e.metadata) throw UsageError("check needs your models' MetaData: run it through your migration runner");
     auto engine = create_engine(e.url());
-    auto cmp = compare_metadata(engine, *e.metadata, CompareOptions{e.cfg.version_table});
+    auto cmp = compare_metadata(engine, *e.metadata, e.compare_options());
     engine.dispose();
     if (cmp.empty()) {
         e.out << "No new upgrade operations detected.\n";
@@ -372,15 +382,16 @@ std::filesystem::path Config::script_dir() const {
     return file.parent_path() / script_location;
 }
 
-int run_command(std::span<const std::string> args, const MetaData* metadata, const std::string& default_url,
+int run_command(std::span<const std::string> args, const MetaData* metadata, const Environment& environment,
                 std::ostream& out, std::ostream& err) {
+    const std::string& default_url = environment.default_url;
     try {
         Parsed p = parse(args);
         if (p.help || p.command.empty() || p.command == "help") {
             (p.help || p.command == "help" ? out : err) << usage_text;
             return p.command.empty() && !p.help ? 2 : 0;
         }
-        Env e{p, Config::load(p.config.value_or(default_config_file)), metadata, default_url, out, err};
+        Env e{p, Config::load(p.config.value_or(default_config_file)), metadata, environment, default_url, out, err};
         const std::string& c = p.command;
         if (c == "init") return cmd_init(e);
         if (c == "revision") return cmd_revision(e, false);
@@ -403,9 +414,10 @@ int run_command(std::span<const std::string> args, const MetaData* metadata, con
     }
 }
 
-int main(int argc, char** argv, const MetaData& metadata, const std::string& default_url) {
+int main(int argc, char** argv, const MetaData& metadata, const Environment& env) {
     std::vector<std::string> args(argv + 1, argv + argc);
-    return run_command(args, &metadata, default_url, std::cout, std::cerr);
+    return run_command(args, &metadata, env, std::cout, std::cerr);
 }
+
 
 }  // namespace retort::migrate

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include <retort/dialects/dialect.hpp>
@@ -35,20 +36,42 @@ protected:
     void drop_everything() {
         auto conn = create_engine(test_url()).connect();
         // One statement per transaction, so the DSQL-strict run accepts it too.
-        for (const char* t : {"posts", "users", "things", "retort_version"}) {
+        for (const char* t : {"posts", "users", "things", "t_base", "t_bill", "retort_version"}) {
             conn.exec_driver_sql(std::string("DROP TABLE IF EXISTS ") + t);
             conn.commit();
         }
     }
     // Runs a migration command the way the runner does; output lands in out / err.
-    int cmd(std::vector<std::string> args, const MetaData* metadata = nullptr) {
+    int cmd(std::vector<std::string> args, const MetaData* metadata = nullptr, const Environment& env = {}) {
         out.str("");
         err.str("");
         args.push_back("--config");
         args.push_back((dir / "retort_migrations.ini").string());
         args.push_back("--url");
         args.push_back(test_url());
-        return run_command(args, metadata, {}, out, err);
+        return run_command(args, metadata, env, out, err);
+    }
+    bool has_column(const std::string& table, const std::string& column) {
+        auto conn = engine.connect();
+        for (const auto& c : engine.dialect().get_columns(conn, table, std::nullopt))
+            if (c.name == column) return true;
+        return false;
+    }
+    std::set<std::string> version_set() {
+        auto v = versions();
+        return std::set<std::string>(v.begin(), v.end());
+    }
+    // Appends operations to the revision file whose id is id.
+    void add_ops(const std::string& id, const std::string& up, const std::string& down) {
+        for (const auto& e : std::filesystem::directory_iterator(dir / "migrations" / "versions"))
+            if (e.path().filename().string().rfind(id, 0) == 0) {
+                std::ifstream in(e.path());
+                std::string text(std::istreambuf_iterator<char>(in), {});
+                in.close();
+                text.replace(text.find("\ndowngrade:"), 11, "\n" + up + "\ndowngrade:");
+                text += down + "\n";
+                std::ofstream(e.path()) << text;
+            }
     }
     std::int64_t count(const std::string& table) {
         auto conn = engine.connect();
@@ -162,6 +185,99 @@ TEST_F(Migrations, RemovedColumnNextToAddedOneIsAHintNotADrop) {
     EXPECT_NE(text.find("# possible rename: users.name -> users.full_name"), std::string::npos) << text;
     EXPECT_NE(text.find("alter_column users name new_name=full_name"), std::string::npos) << text;
     EXPECT_EQ(text.find("\ndrop_column users name"), std::string::npos) << text;
+}
+
+// Branch labels, depends_on and relative targets through the commands, against the database:
+//   aaa -> app1;  bill1 (billing, a second root) -> bill2 (depends on app1)
+TEST_F(Migrations, BranchLabelsDependsOnAndRelativeTargets) {
+    ASSERT_EQ(cmd({"revision", "-m", "base", "--rev-id", "aaa"}), 0) << err.str();
+    add_ops("aaa", "create_table t_base\n  column id Integer primary_key", "drop_table t_base");
+    ASSERT_EQ(cmd({"revision", "-m", "app 1", "--rev-id", "app1"}), 0) << err.str();
+    add_ops("app1", "add_column t_base app Integer", "drop_column t_base app");
+    ASSERT_EQ(cmd({"revision", "-m", "billing", "--head", "base", "--branch-label", "billing", "--rev-id", "bill1"}), 0)
+        << err.str();
+    add_ops("bill1", "create_table t_bill\n  column id Integer primary_key", "drop_table t_bill");
+    EXPECT_EQ(cmd({"revision", "-m", "x", "--head", "aaa"}), 1);  // not a head without --splice
+    EXPECT_NE(err.str().find("Revision aaa is not a head revision; please specify --splice"), std::string::npos) << err.str();
+    ASSERT_EQ(cmd({"revision", "-m", "billing 2", "--head", "billing@head", "--depends-on", "app1", "--rev-id", "bill2"}), 0)
+        << err.str();
+    add_ops("bill2", "add_column t_bill app_ref Integer", "drop_column t_bill app_ref");
+    {
+        auto g = ScriptDirectory(dir / "migrations").load();
+        EXPECT_EQ(g.get("bill2").parents, std::vector<std::string>{"bill1"});
+        EXPECT_EQ(g.get("bill2").depends_on, std::vector<std::string>{"app1"});
+        EXPECT_EQ(g.heads(), (std::vector<std::string>{"app1", "bill2"}));
+        EXPECT_EQ(g.real_heads(), std::vector<std::string>{"bill2"});
+    }
+    ASSERT_EQ(cmd({"heads"}), 0);
+    EXPECT_NE(out.str().find("bill2 (billing) (head)"), std::string::npos) << out.str();
+
+    // The billing branch brings what it depends on; app1 is implied by bill2, so one row.
+    ASSERT_EQ(cmd({"upgrade", "billing@head"}), 0) << err.str();
+    EXPECT_EQ(version_set(), std::set<std::string>{"bill2"});
+    EXPECT_TRUE(has_column("t_base", "app"));
+    EXPECT_TRUE(has_column("t_bill", "app_ref"));
+
+    // Down to the branch's base: only the billing revisions go.
+    ASSERT_EQ(cmd({"downgrade", "billing@base"}), 0) << err.str();
+    EXPECT_EQ(version_set(), std::set<std::string>{"app1"});
+    EXPECT_FALSE(has_table("t_bill"));
+    EXPECT_TRUE(has_column("t_base", "app"));
+
+    EXPECT_EQ(cmd({"upgrade", "+1"}), 1);  // nothing above app1 through parents
+    EXPECT_NE(err.str().find("Relative revision +1 didn't produce 1 migrations"), std::string::npos) << err.str();
+    ASSERT_EQ(cmd({"upgrade", "billing@+1"}), 0) << err.str();
+    EXPECT_EQ(version_set(), (std::set<std::string>{"app1", "bill1"}));
+    ASSERT_EQ(cmd({"upgrade", "heads"}), 0) << err.str();
+    EXPECT_EQ(version_set(), std::set<std::string>{"bill2"});
+
+    ASSERT_EQ(cmd({"downgrade", "-1"}), 0) << err.str();
+    EXPECT_EQ(version_set(), (std::set<std::string>{"app1", "bill1"}));
+    EXPECT_FALSE(has_column("t_bill", "app_ref"));
+    ASSERT_EQ(cmd({"downgrade", "app1-1"}), 0) << err.str();
+    EXPECT_EQ(version_set(), (std::set<std::string>{"aaa", "bill1"}));
+    EXPECT_FALSE(has_column("t_base", "app"));
+    ASSERT_EQ(cmd({"upgrade", "aaa+1"}), 0) << err.str();
+    EXPECT_EQ(version_set(), (std::set<std::string>{"app1", "bill1"}));
+    ASSERT_EQ(cmd({"downgrade", "base"}), 0) << err.str();
+    EXPECT_TRUE(versions().empty());
+    EXPECT_FALSE(has_table("t_base"));
+
+    ASSERT_EQ(cmd({"stamp", "billing@head"}), 0) << err.str();
+    EXPECT_EQ(version_set(), std::set<std::string>{"bill2"});
+    ASSERT_EQ(cmd({"stamp", "base"}), 0) << err.str();
+    ASSERT_EQ(cmd({"history"}), 0);
+    EXPECT_NE(out.str().find("bill1 -> bill2 (head) (billing) (depends on app1), billing 2"), std::string::npos) << out.str();
+    ASSERT_EQ(cmd({"branches"}), 0);
+}
+
+// include_object / include_name from the runner's Environment (Alembic's env.py) reach autogenerate.
+TEST_F(Migrations, RunnerFiltersReachAutogenerate) {
+    {
+        auto conn = engine.connect();
+        conn.exec_driver_sql("CREATE TABLE things (id INTEGER PRIMARY KEY, legacy INTEGER)");
+        conn.commit();
+    }
+    MetaData m;
+    m.table("users", {{"id", types::Integer(), {.primary_key = true}}});
+    EXPECT_EQ(cmd({"check"}, &m), 1);
+    EXPECT_NE(out.str().find("drop_table things"), std::string::npos) << out.str();
+    Environment env;
+    env.include_object = [](const SchemaObject& object, const std::string& name, const std::string& type, bool reflected,
+                            const SchemaObject*) {
+        EXPECT_EQ(object.name, name);
+        return !(type == "table" && reflected && name == "things");
+    };
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "users"}, &m, env), 0) << err.str();
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    EXPECT_TRUE(has_table("things"));
+    EXPECT_EQ(cmd({"check"}, &m, env), 0) << out.str();
+    Environment by_name;
+    by_name.include_name = [](const std::optional<std::string>& name, const std::string& type, const NameParents&) {
+        return !(type == "table" && name == "things");
+    };
+    EXPECT_EQ(cmd({"check"}, &m, by_name), 0) << out.str();
+    EXPECT_EQ(cmd({"check"}, &m), 1);  // without the filter, things would go
 }
 
 // The text of the revision file whose id starts out.str() (after a revision command).

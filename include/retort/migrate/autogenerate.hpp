@@ -86,6 +86,10 @@ struct Comparison {
 
 [[nodiscard]] Comparison compare_metadata(const Engine& engine, const MetaData& metadata,
                                           const CompareOptions& options = {});
+// Several MetaData compared as one (models split across registries); ArgumentError when two of them
+// define a table of the same name.
+[[nodiscard]] Comparison compare_metadata(const Engine& engine, const std::vector<const MetaData*>& metadata,
+                                          const CompareOptions& options = {});
 
 // The TableSpec (and indexes) a MetaData table stands for, with every name resolved through the
 // MetaData's naming convention.
