@@ -163,7 +163,7 @@ int cmd_revision(Env& e, bool merge) {
     if (merge) {
         std::vector<std::string> parents;
         for (const auto& id : e.p.positional) parents.push_back(graph.resolve(id).id);
-        if (parents.empty()) parents = graph.heads();
+        if (parents.empty()) parents = graph.revision_ids("heads");  // the real heads (depends_on counted)
         if (parents.size() < 2) throw ArgumentError("merge needs two or more heads; there is " + std::to_string(parents.size()));
         rev.parents = parents;
         rev.message = e.p.message.value_or("merge " + join(parents, ", "));
