@@ -130,7 +130,7 @@ protected:
                 } catch (...) {
                 }
             }
-        if (pg || e.dialect().name() == "auroradsql") {
+        if (pg) {  // Aurora DSQL has no enum types: the Enum was text there
             try {
                 auto conn = e.connect();
                 conn.exec_driver_sql("DROP TYPE IF EXISTS the_enum");
