@@ -4,6 +4,7 @@
 #include <cctype>
 #include <functional>
 #include <map>
+#include <regex>
 #include <set>
 
 #include "retort/dialects/dialect.hpp"
@@ -25,6 +26,9 @@ std::string upper_squeezed(std::string_view s) {
 // Whether the reflected column's type is what the model asks for, as far as this dialect can tell:
 // the same DDL either from the reflected type or from the database's own spelling.
 bool same_type(const Dialect& d, const SqlType& model, const ReflectedColumn& reflected) {
+    // A type that is not known on either side (a model column of Null type, a column the database
+    // declares without a type) is not compared.
+    if (model.is_null() || (reflected.type.is_null() && reflected.type_text.empty())) return true;
     auto is_float = [](TypeKind k) { return k == TypeKind::Float || k == TypeKind::Double; };
     if (is_float(model.kind) && is_float(reflected.type.kind)) return true;
     if (model.kind == TypeKind::Enum) return true;  // enums reflect as text or as their own type
@@ -33,7 +37,24 @@ bool same_type(const Dialect& d, const SqlType& model, const ReflectedColumn& re
     return want == upper_squeezed(reflected.type_text);
 }
 
-// Server defaults as the database echoes them differ in form: "'x'::text", "(now())", "TRUE".
+// Type names that may start a typed literal (interval '1 day'), which PostgreSQL echoes as a cast
+// ('1 day'::interval).
+bool typed_literal_keyword(std::string word) {
+    for (auto& ch : word) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    static const std::set<std::string> words{"interval", "timestamp", "timestamptz", "date",    "time",    "timetz",
+                                             "numeric",  "decimal",   "uuid",        "json",    "jsonb",   "bytea",
+                                             "inet",     "cidr",      "text",        "varchar", "char",    "boolean",
+                                             "bool",     "int",       "integer",     "bigint",  "smallint", "real",
+                                             "float",    "money",     "xml"};
+    return words.count(word) != 0;
+}
+
+bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// Server defaults as the database echoes them differ in form: "'x'::text", "(now())", "TRUE",
+// "'-1'::integer" for -1, "'1 day'::interval" for interval '1 day'. Both sides are brought to one form
+// (no casts, no blanks or identifier quotes, lower case outside quotes, no enclosing parentheses, quoted numbers unquoted);
+// function calls are compared as written, so now() and gen_random_uuid() match themselves.
 std::string normalize_default(std::string_view s) {
     std::string out;
     bool in_quote = false;
@@ -48,6 +69,16 @@ std::string normalize_default(std::string_view s) {
             out += c;
             continue;
         }
+        if (std::isalpha(static_cast<unsigned char>(c)) && (i == 0 || !is_word_char(s[i - 1]))) {
+            std::size_t end = i;
+            while (end < s.size() && is_word_char(s[end])) ++end;
+            std::size_t next = end;
+            while (next < s.size() && std::isspace(static_cast<unsigned char>(s[next]))) ++next;
+            if (next < s.size() && s[next] == '\'' && typed_literal_keyword(std::string(s.substr(i, end - i)))) {
+                i = next - 1;  // the literal alone
+                continue;
+            }
+        }
         if (c == ':' && i + 1 < s.size() && s[i + 1] == ':') {
             i += 2;
             while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == ' ' || s[i] == '"'))
@@ -59,7 +90,8 @@ std::string normalize_default(std::string_view s) {
             --i;
             continue;
         }
-        if (std::isspace(static_cast<unsigned char>(c))) continue;
+        // Blanks, and the double quotes PostgreSQL puts around some function names ("substring"(...)).
+        if (std::isspace(static_cast<unsigned char>(c)) || c == '"') continue;
         out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     // Outer parentheses that enclose the whole expression.
@@ -77,6 +109,10 @@ std::string normalize_default(std::string_view s) {
         if (!whole) break;
         out = out.substr(1, out.size() - 2);
     }
+    // A quoted number is the number.
+    static const std::regex quoted_number(R"('([+-]?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?)')");
+    std::smatch m;
+    if (std::regex_match(out, m, quoted_number)) out = m[1].str();
     return out;
 }
 
@@ -223,26 +259,124 @@ std::vector<IndexSpec> index_specs_of(const Dialect& dialect, const Table& t) {
     return out;
 }
 
+namespace {
+
+// Tables ordered so each comes after the tables (of the same set) it refers to; ties by name.
+std::vector<const Table*> dependency_order(std::vector<const Table*> tables) {
+    std::sort(tables.begin(), tables.end(), [](const Table* a, const Table* b) { return a->name() < b->name(); });
+    std::vector<const Table*> out;
+    std::set<const Table*> placed;
+    while (out.size() < tables.size()) {
+        bool progressed = false;
+        for (const Table* t : tables) {
+            if (placed.count(t)) continue;
+            bool ready = true;
+            for (const Table* r : t->referred_tables())
+                if (r != t && !placed.count(r) && std::find(tables.begin(), tables.end(), r) != tables.end()) ready = false;
+            if (!ready) continue;
+            out.push_back(t);
+            placed.insert(t);
+            progressed = true;
+            break;
+        }
+        if (!progressed)  // a cycle of foreign keys: the first left, by name
+            for (const Table* t : tables)
+                if (!placed.count(t)) {
+                    out.push_back(t);
+                    placed.insert(t);
+                    break;
+                }
+    }
+    return out;
+}
+
+struct Filters {
+    const CompareOptions& options;
+
+    bool name(const std::optional<std::string>& n, const std::string& type, const std::string& table = {}) const {
+        if (!options.include_name) return true;
+        NameParents p;
+        if (type == "table") {
+            p.schema_qualified_table_name = n;
+        } else if (type != "schema") {
+            p.table_name = table;
+            p.schema_qualified_table_name = table;
+        }
+        return options.include_name(n, type, p);
+    }
+    bool object(const SchemaObject& o, const SchemaObject* compare_to = nullptr) const {
+        return !options.include_object || options.include_object(o, o.name, o.type, o.reflected, compare_to);
+    }
+};
+
+SchemaObject table_object(const std::string& name, const TableSpec& spec, const Table* model) {
+    return SchemaObject{.type = "table", .name = name, .table_name = name, .reflected = model == nullptr, .table = model,
+                        .table_spec = &spec};
+}
+
+SchemaObject column_object(const std::string& table, const ColumnSpec& c, const Table* model) {
+    return SchemaObject{.type = "column", .name = c.name, .table_name = table, .reflected = model == nullptr,
+                        .table = model, .column = model ? model->find_column(c.name) : nullptr, .column_spec = &c};
+}
+
+SchemaObject index_object(const IndexSpec& ix, const Table* model) {
+    return SchemaObject{.type = "index", .name = ix.name, .table_name = ix.table, .reflected = model == nullptr,
+                        .table = model, .index = &ix};
+}
+
+SchemaObject unique_object(const std::string& table, const UniqueConstraint& u, const Table* model) {
+    return SchemaObject{.type = "unique_constraint", .name = u.name.value_or(""), .table_name = table,
+                        .reflected = model == nullptr, .table = model, .unique = &u};
+}
+
+SchemaObject fk_object(const std::string& table, const ForeignKeyConstraint& fk, const Table* model) {
+    return SchemaObject{.type = "foreign_key_constraint", .name = fk.name.value_or(""), .table_name = table,
+                        .reflected = model == nullptr, .table = model, .foreign_key = &fk};
+}
+
+}  // namespace
+
 Comparison compare_metadata(const Engine& engine, const MetaData& metadata, const CompareOptions& options) {
+    return compare_metadata(engine, std::vector<const MetaData*>{&metadata}, options);
+}
+
+Comparison compare_metadata(const Engine& engine, const std::vector<const MetaData*>& metadatas,
+                            const CompareOptions& options) {
     const Dialect& d = engine.dialect();
     const bool fks = d.caps().supports_foreign_keys;
+    const Filters filter{options};
+    Builder b;
+    if (!filter.name(std::nullopt, "schema")) return b.finish();
     auto conn = engine.connect();
     std::set<std::string> db_tables;
     for (auto& n : d.get_table_names(conn, std::nullopt))
-        if (n != options.version_table && n.rfind("_retort_batch_", 0) != 0) db_tables.insert(n);
-    std::set<std::string> model_tables;
-    for (const auto* t : metadata.tables()) model_tables.insert(t->name());
+        if (n != options.version_table && n.rfind("_retort_batch_", 0) != 0 && filter.name(n, "table")) db_tables.insert(n);
+    // The version table belongs to the migrations, even when the models map it.
+    std::vector<const Table*> model_tables;
+    std::set<std::string> model_names, dupes;
+    for (const MetaData* metadata : metadatas)
+        for (const auto* t : metadata->sorted_tables()) {
+            if (t->name() == options.version_table) continue;
+            if (!model_names.insert(t->name()).second) dupes.insert(t->name());
+            model_tables.push_back(t);
+        }
+    if (!dupes.empty()) {
+        std::string list;
+        for (const auto& n : dupes) list += (list.empty() ? "\"" : ", \"") + n + "\"";
+        throw ArgumentError("Duplicate table keys across multiple MetaData objects: " + list);
+    }
 
-    Builder b;
     std::vector<std::string>& header = b.out.header_comments;
 
-    // New tables, parents first.
-    for (const auto* t : metadata.sorted_tables()) {
+    // 1. New tables, parents first, each with its indexes.
+    for (const auto* t : model_tables) {
         if (db_tables.count(t->name())) continue;
         TableSpec spec = table_spec_of(*t);
+        if (!filter.object(table_object(t->name(), spec, t))) continue;
         if (!fks) spec.foreign_keys.clear();
         std::vector<Step> up{Step{create_table_op(spec), {}}}, down;
         for (const auto& ix : index_specs_of(d, *t)) {
+            if (!filter.object(index_object(ix, t))) continue;
             up.push_back(Step{create_index_op(ix), {}});
             down.insert(down.begin(), Step{drop_index_op(ix), {}});
         }
@@ -250,56 +384,57 @@ Comparison compare_metadata(const Engine& engine, const MetaData& metadata, cons
         b.add(std::move(up), std::move(down));
     }
 
-    // Tables in both: columns, then indexes, uniques and foreign keys.
-    for (const auto* t : metadata.sorted_tables()) {
-        if (!db_tables.count(t->name())) continue;
+    // 2. Tables in both.
+    std::vector<const Table*> both;
+    for (const auto* t : model_tables)
+        if (db_tables.count(t->name())) both.push_back(t);
+    for (const auto* t : dependency_order(both)) {
         const std::string& name = t->name();
         const TableSpec model = table_spec_of(*t);
-        const auto reflected_cols = d.get_columns(conn, name, std::nullopt);
-        const ReflectedSpec db = reflect_table_spec(conn, name);
+        const ReflectedSpec db_all = reflect_table_spec(conn, name);
+        const SchemaObject db_table = table_object(name, db_all.table, nullptr);
+        if (!filter.object(table_object(name, model, t), &db_table)) continue;
+        auto reflected_cols = d.get_columns(conn, name, std::nullopt);
+        // What include_name keeps of the database's side.
+        ReflectedSpec db;
+        db.table = db_all.table;
+        db.table.columns.clear();
+        for (const auto& c : db_all.table.columns)
+            if (filter.name(c.name, "column", name)) db.table.columns.push_back(c);
+        for (const auto& ix : db_all.indexes)
+            if (filter.name(ix.name, "index", name)) db.indexes.push_back(ix);
+        db.table.uniques.clear();
+        for (const auto& u : db_all.table.uniques)
+            if (filter.name(u.name, "unique_constraint", name)) db.table.uniques.push_back(u);
+        db.table.foreign_keys.clear();
+        for (const auto& fk : db_all.table.foreign_keys)
+            if (filter.name(fk.name, "foreign_key_constraint", name)) db.table.foreign_keys.push_back(fk);
+        auto reflected_of = [&](const std::string& col) -> const ReflectedColumn* {
+            for (const auto& r : reflected_cols)
+                if (r.name == col) return &r;
+            return nullptr;
+        };
 
+        // Added columns.
         std::vector<const ColumnSpec*> added;
         for (const auto& c : model.columns)
-            if (!db.table.find(c.name)) added.push_back(&c);
-        std::vector<const ColumnSpec*> removed;
-        for (const auto& c : db.table.columns)
-            if (!model.find(c.name)) removed.push_back(&c);
-        for (const auto* c : added) b.add(add_column_op(name, *c), drop_column_op(name, c->name));
-        std::set<std::string> paired;
-        for (const auto* c : removed) {
-            const ReflectedColumn* rc = nullptr;
-            for (const auto& r : reflected_cols)
-                if (r.name == c->name) rc = &r;
-            const ColumnSpec* twin = nullptr;
-            for (const auto* a : added)
-                if (!paired.count(a->name) && rc && same_type(d, a->type, *rc)) {
-                    twin = a;
-                    break;
-                }
-            if (twin) {
-                paired.insert(twin->name);
-                b.add({Step{std::nullopt, "possible rename: " + name + "." + c->name + " -> " + name + "." + twin->name +
-                                              " (same type). The drop is left out so no data is lost. To rename, replace "
-                                              "add_column " + name + " " + twin->name + " above with:"},
-                       Step{std::nullopt, "  alter_column " + name + " " + c->name + " new_name=" + twin->name},
-                       Step{std::nullopt, "or, to drop the old column and its data: drop_column " + name + " " + c->name}},
-                      {});
-                continue;
+            if (!db.table.find(c.name) && filter.object(column_object(name, c, t))) {
+                added.push_back(&c);
+                b.add(add_column_op(name, c), drop_column_op(name, c.name));
             }
-            header.push_back("data-losing: drop_column " + name + " " + c->name + " deletes that column's data");
-            b.add(drop_column_op(name, c->name), add_column_op(name, *c));
-        }
+
+        // Altered columns.
         for (const auto& mc : model.columns) {
             const ColumnSpec* dc = db.table.find(mc.name);
             if (!dc) continue;
-            const ReflectedColumn* rc = nullptr;
-            for (const auto& r : reflected_cols)
-                if (r.name == mc.name) rc = &r;
+            const SchemaObject other = column_object(name, *dc, nullptr);
+            if (!filter.object(column_object(name, mc, t), &other)) continue;
+            const ReflectedColumn* rc = reflected_of(mc.name);
             Operation up = op_of(OpKind::AlterColumn, name), down = op_of(OpKind::AlterColumn, name);
             up.column.name = down.column.name = mc.name;
             // An autoincrementing key's DDL is the dialect's own (SQLite's INTEGER, SERIAL): any integer matches.
             const bool serial_key = rc && rc->autoincrement && mc.type.is_integer();
-            if (rc && !serial_key && !same_type(d, mc.type, *rc)) {
+            if (options.compare_type && rc && !serial_key && !same_type(d, mc.type, *rc)) {
                 up.type = mc.type;
                 up.existing_type = dc->type;
                 down.type = dc->type;
@@ -309,59 +444,106 @@ Comparison compare_metadata(const Engine& engine, const MetaData& metadata, cons
                 up.nullable = mc.nullable;
                 down.nullable = dc->nullable;
             }
-            if (!(rc && rc->autoincrement) && !same_default(mc.server_default, dc->server_default)) {
+            if (options.compare_server_default && !(rc && rc->autoincrement) &&
+                !same_default(mc.server_default, dc->server_default)) {
                 up.server_default = mc.server_default;
                 down.server_default = dc->server_default;
             }
             if (up.type || up.nullable || up.server_default) b.add(up, down);
         }
 
+        // Indexes and unique constraints: dropped, changed, added (each by name).
         const auto model_ix = index_specs_of(d, *t);
-        for (const auto& ix : model_ix) {
-            auto it = std::find_if(db.indexes.begin(), db.indexes.end(), [&](const IndexSpec& r) { return r.name == ix.name; });
-            if (it == db.indexes.end()) {
-                b.add(create_index_op(ix), drop_index_op(ix));
-            } else if (it->columns != ix.columns || it->unique != ix.unique) {
-                b.add(drop_index_op(*it), create_index_op(*it));
-                b.add(create_index_op(ix), drop_index_op(ix));
-            }
-        }
+        std::vector<std::pair<std::string, std::function<void()>>> removed, changed, created;
         for (const auto& r : db.indexes)
             if (std::none_of(model_ix.begin(), model_ix.end(), [&](const IndexSpec& ix) { return ix.name == r.name; }))
-                b.add(drop_index_op(r), create_index_op(r));
-
-        for (const auto& u : model.uniques)
-            if (std::none_of(db.table.uniques.begin(), db.table.uniques.end(),
-                             [&](const UniqueConstraint& r) { return r.columns == u.columns; })) {
-                auto up = create_unique_op(name, u);
-                b.add(up, drop_constraint_op(name, up.name, "unique", u.columns));
-            }
+                removed.emplace_back(r.name, [&, r] {
+                    if (filter.object(index_object(r, nullptr))) b.add(drop_index_op(r), create_index_op(r));
+                });
         for (const auto& r : db.table.uniques)
             if (std::none_of(model.uniques.begin(), model.uniques.end(),
                              [&](const UniqueConstraint& u) { return r.columns == u.columns; }))
-                b.add(drop_constraint_op(name, r.name, "unique", r.columns), create_unique_op(name, r));
+                removed.emplace_back(r.name.value_or(""), [&, r] {
+                    if (filter.object(unique_object(name, r, nullptr)))
+                        b.add(drop_constraint_op(name, r.name, "unique", r.columns), create_unique_op(name, r));
+                });
+        for (const auto& ix : model_ix) {
+            auto it = std::find_if(db.indexes.begin(), db.indexes.end(), [&](const IndexSpec& r) { return r.name == ix.name; });
+            if (it == db.indexes.end()) {
+                created.emplace_back(ix.name, [&, ix] {
+                    if (filter.object(index_object(ix, t))) b.add(create_index_op(ix), drop_index_op(ix));
+                });
+            } else if (it->columns != ix.columns || it->unique != ix.unique) {
+                const IndexSpec old = *it;
+                changed.emplace_back(ix.name, [&, ix, old] {
+                    const SchemaObject other = index_object(old, nullptr);
+                    if (!filter.object(index_object(ix, t), &other)) return;
+                    b.add(drop_index_op(old), create_index_op(old));
+                    b.add(create_index_op(ix), drop_index_op(ix));
+                });
+            }
+        }
+        for (const auto& u : model.uniques)
+            if (std::none_of(db.table.uniques.begin(), db.table.uniques.end(),
+                             [&](const UniqueConstraint& r) { return r.columns == u.columns; }))
+                created.emplace_back(u.name.value_or(""), [&, u] {
+                    if (!filter.object(unique_object(name, u, t))) return;
+                    auto up = create_unique_op(name, u);
+                    b.add(up, drop_constraint_op(name, up.name, "unique", u.columns));
+                });
+        for (auto* group : {&removed, &changed, &created}) {
+            std::stable_sort(group->begin(), group->end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+            for (auto& [n, emit] : *group) emit();
+        }
 
+        // Foreign keys: dropped, then added.
         if (fks) {
+            for (const auto& r : db.table.foreign_keys)
+                if (std::none_of(model.foreign_keys.begin(), model.foreign_keys.end(),
+                                 [&](const ForeignKeyConstraint& fk) { return same_fk(r, fk); }) &&
+                    filter.object(fk_object(name, r, nullptr)))
+                    b.add(drop_constraint_op(name, r.name, "foreign_key", r.columns), create_fk_op(name, r));
             for (const auto& fk : model.foreign_keys)
                 if (std::none_of(db.table.foreign_keys.begin(), db.table.foreign_keys.end(),
-                                 [&](const ForeignKeyConstraint& r) { return same_fk(r, fk); })) {
+                                 [&](const ForeignKeyConstraint& r) { return same_fk(r, fk); }) &&
+                    filter.object(fk_object(name, fk, t))) {
                     auto up = create_fk_op(name, fk);
                     b.add(up, drop_constraint_op(name, up.name, "foreign_key", fk.columns));
                 }
-            for (const auto& r : db.table.foreign_keys)
-                if (std::none_of(model.foreign_keys.begin(), model.foreign_keys.end(),
-                                 [&](const ForeignKeyConstraint& fk) { return same_fk(r, fk); }))
-                    b.add(drop_constraint_op(name, r.name, "foreign_key", r.columns), create_fk_op(name, r));
+        }
+
+        // Dropped columns last: after the indexes and constraints on them.
+        std::set<std::string> paired;
+        for (const auto& c : db.table.columns) {
+            if (model.find(c.name) || !filter.object(column_object(name, c, nullptr))) continue;
+            const ReflectedColumn* rc = reflected_of(c.name);
+            const ColumnSpec* twin = nullptr;
+            for (const auto* a : added)
+                if (!paired.count(a->name) && rc && same_type(d, a->type, *rc)) {
+                    twin = a;
+                    break;
+                }
+            if (twin) {
+                paired.insert(twin->name);
+                b.add({Step{std::nullopt, "possible rename: " + name + "." + c.name + " -> " + name + "." + twin->name +
+                                              " (same type). The drop is left out so no data is lost. To rename, replace "
+                                              "add_column " + name + " " + twin->name + " above with:"},
+                       Step{std::nullopt, "  alter_column " + name + " " + c.name + " new_name=" + twin->name},
+                       Step{std::nullopt, "or, to drop the old column and its data: drop_column " + name + " " + c.name}},
+                      {});
+                continue;
+            }
+            header.push_back("data-losing: drop_column " + name + " " + c.name + " deletes that column's data");
+            b.add(drop_column_op(name, c.name), add_column_op(name, c));
         }
     }
 
-    // Tables only in the database: dropped (children first, so their foreign keys go with them).
+    // 3. Tables only in the database: dropped after the tables that referred to them.
     std::vector<std::string> gone;
     for (const auto& n : db_tables)
-        if (!model_tables.count(n)) gone.push_back(n);
+        if (!model_names.count(n)) gone.push_back(n);
     std::map<std::string, ReflectedSpec> gone_specs;
     for (const auto& n : gone) gone_specs[n] = reflect_table_spec(conn, n);
-    // Order: a table referred to by another dropped table goes after it.
     std::vector<std::string> order;
     std::set<std::string> placed;
     std::function<void(const std::string&)> visit = [&](const std::string& n) {
@@ -375,9 +557,11 @@ Comparison compare_metadata(const Engine& engine, const MetaData& metadata, cons
     for (const auto& n : gone) visit(n);
     for (const auto& n : order) {
         const auto& spec = gone_specs[n];
+        if (!filter.object(table_object(n, spec.table, nullptr))) continue;
         header.push_back("data-losing: drop_table " + n + " deletes the table and all its rows");
         std::vector<Step> up, down{Step{create_table_op(spec.table), {}}};
         for (const auto& ix : spec.indexes) {
+            if (!filter.object(index_object(ix, nullptr))) continue;
             up.push_back(Step{drop_index_op(ix), {}});
             down.push_back(Step{create_index_op(ix), {}});
         }

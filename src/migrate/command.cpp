@@ -39,10 +39,14 @@ constexpr const char* usage_text = R"(usage: COMMAND [options]
 
 commands:
   init [DIR]                         create the migrations folder (default "migrations") and the config file
-  revision -m MSG [--autogenerate]   write a new revision (--head ID when there are several heads)
-  upgrade TARGET [--sql]             head, heads, +N, an id or prefix (--sql: FROM:TO as well)
-  downgrade TARGET [--sql]           base, -N, an id or prefix
-  current | heads | history          where the database is; the graph's heads; every revision
+  revision -m MSG [--autogenerate]   write a new revision; --head TARGET (base for a new root, label@head),
+                                     --splice (a branch from a revision that is not a head),
+                                     --branch-label NAME, --depends-on TARGET (repeatable), --rev-id ID
+  upgrade TARGET [--sql]             head, heads, +N, ID+N, label@head, an id or prefix (--sql: FROM:TO too)
+  downgrade TARGET [--sql]           base, -N, ID-N, head-1, label@base, label@-N, an id or prefix
+  current | heads | history          where the database is; the heads (--resolve-dependencies: real
+                                     heads); every revision
+  branches                           the branch points
   stamp TARGET [--sql]               set the version table without running revisions
   check                              exit 1 when autogenerate would write operations
   merge [-m MSG] [ID...]             a revision joining the heads (or the given revisions)
@@ -54,7 +58,8 @@ struct Parsed {
     std::string command;
     std::vector<std::string> positional;
     std::optional<std::string> message, config, url, head, rev_id;
-    bool autogenerate = false, sql = false, help = false;
+    std::vector<std::string> branch_labels, depends_on;
+    bool autogenerate = false, sql = false, help = false, splice = false, resolve_dependencies = false;
 };
 
 Parsed parse(std::span<const std::string> args) {
@@ -70,6 +75,16 @@ Parsed parse(std::span<const std::string> args) {
         else if (a == "--url") value(p.url);
         else if (a == "--head") value(p.head);
         else if (a == "--rev-id") value(p.rev_id);
+        else if (a == "--branch-label") {
+            std::optional<std::string> v;
+            value(v);
+            p.branch_labels.push_back(*v);
+        } else if (a == "--depends-on") {
+            std::optional<std::string> v;
+            value(v);
+            p.depends_on.push_back(*v);
+        } else if (a == "--splice") p.splice = true;
+        else if (a == "--resolve-dependencies") p.resolve_dependencies = true;
         else if (a == "--autogenerate") p.autogenerate = true;
         else if (a == "--sql") p.sql = true;
         else if (a == "-h" || a == "--help") p.help = true;
@@ -85,6 +100,7 @@ struct Env {
     const Parsed& p;
     Config cfg;
     const MetaData* metadata;
+    const Environment& env;
     std::string default_url;
     std::ostream& out;
     std::ostream& err;
@@ -97,10 +113,20 @@ struct Env {
         throw UsageError("no database URL: pass --url, set DATABASE_URL or put url = ... in " + cfg.file.string());
     }
     ScriptDirectory scripts() const { return ScriptDirectory(cfg.script_dir()); }
+    CompareOptions compare_options() const {
+        CompareOptions o;
+        o.version_table = cfg.version_table;
+        o.compare_type = env.compare_type;
+        o.compare_server_default = env.compare_server_default;
+        o.include_object = env.include_object;
+        o.include_name = env.include_name;
+        return o;
+    }
     MigrationOptions options() const {
         MigrationOptions o;
         o.version_table = cfg.version_table;
         o.progress = [this](const std::string& line) { err << line << "\n" << std::flush; };
+        o.warning = [this](const std::string& line) { err << "WARNING: " << line << "\n" << std::flush; };
         return o;
     }
     std::string target(const char* what) const {
@@ -137,18 +163,38 @@ int cmd_revision(Env& e, bool merge) {
     if (merge) {
         std::vector<std::string> parents;
         for (const auto& id : e.p.positional) parents.push_back(graph.resolve(id).id);
-        if (parents.empty()) parents = graph.heads();
+        if (parents.empty()) parents = graph.revision_ids("heads");  // the real heads (depends_on counted)
         if (parents.size() < 2) throw ArgumentError("merge needs two or more heads; there is " + std::to_string(parents.size()));
         rev.parents = parents;
         rev.message = e.p.message.value_or("merge " + join(parents, ", "));
     } else {
         if (!e.p.positional.empty()) throw UsageError("revision takes no positional arguments (use -m MSG)");
         rev.message = e.p.message.value_or("");
-        // --head base starts a new, independent branch.
-        if (e.p.head) {
-            if (*e.p.head != "base") rev.parents = {graph.resolve(*e.p.head).id};
-        } else if (!graph.empty()) {
-            rev.parents = {graph.single_head()};
+        // --head base starts a new, independent branch; label@head continues a labelled branch.
+        std::vector<const Revision*> heads;
+        try {
+            heads = graph.get_revisions(e.p.head.value_or("head"));
+        } catch (const MultipleHeadsError&) {
+            throw ArgumentError("Multiple heads are present; please specify the head revision on which the new "
+                                "revision should be based (--head), or perform a merge");
+        }
+        for (const auto* h : heads) {
+            if (!h) throw ArgumentError("--head " + *e.p.head + " names no revision");
+            if (std::find(rev.parents.begin(), rev.parents.end(), h->id) != rev.parents.end())
+                throw ArgumentError("Duplicate head revisions specified");
+            if (!e.p.splice && !graph.children(h->id).empty())
+                throw ArgumentError("Revision " + h->id + " is not a head revision; please specify --splice to create "
+                                    "a new branch from this revision");
+            rev.parents.push_back(h->id);
+        }
+        for (const auto& dep : e.p.depends_on) {
+            // Labels stay labels; ids and prefixes are written in full.
+            const Revision& target = graph.resolve(dep);
+            rev.depends_on.push_back(graph.branch_labels(target.id).count(dep) ? dep : target.id);
+        }
+        for (const auto& label : e.p.branch_labels) {
+            if (!valid_revision_id(label)) throw UsageError("--branch-label wants letters, digits and '_' only");
+            rev.branch_labels.push_back(label);
         }
     }
     if (e.p.autogenerate) {
@@ -164,7 +210,7 @@ int cmd_revision(Env& e, bool merge) {
         if (rows != want)
             throw ArgumentError("the database is not up to date (it is at " + (rows.empty() ? "base" : join(rows, ", ")) +
                                 "); run upgrade first so autogenerate compares against the latest revision");
-        auto cmp = compare_metadata(engine, *e.metadata, CompareOptions{e.cfg.version_table});
+        auto cmp = compare_metadata(engine, *e.metadata, e.compare_options());
         rev.upgrade = std::move(cmp.upgrade);
         rev.downgrade = std::move(cmp.downgrade);
         rev.header_comments = std::move(cmp.header_comments);
@@ -187,7 +233,7 @@ int cmd_move(Env& e, bool up) {
         auto colon = target.find(':');
         if (colon != std::string::npos) {
             std::string from = target.substr(0, colon);
-            ctx.set_offline_start(graph.stamp_rows(from));
+            ctx.set_offline_start(graph.revision_ids(from));
             target = target.substr(colon + 1);
         } else if (!up) {
             throw UsageError("downgrade --sql needs FROM:TO (the database is not read offline)");
@@ -215,7 +261,8 @@ int cmd_stamp(Env& e) {
     auto engine = create_engine(e.url());
     MigrationContext ctx(engine, e.options());
     ctx.stamp(graph, target);
-    e.err << "Stamped " << (graph.stamp_rows(target).empty() ? "base" : join(graph.stamp_rows(target), ", ")) << "\n";
+    auto rows = ctx.current_heads();
+    e.err << "Stamped " << (rows.empty() ? "base" : join(rows, ", ")) << "\n";
     engine.dispose();
     return 0;
 }
@@ -235,24 +282,42 @@ int cmd_current(Env& e) {
     return 0;
 }
 
+std::string labels_of(const RevisionGraph& graph, const std::string& id) {
+    auto labels = graph.branch_labels(id);
+    if (labels.empty()) return {};
+    return " (" + join(std::vector<std::string>(labels.begin(), labels.end()), ", ") + ")";
+}
+
 int cmd_heads(Env& e) {
     auto graph = e.scripts().load();
-    auto heads = graph.heads();
-    for (const auto& h : heads) e.out << h << " (head), " << graph.get(h).message << "\n";
+    auto heads = e.p.resolve_dependencies ? graph.real_heads() : graph.heads();
+    for (const auto& h : heads) e.out << h << labels_of(graph, h) << " (head), " << graph.get(h).message << "\n";
     if (heads.size() > 1) e.err << "Multiple heads: run 'merge' to join them, or name one as the target\n";
+    return 0;
+}
+
+int cmd_branches(Env& e) {
+    auto graph = e.scripts().load();
+    for (const auto& id : graph.walk_revisions()) {
+        auto kids = graph.children(id);
+        if (kids.size() < 2) continue;
+        e.out << id << labels_of(graph, id) << " (branchpoint), " << graph.get(id).message << "\n";
+        for (const auto& k : kids) e.out << "  -> " << k << labels_of(graph, k) << ", " << graph.get(k).message << "\n";
+    }
     return 0;
 }
 
 int cmd_history(Env& e) {
     auto graph = e.scripts().load();
-    const auto& order = graph.topological();
-    for (auto it = order.rbegin(); it != order.rend(); ++it) {
-        const auto& r = graph.get(*it);
+    for (const auto& id : graph.walk_revisions()) {
+        const auto& r = graph.get(id);
         auto kids = graph.children(r.id);
         e.out << (r.parents.empty() ? "<base>" : join(r.parents, ", ")) << " -> " << r.id;
         if (kids.empty()) e.out << " (head)";
         if (kids.size() > 1) e.out << " (branchpoint)";
         if (r.parents.size() > 1) e.out << " (mergepoint)";
+        e.out << labels_of(graph, r.id);
+        if (!r.depends_on.empty()) e.out << " (depends on " << join(r.depends_on, ", ") << ")";
         e.out << ", " << r.message << "\n";
     }
     return 0;
@@ -261,7 +326,7 @@ int cmd_history(Env& e) {
 int cmd_check(Env& e) {
     if (!e.metadata) throw UsageError("check needs your models' MetaData: run it through your migration runner");
     auto engine = create_engine(e.url());
-    auto cmp = compare_metadata(engine, *e.metadata, CompareOptions{e.cfg.version_table});
+    auto cmp = compare_metadata(engine, *e.metadata, e.compare_options());
     engine.dispose();
     if (cmp.empty()) {
         e.out << "No new upgrade operations detected.\n";
@@ -317,15 +382,16 @@ std::filesystem::path Config::script_dir() const {
     return file.parent_path() / script_location;
 }
 
-int run_command(std::span<const std::string> args, const MetaData* metadata, const std::string& default_url,
+int run_command(std::span<const std::string> args, const MetaData* metadata, const Environment& environment,
                 std::ostream& out, std::ostream& err) {
+    const std::string& default_url = environment.default_url;
     try {
         Parsed p = parse(args);
         if (p.help || p.command.empty() || p.command == "help") {
             (p.help || p.command == "help" ? out : err) << usage_text;
             return p.command.empty() && !p.help ? 2 : 0;
         }
-        Env e{p, Config::load(p.config.value_or(default_config_file)), metadata, default_url, out, err};
+        Env e{p, Config::load(p.config.value_or(default_config_file)), metadata, environment, default_url, out, err};
         const std::string& c = p.command;
         if (c == "init") return cmd_init(e);
         if (c == "revision") return cmd_revision(e, false);
@@ -336,6 +402,7 @@ int run_command(std::span<const std::string> args, const MetaData* metadata, con
         if (c == "current") return cmd_current(e);
         if (c == "heads") return cmd_heads(e);
         if (c == "history") return cmd_history(e);
+        if (c == "branches") return cmd_branches(e);
         if (c == "check") return cmd_check(e);
         throw UsageError("unknown command '" + c + "'");
     } catch (const UsageError& ex) {
@@ -347,9 +414,10 @@ int run_command(std::span<const std::string> args, const MetaData* metadata, con
     }
 }
 
-int main(int argc, char** argv, const MetaData& metadata, const std::string& default_url) {
+int main(int argc, char** argv, const MetaData& metadata, const Environment& env) {
     std::vector<std::string> args(argv + 1, argv + argc);
-    return run_command(args, &metadata, default_url, std::cout, std::cerr);
+    return run_command(args, &metadata, env, std::cout, std::cerr);
 }
+
 
 }  // namespace retort::migrate

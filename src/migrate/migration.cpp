@@ -463,25 +463,25 @@ void MigrationContext::ensure_version_table() {
     tx.commit();
 }
 
-std::vector<Statement> MigrationContext::version_statements(const std::vector<std::string>& before,
-                                                            const std::vector<std::string>& after) const {
-    std::vector<std::string> removed, added;
-    for (const auto& r : before)
-        if (!contains(after, r)) removed.push_back(r);
-    for (const auto& a : after)
-        if (!contains(before, a)) added.push_back(a);
+std::vector<Statement> MigrationContext::version_statements(const std::vector<VersionChange>& changes) const {
     const std::string vt = q(*dialect_, options_.version_table);
     // Ids are [A-Za-z0-9_] only (checked when read), so they are written inline: offline scripts need them.
     auto lit = [](const std::string& id) { return "'" + id + "'"; };
     std::vector<Statement> out;
-    std::size_t i = 0;
-    for (; i < removed.size() && i < added.size(); ++i)
-        out.push_back(Statement{"UPDATE " + vt + " SET version_num=" + lit(added[i]) + " WHERE version_num = " + lit(removed[i]),
-                                {}, false});
-    for (std::size_t j = i; j < removed.size(); ++j)
-        out.push_back(Statement{"DELETE FROM " + vt + " WHERE version_num = " + lit(removed[j]), {}, false});
-    for (std::size_t j = i; j < added.size(); ++j)
-        out.push_back(Statement{"INSERT INTO " + vt + " (version_num) VALUES (" + lit(added[j]) + ")", {}, false});
+    for (const auto& c : changes) {
+        switch (c.kind) {
+            case VersionChange::Kind::Insert:
+                out.push_back(Statement{"INSERT INTO " + vt + " (version_num) VALUES (" + lit(c.to) + ")", {}, false});
+                break;
+            case VersionChange::Kind::Delete:
+                out.push_back(Statement{"DELETE FROM " + vt + " WHERE version_num = " + lit(c.from), {}, false});
+                break;
+            case VersionChange::Kind::Update:
+                out.push_back(Statement{"UPDATE " + vt + " SET version_num=" + lit(c.to) + " WHERE version_num = " + lit(c.from),
+                                        {}, false});
+                break;
+        }
+    }
     return out;
 }
 
@@ -527,22 +527,27 @@ void MigrationContext::execute(Connection* conn, const Statement& st) {
     conn->exec_driver_sql(st.sql, std::span<const Value>(st.params));
 }
 
-std::vector<std::string> MigrationContext::upgrade(const RevisionGraph& graph, const std::string& target) {
-    return run(graph, graph.upgrade_path(current_heads(), target), true);
+std::vector<std::string> MigrationContext::upgrade(const RevisionGraph& graph, const RevisionSpec& target) {
+    return run(graph, graph.upgrade_steps(current_heads(), target));
 }
 
 std::vector<std::string> MigrationContext::downgrade(const RevisionGraph& graph, const std::string& target) {
-    return run(graph, graph.downgrade_path(current_heads(), target), false);
+    return run(graph, graph.downgrade_steps(current_heads(), target, options_.warning));
 }
 
-void MigrationContext::stamp(const RevisionGraph& graph, const std::string& target) {
+void MigrationContext::stamp(const RevisionGraph& graph, const RevisionSpec& target) {
     auto before = current_heads();
-    auto after = graph.stamp_rows(target);
+    std::set<std::string> heads(before.begin(), before.end());
+    std::vector<VersionChange> changes;
+    for (const auto& step : graph.stamp_steps(target, before)) {
+        auto c = graph.apply_step(heads, step);
+        changes.insert(changes.end(), c.begin(), c.end());
+    }
     ensure_version_table();
-    auto stmts = version_statements(before, after);
+    auto stmts = version_statements(changes);
     if (offline()) {
         for (const auto& s : stmts) execute(nullptr, s);
-        offline_rows_ = after;
+        offline_rows_.assign(heads.begin(), heads.end());
         return;
     }
     auto conn = engine_.connect();
@@ -551,16 +556,18 @@ void MigrationContext::stamp(const RevisionGraph& graph, const std::string& targ
     tx.commit();
 }
 
-std::vector<std::string> MigrationContext::run(const RevisionGraph& graph, const std::vector<std::string>& path, bool up) {
+std::vector<std::string> MigrationContext::run(const RevisionGraph& graph, const std::vector<MigrationStep>& steps) {
     auto rows = current_heads();
-    auto applied = graph.ancestors(rows);
+    std::set<std::string> heads(rows.begin(), rows.end());
     SchemaState state = replay(graph, rows);
     ensure_version_table();
     const auto& caps = dialect_->caps();
     std::optional<Connection> conn;
     if (!offline()) conn.emplace(engine_.connect());
     std::vector<std::string> done;
-    for (const auto& id : path) {
+    for (const auto& step : steps) {
+        const bool up = step.upgrade;
+        const std::string& id = step.revision;
         const Revision& rev = graph.get(id);
         const auto ops = up ? rev.upgrade_ops() : rev.downgrade_ops();
         fill_unknown_tables(ops, state);
@@ -571,13 +578,9 @@ std::vector<std::string> MigrationContext::run(const RevisionGraph& graph, const
             stmts.insert(stmts.end(), s.begin(), s.end());
             next.apply(op);
         }
-        auto next_applied = applied;
-        if (up)
-            next_applied.insert(id);
-        else
-            next_applied.erase(id);
-        const auto next_rows = graph.heads_of(next_applied);
-        const auto vstmts = version_statements(rows, next_rows);
+        auto next_heads = heads;
+        const auto vstmts = version_statements(graph.apply_step(next_heads, step));
+        const std::vector<std::string> next_rows(next_heads.begin(), next_heads.end());
         const std::string parents = rev.parents.empty() ? "<base>" : join(rev.parents, ", ");
         const std::string label = (up ? "upgrade " + parents + " -> " + id : "downgrade " + id + " -> " + parents) +
                                   (rev.message.empty() ? "" : ", " + rev.message);
@@ -668,7 +671,7 @@ std::vector<std::string> MigrationContext::run(const RevisionGraph& graph, const
             options_.progress(buf);
         }
         state = std::move(next);
-        applied = std::move(next_applied);
+        heads = std::move(next_heads);
         rows = next_rows;
         if (offline()) offline_rows_ = rows;
         done.push_back(id);

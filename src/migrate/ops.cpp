@@ -430,6 +430,8 @@ std::string render_revision(const Revision& rev) {
     std::string out = "# Retort migration revision (edit freely; the format is described in retort/migrate/ops.hpp)\n";
     out += "revision: " + rev.id + "\n";
     out += "parents: " + join(rev.parents, " ") + "\n";
+    if (!rev.depends_on.empty()) out += "depends_on: " + join(rev.depends_on, " ") + "\n";
+    if (!rev.branch_labels.empty()) out += "branch_labels: " + join(rev.branch_labels, " ") + "\n";
     out += "message: " + rev.message + "\n";
     out += "created: " + rev.created + "\n";
     for (const auto& c : rev.header_comments) out += "# " + c + "\n";
@@ -495,9 +497,14 @@ Revision parse_revision(std::string_view text, const std::string& source) {
                 if (!valid_revision_id(value)) throw FormatError(where + ": bad revision id '" + value + "'");
                 rev.id = value;
                 have_id = true;
-            } else if (key == "parents") {
-                for (auto& p : split(value, ' '))
-                    if (!p.empty()) rev.parents.push_back(p);
+            } else if (key == "parents" || key == "depends_on" || key == "branch_labels") {
+                auto& list = key == "parents" ? rev.parents : key == "depends_on" ? rev.depends_on : rev.branch_labels;
+                for (auto& p : split(value, ' ')) {
+                    if (p.empty()) continue;
+                    if (!valid_revision_id(p))
+                        throw FormatError(where + ": bad " + key + " entry '" + p + "' (letters, digits and '_' only)");
+                    list.push_back(p);
+                }
             } else if (key == "message") {
                 rev.message = value;
             } else if (key == "created") {

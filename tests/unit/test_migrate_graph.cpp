@@ -3,6 +3,8 @@
 
 #include <retort/migrate/script.hpp>
 
+#include <set>
+
 using namespace retort::migrate;
 
 namespace {
@@ -25,6 +27,13 @@ RevisionGraph diamond(bool merged) {
 
 using V = std::vector<std::string>;
 
+V run(const std::vector<MigrationStep>& steps) {
+    V out;
+    for (const auto& s : steps) out.push_back((s.upgrade ? "+" : "-") + s.revision);
+    return out;
+}
+
+
 TEST(MigrateGraph, HeadsAndOrder) {
     auto g = diamond(true);
     EXPECT_EQ(g.heads(), V{"eee555"});
@@ -41,12 +50,16 @@ TEST(MigrateGraph, MultipleHeadsAreReported) {
         FAIL();
     } catch (const RevisionError& e) {
         std::string msg = e.what();
-        EXPECT_NE(msg.find("multiple heads"), std::string::npos);
-        EXPECT_NE(msg.find("ccc333"), std::string::npos);
-        EXPECT_NE(msg.find("merge"), std::string::npos);
+        EXPECT_NE(msg.find("Multiple heads are present"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("ccc333, cdd444"), std::string::npos) << msg;
     }
-    EXPECT_THROW((void)g.upgrade_path({}, "head"), RevisionError);
-    EXPECT_EQ(g.upgrade_path({}, "heads"), (V{"aaa111", "bbb222", "ccc333", "cdd444"}));
+    try {
+        (void)g.upgrade_steps({}, "head");
+        FAIL();
+    } catch (const MultipleHeadsError& e) {
+        EXPECT_NE(std::string(e.what()).find("'heads' for all heads"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(run(g.upgrade_steps({}, "heads")), (V{"+aaa111", "+bbb222", "+cdd444", "+ccc333"}));
 }
 
 TEST(MigrateGraph, Prefixes) {
@@ -58,30 +71,42 @@ TEST(MigrateGraph, Prefixes) {
 
 TEST(MigrateGraph, UpgradePaths) {
     auto g = diamond(true);
-    EXPECT_EQ(g.upgrade_path({}, "head"), (V{"aaa111", "bbb222", "ccc333", "cdd444", "eee555"}));
-    EXPECT_EQ(g.upgrade_path({"bbb222"}, "+1"), V{"ccc333"});
-    EXPECT_EQ(g.upgrade_path({"ccc333"}, "head"), (V{"cdd444", "eee555"}));
-    EXPECT_EQ(g.upgrade_path({}, "bbb"), (V{"aaa111", "bbb222"}));
-    EXPECT_EQ(g.upgrade_path({"eee555"}, "head"), V{});
-    EXPECT_THROW((void)g.upgrade_path({"eee555"}, "+1"), RevisionError);
+    EXPECT_EQ(run(g.upgrade_steps({}, "head")), (V{"+aaa111", "+bbb222", "+cdd444", "+ccc333", "+eee555"}));
+    EXPECT_EQ(run(g.upgrade_steps({"aaa111"}, "+1")), V{"+bbb222"});
+    EXPECT_THROW((void)g.upgrade_steps({"bbb222"}, "+1"), RevisionError);  // two children: ambiguous
+    EXPECT_EQ(run(g.upgrade_steps({"ccc333"}, "head")), (V{"+cdd444", "+eee555"}));
+    EXPECT_EQ(run(g.upgrade_steps({}, "bbb")), (V{"+aaa111", "+bbb222"}));
+    EXPECT_EQ(run(g.upgrade_steps({"eee555"}, "head")), V{});
+    EXPECT_THROW((void)g.upgrade_steps({"eee555"}, "+1"), RevisionError);
 }
 
 TEST(MigrateGraph, DowngradePaths) {
     auto g = diamond(true);
-    EXPECT_EQ(g.downgrade_path({"eee555"}, "-1"), V{"eee555"});
-    EXPECT_EQ(g.downgrade_path({"eee555"}, "base"), (V{"eee555", "cdd444", "ccc333", "bbb222", "aaa111"}));
-    // Down to one branch: the merge and the other branch's revision... only descendants of ccc333 go.
-    EXPECT_EQ(g.downgrade_path({"eee555"}, "ccc333"), V{"eee555"});
-    EXPECT_EQ(g.downgrade_path({"eee555"}, "bbb222"), (V{"eee555", "cdd444", "ccc333"}));
-    EXPECT_THROW((void)g.downgrade_path({"bbb222"}, "ccc333"), RevisionError);
+    EXPECT_EQ(run(g.downgrade_steps({"eee555"}, "-1")), V{"-eee555"});  // a merge point: the merge goes
+    EXPECT_EQ(run(g.downgrade_steps({"eee555"}, "-2")), (V{"-eee555", "-ccc333"}));
+    EXPECT_THROW((void)g.downgrade_steps({"eee555"}, "-6"), RevisionError);
+    EXPECT_THROW((void)g.downgrade_steps({"eee555"}, "eee555-1"), AmbiguousWalkError);  // Alembic: which parent?
+    EXPECT_EQ(run(g.downgrade_steps({"ccc333", "cdd444"}, "ccc333@-1")), V{"-ccc333"});
+    EXPECT_EQ(run(g.downgrade_steps({"ccc333", "cdd444"}, "ccc333-1")), (V{"-ccc333", "-cdd444"}));  // to bbb222
+    EXPECT_EQ(run(g.downgrade_steps({"eee555"}, "base")), (V{"-eee555", "-ccc333", "-cdd444", "-bbb222", "-aaa111"}));
+    // Down to one branch: only the descendants of ccc333 go.
+    EXPECT_EQ(run(g.downgrade_steps({"eee555"}, "ccc333")), V{"-eee555"});
+    EXPECT_EQ(run(g.downgrade_steps({"eee555"}, "bbb222")), (V{"-eee555", "-ccc333", "-cdd444"}));
+    EXPECT_THROW((void)g.downgrade_steps({"bbb222"}, "ccc333"), RevisionError);
 }
 
-TEST(MigrateGraph, VersionRowsAreTheHeadsOfWhatIsApplied) {
+TEST(MigrateGraph, VersionRowsFollowTheSteps) {
     auto g = diamond(true);
-    EXPECT_EQ(g.heads_of({"aaa111", "bbb222", "ccc333", "cdd444"}), (V{"ccc333", "cdd444"}));
-    EXPECT_EQ(g.heads_of(g.ancestors({"eee555"})), V{"eee555"});
-    EXPECT_EQ(g.stamp_rows("base"), V{});
-    EXPECT_EQ(g.stamp_rows("head"), V{"eee555"});
+    std::set<std::string> heads;
+    for (const auto& s : g.upgrade_steps({}, "heads")) (void)g.apply_step(heads, s);
+    EXPECT_EQ(heads, (std::set<std::string>{"eee555"}));
+    auto changes = g.apply_step(heads, MigrationStep{.upgrade = false, .revision = "eee555"});
+    EXPECT_EQ(heads, (std::set<std::string>{"ccc333", "cdd444"}));  // unmerged: one row updated, one inserted
+    ASSERT_EQ(changes.size(), 2u);
+    EXPECT_EQ(changes[0].kind, VersionChange::Kind::Insert);
+    EXPECT_EQ(changes[1].kind, VersionChange::Kind::Update);
+    EXPECT_EQ(g.revision_ids("base"), V{});
+    EXPECT_EQ(g.revision_ids("head"), V{"eee555"});
 }
 
 TEST(MigrateGraph, BrokenGraphs) {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include <retort/dialects/dialect.hpp>
@@ -35,20 +36,42 @@ protected:
     void drop_everything() {
         auto conn = create_engine(test_url()).connect();
         // One statement per transaction, so the DSQL-strict run accepts it too.
-        for (const char* t : {"posts", "users", "things", "retort_version"}) {
+        for (const char* t : {"posts", "users", "things", "t_base", "t_bill", "retort_version"}) {
             conn.exec_driver_sql(std::string("DROP TABLE IF EXISTS ") + t);
             conn.commit();
         }
     }
     // Runs a migration command the way the runner does; output lands in out / err.
-    int cmd(std::vector<std::string> args, const MetaData* metadata = nullptr) {
+    int cmd(std::vector<std::string> args, const MetaData* metadata = nullptr, const Environment& env = {}) {
         out.str("");
         err.str("");
         args.push_back("--config");
         args.push_back((dir / "retort_migrations.ini").string());
         args.push_back("--url");
         args.push_back(test_url());
-        return run_command(args, metadata, {}, out, err);
+        return run_command(args, metadata, env, out, err);
+    }
+    bool has_column(const std::string& table, const std::string& column) {
+        auto conn = engine.connect();
+        for (const auto& c : engine.dialect().get_columns(conn, table, std::nullopt))
+            if (c.name == column) return true;
+        return false;
+    }
+    std::set<std::string> version_set() {
+        auto v = versions();
+        return std::set<std::string>(v.begin(), v.end());
+    }
+    // Appends operations to the revision file whose id is id.
+    void add_ops(const std::string& id, const std::string& up, const std::string& down) {
+        for (const auto& e : std::filesystem::directory_iterator(dir / "migrations" / "versions"))
+            if (e.path().filename().string().rfind(id, 0) == 0) {
+                std::ifstream in(e.path());
+                std::string text(std::istreambuf_iterator<char>(in), {});
+                in.close();
+                text.replace(text.find("\ndowngrade:"), 11, "\n" + up + "\ndowngrade:");
+                text += down + "\n";
+                std::ofstream(e.path()) << text;
+            }
     }
     std::int64_t count(const std::string& table) {
         auto conn = engine.connect();
@@ -164,6 +187,199 @@ TEST_F(Migrations, RemovedColumnNextToAddedOneIsAHintNotADrop) {
     EXPECT_EQ(text.find("\ndrop_column users name"), std::string::npos) << text;
 }
 
+// Branch labels, depends_on and relative targets through the commands, against the database:
+//   aaa -> app1;  bill1 (billing, a second root) -> bill2 (depends on app1)
+TEST_F(Migrations, BranchLabelsDependsOnAndRelativeTargets) {
+    ASSERT_EQ(cmd({"revision", "-m", "base", "--rev-id", "aaa"}), 0) << err.str();
+    add_ops("aaa", "create_table t_base\n  column id Integer primary_key", "drop_table t_base");
+    ASSERT_EQ(cmd({"revision", "-m", "app 1", "--rev-id", "app1"}), 0) << err.str();
+    add_ops("app1", "add_column t_base app Integer", "drop_column t_base app");
+    ASSERT_EQ(cmd({"revision", "-m", "billing", "--head", "base", "--branch-label", "billing", "--rev-id", "bill1"}), 0)
+        << err.str();
+    add_ops("bill1", "create_table t_bill\n  column id Integer primary_key", "drop_table t_bill");
+    EXPECT_EQ(cmd({"revision", "-m", "x", "--head", "aaa"}), 1);  // not a head without --splice
+    EXPECT_NE(err.str().find("Revision aaa is not a head revision; please specify --splice"), std::string::npos) << err.str();
+    ASSERT_EQ(cmd({"revision", "-m", "billing 2", "--head", "billing@head", "--depends-on", "app1", "--rev-id", "bill2"}), 0)
+        << err.str();
+    add_ops("bill2", "add_column t_bill app_ref Integer", "drop_column t_bill app_ref");
+    {
+        auto g = ScriptDirectory(dir / "migrations").load();
+        EXPECT_EQ(g.get("bill2").parents, std::vector<std::string>{"bill1"});
+        EXPECT_EQ(g.get("bill2").depends_on, std::vector<std::string>{"app1"});
+        EXPECT_EQ(g.heads(), (std::vector<std::string>{"app1", "bill2"}));
+        EXPECT_EQ(g.real_heads(), std::vector<std::string>{"bill2"});
+    }
+    ASSERT_EQ(cmd({"heads"}), 0);
+    EXPECT_NE(out.str().find("bill2 (billing) (head)"), std::string::npos) << out.str();
+
+    // The billing branch brings what it depends on; app1 is implied by bill2, so one row.
+    ASSERT_EQ(cmd({"upgrade", "billing@head"}), 0) << err.str();
+    EXPECT_EQ(version_set(), std::set<std::string>{"bill2"});
+    EXPECT_TRUE(has_column("t_base", "app"));
+    EXPECT_TRUE(has_column("t_bill", "app_ref"));
+
+    // Down to the branch's base: only the billing revisions go.
+    ASSERT_EQ(cmd({"downgrade", "billing@base"}), 0) << err.str();
+    EXPECT_EQ(version_set(), std::set<std::string>{"app1"});
+    EXPECT_FALSE(has_table("t_bill"));
+    EXPECT_TRUE(has_column("t_base", "app"));
+
+    EXPECT_EQ(cmd({"upgrade", "+1"}), 1);  // nothing above app1 through parents
+    EXPECT_NE(err.str().find("Relative revision +1 didn't produce 1 migrations"), std::string::npos) << err.str();
+    ASSERT_EQ(cmd({"upgrade", "billing@+1"}), 0) << err.str();
+    EXPECT_EQ(version_set(), (std::set<std::string>{"app1", "bill1"}));
+    ASSERT_EQ(cmd({"upgrade", "heads"}), 0) << err.str();
+    EXPECT_EQ(version_set(), std::set<std::string>{"bill2"});
+
+    ASSERT_EQ(cmd({"downgrade", "-1"}), 0) << err.str();
+    EXPECT_EQ(version_set(), (std::set<std::string>{"app1", "bill1"}));
+    EXPECT_FALSE(has_column("t_bill", "app_ref"));
+    ASSERT_EQ(cmd({"downgrade", "app1-1"}), 0) << err.str();
+    EXPECT_EQ(version_set(), (std::set<std::string>{"aaa", "bill1"}));
+    EXPECT_FALSE(has_column("t_base", "app"));
+    ASSERT_EQ(cmd({"upgrade", "aaa+1"}), 0) << err.str();
+    EXPECT_EQ(version_set(), (std::set<std::string>{"app1", "bill1"}));
+    ASSERT_EQ(cmd({"downgrade", "base"}), 0) << err.str();
+    EXPECT_TRUE(versions().empty());
+    EXPECT_FALSE(has_table("t_base"));
+
+    ASSERT_EQ(cmd({"stamp", "billing@head"}), 0) << err.str();
+    EXPECT_EQ(version_set(), std::set<std::string>{"bill2"});
+    ASSERT_EQ(cmd({"stamp", "base"}), 0) << err.str();
+    ASSERT_EQ(cmd({"history"}), 0);
+    EXPECT_NE(out.str().find("bill1 -> bill2 (head) (billing) (depends on app1), billing 2"), std::string::npos) << out.str();
+    ASSERT_EQ(cmd({"branches"}), 0);
+}
+
+// include_object / include_name from the runner's Environment (Alembic's env.py) reach autogenerate.
+TEST_F(Migrations, RunnerFiltersReachAutogenerate) {
+    {
+        auto conn = engine.connect();
+        conn.exec_driver_sql("CREATE TABLE things (id INTEGER PRIMARY KEY, legacy INTEGER)");
+        conn.commit();
+    }
+    MetaData m;
+    m.table("users", {{"id", types::Integer(), {.primary_key = true}}});
+    EXPECT_EQ(cmd({"check"}, &m), 1);
+    EXPECT_NE(out.str().find("drop_table things"), std::string::npos) << out.str();
+    Environment env;
+    env.include_object = [](const SchemaObject& object, const std::string& name, const std::string& type, bool reflected,
+                            const SchemaObject*) {
+        EXPECT_EQ(object.name, name);
+        return !(type == "table" && reflected && name == "things");
+    };
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "users"}, &m, env), 0) << err.str();
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    EXPECT_TRUE(has_table("things"));
+    EXPECT_EQ(cmd({"check"}, &m, env), 0) << out.str();
+    Environment by_name;
+    by_name.include_name = [](const std::optional<std::string>& name, const std::string& type, const NameParents&) {
+        return !(type == "table" && name == "things");
+    };
+    EXPECT_EQ(cmd({"check"}, &m, by_name), 0) << out.str();
+    EXPECT_EQ(cmd({"check"}, &m), 1);  // without the filter, things would go
+}
+
+// The text of the revision file whose id starts out.str() (after a revision command).
+std::string revision_text(const std::filesystem::path& versions, const std::string& id) {
+    for (const auto& e : std::filesystem::directory_iterator(versions))
+        if (e.path().filename().string().rfind(id, 0) == 0) {
+            std::ifstream in(e.path());
+            return std::string(std::istreambuf_iterator<char>(in), {});
+        }
+    return {};
+}
+
+// Removing an indexed (or unique) column: the index and the constraint go before the column, and come back
+// after it on downgrade; PostgreSQL drops a column's indexes with it, so the other order fails there.
+TEST_F(Migrations, RemovedIndexedColumnDropsItsIndexFirst) {
+    MetaData v1, v2;
+    v1.table("things", {{"id", types::Integer(), {.primary_key = true}},
+                        {"a", types::Integer(), {.index = true}},
+                        {"b", types::String(20), {.unique = true}},
+                        {"c", types::String(20)}});
+    v2.table("things", {{"id", types::Integer(), {.primary_key = true}}, {"c", types::String(20)}});
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "one"}, &v1), 0) << err.str();
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    {
+        auto conn = engine.connect();
+        conn.exec_driver_sql("INSERT INTO things (id, a, b, c) VALUES (1, 10, 'x', 'keep')");
+        conn.commit();
+    }
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "two"}, &v2), 0) << err.str();
+    const std::string text = revision_text(dir / "migrations" / "versions", out.str().substr(0, out.str().find('\n')));
+    const auto up = text.substr(text.find("\nupgrade:"), text.find("downgrade:") - text.find("\nupgrade:"));
+    const auto down = text.substr(text.find("downgrade:"));
+    ASSERT_NE(up.find("drop_index ix_things_a"), std::string::npos) << text;
+    EXPECT_LT(up.find("drop_index ix_things_a"), up.find("drop_column things a")) << text;
+    EXPECT_LT(down.find("add_column things a"), down.find("create_index ix_things_a")) << text;
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    EXPECT_EQ(cmd({"check"}, &v2), 0) << out.str();
+    EXPECT_EQ(count("things"), 1);
+    ASSERT_EQ(cmd({"downgrade", "-1"}), 0) << err.str();
+    EXPECT_EQ(cmd({"check"}, &v1), 0) << out.str();
+    EXPECT_EQ(count("things"), 1);
+}
+
+// Server defaults that call functions reflect in the database's own spelling; once applied they compare
+// equal, so autogenerate proposes nothing on the next run.
+TEST_F(Migrations, FunctionServerDefaultsDoNotShowAsChanged) {
+    MetaData m;
+    std::vector<ColumnDef> cols{{"id", types::Integer(), {.primary_key = true}},
+                                {"name", types::String(20), {.server_default = "'anon'"}},
+                                {"n", types::Integer(), {.server_default = "0"}}};
+    if (engine.dialect().name() == "sqlite") {
+        cols.push_back({"created", types::DateTime(), {.server_default = "CURRENT_TIMESTAMP"}});
+        cols.push_back({"stamp", types::String(30), {.server_default = "(datetime('now'))"}});
+    } else {
+        cols.push_back({"created", types::DateTime(true), {.server_default = "now()"}});
+        cols.push_back({"at", types::DateTime(), {.server_default = "CURRENT_TIMESTAMP"}});
+        cols.push_back({"token", types::Uuid(), {.server_default = "gen_random_uuid()"}});
+        cols.push_back({"day", types::Date(), {.server_default = "CURRENT_DATE"}});
+        cols.push_back({"label", types::Text(), {.server_default = "lower('ABC')"}});
+        cols.push_back({"utc", types::DateTime(true), {.server_default = "timezone('utc', now())"}});
+        cols.push_back({"utc2", types::DateTime(), {.server_default = "(now() AT TIME ZONE 'utc')"}});
+        cols.push_back({"later", types::DateTime(), {.server_default = "now() + interval '1 day'"}});
+        cols.push_back({"clock", types::DateTime(true), {.server_default = "clock_timestamp()"}});
+        cols.push_back({"ms", types::DateTime(true), {.server_default = "CURRENT_TIMESTAMP(3)"}});
+        cols.push_back({"local", types::DateTime(), {.server_default = "LOCALTIMESTAMP"}});
+        cols.push_back({"doc", types::Jsonb(), {.server_default = "'{}'"}});
+        cols.push_back({"doc2", types::Jsonb(), {.server_default = "'{}'::jsonb"}});
+        cols.push_back({"price", types::Numeric(10, 2), {.server_default = "0.00"}});
+        cols.push_back({"flag", types::Boolean(), {.server_default = "false"}});
+        cols.push_back({"neg", types::Integer(), {.server_default = "-1"}});
+        cols.push_back({"txt", types::String(20), {.server_default = "'it''s'"}});
+        cols.push_back({"ep", types::BigInteger(), {.server_default = "extract(epoch from now())::bigint"}});
+        cols.push_back({"nm", types::Text(), {.server_default = "current_user"}});
+    }
+    m.table("things", std::move(cols));
+    if (engine.dialect().name() != "sqlite")  // the pet clinic's keys
+        m.table("users", {{"id", types::Uuid(), {.primary_key = true, .server_default = "gen_random_uuid()"}},
+                          {"at", types::DateTime(true), {.nullable = false, .server_default = "NOW()"}}});
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "one"}, &m), 0) << err.str();
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    EXPECT_EQ(cmd({"check"}, &m), 0) << out.str();
+    // A real change is still seen.
+    MetaData changed;
+    changed.table("things", {{"id", types::Integer(), {.primary_key = true}},
+                             {"name", types::String(20), {.server_default = "'someone'"}},
+                             {"n", types::Integer(), {.server_default = "0"}}});
+    EXPECT_EQ(cmd({"check"}, &changed), 1);
+    EXPECT_NE(out.str().find("alter_column things name default=\"'someone'\""), std::string::npos) << out.str();
+}
+
+// A version table declared in the models (to map it, say) is the migrations' own: never created by a revision.
+TEST_F(Migrations, VersionTableInTheModelsIsNotProposed) {
+    MetaData m;
+    m.table("users", {{"id", types::Integer(), {.primary_key = true}}});
+    m.table("retort_version", {{"version_num", types::String(32), {.primary_key = true}}});
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "one"}, &m), 0) << err.str();
+    const std::string text = revision_text(dir / "migrations" / "versions", out.str().substr(0, out.str().find('\n')));
+    EXPECT_EQ(text.find("retort_version"), std::string::npos) << text;
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    EXPECT_EQ(cmd({"check"}, &m), 0) << out.str();
+}
+
 const char* base_rev = R"(revision: aaa0001
 parents:
 message: things
@@ -221,7 +437,7 @@ TEST_F(Migrations, BranchesMergeAndFailures) {
     EXPECT_EQ(cmd({"heads"}), 0);
     EXPECT_NE(err.str().find("Multiple heads"), std::string::npos);
     EXPECT_EQ(cmd({"upgrade", "head"}), 1);
-    EXPECT_NE(err.str().find("multiple heads"), std::string::npos) << err.str();
+    EXPECT_NE(err.str().find("Multiple head revisions are present"), std::string::npos) << err.str();
     ASSERT_EQ(cmd({"upgrade", "heads"}), 0) << err.str();
     auto rows = versions();
     EXPECT_EQ(rows, (std::vector<std::string>{"bbb0001", "ccc0001"}));
@@ -232,7 +448,7 @@ TEST_F(Migrations, BranchesMergeAndFailures) {
     const std::string m = out.str().substr(0, out.str().find('\n'));
     ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
     EXPECT_EQ(versions(), std::vector<std::string>{m});
-    ASSERT_EQ(cmd({"downgrade", "-1"}), 0) << err.str();
+    ASSERT_EQ(cmd({"downgrade", "-1"}), 0) << err.str();  // from a merge point: the merge goes
     EXPECT_EQ(versions(), (std::vector<std::string>{"bbb0001", "ccc0001"}));
     ASSERT_EQ(cmd({"downgrade", "aa"}), 0) << err.str();  // a prefix: both branches go
     EXPECT_EQ(versions(), (std::vector<std::string>{"aaa0001"}));

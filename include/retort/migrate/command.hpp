@@ -7,11 +7,12 @@
 //   }
 //
 //   runner init [DIR]                        folder DIR (default "migrations") and retort_migrations.ini
-//   runner revision -m MSG [--autogenerate] [--head ID]
-//   runner upgrade TARGET [--sql]            TARGET: head, heads, +N, an id or a unique prefix;
-//                                            with --sql, FROM:TO too (FROM defaults to base)
-//   runner downgrade TARGET [--sql]          TARGET: base, -N, an id or a unique prefix
-//   runner current | heads | history
+//   runner revision -m MSG [--autogenerate] [--head TARGET] [--splice] [--branch-label NAME]
+//                  [--depends-on TARGET] [--rev-id ID]
+//   runner upgrade TARGET [--sql]            TARGET: head, heads, +N, ID+N, label@head, an id or a prefix
+//                                            (revision.hpp lists every form); with --sql, FROM:TO too
+//   runner downgrade TARGET [--sql]          TARGET: base, -N, ID-N, head-1, label@base, label@-N, an id
+//   runner current | heads [--resolve-dependencies] | history | branches
 //   runner stamp TARGET [--sql]              set the version table without running anything
 //   runner check                             exit 1 when autogenerate would write operations
 //   runner merge [-m MSG] [ID...]            a revision joining the heads (or the given ids)
@@ -28,6 +29,7 @@
 #include <span>
 #include <string>
 
+#include "retort/migrate/autogenerate.hpp"
 #include "retort/schema/schema.hpp"
 
 namespace retort::migrate {
@@ -47,12 +49,34 @@ struct Config {
     [[nodiscard]] std::filesystem::path script_dir() const;
 };
 
+// What a runner hands the commands besides its MetaData: what Alembic's env.py passes to
+// context.configure(). The filters and comparison switches apply to revision --autogenerate and check:
+//
+//   retort::migrate::Environment env;
+//   env.default_url = "sqlite:///app.db";
+//   env.include_object = [](const SchemaObject& object, const std::string& name, const std::string& type,
+//                           bool reflected, const SchemaObject* compare_to) {
+//       return !(type == "table" && reflected && name.starts_with("legacy_"));  // leave old tables alone
+//   };
+//   return retort::migrate::main(argc, argv, metadata, env);
+struct Environment {
+    Environment() = default;
+    // A URL alone, as main(argc, argv, metadata, "sqlite:///app.db") gives it.
+    Environment(std::string url) : default_url(std::move(url)) {}  // NOLINT: implicit on purpose
+    Environment(const char* url) : default_url(url ? url : "") {}  // NOLINT
+    std::string default_url;
+    IncludeObject include_object;
+    IncludeName include_name;
+    bool compare_type = true;
+    bool compare_server_default = true;
+};
+
 // Runs one command line (without the program name). Results go to out, progress and errors to err.
 // Returns the exit status: 0, 1 for failures (and for `check` with pending operations), 2 for usage.
-int run_command(std::span<const std::string> args, const MetaData* metadata, const std::string& default_url,
+int run_command(std::span<const std::string> args, const MetaData* metadata, const Environment& env,
                 std::ostream& out, std::ostream& err);
 
 // The runner's main(): run_command over argv with std::cout and std::cerr.
-int main(int argc, char** argv, const MetaData& metadata, const std::string& default_url = {});
+int main(int argc, char** argv, const MetaData& metadata, const Environment& env = {});
 
 }  // namespace retort::migrate

@@ -83,6 +83,8 @@ struct MigrationOptions {
     std::string version_table = default_version_table;
     // Progress lines ("Running upgrade a -> b, message ... done in 0.012 s"); none when null.
     std::function<void(const std::string&)> progress;
+    // Warnings (a downgrade -1 from several heads picks the first); none when null.
+    std::function<void(const std::string&)> warning;
 };
 
 class MigrationContext {
@@ -97,21 +99,21 @@ public:
     // Offline only: where the script starts ("base" by default), as version rows.
     void set_offline_start(std::vector<std::string> rows) { offline_rows_ = std::move(rows); }
 
-    // Each returns the revisions run, in order. A failing revision throws MigrationError after rolling
-    // back what its transaction held.
-    std::vector<std::string> upgrade(const RevisionGraph& graph, const std::string& target);
+    // Each returns the revisions run, in order (target forms: see revision.hpp). A failing revision throws
+    // MigrationError after rolling back what its transaction held; the version table's rows move as
+    // Alembic's do (a row per head: new branches insert, merges delete, depends_on counts).
+    std::vector<std::string> upgrade(const RevisionGraph& graph, const RevisionSpec& target);
     std::vector<std::string> downgrade(const RevisionGraph& graph, const std::string& target);
-    void stamp(const RevisionGraph& graph, const std::string& target);
+    void stamp(const RevisionGraph& graph, const RevisionSpec& target);
 
     [[nodiscard]] const Dialect& dialect() const { return *dialect_; }
     [[nodiscard]] bool offline() const noexcept { return out_ != nullptr; }
 
 private:
-    std::vector<std::string> run(const RevisionGraph& graph, const std::vector<std::string>& path, bool up);
+    std::vector<std::string> run(const RevisionGraph& graph, const std::vector<MigrationStep>& steps);
     SchemaState replay(const RevisionGraph& graph, const std::vector<std::string>& rows) const;
     void ensure_version_table();
-    std::vector<Statement> version_statements(const std::vector<std::string>& before,
-                                              const std::vector<std::string>& after) const;
+    std::vector<Statement> version_statements(const std::vector<VersionChange>& changes) const;
     void execute(Connection* conn, const Statement& st);
     void fill_unknown_tables(const std::vector<Operation>& ops, SchemaState& state);
 

@@ -15,6 +15,8 @@
 //
 //   revision: 3f9a1c2b7d4e
 //   parents: 1a2b3c4d5e6f            (several for a merge; empty for a base)
+//   depends_on: 9c8b7a6d5e4f         (optional: revisions or branch labels of other branches to apply first)
+//   branch_labels: billing           (optional: names for the branch through this revision)
 //   message: Add User Table
 //   created: 2025-01-30T10:15:00Z
 //
@@ -145,6 +147,8 @@ struct Step {
 struct Revision {
     std::string id;
     std::vector<std::string> parents;
+    std::vector<std::string> depends_on;     // ids or branch labels that must be applied first
+    std::vector<std::string> branch_labels;  // names for the branch through this revision
     std::string message;
     std::string created;
     std::vector<std::string> header_comments;  // comment lines before the first section

@@ -194,7 +194,8 @@ std::string PGDialect::type_ddl(const SqlType& t) const {
         case TypeKind::Jsonb: return "JSONB";
         case TypeKind::Enum: {
             if (!t.enum_info) throw CompileError("an Enum type without its name and values has no DDL");
-            if (!t.enum_info->native) {
+            // Non-native, or a dialect without enum types (Aurora DSQL): text with the CHECK the DDL adds.
+            if (!t.enum_info->native || !caps().supports_native_enum) {
                 std::size_t longest = 1;
                 for (const auto& v : t.enum_info->values) longest = std::max(longest, v.size());
                 return "VARCHAR(" + std::to_string(longest) + ")";
