@@ -38,6 +38,12 @@ bool is_unset(const Value& v) {
     }
 }
 
+// The version an object takes after `current` (null: at INSERT).
+Value next_version(const MapperBase& m, const Value& current) {
+    if (m.version.generator) return m.version.generator(current);
+    return Value(current.is_null() ? std::int64_t{1} : current.as<std::int64_t>() + 1);
+}
+
 // An order for key values, so that flushes run their statements in a repeatable order.
 bool value_less(const Value& a, const Value& b) {
     if (a.kind() != b.kind()) return a.kind() < b.kind();
@@ -170,6 +176,10 @@ struct Flush {
                                      std::size_t j, const std::vector<int>& shape, const std::vector<int>& fetch);
     void update_all(const MapperBase& m, const StateList& states);
     void delete_all(const MapperBase& m, StateList states);
+    // The object's primary key changed (UPDATEd): a new identity, and referring objects follow.
+    void rekey(InstanceState* st);
+    void row_switches();
+    StateList switched;  // objects whose rows new objects took over (their association rows go)
     // The association rows of objects being deleted (before any of their tables' rows go).
     void delete_association_rows(const MapperBase& m, const StateList& states);
     void associations();
@@ -388,12 +398,13 @@ void Flush::insert_all(const MapperBase& m, const StateList& states) {
     // The shape of a row: which columns it gives; omitted ones come back through RETURNING.
     auto shape_of = [&](InstanceState* st, std::vector<int>& shape) {
         sync_foreign_keys(st);
-        if (m.version_column >= 0) {
+        if (m.version_column >= 0 && !m.version.manual && !m.version.server_side) {
             const auto& vp = cols[static_cast<std::size_t>(m.version_column)];
-            if (is_unset(vp.get(st->obj, vp))) vp.set(st->obj, Value(1), vp);
+            if (is_unset(vp.get(st->obj, vp))) vp.set(st->obj, next_version(m, Value{}), vp);
         }
         shape.clear();
         for (std::size_t c = 0; c < cols.size(); ++c) {
+            if (m.version.server_side && static_cast<int>(c) == m.version_column) continue;  // the database's
             if (defaultable[c]) {
                 const Value v = cols[c].get(st->obj, cols[c]);
                 const bool unset = v.is_null() || (cols[c].column->primary_key() && is_unset(v));
@@ -557,14 +568,20 @@ void Flush::update_all(const MapperBase& m, const StateList& states) {
     std::vector<std::pair<std::vector<int>, StateList>> groups;
     std::vector<int> changed;
     for (auto* st : states) {
+        if (st->expired) {
+            // An expired object whose foreign key a relationship change moves is read first (its loaded values are
+            // the baseline of the UPDATE); others have nothing to write.
+            if (!st->rel_dirty && (rules.empty() || !rules.count(st))) continue;
+            s.load_expired(st);
+        }
         sync_foreign_keys(st);
-        if (st->expired || !tracking::has(st)) continue;
+        if (!tracking::has(st)) continue;
         tracking::changed_columns(st, changed);
         if (changed.empty()) continue;
-        for (int p : m.pk)
-            if (std::find(changed.begin(), changed.end(), p) != changed.end())
-                throw InvalidRequestError("changing the primary key of " + m.describe(st) + " is not supported");
-        if (m.version_column >= 0 && std::find(changed.begin(), changed.end(), m.version_column) == changed.end())
+        // The version moves with every UPDATE (the program's own value when it set one; the database's when it
+        // keeps it).
+        if (m.version_column >= 0 && !m.version.server_side &&
+            std::find(changed.begin(), changed.end(), m.version_column) == changed.end())
             changed.push_back(m.version_column);
         auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == changed; });
         if (g == groups.end()) groups.push_back({changed, {st}});
@@ -597,7 +614,9 @@ void Flush::update_all(const MapperBase& m, const StateList& states) {
             if (m.version_column >= 0) {
                 const auto& vp = cols[static_cast<std::size_t>(m.version_column)];
                 version_old = tracking::committed_value(st, static_cast<std::size_t>(m.version_column));
-                vp.set(st->obj, Value(version_old.as<std::int64_t>() + 1), vp);
+                // A version the program set since the load is kept; otherwise the next one.
+                if (!m.version.manual && !m.version.server_side && vp.get(st->obj, vp) == version_old)
+                    vp.set(st->obj, next_version(m, version_old), vp);
             }
             std::size_t j = 0;
             for (int c : cs) {
@@ -610,11 +629,92 @@ void Flush::update_all(const MapperBase& m, const StateList& states) {
         if (matched != static_cast<std::int64_t>(group.size()))
             throw StaleDataError("UPDATE statement on table '" + m.table->name() + "' expected to update " +
                                  std::to_string(group.size()) + " row(s); " + std::to_string(matched) + " were matched");
+        // A changed primary key: the object takes its new identity, and the objects that refer to it follow.
+        const bool pk_changed = std::any_of(m.pk.begin(), m.pk.end(), [&](int p) {
+            return std::find(changed_cols.begin(), changed_cols.end(), p) != changed_cols.end();
+        });
+        if (pk_changed)
+            for (auto* st : group) rekey(st);
         for (auto* st : group) {
             if (impl.commit_expires) tracking::drop(st);
             else tracking::take(st);
+            if (m.version_column >= 0 && m.version.server_side) {
+                // The database moved the version: read on next use (before the object can change again).
+                auto& list = impl.expired_columns[st];
+                if (std::find(list.begin(), list.end(), m.version_column) == list.end()) list.push_back(m.version_column);
+                st->expired = true;
+            }
         }
         if (!impl.nested.empty()) impl.updated_in_tx.insert(impl.updated_in_tx.end(), group.begin(), group.end());
+    }
+}
+
+namespace {
+// Sets column `col` of st to v as its loaded value (the database changed it already: no UPDATE follows).
+void set_committed(InstanceState* st, const ColumnProp& col, const Value& v) {
+    if (st->expired || !tracking::has(st)) {
+        col.set(st->obj, v, col);
+        return;
+    }
+    const auto& cols = st->mapper->columns;
+    std::vector<Value> now;
+    now.reserve(cols.size());
+    for (const auto& c : cols) now.push_back(c.get(st->obj, c));
+    for (std::size_t i = 0; i < cols.size(); ++i) cols[i].set(st->obj, tracking::committed_value(st, i), cols[i]);
+    col.set(st->obj, v, col);
+    tracking::take(st);
+    for (std::size_t i = 0; i < cols.size(); ++i)
+        if (&cols[i] != &col) cols[i].set(st->obj, now[i], cols[i]);
+}
+}  // namespace
+
+void Flush::rekey(InstanceState* st) {
+    const MapperBase& m = *st->mapper;
+    const auto& cols = m.columns;
+    KeyValues old = st->key;
+    KeyValues now;
+    for (int p : m.pk) now.push_back(cols[static_cast<std::size_t>(p)].get(st->obj, cols[static_cast<std::size_t>(p)]));
+    if (now == old) return;
+    impl.identity.erase(st);
+    impl.key_switches.emplace_back(st, old);
+    st->key = std::move(now);
+    impl.register_identity(st);
+    // Referring objects in memory take the new key: as loaded values when the database cascades the change
+    // (passive_updates, ON UPDATE CASCADE), as changes this flush writes otherwise.
+    auto follow = [&](InstanceState* child, const Column* fk, const Column* key, bool passive) {
+        const ColumnProp& kp = loading::prop_of(m, key);
+        const ColumnProp& fp = loading::prop_of(*child->mapper, fk);
+        const Value v = kp.get(st->obj, kp);
+        if (passive) set_committed(child, fp, v);
+        else fp.set(child->obj, v, fp);
+    };
+    for (const auto& r : m.relationships) {
+        if (r.kind != RelKind::OneToMany && r.kind != RelKind::OneToOne) continue;
+        auto& base = m.relation(st->obj, r);
+        if (!base.loaded) continue;
+        std::vector<InstanceState*> children;
+        if (r.uselist()) children = static_cast<CollectionBase&>(base).items;
+        else if (auto* t = static_cast<RefBase&>(base).target) children.push_back(t);
+        for (auto* child : children)
+            for (const auto& [key, fk] : r.pairs) follow(child, fk, key, r.options.passive_updates);
+    }
+    // Many-to-ones of other objects that point at the old key.
+    for (const MapperBase* other : Registry::all_mappers()) {
+        for (const auto& r : other->relationships) {
+            if (r.kind != RelKind::ManyToOne || r.target != &m) continue;
+            for (auto* obj : impl.identity) {
+                if (obj->mapper != other || obj == st) continue;
+                bool refers = true;
+                for (const auto& [fk, key] : r.pairs) {
+                    const ColumnProp& fp = loading::prop_of(*other, fk);
+                    std::size_t k = 0;
+                    while (k < m.pk.size() && cols[static_cast<std::size_t>(m.pk[k])].column != key) ++k;
+                    if (k == m.pk.size() || fp.get(obj->obj, fp) != old[k]) refers = false;
+                }
+                if (!refers) continue;
+                for (const auto& [fk, key] : r.pairs) follow(obj, fk, key, r.options.passive_updates);
+            }
+        }
     }
 }
 
@@ -753,9 +853,36 @@ void Flush::associations() {
     for (const Table* t : table_order) conn.execute(retort::Insert(*t), by_table[t]);
 }
 
+void Flush::row_switches() {
+    // A new object with the key of an object being deleted in this flush takes over its row: one UPDATE instead
+    // of a DELETE and an INSERT of the same key (which would collide). The deleted object leaves as deleted.
+    if (deleting.empty()) return;
+    for (auto* st : impl.pending) {
+        if (st->status != ObjectState::Pending) continue;
+        const MapperBase& m = *st->mapper;
+        std::vector<Value> key = m.primary_key_of(st->obj);
+        if (std::any_of(key.begin(), key.end(), is_unset)) continue;
+        InstanceState* old = impl.identity.find(&m, key);
+        if (!old || old == st || !deleting.count(old)) continue;
+        if (old->expired) s.load_expired(old);
+        deleting.erase(old);
+        impl.deleted.erase(std::find(impl.deleted.begin(), impl.deleted.end(), old));
+        old->marked_deleted = false;
+        impl.remove_newly_deleted(s, old);
+        // The new object is persistent with the old row as its loaded state: the UPDATE writes what differs.
+        for (auto& v : key) st->key.push_back(std::move(v));
+        st->status = ObjectState::Persistent;
+        impl.register_identity(st);
+        tracking::take_from(st, old);
+        impl.inserted_in_tx.push_back(st);
+        switched.push_back(old);
+    }
+}
+
 void Flush::run() {
     cascade_deletes();
     collect_rules();
+    row_switches();
     auto order = mapper_order();
     // UPDATE candidates: the objects persistent before this flush, and those it INSERTs (which match their
     // snapshots, so only a relationship can still touch them). Fresh rows are not compared again.
@@ -783,6 +910,13 @@ void Flush::run() {
         // Identity-map order is arbitrary: UPDATEs go in key order so runs are repeatable.
         sort_by_key(upd);
         update_all(*m, upd);
+    }
+    // The association rows of a row taken over belonged to the old object's collections.
+    for (const MapperBase* m : order) {
+        StateList olds;
+        for (auto* st : switched)
+            if (st->mapper == m) olds.push_back(st);
+        if (!olds.empty()) delete_association_rows(*m, olds);
     }
     associations();
     for (const MapperBase* m : order) {

@@ -212,10 +212,10 @@ void reverse_remove(InstanceState* target, const RelationshipProp* rev, Instance
     if (rev->uselist()) {
         auto& c = collection_of(target, *rev);
         if (!c.loaded) {
-            if (rev->kind == RelKind::ManyToMany) {
-                c.removed.push_back(owner);
-                mark_rel_dirty(target);
-            }
+            auto ai = std::find(c.added.begin(), c.added.end(), owner);
+            if (ai != c.added.end()) c.added.erase(ai);
+            else if (std::find(c.removed.begin(), c.removed.end(), owner) == c.removed.end()) c.removed.push_back(owner);
+            mark_rel_dirty(target);
             return;
         }
         auto it = std::find(c.items.begin(), c.items.end(), owner);
@@ -247,7 +247,14 @@ void reverse_add(InstanceState* target, const RelationshipProp* rev, InstanceSta
     set_parent(owner, rev, target);
     if (rev->uselist()) {
         auto& c = collection_of(target, *rev);
-        if (!c.loaded) return;  // picked up from the database when it is loaded
+        if (!c.loaded) {
+            // Kept as a change to apply when the collection loads (and, for a many-to-many, a row to write).
+            auto ri = std::find(c.removed.begin(), c.removed.end(), owner);
+            if (ri != c.removed.end()) c.removed.erase(ri);
+            else if (std::find(c.added.begin(), c.added.end(), owner) == c.added.end()) c.added.push_back(owner);
+            mark_rel_dirty(target);
+            return;
+        }
         if (std::find(c.items.begin(), c.items.end(), owner) == c.items.end()) {
             c.items.push_back(owner);
             if (rev->kind == RelKind::ManyToMany) {
@@ -313,6 +320,7 @@ void RefBase::assign(InstanceState* t, std::shared_ptr<Arena> k) {
     if (!owner) {
         target = t;
         keep = std::move(k);
+        changed = true;
         return;
     }
     InstanceState* old = loaded ? target : load();
@@ -350,11 +358,13 @@ InstanceState* RefBase::load() const {
 CollectionBase::CollectionBase(const CollectionBase& o) : RelationBase() {
     o.load();
     for (auto* s : o.items) append(s, arena_ptr(s));
+    if (!owner) changed = o.changed;  // a copy of a struct keeps what the program set in it
 }
 
 CollectionBase& CollectionBase::operator=(const CollectionBase& o) {
     if (this == &o) return *this;
     o.load();
+    load();
     auto src = o.items;
     clear_all();
     for (auto* s : src) append(s, arena_ptr(s));
@@ -366,6 +376,7 @@ void CollectionBase::append(InstanceState* t, std::shared_ptr<Arena> k) {
     if (!owner) {
         items.push_back(t);
         keeps.push_back(std::move(k));
+        changed = true;  // given by the program (merge() tells it from a collection never touched)
         return;
     }
     if (std::find(items.begin(), items.end(), t) != items.end()) return;  // a collection holds an object once
@@ -389,6 +400,7 @@ bool CollectionBase::remove(InstanceState* t) {
     items.erase(it);
     if (!owner) {
         keeps.erase(keeps.begin() + idx);
+        changed = true;
         return true;
     }
     auto ai = std::find(added.begin(), added.end(), t);

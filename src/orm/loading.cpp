@@ -64,6 +64,21 @@ void take(InstanceState* st) {
     st->has_snapshot = true;
 }
 
+void take_from(InstanceState* st, const InstanceState* from) {
+    if (!from->has_snapshot) {
+        drop(st);
+        return;
+    }
+    // The other object's values, set on this one for as long as its snapshot is taken.
+    const auto& cols = st->mapper->columns;
+    std::vector<Value> now;
+    now.reserve(cols.size());
+    for (const auto& c : cols) now.push_back(c.get(st->obj, c));
+    for (std::size_t i = 0; i < cols.size(); ++i) cols[i].set(st->obj, committed_value(from, i), cols[i]);
+    take(st);
+    for (std::size_t i = 0; i < cols.size(); ++i) cols[i].set(st->obj, now[i], cols[i]);
+}
+
 void drop(InstanceState* st) noexcept { st->has_snapshot = false; }
 
 bool has(const InstanceState* st) noexcept { return st->has_snapshot; }
@@ -139,9 +154,20 @@ InstanceState* instance_from_row(Session& s, Session::Impl& impl, const MapperBa
     }
     if (InstanceState* st = impl.identity.find(&m, key)) {
         if (!overwrite && !st->expired) return st;
+        // Expired in part: the columns not expired keep the program's values (changes against the row read now).
+        std::vector<std::pair<std::size_t, Value>> kept;
+        if (!overwrite && !impl.expired_columns.empty()) {
+            if (auto it = impl.expired_columns.find(st); it != impl.expired_columns.end()) {
+                for (std::size_t i = 0; i < m.columns.size(); ++i)
+                    if (std::find(it->second.begin(), it->second.end(), static_cast<int>(i)) == it->second.end())
+                        kept.emplace_back(i, m.columns[i].get(st->obj, m.columns[i]));
+                impl.expired_columns.erase(it);
+            }
+        }
         for (std::size_t i = 0; i < m.columns.size(); ++i) m.columns[i].load(st->obj, c, offset + static_cast<int>(i), m.columns[i]);
         st->expired = false;
         tracking::take(st);
+        for (const auto& [i, v] : kept) m.columns[i].set(st->obj, v, m.columns[i]);
         return st;
     }
     InstanceState* st = m.create(*impl.arena);
@@ -230,6 +256,13 @@ void set_items(InstanceState* owner, const RelationshipProp& r, std::vector<Inst
     auto& c = coll_of(owner, r);
     c.items = std::move(items);
     c.loaded = true;
+    // Changes made while it was not loaded (through the other side of a back_populates pair, not flushed yet).
+    for (auto* x : c.removed) {
+        auto it = std::find(c.items.begin(), c.items.end(), x);
+        if (it != c.items.end()) c.items.erase(it);
+    }
+    for (auto* x : c.added)
+        if (std::find(c.items.begin(), c.items.end(), x) == c.items.end()) c.items.push_back(x);
 }
 
 // A many-to-one target by its key: the identity map first, then one SELECT.

@@ -122,6 +122,14 @@ void Session::Impl::forget(InstanceState* st) {
     if (!expired_columns.empty()) expired_columns.erase(st);
 }
 
+void Session::Impl::remove_newly_deleted(Session& s, InstanceState* st) {
+    (void)s;
+    forget(st);
+    st->status = ObjectState::Deleted;
+    st->was_deleted = true;
+    deleted_in_tx.push_back(st);
+}
+
 void Session::Impl::attach_persistent(Session& s, InstanceState* st) {
     if (InstanceState* other = identity.find(st->mapper, st->key); other && other != st)
         throw InvalidRequestError("can't attach instance " + st->mapper->describe(st) +
@@ -369,7 +377,15 @@ InstanceState* Session::get_state(const MapperBase& m, std::vector<Value> pk) {
         if (pk[i].kind() == Value::Kind::Int && c.member_type == typeid(double)) pk[i] = Value(pk[i].as<double>());
     }
     if (InstanceState* st = impl_->identity.find(&m, pk)) {
-        if (st->expired) load_expired(st);
+        if (st->expired) {
+            try {
+                load_expired(st);
+            } catch (const ObjectDeletedError&) {
+                // Its row is gone: the object leaves the session as deleted (a rollback brings it back).
+                impl_->remove_newly_deleted(*this, st);
+                return nullptr;
+            }
+        }
         return st;
     }
     Params params;
@@ -664,15 +680,139 @@ void Session::load_relationship(InstanceState* owner, const RelationshipProp& r)
     impl_->lazy_loading = false;
 }
 
-InstanceState* Session::merge_object(const MapperBase& m, const void* obj) {
+namespace {
+
+bool key_unset(const Value& v) {
+    switch (v.kind()) {
+        case Value::Kind::Null: return true;
+        case Value::Kind::Int: return std::get<std::int64_t>(v.storage()) == 0;
+        case Value::Kind::Uuid: return std::get<Uuid>(v.storage()).is_nil();
+        case Value::Kind::Text: return std::get<std::string>(v.storage()).empty();
+        default: return false;
+    }
+}
+
+// Whether the source's relationship holds something to merge: loaded, and given by the program (changed, or
+// holding objects) or read from the database (the source has a key).
+bool merge_source_given(const detail::RelationBase& base, const RelationshipProp& r, const InstanceState* src) {
+    if (!base.loaded) return false;
+    if (base.changed || (src && !src->key.empty())) return true;
+    if (r.uselist()) return !static_cast<const detail::CollectionBase&>(base).items.empty();
+    return static_cast<const detail::RefBase&>(base).target != nullptr;
+}
+
+}  // namespace
+
+InstanceState* Session::merge_object(const MapperBase& m, const void* obj, const InstanceState* src, bool load) {
     check_thread();
     Registry::configure_all();
-    auto pk = m.primary_key_of(obj);
-    bool unset = false;
-    for (const auto& v : pk) unset = unset || v.is_null() || v == Value(std::int64_t{0}) || v == Value(Uuid{}) || v == Value(std::string());
-    InstanceState* target = unset ? nullptr : get_state(m, pk);
-    if (!target) return add_new(m.copy(arena(), obj));
-    for (const auto& c : m.columns) c.set(target->obj, c.get(obj, c), c);
+    std::unordered_map<const void*, InstanceState*> memo;
+    return impl_->merge_one(*this, m, obj, src, load, memo);
+}
+
+InstanceState* Session::Impl::merge_one(Session& s, const MapperBase& m, const void* obj, const InstanceState* src, bool load,
+                                        std::unordered_map<const void*, InstanceState*>& memo) {
+    if (src && src->session == &s) return const_cast<InstanceState*>(src);  // already this session's
+    if (auto it = memo.find(obj); it != memo.end()) return it->second;
+    std::vector<Value> key = m.primary_key_of(obj);
+    const bool unset = std::any_of(key.begin(), key.end(), key_unset);
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        const auto& c = m.columns[static_cast<std::size_t>(m.pk[i])];
+        if (key[i].kind() == Value::Kind::Text && c.column->type.kind == TypeKind::Uuid) key[i] = Uuid::parse(key[i].as<std::string>());
+    }
+    if (!load) {
+        if (unset)
+            throw InvalidRequestError("merge() with load=false needs an object with a primary key (persisted before)");
+        if (src && src->has_snapshot && !src->expired && (tracking::changed(src) || src->rel_dirty))
+            throw InvalidRequestError("merge() with load=false takes only objects without changes to flush; flush "
+                                      "them before merging with load=false");
+    }
+    InstanceState* target = nullptr;
+    bool existed = false;
+    if (!unset) {
+        target = identity.find(&m, key);
+        if (!target && load) target = s.get_state(m, key);
+        existed = target != nullptr;
+        if (target && load && target->expired) s.load_expired(target);
+    }
+    const auto& cols = m.columns;
+    if (existed && m.version_column >= 0) {
+        const auto& vp = cols[static_cast<std::size_t>(m.version_column)];
+        const Value given = vp.get(obj, vp), have = vp.get(target->obj, vp);
+        if (!key_unset(given) && given != have)
+            throw StaleDataError("version id " + given.repr() + " of the merged " + m.describe(target) +
+                                 " does not match the existing version " + have.repr() +
+                                 "; leave the version unset when merging to use the existing one");
+    }
+    bool fresh_persistent = false;
+    if (!target) {
+        target = m.create(s.arena());
+        for (const auto& c : cols) c.set(target->obj, c.get(obj, c), c);
+        if (load) {
+            s.add_new(target);
+        } else {
+            // Persistent as given, without SQL: its relationships load on first use.
+            target->session = &s;
+            target->status = ObjectState::Persistent;
+            for (auto& v : key) target->key.push_back(std::move(v));
+            register_identity(target);
+            m.bind(target);
+            for (const auto& r : m.relationships) {
+                auto& base = m.relation(target->obj, r);
+                base.loaded = false;
+                base.lazy = r.options.lazy;
+            }
+            fresh_persistent = true;
+        }
+    } else {
+        for (std::size_t i = 0; i < cols.size(); ++i) {
+            const auto& c = cols[i];
+            Value v = c.get(obj, c);
+            if (static_cast<int>(i) == m.version_column && key_unset(v)) continue;  // the existing version stays
+            c.set(target->obj, v, c);
+        }
+        if (!load && target->expired) {
+            target->expired = false;
+            if (!expired_columns.empty()) expired_columns.erase(target);
+            fresh_persistent = true;
+        }
+    }
+    memo[obj] = target;
+    // Relationships with the merge cascade: their objects merged in turn.
+    for (const auto& r : m.relationships) {
+        if (!r.cascade.merge) continue;
+        const auto& sbase = m.relation(const_cast<void*>(obj), r);
+        if (!merge_source_given(sbase, r, src)) continue;
+        auto& tbase = m.relation(target->obj, r);
+        if (r.uselist()) {
+            std::vector<InstanceState*> merged;
+            for (auto* child : static_cast<const detail::CollectionBase&>(sbase).items)
+                merged.push_back(merge_one(s, *child->mapper, child->obj, child, load, memo));
+            auto& tc = static_cast<detail::CollectionBase&>(tbase);
+            if (!load) {
+                tc.items = merged;
+                tc.loaded = true;
+                continue;
+            }
+            tc.load();
+            const auto current = tc.items;
+            for (auto* x : current)
+                if (std::find(merged.begin(), merged.end(), x) == merged.end()) tc.remove(x);
+            for (auto* x : merged)
+                if (std::find(tc.items.begin(), tc.items.end(), x) == tc.items.end()) tc.append(x, nullptr);
+        } else {
+            auto* child = static_cast<const detail::RefBase&>(sbase).target;
+            InstanceState* merged = child ? merge_one(s, *child->mapper, child->obj, child, load, memo) : nullptr;
+            auto& tr = static_cast<detail::RefBase&>(tbase);
+            if (!load) {
+                tr.target = merged;
+                tr.loaded = true;
+                continue;
+            }
+            tr.assign(merged, nullptr);
+        }
+    }
+    if (fresh_persistent) tracking::take(target);
     return target;
 }
 
@@ -774,6 +914,7 @@ void Session::commit() {
     }
     impl_->deleted_in_tx.clear();
     impl_->inserted_in_tx.clear();
+    impl_->key_switches.clear();
     if (opts_.expire_on_commit) expire_all();
 }
 
@@ -796,8 +937,9 @@ void Session::rollback() {
     impl_->savepoint.reset();
     impl_->needs_rollback = false;
     impl_->rollback_reason.clear();
-    // Objects INSERTed in the rolled-back transaction are transient again, objects DELETEd are back, and
-    // every persistent object is reloaded on next use.
+    // Objects INSERTed in the rolled-back transaction are transient again, objects DELETEd are back, changed keys
+    // are the old ones again, and every persistent object is reloaded on next use.
+    impl_->undo_key_switches(*this);
     for (auto* st : impl_->inserted_in_tx) {
         if (st->session != this) continue;
         impl_->forget(st);
@@ -841,6 +983,7 @@ void Session::close() {
     impl_->fold_nested(false);
     impl_->nested.clear();
     impl_->updated_in_tx.clear();
+    impl_->key_switches.clear();
     impl_->explicit_begin = false;
     impl_->needs_rollback = false;
     impl_->rollback_reason.clear();
@@ -874,6 +1017,8 @@ SessionTransaction Session::begin_nested() {
     level.outer_inserted = std::move(impl_->inserted_in_tx);
     level.outer_deleted = std::move(impl_->deleted_in_tx);
     level.outer_updated = std::move(impl_->updated_in_tx);
+    level.outer_key_switches = std::move(impl_->key_switches);
+    impl_->key_switches.clear();
     impl_->inserted_in_tx.clear();
     impl_->deleted_in_tx.clear();
     impl_->updated_in_tx.clear();
@@ -903,9 +1048,11 @@ void Session::commit_level(bool nested, std::uint64_t id) {
     level.outer_deleted.insert(level.outer_deleted.end(), impl_->deleted_in_tx.begin(), impl_->deleted_in_tx.end());
     if (impl_->nested.size() > 1)
         level.outer_updated.insert(level.outer_updated.end(), impl_->updated_in_tx.begin(), impl_->updated_in_tx.end());
+    level.outer_key_switches.insert(level.outer_key_switches.end(), impl_->key_switches.begin(), impl_->key_switches.end());
     impl_->inserted_in_tx = std::move(level.outer_inserted);
     impl_->deleted_in_tx = std::move(level.outer_deleted);
     impl_->updated_in_tx = std::move(level.outer_updated);
+    impl_->key_switches = std::move(level.outer_key_switches);
     impl_->nested.pop_back();
 }
 
@@ -931,6 +1078,7 @@ void Session::Impl::rollback_nested(Session& s) {
     } catch (...) {
         // A connection lost on the way: the session's transaction fails as a whole at its next use.
     }
+    undo_key_switches(s);
     for (auto* st : inserted_in_tx) {
         if (st->session != &s) continue;
         forget(st);
@@ -961,11 +1109,25 @@ void Session::Impl::rollback_nested(Session& s) {
     inserted_in_tx = std::move(level.outer_inserted);
     deleted_in_tx = std::move(level.outer_deleted);
     updated_in_tx = std::move(level.outer_updated);
+    key_switches = std::move(level.outer_key_switches);
     if (needs_rollback && failed_depth >= nested.size()) {
         needs_rollback = false;
         rollback_reason.clear();
     }
     nested.pop_back();
+}
+
+void Session::Impl::undo_key_switches(Session& s) {
+    for (auto it = key_switches.rbegin(); it != key_switches.rend(); ++it) {
+        InstanceState* st = it->first;
+        if (st->session != &s || st->status != ObjectState::Persistent) continue;
+        identity.erase(st);
+        st->key = it->second;
+        identity.insert(st);
+        // The member holding the key is the old one again once the object reloads.
+        st->expired = true;
+    }
+    key_switches.clear();
 }
 
 void Session::Impl::fold_nested(bool release) {
@@ -974,8 +1136,10 @@ void Session::Impl::fold_nested(bool release) {
         if (release && level.savepoint) level.savepoint->commit();
         level.outer_inserted.insert(level.outer_inserted.end(), inserted_in_tx.begin(), inserted_in_tx.end());
         level.outer_deleted.insert(level.outer_deleted.end(), deleted_in_tx.begin(), deleted_in_tx.end());
+        level.outer_key_switches.insert(level.outer_key_switches.end(), key_switches.begin(), key_switches.end());
         inserted_in_tx = std::move(level.outer_inserted);
         deleted_in_tx = std::move(level.outer_deleted);
+        key_switches = std::move(level.outer_key_switches);
         updated_in_tx.clear();
         if (release) nested.pop_back();
         else {
@@ -1095,9 +1259,7 @@ Result Session::execute(const Executable& stmt, const Params& params) {
                 if (is_update) {
                     impl_->expire_one(st);
                 } else {
-                    impl_->forget(st);
-                    st->session = nullptr;
-                    st->status = ObjectState::Detached;
+                    impl_->remove_newly_deleted(*this, st);
                 }
             }
             return Result::from_rows(nullptr, {}, count);

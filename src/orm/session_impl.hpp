@@ -163,6 +163,9 @@ struct Session::Impl {
     StateList inserted_in_tx;  // INSERTed by flushes of the current transaction (its innermost SAVEPOINT)
     std::vector<InstanceState*> deleted_in_tx;    // DELETEd by flushes of the current transaction (innermost SAVEPOINT)
     std::vector<InstanceState*> updated_in_tx;    // UPDATEd by flushes inside the innermost SAVEPOINT (only then)
+    // Primary keys changed by flushes of the current transaction (innermost SAVEPOINT): the object and its old key,
+    // given back on rollback.
+    std::vector<std::pair<InstanceState*, KeyValues>> key_switches;
     bool explicit_begin = false;  // begin() was called and its transaction has not ended
     // SAVEPOINTs of begin_nested(), innermost last, each with the lists of the level it began in set aside.
     std::uint64_t begin_id = 0;  // numbers begin() and begin_nested() calls
@@ -172,7 +175,10 @@ struct Session::Impl {
         StateList outer_inserted;
         std::vector<InstanceState*> outer_deleted;
         std::vector<InstanceState*> outer_updated;
+        std::vector<std::pair<InstanceState*, KeyValues>> outer_key_switches;
     };
+    // Gives rolled-back objects their old primary keys back (latest change first).
+    void undo_key_switches(Session& s);
     std::vector<Nested> nested;
     // The failed flush happened inside this many SAVEPOINTs: rolling the innermost back recovers.
     std::size_t failed_depth = 0;
@@ -200,6 +206,10 @@ struct Session::Impl {
     // its key) as persistent.
     void attach_persistent(Session& s, InstanceState* st);
     void add_impl(Session& s, InstanceState* st, bool head);
+    // An object whose row a statement deleted (or was found gone): Deleted until the commit, back on rollback.
+    void remove_newly_deleted(Session& s, InstanceState* st);
+    InstanceState* merge_one(Session& s, const MapperBase& m, const void* obj, const InstanceState* src, bool load,
+                             std::unordered_map<const void*, InstanceState*>& memo);
     void delete_impl(Session& s, InstanceState* st, bool head);
     void expire_untracked();
     // Expires one persistent object (all its columns and relationships, dropping changes not flushed), with
@@ -215,6 +225,8 @@ struct Session::Impl {
 namespace tracking {
 // Records the object's column values as its committed state.
 void take(InstanceState* st);
+// Records another object's committed state (of the same mapper) as this one's.
+void take_from(InstanceState* st, const InstanceState* from);
 // Forgets the snapshot (its buffer stays for the next one).
 void drop(InstanceState* st) noexcept;
 [[nodiscard]] bool has(const InstanceState* st) noexcept;

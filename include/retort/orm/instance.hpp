@@ -331,7 +331,10 @@ public:
     Ref() = default;
     Ref(std::nullptr_t) {}  // NOLINT
     Ref(const Ptr<T>& p) { assign(p.state(), detail::arena_ptr(p.state())); }  // NOLINT
-    Ref(const Ref& o) : detail::RefBase() { assign(o.load(), detail::arena_ptr(o.load())); }
+    Ref(const Ref& o) : detail::RefBase() {
+        assign(o.load(), detail::arena_ptr(o.load()));
+        changed = o.changed;  // a copy of a struct keeps what the program set in it
+    }
     Ref& operator=(const Ref& o) {
         if (this != &o) assign(o.load(), detail::arena_ptr(o.load()));
         return *this;
@@ -380,6 +383,7 @@ public:
     Collection(const Collection&) = default;
     Collection& operator=(const Collection&) = default;
     Collection& operator=(std::initializer_list<Ptr<T>> items) {
+        load();  // what it held before is taken out (and, with delete-orphan, deleted)
         clear_all();
         for (const auto& p : items) append(p.state(), detail::arena_ptr(p.state()));
         return *this;

@@ -60,6 +60,9 @@ struct RelOptions {
     std::string cascade = "save-update, merge";
     // Leave children to the database's ON DELETE when the parent is deleted (do not load them).
     bool passive_deletes = false;
+    // When a primary key changes, leave the referring rows to the database's ON UPDATE CASCADE (objects in memory
+    // take the new value without an UPDATE); false: the flush UPDATEs the referring rows itself.
+    bool passive_updates = true;
     // Target column names, each optionally followed by " DESC".
     std::vector<std::string> order_by;
     // An object may have at most one parent through this relationship at a time (attaching it to a second
@@ -69,6 +72,18 @@ struct RelOptions {
 
 struct ColumnProp;
 struct RelationshipProp;
+
+// How a version column gets its values (Mapping::version).
+struct VersionOptions {
+    // The next version from the current one (a null Value for an object being inserted).
+    std::function<Value(const Value&)> generator;
+    // The program sets the version itself before each change (SQLAlchemy's version_id_generator=False).
+    bool manual = false;
+    // The database sets it (trigger, default, system column): read back after INSERT and UPDATE.
+    bool server_side = false;
+    // The column's server default (for server_side versions), SQL text.
+    std::optional<std::string> server_default;
+};
 
 namespace detail {
 // A member pointer kept as bytes, so props of any member type can be found by the pointer a user gives.
@@ -166,6 +181,7 @@ public:
     std::vector<int> pk;  // indexes into columns
     std::vector<RelationshipProp> relationships;
     int version_column = -1;
+    VersionOptions version;
     bool configured = false;
     // The delete-orphan relationships (of any mapper) whose targets are this mapper's objects: an object
     // without a parent in one of them is an orphan. Set by Registry::configure.
@@ -343,12 +359,19 @@ public:
         if (c.primary_key()) m_.pk.push_back(static_cast<int>(m_.columns.size()));
         m_.columns.push_back(p);
     }
-    // A version counter column for optimistic locking: UPDATE/DELETE check it and bump it.
+    // A version column for optimistic locking (SQLAlchemy's version_id_col): each UPDATE and DELETE of an object
+    // names the version it was loaded with (StaleDataError when the row has another) and an UPDATE sets the next
+    // one, from opts.generator (an integer counter 1, 2, 3 ... by default), unless the program set the member
+    // itself since the load; opts.manual leaves it to the program altogether; opts.server_side to the database
+    // (a trigger or a default), whose value is read back after each INSERT and UPDATE.
     template <class M>
-    void version(M T::* mp, std::string name) {
-        column(mp, std::move(name), {.nullable = false});
+    void version(M T::* mp, std::string name, VersionOptions opts = {}) {
+        ColumnOptions co{.nullable = false};
+        if (opts.server_default) co.server_default = opts.server_default;
+        column(mp, std::move(name), std::move(co));
         m_.columns.back().is_version = true;
         m_.version_column = static_cast<int>(m_.columns.size() - 1);
+        m_.version = std::move(opts);
     }
     // Constraints and indexes of the table.
     void constraint(TableItem item) {

@@ -315,16 +315,21 @@ public:
         expunge_state(p.state());
     }
     void expunge_all();
-    // Copies a detached or transient object's state onto the persistent object of the same key (loading or
-    // creating it) and returns that one.
+    // Copies a transient or detached object's state onto the persistent object of the same key (from the
+    // identity map, else loaded; a new pending object when there is none) and returns that one; the given object is
+    // left as it is. Relationships with the merge cascade are merged too (their objects merged, the collection
+    // made to hold the merged ones). With load = false nothing is read from the database: the object must be
+    // clean and have a key, and becomes persistent as given (SQLAlchemy's merge(load=False), for objects taken
+    // from a cache). A version counter that differs from the persistent object's is a StaleDataError.
     template <class T>
-    Ptr<T> merge(const T& obj) {
+    Ptr<T> merge(const T& obj, bool load = true) {
         const auto& m = mapper_of<T>();
-        return ptr<T>(merge_object(m, &obj));
+        return ptr<T>(merge_object(m, &obj, nullptr, load));
     }
     template <class T>
-    Ptr<T> merge(const Ptr<T>& p) {
-        return merge(*p.get());
+    Ptr<T> merge(const Ptr<T>& p, bool load = true) {
+        if (!p) throw ArgumentError("merge() of an empty Ptr");
+        return ptr<T>(merge_object(mapper_of<T>(), p.get(), p.state(), load));
     }
     // Whether the object is pending or persistent in this session (objects marked for deletion are, until the
     // flush; objects whose rows a flush deleted are not).
@@ -392,7 +397,7 @@ public:
     void load_expired(InstanceState* st);
     void expire_state(InstanceState* st, const std::vector<Attribute>& attrs = {});
     void expunge_state(InstanceState* st);
-    InstanceState* merge_object(const MapperBase& m, const void* obj);
+    InstanceState* merge_object(const MapperBase& m, const void* obj, const InstanceState* src, bool load);
     bool state_modified(const InstanceState* st, bool include_collections = true) const;
     void load_relationship(InstanceState* owner, const RelationshipProp& r);
     void note_relationship_change() noexcept;

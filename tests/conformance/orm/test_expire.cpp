@@ -1,0 +1,372 @@
+// Ports of test/orm/test_expire.py: expire(), refresh(), expire_all(), what reloads and when.
+#include "conformance/kit.hpp"
+
+using namespace retort;
+using namespace retort::orm;
+
+namespace conf_expire {
+
+struct Address;
+struct User {
+    std::int64_t id = 0;
+    std::optional<std::string> name;
+    Collection<Address> addresses;  // all, refresh-expire; back_populates user
+};
+struct Address {
+    std::int64_t id = 0;
+    std::optional<std::int64_t> user_id;
+    std::optional<std::string> email_address;
+    Ref<User> user;
+};
+struct Order {
+    std::int64_t id = 0;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> isopen;
+};
+
+RETORT_CONFORMANCE_REGISTRY()
+
+}  // namespace conf_expire
+
+using namespace conf_expire;
+
+template <>
+void retort::orm::define(Mapping<User>& m) {
+    m.table("users");
+    m.name("User");
+    m.column(&User::id, "id", {.primary_key = true});
+    m.column(&User::name, "name", {.type = types::String(30)});
+    m.one_to_many(&User::addresses, "addresses", on(&User::id, &Address::user_id),
+                  {.back_populates = "user", .cascade = "all, refresh-expire", .order_by = {"id"}});
+}
+template <>
+void retort::orm::define(Mapping<Address>& m) {
+    m.table("addresses");
+    m.name("Address");
+    m.column(&Address::id, "id", {.primary_key = true});
+    m.column(&Address::user_id, "user_id", {.foreign_key = "users.id"});
+    m.column(&Address::email_address, "email_address", {.type = types::String(50)});
+    m.many_to_one(&Address::user, "user", on(&Address::user_id, &User::id), {.back_populates = "addresses"});
+}
+template <>
+void retort::orm::define(Mapping<Order>& m) {
+    m.table("orders");
+    m.name("Order");
+    m.column(&Order::id, "id", {.primary_key = true});
+    m.column(&Order::description, "description", {.type = types::String(30)});
+    m.column(&Order::isopen, "isopen");
+}
+
+namespace conf_expire {
+
+Registry& mapped() {
+    static Registry& r = (models().map<User, Address, Order>(), models());
+    return r;
+}
+
+class Expire : public testkit::OrmConformance {
+protected:
+    Expire() : OrmConformance(mapped()) {}
+    // Users 7 (jack, one address) and 8 (ed, three addresses), 10 (chuck); order 3 (open).
+    void SetUp() override {
+        OrmConformance::SetUp();
+        Session s(engine);
+        // (the addresses' keys come from the database, so that new ones do not collide on PostgreSQL)
+        s.add(User{.id = 7, .name = "jack", .addresses = {make<Address>(Address{.email_address = "jack@bean.com"})}});
+        s.add(User{.id = 8, .name = "ed", .addresses = {make<Address>(Address{.email_address = "ed@wood.com"}),
+                                                        make<Address>(Address{.email_address = "ed@bettyboop.com"}),
+                                                        make<Address>(Address{.email_address = "ed@lala.com"})}});
+        s.add(User{.id = 10, .name = "chuck"});
+        s.add(Order{.id = 3, .description = "order 3", .isopen = 1});
+        s.commit();
+    }
+    // Statements sent while fn runs (dml only).
+    template <class F>
+    std::size_t statements(F&& fn) {
+        record();
+        fn();
+        return dml(take()).size();
+    }
+};
+
+// ports: test/orm/test_expire.py::ExpireTest::test_expire
+TEST_F(Expire, ExpireReloadsOnNextUse) {
+    Session sess(engine, {.autoflush = false});
+    auto u = sess.get<User>(std::int64_t{7});
+    EXPECT_EQ(u->addresses.size(), 1u);
+    u->name = "foo";
+    u->addresses.remove(u->addresses[0]);
+    sess.expire(u);
+    EXPECT_TRUE(u.state()->expired);
+    EXPECT_EQ(statements([&] { EXPECT_EQ(u->name, "jack"); }), 1u);
+    EXPECT_FALSE(u.state()->expired);
+    // The relationship change was dropped with the expire.
+    EXPECT_EQ(u->addresses.size(), 1u);
+    u->name = "foo";
+    sess.flush();
+    // The row changes behind the object; the next query reads it in.
+    sess.connection().exec_driver_sql("UPDATE users SET name = 'jack' WHERE id = 7");
+    sess.expire(u);
+    EXPECT_EQ(u.get()->name, "foo");  // (no reload through get())
+    (void)sess.scalars(select<User>()).all();
+    EXPECT_FALSE(u.state()->expired);
+    EXPECT_EQ(statements([&] { EXPECT_EQ(u->name, "jack"); }), 0u);
+}
+
+// ports: test/orm/test_expire.py::ExpireTest::test_expire_autoflush
+TEST_F(Expire, ExpireOfAColumnAfterARelationshipChange) {
+    Session s(engine);
+    auto a1 = s.scalars(select<Address>().where(col(&Address::email_address) == std::optional<std::string>("ed@wood.com"))).one();
+    auto u1 = s.get<User>(std::int64_t{7});
+    a1->user = u1;
+    s.expire(a1, &Address::user_id);
+    // The reload autoflushes the relationship change first... in Retort the change is kept in memory and written
+    // by the next flush; the reloaded foreign key is then the flushed one.
+    s.flush();
+    EXPECT_EQ(a1->user_id, 7);
+}
+
+// ports: test/orm/test_expire.py::ExpireTest::test_persistence_check
+TEST_F(Expire, ExpireOfAnObjectNotInTheSession) {
+    Session s(engine);
+    auto u = s.get<User>(std::int64_t{7});
+    s.expunge_all();
+    try {
+        s.expire(u);
+        FAIL() << "no error";
+    } catch (const InvalidRequestError& e) {
+        EXPECT_NE(std::string(e.what()).find("is not persistent within this Session"), std::string::npos) << e.what();
+    }
+}
+
+// ports: test/orm/test_expire.py::ExpireTest::test_get_refreshes
+TEST_F(Expire, GetRefreshes) {
+    Session s(engine);
+    auto u = s.get<User>(std::int64_t{10});
+    s.expire_all();
+    EXPECT_EQ(statements([&] { (void)s.get<User>(std::int64_t{10}); }), 1u);
+    EXPECT_EQ(statements([&] { EXPECT_EQ(u->name, "chuck"); }), 0u);
+    EXPECT_EQ(statements([&] { (void)s.get<User>(std::int64_t{10}); }), 0u);
+}
+
+// ports: test/orm/test_expire.py::ExpireTest::test_get_on_deleted_expunges
+// ports: test/orm/test_expire.py::ExpireTest::test_rollback_undoes_expunge_from_deleted
+TEST_F(Expire, GetOfAnExpiredObjectWhoseRowIsGone) {
+    Session s(engine);
+    auto u = s.get<User>(std::int64_t{10});
+    s.expire_all();
+    s.connection().exec_driver_sql("DELETE FROM users WHERE id = 10");
+    EXPECT_TRUE(s.contains(u));
+    EXPECT_FALSE(s.get<User>(std::int64_t{10}));
+    EXPECT_FALSE(s.contains(u));
+    s.rollback();
+    EXPECT_TRUE(s.contains(u));
+    EXPECT_EQ(u->name, "chuck");
+}
+
+// ports: test/orm/test_expire.py::ExpireTest::test_refresh_on_deleted_raises
+TEST_F(Expire, UseOfAnExpiredObjectWhoseRowIsGone) {
+    Session s(engine);
+    auto u = s.get<User>(std::int64_t{10});
+    s.expire_all();
+    s.connection().exec_driver_sql("DELETE FROM users WHERE id = 10");
+    try {
+        (void)u->name;
+        FAIL() << "no error";
+    } catch (const ObjectDeletedError& e) {
+        EXPECT_NE(std::string(e.what()).find("has been deleted, or its row is otherwise not present"), std::string::npos) << e.what();
+    }
+}
+
+// ports: test/orm/test_expire.py::ExpireTest::test_refresh_cancels_expire
+TEST_F(Expire, RefreshCancelsExpire) {
+    Session s(engine);
+    auto u = s.get<User>(std::int64_t{7});
+    s.expire(u);
+    s.refresh(u);
+    EXPECT_EQ(statements([&] { EXPECT_EQ(s.get<User>(std::int64_t{7})->name, "jack"); }), 0u);
+}
+
+// ports: test/orm/test_expire.py::ExpireTest::test_expire_doesntload_on_set
+// (Retort reads the expired column before the write goes through the object; the write is kept)
+TEST_F(Expire, WriteAfterPartialExpireIsKept) {
+    Session sess(engine, {.autoflush = false});
+    auto u = sess.get<User>(std::int64_t{7});
+    sess.expire(u, &User::name);
+    u->name = "somenewname";
+    sess.flush();
+    sess.expunge_all();
+    EXPECT_EQ(sess.get<User>(std::int64_t{7})->name, "somenewname");
+}
+
+// ports: test/orm/test_expire.py::ExpireTest::test_no_session
+TEST_F(Expire, ExpiredDetachedObjectCannotLoad) {
+    Session sess(engine);
+    auto u = sess.get<User>(std::int64_t{7});
+    sess.expire(u, &User::name);
+    sess.expunge(u);
+    EXPECT_THROW((void)u->name, DetachedInstanceError);
+}
+
+// ports: test/orm/test_expire.py::ExpireTest::test_pending_raises
+TEST_F(Expire, ExpireOfAPendingObjectRaises) {
+    Session sess(engine);
+    auto u = sess.add(User{.id = 15});
+    EXPECT_THROW(sess.expire(u, &User::name), InvalidRequestError);
+}
+
+// ports: test/orm/test_expire.py::ExpireTest::test_expire_preserves_changes
+TEST_F(Expire, ExpirePreservesChangesMadeAfterIt) {
+    Session sess(engine, {.autoflush = false});
+    auto o = sess.get<Order>(std::int64_t{3});
+    sess.expire(o);
+    o->description = "order 3 modified";
+    EXPECT_EQ(o->isopen, 1);
+    EXPECT_EQ(o->description, "order 3 modified");
+    sess.expire(o, &Order::isopen);
+    (void)sess.scalars(select<Order>()).all();
+    EXPECT_EQ(o->isopen, 1);
+    EXPECT_EQ(o->description, "order 3 modified");
+    sess.flush();
+    EXPECT_EQ(count_rows("orders", "description = 'order 3 modified'"), 0);  // (not committed yet)
+    sess.commit();
+    EXPECT_EQ(count_rows("orders", "description = 'order 3 modified'"), 1);
+}
+
+// ports: test/orm/test_expire.py::ExpireTest::test_expire_committed
+TEST_F(Expire, ExpiredObjectReadsTheLatestRow) {
+    Session sess(engine, {.autoflush = false});
+    auto o = sess.get<Order>(std::int64_t{3});
+    sess.expire(o);
+    sess.connection().exec_driver_sql("UPDATE orders SET description = 'order 3 modified'");
+    EXPECT_EQ(o->isopen, 1);
+    EXPECT_EQ(o->description, "order 3 modified");
+    EXPECT_EQ(statements([&] { sess.flush(); }), 0u);
+}
+
+// ports: test/orm/test_expire.py::ExpireTest::test_expire_cascade
+TEST_F(Expire, ExpireCascades) {
+    Session s(engine, {.autoflush = false});
+    auto u = s.get<User>(std::int64_t{8});
+    EXPECT_EQ(u->addresses[0]->email_address, "ed@wood.com");
+    u->addresses[0]->email_address = "someotheraddress";
+    s.expire(u);
+    EXPECT_EQ(u->addresses[0]->email_address, "ed@wood.com");
+}
+
+// ports: test/orm/test_expire.py::ExpireTest::test_refresh_cascade
+TEST_F(Expire, RefreshCascades) {
+    Session s(engine, {.autoflush = false});
+    auto u = s.get<User>(std::int64_t{8});
+    EXPECT_EQ(u->addresses[0]->email_address, "ed@wood.com");
+    u->addresses[0]->email_address = "someotheraddress";
+    s.refresh(u);
+    EXPECT_EQ(u->addresses[0]->email_address, "ed@wood.com");
+}
+
+// ports: test/orm/test_expire.py::ExpireTest::test_expire_cascade_pending
+TEST_F(Expire, ExpireCascadeExpungesPending) {
+    Session s(engine, {.autoflush = false});
+    auto u = s.get<User>(std::int64_t{8});
+    auto a = make<Address>(Address{.email_address = "new"});
+    u->addresses.push_back(a);
+    EXPECT_TRUE(s.contains(a));
+    s.expire(u);
+    EXPECT_FALSE(s.contains(a));
+    EXPECT_EQ(u->addresses.size(), 3u);
+}
+
+// ports: test/orm/test_expire.py::ExpireTest::test_partial_expire
+TEST_F(Expire, PartialExpire) {
+    Session sess(engine, {.autoflush = false});
+    auto o = sess.get<Order>(std::int64_t{3});
+    sess.expire(o, &Order::description, &Order::isopen);
+    EXPECT_TRUE(o.state()->expired);
+    sess.connection().exec_driver_sql("UPDATE orders SET description = 'changed', isopen = 0");
+    EXPECT_EQ(statements([&] { EXPECT_EQ(o->description, "changed"); }), 1u);
+    EXPECT_EQ(o->isopen, 0);
+    // A partial expire keeps the changes to the other columns.
+    o->description = "mine";
+    sess.expire(o, &Order::isopen);
+    EXPECT_EQ(o->description, "mine");
+    sess.flush();
+    sess.commit();
+    EXPECT_EQ(count_rows("orders", "description = 'mine'"), 1);
+}
+
+// ports: test/orm/test_expire.py::ExpireTest::test_partial_expire_lazy
+TEST_F(Expire, PartialExpireOfARelationship) {
+    Session sess(engine, {.autoflush = false});
+    auto u = sess.get<User>(std::int64_t{8});
+    EXPECT_EQ(u->addresses.size(), 3u);
+    sess.connection().exec_driver_sql("DELETE FROM addresses WHERE email_address = 'ed@lala.com'");
+    sess.expire(u, &User::addresses);
+    EXPECT_FALSE(u.state()->expired);  // the columns stay
+    EXPECT_EQ(u->addresses.size(), 2u);
+}
+
+// ports: test/orm/test_expire.py::ExpireTest::test_expire_all
+TEST_F(Expire, ExpireAll) {
+    Session sess(engine, {.autoflush = false});
+    auto users = sess.scalars(select<User>().order_by(col(&User::id))).all();
+    ASSERT_EQ(users.size(), 3u);
+    sess.expire_all();
+    for (const auto& u : users) EXPECT_TRUE(u.state()->expired);
+    EXPECT_EQ(users[0]->name, "jack");
+    EXPECT_FALSE(users[0].state()->expired);
+    EXPECT_TRUE(users[1].state()->expired);
+}
+
+// ports: test/orm/test_expire.py::RefreshTest::test_refresh
+// ports: test/orm/test_expire.py::RefreshTest::test_refresh_expired
+TEST_F(Expire, Refresh) {
+    Session s(engine);
+    auto u = s.get<User>(std::int64_t{7});
+    u->name = "foo";
+    s.refresh(u);
+    EXPECT_EQ(u->name, "jack");  // changes are dropped
+    s.expire(u);
+    s.refresh(u);
+    EXPECT_FALSE(u.state()->expired);
+    EXPECT_EQ(u->name, "jack");
+}
+
+// ports: test/orm/test_expire.py::RefreshTest::test_persistence_check
+TEST_F(Expire, RefreshOfAnObjectNotInTheSession) {
+    Session s(engine);
+    auto u = s.get<User>(std::int64_t{7});
+    s.expunge_all();
+    try {
+        s.refresh(u);
+        FAIL() << "no error";
+    } catch (const InvalidRequestError& e) {
+        EXPECT_NE(std::string(e.what()).find("is not persistent within this Session"), std::string::npos) << e.what();
+    }
+}
+
+// ports: test/orm/test_expire.py::RefreshTest::test_refresh_with_lazy
+TEST_F(Expire, RefreshUnloadsRelationships) {
+    Session s(engine);
+    auto u = s.get<User>(std::int64_t{8});
+    EXPECT_EQ(u->addresses.size(), 3u);
+    s.connection().exec_driver_sql("DELETE FROM addresses WHERE email_address = 'ed@lala.com'");
+    s.refresh(u);
+    EXPECT_FALSE(u->addresses.is_loaded());
+    EXPECT_EQ(u->addresses.size(), 2u);
+}
+
+// ports: test/orm/test_expire.py::ExpiredPendingTest::test_expired_pending
+TEST_F(Expire, PendingChildOfAnExpiredParent) {
+    Session sess(engine, {.autoflush = false});
+    auto u = sess.get<User>(std::int64_t{7});
+    auto a = make<Address>(Address{.email_address = "pending"});
+    u->addresses.push_back(a);
+    sess.expire(u, &User::name);  // partial: the relationship change stays
+    EXPECT_EQ(u->name, "jack");
+    sess.flush();
+    EXPECT_EQ(u->addresses.size(), 2u);
+    sess.commit();
+    EXPECT_EQ(count_rows("addresses", "user_id = 7"), 2);
+}
+
+}  // namespace conf_expire
