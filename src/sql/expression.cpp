@@ -122,6 +122,10 @@ Expr<bool> flat_list(sql::ListOp op, std::vector<Expr<bool>> clauses) {
     for (auto& c : clauses) {
         const auto& n = c.node();
         if (!n) continue;
+        // An empty and_() / or_() inside another adds nothing (SQLAlchemy collapses it the same way).
+        if (n->kind == sql::NodeKind::List && static_cast<const sql::ListNode&>(*n).op != sql::ListOp::Comma &&
+            static_cast<const sql::ListNode&>(*n).items.empty())
+            continue;
         // Flatten nested lists of the same operator: a AND (b AND c) is a AND b AND c.
         if (n->kind == sql::NodeKind::List && static_cast<const sql::ListNode&>(*n).op == op) {
             for (const auto& i : static_cast<const sql::ListNode&>(*n).items) items.push_back(i);
@@ -312,6 +316,19 @@ Select Select::order_by_nodes(std::vector<sql::NodePtr> v) const {
 Select Select::distinct_on_nodes(std::vector<sql::NodePtr> v) const { RETORT_MUTATE(Select, n->distinct_on = std::move(v)) }
 Select Select::add_column_nodes(std::vector<sql::NodePtr> v) const {
     RETORT_MUTATE(Select, n->columns.insert(n->columns.end(), v.begin(), v.end()))
+}
+Select Select::correlate_nodes(std::vector<sql::NodePtr> v) const {
+    RETORT_MUTATE(Select, {
+        n->auto_correlate = false;
+        n->correlate.insert(n->correlate.end(), v.begin(), v.end());
+    })
+}
+Select Select::correlate_except_nodes(std::vector<sql::NodePtr> v) const {
+    RETORT_MUTATE(Select, {
+        n->auto_correlate = false;
+        n->has_correlate_except = true;
+        n->correlate_except.insert(n->correlate_except.end(), v.begin(), v.end());
+    })
 }
 Select Select::limit(std::int64_t v) const { RETORT_MUTATE(Select, n->limit = detail::make_bind("", Value(v), types::Integer())) }
 Select Select::offset(std::int64_t v) const { RETORT_MUTATE(Select, n->offset = detail::make_bind("", Value(v), types::Integer())) }

@@ -241,6 +241,14 @@ struct SelectNode final : StatementNode {
     std::vector<NodePtr> distinct_on;
     bool for_update = false;
     bool scalar_subquery = false;  // rendered in parentheses as an expression
+    // Correlation, as SQLAlchemy's Select.correlate() / correlate_except(): by default a subquery leaves out the
+    // FROM elements of the statement it is nested in (when it has others left); correlate(...) names the ones to
+    // leave out at any enclosing level and turns the automatic rule off; correlate_except(...) leaves out every
+    // enclosing FROM element but those named.
+    bool auto_correlate = true;
+    std::vector<NodePtr> correlate;
+    bool has_correlate_except = false;
+    std::vector<NodePtr> correlate_except;
 };
 
 enum class CompoundOp : std::uint8_t { Union, UnionAll, Intersect, IntersectAll, Except, ExceptAll };
