@@ -48,6 +48,21 @@ public:
     using InvalidRequestError::InvalidRequestError;
 };
 
+// A Connection (or Result) was used after it was closed.
+class ResourceClosedError : public InvalidRequestError {
+public:
+    using InvalidRequestError::InvalidRequestError;
+};
+
+// The Connection's transaction can no longer go on: its connection was invalidated (or the server dropped it)
+// in the middle of it, or its COMMIT failed. Nothing more runs on it, and commit() raises this too, until the
+// transaction is rolled back (Connection::rollback() or the Transaction's rollback()); a Session likewise until
+// Session::rollback().
+class PendingRollbackError : public InvalidRequestError {
+public:
+    using InvalidRequestError::InvalidRequestError;
+};
+
 // A statement could not be turned into SQL for the dialect at hand.
 class CompileError : public Error {
 public:
