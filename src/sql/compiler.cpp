@@ -456,6 +456,20 @@ void SQLCompiler::visit_binary(const BinaryNode& b, int) {
     }
 }
 
+void SQLCompiler::render_default_slot(const Column& c) {
+    // A parameter alone in a SELECT list has no type to take from its context; a server that types parameters
+    // that way gets it in a CAST to the column's type.
+    const bool cast = dialect_.caps().cast_paired_binds && !c.type.is_null();
+    if (cast) out_ += "CAST(";
+    slots_.push_back(BindSlot{-1, c.name(), c.type, &c});
+    out_.push_back(kBindMarker);
+    if (cast) {
+        out_ += " AS ";
+        out_ += dialect_.type_ddl(c.type);
+        out_ += ')';
+    }
+}
+
 void SQLCompiler::render_cast(const NodePtr& expr, const SqlType& type) {
     out_ += "CAST(";
     visit_expr(expr, 0);
@@ -852,6 +866,13 @@ void SQLCompiler::visit_select(const SelectNode& s, bool as_subquery, bool in_fr
     }
     if (s.columns.empty()) throw CompileError("SELECT has no columns");
     render_columns_clause(s.columns, top);
+    if (&s == defaults_select_) {
+        defaults_select_ = nullptr;  // not for the SELECTs nested in it
+        for (const Column* c : select_defaults_) {
+            out_ += ", ";
+            render_default_slot(*c);
+        }
+    }
     if (!froms.empty()) {
         out_ += " FROM ";
         for (std::size_t i = 0; i < froms.size(); ++i) {
@@ -1029,31 +1050,46 @@ void SQLCompiler::visit_insert(const InsertNode& n, int rows) {
     out_ += "INSERT INTO ";
     render_table_name(*n.table);
     for (const auto& cv : n.values) compiled_->insert_keys.push_back(cv.column->name());
-    // Columns with a client-side default that the statement leaves out get it, computed per row.
+    // Columns with a client-side default that the statement leaves out get it, computed per row (per statement
+    // for INSERT ... SELECT, whose SELECT gives it).
     std::vector<const Column*> defaults;
-    if (!n.from_select && n.rows.empty()) {
+    if (!n.from_select || n.from_select_defaults) {
         for (const auto& c : n.table->columns()) {
             if (!c->has_client_default()) continue;
             bool given = false;
             for (const auto& cv : n.values) given = given || cv.column == c.get();
+            for (const Column* sc : n.select_columns) given = given || sc == c.get();
             if (!given) defaults.push_back(c.get());
         }
     }
     if (n.from_select) {
+        if (!defaults.empty() && (n.select_columns.empty() || n.from_select->kind != NodeKind::Select))
+            throw CompileError("INSERT ... SELECT into table '" + n.table->fullname() + "' leaves out column '" +
+                               defaults.front()->name() + "', which has a client-side default the SELECT cannot add "
+                               "here; name the columns (and use a plain SELECT), or pass include_defaults=false");
         if (!n.select_columns.empty()) {
             out_ += " (";
             for (std::size_t i = 0; i < n.select_columns.size(); ++i) {
                 if (i) out_ += ", ";
                 out_ += dialect_.quote_identifier(n.select_columns[i]->name());
             }
+            for (const Column* c : defaults) {
+                out_ += ", ";
+                out_ += dialect_.quote_identifier(c->name());
+            }
             out_ += ')';
         }
         out_ += ' ';
         ++select_depth_;
-        if (n.from_select->kind == NodeKind::Select)
+        if (n.from_select->kind == NodeKind::Select) {
+            defaults_select_ = static_cast<const SelectNode*>(n.from_select.get());
+            select_defaults_ = defaults;
             visit_select(static_cast<const SelectNode&>(*n.from_select), true);
-        else
+            defaults_select_ = nullptr;
+            select_defaults_.clear();
+        } else {
             visit(*n.from_select);
+        }
         --select_depth_;
     } else if (n.values.empty() && defaults.empty()) {
         out_ += " DEFAULT VALUES";
@@ -1090,6 +1126,12 @@ void SQLCompiler::visit_insert(const InsertNode& n, int rows) {
             for (std::size_t i = 0; i < extra.size(); ++i) {
                 if (i) out_ += ", ";
                 visit_expr(extra[i], 0);
+            }
+            // Each row of a multi-row VALUES gets the defaults of its own.
+            for (std::size_t i = 0; i < defaults.size(); ++i) {
+                if (i || !extra.empty()) out_ += ", ";
+                slots_.push_back(BindSlot{-1, defaults[i]->name(), defaults[i]->type, defaults[i]});
+                out_.push_back(kBindMarker);
             }
             out_ += ')';
         }

@@ -199,6 +199,7 @@ public:
                 node(i.from_select.get());
                 num(i.select_columns.size());
                 for (auto* c : i.select_columns) column(c);
+                tag(i.from_select_defaults ? 'd' : '-');
                 list(i.returning);
                 if (i.on_conflict) {
                     auto& oc = *i.on_conflict;

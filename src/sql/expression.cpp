@@ -435,8 +435,16 @@ sql::NodePtr named_bind(const Column& c, const Value& v) {
 }
 }  // namespace
 
+namespace {
+void check_single_values(const sql::InsertNode& n) {
+    if (n.from_select) throw InvalidRequestError("this INSERT already inserts from a SELECT; it takes no values()");
+    if (n.multi) throw InvalidRequestError("cannot mix single and multiple VALUES formats in one INSERT statement");
+}
+}  // namespace
+
 Insert Insert::values(const Params& values) const {
     auto n = copy();
+    check_single_values(*n);
     for (const auto& [k, v] : values) {
         const Column& c = n->table->c(k);
         set_value(n->values, c, named_bind(c, v));
@@ -448,9 +456,19 @@ Insert Insert::values(const Params& values) const {
 
 Insert Insert::multi_values(const std::vector<Params>& rows) const {
     if (rows.empty()) return *this;
-    Insert out = values(rows[0]);
+    const auto& cur = static_cast<const sql::InsertNode&>(*node_);
+    if (cur.from_select) throw InvalidRequestError("this INSERT already inserts from a SELECT; it takes no values()");
+    if (!cur.values.empty() && !cur.multi)
+        throw InvalidRequestError("cannot mix single and multiple VALUES formats in one INSERT statement");
+    std::size_t first = 0;
+    Insert out = *this;
+    if (cur.values.empty()) {
+        out = values(rows[0]);
+        first = 1;
+    }
     auto n = out.copy();
-    for (std::size_t r = 1; r < rows.size(); ++r) {
+    n->multi = true;
+    for (std::size_t r = first; r < rows.size(); ++r) {
         if (rows[r].size() != n->values.size())
             throw ArgumentError("values(): every row must name the same columns as the first");
         std::vector<sql::NodePtr> row;
@@ -469,6 +487,7 @@ Insert Insert::multi_values(const std::vector<Params>& rows) const {
 
 Insert Insert::value_node(const Expr<Any>& col, sql::NodePtr v) const {
     auto n = copy();
+    check_single_values(*n);
     const Column& c = own_column(*n->table, col.node());
     if (v->kind == sql::NodeKind::Bind && static_cast<const sql::BindNode&>(*v).key.empty())
         v = named_bind(c, static_cast<const sql::BindNode&>(*v).value);
@@ -487,8 +506,10 @@ Insert Insert::returning_nodes(std::vector<sql::NodePtr> v) const {
     RETORT_MUTATE(Insert, n->returning.insert(n->returning.end(), cols.begin(), cols.end()))
 }
 
-Insert Insert::from_select(const std::vector<std::string>& columns, const Select& s) const {
+Insert Insert::from_select(const std::vector<std::string>& columns, const Select& s, bool include_defaults) const {
     auto n = copy();
+    if (!n->values.empty()) throw InvalidRequestError("this INSERT already inserts values; it cannot also insert from a SELECT");
+    n->from_select_defaults = include_defaults;
     n->select_columns.clear();
     for (const auto& name : columns) n->select_columns.push_back(&n->table->c(name));
     n->from_select = s.node();

@@ -76,6 +76,10 @@ protected:
         std::vector<const Node*> asfrom, all;
     };
     std::vector<FromScope> scopes_;
+    // INSERT ... SELECT: the SELECT that also gives these columns their client-side defaults.
+    const SelectNode* defaults_select_ = nullptr;
+    std::vector<const Column*> select_defaults_;
+    void render_default_slot(const Column& c);
     // The FROM elements a SELECT renders, after correlation.
     std::vector<const Node*> select_froms(const SelectNode& s, bool in_from) const;
     // UPDATE ... FROM / DELETE ... USING: the tables the WHERE clause names besides the target.

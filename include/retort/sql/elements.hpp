@@ -282,6 +282,8 @@ struct InsertNode final : StatementNode {
     std::vector<std::vector<NodePtr>> rows;      // further rows of a multi-row VALUES (same columns)
     NodePtr from_select;
     std::vector<const Column*> select_columns;   // INSERT ... (cols) SELECT
+    bool from_select_defaults = true;            // the SELECT also gives the client defaults of the other columns
+    bool multi = false;                          // made by multi_values() (rows of their own, not values())
     std::vector<NodePtr> returning;
     std::shared_ptr<const OnConflict> on_conflict;
 };

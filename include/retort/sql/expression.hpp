@@ -586,7 +586,10 @@ public:
     }
     template <class... E>
     [[nodiscard]] Insert returning(const E&... e) const { return returning_nodes({e.node()...}); }
-    [[nodiscard]] Insert from_select(const std::vector<std::string>& columns, const Select& s) const;
+    // INSERT INTO t (columns) SELECT ...; with include_defaults, the other columns that have a client-side default
+    // get it through the SELECT too (one value for every row, as in SQLAlchemy).
+    [[nodiscard]] Insert from_select(const std::vector<std::string>& columns, const Select& s,
+                                     bool include_defaults = true) const;
     // ON CONFLICT (target) DO NOTHING
     [[nodiscard]] Insert on_conflict_do_nothing(std::vector<std::string> target = {}) const;
     // ON CONFLICT (target) DO UPDATE SET ... [WHERE ...]; values may use excluded(col).
