@@ -364,6 +364,34 @@ std::shared_ptr<const std::vector<std::string>> cursor_keys(const DBAPICursor& c
 }  // namespace
 
 namespace {
+// UPDATE without values(): the execution parameters that are not parameters of the statement name the columns
+// to set, as in SQLAlchemy; a name that is neither is an error.
+bool is_valueless_update(const sql::Node& n) {
+    return n.kind == sql::NodeKind::Update && static_cast<const sql::UpdateNode&>(n).values.empty();
+}
+template <class List>
+Executable with_set_from(const sql::Node& n, const List& params) {
+    const auto& upd = static_cast<const sql::UpdateNode&>(n);
+    std::string key;
+    std::vector<const sql::BindNode*> binds;
+    sql::walk_statement(upd, key, binds);
+    auto derived = std::make_shared<sql::UpdateNode>(upd);
+    std::string unknown;
+    for (const auto& [k, v] : params) {
+        if (std::any_of(binds.begin(), binds.end(), [&](const sql::BindNode* b) { return b->key == k; })) continue;
+        const Column* c = upd.table->find_column(k);
+        if (!c) {
+            unknown += (unknown.empty() ? "" : ", ") + std::string(k);
+            continue;
+        }
+        derived->values.push_back(sql::ColumnValue{c, std::make_shared<sql::BindNode>(c->name(), v, c->type, true)});
+    }
+    if (!unknown.empty())
+        throw ArgumentError("UPDATE of table '" + upd.table->fullname() + "': unconsumed column names: " + unknown +
+                            " (neither columns of the table nor parameters of the statement)");
+    return Executable(std::move(derived));
+}
+
 bool is_valueless_insert(const sql::Node& n) {
     if (n.kind != sql::NodeKind::Insert) return false;
     const auto& ins = static_cast<const sql::InsertNode&>(n);
@@ -437,6 +465,7 @@ Result Connection::execute(const Executable& stmt, const Params& params, const E
     if (!stmt.node()) throw ArgumentError("execute() of an empty statement");
     // insert(table) with parameters but no values(): the parameters are the row, as in SQLAlchemy.
     if (!params.empty() && is_valueless_insert(*stmt.node())) return execute(stmt, std::span<const Params>(&params, 1));
+    if (!params.empty() && is_valueless_update(*stmt.node())) return execute(with_set_from(*stmt.node(), params), params, opts);
     const ParamFinder find = [](const void* ctx, std::string_view key) { return find_param(*static_cast<const Params*>(ctx), key); };
     return execute_one(stmt, find, &params, opts);
 }
@@ -444,9 +473,9 @@ Result Connection::execute(const Executable& stmt, const Params& params, const E
 Result Connection::execute(const Executable& stmt, InlineParams params, const ExecutionOptions& opts) {
     live(state_);
     if (!stmt.node()) throw ArgumentError("execute() of an empty statement");
-    if (params.size() != 0 && is_valueless_insert(*stmt.node())) {
+    if (params.size() != 0 && (is_valueless_insert(*stmt.node()) || is_valueless_update(*stmt.node()))) {
         const Params copy(params.begin(), params.end());
-        return execute(stmt, std::span<const Params>(&copy, 1));
+        return execute(stmt, copy, opts);
     }
     const ParamFinder find = [](const void* ctx, std::string_view key) {
         return find_param(*static_cast<const InlineParams*>(ctx), key);
@@ -494,6 +523,7 @@ Result Connection::execute(const Executable& stmt, std::span<const Params> param
     if (!stmt.node()) throw ArgumentError("execute() of an empty statement");
     const sql::Node& node = *stmt.node();
     if (param_sets.empty()) return execute(stmt, Params{});
+    if (is_valueless_update(node)) return execute(with_set_from(node, param_sets[0]), param_sets);
     if (param_sets.size() == 1 && !is_valueless_insert(node)) return execute(stmt, param_sets[0]);
     if (node.kind == sql::NodeKind::Insert) {
         auto& ins = static_cast<const sql::InsertNode&>(node);

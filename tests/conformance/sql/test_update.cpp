@@ -3,9 +3,9 @@
 //
 // Form: Retort writes `SET col = ?` (SQLAlchemy `SET col=?`), sets columns in the order the statement gives them
 // (SQLAlchemy's values() sorts them in table order, its ordered_values() keeps the order given: Retort's
-// value()/values() behave like ordered_values()), and requires the values to set (SQLAlchemy renders every column
-// of the table as a parameter when none are given). The other form differences are those listed in
-// test_compiler.cpp.
+// value()/values() behave like ordered_values()). An UPDATE without values takes the columns to set from the
+// execution's parameters (ParametersNameTheColumnsToSet), where SQLAlchemy's compiler, given no parameters,
+// renders every column. The other form differences are those listed in test_compiler.cpp.
 #include "conformance/kit.hpp"
 #include "conformance/sql/compile.hpp"
 
@@ -408,4 +408,37 @@ TEST_F(UpdateRoundTrip, SubqueryOverTheSameTableKeepsItsFrom) {
     ASSERT_EQ(rows.size(), 5u);
     EXPECT_EQ(std::get<2>(rows[3]), "top");  // id 4, the largest of ed's
     EXPECT_EQ(std::get<2>(rows[2]), "x");
+}
+
+TEST_F(UpdateRoundTrip, ParametersNameTheColumnsToSet) {
+    // ports: test/sql/test_update.py::UpdateTest::test_update_1
+    // ports: test/sql/test_update.py::UpdateTest::test_update_3
+    // ports: test/sql/test_update.py::UpdateTest::test_update_7
+    // ports: test/sql/test_update.py::UpdateTest::test_update_8
+    // An UPDATE without values sets the columns the execution's parameters name (those that are not parameters
+    // of the statement itself).
+    auto conn = engine.connect();
+    record();
+    auto r = conn.execute(update(users).where(users.id == 7), {{"name", "fred"}});
+    EXPECT_EQ(r.rowcount(), 1);
+    auto stmt = update(users).where(users.id == bindparam<std::int64_t>("uid"));
+    EXPECT_EQ(conn.execute(stmt, {{"uid", 8}, {"name", "ed2"}}).rowcount(), 1);
+    auto sql = take();
+    ASSERT_EQ(sql.size(), 2u);
+    EXPECT_EQ(sql[0], "UPDATE users SET name = ? WHERE users.id = ?");
+    EXPECT_EQ(sql[1], "UPDATE users SET name = ? WHERE users.id = ?");
+    // executemany: the first parameter set names the columns.
+    EXPECT_EQ(conn.execute(stmt, std::vector<Params>{{{"uid", 9}, {"name", "fred2"}}, {{"uid", 10}, {"name", "chuck2"}}})
+                  .rowcount(),
+              2);
+    conn.commit();
+    std::vector<std::pair<std::int64_t, std::string>> expected{{7, "fred"}, {8, "ed2"}, {9, "fred2"}, {10, "chuck2"}};
+    EXPECT_EQ(user_rows(), expected);
+    // A name that is neither a column nor a parameter of the statement.
+    try {
+        (void)conn.execute(update(users).where(users.id == 7), {{"name", "x"}, {"nosuch", 1}});
+        ADD_FAILURE() << "an unknown name was ignored";
+    } catch (const ArgumentError& e) {
+        EXPECT_NE(std::string(e.what()).find("nosuch"), std::string::npos) << e.what();
+    }
 }
