@@ -229,19 +229,24 @@ PoolEntryPtr StaticPool::checkout() {
 
 void StaticPool::checkin(PoolEntryPtr e) noexcept {
     if (!e) return;
-    std::unique_lock lock(mu_);
-    const bool last = --holders_ == 0;
-    if (last) owner_ = {};
-    if (e == conn_ && (e->invalidated || !e->dbapi)) conn_.reset();
-    PoolEntryPtr current = conn_;
-    lock.unlock();
+    // Only the thread holding the connection changes holders_ while it is above 0, so this thread may read it
+    // and finish with the connection (checkin handlers) before letting another thread have it.
+    bool last;
+    PoolEntryPtr current;
+    {
+        std::lock_guard lock(mu_);
+        last = holders_ == 1;
+        current = conn_;
+    }
     if (e->invalidated) discard(e);
-    if (last && current && !current->invalidated && !on_checkin(*current)) {
+    if (last && current && !current->invalidated && current->dbapi && !on_checkin(*current)) {
         current->invalidated = true;
         discard(current);
-        lock.lock();
-        if (conn_ == current) conn_.reset();
-        lock.unlock();
+    }
+    {
+        std::lock_guard lock(mu_);
+        if (--holders_ == 0) owner_ = {};
+        if (conn_ && (conn_->invalidated || !conn_->dbapi)) conn_.reset();
     }
     if (last) cv_.notify_all();
 }

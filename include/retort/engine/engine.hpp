@@ -1,5 +1,5 @@
 // Engine, Connection, Transaction and Result (SQLAlchemy's engine package). An Engine is made once from a
-// URL and shared by every thread; it owns a QueuePool of driver connections. A Connection is one checkout
+// URL and shared by every thread; it owns a pool of driver connections (QueuePool, NullPool or StaticPool). A Connection is one checkout
 // of the pool, used by one thread at a time, with SQLAlchemy 2.0's commit-as-you-go transactions.
 #pragma once
 
