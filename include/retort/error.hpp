@@ -38,19 +38,27 @@ public:
     using Error::Error;
 };
 
-// A Session's (or Connection's) transaction failed and was rolled back: every use of it raises this until the
-// program calls rollback() (SQLAlchemy's PendingRollbackError). Nothing of the failed transaction was committed.
-class PendingRollbackError : public InvalidRequestError {
-public:
-    using InvalidRequestError::InvalidRequestError;
-};
-
 class NoResultFound : public InvalidRequestError {
 public:
     using InvalidRequestError::InvalidRequestError;
 };
 
 class MultipleResultsFound : public InvalidRequestError {
+public:
+    using InvalidRequestError::InvalidRequestError;
+};
+
+// A Connection (or Result) was used after it was closed.
+class ResourceClosedError : public InvalidRequestError {
+public:
+    using InvalidRequestError::InvalidRequestError;
+};
+
+// The Connection's transaction can no longer go on: its connection was invalidated (or the server dropped it)
+// in the middle of it, or its COMMIT failed. Nothing more runs on it, and commit() raises this too, until the
+// transaction is rolled back (Connection::rollback() or the Transaction's rollback()); a Session whose flush
+// failed likewise until Session::rollback().
+class PendingRollbackError : public InvalidRequestError {
 public:
     using InvalidRequestError::InvalidRequestError;
 };

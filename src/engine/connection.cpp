@@ -10,12 +10,47 @@ namespace retort {
 
 namespace detail {
 
+namespace {
+[[noreturn]] void throw_pending(const std::string& reason) {
+    throw PendingRollbackError("this Connection's transaction cannot go on (" + reason +
+                               "); roll it back (Connection::rollback() or Transaction::rollback()) before using the "
+                               "Connection again");
+}
+}  // namespace
+
 ConnectionState::~ConnectionState() { release(); }
 
+void ConnectionState::attach(PoolEntryPtr e) {
+    entry = std::move(e);
+    entry->holders.push_back(this);
+    invalidated = false;
+}
+
+void ConnectionState::detach() noexcept {
+    if (!entry) return;
+    auto& h = entry->holders;
+    h.erase(std::remove(h.begin(), h.end(), this), h.end());
+}
+
 DBAPIConnection& ConnectionState::dbapi() {
-    if (closed) throw InvalidRequestError("this Connection is closed");
-    if (invalidated || !entry)
-        throw InvalidRequestError("this Connection was invalidated; roll back, or close it and take a new one");
+    if (closed) throw ResourceClosedError("this Connection is closed");
+    if (pending_rollback) throw_pending(pending_reason);
+    if (invalidated || !entry || entry->invalidated || !entry->dbapi) {
+        if (in_tx) {
+            // The transaction went with the driver connection: nothing more can run in it.
+            invalidated = true;
+            pending_rollback = true;
+            pending_reason = "its connection was invalidated in the middle of it";
+            throw_pending(pending_reason);
+        }
+        // Outside a transaction, a fresh connection from the pool.
+        if (entry) {
+            detach();
+            engine->pool->checkin(std::move(entry));
+        }
+        attach(engine->pool->checkout());
+        savepoints.clear();
+    }
     return *entry->dbapi;
 }
 
@@ -28,8 +63,11 @@ void ConnectionState::handle_error(const DBAPIError& e, std::string_view sql) {
         } catch (...) {
         }
     }
+    // The error says whether the connection was invalidated, as the handlers decided.
+    const_cast<DBAPIError&>(e).set_connection_invalidated(ev.is_disconnect);
     if (ev.is_disconnect) {
-        const_cast<DBAPIError&>(e).set_connection_invalidated(true);
+        // The pool's other connections made before now are probably gone too (a server restart).
+        engine->pool->invalidate_older();
         invalidate();
     }
 }
@@ -45,33 +83,61 @@ auto ConnectionState::guarded(std::string_view sql, Fn&& fn) -> decltype(fn()) {
 }
 
 void ConnectionState::autobegin() {
+    if (pending_rollback) throw_pending(pending_reason);
     if (in_tx || autocommit) return;
     auto& d = dbapi();
+    if (entry->tx_open) {
+        // Another Connection of this thread holds the same driver connection (StaticPool) in a transaction:
+        // this one works in it too.
+        in_tx = true;
+        ++tx_seq;
+        return;
+    }
     guarded("BEGIN", [&] { engine->dialect->do_begin(d); });
     if (engine->options.echo) engine->log("BEGIN (implicit)");
+    entry->tx_open = true;
     in_tx = true;
+    ++tx_seq;
 }
 
 void ConnectionState::invalidate() noexcept {
     invalidated = true;
-    in_tx = false;
+    if (in_tx && !pending_rollback) {
+        pending_rollback = true;
+        pending_reason = "its connection was invalidated in the middle of it";
+    }
     savepoints.clear();
-    if (entry) {
-        entry->invalidated = true;
-        if (entry->dbapi) entry->dbapi->close();
+    if (!entry) return;
+    auto e = entry;
+    e->invalidated = true;
+    e->tx_open = false;
+    if (e->dbapi) e->dbapi->close();
+    // Connections sharing the driver connection lose it too.
+    for (auto* h : e->holders) {
+        if (h == this) continue;
+        h->invalidated = true;
+        h->savepoints.clear();
+        if (h->in_tx && !h->pending_rollback) {
+            h->pending_rollback = true;
+            h->pending_reason = "its connection was invalidated in the middle of it";
+        }
     }
 }
 
 void ConnectionState::release() noexcept {
     if (!entry) return;
+    bool others_in_tx = false;
+    for_others([&](ConnectionState& h) { others_in_tx = others_in_tx || h.in_tx; });
     if (!entry->invalidated && entry->dbapi) {
         try {
-            // Returned connections are rolled back (SQLAlchemy's reset on return).
-            if (in_tx) {
+            // Returned connections are rolled back (SQLAlchemy's reset on return), unless another Connection of
+            // this thread works in the same transaction: it is theirs to end.
+            if (in_tx && !others_in_tx) {
                 entry->dbapi->rollback_on_return();
+                entry->tx_open = false;
                 if (engine->options.echo) engine->log("ROLLBACK");
             }
-            if (entry->isolation_changed) {
+            if (entry->isolation_changed && entry->holders.size() == 1) {
                 const auto& o = engine->options;
                 std::string level = o.isolation_level && *o.isolation_level != "AUTOCOMMIT"
                                         ? *o.isolation_level
@@ -84,35 +150,82 @@ void ConnectionState::release() noexcept {
         }
     }
     in_tx = false;
+    pending_rollback = false;
     savepoints.clear();
+    detach();
     engine->pool->checkin(std::move(entry));
 }
 
 void ConnectionState::commit() {
+    if (pending_rollback) throw_pending(pending_reason);
     if (!in_tx) return;
     auto& d = dbapi();
     if (engine->options.echo) engine->log("COMMIT");
-    savepoints.clear();
+    try {
+        guarded("COMMIT", [&] { engine->dialect->do_commit(d); });
+    } catch (...) {
+        // Nothing was committed (or nobody knows): the transaction has to be rolled back before anything else.
+        auto mark = [](ConnectionState& h) {
+            if (h.in_tx && !h.pending_rollback) {
+                h.pending_rollback = true;
+                h.pending_reason = "its COMMIT failed";
+            }
+        };
+        mark(*this);
+        for_others(mark);
+        throw;
+    }
+    entry->tx_open = false;
     in_tx = false;
-    guarded("COMMIT", [&] { engine->dialect->do_commit(d); });
+    savepoints.clear();
+    // Connections sharing the driver connection were in the same transaction: it is committed for them too.
+    for_others([](ConnectionState& h) {
+        h.in_tx = false;
+        h.savepoints.clear();
+    });
 }
 
 void ConnectionState::rollback() {
-    if (invalidated) {
-        // After a disconnect the transaction is gone with the connection; carry on with a fresh one.
-        engine->pool->checkin(std::move(entry));
-        entry = engine->pool->checkout();
-        invalidated = false;
+    if (invalidated || !entry || entry->invalidated || !entry->dbapi) {
+        // The transaction went with the driver connection; the next statement takes a fresh one.
+        if (entry) {
+            detach();
+            engine->pool->checkin(std::move(entry));
+        }
+        invalidated = true;
         in_tx = false;
+        pending_rollback = false;
         savepoints.clear();
         return;
     }
-    if (!in_tx) return;
-    auto& d = dbapi();
+    if (!in_tx) {
+        pending_rollback = false;
+        return;
+    }
+    auto& d = *entry->dbapi;
     if (engine->options.echo) engine->log("ROLLBACK");
+    const bool was_pending = pending_rollback;
     savepoints.clear();
     in_tx = false;
-    guarded("ROLLBACK", [&] { engine->dialect->do_rollback(d); });
+    pending_rollback = false;
+    entry->tx_open = false;
+    // Connections sharing the driver connection lose their part of the transaction too: they are told.
+    for_others([](ConnectionState& h) {
+        h.savepoints.clear();
+        if (h.in_tx && !h.pending_rollback) {
+            h.pending_rollback = true;
+            h.pending_reason = "another Connection sharing its driver connection rolled it back";
+        }
+    });
+    if (!was_pending) {
+        guarded("ROLLBACK", [&] { engine->dialect->do_rollback(d); });
+        return;
+    }
+    // After a failed COMMIT the server may have ended the transaction already; the ROLLBACK only makes sure.
+    try {
+        guarded("ROLLBACK", [&] { engine->dialect->do_rollback(d); });
+    } catch (const DBAPIError&) {
+    }
 }
 
 }  // namespace detail
@@ -251,6 +364,34 @@ std::shared_ptr<const std::vector<std::string>> cursor_keys(const DBAPICursor& c
 }  // namespace
 
 namespace {
+// UPDATE without values(): the execution parameters that are not parameters of the statement name the columns
+// to set, as in SQLAlchemy; a name that is neither is an error.
+bool is_valueless_update(const sql::Node& n) {
+    return n.kind == sql::NodeKind::Update && static_cast<const sql::UpdateNode&>(n).values.empty();
+}
+template <class List>
+Executable with_set_from(const sql::Node& n, const List& params) {
+    const auto& upd = static_cast<const sql::UpdateNode&>(n);
+    std::string key;
+    std::vector<const sql::BindNode*> binds;
+    sql::walk_statement(upd, key, binds);
+    auto derived = std::make_shared<sql::UpdateNode>(upd);
+    std::string unknown;
+    for (const auto& [k, v] : params) {
+        if (std::any_of(binds.begin(), binds.end(), [&](const sql::BindNode* b) { return b->key == k; })) continue;
+        const Column* c = upd.table->find_column(k);
+        if (!c) {
+            unknown += (unknown.empty() ? "" : ", ") + std::string(k);
+            continue;
+        }
+        derived->values.push_back(sql::ColumnValue{c, std::make_shared<sql::BindNode>(c->name(), v, c->type, true)});
+    }
+    if (!unknown.empty())
+        throw ArgumentError("UPDATE of table '" + upd.table->fullname() + "': unconsumed column names: " + unknown +
+                            " (neither columns of the table nor parameters of the statement)");
+    return Executable(std::move(derived));
+}
+
 bool is_valueless_insert(const sql::Node& n) {
     if (n.kind != sql::NodeKind::Insert) return false;
     const auto& ins = static_cast<const sql::InsertNode&>(n);
@@ -287,7 +428,7 @@ bool Connection::invalidated() const noexcept { return state_ && state_->invalid
 
 namespace {
 detail::ConnectionState& live(const std::shared_ptr<detail::ConnectionState>& s) {
-    if (!s || s->closed) throw InvalidRequestError("this Connection is closed");
+    if (!s || s->closed) throw ResourceClosedError("this Connection is closed");
     return *s;
 }
 }  // namespace
@@ -324,6 +465,7 @@ Result Connection::execute(const Executable& stmt, const Params& params, const E
     if (!stmt.node()) throw ArgumentError("execute() of an empty statement");
     // insert(table) with parameters but no values(): the parameters are the row, as in SQLAlchemy.
     if (!params.empty() && is_valueless_insert(*stmt.node())) return execute(stmt, std::span<const Params>(&params, 1));
+    if (!params.empty() && is_valueless_update(*stmt.node())) return execute(with_set_from(*stmt.node(), params), params, opts);
     const ParamFinder find = [](const void* ctx, std::string_view key) { return find_param(*static_cast<const Params*>(ctx), key); };
     return execute_one(stmt, find, &params, opts);
 }
@@ -331,9 +473,9 @@ Result Connection::execute(const Executable& stmt, const Params& params, const E
 Result Connection::execute(const Executable& stmt, InlineParams params, const ExecutionOptions& opts) {
     live(state_);
     if (!stmt.node()) throw ArgumentError("execute() of an empty statement");
-    if (params.size() != 0 && is_valueless_insert(*stmt.node())) {
+    if (params.size() != 0 && (is_valueless_insert(*stmt.node()) || is_valueless_update(*stmt.node()))) {
         const Params copy(params.begin(), params.end());
-        return execute(stmt, std::span<const Params>(&copy, 1));
+        return execute(stmt, copy, opts);
     }
     const ParamFinder find = [](const void* ctx, std::string_view key) {
         return find_param(*static_cast<const InlineParams*>(ctx), key);
@@ -381,6 +523,7 @@ Result Connection::execute(const Executable& stmt, std::span<const Params> param
     if (!stmt.node()) throw ArgumentError("execute() of an empty statement");
     const sql::Node& node = *stmt.node();
     if (param_sets.empty()) return execute(stmt, Params{});
+    if (is_valueless_update(node)) return execute(with_set_from(node, param_sets[0]), param_sets);
     if (param_sets.size() == 1 && !is_valueless_insert(node)) return execute(stmt, param_sets[0]);
     if (node.kind == sql::NodeKind::Insert) {
         auto& ins = static_cast<const sql::InsertNode&>(node);
@@ -904,6 +1047,7 @@ std::int64_t Connection::insert_rows_impl(const sql::InsertNode& ins, std::size_
 
 Transaction Connection::begin() {
     auto& st = live(state_);
+    if (st.pending_rollback) st.autobegin();  // raises PendingRollbackError
     if (st.in_tx) throw InvalidRequestError("a transaction is already begun on this Connection; commit or roll it back first");
     if (st.autocommit) throw InvalidRequestError("this Connection is in AUTOCOMMIT mode; it has no transactions");
     st.autobegin();
@@ -916,8 +1060,8 @@ Transaction Connection::begin_nested() {
     if (!eng.dialect->caps().supports_savepoints)
         throw InvalidRequestError("the " + eng.dialect->name() + " dialect has no SAVEPOINT, so begin_nested() is not available");
     st.autobegin();
-    std::string name = "sa_savepoint_" + std::to_string(++st.savepoint_seq);
     auto& d = st.dbapi();
+    std::string name = "sa_savepoint_" + std::to_string(++st.entry->savepoint_seq);
     if (eng.options.echo) eng.log("SAVEPOINT " + name);
     st.guarded("SAVEPOINT", [&] { eng.dialect->do_savepoint(d, name); });
     st.savepoints.push_back(name);
@@ -953,10 +1097,10 @@ std::string Connection::get_isolation_level() {
 // ---------------------------------------------------------------- Transaction
 
 Transaction::Transaction(std::shared_ptr<detail::ConnectionState> s, std::string savepoint)
-    : state_(std::move(s)), savepoint_(std::move(savepoint)) {}
+    : state_(std::move(s)), savepoint_(std::move(savepoint)), seq_(state_->tx_seq) {}
 
 Transaction::Transaction(Transaction&& o) noexcept
-    : state_(std::move(o.state_)), savepoint_(std::move(o.savepoint_)), active_(o.active_) {
+    : state_(std::move(o.state_)), savepoint_(std::move(o.savepoint_)), seq_(o.seq_), active_(o.active_) {
     o.active_ = false;
 }
 
@@ -971,37 +1115,48 @@ Transaction::~Transaction() {
 
 bool Transaction::is_active() const noexcept {
     if (!active_ || !state_ || state_->closed) return false;
-    if (savepoint_.empty()) return state_->in_tx;
-    return std::find(state_->savepoints.begin(), state_->savepoints.end(), savepoint_) != state_->savepoints.end();
+    const auto& st = *state_;
+    if (savepoint_.empty()) return st.in_tx && st.tx_seq == seq_;
+    return std::find(st.savepoints.begin(), st.savepoints.end(), savepoint_) != st.savepoints.end();
 }
 
 void Transaction::commit() {
-    if (!active_) throw InvalidRequestError("this transaction is no longer active");
-    active_ = false;
+    if (!state_) throw InvalidRequestError("this transaction is no longer active");
     auto& st = *state_;
+    if (st.closed) throw ResourceClosedError("this Connection is closed");
+    // A transaction that cannot go on keeps saying so (and is no longer active) until it is rolled back.
+    if (st.pending_rollback && (!savepoint_.empty() || st.tx_seq == seq_) && (active_ || savepoint_.empty())) {
+        active_ = false;
+        st.commit();  // raises PendingRollbackError
+    }
+    if (!is_active()) {
+        active_ = false;
+        throw InvalidRequestError("this transaction is no longer active");
+    }
+    active_ = false;
     auto& eng = *st.engine;
     if (savepoint_.empty()) {
         st.commit();
         return;
     }
     auto it = std::find(st.savepoints.begin(), st.savepoints.end(), savepoint_);
-    if (it == st.savepoints.end()) return;  // already released by an outer commit or rollback
     st.savepoints.erase(it, st.savepoints.end());
     if (eng.options.echo) eng.log("RELEASE SAVEPOINT " + savepoint_);
     st.guarded("RELEASE SAVEPOINT", [&] { eng.dialect->do_release_savepoint(st.dbapi(), savepoint_); });
 }
 
 void Transaction::rollback() {
-    if (!active_) return;
+    if (!state_) return;
     active_ = false;
     auto& st = *state_;
     auto& eng = *st.engine;
     if (st.closed) return;
     if (savepoint_.empty()) {
-        st.rollback();
+        // Also after a failed commit(), which left this transaction inactive but still to be rolled back.
+        if (st.tx_seq == seq_ && (st.in_tx || st.pending_rollback)) st.rollback();
         return;
     }
-    if (st.invalidated) return;
+    if (st.invalidated || st.pending_rollback) return;
     auto it = std::find(st.savepoints.begin(), st.savepoints.end(), savepoint_);
     if (it == st.savepoints.end()) return;
     st.savepoints.erase(it, st.savepoints.end());

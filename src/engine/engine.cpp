@@ -24,17 +24,22 @@ Engine create_engine(const URL& url, EngineOptions options) {
         for (auto* l : levels) ok = ok || *options.isolation_level == l;
         if (!ok) throw ArgumentError("unknown isolation level '" + *options.isolation_level + "'");
     }
-    // An in-memory SQLite database lives in its connection: the pool keeps exactly one, shared in turn by
-    // every thread, so all of them see the same database.
-    if (url.backend_name() == "sqlite" && !options.creator &&
-        (!url.database() || url.database()->empty() || *url.database() == ":memory:")) {
-        options.pool_size = 1;
-        options.max_overflow = 0;
-        options.pool_recycle = std::chrono::seconds(-1);
+    // An in-memory SQLite database lives in its connection: by default the engine keeps exactly one (the
+    // StaticPool), so every Connection and Session sees the same database. The Connections one thread holds at
+    // once share it; other threads take their turn. (SQLAlchemy gives each thread a database of its own here.)
+    if (options.poolclass == PoolClass::Default) {
+        const bool memory = url.backend_name() == "sqlite" && !options.creator &&
+                            (!url.database() || url.database()->empty() || *url.database() == ":memory:");
+        options.poolclass = memory ? PoolClass::Static : PoolClass::Queue;
     }
+    if (options.poolclass == PoolClass::Static) options.pool_recycle = std::chrono::seconds(-1);
     impl->dialect->prepare_engine_options(options);
     impl->options = std::move(options);
-    impl->pool = std::make_unique<QueuePool>(*impl);
+    switch (impl->options.poolclass) {
+        case PoolClass::Null: impl->pool = std::make_unique<NullPool>(*impl); break;
+        case PoolClass::Static: impl->pool = std::make_unique<StaticPool>(*impl); break;
+        default: impl->pool = std::make_unique<QueuePool>(*impl); break;
+    }
     e.impl_ = std::move(impl);
     e.impl_->dialect->on_engine_created(e);
     return e;
@@ -62,7 +67,7 @@ Connection Engine::connect() const {
     auto& impl = need(impl_);
     auto st = std::make_shared<detail::ConnectionState>();
     st->engine = impl_;
-    st->entry = impl.pool->checkout();
+    st->attach(impl.pool->checkout());
     st->autocommit = impl.autocommit();
     return Connection(std::move(st));
 }
@@ -123,125 +128,6 @@ Engine::Impl::CompiledRef Engine::Impl::compiled_for(const sql::Node& n) {
     }
     if (is_stmt && static_cast<const sql::StatementNode&>(n).memo.put(entry)) return {entry.get(), nullptr};
     return {entry.get(), std::move(entry)};
-}
-
-// ---------------------------------------------------------------- pool
-
-QueuePool::~QueuePool() { dispose(); }
-
-std::unique_ptr<PoolEntry> QueuePool::create() {
-    auto& eng = engine_;
-    auto e = std::make_unique<PoolEntry>();
-    if (eng.options.creator) {
-        e->dbapi = eng.options.creator();
-        if (!e->dbapi) throw InterfaceError("the creator callback returned no connection");
-    } else {
-        ConnectParams params = eng.connect_params;
-        for (auto& fn : eng.ev_do_connect) fn(params);
-        e->dbapi = eng.dialect->connect(params);
-    }
-    e->created = std::chrono::steady_clock::now();
-    try {
-        eng.dialect->on_connect(*e->dbapi);
-        if (eng.options.isolation_level && *eng.options.isolation_level != "AUTOCOMMIT")
-            eng.dialect->set_isolation_level(*e->dbapi, *eng.options.isolation_level);
-        for (auto& fn : eng.ev_connect) fn(*e->dbapi);
-    } catch (...) {
-        e->dbapi->close();
-        throw;
-    }
-    return e;
-}
-
-void QueuePool::discard(std::unique_ptr<PoolEntry> e) noexcept {
-    if (e && e->dbapi) e->dbapi->close();
-}
-
-std::unique_ptr<PoolEntry> QueuePool::checkout() {
-    const auto& o = engine_.options;
-    std::unique_ptr<PoolEntry> e;
-    {
-        std::unique_lock lock(mu_);
-        auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(o.pool_timeout);
-        auto can_create = [&] { return o.max_overflow < 0 || total_ < o.pool_size + o.max_overflow; };
-        while (idle_.empty() && !can_create()) {
-            if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && !can_create()) {
-                char msg[200];
-                std::snprintf(msg, sizeof msg,
-                              "QueuePool limit of size %d overflow %d reached, connection timed out, timeout %.2f s",
-                              o.pool_size, o.max_overflow, o.pool_timeout.count());
-                throw TimeoutError(msg);
-            }
-        }
-        if (!idle_.empty()) {
-            e = std::move(idle_.front());
-            idle_.pop_front();
-        } else {
-            ++total_;
-        }
-        ++checked_out_;
-    }
-    try {
-        if (e && o.pool_recycle.count() >= 0 && std::chrono::steady_clock::now() - e->created > o.pool_recycle) {
-            discard(std::move(e));
-        }
-        if (e && o.pool_pre_ping && !e->dbapi->ping()) {
-            // A dead connection found on checkout: the pool's other idle ones are probably dead too
-            // (server restart); they get pinged as they are checked out.
-            discard(std::move(e));
-        }
-        if (!e) e = create();
-        for (auto& fn : engine_.ev_checkout) fn(*e->dbapi);
-    } catch (...) {
-        discard(std::move(e));
-        std::lock_guard lock(mu_);
-        --total_;
-        --checked_out_;
-        cv_.notify_one();
-        throw;
-    }
-    return e;
-}
-
-void QueuePool::checkin(std::unique_ptr<PoolEntry> e) noexcept {
-    if (!e) return;
-    if (!e->invalidated) {
-        try {
-            for (auto& fn : engine_.ev_checkin) fn(*e->dbapi);
-        } catch (...) {
-            e->invalidated = true;
-        }
-    }
-    std::unique_lock lock(mu_);
-    --checked_out_;
-    if (e->invalidated || !e->dbapi || static_cast<int>(idle_.size()) >= engine_.options.pool_size) {
-        --total_;
-        lock.unlock();
-        discard(std::move(e));
-        cv_.notify_one();
-        return;
-    }
-    idle_.push_back(std::move(e));
-    lock.unlock();
-    cv_.notify_one();
-}
-
-void QueuePool::dispose() noexcept {
-    std::deque<std::unique_ptr<PoolEntry>> old;
-    {
-        std::lock_guard lock(mu_);
-        old.swap(idle_);
-        total_ -= static_cast<int>(old.size());
-    }
-    for (auto& e : old) discard(std::move(e));
-    cv_.notify_all();
-}
-
-PoolStatus QueuePool::status() const {
-    std::lock_guard lock(mu_);
-    int overflow = total_ - engine_.options.pool_size;
-    return PoolStatus{engine_.options.pool_size, static_cast<int>(idle_.size()), checked_out_, overflow};
 }
 
 }  // namespace retort

@@ -173,6 +173,47 @@ void covered_by(const Node* f, std::vector<const Node*>& out) {
     }
 }
 
+// A FROM element and, for a join, every element inside it (SQLAlchemy's _from_objects): what a nested
+// statement may correlate to.
+void expand_from(const Node* f, std::vector<const Node*>& out) {
+    add_from(f, out);
+    if (f->kind == NodeKind::Join) {
+        auto& j = static_cast<const JoinNode&>(*f);
+        expand_from(j.left.get(), out);
+        expand_from(j.right.get(), out);
+    }
+}
+
+// WHERE / HAVING criteria without the empty and_() / or_() lists, which SQLAlchemy leaves out of the clause.
+std::vector<NodePtr> criteria(const std::vector<NodePtr>& items) {
+    std::vector<NodePtr> out;
+    out.reserve(items.size());
+    for (const auto& i : items) {
+        if (i && i->kind == NodeKind::List && static_cast<const ListNode&>(*i).op != ListOp::Comma &&
+            static_cast<const ListNode&>(*i).items.empty())
+            continue;
+        out.push_back(i);
+    }
+    return out;
+}
+
+bool contains(const std::vector<const Node*>& v, const Node* f) { return std::find(v.begin(), v.end(), f) != v.end(); }
+
+bool names(const std::vector<NodePtr>& v, const Node* f) {
+    return std::any_of(v.begin(), v.end(), [&](const NodePtr& n) { return n.get() == f; });
+}
+
+// How a FROM element is called in messages.
+std::string from_description(const Node& f) {
+    switch (f.kind) {
+        case NodeKind::Table: return "table '" + static_cast<const Table&>(f).fullname() + "'";
+        case NodeKind::Alias: return "alias '" + static_cast<const AliasNode&>(f).name + "'";
+        case NodeKind::Cte: return "CTE '" + static_cast<const CteNode&>(f).name + "'";
+        case NodeKind::Join: return "a join";
+        default: return "a FROM element";
+    }
+}
+
 std::string column_key(const Node& n) {
     switch (n.kind) {
         case NodeKind::Column: return static_cast<const Column&>(n).name();
@@ -183,6 +224,25 @@ std::string column_key(const Node& n) {
     }
 }
 
+}  // namespace
+
+namespace {
+// A value of a SET / VALUES clause given as a plain value is a parameter named after its column, so that an
+// execution parameter of that name overrides it. Another parameter of the same name elsewhere in the statement
+// would be overridden with it (SQLAlchemy raises CompileError for the same reason).
+void check_value_bind_names(const std::vector<ColumnValue>& values, const std::unordered_map<const BindNode*, int>& binds,
+                            const char* clause) {
+    for (const auto& cv : values) {
+        if (!cv.value || cv.value->kind != NodeKind::Bind) continue;
+        const auto& own = static_cast<const BindNode&>(*cv.value);
+        if (own.key != cv.column->name()) continue;
+        for (const auto& [b, i] : binds)
+            if (b != &own && b->key == own.key)
+                throw CompileError("bind parameter name '" + own.key + "' is taken by the " + clause +
+                                   " value of column '" + cv.column->name() +
+                                   "' in this statement; give the other parameter another name");
+    }
+}
 }  // namespace
 
 SQLCompiler::~SQLCompiler() = default;
@@ -236,6 +296,7 @@ void SQLCompiler::start(const std::vector<const BindNode*>& binds) {
     out_.clear();
     slots_.clear();
     ctes_.clear();
+    scopes_.clear();
 }
 
 std::shared_ptr<Compiled> SQLCompiler::finish() {
@@ -274,9 +335,9 @@ void SQLCompiler::render_with() {
         out_ += " AS (";
         const Node& s = *c->select;
         if (s.kind == NodeKind::Select)
-            visit_select(static_cast<const SelectNode&>(s), true);
+            visit_select(static_cast<const SelectNode&>(s), true, true);
         else if (s.kind == NodeKind::Compound)
-            visit_compound(static_cast<const CompoundNode&>(s));
+            visit_compound(static_cast<const CompoundNode&>(s), true);
         else
             visit(s);
         out_ += ")";
@@ -392,6 +453,20 @@ void SQLCompiler::visit_binary(const BinaryNode& b, int) {
         out_ += " ESCAPE '";
         out_ += b.escape == "'" ? "''" : b.escape;
         out_ += '\'';
+    }
+}
+
+void SQLCompiler::render_default_slot(const Column& c) {
+    // A parameter alone in a SELECT list has no type to take from its context; a server that types parameters
+    // that way gets it in a CAST to the column's type.
+    const bool cast = dialect_.caps().cast_paired_binds && !c.type.is_null();
+    if (cast) out_ += "CAST(";
+    slots_.push_back(BindSlot{-1, c.name(), c.type, &c});
+    out_.push_back(kBindMarker);
+    if (cast) {
+        out_ += " AS ";
+        out_ += dialect_.type_ddl(c.type);
+        out_ += ')';
     }
 }
 
@@ -617,7 +692,7 @@ void SQLCompiler::visit(const Node& n) {
         }
         case NodeKind::Compound:
             out_ += '(';
-            visit_compound(static_cast<const CompoundNode&>(n));
+            visit_compound(static_cast<const CompoundNode&>(n), false);
             out_ += ')';
             break;
         case NodeKind::Join:
@@ -637,7 +712,11 @@ void SQLCompiler::visit_from(const Node& n) {
             auto& j = static_cast<const JoinNode&>(n);
             visit_from(*j.left);
             out_ += j.full ? " FULL OUTER JOIN " : j.is_outer ? " LEFT OUTER JOIN " : " JOIN ";
+            // A join on the right of a join is grouped: a JOIN (b JOIN c ON ...) ON ...
+            const bool group = j.right->kind == NodeKind::Join;
+            if (group) out_ += '(';
             visit_from(*j.right);
+            if (group) out_ += ')';
             out_ += " ON ";
             visit_expr(j.on, 0);
             break;
@@ -649,9 +728,9 @@ void SQLCompiler::visit_from(const Node& n) {
             } else {
                 out_ += '(';
                 if (a.element->kind == NodeKind::Select)
-                    visit_select(static_cast<const SelectNode&>(*a.element), true);
+                    visit_select(static_cast<const SelectNode&>(*a.element), true, true);
                 else if (a.element->kind == NodeKind::Compound)
-                    visit_compound(static_cast<const CompoundNode&>(*a.element));
+                    visit_compound(static_cast<const CompoundNode&>(*a.element), true);
                 else
                     visit(*a.element);
                 out_ += ')';
@@ -705,17 +784,9 @@ void SQLCompiler::render_for_update() {
     if (dialect_.caps().supports_for_update) out_ += " FOR UPDATE";
 }
 
-void SQLCompiler::visit_select(const SelectNode& s, bool as_subquery) {
-    bool top = select_depth_ == 0 && !as_subquery;
-    ++select_depth_;
-    for (const auto& c : s.ctes)
-        if (c->kind == NodeKind::Cte) {
-            auto* cte = static_cast<const CteNode*>(c.get());
-            if (std::find(ctes_.begin(), ctes_.end(), cte) == ctes_.end()) ctes_.push_back(cte);
-        }
-
-    // FROM: explicit elements first, then every table the columns and criteria use that no explicit
-    // element covers; tables of an enclosing SELECT are correlated, not repeated.
+std::vector<const Node*> SQLCompiler::select_froms(const SelectNode& s, bool in_from) const {
+    // Explicit elements first (select_from / join), then every table or alias the columns and criteria use that
+    // no explicit element covers.
     std::vector<const Node*> froms;
     std::vector<const Node*> covered;
     for (const auto& f : s.froms) {
@@ -728,26 +799,59 @@ void SQLCompiler::visit_select(const SelectNode& s, bool as_subquery) {
     for (const auto& w : s.having) collect_froms(w.get(), implicit);
     for (const auto& w : s.group_by) collect_froms(w.get(), implicit);
     for (const auto& w : s.order_by) collect_froms(w.get(), implicit);
-    std::vector<const Node*> correlated;
-    for (const Node* f : implicit) {
-        if (std::find(covered.begin(), covered.end(), f) != covered.end()) continue;
-        bool outer = false;
-        for (const auto& enc : enclosing_froms_)
-            if (std::find(enc.begin(), enc.end(), f) != enc.end()) outer = true;
-        if (outer) {
-            correlated.push_back(f);
-            continue;
-        }
-        add_from(f, froms);
-    }
-    // A subquery whose every table is the enclosing query's selects FROM them rather than nothing.
-    if (froms.empty() && !correlated.empty() && s.where.empty())
-        for (const Node* f : correlated) add_from(f, froms);
+    for (const Node* f : implicit)
+        if (!contains(covered, f)) add_from(f, froms);
 
-    std::vector<const Node*> mine;
-    for (const Node* f : froms) covered_by(f, mine);
-    enclosing_froms_.push_back(mine);
-    select_stack_.push_back(&s);
+    // Correlation, by SQLAlchemy's rules. A subquery in an expression (WHERE, columns, HAVING, ORDER BY, SET)
+    // leaves out, by itself, the FROM elements of the statement directly around it, but only when it has other
+    // FROM elements left: a subquery over nothing but the outer tables keeps them (it is not correlated), and one
+    // whose every FROM element would go is an error. correlate(...) and correlate_except(...) reach every
+    // enclosing level; a subquery in a FROM clause correlates only through them, to levels beyond its own
+    // statement.
+    if (scopes_.empty()) return froms;
+    const FromScope& outer = scopes_.back();
+    std::vector<const Node*> explicit_corr, implicit_corr;
+    if (in_from) {
+        for (const Node* f : outer.all)
+            if (!contains(outer.asfrom, f)) explicit_corr.push_back(f);
+    } else {
+        explicit_corr = outer.all;
+        implicit_corr = outer.asfrom;
+    }
+    auto drop = [&](auto&& pred) { froms.erase(std::remove_if(froms.begin(), froms.end(), pred), froms.end()); };
+    if (!s.correlate.empty())
+        drop([&](const Node* f) { return contains(explicit_corr, f) && names(s.correlate, f); });
+    if (s.has_correlate_except)
+        drop([&](const Node* f) { return contains(explicit_corr, f) && !names(s.correlate_except, f); });
+    if (s.auto_correlate && !implicit_corr.empty() && froms.size() > 1) {
+        std::string dropped;
+        for (const Node* f : froms)
+            if (contains(implicit_corr, f)) dropped += (dropped.empty() ? "" : ", ") + from_description(*f);
+        drop([&](const Node* f) { return contains(implicit_corr, f); });
+        if (froms.empty())
+            throw InvalidRequestError("a subquery returned no FROM clauses due to auto-correlation (every one of its "
+                                      "FROM elements, " + dropped + ", is in the enclosing statement); say which to "
+                                      "correlate with correlate(...), or none with correlate()");
+    }
+    return froms;
+}
+
+void SQLCompiler::visit_select(const SelectNode& s, bool as_subquery, bool in_from) {
+    bool top = select_depth_ == 0 && !as_subquery;
+    ++select_depth_;
+    for (const auto& c : s.ctes)
+        if (c->kind == NodeKind::Cte) {
+            auto* cte = static_cast<const CteNode*>(c.get());
+            if (std::find(ctes_.begin(), ctes_.end(), cte) == ctes_.end()) ctes_.push_back(cte);
+        }
+
+    std::vector<const Node*> froms = select_froms(s, in_from);
+    FromScope scope;
+    for (const Node* f : froms) expand_from(f, scope.asfrom);
+    scope.all = scope.asfrom;
+    if (!scopes_.empty())
+        for (const Node* f : scopes_.back().all) add_from(f, scope.all);
+    scopes_.push_back(std::move(scope));
 
     out_ += "SELECT ";
     if (!s.distinct_on.empty() && dialect_.caps().supports_distinct_on) {
@@ -762,6 +866,13 @@ void SQLCompiler::visit_select(const SelectNode& s, bool as_subquery) {
     }
     if (s.columns.empty()) throw CompileError("SELECT has no columns");
     render_columns_clause(s.columns, top);
+    if (&s == defaults_select_) {
+        defaults_select_ = nullptr;  // not for the SELECTs nested in it
+        for (const Column* c : select_defaults_) {
+            out_ += ", ";
+            render_default_slot(*c);
+        }
+    }
     if (!froms.empty()) {
         out_ += " FROM ";
         for (std::size_t i = 0; i < froms.size(); ++i) {
@@ -769,7 +880,8 @@ void SQLCompiler::visit_select(const SelectNode& s, bool as_subquery) {
             visit_from(*froms[i]);
         }
     }
-    auto where_list = [&](const char* kw, const std::vector<NodePtr>& items) {
+    auto where_list = [&](const char* kw, const std::vector<NodePtr>& given) {
+        const std::vector<NodePtr> items = criteria(given);
         if (items.empty()) return;
         out_ += kw;
         for (std::size_t i = 0; i < items.size(); ++i) {
@@ -808,13 +920,34 @@ void SQLCompiler::visit_select(const SelectNode& s, bool as_subquery) {
     }
     render_limit_offset(s.limit, s.offset);
     if (s.for_update) render_for_update();
-    enclosing_froms_.pop_back();
-    select_stack_.pop_back();
+    scopes_.pop_back();
     --select_depth_;
 }
 
-void SQLCompiler::visit_compound(const CompoundNode& c) {
+namespace {
+// The number of columns a SELECT or compound yields (0 when not known).
+std::size_t column_count(const Node& n) {
+    if (n.kind == NodeKind::Select) return static_cast<const SelectNode&>(n).columns.size();
+    if (n.kind == NodeKind::Compound) {
+        const auto& c = static_cast<const CompoundNode&>(n);
+        return c.selects.empty() ? 0 : column_count(*c.selects.front());
+    }
+    return 0;
+}
+}  // namespace
+
+void SQLCompiler::visit_compound(const CompoundNode& c, bool in_from) {
     static const char* ops[] = {" UNION ", " UNION ALL ", " INTERSECT ", " INTERSECT ALL ", " EXCEPT ", " EXCEPT ALL "};
+    if (!c.selects.empty()) {
+        const std::size_t n0 = column_count(*c.selects.front());
+        for (std::size_t i = 1; i < c.selects.size(); ++i) {
+            const std::size_t ni = column_count(*c.selects[i]);
+            if (n0 && ni && ni != n0)
+                throw CompileError("all SELECTs of a UNION / INTERSECT / EXCEPT must have the same number of columns; "
+                                   "select #1 has " + std::to_string(n0) + " columns, select #" + std::to_string(i + 1) +
+                                   " has " + std::to_string(ni));
+        }
+    }
     bool top = select_depth_ == 0;
     ++select_depth_;
     for (std::size_t i = 0; i < c.selects.size(); ++i) {
@@ -834,7 +967,7 @@ void SQLCompiler::visit_compound(const CompoundNode& c) {
                 auto& sel = static_cast<const SelectNode&>(s);
                 bool wrap = sel.limit || sel.offset || !sel.order_by.empty();
                 if (wrap) out_ += "SELECT * FROM (";
-                visit_select(sel, true);
+                visit_select(sel, true, in_from);
                 if (wrap) out_ += ")";
             }
         } else {
@@ -913,34 +1046,50 @@ void SQLCompiler::render_on_conflict(const InsertNode& ins) {
 void SQLCompiler::visit_insert(const InsertNode& n, int rows) {
     compiled_->is_insert = true;
     if (!n.table) throw CompileError("INSERT has no table");
+    check_value_bind_names(n.values, bind_index_, "VALUES");
     out_ += "INSERT INTO ";
     render_table_name(*n.table);
     for (const auto& cv : n.values) compiled_->insert_keys.push_back(cv.column->name());
-    // Columns with a client-side default that the statement leaves out get it, computed per row.
+    // Columns with a client-side default that the statement leaves out get it, computed per row (per statement
+    // for INSERT ... SELECT, whose SELECT gives it).
     std::vector<const Column*> defaults;
-    if (!n.from_select && n.rows.empty()) {
+    if (!n.from_select || n.from_select_defaults) {
         for (const auto& c : n.table->columns()) {
             if (!c->has_client_default()) continue;
             bool given = false;
             for (const auto& cv : n.values) given = given || cv.column == c.get();
+            for (const Column* sc : n.select_columns) given = given || sc == c.get();
             if (!given) defaults.push_back(c.get());
         }
     }
     if (n.from_select) {
+        if (!defaults.empty() && (n.select_columns.empty() || n.from_select->kind != NodeKind::Select))
+            throw CompileError("INSERT ... SELECT into table '" + n.table->fullname() + "' leaves out column '" +
+                               defaults.front()->name() + "', which has a client-side default the SELECT cannot add "
+                               "here; name the columns (and use a plain SELECT), or pass include_defaults=false");
         if (!n.select_columns.empty()) {
             out_ += " (";
             for (std::size_t i = 0; i < n.select_columns.size(); ++i) {
                 if (i) out_ += ", ";
                 out_ += dialect_.quote_identifier(n.select_columns[i]->name());
             }
+            for (const Column* c : defaults) {
+                out_ += ", ";
+                out_ += dialect_.quote_identifier(c->name());
+            }
             out_ += ')';
         }
         out_ += ' ';
         ++select_depth_;
-        if (n.from_select->kind == NodeKind::Select)
+        if (n.from_select->kind == NodeKind::Select) {
+            defaults_select_ = static_cast<const SelectNode*>(n.from_select.get());
+            select_defaults_ = defaults;
             visit_select(static_cast<const SelectNode&>(*n.from_select), true);
-        else
+            defaults_select_ = nullptr;
+            select_defaults_.clear();
+        } else {
             visit(*n.from_select);
+        }
         --select_depth_;
     } else if (n.values.empty() && defaults.empty()) {
         out_ += " DEFAULT VALUES";
@@ -978,6 +1127,12 @@ void SQLCompiler::visit_insert(const InsertNode& n, int rows) {
                 if (i) out_ += ", ";
                 visit_expr(extra[i], 0);
             }
+            // Each row of a multi-row VALUES gets the defaults of its own.
+            for (std::size_t i = 0; i < defaults.size(); ++i) {
+                if (i || !extra.empty()) out_ += ", ";
+                slots_.push_back(BindSlot{-1, defaults[i]->name(), defaults[i]->type, defaults[i]});
+                out_.push_back(kBindMarker);
+            }
             out_ += ')';
         }
     }
@@ -987,10 +1142,41 @@ void SQLCompiler::visit_insert(const InsertNode& n, int rows) {
     qualify_columns_ = q;
 }
 
+
+std::vector<const Node*> SQLCompiler::extra_froms(const Table& target, const std::vector<NodePtr>& where) const {
+    std::vector<const Node*> found, out;
+    for (const auto& w : where) collect_froms(w.get(), found);
+    for (const Node* f : found)
+        if (f != &target) add_from(f, out);
+    return out;
+}
+
 void SQLCompiler::visit_update(const UpdateNode& n) {
     compiled_->is_update = true;
     if (!n.table) throw CompileError("UPDATE has no table");
     if (n.values.empty()) throw CompileError("UPDATE has no values to set");
+    check_value_bind_names(n.values, bind_index_, "SET");
+    // Other tables the WHERE clause names join the UPDATE through a FROM clause (UPDATE ... FROM, as SQLAlchemy
+    // renders it for PostgreSQL and SQLite); the SET values may use those and the target table.
+    const std::vector<const Node*> extra = extra_froms(*n.table, n.where);
+    FromScope scope;
+    scope.asfrom.push_back(n.table.get());
+    for (const Node* f : extra) expand_from(f, scope.asfrom);
+    for (const auto& cv : n.values) {
+        std::vector<const Node*> used;
+        collect_froms(cv.value.get(), used);
+        for (const Node* f : used)
+            if (!contains(scope.asfrom, f))
+                throw CompileError("UPDATE of table '" + n.table->fullname() + "': the SET clause of column '" +
+                                   cv.column->name() + "' uses " + from_description(*f) +
+                                   ", which the WHERE clause does not name; add a WHERE criterion that relates it "
+                                   "to the rows to update, or use a scalar subquery");
+    }
+    if (!extra.empty() && !dialect_.caps().supports_update_from)
+        throw CompileError("the " + dialect_.name() + " dialect has no UPDATE ... FROM: the WHERE clause names " +
+                           from_description(*extra.front()) + " besides the table to update; use a subquery instead");
+    scope.all = scope.asfrom;
+    scopes_.push_back(std::move(scope));
     out_ += "UPDATE ";
     render_table_name(*n.table);
     out_ += " SET ";
@@ -1000,32 +1186,54 @@ void SQLCompiler::visit_update(const UpdateNode& n) {
         out_ += " = ";
         visit_expr(n.values[i].value, 0);
     }
-    enclosing_froms_.push_back({n.table.get()});
-    if (!n.where.empty()) {
-        out_ += " WHERE ";
-        for (std::size_t i = 0; i < n.where.size(); ++i) {
-            if (i) out_ += " AND ";
-            visit_expr(n.where[i], n.where.size() > 1 ? P_AND + 1 : 0);
+    if (!extra.empty()) {
+        out_ += " FROM ";
+        for (std::size_t i = 0; i < extra.size(); ++i) {
+            if (i) out_ += ", ";
+            visit_from(*extra[i]);
         }
     }
-    enclosing_froms_.pop_back();
+    if (const std::vector<NodePtr> where = criteria(n.where); !where.empty()) {
+        out_ += " WHERE ";
+        for (std::size_t i = 0; i < where.size(); ++i) {
+            if (i) out_ += " AND ";
+            visit_expr(where[i], where.size() > 1 ? P_AND + 1 : 0);
+        }
+    }
+    scopes_.pop_back();
     render_returning(n.returning);
 }
 
 void SQLCompiler::visit_delete(const DeleteNode& n) {
     compiled_->is_delete = true;
     if (!n.table) throw CompileError("DELETE has no table");
+    const std::vector<const Node*> extra = extra_froms(*n.table, n.where);
+    if (!extra.empty() && !dialect_.caps().supports_delete_using)
+        throw CompileError("the " + dialect_.name() + " dialect has no DELETE ... USING: the WHERE clause names " +
+                           from_description(*extra.front()) + " besides table '" + n.table->fullname() +
+                           "'; select the rows to delete with a subquery instead, e.g. where(id.in_(select(...)))");
+    FromScope scope;
+    scope.asfrom.push_back(n.table.get());
+    for (const Node* f : extra) expand_from(f, scope.asfrom);
+    scope.all = scope.asfrom;
+    scopes_.push_back(std::move(scope));
     out_ += "DELETE FROM ";
     render_table_name(*n.table);
-    enclosing_froms_.push_back({n.table.get()});
-    if (!n.where.empty()) {
-        out_ += " WHERE ";
-        for (std::size_t i = 0; i < n.where.size(); ++i) {
-            if (i) out_ += " AND ";
-            visit_expr(n.where[i], n.where.size() > 1 ? P_AND + 1 : 0);
+    if (!extra.empty()) {
+        out_ += " USING ";
+        for (std::size_t i = 0; i < extra.size(); ++i) {
+            if (i) out_ += ", ";
+            visit_from(*extra[i]);
         }
     }
-    enclosing_froms_.pop_back();
+    if (const std::vector<NodePtr> where = criteria(n.where); !where.empty()) {
+        out_ += " WHERE ";
+        for (std::size_t i = 0; i < where.size(); ++i) {
+            if (i) out_ += " AND ";
+            visit_expr(where[i], where.size() > 1 ? P_AND + 1 : 0);
+        }
+    }
+    scopes_.pop_back();
     render_returning(n.returning);
 }
 

@@ -174,8 +174,11 @@ public:
                 list(s.ctes);
                 node(s.limit.get());
                 node(s.offset.get());
-                tag(static_cast<char>((s.distinct ? 1 : 0) | (s.for_update ? 2 : 0) | (s.scalar_subquery ? 4 : 0)));
+                tag(static_cast<char>((s.distinct ? 1 : 0) | (s.for_update ? 2 : 0) | (s.scalar_subquery ? 4 : 0) |
+                                      (s.auto_correlate ? 8 : 0) | (s.has_correlate_except ? 16 : 0)));
                 list(s.distinct_on);
+                list(s.correlate);
+                list(s.correlate_except);
                 break;
             }
             case NodeKind::Compound: {
@@ -196,6 +199,7 @@ public:
                 node(i.from_select.get());
                 num(i.select_columns.size());
                 for (auto* c : i.select_columns) column(c);
+                tag(i.from_select_defaults ? 'd' : '-');
                 list(i.returning);
                 if (i.on_conflict) {
                     auto& oc = *i.on_conflict;

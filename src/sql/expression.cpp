@@ -122,6 +122,10 @@ Expr<bool> flat_list(sql::ListOp op, std::vector<Expr<bool>> clauses) {
     for (auto& c : clauses) {
         const auto& n = c.node();
         if (!n) continue;
+        // An empty and_() / or_() inside another adds nothing (SQLAlchemy collapses it the same way).
+        if (n->kind == sql::NodeKind::List && static_cast<const sql::ListNode&>(*n).op != sql::ListOp::Comma &&
+            static_cast<const sql::ListNode&>(*n).items.empty())
+            continue;
         // Flatten nested lists of the same operator: a AND (b AND c) is a AND b AND c.
         if (n->kind == sql::NodeKind::List && static_cast<const sql::ListNode&>(*n).op == op) {
             for (const auto& i : static_cast<const sql::ListNode&>(*n).items) items.push_back(i);
@@ -313,6 +317,19 @@ Select Select::distinct_on_nodes(std::vector<sql::NodePtr> v) const { RETORT_MUT
 Select Select::add_column_nodes(std::vector<sql::NodePtr> v) const {
     RETORT_MUTATE(Select, n->columns.insert(n->columns.end(), v.begin(), v.end()))
 }
+Select Select::correlate_nodes(std::vector<sql::NodePtr> v) const {
+    RETORT_MUTATE(Select, {
+        n->auto_correlate = false;
+        n->correlate.insert(n->correlate.end(), v.begin(), v.end());
+    })
+}
+Select Select::correlate_except_nodes(std::vector<sql::NodePtr> v) const {
+    RETORT_MUTATE(Select, {
+        n->auto_correlate = false;
+        n->has_correlate_except = true;
+        n->correlate_except.insert(n->correlate_except.end(), v.begin(), v.end());
+    })
+}
 Select Select::limit(std::int64_t v) const { RETORT_MUTATE(Select, n->limit = detail::make_bind("", Value(v), types::Integer())) }
 Select Select::offset(std::int64_t v) const { RETORT_MUTATE(Select, n->offset = detail::make_bind("", Value(v), types::Integer())) }
 Select Select::distinct(bool on) const { RETORT_MUTATE(Select, n->distinct = on) }
@@ -418,8 +435,16 @@ sql::NodePtr named_bind(const Column& c, const Value& v) {
 }
 }  // namespace
 
+namespace {
+void check_single_values(const sql::InsertNode& n) {
+    if (n.from_select) throw InvalidRequestError("this INSERT already inserts from a SELECT; it takes no values()");
+    if (n.multi) throw InvalidRequestError("cannot mix single and multiple VALUES formats in one INSERT statement");
+}
+}  // namespace
+
 Insert Insert::values(const Params& values) const {
     auto n = copy();
+    check_single_values(*n);
     for (const auto& [k, v] : values) {
         const Column& c = n->table->c(k);
         set_value(n->values, c, named_bind(c, v));
@@ -431,9 +456,19 @@ Insert Insert::values(const Params& values) const {
 
 Insert Insert::multi_values(const std::vector<Params>& rows) const {
     if (rows.empty()) return *this;
-    Insert out = values(rows[0]);
+    const auto& cur = static_cast<const sql::InsertNode&>(*node_);
+    if (cur.from_select) throw InvalidRequestError("this INSERT already inserts from a SELECT; it takes no values()");
+    if (!cur.values.empty() && !cur.multi)
+        throw InvalidRequestError("cannot mix single and multiple VALUES formats in one INSERT statement");
+    std::size_t first = 0;
+    Insert out = *this;
+    if (cur.values.empty()) {
+        out = values(rows[0]);
+        first = 1;
+    }
     auto n = out.copy();
-    for (std::size_t r = 1; r < rows.size(); ++r) {
+    n->multi = true;
+    for (std::size_t r = first; r < rows.size(); ++r) {
         if (rows[r].size() != n->values.size())
             throw ArgumentError("values(): every row must name the same columns as the first");
         std::vector<sql::NodePtr> row;
@@ -452,6 +487,7 @@ Insert Insert::multi_values(const std::vector<Params>& rows) const {
 
 Insert Insert::value_node(const Expr<Any>& col, sql::NodePtr v) const {
     auto n = copy();
+    check_single_values(*n);
     const Column& c = own_column(*n->table, col.node());
     if (v->kind == sql::NodeKind::Bind && static_cast<const sql::BindNode&>(*v).key.empty())
         v = named_bind(c, static_cast<const sql::BindNode&>(*v).value);
@@ -470,8 +506,10 @@ Insert Insert::returning_nodes(std::vector<sql::NodePtr> v) const {
     RETORT_MUTATE(Insert, n->returning.insert(n->returning.end(), cols.begin(), cols.end()))
 }
 
-Insert Insert::from_select(const std::vector<std::string>& columns, const Select& s) const {
+Insert Insert::from_select(const std::vector<std::string>& columns, const Select& s, bool include_defaults) const {
     auto n = copy();
+    if (!n->values.empty()) throw InvalidRequestError("this INSERT already inserts values; it cannot also insert from a SELECT");
+    n->from_select_defaults = include_defaults;
     n->select_columns.clear();
     for (const auto& name : columns) n->select_columns.push_back(&n->table->c(name));
     n->from_select = s.node();

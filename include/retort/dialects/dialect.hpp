@@ -63,6 +63,8 @@ struct DialectCapabilities {
     bool supports_pipeline = false;          // driver can pipeline statements
     bool supports_copy_from = false;         // driver bulk-loads rows (COPY FROM STDIN)
     bool supports_update_from_values = false;  // executemany UPDATE as UPDATE ... FROM (VALUES ...) batches
+    bool supports_update_from = true;    // UPDATE t SET ... FROM other WHERE ... (PostgreSQL, SQLite 3.33+)
+    bool supports_delete_using = false;  // DELETE FROM t USING other WHERE ... (PostgreSQL)
     std::size_t copy_from_min_rows = 2000;   // executemany INSERTs of this many rows (no RETURNING) use it
     std::size_t key_prefetch_min_rows = 0;   // ORM flushes of this many new rows take keys from prefetch_keys (0: never)
     bool supports_empty_in_native = false;

@@ -1,5 +1,5 @@
 // Engine, Connection, Transaction and Result (SQLAlchemy's engine package). An Engine is made once from a
-// URL and shared by every thread; it owns a QueuePool of driver connections. A Connection is one checkout
+// URL and shared by every thread; it owns a pool of driver connections (QueuePool, NullPool or StaticPool). A Connection is one checkout
 // of the pool, used by one thread at a time, with SQLAlchemy 2.0's commit-as-you-go transactions.
 #pragma once
 
@@ -57,6 +57,21 @@ struct ErrorEvent {
     bool is_disconnect;  // handlers may change it: true makes the pool discard the connection
 };
 
+// The pool of driver connections an Engine keeps (create_engine(poolclass=...) in SQLAlchemy).
+enum class PoolClass : std::uint8_t {
+    // QueuePool, except for an in-memory SQLite database, whose data lives in its one connection: Static.
+    Default,
+    // Up to pool_size idle connections kept, up to max_overflow more made under load (pool_size 0: no limit);
+    // callers wait up to pool_timeout for one to come back.
+    Queue,
+    // No pooling: every checkout opens a new driver connection and closes it when returned.
+    Null,
+    // One driver connection for the whole engine, made on first use and kept until dispose(). Connections
+    // checked out at the same time by one thread share it, and so share its transaction (a commit or rollback
+    // by any of them ends it for all; see Connection); other threads wait for it, up to pool_timeout.
+    Static,
+};
+
 struct EngineOptions {
     // Log every statement (and its parameter types) to log_sink, or to stderr when no sink is set.
     bool echo = false;
@@ -67,6 +82,10 @@ struct EngineOptions {
     // Replace connections older than this when they are checked out (negative: never).
     std::chrono::seconds pool_recycle{-1};
     bool pool_pre_ping = false;
+    PoolClass poolclass = PoolClass::Default;
+    // QueuePool hands out the connection returned last (LIFO) instead of the one idle longest (FIFO), so that
+    // idle connections beyond the load time out on the server side.
+    bool pool_use_lifo = false;
     // "SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED", "READ UNCOMMITTED" or "AUTOCOMMIT".
     std::optional<std::string> isolation_level;
     // Extra driver parameters, merged over those the URL gives.
@@ -92,7 +111,8 @@ public:
 
     // A connection from the pool (made on first need). Thread-safe.
     [[nodiscard]] Connection connect() const;
-    // Runs fn in a transaction: commits when fn returns, rolls back and rethrows when it throws.
+    // Runs fn in a transaction: commits when fn returns (unless fn ended it), rolls back and rethrows when it
+    // throws.
     template <class Fn>
     decltype(auto) begin(Fn&& fn) const;
 
@@ -412,7 +432,12 @@ public:
     // A SAVEPOINT inside the current transaction (begun if needed); InvalidRequestError where the
     // dialect has none.
     [[nodiscard]] Transaction begin_nested();
+    // Commits the transaction (a no-op without one). When the connection was invalidated in the middle of the
+    // transaction, or the server dropped it, nothing can be committed: PendingRollbackError, here and for every
+    // statement, until rollback(). A COMMIT that fails leaves the Connection the same way.
     void commit();
+    // Rolls the transaction back, and ends the PendingRollbackError state: the next statement runs on a fresh
+    // driver connection when the old one was invalidated.
     void rollback();
     [[nodiscard]] bool in_transaction() const noexcept;
     [[nodiscard]] bool in_nested_transaction() const noexcept;
@@ -421,10 +446,11 @@ public:
     Connection& set_isolation_level(std::string_view level);
     [[nodiscard]] std::string get_isolation_level();
 
-    // Returns the connection to the pool (rolling back); the object is then unusable.
+    // Returns the connection to the pool (rolling back); the object is then unusable (ResourceClosedError).
     void close() noexcept;
     [[nodiscard]] bool closed() const noexcept;
-    // Discards the driver connection: the pool makes a new one next time.
+    // Discards the driver connection. Outside a transaction the next statement takes a new one from the pool;
+    // inside one, the transaction is lost and must be rolled back first (PendingRollbackError until then).
     void invalidate() noexcept;
     [[nodiscard]] bool invalidated() const noexcept;
 
@@ -451,6 +477,8 @@ private:
 };
 
 // A transaction or savepoint. Rolls back in its destructor unless committed or rolled back before.
+// After the connection was invalidated in the middle of it, or its COMMIT failed, commit() raises
+// PendingRollbackError (and the transaction is no longer active) until rollback() is called.
 class Transaction {
 public:
     Transaction(Transaction&&) noexcept;
@@ -458,8 +486,7 @@ public:
     ~Transaction();
     void commit();
     void rollback();
-    // Neither committed nor rolled back, through this object or by its connection (a commit or rollback of the
-    // whole transaction ends its SAVEPOINTs too).
+    // Begun and neither committed nor rolled back (a savepoint: nor released or rolled back with an outer one).
     [[nodiscard]] bool is_active() const noexcept;
     [[nodiscard]] bool is_nested() const noexcept { return !savepoint_.empty(); }
 
@@ -468,6 +495,7 @@ private:
     Transaction(std::shared_ptr<detail::ConnectionState> s, std::string savepoint);
     std::shared_ptr<detail::ConnectionState> state_;
     std::string savepoint_;
+    std::uint64_t seq_ = 0;  // which transaction of the Connection this is
     bool active_ = true;
 };
 
@@ -475,12 +503,13 @@ template <class Fn>
 decltype(auto) Engine::begin(Fn&& fn) const {
     Connection conn = connect();
     Transaction tx = conn.begin();
+    // fn may have ended the transaction itself (conn.commit() / conn.rollback()): then there is nothing to commit.
     if constexpr (std::is_void_v<std::invoke_result_t<Fn, Connection&>>) {
         fn(conn);
-        tx.commit();
+        if (tx.is_active()) tx.commit();
     } else {
         auto r = fn(conn);
-        tx.commit();
+        if (tx.is_active()) tx.commit();
         return r;
     }
 }

@@ -43,8 +43,9 @@ protected:
     void visit(const Node& n);
     void visit_expr(const NodePtr& n, int parent_prec);
     void render_cast(const NodePtr& expr, const SqlType& type);  // CAST(expr AS type)
-    void visit_select(const SelectNode& s, bool as_subquery);
-    void visit_compound(const CompoundNode& c);
+    // in_from: the SELECT is a FROM element (a subquery in FROM, a CTE body), which correlates only as told.
+    void visit_select(const SelectNode& s, bool as_subquery, bool in_from = false);
+    void visit_compound(const CompoundNode& c, bool in_from = false);
     void visit_insert(const InsertNode& n, int rows);
     void visit_update(const UpdateNode& n);
     void visit_delete(const DeleteNode& n);
@@ -69,8 +70,20 @@ protected:
     std::vector<const CteNode*> ctes_;
     int select_depth_ = 0;
     bool qualify_columns_ = true;
-    std::vector<std::vector<const Node*>> enclosing_froms_;
-    std::vector<const SelectNode*> select_stack_;
+    // FROM elements of the statements being rendered, innermost last: `asfrom` those of one statement, `all`
+    // those of it and every statement around it (SQLAlchemy's asfrom_froms / correlate_froms).
+    struct FromScope {
+        std::vector<const Node*> asfrom, all;
+    };
+    std::vector<FromScope> scopes_;
+    // INSERT ... SELECT: the SELECT that also gives these columns their client-side defaults.
+    const SelectNode* defaults_select_ = nullptr;
+    std::vector<const Column*> select_defaults_;
+    void render_default_slot(const Column& c);
+    // The FROM elements a SELECT renders, after correlation.
+    std::vector<const Node*> select_froms(const SelectNode& s, bool in_from) const;
+    // UPDATE ... FROM / DELETE ... USING: the tables the WHERE clause names besides the target.
+    std::vector<const Node*> extra_froms(const Table& target, const std::vector<NodePtr>& where) const;
 };
 
 // DDL for schema objects. Values in DDL (server defaults, enum values, CHECK text) are SQL text, never

@@ -241,6 +241,14 @@ struct SelectNode final : StatementNode {
     std::vector<NodePtr> distinct_on;
     bool for_update = false;
     bool scalar_subquery = false;  // rendered in parentheses as an expression
+    // Correlation, as SQLAlchemy's Select.correlate() / correlate_except(): by default a subquery leaves out the
+    // FROM elements of the statement it is nested in (when it has others left); correlate(...) names the ones to
+    // leave out at any enclosing level and turns the automatic rule off; correlate_except(...) leaves out every
+    // enclosing FROM element but those named.
+    bool auto_correlate = true;
+    std::vector<NodePtr> correlate;
+    bool has_correlate_except = false;
+    std::vector<NodePtr> correlate_except;
 };
 
 enum class CompoundOp : std::uint8_t { Union, UnionAll, Intersect, IntersectAll, Except, ExceptAll };
@@ -274,6 +282,8 @@ struct InsertNode final : StatementNode {
     std::vector<std::vector<NodePtr>> rows;      // further rows of a multi-row VALUES (same columns)
     NodePtr from_select;
     std::vector<const Column*> select_columns;   // INSERT ... (cols) SELECT
+    bool from_select_defaults = true;            // the SELECT also gives the client defaults of the other columns
+    bool multi = false;                          // made by multi_values() (rows of their own, not values())
     std::vector<NodePtr> returning;
     std::shared_ptr<const OnConflict> on_conflict;
 };

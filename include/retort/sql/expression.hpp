@@ -457,6 +457,16 @@ FromClause outerjoin(const FromClause& left, const FromClause& right, std::optio
 // ---- statements
 
 class Compound;
+class TableDef;
+namespace detail {
+// The node of a FROM element given as a Table, a TableDef or a FromClause.
+template <class F>
+sql::NodePtr from_node(const F& f) {
+    if constexpr (std::is_base_of_v<TableDef, F>) return f.table().ptr();
+    else if constexpr (std::is_base_of_v<Table, F>) return f.ptr();
+    else return f.node();
+}
+}  // namespace detail
 
 class Select : public Executable {
 public:
@@ -485,6 +495,18 @@ public:
     template <class... E>
     [[nodiscard]] Select add_columns(const E&... e) const { return add_column_nodes({e.node()...}); }
 
+    // Correlation of this SELECT when it is nested in another statement (SQLAlchemy's rules). Without either
+    // call, a subquery leaves out the FROM elements of the statement directly around it when it has others
+    // left. correlate(a, b) leaves out exactly those (at any enclosing level) and nothing else; correlate()
+    // with nothing correlates nothing. correlate_except(a) leaves out every enclosing FROM element but a;
+    // correlate_except() with nothing leaves them all out.
+    template <class... F>
+    [[nodiscard]] Select correlate(const F&... froms) const { return correlate_nodes({detail::from_node(froms)...}); }
+    template <class... F>
+    [[nodiscard]] Select correlate_except(const F&... froms) const {
+        return correlate_except_nodes({detail::from_node(froms)...});
+    }
+
     // As a FROM element: SELECT ... FROM (this) AS name
     [[nodiscard]] FromClause subquery(std::string name) const;
     // WITH name AS (this)
@@ -504,6 +526,8 @@ public:
     Select order_by_nodes(std::vector<sql::NodePtr> n) const;
     Select distinct_on_nodes(std::vector<sql::NodePtr> n) const;
     Select add_column_nodes(std::vector<sql::NodePtr> n) const;
+    Select correlate_nodes(std::vector<sql::NodePtr> n) const;
+    Select correlate_except_nodes(std::vector<sql::NodePtr> n) const;
     sql::NodePtr scalar_node() const;
 
 private:
@@ -562,7 +586,10 @@ public:
     }
     template <class... E>
     [[nodiscard]] Insert returning(const E&... e) const { return returning_nodes({e.node()...}); }
-    [[nodiscard]] Insert from_select(const std::vector<std::string>& columns, const Select& s) const;
+    // INSERT INTO t (columns) SELECT ...; with include_defaults, the other columns that have a client-side default
+    // get it through the SELECT too (one value for every row, as in SQLAlchemy).
+    [[nodiscard]] Insert from_select(const std::vector<std::string>& columns, const Select& s,
+                                     bool include_defaults = true) const;
     // ON CONFLICT (target) DO NOTHING
     [[nodiscard]] Insert on_conflict_do_nothing(std::vector<std::string> target = {}) const;
     // ON CONFLICT (target) DO UPDATE SET ... [WHERE ...]; values may use excluded(col).

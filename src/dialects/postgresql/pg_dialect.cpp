@@ -95,6 +95,7 @@ DialectCapabilities PGDialect::default_capabilities() {
     caps.supports_copy_from = true;
     caps.key_prefetch_min_rows = caps.copy_from_min_rows;  // a batch that large is bulk-loaded with its keys
     caps.supports_update_from_values = true;
+    caps.supports_delete_using = true;
     caps.supports_empty_in_native = false;
     caps.transactional_ddl = true;
     caps.one_ddl_per_transaction = false;
