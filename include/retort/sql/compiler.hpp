@@ -71,6 +71,7 @@ protected:
     bool qualify_columns_ = true;
     std::vector<std::vector<const Node*>> enclosing_froms_;
     std::vector<const SelectNode*> select_stack_;
+    int depth_ = 0;  // nesting of visit() / visit_from(), at most sql::max_depth
 };
 
 // DDL for schema objects. Values in DDL (server defaults, enum values, CHECK text) are SQL text, never
