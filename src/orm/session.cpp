@@ -142,55 +142,41 @@ InstanceState* Session::add_new(InstanceState* st) {
     return st;
 }
 
-void Session::add_state(InstanceState* first) {
+void Session::add_state(InstanceState* st) {
     check_thread();
-    if (!first) throw ArgumentError("add() of an empty Ptr");
+    if (!st) throw ArgumentError("add() of an empty Ptr");
     Registry::configure_all();
-    // The save-update cascade walks the related objects depth first, parents before what they hold, with a
-    // stack of its own rather than recursion: a chain of a million new objects must not exhaust the stack.
-    std::vector<InstanceState*> todo;
-    auto add_one = [&](InstanceState* st) {
-        if (st->session == this) {
-            if (st->status == ObjectState::Deleted) {
-                // add() after delete() takes the delete back.
-                auto d = std::find(impl_->deleted.begin(), impl_->deleted.end(), st);
-                if (d != impl_->deleted.end()) impl_->deleted.erase(d);
-                st->status = ObjectState::Persistent;
-            }
-            return;
-        }
-        if (st->session)
-            throw InvalidRequestError("object " + st->mapper->describe(st) + " is already attached to another Session");
-        Arena::merge(*impl_->arena, *st->arena);
-        st->session = this;
-        if (st->rel_dirty) impl_->relations_changed = true;
-        if (st->key.empty()) {
-            st->status = ObjectState::Pending;
-            impl_->pending.push_back(st);
-        } else {
+    if (st->session == this) {
+        if (st->status == ObjectState::Deleted) {
+            // add() after delete() takes the delete back.
+            auto d = std::find(impl_->deleted.begin(), impl_->deleted.end(), st);
+            if (d != impl_->deleted.end()) impl_->deleted.erase(d);
             st->status = ObjectState::Persistent;
-            impl_->register_identity(st);
         }
-        // save-update cascade: related objects come along, in order (pushed last to first, so the first is next).
-        const std::size_t mark = todo.size();
-        for (const auto& r : st->mapper->relationships) {
-            if (!r.cascade.save_update) continue;
-            auto& base = st->mapper->relation(st->obj, r);
-            if (r.uselist()) {
-                for (auto* t : static_cast<detail::CollectionBase&>(base).items)
-                    if (t->session != this) todo.push_back(t);
-            } else if (auto* t = static_cast<detail::RefBase&>(base).target; t && t->session != this) {
-                todo.push_back(t);
-            }
+        return;
+    }
+    if (st->session)
+        throw InvalidRequestError("object " + st->mapper->describe(st) + " is already attached to another Session");
+    Arena::merge(*impl_->arena, *st->arena);
+    st->session = this;
+    if (st->rel_dirty) impl_->relations_changed = true;
+    if (st->key.empty()) {
+        st->status = ObjectState::Pending;
+        impl_->pending.push_back(st);
+    } else {
+        st->status = ObjectState::Persistent;
+        impl_->register_identity(st);
+    }
+    // save-update cascade: related objects come along.
+    for (const auto& r : st->mapper->relationships) {
+        if (!r.cascade.save_update) continue;
+        auto& base = st->mapper->relation(st->obj, r);
+        if (r.uselist()) {
+            for (auto* t : static_cast<detail::CollectionBase&>(base).items)
+                if (t->session != this) add_state(t);
+        } else if (auto* t = static_cast<detail::RefBase&>(base).target; t && t->session != this) {
+            add_state(t);
         }
-        std::reverse(todo.begin() + static_cast<std::ptrdiff_t>(mark), todo.end());
-    };
-    todo.push_back(first);
-    while (!todo.empty()) {
-        InstanceState* st = todo.back();
-        todo.pop_back();
-        if (st != first && st->session == this) continue;  // came along with an object added before it
-        add_one(st);
     }
 }
 

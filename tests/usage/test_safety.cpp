@@ -7,28 +7,10 @@
 #include <limits>
 #include <thread>
 
-#include <retort/orm.hpp>
-
 #include "usage/fixture.hpp"
 
 using namespace retort;
 using retort::testkit::Usage;
-
-namespace safety_orm {
-struct Link {
-    std::int64_t id = 0;
-    std::optional<std::int64_t> prev_id;
-    retort::orm::Ref<Link> prev;
-};
-}  // namespace safety_orm
-
-template <>
-void retort::orm::define(Mapping<safety_orm::Link>& m) {
-    m.table("safety_links");
-    m.column(&safety_orm::Link::id, "id", {.primary_key = true});
-    m.column(&safety_orm::Link::prev_id, "prev_id");
-    m.many_to_one(&safety_orm::Link::prev, "prev", on(&safety_orm::Link::prev_id, &safety_orm::Link::id));
-}
 
 namespace {
 
@@ -483,22 +465,6 @@ TEST_F(SafetyLimits, NestingDepthAtAndPastTheLimit) {
     EXPECT_THROW((void)c.execute(select(users.id).where(not_chain(users.id == 1, 100'000))), CompileError);
     // The connection is still good.
     EXPECT_EQ(c.execute(select(users.name).where(users.id == 1)).scalar_one<std::string>(), "a");
-}
-
-// ---------------------------------------------------------------- object graphs
-
-TEST(SafetyOrm, AddingALongChainOfNewObjectsDoesNotRecurseOnTheStack) {
-    // session.add() of the last of 200,000 linked new objects cascades to all of them; it used to recurse once
-    // per object.
-    auto engine = create_engine(testkit::test_url());
-    orm::Session s(engine);
-    auto first = orm::make<safety_orm::Link>(safety_orm::Link{});
-    auto last = first;
-    for (int i = 1; i < 200'000; ++i) last = orm::make<safety_orm::Link>(safety_orm::Link{.prev = last});
-    s.add(last);
-    EXPECT_EQ(s.new_objects().size(), 200'000u);
-    EXPECT_TRUE(s.contains(first));
-    s.expunge_all();
 }
 
 // ---------------------------------------------------------------- SQLite locks
