@@ -7,6 +7,9 @@
 #include <limits>
 #include <thread>
 
+#include <retort/migrate/migration.hpp>
+#include <retort/migrate/script.hpp>
+
 #include "usage/fixture.hpp"
 
 using namespace retort;
@@ -131,6 +134,74 @@ TEST_F(SafetySql, HostileNamesAreQuotedEverywhere) {
     m.drop_all(engine);
     EXPECT_FALSE(insp.has_table(tname));
     EXPECT_EQ(count(secrets), 1);
+}
+
+TEST_F(SafetySql, HostileEnumNamesAndLabels) {
+    MetaData m;
+    Table& t = m.new_table("safety_enums");
+    t.append_column(ColumnDef{"id", types::Integer(), {.primary_key = true}});
+    const std::vector<std::string> labels{"it's", "a\"b", "x'); DROP TABLE safety_secrets; --"};
+    t.append_column(ColumnDef{"mood", types::Enum("safety mo\"od; --", labels), {.nullable = true}});
+    m.create_all(engine);
+    auto c = engine.connect();
+    auto mood = column<std::optional<std::string>>(t, "mood");
+    for (int i = 0; i < 3; ++i) c.execute(insert(t).values({{"id", i + 1}, {"mood", labels[static_cast<std::size_t>(i)]}}));
+    c.commit();
+    EXPECT_EQ(c.execute(select(mood).where(column<std::int32_t>(t, "id") == 3)).scalar_one<std::string>(), labels[2]);
+    EXPECT_THROW(c.execute(insert(t).values({{"id", 9}, {"mood", "other"}})), DBAPIError);
+    c.rollback();
+    m.drop_all(engine);
+    EXPECT_EQ(count(secrets), 1);
+}
+
+TEST_F(SafetySql, HostileNamesThroughMigrations) {
+    // A revision file with quotes, semicolons and line breaks in its names, run against the database.
+    const std::string tname = "safety mig\"rated; --";
+    auto rev = migrate::parse_revision(
+        "revision: s1\nparents:\nmessage: hostile names\n\nupgrade:\n"
+        "create_table \"safety mig\\\"rated; --\"\n"
+        "  column id Integer primary_key\n"
+        "  column \"na'me\\n--\" String(60)\n"
+        "  unique \"uq'; --\" columns=\"na'me\\n--\"\n"
+        "create_index \"ix \\\"n\\\"\" table=\"safety mig\\\"rated; --\" columns=\"na'me\\n--\"\n"
+        "add_column \"safety mig\\\"rated; --\" \"Extra\\\"; DROP TABLE safety_secrets; --\" Integer\n"
+        "bulk_insert \"safety mig\\\"rated; --\" columns=\"id,na'me\\n--\"\n"
+        "  row 1 \"'); DROP TABLE safety_secrets; --\"\n"
+        "\ndowngrade:\n"
+        "drop_table \"safety mig\\\"rated; --\"\n");
+    ASSERT_EQ(rev.upgrade_ops().size(), 4u);
+    EXPECT_EQ(rev.upgrade_ops()[0].table, tname);
+    migrate::RevisionGraph graph({rev});
+    migrate::MigrationOptions opts;
+    opts.version_table = "safety_versions";
+    {
+        auto c = engine.connect();
+        c.exec_driver_sql("DROP TABLE IF EXISTS safety_versions");
+        c.exec_driver_sql("DROP TABLE IF EXISTS " + engine.dialect().quote_identifier(tname));
+        c.commit();
+    }
+    {
+        migrate::MigrationContext ctx(engine, opts);
+        ctx.upgrade(graph, "head");
+    }
+    Inspector insp(engine);
+    EXPECT_TRUE(insp.has_table(tname));
+    std::vector<std::string> cols;
+    for (const auto& rc : insp.get_columns(tname)) cols.push_back(rc.name);
+    EXPECT_EQ(cols, (std::vector<std::string>{"id", "na'me\n--", "Extra\"; DROP TABLE safety_secrets; --"}));
+    {
+        auto c = engine.connect();
+        EXPECT_EQ(c.exec_driver_sql("SELECT count(*) FROM " + engine.dialect().quote_identifier(tname)).scalar_one<std::int64_t>(), 1);
+    }
+    {
+        migrate::MigrationContext ctx(engine, opts);
+        ctx.downgrade(graph, "base");
+    }
+    EXPECT_FALSE(insp.has_table(tname));
+    EXPECT_EQ(count(secrets), 1);
+    auto c = engine.connect();
+    c.exec_driver_sql("DROP TABLE safety_versions");
+    c.commit();
 }
 
 TEST_F(SafetySql, HostileSchemaNames) {
