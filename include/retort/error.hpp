@@ -121,6 +121,11 @@ RETORT_DBAPI_ERROR(InternalError, DatabaseError)
 RETORT_DBAPI_ERROR(NotSupportedError, DatabaseError)
 // SQLSTATE 40001: the transaction conflicted with another and may be retried as a whole.
 RETORT_DBAPI_ERROR(SerializationFailure, OperationalError)
+// SQLite's "database is locked" (SQLITE_BUSY, SQLITE_LOCKED): another connection held the lock past the busy
+// timeout, or two transactions that both read would deadlock on the write lock, so SQLite gave up at once. As
+// with a serialization failure, running the whole transaction again is the remedy (dsql::run_transaction
+// does); the error has no SQLSTATE.
+RETORT_DBAPI_ERROR(DatabaseLocked, SerializationFailure)
 
 #undef RETORT_DBAPI_ERROR
 

@@ -18,6 +18,16 @@ std::atomic<std::uint64_t> next_compile_key{1};
 bool is_lower_ident_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$'; }
 }  // namespace
 
+void detail::check_connect_params(const ConnectParams& params) {
+    for (const auto& [key, value] : params) {
+        if (key.find('\0') != std::string::npos)
+            throw ArgumentError("a connection parameter's name contains a NUL byte (%00 in the URL)");
+        if (value.find('\0') != std::string::npos)
+            throw ArgumentError("the connection parameter '" + key +
+                                "' contains a NUL byte (%00 in the URL), which no driver can take");
+    }
+}
+
 std::int64_t DBAPIConnection::execute_many(const std::string& sql, std::span<const std::vector<Value>> param_sets) {
     std::int64_t total = 0;
     for (const auto& p : param_sets) {

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <new>
+#include <unordered_map>
 
 #include "engine/engine_impl.hpp"
 #include "retort/detail/large_memory.hpp"
@@ -289,6 +290,16 @@ const Value* find_param(const List& params, std::string_view key) {
     return nullptr;
 }
 
+// A statement with more placeholders than the database takes fails before anything is sent, saying why.
+void check_param_count(const Engine::Impl& eng, std::size_t n) {
+    const auto limit = eng.dialect->caps().max_statement_params;
+    if (limit > 0 && n > static_cast<std::size_t>(limit))
+        throw ArgumentError("the statement has " + std::to_string(n) + " bound parameters, more than the " +
+                            std::to_string(limit) + " one " + eng.dialect->name() +
+                            " statement can take; send the rows in several statements (executemany splits them "
+                            "itself) or pass fewer values to in_()");
+}
+
 [[noreturn]] void throw_missing_bind(const std::string& key) {
     throw ArgumentError("a value is required for bind parameter '" + key + "'");
 }
@@ -332,6 +343,7 @@ Value slot_value(const sql::BindSlot& slot, const std::vector<const sql::BindNod
 std::int64_t execute_chunked(detail::ConnectionState& st, const sql::Compiled& single, std::size_t count,
                              const std::function<void(std::size_t, std::vector<Value>&)>& row) {
     auto& eng = *st.engine;
+    check_param_count(eng, single.slots.size());
     auto& d = st.dbapi();
     const std::size_t chunk = std::min<std::size_t>(count, 1024);
     std::vector<std::vector<Value>> rows(chunk, std::vector<Value>(single.slots.size()));
@@ -443,6 +455,7 @@ Result Connection::exec_driver_sql(std::string_view sql_text, std::span<const Va
     auto& st = live(state_);
     auto& eng = *st.engine;
     std::string sql(sql_text);
+    check_param_count(eng, params.size());
     st.autobegin();
     auto& d = st.dbapi();
     ExecuteEvent ev{sql, params, false, 1};
@@ -466,6 +479,18 @@ Result Connection::execute(const Executable& stmt, const Params& params, const E
     // insert(table) with parameters but no values(): the parameters are the row, as in SQLAlchemy.
     if (!params.empty() && is_valueless_insert(*stmt.node())) return execute(stmt, std::span<const Params>(&params, 1));
     if (!params.empty() && is_valueless_update(*stmt.node())) return execute(with_set_from(*stmt.node(), params), params, opts);
+    if (params.size() > 32) {
+        // Many parameters (a text() with thousands of binds): looked up by hash, not by a scan per placeholder.
+        std::unordered_map<std::string_view, const Value*> index;
+        index.reserve(params.size());
+        for (const auto& [k, v] : params) index[k] = &v;  // a repeated name keeps its last value
+        const ParamFinder find = [](const void* ctx, std::string_view key) -> const Value* {
+            const auto& m = *static_cast<const std::unordered_map<std::string_view, const Value*>*>(ctx);
+            auto it = m.find(key);
+            return it == m.end() ? nullptr : it->second;
+        };
+        return execute_one(stmt, find, &index, opts);
+    }
     const ParamFinder find = [](const void* ctx, std::string_view key) { return find_param(*static_cast<const Params*>(ctx), key); };
     return execute_one(stmt, find, &params, opts);
 }
@@ -488,6 +513,7 @@ Result Connection::execute_one(const Executable& stmt, ParamFinder find, const v
     auto& eng = *st.engine;
     auto entry = eng.compiled_for(*stmt.node());
     const sql::Compiled& c = *entry->compiled;
+    check_param_count(eng, c.slots.size());
 
     // A statement's values on the stack when there are few (lookups by key), else in a vector.
     LocalValues<8> local(c.slots.size());
@@ -799,6 +825,7 @@ Result Connection::execute_insert_many(const sql::Node& target, std::span<const 
     const bool multi = target.kind == sql::NodeKind::Insert && caps.supports_multivalues_insert &&
                        static_cast<const sql::InsertNode&>(target).rows.empty() &&
                        !static_cast<const sql::InsertNode&>(target).from_select && single.slots_per_row > 0;
+    check_param_count(eng, single.slots.size());
 
     st.autobegin();
     auto& d = st.dbapi();
@@ -859,6 +886,7 @@ Result Connection::execute_insert_many(const sql::Node& target, std::span<const 
             cref = compiler->compile_insert_many(ins, entry->binds, n);
         }
         const sql::Compiled& c = *cref;
+        check_param_count(eng, c.slots.size());
         std::vector<Value> vals;
         vals.reserve(c.slots.size());
         for (std::size_t j = 0; j < c.slots.size(); ++j) {
@@ -940,6 +968,7 @@ std::int64_t Connection::insert_rows_impl(const sql::InsertNode& ins, std::size_
     const std::size_t per_row = static_cast<std::size_t>(single.slots_per_row);
     if (ncols == 0 || per_row < ncols || single.slots.size() != per_row)
         throw ArgumentError("execute_rows() needs an INSERT whose values() are one bind per column");
+    check_param_count(eng, single.slots.size());
     if (count == 0) return 0;
     // Puts row i's values (given or filled) and the client defaults of the columns after them in out[0, per_row),
     // assigning over what is there.

@@ -10,13 +10,34 @@ namespace retort {
 
 // ---------------------------------------------------------------- Engine
 
+namespace {
+// A NUL byte (%00) in any part of a URL: drivers read C strings and would act on what comes before it (a
+// SQLite file name cut short, a PostgreSQL database name dropped, a SQLite URI's parameter ignored).
+void check_no_nul(const URL& url) {
+    auto check = [](const std::optional<std::string>& part, const char* what) {
+        if (part && part->find('\0') != std::string::npos)
+            throw ArgumentError(std::string("the URL's ") + what + " contains a NUL byte (%00), which no driver can take");
+    };
+    check(url.username(), "user name");
+    check(url.password(), "password");
+    check(url.host(), "host");
+    check(url.database(), "database");
+    for (const auto& [k, v] : url.query()) {
+        check(k, "query parameter name");
+        check(v, "query parameter value");
+    }
+}
+}  // namespace
+
 Engine create_engine(const URL& url, EngineOptions options) {
     Engine e;
     auto impl = std::make_shared<Engine::Impl>();
     impl->url = url;
+    check_no_nul(url);
     impl->dialect = make_dialect(url);
     impl->connect_params = impl->dialect->create_connect_params(url);
     for (const auto& [k, v] : options.connect_args) impl->connect_params[k] = v;
+    detail::check_connect_params(impl->connect_params);
     if (options.pool_size < 0) throw ArgumentError("pool_size must not be negative");
     if (options.isolation_level) {
         static const char* levels[] = {"SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED", "READ UNCOMMITTED", "AUTOCOMMIT"};

@@ -9,6 +9,7 @@
 
 #include "retort/dialects/dialect.hpp"
 #include "retort/schema/reflection.hpp"
+#include "retort/sql/checks.hpp"
 #include "retort/sql/compiler.hpp"
 
 namespace retort::migrate {
@@ -355,8 +356,8 @@ std::vector<Statement> compile_operation(const Dialect& d, const Operation& op, 
             std::string s = "ALTER TABLE " + table + " ADD CONSTRAINT " + q(d, op.name) + " FOREIGN KEY (" +
                             quoted_list(d, op.columns) + ") REFERENCES " + reference(d, op.referred_table) + " (" +
                             quoted_list(d, op.referred_columns) + ")";
-            if (op.ondelete) s += " ON DELETE " + *op.ondelete;
-            if (op.onupdate) s += " ON UPDATE " + *op.onupdate;
+            if (op.ondelete) s += " ON DELETE " + sql::check_referential_action(*op.ondelete);
+            if (op.onupdate) s += " ON UPDATE " + sql::check_referential_action(*op.onupdate);
             return {ddl(s)};
         }
         case OpKind::CreateCheck:
@@ -419,9 +420,19 @@ ReflectedSpec reflect_table_spec(Connection& conn, const std::string& table) {
     return out;
 }
 
+// A SQL comment of one line: names in a note may hold line breaks, which would end the comment and put the
+// rest of the note into the offline script as SQL.
+namespace {
+std::string sql_comment(std::string_view text) {
+    std::string out = "-- ";
+    for (char c : text) out += c == '\n' || c == '\r' ? ' ' : c;
+    return out;
+}
+}  // namespace
+
 std::string render_literal_sql(const Dialect&, const Statement& st) {
     // Statements with parameters keep their literal rendering in note (made by compile_operation).
-    if (st.sql.empty()) return "-- " + st.note;
+    if (st.sql.empty()) return sql_comment(st.note);
     return st.params.empty() ? st.sql : st.note;
 }
 
@@ -517,7 +528,7 @@ void MigrationContext::fill_unknown_tables(const std::vector<Operation>& ops, Sc
 
 void MigrationContext::execute(Connection* conn, const Statement& st) {
     if (st.sql.empty()) {
-        if (offline()) *out_ << "-- " << st.note << "\n\n";
+        if (offline()) *out_ << sql_comment(st.note) << "\n\n";
         return;
     }
     if (offline()) {
@@ -588,7 +599,7 @@ std::vector<std::string> MigrationContext::run(const RevisionGraph& graph, const
         const auto t0 = std::chrono::steady_clock::now();
         if (options_.progress) options_.progress("Running " + label);
         if (offline()) {
-            *out_ << "-- Running " << label << "\n\n";
+            *out_ << sql_comment("Running " + label) << "\n\n";
             if (caps.one_ddl_per_transaction) {
                 for (const auto& s : stmts) {
                     if (s.sql.empty()) {

@@ -39,12 +39,17 @@ struct Word {
     std::size_t quote_start = 0;  // length of text when the first quote opened
 };
 
+// A double-quoted value with C escapes: the file's lines never break inside a value.
 std::string quote(std::string_view s) {
     std::string out = "\"";
     for (char c : s) {
         if (c == '"' || c == '\\') out += '\\';
         if (c == '\n') {
             out += "\\n";
+            continue;
+        }
+        if (c == '\r') {
+            out += "\\r";
             continue;
         }
         if (c == '\t') {
@@ -56,12 +61,23 @@ std::string quote(std::string_view s) {
     return out + "\"";
 }
 
-// A bare word when it can be one (no spaces, quotes, '=' or '#'), else quoted.
+const std::vector<std::string> known_flags = {"unique", "primary_key", "not_null", "nullable", "autoincrement",
+                                              "no_autoincrement"};
+
+// A bare word when it can be one (no spaces, quotes, '=' or '#', not a flag's name), else quoted.
 std::string word(std::string_view s) {
     bool bare = !s.empty() && std::none_of(s.begin(), s.end(), [](char c) {
-        return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\\' || c == '#' || c == '=';
-    });
+        return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '\\' || c == '#' || c == '=' ||
+               static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    }) && std::find(known_flags.begin(), known_flags.end(), s) == known_flags.end();
     return bare ? std::string(s) : quote(s);
+}
+
+// A name inside a list value (columns=a,b or references=t(a,b)) cannot hold the list's separators.
+void check_list_name(const std::string& name, std::string_view separators, const char* what) {
+    if (name.find_first_of(separators) != std::string::npos)
+        throw FormatError(std::string("the ") + what + " '" + name.substr(0, 40) +
+                          "' cannot be written in a revision file: it holds one of " + std::string(separators));
 }
 
 std::string join(const std::vector<std::string>& v, std::string_view sep = ",") {
@@ -71,6 +87,28 @@ std::string join(const std::vector<std::string>& v, std::string_view sep = ",") 
         out += v[i];
     }
     return out;
+}
+
+// columns=a,b: the names joined by commas, quoted as one value when a name needs it.
+std::string columns_word(const std::vector<std::string>& names) {
+    for (const auto& n : names) check_list_name(n, ",", "column name");
+    return word(join(names));
+}
+
+// references=table(a,b)
+std::string reference_word(const std::string& table, const std::vector<std::string>& columns) {
+    check_list_name(table, "(", "referred table name");
+    for (const auto& c : columns) check_list_name(c, ",()", "referred column name");
+    return word(table + "(" + join(columns) + ")");
+}
+
+// A type as a word: Enum names and labels cannot hold the separators of Enum(name:a|b).
+std::string type_word(const SqlType& t) {
+    if (t.kind == TypeKind::Enum && t.enum_info) {
+        check_list_name(t.enum_info->name, ":|", "enum type name");
+        for (const auto& v : t.enum_info->values) check_list_name(v, ":|", "enum label");
+    }
+    return word(type_text(t));
 }
 
 std::vector<std::string> split(std::string_view s, char sep) {
@@ -118,7 +156,7 @@ std::vector<Word> tokenize(std::string_view line, const std::string& where) {
                     }
                     if (c == '\\' && i < line.size()) {
                         char e = line[i++];
-                        w.text += e == 'n' ? '\n' : e == 't' ? '\t' : e;
+                        w.text += e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e;
                     } else {
                         w.text += c;
                     }
@@ -157,9 +195,6 @@ struct Args {
     }
     bool flag(std::string_view f) const { return std::find(flags.begin(), flags.end(), f) != flags.end(); }
 };
-
-const std::vector<std::string> known_flags = {"unique", "primary_key", "not_null", "nullable", "autoincrement",
-                                              "no_autoincrement"};
 
 Args parse_args(const std::vector<Word>& words, std::size_t from, const std::string& where) {
     Args a;
@@ -250,7 +285,7 @@ Value parse_value(const Word& w) {
 }
 
 std::string render_column(const ColumnSpec& c) {
-    std::string out = word(c.name) + " " + type_text(c.type);
+    std::string out = word(c.name) + " " + type_word(c.type);
     if (c.primary_key) out += " primary_key";
     if (!c.nullable && !c.primary_key) out += " not_null";
     if (c.primary_key && c.nullable) out += " nullable";
@@ -369,10 +404,10 @@ std::string render_operation(const Operation& op) {
             for (const auto& c : t.columns) out += "\n  column " + render_column(c);
             if (t.pk_name) out += "\n  primary_key_name " + word(*t.pk_name);
             for (const auto& u : t.uniques)
-                out += "\n  unique " + (u.name ? word(*u.name) + " " : std::string()) + "columns=" + join(u.columns);
+                out += "\n  unique " + (u.name ? word(*u.name) + " " : std::string()) + "columns=" + columns_word(u.columns);
             for (const auto& fk : t.foreign_keys)
                 out += "\n  foreign_key " + (fk.name ? word(*fk.name) + " " : std::string()) + "columns=" +
-                       join(fk.columns) + " references=" + fk.referred_table + "(" + join(fk.referred_columns) + ")" +
+                       columns_word(fk.columns) + " references=" + reference_word(fk.referred_table, fk.referred_columns) +
                        fk_options(fk.ondelete, fk.onupdate);
             for (const auto& ck : t.checks)
                 out += "\n  check " + (ck.name ? word(*ck.name) + " " : std::string()) + "sql=" + quote(ck.sqltext);
@@ -384,39 +419,49 @@ std::string render_operation(const Operation& op) {
         case OpKind::DropColumn: out += word(op.table) + " " + word(op.column.name); break;
         case OpKind::AlterColumn:
             out += word(op.table) + " " + word(op.column.name);
-            if (op.type) out += " type=" + type_text(*op.type);
+            if (op.type) out += " type=" + type_word(*op.type);
             if (op.nullable) out += *op.nullable ? " nullable=true" : " nullable=false";
             if (op.server_default) out += " default=" + (*op.server_default ? quote(**op.server_default) : "none");
             if (op.new_name) out += " new_name=" + word(*op.new_name);
-            if (op.existing_type) out += " existing_type=" + type_text(*op.existing_type);
+            if (op.existing_type) out += " existing_type=" + type_word(*op.existing_type);
             break;
         case OpKind::CreateIndex:
-            out += word(op.name) + " table=" + word(op.table) + " columns=" + join(op.columns);
+            out += word(op.name) + " table=" + word(op.table) + " columns=" + columns_word(op.columns);
             if (op.unique) out += " unique";
             break;
         case OpKind::DropIndex: out += word(op.name) + " table=" + word(op.table); break;
-        case OpKind::CreateUnique: out += word(op.name) + " table=" + word(op.table) + " columns=" + join(op.columns); break;
+        case OpKind::CreateUnique:
+            out += word(op.name) + " table=" + word(op.table) + " columns=" + columns_word(op.columns);
+            break;
         case OpKind::CreateForeignKey:
-            out += word(op.name) + " table=" + word(op.table) + " columns=" + join(op.columns) + " references=" +
-                   op.referred_table + "(" + join(op.referred_columns) + ")" + fk_options(op.ondelete, op.onupdate);
+            out += word(op.name) + " table=" + word(op.table) + " columns=" + columns_word(op.columns) + " references=" +
+                   reference_word(op.referred_table, op.referred_columns) + fk_options(op.ondelete, op.onupdate);
             break;
         case OpKind::CreateCheck: out += word(op.name) + " table=" + word(op.table) + " sql=" + quote(op.sql); break;
         case OpKind::DropConstraint:
+            if (op.constraint_type != "unique" && op.constraint_type != "foreign_key" && op.constraint_type != "check")
+                throw FormatError("drop_constraint type must be unique, foreign_key or check");
             out += word(op.name.empty() ? std::string("-") : op.name) + " table=" + word(op.table) +
                    " type=" + op.constraint_type;
-            if (!op.columns.empty()) out += " columns=" + join(op.columns);
+            if (!op.columns.empty()) out += " columns=" + columns_word(op.columns);
             break;
         case OpKind::Execute:
             if (op.sql.find('\n') != std::string::npos) {
+                // The reader ends the SQL at the first line that is the tag once trimmed: no line of it may be.
                 std::string tag = "SQL";
-                while (op.sql.find("\n" + tag) != std::string::npos) tag += "_";
+                auto ends_early = [&] {
+                    for (const auto& l : split(op.sql, '\n'))
+                        if (trim(l) == tag) return true;
+                    return false;
+                };
+                while (ends_early()) tag += "_";
                 out += "<<" + tag + "\n" + op.sql + "\n" + tag;
             } else {
                 out += quote(op.sql);
             }
             break;
         case OpKind::BulkInsert:
-            out += word(op.table) + " columns=" + join(op.columns);
+            out += word(op.table) + " columns=" + columns_word(op.columns);
             for (const auto& row : op.rows) {
                 out += "\n  row";
                 for (const auto& v : row) out += " " + render_value(v);
@@ -426,7 +471,32 @@ std::string render_operation(const Operation& op) {
     return out;
 }
 
+namespace {
+// A header value is the rest of its line: a line break in it would start new header lines or sections.
+void check_header_value(const std::string& value, const char* what) {
+    for (char c : value)
+        if (c == '\n' || c == '\r' || c == '\0')
+            throw FormatError(std::string("the revision ") + what +
+                              " must be one line of text; it holds a line break or a NUL byte");
+}
+
+// A comment of several lines becomes several comment lines, so none of it can be read as an operation.
+void append_comment(std::string& out, std::string_view comment) {
+    for (const auto& line : split(comment, '\n')) {
+        std::string l = line;
+        std::replace(l.begin(), l.end(), '\r', ' ');
+        out += "# " + l + "\n";
+    }
+    if (comment.empty()) out += "# \n";
+}
+}  // namespace
+
 std::string render_revision(const Revision& rev) {
+    if (!valid_revision_id(rev.id)) throw FormatError("bad revision id '" + rev.id.substr(0, 40) + "'");
+    for (const auto& p : rev.parents)
+        if (!valid_revision_id(p)) throw FormatError("bad parent revision id '" + p.substr(0, 40) + "'");
+    check_header_value(rev.message, "message (-m)");
+    check_header_value(rev.created, "creation time");
     std::string out = "# Retort migration revision (edit freely; the format is described in retort/migrate/ops.hpp)\n";
     out += "revision: " + rev.id + "\n";
     out += "parents: " + join(rev.parents, " ") + "\n";
@@ -434,14 +504,14 @@ std::string render_revision(const Revision& rev) {
     if (!rev.branch_labels.empty()) out += "branch_labels: " + join(rev.branch_labels, " ") + "\n";
     out += "message: " + rev.message + "\n";
     out += "created: " + rev.created + "\n";
-    for (const auto& c : rev.header_comments) out += "# " + c + "\n";
+    for (const auto& c : rev.header_comments) append_comment(out, c);
     auto section = [&](const char* name, const std::vector<Step>& steps) {
         out += std::string("\n") + name + ":\n";
         for (const auto& s : steps) {
             if (s.op)
                 out += render_operation(*s.op) + "\n";
             else
-                out += "# " + s.comment + "\n";
+                append_comment(out, s.comment);
         }
     };
     section("upgrade", rev.upgrade);
@@ -502,7 +572,7 @@ Revision parse_revision(std::string_view text, const std::string& source) {
                 for (auto& p : split(value, ' ')) {
                     if (p.empty()) continue;
                     if (!valid_revision_id(p))
-                        throw FormatError(where + ": bad " + key + " entry '" + p + "' (letters, digits and '_' only)");
+                        throw FormatError(where + ": bad " + key + " entry '" + p.substr(0, 40) + "' (letters, digits and '_' only)");
                     list.push_back(p);
                 }
             } else if (key == "message") {

@@ -8,6 +8,7 @@
 #include "retort/engine/engine.hpp"
 #include "retort/error.hpp"
 #include "retort/schema/reflection.hpp"
+#include "retort/sql/checks.hpp"
 #include "retort/sql/compiler.hpp"
 
 namespace retort {
@@ -87,6 +88,14 @@ std::vector<const Column*> Table::primary_key() const {
     return out;
 }
 
+namespace {
+// ON DELETE / ON UPDATE go into DDL as they are: only the five actions SQL knows.
+std::optional<std::string> referential_action(const std::optional<std::string>& action) {
+    if (!action) return std::nullopt;
+    return sql::check_referential_action(*action);
+}
+}  // namespace
+
 Column& Table::append_column(ColumnDef def) {
     if (find_column(def.name)) throw ArgumentError("table '" + fullname() + "' already has a column '" + def.name + "'");
     auto col = std::make_unique<Column>(std::move(def.name), std::move(def.type), std::move(def.options));
@@ -98,7 +107,7 @@ Column& Table::append_column(ColumnDef def) {
             throw ArgumentError("foreign key of column '" + col->name() + "' must be \"table.column\", got '" +
                                 *o.foreign_key + "'");
         fks_.push_back(ForeignKeyConstraint{{col->name()}, o.foreign_key->substr(0, dot), {o.foreign_key->substr(dot + 1)},
-                                            std::nullopt, o.ondelete, o.onupdate});
+                                            std::nullopt, referential_action(o.ondelete), referential_action(o.onupdate)});
     }
     if (o.index) indexes_.push_back(Index{.name = "", .columns = {col->name()}, .unique = o.unique});
     else if (o.unique) uniques_.push_back(UniqueConstraint{{col->name()}, std::nullopt});
@@ -131,6 +140,8 @@ void Table::append(TableItem item) {
                 check_cols(v.columns, "FOREIGN KEY");
                 if (v.columns.size() != v.referred_columns.size())
                     throw ArgumentError("FOREIGN KEY on table '" + fullname() + "': column counts differ");
+                v.ondelete = referential_action(v.ondelete);
+                v.onupdate = referential_action(v.onupdate);
                 fks_.push_back(std::move(v));
             } else {
                 check_cols(v.columns, "INDEX");

@@ -1,11 +1,14 @@
 #include "retort/sql/compiler.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "retort/dialects/dialect.hpp"
 #include "retort/error.hpp"
 #include "retort/schema/schema.hpp"
+#include "retort/sql/checks.hpp"
+#include "sql/text_params.hpp"
 
 namespace retort::sql {
 
@@ -101,15 +104,28 @@ int node_prec(const Node& n) {
     }
 }
 
-void collect_froms(const Node* n, std::vector<const Node*>& out);
+void collect_froms(const Node* n, std::vector<const Node*>& out, int depth = 0);
+
+// Counts one level of recursion for as long as it lives; past sql::max_depth the statement is refused.
+struct DepthGuard {
+    int& depth;
+    explicit DepthGuard(int& d) : depth(d) {
+        if (depth >= max_depth) too_deep();
+        ++depth;
+    }
+    ~DepthGuard() { --depth; }
+    DepthGuard(const DepthGuard&) = delete;
+    DepthGuard& operator=(const DepthGuard&) = delete;
+};
 
 void add_from(const Node* f, std::vector<const Node*>& out) {
     if (std::find(out.begin(), out.end(), f) == out.end()) out.push_back(f);
 }
 
 // The FROM elements an expression draws on, not descending into subqueries (those correlate).
-void collect_froms(const Node* n, std::vector<const Node*>& out) {
+void collect_froms(const Node* n, std::vector<const Node*>& out, int depth) {
     if (!n) return;
+    if (++depth > max_depth) too_deep();
     switch (n->kind) {
         case NodeKind::Column: {
             auto* t = static_cast<const Column*>(n)->table();
@@ -121,53 +137,54 @@ void collect_froms(const Node* n, std::vector<const Node*>& out) {
             if (d.from) add_from(d.from.get(), out);
             break;
         }
-        case NodeKind::Unary: collect_froms(static_cast<const UnaryNode&>(*n).operand.get(), out); break;
+        case NodeKind::Unary: collect_froms(static_cast<const UnaryNode&>(*n).operand.get(), out, depth); break;
         case NodeKind::Binary: {
             auto& b = static_cast<const BinaryNode&>(*n);
-            collect_froms(b.left.get(), out);
-            collect_froms(b.right.get(), out);
+            collect_froms(b.left.get(), out, depth);
+            collect_froms(b.right.get(), out, depth);
             break;
         }
         case NodeKind::Between: {
             auto& b = static_cast<const BetweenNode&>(*n);
-            collect_froms(b.expr.get(), out);
-            collect_froms(b.low.get(), out);
-            collect_froms(b.high.get(), out);
+            collect_froms(b.expr.get(), out, depth);
+            collect_froms(b.low.get(), out, depth);
+            collect_froms(b.high.get(), out, depth);
             break;
         }
         case NodeKind::List:
-            for (const auto& i : static_cast<const ListNode&>(*n).items) collect_froms(i.get(), out);
+            for (const auto& i : static_cast<const ListNode&>(*n).items) collect_froms(i.get(), out, depth);
             break;
         case NodeKind::Func: {
             auto& f = static_cast<const FuncNode&>(*n);
-            for (const auto& i : f.args) collect_froms(i.get(), out);
-            for (const auto& i : f.partition_by) collect_froms(i.get(), out);
-            for (const auto& i : f.over_order_by) collect_froms(i.get(), out);
+            for (const auto& i : f.args) collect_froms(i.get(), out, depth);
+            for (const auto& i : f.partition_by) collect_froms(i.get(), out, depth);
+            for (const auto& i : f.over_order_by) collect_froms(i.get(), out, depth);
             break;
         }
-        case NodeKind::Cast: collect_froms(static_cast<const CastNode&>(*n).expr.get(), out); break;
+        case NodeKind::Cast: collect_froms(static_cast<const CastNode&>(*n).expr.get(), out, depth); break;
         case NodeKind::Case: {
             auto& c = static_cast<const CaseNode&>(*n);
-            collect_froms(c.value.get(), out);
+            collect_froms(c.value.get(), out, depth);
             for (const auto& [w, t] : c.whens) {
-                collect_froms(w.get(), out);
-                collect_froms(t.get(), out);
+                collect_froms(w.get(), out, depth);
+                collect_froms(t.get(), out, depth);
             }
-            collect_froms(c.else_.get(), out);
+            collect_froms(c.else_.get(), out, depth);
             break;
         }
-        case NodeKind::Label: collect_froms(static_cast<const LabelNode&>(*n).expr.get(), out); break;
-        case NodeKind::Grouping: collect_froms(static_cast<const GroupingNode&>(*n).inner.get(), out); break;
+        case NodeKind::Label: collect_froms(static_cast<const LabelNode&>(*n).expr.get(), out, depth); break;
+        case NodeKind::Grouping: collect_froms(static_cast<const GroupingNode&>(*n).inner.get(), out, depth); break;
         default: break;
     }
 }
 
 // Tables and aliases a FROM element (join tree) covers.
-void covered_by(const Node* f, std::vector<const Node*>& out) {
+void covered_by(const Node* f, std::vector<const Node*>& out, int depth = 0) {
+    if (++depth > max_depth) too_deep();
     if (f->kind == NodeKind::Join) {
         auto& j = static_cast<const JoinNode&>(*f);
-        covered_by(j.left.get(), out);
-        covered_by(j.right.get(), out);
+        covered_by(j.left.get(), out, depth);
+        covered_by(j.right.get(), out, depth);
     } else {
         out.push_back(f);
     }
@@ -212,6 +229,14 @@ std::string from_description(const Node& f) {
         case NodeKind::Join: return "a join";
         default: return "a FROM element";
     }
+}
+
+// LIKE ... ESCAPE 'c': one character (checked again here, for trees not built by like()), its quote doubled.
+void append_escape(std::string& out, const std::string& escape) {
+    check_like_escape(escape);
+    out += " ESCAPE '";
+    out += escape == "'" ? "''" : escape;
+    out += '\'';
 }
 
 std::string column_key(const Node& n) {
@@ -297,6 +322,7 @@ void SQLCompiler::start(const std::vector<const BindNode*>& binds) {
     slots_.clear();
     ctes_.clear();
     scopes_.clear();
+    depth_ = 0;
 }
 
 std::shared_ptr<Compiled> SQLCompiler::finish() {
@@ -385,12 +411,7 @@ void SQLCompiler::render_ilike(const BinaryNode& b) {
     out_ += b.op == BinaryOp::ILike ? ") LIKE lower(" : ") NOT LIKE lower(";
     visit_expr(b.right, 0);
     out_ += ")";
-    if (!b.escape.empty()) {
-        out_ += " ESCAPE ";
-        out_ += '\'';
-        out_ += b.escape == "'" ? "''" : b.escape;
-        out_ += '\'';
-    }
+    if (!b.escape.empty()) append_escape(out_, b.escape);
 }
 
 void SQLCompiler::render_is_distinct(const BinaryNode& b) {
@@ -449,11 +470,7 @@ void SQLCompiler::visit_binary(const BinaryNode& b, int) {
     out_ += binary_sql(b.op);
     // Right operands of the same precedence need parentheses: a - (b - c).
     operand(b.right, prec + 1);
-    if (!b.escape.empty()) {
-        out_ += " ESCAPE '";
-        out_ += b.escape == "'" ? "''" : b.escape;
-        out_ += '\'';
-    }
+    if (!b.escape.empty()) append_escape(out_, b.escape);
 }
 
 void SQLCompiler::render_default_slot(const Column& c) {
@@ -488,36 +505,36 @@ void SQLCompiler::visit_expr(const NodePtr& n, int parent_prec) {
 }
 
 void SQLCompiler::visit_text(const TextNode& t) {
-    // ":name" becomes a placeholder; "\:" is a literal colon; "::" (PostgreSQL casts) stays.
-    std::size_t bi = 0;
-    const std::string& s = t.sql;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        char c = s[i];
-        if (c == kBindMarker) throw CompileError("text() contains a control character \\x01");
-        if (c == '\\' && i + 1 < s.size() && s[i + 1] == ':') {
-            out_ += ':';
-            ++i;
-        } else if (c == ':' && i + 1 < s.size() && s[i + 1] == ':') {
-            out_ += "::";
-            ++i;
-        } else if (c == ':' && i + 1 < s.size() && (std::isalpha(static_cast<unsigned char>(s[i + 1])) || s[i + 1] == '_')) {
-            std::size_t j = i + 1;
-            while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_')) ++j;
-            std::string_view name(s.data() + i + 1, j - i - 1);
-            const BindNode* found = nullptr;
-            for (const auto& b : t.binds)
-                if (b->key == name) { found = b.get(); break; }
-            if (!found) throw CompileError("text(): no bind for :" + std::string(name));
-            visit_bind(*found);
-            ++bi;
-            i = j - 1;
-        } else {
-            out_ += c;
+    // ":name" becomes a placeholder; quoted text, comments, "::" and "\:" do not (detail::split_text_params).
+    std::unordered_map<std::string_view, const BindNode*> by_name;
+    if (t.binds.size() > 8) {
+        by_name.reserve(t.binds.size());
+        for (const auto& b : t.binds) by_name.emplace(b->key, b.get());
+    }
+    for (const auto& part : detail::split_text_params(t.sql)) {
+        if (!part.is_param) {
+            if (part.text.find(kBindMarker) != std::string_view::npos)
+                throw CompileError("text() contains a control character \\x01");
+            out_ += part.text;
+            continue;
         }
+        const BindNode* found = nullptr;
+        if (!by_name.empty()) {
+            if (auto it = by_name.find(part.text); it != by_name.end()) found = it->second;
+        } else {
+            for (const auto& b : t.binds)
+                if (b->key == part.text) {
+                    found = b.get();
+                    break;
+                }
+        }
+        if (!found) throw CompileError("text(): no bind for :" + std::string(part.text));
+        visit_bind(*found);
     }
 }
 
 void SQLCompiler::visit(const Node& n) {
+    DepthGuard guard(depth_);
     switch (n.kind) {
         case NodeKind::Column: visit_column(static_cast<const Column&>(n)); break;
         case NodeKind::Table: render_table_name(static_cast<const Table&>(n)); break;
@@ -610,6 +627,7 @@ void SQLCompiler::visit(const Node& n) {
         }
         case NodeKind::Func: {
             auto& f = static_cast<const FuncNode&>(n);
+            check_function_name(f.name);  // written unquoted: identifier[.identifier] only
             out_ += f.name;
             out_ += '(';
             if (f.distinct) out_ += "DISTINCT ";
@@ -706,6 +724,7 @@ void SQLCompiler::visit(const Node& n) {
 }
 
 void SQLCompiler::visit_from(const Node& n) {
+    DepthGuard guard(depth_);
     switch (n.kind) {
         case NodeKind::Table: render_table_name(static_cast<const Table&>(n)); break;
         case NodeKind::Join: {

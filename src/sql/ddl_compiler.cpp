@@ -4,6 +4,7 @@
 #include "retort/dialects/dialect.hpp"
 #include "retort/error.hpp"
 #include "retort/schema/schema.hpp"
+#include "retort/sql/checks.hpp"
 #include "retort/sql/compiler.hpp"
 
 namespace retort::sql {
@@ -92,6 +93,7 @@ std::string DDLCompiler::column_spec(const Table& t, const Column& c) const {
                                "and a client-side or server default");
         }
     }
+    // server_default is raw SQL by design (an expression such as now() or 'text'): written as given.
     if (c.options().server_default) {
         const std::string& d = *c.options().server_default;
         out += " DEFAULT ";
@@ -148,7 +150,7 @@ std::string DDLCompiler::create_table(const Table& t, bool if_not_exists) const 
             auto name = t.metadata() ? t.metadata()->conventional_name("ck", t, {}, {}, *ck.name) : std::nullopt;
             out += "CONSTRAINT " + dialect_.quote_identifier(name ? *name : *ck.name) + " ";
         }
-        out += "CHECK (" + ck.sqltext + ")";
+        out += "CHECK (" + ck.sqltext + ")";  // raw SQL by design
     }
     // Non-native enums become a CHECK of the allowed values.
     for (const auto& c : t.columns()) {
@@ -178,8 +180,8 @@ std::string DDLCompiler::create_table(const Table& t, bool if_not_exists) const 
             else
                 out += dialect_.quote_identifier(fk.referred_table);
             out += " (" + join_quoted(dialect_, fk.referred_columns) + ")";
-            if (fk.ondelete) out += " ON DELETE " + *fk.ondelete;
-            if (fk.onupdate) out += " ON UPDATE " + *fk.onupdate;
+            if (fk.ondelete) out += " ON DELETE " + check_referential_action(*fk.ondelete);
+            if (fk.onupdate) out += " ON UPDATE " + check_referential_action(*fk.onupdate);
         }
     }
     out += "\n)";

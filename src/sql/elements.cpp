@@ -2,11 +2,123 @@
 
 #include <cstring>
 
+#include "retort/error.hpp"
 #include "retort/schema/schema.hpp"
+#include "retort/sql/checks.hpp"
 
 namespace retort::sql {
 
 Node::~Node() = default;
+
+// ---- destruction without deep recursion
+
+namespace {
+// Children released this many levels down are queued for the outermost release instead of destroyed at
+// once; the queue is per thread, so trees destroyed on different threads never meet.
+constexpr int kInlineReleaseDepth = 64;
+
+struct ReleaseState {
+    int depth = 0;
+    std::vector<NodePtr> pending;
+};
+thread_local ReleaseState release_state;
+}  // namespace
+
+void release_node(NodePtr& child) noexcept {
+    if (!child) return;
+    ReleaseState& st = release_state;
+    if (st.depth >= kInlineReleaseDepth) {
+        try {
+            st.pending.push_back(std::move(child));
+            return;
+        } catch (...) {
+            // Out of memory for the queue: release it here after all.
+        }
+    }
+    ++st.depth;
+    child.reset();
+    if (st.depth == 1) {
+        while (!st.pending.empty()) {
+            NodePtr n = std::move(st.pending.back());
+            st.pending.pop_back();
+            n.reset();
+        }
+    }
+    --st.depth;
+}
+
+void release_nodes(std::vector<NodePtr>& children) noexcept {
+    for (auto& c : children) release_node(c);
+}
+
+UnaryNode::~UnaryNode() { release_node(operand); }
+BinaryNode::~BinaryNode() {
+    release_node(left);
+    release_node(right);
+}
+BetweenNode::~BetweenNode() {
+    release_node(expr);
+    release_node(low);
+    release_node(high);
+}
+ListNode::~ListNode() { release_nodes(items); }
+FuncNode::~FuncNode() {
+    release_nodes(args);
+    release_nodes(partition_by);
+    release_nodes(over_order_by);
+}
+CastNode::~CastNode() { release_node(expr); }
+CaseNode::~CaseNode() {
+    release_node(value);
+    for (auto& [w, t] : whens) {
+        release_node(w);
+        release_node(t);
+    }
+    release_node(else_);
+}
+LabelNode::~LabelNode() { release_node(expr); }
+GroupingNode::~GroupingNode() { release_node(inner); }
+DerivedColumnNode::~DerivedColumnNode() { release_node(from); }
+JoinNode::~JoinNode() {
+    release_node(left);
+    release_node(right);
+    release_node(on);
+}
+AliasNode::~AliasNode() { release_node(element); }
+CteNode::~CteNode() { release_node(select); }
+SelectNode::~SelectNode() {
+    release_nodes(columns);
+    release_nodes(froms);
+    release_nodes(where);
+    release_nodes(having);
+    release_nodes(group_by);
+    release_nodes(order_by);
+    release_nodes(ctes);
+    release_node(limit);
+    release_node(offset);
+    release_nodes(distinct_on);
+}
+CompoundNode::~CompoundNode() {
+    release_nodes(selects);
+    release_nodes(order_by);
+    release_node(limit);
+    release_node(offset);
+}
+InsertNode::~InsertNode() {
+    for (auto& cv : values) release_node(cv.value);
+    for (auto& r : rows) release_nodes(r);
+    release_node(from_select);
+    release_nodes(returning);
+}
+UpdateNode::~UpdateNode() {
+    for (auto& cv : values) release_node(cv.value);
+    release_nodes(where);
+    release_nodes(returning);
+}
+DeleteNode::~DeleteNode() {
+    release_nodes(where);
+    release_nodes(returning);
+}
 
 const CompiledMemo::Entry* CompiledMemo::get(std::uint64_t dialect_key) const {
     const Entry* e = last_.load(std::memory_order_acquire);
@@ -27,6 +139,12 @@ bool CompiledMemo::put(const std::shared_ptr<const Entry>& e) const {
     kept_.push_back(e);
     last_.store(e.get(), std::memory_order_release);
     return true;
+}
+
+[[noreturn]] void too_deep() {
+    throw CompileError("the statement nests more than " + std::to_string(max_depth) +
+                       " levels deep (operators, functions, subqueries or joins inside each other), past what "
+                       "Retort compiles (sql::max_depth); build it flatter, e.g. and_() / or_() of many clauses");
 }
 
 namespace {
@@ -68,6 +186,11 @@ public:
 
     void node(const Node* n) {
         if (!n) { tag('~'); return; }
+        if (++depth_ > max_depth) too_deep();
+        struct Leave {
+            int& d;
+            ~Leave() { --d; }
+        } leave{depth_};
         tag(static_cast<char>('A' + static_cast<int>(n->kind)));
         switch (n->kind) {
             case NodeKind::Column: column(static_cast<const Column*>(n)); break;
@@ -261,6 +384,7 @@ public:
 private:
     std::string& key_;
     std::vector<const BindNode*>& binds_;
+    int depth_ = 0;
 };
 
 }  // namespace

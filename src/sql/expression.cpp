@@ -1,6 +1,10 @@
 #include "retort/sql/expression.hpp"
 
+#include <unordered_map>
+#include <unordered_set>
+
 #include "retort/error.hpp"
+#include "sql/text_params.hpp"
 
 namespace retort {
 
@@ -166,12 +170,13 @@ Expr<DateTime> now() {
 // ---- FROM elements
 
 namespace {
-const SqlType* find_column_type(const sql::Node& from, std::string_view name);
+const SqlType* find_column_type(const sql::Node& from, std::string_view name, int depth = 0);
 
-const SqlType* select_column_type(const sql::Node& s, std::string_view name) {
+const SqlType* select_column_type(const sql::Node& s, std::string_view name, int depth = 0) {
+    if (++depth > sql::max_depth) sql::too_deep();
     if (s.kind == sql::NodeKind::Compound) {
         const auto& c = static_cast<const sql::CompoundNode&>(s);
-        return c.selects.empty() ? nullptr : select_column_type(*c.selects[0], name);
+        return c.selects.empty() ? nullptr : select_column_type(*c.selects[0], name, depth);
     }
     if (s.kind != sql::NodeKind::Select) return nullptr;
     for (const auto& col : static_cast<const sql::SelectNode&>(s).columns) {
@@ -192,16 +197,17 @@ const SqlType* select_column_type(const sql::Node& s, std::string_view name) {
     return nullptr;
 }
 
-const SqlType* find_column_type(const sql::Node& from, std::string_view name) {
+const SqlType* find_column_type(const sql::Node& from, std::string_view name, int depth) {
+    if (++depth > sql::max_depth) sql::too_deep();
     switch (from.kind) {
         case sql::NodeKind::Table: {
             auto* c = static_cast<const Table&>(from).find_column(name);
             return c ? &c->type : nullptr;
         }
-        case sql::NodeKind::Alias: return find_column_type(*static_cast<const sql::AliasNode&>(from).element, name);
-        case sql::NodeKind::Cte: return select_column_type(*static_cast<const sql::CteNode&>(from).select, name);
+        case sql::NodeKind::Alias: return find_column_type(*static_cast<const sql::AliasNode&>(from).element, name, depth);
+        case sql::NodeKind::Cte: return select_column_type(*static_cast<const sql::CteNode&>(from).select, name, depth);
         case sql::NodeKind::Select:
-        case sql::NodeKind::Compound: return select_column_type(from, name);
+        case sql::NodeKind::Compound: return select_column_type(from, name, depth);
         default: return nullptr;
     }
 }
@@ -229,11 +235,12 @@ const Table* base_table(const sql::Node& n) {
     return nullptr;
 }
 
-void leaf_froms(const sql::NodePtr& n, std::vector<sql::NodePtr>& out) {
+void leaf_froms(const sql::NodePtr& n, std::vector<sql::NodePtr>& out, int depth = 0) {
+    if (++depth > sql::max_depth) sql::too_deep();
     if (n->kind == sql::NodeKind::Join) {
         auto& j = static_cast<const sql::JoinNode&>(*n);
-        leaf_froms(j.left, out);
-        leaf_froms(j.right, out);
+        leaf_froms(j.left, out, depth);
+        leaf_froms(j.right, out, depth);
     } else {
         out.push_back(n);
     }
@@ -602,25 +609,14 @@ Delete Delete::returning_nodes(std::vector<sql::NodePtr> v) const {
 
 TextClause::TextClause(std::string sql) {
     std::vector<std::shared_ptr<const sql::BindNode>> binds;
-    for (std::size_t i = 0; i < sql.size(); ++i) {
-        if (sql[i] == '\\' && i + 1 < sql.size() && sql[i + 1] == ':') {
-            ++i;
-            continue;
+    {
+        const auto parts = sql::detail::split_text_params(sql);
+        std::unordered_set<std::string_view> seen;  // views into sql, which outlives the set
+        seen.reserve(parts.size());
+        for (const auto& part : parts) {
+            if (!part.is_param || !seen.insert(part.text).second) continue;
+            binds.push_back(std::make_shared<sql::BindNode>(std::string(part.text), Value{}, SqlType{}, false));
         }
-        if (sql[i] != ':') continue;
-        if (i + 1 < sql.size() && sql[i + 1] == ':') {
-            ++i;
-            continue;
-        }
-        if (i > 0 && sql[i - 1] == ':') continue;
-        std::size_t j = i + 1;
-        if (j >= sql.size() || !(std::isalpha(static_cast<unsigned char>(sql[j])) || sql[j] == '_')) continue;
-        while (j < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_')) ++j;
-        std::string name = sql.substr(i + 1, j - i - 1);
-        bool seen = false;
-        for (const auto& b : binds) seen = seen || b->key == name;
-        if (!seen) binds.push_back(std::make_shared<sql::BindNode>(name, Value{}, SqlType{}, false));
-        i = j - 1;
     }
     node_ = std::make_shared<sql::TextNode>(std::move(sql), std::move(binds));
 }
@@ -628,14 +624,13 @@ TextClause::TextClause(std::string sql) {
 TextClause TextClause::bindparams(const Params& values) const {
     const auto& t = static_cast<const sql::TextNode&>(*node_);
     auto binds = t.binds;
+    std::unordered_map<std::string_view, std::size_t> position;  // names are unique in a TextNode
+    position.reserve(binds.size());
+    for (std::size_t i = 0; i < binds.size(); ++i) position.emplace(binds[i]->key, i);
     for (const auto& [k, v] : values) {
-        bool found = false;
-        for (auto& b : binds)
-            if (b->key == k) {
-                b = std::make_shared<sql::BindNode>(k, v, sql_type_of_value(v), true);
-                found = true;
-            }
-        if (!found) throw ArgumentError("text() has no parameter ':" + k + "'");
+        auto it = position.find(k);
+        if (it == position.end()) throw ArgumentError("text() has no parameter ':" + k + "'");
+        binds[it->second] = std::make_shared<sql::BindNode>(k, v, sql_type_of_value(v), true);
     }
     TextClause out(*this);
     out.node_ = std::make_shared<sql::TextNode>(t.sql, std::move(binds));

@@ -171,7 +171,7 @@ public:
 };
 
 // An optimistic-concurrency conflict: SQLSTATE 40001, or DSQL's OC000 (data) / OC001 (schema) codes in
-// the message.
+// the message, or SQLite's "database is locked" (DatabaseLocked). run_transaction works on any engine.
 [[nodiscard]] bool is_conflict(const DBAPIError& e) noexcept;
 
 namespace detail {

@@ -18,6 +18,13 @@ namespace retort {
 // The do_connect event may change them, e.g. to put a fresh password in.
 using ConnectParams = std::map<std::string, std::string>;
 
+namespace detail {
+// Drivers take their parameters as C strings, which a NUL byte (%00 in a URL) would cut short: a database
+// file "/path%00x" would open "/path". ArgumentError naming the parameter (never its value, which may be
+// a password) when a key or value holds one.
+void check_connect_params(const ConnectParams& params);
+}  // namespace detail
+
 // A forward-only cursor over one statement's result. Text and byte views stay valid until next().
 class DBAPICursor {
 public:

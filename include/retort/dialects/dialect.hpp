@@ -75,7 +75,11 @@ struct DialectCapabilities {
     bool supports_nulls_not_distinct = false;
     bool supports_truncate = true;
     bool supports_temporary_tables = true;
-    int max_bind_params = 999;
+    int max_bind_params = 999;  // parameters per statement that executemany batches stay within
+    // The most placeholders one statement may have (SQLite: 32,766, its default SQLITE_MAX_VARIABLE_NUMBER, or
+    // less where the library was built with less; PostgreSQL's protocol: 65,535). A statement with more is an
+    // ArgumentError before anything is sent.
+    int max_statement_params = 999;
     int max_identifier_length = 0;  // bytes; 0 = no limit (PostgreSQL: 63, longer names are an error)
     int insertmanyvalues_page_size = 1000;
     std::int64_t max_rows_per_transaction = 0;  // 0 = no limit

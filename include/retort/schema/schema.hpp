@@ -33,9 +33,13 @@ struct ColumnOptions {
     bool index = false;
     std::optional<Value> default_value;      // client-side default used by INSERTs that omit the column
     std::function<Value()> default_factory;  // client-side default computed per row
-    std::optional<std::string> server_default;  // SQL expression text, e.g. "gen_random_uuid()", "'none'"
+    // Raw SQL: an expression written into CREATE TABLE as it is, e.g. "gen_random_uuid()", "'none'" (a text
+    // default needs its own quotes). Never build it from input.
+    std::optional<std::string> server_default;
     std::optional<std::string> foreign_key;     // "table.column" (or "schema.table.column")
-    std::optional<std::string> ondelete, onupdate;  // for foreign_key
+    // For foreign_key: CASCADE, SET NULL, SET DEFAULT, RESTRICT or NO ACTION (sql::check_referential_action;
+    // anything else is an ArgumentError, since the action is written into the DDL).
+    std::optional<std::string> ondelete, onupdate;
     std::string comment;
 };
 
@@ -54,7 +58,7 @@ struct UniqueConstraint {
     std::optional<std::string> name;
 };
 struct CheckConstraint {
-    std::string sqltext;
+    std::string sqltext;  // raw SQL: the condition written into the DDL as it is; never build it from input
     std::optional<std::string> name;
 };
 struct ForeignKeyConstraint {
@@ -62,7 +66,7 @@ struct ForeignKeyConstraint {
     std::string referred_table;  // "table" or "schema.table"
     std::vector<std::string> referred_columns;
     std::optional<std::string> name;
-    std::optional<std::string> ondelete, onupdate;
+    std::optional<std::string> ondelete, onupdate;  // checked as ColumnOptions::ondelete is
 };
 struct Index {
     std::string name;  // empty: named by the MetaData's naming convention

@@ -84,6 +84,7 @@ protected:
     std::vector<const Node*> select_froms(const SelectNode& s, bool in_from) const;
     // UPDATE ... FROM / DELETE ... USING: the tables the WHERE clause names besides the target.
     std::vector<const Node*> extra_froms(const Table& target, const std::vector<NodePtr>& where) const;
+    int depth_ = 0;  // nesting of visit() / visit_from(), at most sql::max_depth
 };
 
 // DDL for schema objects. Values in DDL (server defaults, enum values, CHECK text) are SQL text, never

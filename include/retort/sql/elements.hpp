@@ -58,6 +58,12 @@ struct Node {
 };
 using NodePtr = std::shared_ptr<const Node>;
 
+// Drops a node's reference to a child. The destructors of nodes with children call these rather than let
+// their members go, so that destroying a tree nested a million levels deep never recurses more than a
+// bounded number of levels: deeper children are queued and released one at a time by the outermost call.
+void release_node(NodePtr& child) noexcept;
+void release_nodes(std::vector<NodePtr>& children) noexcept;
+
 // A node that yields a value and has a SQL type.
 struct ExprNode : Node {
     ExprNode(NodeKind k, SqlType t) : Node(k), type(std::move(t)) {}
@@ -96,6 +102,7 @@ struct UnaryNode final : ExprNode {
     UnaryNode(UnaryOp o, NodePtr e, SqlType t) : ExprNode(NodeKind::Unary, std::move(t)), op(o), operand(std::move(e)) {}
     UnaryOp op;
     NodePtr operand;
+    ~UnaryNode() override;
 };
 
 struct BinaryNode final : ExprNode {
@@ -104,6 +111,7 @@ struct BinaryNode final : ExprNode {
     BinaryOp op;
     NodePtr left, right;
     std::string escape;  // LIKE ... ESCAPE 'c'
+    ~BinaryNode() override;
 };
 
 struct BetweenNode final : ExprNode {
@@ -111,6 +119,7 @@ struct BetweenNode final : ExprNode {
         : ExprNode(NodeKind::Between, types::Boolean()), expr(std::move(e)), low(std::move(l)), high(std::move(h)), negate(n) {}
     NodePtr expr, low, high;
     bool negate;
+    ~BetweenNode() override;
 };
 
 struct ListNode final : ExprNode {
@@ -118,6 +127,7 @@ struct ListNode final : ExprNode {
         : ExprNode(NodeKind::List, std::move(t)), op(o), items(std::move(i)) {}
     ListOp op;
     std::vector<NodePtr> items;
+    ~ListNode() override;
 };
 
 struct FuncNode final : ExprNode {
@@ -129,11 +139,13 @@ struct FuncNode final : ExprNode {
     // OVER (PARTITION BY ... ORDER BY ...), when over is true.
     bool over = false;
     std::vector<NodePtr> partition_by, over_order_by;
+    ~FuncNode() override;
 };
 
 struct CastNode final : ExprNode {
     CastNode(NodePtr e, SqlType t) : ExprNode(NodeKind::Cast, std::move(t)), expr(std::move(e)) {}
     NodePtr expr;
+    ~CastNode() override;
 };
 
 struct CaseNode final : ExprNode {
@@ -141,17 +153,20 @@ struct CaseNode final : ExprNode {
     NodePtr value;  // CASE value WHEN ... (optional)
     std::vector<std::pair<NodePtr, NodePtr>> whens;
     NodePtr else_;
+    ~CaseNode() override;
 };
 
 struct LabelNode final : ExprNode {
     LabelNode(NodePtr e, std::string n, SqlType t) : ExprNode(NodeKind::Label, std::move(t)), expr(std::move(e)), name(std::move(n)) {}
     NodePtr expr;
     std::string name;
+    ~LabelNode() override;
 };
 
 struct GroupingNode final : ExprNode {
     GroupingNode(NodePtr e, SqlType t) : ExprNode(NodeKind::Grouping, std::move(t)), inner(std::move(e)) {}
     NodePtr inner;
+    ~GroupingNode() override;
 };
 
 // A column of a FROM element that is not a Table (alias, subquery, CTE, the "excluded" row of an upsert).
@@ -161,6 +176,7 @@ struct DerivedColumnNode final : ExprNode {
     NodePtr from;  // null for "excluded"
     std::string name;
     bool excluded = false;
+    ~DerivedColumnNode() override;
 };
 
 // ---- FROM elements
@@ -174,12 +190,14 @@ struct JoinNode final : FromNode {
         : FromNode(NodeKind::Join), left(std::move(l)), right(std::move(r)), on(std::move(o)), is_outer(outer), full(full) {}
     NodePtr left, right, on;
     bool is_outer, full;
+    ~JoinNode() override;
 };
 
 struct AliasNode final : FromNode {
     AliasNode(NodePtr e, std::string n) : FromNode(NodeKind::Alias), element(std::move(e)), name(std::move(n)) {}
     NodePtr element;  // a Table or a Select/Compound (then it is a subquery)
     std::string name;
+    ~AliasNode() override;
 };
 
 struct CteNode final : FromNode {
@@ -187,6 +205,7 @@ struct CteNode final : FromNode {
     NodePtr select;
     std::string name;
     bool recursive;
+    ~CteNode() override;
 };
 
 // ---- statements
@@ -249,6 +268,7 @@ struct SelectNode final : StatementNode {
     std::vector<NodePtr> correlate;
     bool has_correlate_except = false;
     std::vector<NodePtr> correlate_except;
+    ~SelectNode() override;
 };
 
 enum class CompoundOp : std::uint8_t { Union, UnionAll, Intersect, IntersectAll, Except, ExceptAll };
@@ -259,6 +279,7 @@ struct CompoundNode final : StatementNode {
     std::vector<NodePtr> selects;
     std::vector<NodePtr> order_by;
     NodePtr limit, offset;
+    ~CompoundNode() override;
 };
 
 struct ColumnValue {
@@ -286,6 +307,7 @@ struct InsertNode final : StatementNode {
     bool multi = false;                          // made by multi_values() (rows of their own, not values())
     std::vector<NodePtr> returning;
     std::shared_ptr<const OnConflict> on_conflict;
+    ~InsertNode() override;
 };
 
 struct UpdateNode final : StatementNode {
@@ -294,6 +316,7 @@ struct UpdateNode final : StatementNode {
     std::vector<ColumnValue> values;
     std::vector<NodePtr> where;
     std::vector<NodePtr> returning;
+    ~UpdateNode() override;
 };
 
 struct DeleteNode final : StatementNode {
@@ -301,6 +324,7 @@ struct DeleteNode final : StatementNode {
     std::shared_ptr<const Table> table;
     std::vector<NodePtr> where;
     std::vector<NodePtr> returning;
+    ~DeleteNode() override;
 };
 
 // ---- compiled form
@@ -333,6 +357,9 @@ struct Compiled {
 
 // Appends a structural cache key for a statement and collects its binds in tree-walk order. Two trees
 // with equal keys compile to the same SQL whatever their bound values.
+// Throws CompileError when the tree nests deeper than sql::max_depth (checks.hpp).
 void walk_statement(const Node& n, std::string& key, std::vector<const BindNode*>& binds);
+// The CompileError for a tree deeper than sql::max_depth.
+[[noreturn]] void too_deep();
 
 }  // namespace retort::sql

@@ -13,6 +13,7 @@
 
 #include "retort/engine/engine.hpp"
 #include "retort/schema/schema.hpp"
+#include "retort/sql/checks.hpp"
 #include "retort/sql/elements.hpp"
 #include "retort/types/types.hpp"
 
@@ -220,6 +221,8 @@ private:
     }
     Expr<bool> like_impl(sql::BinaryOp op, std::string_view pattern, std::string_view escape) const {
         static_assert(detail::is_text_v<T>, "retort: LIKE applies to text expressions only");
+        // The pattern is a bound value; the escape character goes into the SQL text, so it must be one character.
+        if (!escape.empty()) sql::check_like_escape(escape);
         return Expr<bool>(detail::binary(op, node_, detail::make_bind("", Value(pattern), types::String()),
                                          types::Boolean(), std::string(escape)));
     }
@@ -316,7 +319,8 @@ Expr<bool> or_(const Expr<bool>& a, const E&... rest) { return or_(std::vector<E
 Expr<Any> null();
 Expr<bool> true_();
 Expr<bool> false_();
-// A SQL fragment written as is (a column name, a keyword); never put values in it.
+// Raw SQL: a fragment written into the statement as it is (a column name, a keyword). Never build it from
+// input: values go in literal() or bindparam(), names in column() or table definitions.
 Expr<Any> literal_column(std::string sql);
 template <class T>
 Expr<T> literal_column(std::string sql, SqlType t = detail::bind_type<T>()) {
@@ -355,9 +359,11 @@ Expr<T> column(const Table& t, std::string_view name) {
 // ---- functions, CASE, CAST
 
 namespace func {
-// Any SQL function: func::call<int>("length", name).
+// Any SQL function: func::call<int>("length", name). The name is written into the SQL as it is, so it must be
+// identifier[.identifier] (sql::check_function_name; ArgumentError otherwise); the arguments are bound.
 template <class R, class... A>
 Expr<R> call(std::string name, const A&... args) {
+    sql::check_function_name(name);
     std::vector<sql::NodePtr> nodes{detail::operand(args, SqlType{})...};
     return Expr<R>(std::make_shared<sql::FuncNode>(std::move(name), std::move(nodes), detail::bind_type<R>()));
 }
@@ -641,7 +647,10 @@ inline Insert insert(const Table& t) { return Insert(t); }
 inline Update update(const Table& t) { return Update(t); }
 inline Delete delete_(const Table& t) { return Delete(t); }
 
-// Textual SQL with ":name" parameters: text("SELECT * FROM users WHERE id = :id").
+// Raw SQL with ":name" parameters: text("SELECT * FROM users WHERE id = :id"). The text is sent as written, so
+// never build it from input; values go in its parameters. A ":name" inside a string literal ('...', E'...',
+// $tag$...$tag$), a quoted identifier or a comment is text, not a parameter; "::" is PostgreSQL's cast and
+// "\:" a literal colon.
 class TextClause : public Executable {
 public:
     explicit TextClause(std::string sql);

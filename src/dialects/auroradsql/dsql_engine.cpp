@@ -65,6 +65,7 @@ Engine create_dsql_engine(const DsqlEngineOptions& o, EngineOptions engine_optio
 
 bool is_conflict(const DBAPIError& e) noexcept {
     if (e.sqlstate() == "40001") return true;
+    if (dynamic_cast<const DatabaseLocked*>(&e)) return true;  // SQLite's busy / locked
     const std::string_view msg = e.orig_message().empty() ? std::string_view(e.what()) : std::string_view(e.orig_message());
     return msg.find("OC000") != std::string_view::npos || msg.find("OC001") != std::string_view::npos;
 }

@@ -105,6 +105,7 @@ DialectCapabilities PGDialect::default_capabilities() {
     caps.supports_truncate = true;
     caps.supports_temporary_tables = true;
     caps.max_bind_params = 32767;
+    caps.max_statement_params = 65535;  // the protocol counts parameters in 16 bits
     caps.max_identifier_length = 63;
     caps.insertmanyvalues_page_size = 1000;
     caps.max_rows_per_transaction = 0;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "retort/error.hpp"
+#include "types/value_check.hpp"
 
 namespace retort::postgresql {
 
@@ -108,6 +109,19 @@ void put_offset(std::string& out, int minutes) {
     out += ':';
     put_digits(out, mag % 60, 2);
 }
+
+// "YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM][ BC]", the form PostgreSQL reads whatever its DateStyle.
+void put_datetime(std::string& out, const DateTime& dt) {
+    put_date(out, dt.date);
+    out += ' ';
+    put_time(out, dt.time);
+    if (dt.utc_offset_minutes) put_offset(out, *dt.utc_offset_minutes);
+    if (dt.date.year < 1) out += " BC";
+}
+
+// Values PostgreSQL would refuse or could not give back (dates that do not exist, years beyond its range,
+// whose BC form would overflow an int) are refused before they are encoded.
+void check_storable(const Value& v, std::string_view sql, std::span<const Value> params);
 
 void put_signed(std::string& out, std::int64_t v) {
     char buf[24];
@@ -380,6 +394,15 @@ std::vector<std::string> param_type_names(std::span<const Value> params) {
     return out;
 }
 
+namespace {
+void check_storable(const Value& v, std::string_view sql, std::span<const Value> params) {
+    std::string why;
+    const char* sqlstate = nullptr;
+    if (retort::detail::unstorable(v, retort::detail::postgresql_value_limits, why, sqlstate))
+        throw DataError("PostgreSQL cannot store this value: " + why, sqlstate, std::string(sql), param_type_names(params));
+}
+}  // namespace
+
 // ------------------------------------------------------------------------------------------------ cursor
 
 PGCursor::PGCursor(PGresult* res) noexcept
@@ -602,6 +625,7 @@ struct PGConnection::PipelineState {
 };
 
 PGConnection::PGConnection(const ConnectParams& params) {
+    retort::detail::check_connect_params(params);  // again here: a do_connect handler may have changed them
     std::vector<const char*> keys, vals;
     keys.reserve(params.size() + 3);
     vals.reserve(params.size() + 3);
@@ -678,6 +702,7 @@ int PGConnection::encode_params(const std::string& sql, std::span<const Value> p
     for (std::size_t i = 0; i < n; ++i) {
         const auto& storage = params[i].storage();
         values_[i] = nullptr;
+        check_storable(params[i], sql, params);
         switch (params[i].kind()) {
             case Value::Kind::Null: break;
             case Value::Kind::Bool: values_[i] = std::get<bool>(storage) ? "true" : "false"; break;
@@ -719,16 +744,10 @@ int PGConnection::encode_params(const std::string& sql, std::span<const Value> p
                 to_arena(i);
                 put_time(arena_, std::get<Time>(storage));
                 break;
-            case Value::Kind::DateTime: {
-                const auto& dt = std::get<DateTime>(storage);
+            case Value::Kind::DateTime:
                 to_arena(i);
-                put_date(arena_, dt.date);
-                arena_ += ' ';
-                put_time(arena_, dt.time);
-                if (dt.utc_offset_minutes) put_offset(arena_, *dt.utc_offset_minutes);
-                if (dt.date.year < 1) arena_ += " BC";
+                put_datetime(arena_, std::get<DateTime>(storage));
                 break;
-            }
             case Value::Kind::Interval:
                 to_arena(i);
                 put_interval(arena_, std::get<Interval>(storage));
@@ -989,6 +1008,7 @@ void put_copy_text(std::string& out, std::string_view s, std::string_view sql) {
 
 void put_copy_field(std::string& out, const Value& v, std::string_view sql) {
     const auto& st = v.storage();
+    check_storable(v, sql, {});
     switch (v.kind()) {
         case Value::Kind::Null: out += "\\N"; break;
         case Value::Kind::Bool: out += std::get<bool>(st) ? 't' : 'f'; break;
@@ -1004,9 +1024,12 @@ void put_copy_field(std::string& out, const Value& v, std::string_view sql) {
             }
             break;
         }
-        case Value::Kind::Date: put_date(out, std::get<Date>(st)); break;
+        case Value::Kind::Date:
+            put_date(out, std::get<Date>(st));
+            if (std::get<Date>(st).year < 1) out += " BC";
+            break;
         case Value::Kind::Time: put_time(out, std::get<Time>(st)); break;
-        case Value::Kind::DateTime: out += std::get<DateTime>(st).iso(' '); break;
+        case Value::Kind::DateTime: put_datetime(out, std::get<DateTime>(st)); break;
         case Value::Kind::Interval: put_interval(out, std::get<Interval>(st)); break;
         case Value::Kind::Uuid: put_uuid(out, std::get<Uuid>(st)); break;
         case Value::Kind::Numeric: out += std::get<Numeric>(st).text; break;

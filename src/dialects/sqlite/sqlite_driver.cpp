@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "retort/error.hpp"
+#include "types/value_check.hpp"
 
 namespace retort::detail {
 
@@ -48,9 +49,10 @@ std::vector<std::string> param_type_names(std::span<const Value> params) {
             throw InternalError(std::move(message), {}, std::move(stmt), std::move(types));
         case SQLITE_ERROR:
         case SQLITE_PERM:
-        case SQLITE_ABORT:
         case SQLITE_BUSY:
         case SQLITE_LOCKED:
+            throw DatabaseLocked(std::move(message), {}, std::move(stmt), std::move(types));
+        case SQLITE_ABORT:
         case SQLITE_NOMEM:
         case SQLITE_READONLY:
         case SQLITE_INTERRUPT:
@@ -307,6 +309,7 @@ private:
 };
 
 SQLiteConnection::SQLiteConnection(const ConnectParams& params) {
+    check_connect_params(params);  // again here: a do_connect handler may have changed them
     std::string path;
     bool uri = false;
     int open_mode = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
@@ -475,6 +478,30 @@ void SQLiteConnection::make_room() noexcept {
     }
 }
 
+namespace {
+// INSERT, UPDATE and REPLACE statements store their values.
+bool statement_writes(std::string_view sql) {
+    const char* end = sql.data() + sql.size();
+    const char* p = skip_filler(sql.data(), end, false);
+    const char* w = p;
+    while (p < end && ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')) ++p;
+    std::string_view word(w, static_cast<std::size_t>(p - w));
+    return keyword_is(word, "insert") || keyword_is(word, "update") || keyword_is(word, "replace");
+}
+
+// Values SQLite would store as something else are refused before they are bound: NaN (stored as NULL),
+// -0.0 written by INSERT or UPDATE (a REAL column keeps it as 0), dates and times it could not give back.
+void check_storable(const Value& v, std::string_view sql, std::span<const Value> params) {
+    std::string why;
+    const char* sqlstate = nullptr;
+    if (unstorable(v, sqlite_value_limits, why, sqlstate))
+        throw DataError("SQLite cannot store this value: " + why, sqlstate, std::string(sql), param_type_names(params));
+    if (const double* d = std::get_if<double>(&v.storage()); d && *d == 0.0 && std::signbit(*d) && statement_writes(sql))
+        throw DataError("SQLite cannot store -0.0: a REAL column keeps it as 0 (write 0.0)", "22000", std::string(sql),
+                        param_type_names(params));
+}
+}  // namespace
+
 bool SQLiteConnection::bind_all(sqlite3_stmt* stmt, std::string_view sql, std::span<const Value> params, bool borrow) {
     const int expected = sqlite3_bind_parameter_count(stmt);
     if (static_cast<std::size_t>(expected) != params.size())
@@ -485,6 +512,7 @@ bool SQLiteConnection::bind_all(sqlite3_stmt* stmt, std::string_view sql, std::s
     bool large = false;
     for (std::size_t i = 0; i < params.size(); ++i) {
         const Value& v = params[i];
+        check_storable(v, sql, params);
         const int rc = bind_value(stmt, static_cast<int>(i) + 1, v, borrow);
         if (rc != SQLITE_OK) throw_db_error(db_, rc, sql, params);
         if (!borrow) {
