@@ -160,7 +160,11 @@ void reverse_add(InstanceState* target, const RelationshipProp* rev, InstanceSta
     if (!target || !rev) return;
     if (rev->uselist()) {
         auto& c = collection_of(target, *rev);
-        if (!c.loaded) return;  // picked up from the database when it is loaded
+        if (!c.loaded) {
+            // Joins the rows when the collection loads (before a flush writes it, or without autoflush).
+            if (target->session) target->session->note_unloaded_change(&c, owner, true);
+            return;
+        }
         if (std::find(c.items.begin(), c.items.end(), owner) == c.items.end()) {
             c.items.push_back(owner);
             if (rev->kind == RelKind::ManyToMany) {
@@ -199,6 +203,7 @@ void reverse_remove(InstanceState* target, const RelationshipProp* rev, Instance
                 c.removed.push_back(owner);
                 mark_rel_dirty(target);
             }
+            if (target->session) target->session->note_unloaded_change(&c, owner, false);
             return;
         }
         auto it = std::find(c.items.begin(), c.items.end(), owner);

@@ -146,6 +146,15 @@ private:
     std::size_t used_ = 0;  // slots not empty (objects and tombstones)
 };
 
+namespace loading {
+struct ResolvedStep;
+}
+// A resolved loader option from step `at` of its path on.
+struct LoadOption {
+    std::shared_ptr<const std::vector<loading::ResolvedStep>> path;
+    std::size_t at = 0;
+};
+
 // A list of objects that can grow large (a flush's, a session's): past 256 KiB on huge pages.
 using StateList = std::vector<InstanceState*, retort::detail::LargeAllocator<InstanceState*>>;
 
@@ -164,6 +173,14 @@ struct Session::Impl {
     bool lazy_loading = false;       // inside a lazy load (which autoflushes only what was added, deleted or related)
     bool commit_expires = false;  // the running flush is a commit's, which then expires every object
     std::thread::id thread = std::this_thread::get_id();
+    // Loader options waiting on a lazy relationship of one object (lazyload(a).selectinload(b)): used when it loads.
+    std::unordered_map<const detail::RelationBase*, std::shared_ptr<const std::vector<LoadOption>>> lazy_options;
+    // Changes a backref made to a collection that was not loaded: they join its rows when it loads.
+    struct UnloadedChange {
+        InstanceState* item;
+        bool added;
+    };
+    std::unordered_map<const detail::CollectionBase*, std::vector<UnloadedChange>> unloaded_changes;
 
     Connection& conn(Session& s);
     void register_identity(InstanceState* st);
@@ -192,10 +209,40 @@ namespace loading {
 // persistent one made from the row. Column i of the row is mapper column i.
 InstanceState* instance_from_row(Session& s, Session::Impl& impl, const MapperBase& m, const DBAPICursor& c,
                                  int offset, bool overwrite);
-// Fills the relationships of `states` that load with the parent query (selectin), per default or option.
-void eager_load(Session& s, Session::Impl& impl, const MapperBase& m, const std::vector<InstanceState*>& states,
-                const std::vector<LoaderOption>& opts);
-void lazy_load(Session& s, InstanceState* owner, const RelationshipProp& r);
+
+// A loader option's step with its relationship resolved.
+struct ResolvedStep {
+    const RelationshipProp* rel;
+    std::optional<Lazy> how;
+    bool contains;
+    std::optional<FromClause> alias;
+};
+// An option from step `at` of its path on (the part that applies below the level where it was given).
+using Options = std::vector<LoadOption>;
+Options resolve_options(const MapperBase& m, const std::vector<LoaderOption>& opts);
+
+struct JoinNode;
+// Runs an ORM SELECT of m's objects: the joined eager loads and contains_eager in the statement itself, then
+// the other loaders. `path` holds the models above this load (a lazy load's parent), for breaking cycles of
+// eager mappings. `refresh`: populate_existing.
+std::vector<InstanceState*> load_objects(Session& s, Session::Impl& impl, const MapperBase& m, const retort::Select& stmt,
+                                         const Options& opts, bool refresh, const Params& params,
+                                         std::vector<const MapperBase*> path);
+// Loads the relationships of `states` (objects of m) as the options and mappings say.
+void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::vector<InstanceState*>& states,
+              const Options& opts, bool refresh, std::vector<const MapperBase*>& path, int depth,
+              std::vector<JoinNode>* joined);
+// Loads one relationship of one object; returns the objects it now holds. Without sql_allowed (raise_on_sql)
+// only a many-to-one from the identity map or with a null key loads, anything else raises RaiseLoadError.
+std::vector<InstanceState*> lazy_load(Session& s, Session::Impl& impl, InstanceState* owner, const RelationshipProp& r,
+                                      const Options& opts, bool sql_allowed);
+// Whether a lazy load of r needs the owner's column values (not only its identity key): an expired owner is
+// reloaded first then.
+bool needs_owner_columns(const InstanceState* owner, const RelationshipProp& r);
+// The relationships of a refreshed object that its mapping loads eagerly (selectin, joined, immediate).
+void load_eager_defaults(Session& s, Session::Impl& impl, InstanceState* st);
+// After a row was read again into st (refresh with a lock): every relationship unloaded, then the eager ones.
+void after_refresh(Session& s, Session::Impl& impl, InstanceState* st);
 // The values of `cols` (columns of st's mapper) on the object.
 std::vector<Value> values_of(const InstanceState* st, const std::vector<const Column*>& cols);
 const ColumnProp& prop_of(const MapperBase& m, const Column* c);
