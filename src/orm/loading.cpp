@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <limits>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -241,6 +242,12 @@ void set_items(Session::Impl& impl, InstanceState* owner, const RelationshipProp
             impl.unloaded_changes.erase(it);
         }
     }
+    if (c.loaded) {
+        // Loaded again (populate_existing): the rows are the collection now, with no changes to flush.
+        c.added.clear();
+        c.removed.clear();
+        c.changed = false;
+    }
     c.items = std::move(items);
     c.loaded = true;
 }
@@ -292,8 +299,8 @@ bool on_path(const std::vector<const MapperBase*>& path, const MapperBase* m) {
 }
 
 // How relationship r of the current level loads: an option that names it (the last one wins), else its mapping.
-// A mapping's eager strategy below the query's own level stops at a model already on the path (a cycle such as
-// User.addresses -> Address.user loads lazily instead of again).
+// A mapping's eager strategy stops at a model already on the path (a cycle such as User.addresses -> Address.user,
+// or a self-referential Node.children, loads lazily there) unless its join_depth allows that many levels.
 struct Choice {
     Lazy how = Lazy::Select;
     bool contains = false;
@@ -320,7 +327,13 @@ Choice choose(const RelationshipProp& r, const Options& opts, const std::vector<
         c.how = *how;
     } else {
         c.how = r.options.lazy;
-        if (depth > 0 && eager(c.how) && on_path(path, r.target)) c.how = Lazy::Select;
+        if (eager(c.how)) {
+            if (r.options.join_depth) {
+                if (depth >= *r.options.join_depth) c.how = Lazy::Select;
+            } else if (on_path(path, r.target)) {
+                c.how = Lazy::Select;
+            }
+        }
     }
     return c;
 }
@@ -427,12 +440,23 @@ void fill_joined(Session::Impl& impl, JoinNode& n, bool refresh) {
     }
 }
 
-// The rows of a query of `tm`'s objects (the first tm.columns.size() columns), as objects.
-std::vector<InstanceState*> read_objects(Session& s, Session::Impl& impl, const MapperBase& tm, const retort::Select& q,
-                                         bool refresh) {
+// The rows of a query of `tm`'s objects (the first tm.columns.size() columns), as objects; the relationships
+// that the options join to it (joinedload below a selectin or lazy load) are read from the same rows.
+std::vector<InstanceState*> read_objects(Session& s, Session::Impl& impl, const MapperBase& tm, retort::Select q,
+                                         bool refresh, const Options& sub, std::vector<const MapperBase*>& path,
+                                         int depth, std::vector<JoinNode>& joins) {
+    int next_offset = static_cast<int>(tm.columns.size());
+    int alias_no = 0;
+    plan_joins(q, tm, *tm.table, sub, path, depth, false, next_offset, alias_no, joins);
     std::vector<InstanceState*> out;
+    std::unordered_set<InstanceState*> seen;
     Result res = impl.conn(s).execute(q);
-    while (res.next()) out.push_back(instance_from_row(s, impl, tm, res.current().cursor(), 0, refresh));
+    while (res.next()) {
+        const DBAPICursor& cur = res.current().cursor();
+        InstanceState* st = instance_from_row(s, impl, tm, cur, 0, refresh);
+        if (seen.insert(st).second) out.push_back(st);
+        if (!joins.empty()) read_joins(s, impl, joins, st, cur, refresh);
+    }
     return out;
 }
 
@@ -527,8 +551,12 @@ std::vector<InstanceState*> lazy_load(Session& s, Session::Impl& impl, InstanceS
 namespace {
 
 // Loads `r` of `todo` with one query per batch of parents (WHERE key IN (...)); returns the distinct targets.
+// `sub` and `path` (which ends with the target's model) are for the relationships the options join to the
+// targets in the same queries; those joins come back in `joins`.
 std::vector<InstanceState*> selectin_load(Session& s, Session::Impl& impl, const RelationshipProp& r,
-                                          const std::vector<InstanceState*>& todo, bool refresh) {
+                                          const std::vector<InstanceState*>& todo, bool refresh, const Options& sub,
+                                          std::vector<const MapperBase*>& path, int depth,
+                                          std::vector<JoinNode>& joins) {
     const MapperBase& tm = *r.target;
     constexpr std::size_t batch = 500;
     std::vector<InstanceState*> targets;
@@ -556,7 +584,8 @@ std::vector<InstanceState*> selectin_load(Session& s, Session::Impl& impl, const
             for (std::size_t i = 0; i < missing.size(); i += batch) {
                 std::vector<Value> chunk(missing.begin() + static_cast<std::ptrdiff_t>(i),
                                          missing.begin() + static_cast<std::ptrdiff_t>(std::min(missing.size(), i + batch)));
-                (void)read_objects(s, impl, tm, tm.select_all().where(expr(r.pairs[0].second).in_(chunk)), refresh);
+                (void)read_objects(s, impl, tm, tm.select_all().where(expr(r.pairs[0].second).in_(chunk)), refresh, sub,
+                                   path, depth, joins);
             }
         }
         for (auto* st : todo) {
@@ -570,7 +599,7 @@ std::vector<InstanceState*> selectin_load(Session& s, Session::Impl& impl, const
     // the parent key read from the child row (or the association row).
     if (r.pairs.size() != 1) {
         for (auto* st : todo)
-            for (auto* t : lazy_load(s, impl, st, r, {}, true)) distinct_into(targets, seen, t);
+            for (auto* t : lazy_load(s, impl, st, r, sub, true)) distinct_into(targets, seen, t);
         return targets;
     }
     const Column* parent_col = r.pairs[0].first;
@@ -638,12 +667,26 @@ std::vector<InstanceState*> selectin_load(Session& s, Session::Impl& impl, const
         // the database can read them in the order of an index on the link column instead of sorting them.
         if (!r.options.order_by.empty()) q = q.order_by(expr(link_col));
         q = order(q, r);
+        if (i == 0) {
+            int next_offset = link_index + (add_link ? 1 : 0);
+            int alias_no = 0;
+            plan_joins(q, tm, *tm.table, sub, path, depth, false, next_offset, alias_no, joins);
+        } else if (!joins.empty()) {
+            // The same joins for every batch: plan them again on this batch's query (into a throwaway plan).
+            std::vector<JoinNode> again;
+            int next_offset = link_index + (add_link ? 1 : 0);
+            int alias_no = 0;
+            plan_joins(q, tm, *tm.table, sub, path, depth, false, next_offset, alias_no, again);
+        }
         Result res = impl.conn(s).execute(q);
         found.clear();
+        // Joined rows repeat a child for its parent: once per (parent, child).
+        std::set<std::pair<std::int32_t, InstanceState*>> pairs_seen;
         while (res.next()) {
             const DBAPICursor& c = res.current().cursor();
             InstanceState* child = instance_from_row(s, impl, tm, c, 0, refresh);
             distinct_into(targets, seen, child);
+            if (!joins.empty()) read_joins(s, impl, joins, child, c, refresh);
             if (c.is_null(link_index)) continue;
             Value link = normalized(c.get_value(link_index), parent_col->type);
             std::int32_t head = -1;
@@ -654,7 +697,10 @@ std::vector<InstanceState*> selectin_load(Session& s, Session::Impl& impl, const
                 auto it = other_slots.find(IdentityKey{nullptr, {std::move(link)}});
                 if (it != other_slots.end()) head = it->second;
             }
-            for (std::int32_t b = head; b >= 0; b = same_key[static_cast<std::size_t>(b)]) found.emplace_back(b, child);
+            for (std::int32_t b = head; b >= 0; b = same_key[static_cast<std::size_t>(b)]) {
+                if (!joins.empty() && !pairs_seen.insert({b, child}).second) continue;
+                found.emplace_back(b, child);
+            }
         }
         // Each parent's children, in row order, in a vector of their exact size.
         count.assign(n, 0);
@@ -690,17 +736,19 @@ void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::v
             for (auto& n : *joined)
                 if (n.rel == &r) node = &n;
         std::vector<InstanceState*> targets;
-        bool recurse = false;
+        std::unordered_set<InstanceState*> seen;
+        std::vector<JoinNode> joins;  // those a selectin query of this level planned
+        std::vector<JoinNode>* next_joins = nullptr;
+        path.push_back(r.target);
         if (node) {
             fill_joined(impl, *node, refresh);
             targets = node->targets;
-            recurse = true;
-        } else if (c.contains) {
-            // contains_eager where the query did not load this level (a lazy load, a selectin query): as the
+            seen.insert(targets.begin(), targets.end());
+            next_joins = &node->children;
+        } else {
+            // contains_eager where the query did not read this level (a lazy load, a selectin query): as the
             // mapping says, keeping the deeper options.
-            c.how = r.options.lazy;
-        }
-        if (!node) {
+            if (c.contains) c.how = r.options.lazy;
             std::vector<InstanceState*> todo;
             std::unordered_set<InstanceState*> queued;
             for (auto* st : states) {
@@ -709,38 +757,57 @@ void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::v
                 if (base.loaded && !refresh) continue;
                 if (queued.insert(st).second) todo.push_back(st);
             }
-            if (todo.empty()) continue;
-            if (c.how == Lazy::Selectin || c.how == Lazy::Joined) {
-                targets = selectin_load(s, impl, r, todo, refresh);
-                recurse = true;
-            } else if (c.how == Lazy::Immediate) {
-                std::unordered_set<InstanceState*> seen;
-                for (auto* st : todo) {
-                    auto& base = m.relation(st->obj, r);
-                    if (base.loaded && !refresh) continue;  // filled by an earlier object's load (a backref)
-                    path.push_back(r.target);
-                    for (auto* t : lazy_load(s, impl, st, r, c.sub, true)) distinct_into(targets, seen, t);
-                    path.pop_back();
-                }
-            } else {
-                for (auto* st : todo) {
-                    auto& base = m.relation(st->obj, r);
-                    if (base.loaded) {
-                        // populate_existing: loaded again on next use.
-                        base.loaded = false;
-                        if (r.uselist()) coll_of(st, r).items.clear();
-                        else ref_of(st, r).target = nullptr;
+            if (!todo.empty()) {
+                if (c.how == Lazy::Selectin || c.how == Lazy::Joined) {
+                    targets = selectin_load(s, impl, r, todo, refresh, c.sub, path, depth + 1, joins);
+                    seen.insert(targets.begin(), targets.end());
+                    next_joins = &joins;
+                } else if (c.how == Lazy::Immediate) {
+                    for (auto* st : todo) {
+                        auto& base = m.relation(st->obj, r);
+                        if (base.loaded && !refresh) continue;  // filled by an earlier object's load (a backref)
+                        for (auto* t : lazy_load(s, impl, st, r, c.sub, true)) distinct_into(targets, seen, t);
                     }
-                    base.lazy = c.how;
-                    if (!c.sub.empty()) impl.lazy_options[&base] = std::make_shared<const Options>(c.sub);
+                } else {
+                    for (auto* st : todo) {
+                        auto& base = m.relation(st->obj, r);
+                        if (base.loaded) {
+                            // populate_existing: loaded again on next use.
+                            base.loaded = false;
+                            base.changed = false;
+                            if (r.uselist()) {
+                                auto& coll = coll_of(st, r);
+                                coll.items.clear();
+                                coll.added.clear();
+                                coll.removed.clear();
+                            } else {
+                                ref_of(st, r).target = nullptr;
+                            }
+                        }
+                        base.lazy = c.how;
+                        if (!c.sub.empty()) impl.lazy_options[&base] = std::make_shared<const Options>(c.sub);
+                    }
                 }
             }
         }
-        if (recurse && !targets.empty()) {
-            path.push_back(r.target);
-            populate(s, impl, *r.target, targets, c.sub, refresh, path, depth + 1, node ? &node->children : nullptr);
-            path.pop_back();
+        // Objects already holding this relationship: the deeper loaders still apply to what it holds (its
+        // persistent members; new ones have nothing to load).
+        if (eager(c.how) || c.contains || !c.sub.empty()) {
+            for (auto* st : states) {
+                if (st->mapper != &m) continue;
+                auto& base = m.relation(st->obj, r);
+                if (!base.loaded) continue;
+                if (r.uselist()) {
+                    for (auto* t : coll_of(st, r).items)
+                        if (t->status == ObjectState::Persistent) distinct_into(targets, seen, t);
+                } else if (auto* t = ref_of(st, r).target; t && t->status == ObjectState::Persistent) {
+                    distinct_into(targets, seen, t);
+                }
+            }
         }
+        if (!targets.empty() && (eager(c.how) || c.contains || !c.sub.empty() || next_joins))
+            populate(s, impl, *r.target, targets, c.sub, refresh, path, depth + 1, next_joins);
+        path.pop_back();
     }
 }
 

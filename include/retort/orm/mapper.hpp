@@ -58,6 +58,9 @@ struct RelOptions {
     bool passive_deletes = false;
     // Target column names, each optionally followed by " DESC".
     std::vector<std::string> order_by;
+    // How many levels an eager lazy= (selectin, joined, immediate) goes on through a model already loading above
+    // it (a self-referential or cyclic relationship); without it, such a relationship loads lazily there.
+    std::optional<int> join_depth;
 };
 
 struct ColumnProp;

@@ -35,6 +35,7 @@ struct Defaults {
     static std::vector<std::string> addresses_order() { return {"id"}; }
     static std::vector<std::string> keywords_order() { return {"id"}; }
     static std::string cascade_addresses() { return "save-update, merge"; }
+    static std::optional<int> children_join_depth() { return std::nullopt; }
 };
 
 template <class C> struct User;
@@ -216,7 +217,8 @@ void define_node(Mapping<Node<C>>& m) {
     m.column(&N::parent_id, "parent_id", {.foreign_key = "nodes.id"});
     m.column(&N::data, "data", {.type = types::String(30)});
     m.one_to_many(&N::children, "children", on(&N::id, &N::parent_id),
-                  {.lazy = C::children, .back_populates = "parent", .order_by = {"id"}});
+                  {.lazy = C::children, .back_populates = "parent", .order_by = {"id"},
+                   .join_depth = C::children_join_depth()});
     m.many_to_one(&N::parent, "parent", on(&N::parent_id, &N::id), {.lazy = C::parent, .back_populates = "children"});
 }
 
