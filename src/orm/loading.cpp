@@ -303,6 +303,8 @@ bool on_path(const std::vector<const MapperBase*>& path, const MapperBase* m) {
 // or a self-referential Node.children, loads lazily there) unless its join_depth allows that many levels.
 struct Choice {
     Lazy how = Lazy::Select;
+    // An immediate many-to-one stopped by a cycle still takes its target from the identity map (no SQL).
+    bool identity_only = false;
     bool contains = false;
     std::optional<FromClause> alias;
     Options sub;  // options for the targets' relationships
@@ -328,9 +330,9 @@ Choice choose(const RelationshipProp& r, const Options& opts, const std::vector<
     } else {
         c.how = r.options.lazy;
         if (eager(c.how)) {
-            if (r.options.join_depth) {
-                if (depth >= *r.options.join_depth) c.how = Lazy::Select;
-            } else if (on_path(path, r.target)) {
+            const bool stop = r.options.join_depth ? depth >= *r.options.join_depth : on_path(path, r.target);
+            if (stop) {
+                c.identity_only = c.how == Lazy::Immediate && r.kind == RelKind::ManyToOne;
                 c.how = Lazy::Select;
             }
         }
@@ -360,15 +362,15 @@ namespace {
 // Adds the JOINs and columns of the relationships that load from the query's rows (for a level whose rows
 // come from `source`, the query's own table or an alias of it).
 void plan_joins(retort::Select& q, const MapperBase& m, const FromClause& source, const Options& opts,
-                std::vector<const MapperBase*>& path, int depth, bool limited, int& next_offset, int& alias_no,
-                std::vector<JoinNode>& out) {
+                std::vector<const MapperBase*>& path, int depth, bool limited, bool for_update, int& next_offset,
+                int& alias_no, std::vector<JoinNode>& out) {
     for (const auto& r : m.relationships) {
         Choice c = choose(r, opts, path, depth);
         const MapperBase& tm = *r.target;
         FromClause target = *tm.table;
         if (c.contains) {
             target = c.alias ? *c.alias : FromClause(*tm.table);
-        } else if (c.how == Lazy::Joined && !(r.uselist() && limited)) {
+        } else if (c.how == Lazy::Joined && !(r.uselist() && limited) && !for_update) {
             // The target aliased, joined to this level's source (through an aliased association table).
             target = alias(*tm.table, tm.table->name() + "_" + std::to_string(++alias_no));
             if (r.kind == RelKind::ManyToMany) {
@@ -398,7 +400,7 @@ void plan_joins(retort::Select& q, const MapperBase& m, const FromClause& source
         node.offset = next_offset;
         next_offset += static_cast<int>(tm.columns.size());
         path.push_back(&tm);
-        plan_joins(q, tm, target, c.sub, path, depth + 1, limited, next_offset, alias_no, node.children);
+        plan_joins(q, tm, target, c.sub, path, depth + 1, limited, for_update, next_offset, alias_no, node.children);
         path.pop_back();
         out.push_back(std::move(node));
     }
@@ -447,7 +449,7 @@ std::vector<InstanceState*> read_objects(Session& s, Session::Impl& impl, const 
                                          int depth, std::vector<JoinNode>& joins) {
     int next_offset = static_cast<int>(tm.columns.size());
     int alias_no = 0;
-    plan_joins(q, tm, *tm.table, sub, path, depth, false, next_offset, alias_no, joins);
+    plan_joins(q, tm, *tm.table, sub, path, depth, false, false, next_offset, alias_no, joins);
     std::vector<InstanceState*> out;
     std::unordered_set<InstanceState*> seen;
     Result res = impl.conn(s).execute(q);
@@ -490,40 +492,63 @@ Options resolve_options(const MapperBase& m, const std::vector<LoaderOption>& op
 
 // ---------------------------------------------------------------- the loaders
 
+// The target of a many-to-one: from the identity map, or loaded (with `opts` and the target's eager mappings
+// applied below `path`, the models down to the owner's). Null with a null key, or when no row matches.
+// `loaded_now` tells whether it came from a query (which then applied the options already).
 static InstanceState* many_to_one_target(Session& s, Session::Impl& impl, InstanceState* owner, const RelationshipProp& r,
-                                  bool sql_allowed) {
+                                         LoadMode mode, const Options& opts, const std::vector<const MapperBase*>& path,
+                                         bool& loaded_now) {
+    loaded_now = false;
+    const bool sql_allowed = mode != LoadMode::NoSql;
+    auto raise = [&] { throw RaiseLoadError("'" + r.qualified_name() + "' is not available due to lazy='raise_on_sql'"); };
+    const MapperBase& tm = *r.target;
     std::vector<Value> key;
     bool null_fk = false;
+    retort::Select q;
+    Params params;
     if (target_identity(owner, r, key, null_fk)) {
-        if (InstanceState* t = impl.identity.find(r.target, key)) {
+        if (InstanceState* t = impl.identity.find(&tm, key)) {
             if (t->status == ObjectState::Deleted) return nullptr;
+            // An expired target is reloaded by a lazy load (its row may be gone: then there is none), as by get();
+            // eager loaders and raise_on_sql leave it to reload on first use.
+            if (t->expired && mode == LoadMode::Lazy) {
+                try {
+                    s.refresh_state(t);
+                } catch (const ObjectDeletedError&) {
+                    return nullptr;
+                }
+            }
             return t;
         }
-        if (!sql_allowed)
-            throw RaiseLoadError("'" + r.qualified_name() + "' is not available due to lazy='raise_on_sql'");
-        return s.get_state(*r.target, key);
+        if (!sql_allowed) raise();
+        q = tm.select_by_pk();
+        for (std::size_t i = 0; i < key.size(); ++i) params.emplace_back("pk_" + std::to_string(i), key[i]);
+    } else {
+        if (null_fk) return nullptr;
+        if (!sql_allowed) raise();
+        std::vector<Value> fk = values_of(owner, firsts(r.pairs));
+        q = tm.select_all();
+        for (std::size_t i = 0; i < r.pairs.size(); ++i) q = q.where(expr(r.pairs[i].second) == bound(fk[i], r.pairs[i].second));
     }
-    if (null_fk) return nullptr;
-    if (!sql_allowed) throw RaiseLoadError("'" + r.qualified_name() + "' is not available due to lazy='raise_on_sql'");
-    const MapperBase& tm = *r.target;
-    std::vector<Value> fk = values_of(owner, firsts(r.pairs));
-    retort::Select q = tm.select_all();
-    for (std::size_t i = 0; i < r.pairs.size(); ++i) q = q.where(expr(r.pairs[i].second) == bound(fk[i], r.pairs[i].second));
-    auto states = load_objects(s, impl, tm, q, {}, false, {}, {});
+    loaded_now = true;
+    auto states = load_objects(s, impl, tm, q, opts, false, params, path);
     return states.empty() ? nullptr : states.front();
 }
 
 std::vector<InstanceState*> lazy_load(Session& s, Session::Impl& impl, InstanceState* owner, const RelationshipProp& r,
-                                      const Options& opts, bool sql_allowed) {
+                                      const Options& opts, LoadMode mode, const std::vector<const MapperBase*>& path) {
+    const bool sql_allowed = mode != LoadMode::NoSql;
     if (r.kind == RelKind::ManyToOne) {
-        InstanceState* t = many_to_one_target(s, impl, owner, r, sql_allowed);
+        bool loaded_now = false;
+        InstanceState* t = many_to_one_target(s, impl, owner, r, mode, opts, path, loaded_now);
         set_ref(owner, r, t);
         std::vector<InstanceState*> out;
         if (t) {
             out.push_back(t);
-            if (!opts.empty()) {
-                std::vector<const MapperBase*> path{owner->mapper, r.target};
-                populate(s, impl, *r.target, out, opts, false, path, 1, nullptr);
+            if (!opts.empty() && !loaded_now) {
+                std::vector<const MapperBase*> below = path;
+                below.push_back(r.target);
+                populate(s, impl, *r.target, out, opts, false, below, static_cast<int>(below.size()) - 1, nullptr);
             }
         }
         return out;
@@ -536,7 +561,7 @@ std::vector<InstanceState*> lazy_load(Session& s, Session::Impl& impl, InstanceS
         Params params;
         params.reserve(keyvals.size());
         for (std::size_t i = 0; i < keyvals.size(); ++i) params.emplace_back(lazy_key_name(i), std::move(keyvals[i]));
-        items = load_objects(s, impl, *r.target, lazy_statement(r), opts, false, params, {owner->mapper});
+        items = load_objects(s, impl, *r.target, lazy_statement(r), opts, false, params, path);
     }
     if (r.kind == RelKind::OneToOne) {
         if (items.size() > 1)
@@ -558,13 +583,15 @@ std::vector<InstanceState*> selectin_load(Session& s, Session::Impl& impl, const
                                           std::vector<const MapperBase*>& path, int depth,
                                           std::vector<JoinNode>& joins) {
     const MapperBase& tm = *r.target;
+    const std::vector<const MapperBase*> owner_path(path.begin(), path.end() - 1);  // `path` ends with tm
     constexpr std::size_t batch = 500;
     std::vector<InstanceState*> targets;
     std::unordered_set<InstanceState*> seen;
     if (r.kind == RelKind::ManyToOne) {
         // Targets not in the identity map yet (all of them when refreshing), loaded with one IN query per batch.
-        if (r.pairs.size() == 1 && tm.pk.size() == 1 &&
-            tm.columns[static_cast<std::size_t>(tm.pk[0])].column == r.pairs[0].second) {
+        const bool by_key = r.pairs.size() == 1 && tm.pk.size() == 1 &&
+                            tm.columns[static_cast<std::size_t>(tm.pk[0])].column == r.pairs[0].second;
+        if (by_key) {
             std::vector<Value> missing;
             std::unordered_set<std::int64_t> missing_ints;
             for (auto* st : todo) {
@@ -588,8 +615,19 @@ std::vector<InstanceState*> selectin_load(Session& s, Session::Impl& impl, const
                                    path, depth, joins);
             }
         }
+        // The targets by key are in the identity map now, or have no row; others load one by one.
         for (auto* st : todo) {
-            InstanceState* t = many_to_one_target(s, impl, st, r, true);
+            InstanceState* t = nullptr;
+            std::vector<Value> key;
+            bool null_fk = false;
+            if (target_identity(st, r, key, null_fk)) {
+                t = impl.identity.find(&tm, key);
+                if (t && t->status == ObjectState::Deleted) t = nullptr;
+            }
+            if (!t && !null_fk && !by_key) {
+                bool loaded_now = false;
+                t = many_to_one_target(s, impl, st, r, LoadMode::Eager, {}, owner_path, loaded_now);
+            }
             set_ref(st, r, t);
             distinct_into(targets, seen, t);
         }
@@ -599,7 +637,7 @@ std::vector<InstanceState*> selectin_load(Session& s, Session::Impl& impl, const
     // the parent key read from the child row (or the association row).
     if (r.pairs.size() != 1) {
         for (auto* st : todo)
-            for (auto* t : lazy_load(s, impl, st, r, sub, true)) distinct_into(targets, seen, t);
+            for (auto* t : lazy_load(s, impl, st, r, sub, LoadMode::Eager, owner_path)) distinct_into(targets, seen, t);
         return targets;
     }
     const Column* parent_col = r.pairs[0].first;
@@ -668,15 +706,15 @@ std::vector<InstanceState*> selectin_load(Session& s, Session::Impl& impl, const
         if (!r.options.order_by.empty()) q = q.order_by(expr(link_col));
         q = order(q, r);
         if (i == 0) {
-            int next_offset = link_index + (add_link ? 1 : 0);
+            int next_offset = static_cast<int>(tm.columns.size()) + (add_link ? 1 : 0);
             int alias_no = 0;
-            plan_joins(q, tm, *tm.table, sub, path, depth, false, next_offset, alias_no, joins);
+            plan_joins(q, tm, *tm.table, sub, path, depth, false, false, next_offset, alias_no, joins);
         } else if (!joins.empty()) {
             // The same joins for every batch: plan them again on this batch's query (into a throwaway plan).
             std::vector<JoinNode> again;
-            int next_offset = link_index + (add_link ? 1 : 0);
+            int next_offset = static_cast<int>(tm.columns.size()) + (add_link ? 1 : 0);
             int alias_no = 0;
-            plan_joins(q, tm, *tm.table, sub, path, depth, false, next_offset, alias_no, again);
+            plan_joins(q, tm, *tm.table, sub, path, depth, false, false, next_offset, alias_no, again);
         }
         Result res = impl.conn(s).execute(q);
         found.clear();
@@ -739,6 +777,7 @@ void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::v
         std::unordered_set<InstanceState*> seen;
         std::vector<JoinNode> joins;  // those a selectin query of this level planned
         std::vector<JoinNode>* next_joins = nullptr;
+        const std::vector<const MapperBase*> owner_path = path;  // down to m
         path.push_back(r.target);
         if (node) {
             fill_joined(impl, *node, refresh);
@@ -766,11 +805,24 @@ void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::v
                     for (auto* st : todo) {
                         auto& base = m.relation(st->obj, r);
                         if (base.loaded && !refresh) continue;  // filled by an earlier object's load (a backref)
-                        for (auto* t : lazy_load(s, impl, st, r, c.sub, true)) distinct_into(targets, seen, t);
+                        for (auto* t : lazy_load(s, impl, st, r, c.sub, LoadMode::Eager, owner_path)) distinct_into(targets, seen, t);
                     }
                 } else {
                     for (auto* st : todo) {
                         auto& base = m.relation(st->obj, r);
+                        if (c.identity_only && !base.loaded) {
+                            std::vector<Value> key;
+                            bool null_fk = false;
+                            InstanceState* t = target_identity(st, r, key, null_fk) ? impl.identity.find(r.target, key) : nullptr;
+                            if (t && t->status != ObjectState::Deleted) {
+                                set_ref(st, r, t);
+                                continue;
+                            }
+                            if (null_fk) {
+                                set_ref(st, r, nullptr);
+                                continue;
+                            }
+                        }
                         if (base.loaded) {
                             // populate_existing: loaded again on next use.
                             base.loaded = false;
@@ -809,6 +861,24 @@ void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::v
             populate(s, impl, *r.target, targets, c.sub, refresh, path, depth + 1, next_joins);
         path.pop_back();
     }
+    if (refresh) {
+        // populate_existing: every relationship of these objects was loaded again or reset, so what was changed in
+        // them and not flushed is gone, as their columns' changes are.
+        for (auto* st : states) {
+            if (st->mapper != &m) continue;
+            for (const auto& r : m.relationships) {
+                auto& base = m.relation(st->obj, r);
+                base.changed = false;
+                if (r.uselist()) {
+                    auto& coll = coll_of(st, r);
+                    coll.added.clear();
+                    coll.removed.clear();
+                    if (!impl.unloaded_changes.empty()) impl.unloaded_changes.erase(&coll);
+                }
+            }
+            st->rel_dirty = false;
+        }
+    }
 }
 
 std::vector<InstanceState*> load_objects(Session& s, Session::Impl& impl, const MapperBase& m, const retort::Select& stmt,
@@ -823,7 +893,10 @@ std::vector<InstanceState*> load_objects(Session& s, Session::Impl& impl, const 
     retort::Select q = stmt;
     int next_offset = static_cast<int>(m.columns.size());
     int alias_no = 0;
-    plan_joins(q, m, *m.table, opts, path, depth, sel.limit || sel.offset, next_offset, alias_no, joins);
+    // Under LIMIT/OFFSET a joined collection would cut the parents' rows; under FOR UPDATE PostgreSQL refuses
+    // the nullable side of an outer join: those load with a second query instead.
+    plan_joins(q, m, *m.table, opts, path, depth, sel.limit || sel.offset,
+               sel.for_update && c.dialect().caps().supports_for_update, next_offset, alias_no, joins);
     if (joins.empty()) {
         Result r = c.execute(stmt, params);
         if (const std::int64_t n = r.size_hint(); n > 0) {
@@ -849,12 +922,6 @@ std::vector<InstanceState*> load_objects(Session& s, Session::Impl& impl, const 
 }  // namespace retort::orm::loading
 
 namespace retort::orm::loading {
-
-bool needs_owner_columns(const InstanceState* owner, const RelationshipProp& r) {
-    if (r.kind == RelKind::ManyToOne) return true;
-    std::vector<Value> key;
-    return !key_from_identity(owner, r, key);
-}
 
 void load_eager_defaults(Session& s, Session::Impl& impl, InstanceState* st) {
     const MapperBase& m = *st->mapper;

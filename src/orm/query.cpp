@@ -87,7 +87,7 @@ void Session::refresh_state(InstanceState* st, const RefreshOptions& o) {
     for (std::size_t i = 0; i < st->key.size(); ++i) params.emplace_back("pk_" + std::to_string(i), st->key[i]);
     Result r = impl_->conn(*this).execute(m.select_by_pk().with_for_update(), params);
     if (!r.next())
-        throw InvalidRequestError("instance " + m.describe(st) + " has been deleted, or its row is otherwise not present");
+        throw ObjectDeletedError("instance " + m.describe(st) + " has been deleted, or its row is otherwise not present");
     loading::instance_from_row(*this, *impl_, m, r.current().cursor(), 0, true);
     r.close();
     loading::after_refresh(*this, *impl_, st);
@@ -97,8 +97,8 @@ void Session::load_relationship(InstanceState* owner, const RelationshipProp& r)
     check_thread();
     auto& base = owner->mapper->relation(owner->obj, r);
     const bool sql_allowed = base.lazy != Lazy::RaiseOnSql;
-    // An expired parent is reloaded first, unless the join reads only its primary key (known from its identity).
-    if (owner->expired && loading::needs_owner_columns(owner, r)) refresh_state(owner);
+    // An expired parent is reloaded first (its row may be gone), as SQLAlchemy does.
+    if (owner->expired) refresh_state(owner);
     if (base.loaded) return;  // the reload (a refresh's eager loaders) filled it
     // A lazy load flushes objects added or deleted and relationship changes first, as a query would, but does
     // not compare every object's columns with its snapshot (that would make N lazy loads cost N x the session's
@@ -115,7 +115,8 @@ void Session::load_relationship(InstanceState* owner, const RelationshipProp& r)
     }
     impl_->lazy_loading = true;
     try {
-        loading::lazy_load(*this, *impl_, owner, r, opts, sql_allowed);
+        loading::lazy_load(*this, *impl_, owner, r, opts, sql_allowed ? loading::LoadMode::Lazy : loading::LoadMode::NoSql,
+                           {owner->mapper});
     } catch (...) {
         impl_->lazy_loading = false;
         throw;
@@ -195,6 +196,8 @@ public:
 
     // Throws Unevaluatable when the criteria hold something Retort cannot evaluate in memory.
     void check(const sql::Node& n) const { (void)walk(n, nullptr); }
+    // The value of a SET expression for an object.
+    Value value(const sql::Node& n, const InstanceState* st) const { return walk(n, st); }
     bool matches(const sql::Node& n, const InstanceState* st) const {
         Value v = walk(n, st);
         return v.kind() == Value::Kind::Bool && std::get<bool>(v.storage());
@@ -448,9 +451,9 @@ std::vector<sql::NodePtr> key_columns(const MapperBase& m) {
     return keys;
 }
 
-// Sets the updated columns of an object to their new values as committed values: the object is not dirty for
-// them, and its other unflushed changes stay.
-void apply_values(InstanceState* st, const MapperBase& m, const std::vector<std::pair<std::size_t, Value>>& values) {
+// Sets columns of an object to new values as their committed values: the object is not dirty for them, and
+// its other unflushed changes stay.
+void commit_values(InstanceState* st, const MapperBase& m, const std::vector<std::pair<std::size_t, Value>>& values) {
     std::vector<int> changed;
     tracking::changed_columns(st, changed);
     std::vector<std::pair<std::size_t, Value>> keep;  // other columns' unflushed values
@@ -465,56 +468,132 @@ void apply_values(InstanceState* st, const MapperBase& m, const std::vector<std:
     for (const auto& [i, v] : keep) m.columns[i].set(st->obj, v, m.columns[i]);
 }
 
+std::size_t column_index(const MapperBase& m, const sql::Node* col) {
+    for (std::size_t i = 0; i < m.columns.size(); ++i)
+        if (m.columns[i].column == col) return i;
+    throw ArgumentError("Query.update(): the column is not a column of " + m.class_name);
+}
+
 }  // namespace
 
 static Session::Impl& session_impl(Session& s) { return s.internals(); }
 
 namespace detail {
 
-std::int64_t query_update(Session& s, const MapperBase& m, const retort::Select& stmt, const Params& values,
+std::vector<SetItem> set_items(const MapperBase& m, const Params& values) {
+    std::vector<SetItem> out;
+    for (const auto& [name, v] : values) {
+        const ColumnProp* p = m.column_named(name);
+        if (!p) throw ArgumentError("Query.update(): " + m.class_name + " has no column '" + name + "'");
+        out.push_back(SetItem(Expr<Any>(p->column->ptr()), v));
+    }
+    return out;
+}
+
+std::int64_t query_update(Session& s, const MapperBase& m, const retort::Select& stmt, const std::vector<SetItem>& values,
                           Synchronize sync, const Params& params) {
     check_bulk(stmt, "update");
     if (values.empty()) throw ArgumentError("Query.update(): no values to set");
-    std::vector<std::pair<std::size_t, Value>> by_column;
-    for (const auto& [name, v] : values) {
-        std::size_t i = 0;
-        while (i < m.columns.size() && m.columns[i].column->name() != name) ++i;
-        if (i == m.columns.size()) throw ArgumentError("Query.update(): " + m.class_name + " has no column '" + name + "'");
-        by_column.emplace_back(i, v);
+    std::vector<std::size_t> cols;
+    retort::Update upd = retort::update(*m.table);
+    for (const auto& v : values) {
+        cols.push_back(column_index(m, v.column.get()));
+        upd = upd.value_node(Expr<Any>(v.column), v.value);
     }
+    if (auto c = criteria(stmt)) upd = upd.where(*c);
     if (s.options().autoflush) s.flush();
     Evaluator ev(m, params);
+    if (sync == Synchronize::Auto || sync == Synchronize::Evaluate) {
+        // The new values must be computable in memory too.
+        try {
+            for (const auto& v : values) ev.check(*v.value);
+        } catch (const Unevaluatable& u) {
+            if (sync == Synchronize::Evaluate)
+                throw InvalidRequestError("could not evaluate the new values in memory (" + u.why +
+                                          "); use Synchronize::Fetch or Synchronize::None");
+            sync = Synchronize::Fetch;
+        }
+    }
     sync = resolve_sync(sync, stmt, ev);
-    retort::Update upd = retort::update(*m.table).values(values);
-    if (auto c = criteria(stmt)) upd = upd.where(*c);
+    auto& impl = session_impl(s);
     Connection& conn = s.connection();
-    std::vector<InstanceState*> matched;
     std::int64_t count = 0;
-    if (sync == Synchronize::Evaluate) matched = evaluate_matches(s, m, stmt, params, ev);
+    if (sync == Synchronize::Evaluate) {
+        // The objects the criteria match in memory, and their new values, before the UPDATE changes the rows.
+        auto matched = evaluate_matches(s, m, stmt, params, ev);
+        std::vector<std::vector<std::pair<std::size_t, Value>>> news;
+        std::vector<InstanceState*> reread;  // a SET column changed in memory: its new value is the row's
+        std::vector<int> changed;
+        for (auto* st : matched) {
+            std::vector<std::pair<std::size_t, Value>> nv;
+            tracking::changed_columns(st, changed);
+            bool dirty_set = false;
+            for (std::size_t k = 0; k < values.size(); ++k) {
+                if (std::find(changed.begin(), changed.end(), static_cast<int>(cols[k])) != changed.end()) dirty_set = true;
+                nv.emplace_back(cols[k], ev.value(*values[k].value, st));
+            }
+            if (dirty_set) reread.push_back(st);
+            news.push_back(std::move(nv));
+        }
+        count = conn.execute(upd, params).rowcount();
+        for (std::size_t i = 0; i < matched.size(); ++i)
+            if (std::find(reread.begin(), reread.end(), matched[i]) == reread.end()) commit_values(matched[i], m, news[i]);
+        if (!reread.empty()) {
+            // One SELECT of those rows' SET columns.
+            std::vector<sql::NodePtr> sel = key_columns(m);
+            for (std::size_t c : cols) sel.push_back(m.columns[c].column->ptr());
+            retort::Select q(sel);
+            std::vector<Expr<bool>> any;
+            for (auto* st : reread) {
+                std::vector<Expr<bool>> eq;
+                for (std::size_t k = 0; k < m.pk.size(); ++k) {
+                    const Column* pc = m.columns[static_cast<std::size_t>(m.pk[k])].column;
+                    eq.push_back(Expr<Any>(pc->ptr()) == Expr<Any>(retort::detail::make_bind("", st->key[k], pc->type)));
+                }
+                any.push_back(eq.size() == 1 ? eq.front() : and_(eq));
+            }
+            q = q.where(any.size() == 1 ? any.front() : or_(any));
+            Result r = conn.execute(q);
+            for (RowView row : r) {
+                InstanceState* st = impl.identity.find(&m, key_of_row(m, row, 0));
+                if (!st) continue;
+                std::vector<std::pair<std::size_t, Value>> nv;
+                for (std::size_t k = 0; k < cols.size(); ++k)
+                    nv.emplace_back(cols[k], row.get<Value>(static_cast<int>(m.pk.size() + k)));
+                commit_values(st, m, nv);
+            }
+        }
+        return count;
+    }
     if (sync == Synchronize::Fetch) {
-        std::vector<std::vector<Value>> keys;
         if (conn.dialect().caps().supports_returning) {
-            Result r = conn.execute(upd.returning_nodes(key_columns(m)), params);
+            // The keys and the new values of the changed rows come back with the UPDATE.
+            std::vector<sql::NodePtr> ret = key_columns(m);
+            for (std::size_t c : cols) ret.push_back(m.columns[c].column->ptr());
+            Result r = conn.execute(upd.returning_nodes(ret), params);
             for (RowView row : r) {
                 ++count;
-                keys.push_back(key_of_row(m, row, 0));
+                InstanceState* st = impl.identity.find(&m, key_of_row(m, row, 0));
+                if (!st || st->status != ObjectState::Persistent || st->expired) continue;
+                std::vector<std::pair<std::size_t, Value>> nv;
+                for (std::size_t k = 0; k < cols.size(); ++k)
+                    nv.emplace_back(cols[k], row.get<Value>(static_cast<int>(m.pk.size() + k)));
+                commit_values(st, m, nv);
             }
         } else {
+            // The keys first; the objects then reload on next use.
             retort::Select q(key_columns(m));
             if (auto c = criteria(stmt)) q = q.where(*c);
+            std::vector<std::vector<Value>> keys;
             Result r = conn.execute(q, params);
             for (RowView row : r) keys.push_back(key_of_row(m, row, 0));
             count = conn.execute(upd, params).rowcount();
+            for (const auto& k : keys)
+                if (InstanceState* st = impl.identity.find(&m, k)) s.expire_state(st);
         }
-        for (const auto& k : keys) {
-            InstanceState* st = session_impl(s).identity.find(&m, k);
-            if (st && st->status == ObjectState::Persistent && !st->expired) matched.push_back(st);
-        }
-    } else {
-        count = conn.execute(upd, params).rowcount();
+        return count;
     }
-    for (auto* st : matched) apply_values(st, m, by_column);
-    return count;
+    return conn.execute(upd, params).rowcount();
 }
 
 std::int64_t query_delete(Session& s, const MapperBase& m, const retort::Select& stmt, Synchronize sync,
@@ -549,12 +628,13 @@ std::int64_t query_delete(Session& s, const MapperBase& m, const retort::Select&
     } else {
         count = conn.execute(del, params).rowcount();
     }
-    // The deleted objects leave the session (they are detached, as after a flushed delete and commit).
+    // The deleted objects leave the session as a flushed delete's do: a rollback brings them back.
     auto& impl = session_impl(s);
     for (auto* st : matched) {
         impl.forget(st);
         st->session = nullptr;
         st->status = ObjectState::Detached;
+        impl.deleted_in_tx.push_back(st);
     }
     return count;
 }

@@ -268,7 +268,7 @@ void Session::refresh_state(InstanceState* st) {
     Connection& c = impl_->conn(*this);
     Result r = c.execute(m.select_by_pk(), params);
     if (!r.next())
-        throw InvalidRequestError("instance " + m.describe(st) + " has been deleted, or its row is otherwise not present");
+        throw ObjectDeletedError("instance " + m.describe(st) + " has been deleted, or its row is otherwise not present");
     loading::instance_from_row(*this, *impl_, m, r.current().cursor(), 0, true);
     r.close();
     for (const auto& rel : m.relationships) {

@@ -232,13 +232,15 @@ std::vector<InstanceState*> load_objects(Session& s, Session::Impl& impl, const 
 void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::vector<InstanceState*>& states,
               const Options& opts, bool refresh, std::vector<const MapperBase*>& path, int depth,
               std::vector<JoinNode>* joined);
-// Loads one relationship of one object; returns the objects it now holds. Without sql_allowed (raise_on_sql)
-// only a many-to-one from the identity map or with a null key loads, anything else raises RaiseLoadError.
+// How a relationship of one object loads: on first use (an expired many-to-one target in the identity map is
+// reloaded then, as get() does), for an eager loader (immediate; an expired target is left to reload on use), or
+// without SQL (raise_on_sql: only a many-to-one from the identity map or with a null key loads, anything else
+// raises RaiseLoadError).
+enum class LoadMode : std::uint8_t { Lazy, Eager, NoSql };
+// Loads one relationship of one object; returns the objects it now holds. `path`: the models down to the owner's,
+// for the eager mappings of what loads (their cycles and join_depth).
 std::vector<InstanceState*> lazy_load(Session& s, Session::Impl& impl, InstanceState* owner, const RelationshipProp& r,
-                                      const Options& opts, bool sql_allowed);
-// Whether a lazy load of r needs the owner's column values (not only its identity key): an expired owner is
-// reloaded first then.
-bool needs_owner_columns(const InstanceState* owner, const RelationshipProp& r);
+                                      const Options& opts, LoadMode mode, const std::vector<const MapperBase*>& path);
 // The relationships of a refreshed object that its mapping loads eagerly (selectin, joined, immediate).
 void load_eager_defaults(Session& s, Session::Impl& impl, InstanceState* st);
 // After a row was read again into st (refresh with a lock): every relationship unloaded, then the eager ones.

@@ -330,9 +330,9 @@ TEST_F(Orm, DeletesChildrenBeforeParents) {
     s.delete_(u);
     record();
     s.commit();
-    // The children are loaded (cascade "all") by the expired parent's identity key, which needs no reload of
-    // the parent; then the children go before it.
+    // The expired parent is reloaded, its children loaded (cascade "all"), then children go before it.
     std::vector<std::string> expect{
+        "SELECT orm_users.id, orm_users.name, orm_users.fullname FROM orm_users WHERE orm_users.id = ?",
         "SELECT orm_addresses.id, orm_addresses.email, orm_addresses.user_id FROM orm_addresses "
         "WHERE orm_addresses.user_id = ? ORDER BY orm_addresses.email",
         "DELETE FROM orm_addresses WHERE orm_addresses.id = ?",

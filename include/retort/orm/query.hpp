@@ -34,13 +34,24 @@ enum class Synchronize : std::uint8_t {
     None,
 };
 
+// One SET item of Query::update(): a mapped column and its new value, a value or a SQL expression over the row:
+//   q.update({{col(&User::age), col(&User::age) - 10}, {col(&User::name), "ed"}})
+struct SetItem {
+    template <class T, class V>
+    SetItem(const Expr<T>& column, const V& value)  // NOLINT: brace-initialised in lists
+        : column(column.node()), value(retort::detail::operand(value, column.type())) {}
+    sql::NodePtr column;
+    sql::NodePtr value;
+};
+
 namespace detail {
 // The untyped parts of Query, compiled into Retort.
 std::vector<InstanceState*> query_all(Session& s, const MapperBase& m, const retort::Select& stmt, const LoadSpec& spec,
                                       const Params& params, bool unique);
 std::int64_t query_count(Session& s, const retort::Select& stmt, const LoadSpec& spec, const Params& params);
-std::int64_t query_update(Session& s, const MapperBase& m, const retort::Select& stmt, const Params& values,
+std::int64_t query_update(Session& s, const MapperBase& m, const retort::Select& stmt, const std::vector<SetItem>& values,
                           Synchronize sync, const Params& params);
+std::vector<SetItem> set_items(const MapperBase& m, const Params& values);
 std::int64_t query_delete(Session& s, const MapperBase& m, const retort::Select& stmt, Synchronize sync,
                           const Params& params);
 }  // namespace detail
@@ -148,12 +159,21 @@ public:
     [[nodiscard]] Ptr<T> get(std::vector<Value> pk) const { return session_->template get<T>(std::move(pk)); }
 
     // UPDATE of the rows the criteria select, by column name: {{"name", "ed"}}; returns the number of rows
-    // matched. The query must have no join, LIMIT, OFFSET, ORDER BY or DISTINCT.
+    // matched. The query must have no join, LIMIT, OFFSET, ORDER BY or DISTINCT. Objects in the session that the
+    // synchronization finds take the new values as their loaded state (a column changed in memory and not
+    // flushed takes the row's value, as SQLAlchemy's expiring it would give).
     std::int64_t update(const Params& values, Synchronize sync = Synchronize::Auto) const {
+        return update(detail::set_items(mapper_of<T>(), values), sync);
+    }
+    // With values or SQL expressions per column: update({{col(&User::age), col(&User::age) + 1}}).
+    std::int64_t update(const std::vector<SetItem>& values, Synchronize sync = Synchronize::Auto) const {
         return detail::query_update(*session_, mapper_of<T>(), stmt_.core(), values, sync, params_);
     }
     // synchronize_session=False as in SQLAlchemy: update(values, false). (true means Synchronize::Auto.)
     std::int64_t update(const Params& values, bool synchronize_session) const {
+        return update(values, synchronize_session ? Synchronize::Auto : Synchronize::None);
+    }
+    std::int64_t update(const std::vector<SetItem>& values, bool synchronize_session) const {
         return update(values, synchronize_session ? Synchronize::Auto : Synchronize::None);
     }
     // DELETE of the rows the criteria select; the deleted objects leave the session. Returns the rows matched.

@@ -25,6 +25,11 @@ class DetachedInstanceError : public InvalidRequestError {
 public:
     using InvalidRequestError::InvalidRequestError;
 };
+// An expired object's row is gone: reloading it found nothing.
+class ObjectDeletedError : public InvalidRequestError {
+public:
+    using InvalidRequestError::InvalidRequestError;
+};
 // A relationship with the raise loader was accessed before being loaded.
 class RaiseLoadError : public InvalidRequestError {
 public:
