@@ -842,9 +842,9 @@ void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::v
                 }
             }
         }
-        // Objects already holding this relationship: the deeper loaders still apply to what it holds (its
-        // persistent members; new ones have nothing to load).
-        if (eager(c.how) || c.contains || !c.sub.empty()) {
+        // Objects already holding this relationship (eager): the deeper loaders still apply to what it holds
+        // (its persistent members; new ones have nothing to load). A lazy one that is loaded is left as it is.
+        if (eager(c.how) || c.contains) {
             for (auto* st : states) {
                 if (st->mapper != &m) continue;
                 auto& base = m.relation(st->obj, r);
