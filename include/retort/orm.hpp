@@ -4,4 +4,5 @@
 #include "retort/orm/instance.hpp"
 #include "retort/orm/mapper.hpp"
 #include "retort/orm/session.hpp"
+#include "retort/orm/query.hpp"
 #include "retort/retort.hpp"

@@ -341,6 +341,7 @@ void Session::expunge_all() {
     impl_->deleted.clear();
     impl_->deleted_in_tx.clear();
     impl_->expired_columns.clear();
+    impl_->lazy_options.clear();
 }
 
 // ---------------------------------------------------------------- state queries
@@ -365,124 +366,7 @@ std::vector<InstanceState*> Session::dirty_objects() const {
 // ---------------------------------------------------------------- loading
 
 InstanceState* Session::get_state(const MapperBase& m, std::vector<Value> pk) {
-    check_thread();
-    Registry::configure_all();
-    if (pk.size() != m.pk.size())
-        throw ArgumentError("get(): " + m.class_name + " has a primary key of " + std::to_string(m.pk.size()) +
-                            " column(s), " + std::to_string(pk.size()) + " value(s) given");
-    for (std::size_t i = 0; i < pk.size(); ++i) {
-        const auto& c = m.columns[static_cast<std::size_t>(m.pk[i])];
-        // Keys compare in the member's own type (a UUID given as text finds a Uuid key).
-        if (pk[i].kind() == Value::Kind::Text && c.column->type.kind == TypeKind::Uuid) pk[i] = Uuid::parse(pk[i].as<std::string>());
-        if (pk[i].kind() == Value::Kind::Int && c.member_type == typeid(double)) pk[i] = Value(pk[i].as<double>());
-    }
-    if (InstanceState* st = impl_->identity.find(&m, pk)) {
-        if (st->expired) {
-            try {
-                load_expired(st);
-            } catch (const ObjectDeletedError&) {
-                // Its row is gone: the object leaves the session as deleted (a rollback brings it back).
-                impl_->remove_newly_deleted(*this, st);
-                return nullptr;
-            }
-        }
-        return st;
-    }
-    Params params;
-    params.reserve(pk.size());
-    for (std::size_t i = 0; i < pk.size(); ++i) params.emplace_back("pk_" + std::to_string(i), pk[i]);
-    Connection& c = impl_->conn(*this);
-    Result r = c.execute(m.select_by_pk(), params);
-    if (!r.next()) return nullptr;
-    InstanceState* st = loading::instance_from_row(*this, *impl_, m, r.current().cursor(), 0, false);
-    r.close();
-    return st;
-}
-
-std::vector<InstanceState*> Session::query(const MapperBase& m, const retort::Select& stmt,
-                                           const std::vector<LoaderOption>& opts, const Params& params) {
-    check_thread();
-    Registry::configure_all();
-    if (opts_.autoflush && !impl_->lazy_loading) flush();
-    Connection& c = impl_->conn(*this);
-    std::vector<InstanceState*> out;
-    // Joined eager loading: LEFT OUTER JOIN each such relationship's table (aliased) into this query.
-    std::vector<const RelationshipProp*> joined;
-    const auto& sel = stmt.data();
-    for (const auto& r : m.relationships) {
-        Lazy how = r.options.lazy;
-        for (const auto& o : opts)
-            if (o.resolve() == &r) how = o.strategy;
-        if (how != Lazy::Joined || r.kind == RelKind::ManyToMany) continue;
-        // A LIMIT would cut a collection's joined rows: such collections load with selectin instead.
-        if (r.uselist() && (sel.limit || sel.offset)) continue;
-        joined.push_back(&r);
-    }
-    if (joined.empty()) {
-        Result r = c.execute(stmt, params);
-        if (const std::int64_t n = r.size_hint(); n > 0) {
-            out.reserve(static_cast<std::size_t>(n));
-            impl_->identity.reserve(static_cast<std::size_t>(n));
-        }
-        while (r.next()) out.push_back(loading::instance_from_row(*this, *impl_, m, r.current().cursor(), 0, false));
-    } else {
-        retort::Select q = stmt;
-        std::vector<int> offsets;
-        int offset = static_cast<int>(m.columns.size());
-        for (std::size_t i = 0; i < joined.size(); ++i) {
-            const RelationshipProp& r = *joined[i];
-            FromClause a = alias(*r.target->table, r.target->table->name() + "_" + std::to_string(i + 1));
-            std::vector<Expr<bool>> on;
-            for (const auto& [pc, tc] : r.pairs) on.push_back(Expr<Any>(pc->ptr()) == a.c(tc->name()));
-            q = q.outerjoin(a, and_(on));
-            std::vector<sql::NodePtr> cols;
-            for (const auto& col : r.target->columns) cols.push_back(a.column_node(col.column->name()));
-            q = q.add_column_nodes(cols);
-            // The relationship's own ordering follows the query's.
-            for (const auto& spec : r.options.order_by) {
-                auto [name, desc] = loading::order_spec(spec);
-                q = desc ? q.order_by(a.c(name).desc()) : q.order_by(a.c(name));
-            }
-            offsets.push_back(offset);
-            offset += static_cast<int>(r.target->columns.size());
-        }
-        std::unordered_map<InstanceState*, std::vector<std::vector<InstanceState*>>> collected;
-        Result r = c.execute(q, params);
-        while (r.next()) {
-            const DBAPICursor& cur = r.current().cursor();
-            InstanceState* parent = loading::instance_from_row(*this, *impl_, m, cur, 0, false);
-            auto [it, fresh] = collected.try_emplace(parent, joined.size());
-            if (fresh) out.push_back(parent);
-            for (std::size_t i = 0; i < joined.size(); ++i) {
-                const MapperBase& tm = *joined[i]->target;
-                bool absent = false;
-                for (int pk : tm.pk) absent = absent || cur.is_null(offsets[i] + pk);
-                if (absent) continue;
-                InstanceState* child = loading::instance_from_row(*this, *impl_, tm, cur, offsets[i], false);
-                auto& list = it->second[i];
-                if (std::find(list.begin(), list.end(), child) == list.end()) list.push_back(child);
-            }
-        }
-        for (auto* parent : out) {
-            for (std::size_t i = 0; i < joined.size(); ++i) {
-                const RelationshipProp& rel = *joined[i];
-                auto& base = m.relation(parent->obj, rel);
-                if (base.loaded) continue;  // already in memory (pending changes included)
-                auto& list = collected[parent][i];
-                if (rel.uselist()) {
-                    auto& coll = static_cast<detail::CollectionBase&>(base);
-                    coll.items = list;
-                    coll.loaded = true;
-                } else {
-                    auto& ref = static_cast<detail::RefBase&>(base);
-                    ref.target = list.empty() ? nullptr : list.front();
-                    ref.loaded = true;
-                }
-            }
-        }
-    }
-    loading::eager_load(*this, *impl_, m, out, opts);
-    return out;
+    return get_state(m, std::move(pk), GetOptions{});
 }
 
 void Session::read_untracked(const MapperBase& m, const retort::Select& stmt, const Params& params,
@@ -562,6 +446,7 @@ void Session::load_expired(InstanceState* st) {
         const std::vector<int> cols = it->second;
         reload(st, cols);
     }
+    loading::load_eager_defaults(*this, *impl_, st);
 }
 
 void Session::refresh_state(InstanceState* st, const std::vector<Attribute>& attrs) {
@@ -576,6 +461,7 @@ void Session::refresh_state(InstanceState* st, const std::vector<Attribute>& att
         expire_state(st);  // with its refresh-expire cascade
         reload(st, {});
         unload_relationships(st);
+        loading::load_eager_defaults(*this, *impl_, st);  // relationships the mapping loads eagerly
         return;
     }
     if (!cols.empty()) reload(st, cols);
@@ -651,6 +537,7 @@ void Session::Impl::expire_one(InstanceState* st) {
 
 void Session::expire_all() {
     impl_->expired_columns.clear();
+    impl_->lazy_options.clear();
     for (auto* st : impl_->identity)
         if (st->status == ObjectState::Persistent) impl_->expire_one(st);
 }
@@ -661,23 +548,6 @@ InstanceState* Session::many_to_one_in_memory(InstanceState* owner, const Relati
     if (owner->expired || owner->session != this) return nullptr;
     bool known = false;
     return loading::many_to_one_in_memory(*impl_, owner, r, known);
-}
-
-void Session::load_relationship(InstanceState* owner, const RelationshipProp& r) {
-    check_thread();
-    if (owner->expired) load_expired(owner);
-    // A lazy load flushes objects added or deleted and relationship changes first, as a query would, but does
-    // not compare every object's columns with its snapshot (that would make N lazy loads cost N x the session's
-    // size); column changes are written by the next query, flush() or commit().
-    if (opts_.autoflush && (!impl_->pending.empty() || !impl_->deleted.empty() || impl_->relations_changed)) flush();
-    impl_->lazy_loading = true;
-    try {
-        loading::lazy_load(*this, owner, r);
-    } catch (...) {
-        impl_->lazy_loading = false;
-        throw;
-    }
-    impl_->lazy_loading = false;
 }
 
 namespace {

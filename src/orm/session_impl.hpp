@@ -146,6 +146,15 @@ private:
     std::size_t used_ = 0;  // slots not empty (objects and tombstones)
 };
 
+namespace loading {
+struct ResolvedStep;
+}
+// A resolved loader option from step `at` of its path on.
+struct LoadOption {
+    std::shared_ptr<const std::vector<loading::ResolvedStep>> path;
+    std::size_t at = 0;
+};
+
 // A list of objects that can grow large (a flush's, a session's): past 256 KiB on huge pages.
 using StateList = std::vector<InstanceState*, retort::detail::LargeAllocator<InstanceState*>>;
 
@@ -193,6 +202,8 @@ struct Session::Impl {
     // Objects expired in part (expire() with attributes named): the columns to reload; the others keep their values.
     std::unordered_map<InstanceState*, std::vector<int>> expired_columns;
     std::thread::id thread = std::this_thread::get_id();
+    // Loader options waiting on a lazy relationship of one object (lazyload(a).selectinload(b)): used when it loads.
+    std::unordered_map<const detail::RelationBase*, std::shared_ptr<const std::vector<LoadOption>>> lazy_options;
 
     Connection& conn(Session& s);
     void join(Session& s);
@@ -244,10 +255,42 @@ namespace loading {
 // persistent one made from the row. Column i of the row is mapper column i.
 InstanceState* instance_from_row(Session& s, Session::Impl& impl, const MapperBase& m, const DBAPICursor& c,
                                  int offset, bool overwrite);
-// Fills the relationships of `states` that load with the parent query (selectin), per default or option.
-void eager_load(Session& s, Session::Impl& impl, const MapperBase& m, const std::vector<InstanceState*>& states,
-                const std::vector<LoaderOption>& opts);
-void lazy_load(Session& s, InstanceState* owner, const RelationshipProp& r);
+
+// A loader option's step with its relationship resolved.
+struct ResolvedStep {
+    const RelationshipProp* rel;
+    std::optional<Lazy> how;
+    bool contains;
+    std::optional<FromClause> alias;
+};
+// An option from step `at` of its path on (the part that applies below the level where it was given).
+using Options = std::vector<LoadOption>;
+Options resolve_options(const MapperBase& m, const std::vector<LoaderOption>& opts);
+
+struct JoinNode;
+// Runs an ORM SELECT of m's objects: the joined eager loads and contains_eager in the statement itself, then
+// the other loaders. `path` holds the models above this load (a lazy load's parent), for breaking cycles of
+// eager mappings. `refresh`: populate_existing.
+std::vector<InstanceState*> load_objects(Session& s, Session::Impl& impl, const MapperBase& m, const retort::Select& stmt,
+                                         const Options& opts, bool refresh, const Params& params,
+                                         std::vector<const MapperBase*> path);
+// Loads the relationships of `states` (objects of m) as the options and mappings say.
+void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::vector<InstanceState*>& states,
+              const Options& opts, bool refresh, std::vector<const MapperBase*>& path, int depth,
+              std::vector<JoinNode>* joined);
+// How a relationship of one object loads: on first use (an expired many-to-one target in the identity map is
+// reloaded then, as get() does), for an eager loader (immediate; an expired target is left to reload on use), or
+// without SQL (raise_on_sql: only a many-to-one from the identity map or with a null key loads, anything else
+// raises RaiseLoadError).
+enum class LoadMode : std::uint8_t { Lazy, Eager, NoSql };
+// Loads one relationship of one object; returns the objects it now holds. `path`: the models down to the owner's,
+// for the eager mappings of what loads (their cycles and join_depth).
+std::vector<InstanceState*> lazy_load(Session& s, Session::Impl& impl, InstanceState* owner, const RelationshipProp& r,
+                                      const Options& opts, LoadMode mode, const std::vector<const MapperBase*>& path);
+// The relationships of a refreshed object that its mapping loads eagerly (selectin, joined, immediate).
+void load_eager_defaults(Session& s, Session::Impl& impl, InstanceState* st);
+// After a row was read again into st (refresh with a lock): every relationship unloaded, then the eager ones.
+void after_refresh(Session& s, Session::Impl& impl, InstanceState* st);
 // The values of `cols` (columns of st's mapper) on the object.
 std::vector<Value> values_of(const InstanceState* st, const std::vector<const Column*>& cols);
 const ColumnProp& prop_of(const MapperBase& m, const Column* c);

@@ -163,20 +163,39 @@ std::vector<const Table*> Table::referred_tables() const {
     return out;
 }
 
+namespace detail {
+void run_ddl(Connection& conn, const std::string& sql);
+}
+
+// With an Engine and checkfirst, a table that is one statement (no indexes, no types of its own) is created or
+// dropped with CREATE TABLE IF NOT EXISTS / DROP TABLE IF EXISTS, alone in its transaction (autocommit): one
+// round trip instead of BEGIN, the existence check, the DDL and COMMIT, and no window between check and DDL.
 void Table::create(const Engine& engine, bool checkfirst) const {
     auto conn = engine.connect();
+    if (checkfirst) {
+        auto ddl = conn.dialect().ddl_compiler();
+        if (indexes_.empty() && ddl->create_types(*this).empty()) {
+            conn.set_isolation_level("AUTOCOMMIT");
+            detail::run_ddl(conn, ddl->create_table(*this, true));
+            return;
+        }
+    }
     create(conn, checkfirst);
     conn.commit();
 }
 
 void Table::drop(const Engine& engine, bool checkfirst) const {
     auto conn = engine.connect();
+    if (checkfirst) {
+        auto ddl = conn.dialect().ddl_compiler();
+        if (ddl->drop_types(*this).empty()) {
+            conn.set_isolation_level("AUTOCOMMIT");
+            detail::run_ddl(conn, ddl->drop_table(*this, true));
+            return;
+        }
+    }
     drop(conn, checkfirst);
     conn.commit();
-}
-
-namespace detail {
-void run_ddl(Connection& conn, const std::string& sql);
 }
 
 namespace {

@@ -32,8 +32,10 @@ struct InstanceState;
 enum class ObjectState : std::uint8_t { Transient, Pending, Persistent, Deleted, Detached };
 
 // How a relationship loads: on first access (Select, SQLAlchemy's "select"), with the parent query (Joined,
-// Selectin), never from the database (NoLoad), or as an error naming the attribute (Raise; the N+1 guard).
-enum class Lazy : std::uint8_t { Select, Selectin, Joined, Raise, NoLoad };
+// Selectin), right after the parent with one lazy load per object (Immediate), never from the database
+// (NoLoad), or as an error naming the attribute (Raise; the N+1 guard), or as an error only when loading
+// it would send SQL (RaiseOnSql: a many-to-one found in the identity map, or with a null key, still loads).
+enum class Lazy : std::uint8_t { Select, Selectin, Joined, Raise, NoLoad, RaiseOnSql, Immediate };
 
 // The primary key values of a persistent object in 16 bytes: one integer held inline (the common key),
 // any other key as an array of Values.

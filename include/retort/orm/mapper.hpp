@@ -68,6 +68,9 @@ struct RelOptions {
     // An object may have at most one parent through this relationship at a time (attaching it to a second
     // one is an InvalidRequestError); required for delete-orphan on a many-to-one or many-to-many.
     bool single_parent = false;
+    // How many levels an eager lazy= (selectin, joined, immediate) goes on through a model already loading above
+    // it (a self-referential or cyclic relationship); without it, such a relationship loads lazily there.
+    std::optional<int> join_depth;
 };
 
 struct ColumnProp;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "retort/engine/engine.hpp"
+#include "retort/orm/loader.hpp"
 #include "retort/orm/mapper.hpp"
 #include "retort/sql/expression.hpp"
 
@@ -37,34 +38,20 @@ public:
 
 namespace orm {
 
-// A loader option for one query: select<Owner>().options(selectinload(&Owner::pets)).
-struct LoaderOption {
-    std::function<const RelationshipProp*()> resolve;
-    Lazy strategy = Lazy::Select;
+// ORM options of one query's execution (SQLAlchemy's execution_options(populate_existing=True, autoflush=False)).
+struct OrmExecutionOptions {
+    // Objects already in the identity map take the rows' values (unflushed changes to them are lost), and
+    // their relationships load again.
+    bool populate_existing = false;
+    // This query's autoflush, instead of the session's.
+    std::optional<bool> autoflush;
 };
 
-namespace detail {
-template <class T, class R>
-LoaderOption loader(R T::* mp, Lazy how) {
-    return LoaderOption{[mp] {
-                            const auto* r = mapper_of<T>().relationship_for(detail::member_key(mp), typeid(R));
-                            if (!r) throw_no_table("loader option: the member is not a mapped relationship");
-                            return r;
-                        },
-                        how};
-}
-}  // namespace detail
-
-template <class T, class R>
-LoaderOption selectinload(R T::* mp) { return detail::loader(mp, Lazy::Selectin); }
-template <class T, class R>
-LoaderOption joinedload(R T::* mp) { return detail::loader(mp, Lazy::Joined); }
-template <class T, class R>
-LoaderOption lazyload(R T::* mp) { return detail::loader(mp, Lazy::Select); }
-template <class T, class R>
-LoaderOption raiseload(R T::* mp) { return detail::loader(mp, Lazy::Raise); }
-template <class T, class R>
-LoaderOption noload(R T::* mp) { return detail::loader(mp, Lazy::NoLoad); }
+// How a query loads: its loader options and execution options.
+struct LoadSpec {
+    std::vector<LoaderOption> options;
+    OrmExecutionOptions exec;
+};
 
 template <class T>
 struct is_ptr : std::false_type {};
@@ -99,11 +86,17 @@ public:
     template <class... O>
     [[nodiscard]] Select options(const O&... o) const {
         Select s = *this;
-        (s.opts_.push_back(o), ...);
+        (s.spec_.options.push_back(o), ...);
+        return s;
+    }
+    [[nodiscard]] Select execution_options(const OrmExecutionOptions& o) const {
+        Select s = *this;
+        s.spec_.exec = o;
         return s;
     }
     [[nodiscard]] const retort::Select& core() const noexcept { return core_; }
-    [[nodiscard]] const std::vector<LoaderOption>& loader_options() const noexcept { return opts_; }
+    [[nodiscard]] const std::vector<LoaderOption>& loader_options() const noexcept { return spec_.options; }
+    [[nodiscard]] const LoadSpec& load_spec() const noexcept { return spec_; }
 
 private:
     Select with(retort::Select c) const {
@@ -114,7 +107,7 @@ private:
     }
     static retort::Select join_relationship(const retort::Select& s, const RelationshipProp& r, bool isouter);
     retort::Select core_;
-    std::vector<LoaderOption> opts_;
+    LoadSpec spec_;
 };
 
 // Objects a query returned, in order (objects already in the session's identity map are the same objects).
@@ -157,6 +150,56 @@ enum class JoinTransactionMode : std::uint8_t {
     RollbackOnly,
     // The program's transaction becomes the session's: commit() commits it, rollback() rolls it back.
     ControlFully,
+};
+
+// Options of Session::get (SQLAlchemy's get(..., options=, populate_existing=, with_for_update=)).
+struct GetOptions {
+    std::vector<LoaderOption> options;  // loader options for the object's relationships
+    // Reload the object even when it is in the identity map (unflushed changes to it are lost).
+    bool populate_existing = false;
+    // SELECT ... FOR UPDATE (where the dialect has it: PostgreSQL and Aurora DSQL; SQLite has no row locks and
+    // ignores it); implies populate_existing, as the row is read again under the lock.
+    bool with_for_update = false;
+};
+
+// Options of Session::refresh.
+struct RefreshOptions {
+    bool with_for_update = false;  // SELECT ... FOR UPDATE where the dialect has it
+};
+
+template <class T>
+class Query;
+
+// A handle to a mapped object of any model (what iterating a session gives): obj.as<User>() is its Ptr<User>,
+// null when it is of another model.
+class AnyPtr {
+public:
+    AnyPtr() = default;
+    AnyPtr(std::shared_ptr<Arena> keep, InstanceState* st) : keep_(std::move(keep)), st_(st) {}
+    template <class T>
+    AnyPtr(const Ptr<T>& p) : keep_(detail::arena_ptr(p.state())), st_(p.state()) {}  // NOLINT
+    template <class T>
+    [[nodiscard]] bool is() const noexcept {
+        return st_ && st_->mapper->type == std::type_index(typeid(T));
+    }
+    template <class T>
+    [[nodiscard]] Ptr<T> as() const {
+        return is<T>() ? Ptr<T>(keep_, static_cast<Instance<T>*>(st_)) : Ptr<T>();
+    }
+    [[nodiscard]] InstanceState* state() const noexcept { return st_; }
+    [[nodiscard]] const MapperBase& mapper() const { return *st_->mapper; }
+    // "User(id=7)", for messages.
+    [[nodiscard]] std::string describe() const { return st_ ? st_->mapper->describe(st_) : "None"; }
+    explicit operator bool() const noexcept { return st_ != nullptr; }
+    bool operator==(const AnyPtr& o) const noexcept { return st_ == o.st_; }
+    template <class T>
+    bool operator==(const Ptr<T>& p) const noexcept {
+        return st_ == p.state();
+    }
+
+private:
+    std::shared_ptr<Arena> keep_;
+    InstanceState* st_ = nullptr;
 };
 
 struct SessionOptions {
@@ -241,10 +284,40 @@ public:
     Ptr<T> get(std::vector<Value> pk) {
         return ptr<T>(get_state(mapper_of<T>(), std::move(pk)));
     }
+    // get() with loader options, populate_existing or with_for_update:
+    //   session.get<User>(7, {.with_for_update = true}).
+    template <class T>
+    Ptr<T> get(const Value& pk, const GetOptions& o) {
+        return get<T>(std::vector<Value>{pk}, o);
+    }
+    template <class T>
+    Ptr<T> get(std::vector<Value> pk, const GetOptions& o) {
+        return ptr<T>(get_state(mapper_of<T>(), std::move(pk), o));
+    }
+    // As get(), but raises NoResultFound when there is no such object.
+    template <class T>
+    Ptr<T> get_one(const Value& pk, const GetOptions& o = {}) {
+        return get_one<T>(std::vector<Value>{pk}, o);
+    }
+    template <class T>
+    Ptr<T> get_one(std::vector<Value> pk, const GetOptions& o = {}) {
+        const auto& m = mapper_of<T>();
+        InstanceState* st = get_state(m, std::move(pk), o);
+        if (!st) throw NoResultFound("no row was found for " + m.class_name + " with the given primary key");
+        return ptr<T>(st);
+    }
+
+    // The legacy Query API (retort/orm/query.hpp): session.query<User>().filter(...).order_by(...).all().
+    template <class T>
+    Query<T> query();
+
+    // The session's objects, pending ones first, then the identity map's (SQLAlchemy's `for obj in session`):
+    // for (AnyPtr obj : session.objects()) ... (begin() is the session's transaction, as in SQLAlchemy).
+    [[nodiscard]] std::vector<AnyPtr> objects() const;
 
     template <class T>
     ScalarResult<T> scalars(const Select<T>& stmt, const Params& params = {}) {
-        std::vector<InstanceState*> states = query(mapper_of<T>(), stmt.core(), stmt.loader_options(), params);
+        std::vector<InstanceState*> states = load(mapper_of<T>(), stmt.core(), stmt.load_spec(), params);
         std::vector<Ptr<T>> out;
         out.reserve(states.size());
         auto keep = arena_ptr();
@@ -299,7 +372,12 @@ public:
     // named (&User::name, &User::addresses), only those are reloaded; changes to the others are kept.
     template <class T, class... M>
     void refresh(const Ptr<T>& p, M T::*... members) {
-        refresh_state(p.state(), {attribute_of(members)...});
+        refresh_state(p.state(), std::vector<Attribute>{attribute_of(members)...});
+    }
+    // refresh() with SELECT ... FOR UPDATE: session.refresh(p, {.with_for_update = true}).
+    template <class T>
+    void refresh(const Ptr<T>& p, const RefreshOptions& o) {
+        refresh_state(p.state(), o);
     }
     // Marks the object's attributes to be reloaded on next use (all of them, or the members named), and the
     // objects its refresh-expire cascades reach (those pending are expunged, as SQLAlchemy does).
@@ -380,6 +458,11 @@ public:
     InstanceState* get_state(const MapperBase& m, std::vector<Value> pk);
     std::vector<InstanceState*> query(const MapperBase& m, const retort::Select& stmt,
                                       const std::vector<LoaderOption>& opts, const Params& params);
+    // Runs an ORM SELECT: the objects of its rows, with their relationships loaded as the spec says.
+    std::vector<InstanceState*> load(const MapperBase& m, const retort::Select& stmt, const LoadSpec& spec,
+                                     const Params& params);
+    InstanceState* get_state(const MapperBase& m, std::vector<Value> pk, const GetOptions& o);
+    void refresh_state(InstanceState* st, const RefreshOptions& o);
     // reserve(n) is told the number of rows first when the driver knows it.
     void read_untracked(const MapperBase& m, const retort::Select& stmt, const Params& params,
                         const std::function<void(std::size_t)>& reserve, const std::function<void(const DBAPICursor&)>& row);
@@ -414,6 +497,7 @@ public:
     void commit_level(bool nested, std::uint64_t id);
     void rollback_level(bool nested, std::uint64_t id);
     [[nodiscard]] bool level_active(bool nested, std::uint64_t id) const noexcept;
+    [[nodiscard]] Impl& internals() const noexcept { return *impl_; }
 
 private:
     template <class Fn>
