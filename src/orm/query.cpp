@@ -615,12 +615,7 @@ std::int64_t query_delete(Session& s, const MapperBase& m, const retort::Select&
     }
     // The deleted objects leave the session as a flushed delete's do: a rollback brings them back.
     auto& impl = session_impl(s);
-    for (auto* st : matched) {
-        impl.forget(st);
-        st->session = nullptr;
-        st->status = ObjectState::Detached;
-        impl.deleted_in_tx.push_back(st);
-    }
+    for (auto* st : matched) impl.remove_newly_deleted(s, st);
     return count;
 }
 
