@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <queue>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -116,25 +117,27 @@ StateList sweep_order(const StateList& rows, Links links, bool& cyclic) {
         ++waiting[ib->second];
     };
     for (auto* row : rows) links(row, before);
+    // The sweeps without rescanning: a row that becomes ready behind the current one waits for the next sweep.
     StateList ordered;
     ordered.reserve(n);
+    using MinHeap = std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>>;
+    MinHeap current, next;
+    for (std::size_t i = 0; i < n; ++i)
+        if (!waiting[i]) current.push(i);
     std::vector<char> placed(n, 0);
-    cyclic = false;
-    while (ordered.size() < n) {
-        bool progressed = false;
-        for (std::size_t i = 0; i < n; ++i) {
-            if (placed[i] || waiting[i]) continue;
-            placed[i] = 1;
-            ordered.push_back(rows[i]);
-            for (std::size_t j : after[i]) --waiting[j];
-            progressed = true;
-        }
-        if (!progressed) {
-            cyclic = true;
-            for (std::size_t i = 0; i < n; ++i)
-                if (!placed[i]) ordered.push_back(rows[i]);
-        }
+    while (!current.empty()) {
+        const std::size_t i = current.top();
+        current.pop();
+        placed[i] = 1;
+        ordered.push_back(rows[i]);
+        for (std::size_t j : after[i])
+            if (--waiting[j] == 0) (j > i ? current : next).push(j);
+        if (current.empty()) std::swap(current, next);
     }
+    cyclic = ordered.size() < n;
+    if (cyclic)
+        for (std::size_t i = 0; i < n; ++i)
+            if (!placed[i]) ordered.push_back(rows[i]);
     return ordered;
 }
 

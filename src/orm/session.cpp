@@ -206,7 +206,37 @@ void Session::add_state(InstanceState* st) {
 // add(): the object joins the session (pending without a key, persistent with one), and the save-update cascade
 // takes along its related objects, those it refers to now and those a change since the last flush took away (so
 // that a flush can delete them as orphans or clear their foreign keys).
-void Session::Impl::add_impl(Session& s, InstanceState* st, bool head) {
+void Session::Impl::add_impl(Session& s, InstanceState* head_state, bool head) {
+    // Depth first with a work list (the related objects of one object pushed in reverse, so they are taken in
+    // order): a deep graph never exhausts the call stack.
+    std::vector<std::pair<InstanceState*, bool>> todo{{head_state, head}};
+    while (!todo.empty()) {
+        auto [st, is_head] = todo.back();
+        todo.pop_back();
+        if (!is_head && st->session == &s) continue;  // reached twice
+        add_one(s, st, is_head);
+        const std::size_t mark = todo.size();
+        for (const auto& r : st->mapper->relationships) {
+            if (!r.cascade.save_update) continue;
+            auto& base = st->mapper->relation(st->obj, r);
+            auto take = [&](InstanceState* t) {
+                if (t && t->session != &s) todo.emplace_back(t, false);
+            };
+            if (r.uselist()) {
+                auto& c = static_cast<detail::CollectionBase&>(base);
+                for (auto* t : c.items) take(t);
+                for (auto* t : c.removed) take(t);
+            } else {
+                auto& ref = static_cast<detail::RefBase&>(base);
+                take(ref.target);
+                take(ref.previous);
+            }
+        }
+        std::reverse(todo.begin() + static_cast<std::ptrdiff_t>(mark), todo.end());
+    }
+}
+
+void Session::Impl::add_one(Session& s, InstanceState* st, bool head) {
     if (st->was_deleted)
         throw InvalidRequestError("instance " + st->mapper->describe(st) +
                                   " has been deleted; use make_transient() to send it back to the transient state");
@@ -229,24 +259,6 @@ void Session::Impl::add_impl(Session& s, InstanceState* st, bool head) {
         if (d != deleted.end()) deleted.erase(d);
         st->marked_deleted = false;
     }
-    for (const auto& r : st->mapper->relationships) {
-        if (!r.cascade.save_update) continue;
-        auto& base = st->mapper->relation(st->obj, r);
-        auto take = [&](InstanceState* t) {
-            if (t && t->session != &s) add_impl(s, t, false);
-        };
-        if (r.uselist()) {
-            auto& c = static_cast<detail::CollectionBase&>(base);
-            const auto items = c.items;
-            const auto removed = c.removed;
-            for (auto* t : items) take(t);
-            for (auto* t : removed) take(t);
-        } else {
-            auto& ref = static_cast<detail::RefBase&>(base);
-            take(ref.target);
-            take(ref.previous);
-        }
-    }
 }
 
 void Session::delete_state(InstanceState* st) {
@@ -259,40 +271,46 @@ void Session::delete_state(InstanceState* st) {
 // delete(): the object is marked for DELETE at the next flush (it stays persistent until then), and so are the
 // objects its delete cascades reach, gathered now (loading relationships that are not loaded, unless
 // passive_deletes leaves them to the database).
-void Session::Impl::delete_impl(Session& s, InstanceState* st, bool head) {
-    if (st->key.empty()) {
-        if (head) throw InvalidRequestError("instance " + st->mapper->describe(st) + " is not persisted");
-        return;
-    }
-    if (st->session && st->session != &s)
-        throw InvalidRequestError("object " + st->mapper->describe(st) + " is already attached to another Session");
-    if (st->marked_deleted) return;
-    if (st->session != &s || st->status == ObjectState::Deleted) {
-        // A detached object, or one whose row this transaction's flush deleted already: back in the identity map.
-        if (st->status == ObjectState::Deleted) {
-            auto d = std::find(deleted_in_tx.begin(), deleted_in_tx.end(), st);
-            if (d != deleted_in_tx.end()) deleted_in_tx.erase(d);
-            st->session = nullptr;
+void Session::Impl::delete_impl(Session& s, InstanceState* head_state, bool head) {
+    // Depth first with a work list, as add() (a deep graph never exhausts the call stack).
+    std::vector<std::pair<InstanceState*, bool>> todo{{head_state, head}};
+    while (!todo.empty()) {
+        auto [st, is_head] = todo.back();
+        todo.pop_back();
+        if (!is_head && st->session && st->session != &s) continue;
+        if (st->key.empty()) {
+            if (is_head) throw InvalidRequestError("instance " + st->mapper->describe(st) + " is not persisted");
+            continue;
         }
-        attach_persistent(s, st);
-    }
-    std::vector<InstanceState*> cascade;
-    for (const auto& r : st->mapper->relationships) {
-        if (!r.cascade.delete_) continue;
-        auto& base = st->mapper->relation(st->obj, r);
-        if (r.options.passive_deletes && !base.loaded) continue;
-        if (r.uselist()) {
-            auto& c = static_cast<detail::CollectionBase&>(base);
-            c.load();
-            cascade.insert(cascade.end(), c.items.begin(), c.items.end());
-        } else if (auto* t = static_cast<detail::RefBase&>(base).load()) {
-            cascade.push_back(t);
+        if (st->session && st->session != &s)
+            throw InvalidRequestError("object " + st->mapper->describe(st) + " is already attached to another Session");
+        if (st->marked_deleted) continue;
+        if (st->session != &s || st->status == ObjectState::Deleted) {
+            // A detached object, or one whose row this transaction's flush deleted already: back in the identity map.
+            if (st->status == ObjectState::Deleted) {
+                auto d = std::find(deleted_in_tx.begin(), deleted_in_tx.end(), st);
+                if (d != deleted_in_tx.end()) deleted_in_tx.erase(d);
+                st->session = nullptr;
+            }
+            attach_persistent(s, st);
         }
+        const std::size_t mark = todo.size();
+        for (const auto& r : st->mapper->relationships) {
+            if (!r.cascade.delete_) continue;
+            auto& base = st->mapper->relation(st->obj, r);
+            if (r.options.passive_deletes && !base.loaded) continue;
+            if (r.uselist()) {
+                auto& c = static_cast<detail::CollectionBase&>(base);
+                c.load();
+                for (auto* t : c.items) todo.emplace_back(t, false);
+            } else if (auto* t = static_cast<detail::RefBase&>(base).load()) {
+                todo.emplace_back(t, false);
+            }
+        }
+        std::reverse(todo.begin() + static_cast<std::ptrdiff_t>(mark), todo.end());
+        st->marked_deleted = true;
+        deleted.push_back(st);
     }
-    st->marked_deleted = true;
-    deleted.push_back(st);
-    for (auto* t : cascade)
-        if (t->session == &s || !t->session) delete_impl(s, t, false);
 }
 
 bool Session::contains_state(const InstanceState* st) const noexcept {
@@ -577,11 +595,15 @@ InstanceState* Session::merge_object(const MapperBase& m, const void* obj, const
     check_thread();
     Registry::configure_all();
     std::unordered_map<const void*, InstanceState*> memo;
-    return impl_->merge_one(*this, m, obj, src, load, memo);
+    std::vector<Session::Impl::MergeFrame> stack;
+    InstanceState* target = impl_->merge_one(*this, m, obj, src, load, memo, stack);
+    if (!stack.empty()) impl_->merge_relations(*this, load, memo, stack);
+    return target;
 }
 
 InstanceState* Session::Impl::merge_one(Session& s, const MapperBase& m, const void* obj, const InstanceState* src, bool load,
-                                        std::unordered_map<const void*, InstanceState*>& memo) {
+                                        std::unordered_map<const void*, InstanceState*>& memo,
+                                        std::vector<MergeFrame>& stack) {
     if (src && src->session == &s) return const_cast<InstanceState*>(src);  // already this session's
     if (auto it = memo.find(obj); it != memo.end()) return it->second;
     std::vector<Value> key = m.primary_key_of(obj);
@@ -648,42 +670,83 @@ InstanceState* Session::Impl::merge_one(Session& s, const MapperBase& m, const v
         }
     }
     memo[obj] = target;
-    // Relationships with the merge cascade: their objects merged in turn.
-    for (const auto& r : m.relationships) {
-        if (!r.cascade.merge) continue;
-        const auto& sbase = m.relation(const_cast<void*>(obj), r);
-        if (!merge_source_given(sbase, r, src)) continue;
-        auto& tbase = m.relation(target->obj, r);
-        if (r.uselist()) {
-            std::vector<InstanceState*> merged;
-            for (auto* child : static_cast<const detail::CollectionBase&>(sbase).items)
-                merged.push_back(merge_one(s, *child->mapper, child->obj, child, load, memo));
-            auto& tc = static_cast<detail::CollectionBase&>(tbase);
-            if (!load) {
-                tc.items = merged;
-                tc.loaded = true;
+    // Its relationships are merged by the caller's loop, depth first, before the object's parent goes on.
+    stack.push_back(MergeFrame{&m, obj, src, target, fresh_persistent});
+    return target;
+}
+
+// One object's merge cascade, a step at a time: each related object is merged (and its own relationships, depth
+// first, on the stack) before the relationship is set, so that deep graphs never exhaust the call stack.
+void Session::Impl::merge_relations(Session& s, bool load, std::unordered_map<const void*, InstanceState*>& memo,
+                                    std::vector<MergeFrame>& stack) {
+    const std::size_t base_depth = stack.size() - 1;
+    while (stack.size() > base_depth) {
+        const std::size_t fi = stack.size() - 1;
+        MergeFrame& f = stack[fi];
+        const MapperBase& m = *f.mapper;
+        if (f.rel >= m.relationships.size()) {
+            if (f.fresh_persistent) tracking::take(f.target);
+            stack.pop_back();
+            continue;
+        }
+        const auto& r = m.relationships[f.rel];
+        const auto& sbase = m.relation(const_cast<void*>(f.obj), r);
+        if (!f.started) {
+            if (!r.cascade.merge || !merge_source_given(sbase, r, f.src)) {
+                ++f.rel;
                 continue;
             }
-            tc.load();
-            const auto current = tc.items;
-            for (auto* x : current)
-                if (std::find(merged.begin(), merged.end(), x) == merged.end()) tc.remove(x);
-            for (auto* x : merged)
-                if (std::find(tc.items.begin(), tc.items.end(), x) == tc.items.end()) tc.append(x, nullptr);
+            f.started = true;
+            f.child = 0;
+            f.merged.clear();
+        }
+        // The next related object of the source, merged (its own frame goes on top of this one).
+        const InstanceState* next = nullptr;
+        bool more = false;
+        if (r.uselist()) {
+            const auto& items = static_cast<const detail::CollectionBase&>(sbase).items;
+            if (f.child < items.size()) {
+                next = items[f.child];
+                more = true;
+            }
+        } else if (f.child == 0) {
+            next = static_cast<const detail::RefBase&>(sbase).target;
+            more = next != nullptr;
+        }
+        if (more) {
+            ++f.child;
+            InstanceState* merged = merge_one(s, *next->mapper, next->obj, next, load, memo, stack);
+            stack[fi].merged.push_back(merged);  // the stack may have grown: f is not used past this point
+            continue;
+        }
+        // Every related object is merged: the target's relationship is set.
+        auto& tbase = m.relation(f.target->obj, r);
+        if (r.uselist()) {
+            auto& tc = static_cast<detail::CollectionBase&>(tbase);
+            if (!load) {
+                tc.items = f.merged;
+                tc.loaded = true;
+            } else {
+                tc.load();
+                const auto current = tc.items;
+                for (auto* x : current)
+                    if (std::find(f.merged.begin(), f.merged.end(), x) == f.merged.end()) tc.remove(x);
+                for (auto* x : f.merged)
+                    if (std::find(tc.items.begin(), tc.items.end(), x) == tc.items.end()) tc.append(x, nullptr);
+            }
         } else {
-            auto* child = static_cast<const detail::RefBase&>(sbase).target;
-            InstanceState* merged = child ? merge_one(s, *child->mapper, child->obj, child, load, memo) : nullptr;
+            InstanceState* merged = f.merged.empty() ? nullptr : f.merged.front();
             auto& tr = static_cast<detail::RefBase&>(tbase);
             if (!load) {
                 tr.target = merged;
                 tr.loaded = true;
-                continue;
+            } else {
+                tr.assign(merged, nullptr);
             }
-            tr.assign(merged, nullptr);
         }
+        f.started = false;
+        ++f.rel;
     }
-    if (fresh_persistent) tracking::take(target);
-    return target;
 }
 
 // ---------------------------------------------------------------- transactions

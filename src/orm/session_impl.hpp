@@ -216,11 +216,26 @@ struct Session::Impl {
     // Takes a detached object with a key into the identity map (InvalidRequestError when another object has
     // its key) as persistent.
     void attach_persistent(Session& s, InstanceState* st);
+    void add_one(Session& s, InstanceState* st, bool head);
     void add_impl(Session& s, InstanceState* st, bool head);
     // An object whose row a statement deleted (or was found gone): Deleted until the commit, back on rollback.
     void remove_newly_deleted(Session& s, InstanceState* st);
+    // A merged object whose relationships are still to be merged (merge()'s explicit stack).
+    struct MergeFrame {
+        const MapperBase* mapper;
+        const void* obj;
+        const InstanceState* src;
+        InstanceState* target;
+        bool fresh_persistent;
+        std::size_t rel = 0;
+        std::size_t child = 0;
+        bool started = false;
+        std::vector<InstanceState*> merged;
+    };
     InstanceState* merge_one(Session& s, const MapperBase& m, const void* obj, const InstanceState* src, bool load,
-                             std::unordered_map<const void*, InstanceState*>& memo);
+                             std::unordered_map<const void*, InstanceState*>& memo, std::vector<MergeFrame>& stack);
+    void merge_relations(Session& s, bool load, std::unordered_map<const void*, InstanceState*>& memo,
+                         std::vector<MergeFrame>& stack);
     void delete_impl(Session& s, InstanceState* st, bool head);
     void expire_untracked();
     // Expires one persistent object (all its columns and relationships, dropping changes not flushed), with

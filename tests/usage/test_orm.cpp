@@ -95,7 +95,7 @@ void retort::orm::define(Mapping<Node>& m) {
     m.name("Node");
     m.column(&Node::id, "id", {.primary_key = true});
     m.column(&Node::label, "label");
-    m.column(&Node::parent_id, "parent_id", {.foreign_key = "orm_nodes.id"});
+    m.column(&Node::parent_id, "parent_id", {.index = true, .foreign_key = "orm_nodes.id"});
     m.many_to_one(&Node::parent, "parent", on(&Node::parent_id, &Node::id), {.back_populates = "children"});
     m.one_to_many(&Node::children, "children", on(&Node::id, &Node::parent_id), {.back_populates = "parent", .order_by = {"label"}});
 }
@@ -870,6 +870,54 @@ TEST_F(Orm, LargeSelfReferentialTreesInsertInDependencyOrder) {
     EXPECT_THROW(s2.flush(), InvalidRequestError);
     s2.rollback();
     EXPECT_EQ(engine.connect().exec_driver_sql("SELECT count(*) FROM orm_nodes WHERE label IN ('a', 'b')").scalar_one<std::int64_t>(), 0);
+}
+
+TEST_F(Orm, DeepChainsOfRelatedObjectsNeverExhaustTheStack) {
+    // Chains 100,000 objects long, each the parent of the next: add() and merge() follow their cascades with
+    // work lists, not recursion, so the depth of an object graph is never a crash.
+    constexpr int n = 100000;
+    {
+        std::vector<Ptr<Node>> chain;
+        chain.reserve(n);
+        chain.push_back(make<Node>(Node{.label = "c0"}));
+        for (int k = 1; k < n; ++k) chain.push_back(make<Node>(Node{.label = "c" + std::to_string(k), .parent = chain.back()}));
+        Session s(engine);
+        s.add(chain.back());  // the save-update cascade reaches every node through the parents
+        EXPECT_EQ(s.new_objects().size(), static_cast<std::size_t>(n));
+        EXPECT_TRUE(s.contains(chain.front()));
+        s.rollback();
+        EXPECT_EQ(chain.front().state()->status, ObjectState::Transient);
+    }
+    {
+        // Written in transactions of 2,500 rows (Aurora DSQL takes at most 3,000 per transaction).
+        auto conn = engine.connect();
+        std::vector<Params> rows;
+        for (int k = 0; k < n; ++k) {
+            rows.push_back({{"id", std::int64_t{k + 1}}, {"label", "c" + std::to_string(k)}, {"parent_id", k ? Value(std::int64_t{k}) : Value()}});
+            if (rows.size() == 2500 || k == n - 1) {
+                conn.execute(insert(*orm_metadata().find_table("orm_nodes")), rows);
+                conn.commit();
+                rows.clear();
+            }
+        }
+    }
+    std::vector<Ptr<Node>> loaded;
+    {
+        Session s(engine, {.expire_on_commit = false});
+        loaded = s.scalars(select<Node>().order_by(col(&Node::id))).all();
+        ASSERT_EQ(loaded.size(), static_cast<std::size_t>(n));
+        for (const auto& node : loaded) (void)node->parent.get();  // from the identity map, no SQL
+        s.expunge_all();
+    }
+    // merge() of the last node takes the whole chain of parents along, depth first.
+    Session s(engine);
+    auto merged = s.merge(loaded.back(), false);
+    int depth = 0;
+    for (Ptr<Node> p = merged; p->parent; p = p->parent.get()) ++depth;
+    EXPECT_EQ(depth, n - 1);
+    EXPECT_EQ(merged->parent->parent->label, "c" + std::to_string(n - 3));
+    EXPECT_NE(merged.state(), loaded.back().state());
+    EXPECT_TRUE(s.dirty_objects().empty());
 }
 
 TEST_F(Orm, ManyToManyAssociationRows) {
