@@ -701,6 +701,30 @@ void Flush::rekey(InstanceState* st) {
         for (auto* child : children)
             for (const auto& [key, fk] : r.pairs) follow(child, fk, key, r.options.passive_updates);
     }
+    // Rows of association tables that hold the old key, for many-to-manys the database does not cascade
+    // (passive_updates = false): one UPDATE per table and side, whether or not the collections are loaded.
+    std::vector<std::pair<const Table*, const Column*>> moved;
+    auto move_association_rows = [&](const RelationshipProp& r, const std::vector<std::pair<const Column*, const Column*>>& pairs) {
+        if (pairs.empty()) return;
+        const std::pair<const Table*, const Column*> id{r.secondary, pairs.front().second};
+        if (std::find(moved.begin(), moved.end(), id) != moved.end()) return;
+        retort::Update upd(*r.secondary);
+        for (const auto& [key, acol] : pairs) {
+            std::size_t k = 0;
+            while (k < m.pk.size() && cols[static_cast<std::size_t>(m.pk[k])].column != key) ++k;
+            if (k == m.pk.size()) return;  // joined on columns other than the primary key: unchanged
+            upd = upd.value_node(Expr<Any>(acol->ptr()), retort::detail::make_bind("", st->key[k], acol->type));
+            upd = upd.where(Expr<Any>(acol->ptr()) == Expr<Any>(retort::detail::make_bind("", old[k], acol->type)));
+        }
+        moved.push_back(id);
+        conn.execute(upd);
+    };
+    for (const MapperBase* other : Registry::all_mappers())
+        for (const auto& r : other->relationships) {
+            if (r.kind != RelKind::ManyToMany || r.options.passive_updates || !r.secondary) continue;
+            if (other == &m) move_association_rows(r, r.pairs);
+            if (r.target == &m) move_association_rows(r, r.secondary_pairs);
+        }
     // Many-to-ones of other objects that point at the old key.
     for (const MapperBase* other : Registry::all_mappers()) {
         for (const auto& r : other->relationships) {

@@ -29,6 +29,16 @@ struct Address2 {
     std::string email;
     std::optional<std::string> username;
 };
+// Many-to-many between natural keys, through an association table the database does not cascade.
+struct Item3;
+struct User3 {
+    std::string username;
+    Collection<Item3> items;  // passive_updates = false
+};
+struct Item3 {
+    std::string itemname;
+    Collection<User3> users;
+};
 
 RETORT_CONFORMANCE_REGISTRY()
 
@@ -69,10 +79,32 @@ void retort::orm::define(Mapping<Address2>& m) {
     m.column(&Address2::username, "username", {.type = types::String(50)});  // no foreign key: the flush keeps it
 }
 
+template <>
+void retort::orm::define(Mapping<User3>& m) {
+    m.table("users3");
+    m.name("User3");
+    m.column(&User3::username, "username", {.type = types::String(50), .primary_key = true});
+    m.many_to_many(&User3::items, "items", "users_to_items3", on(&User3::username, "username"), on(&Item3::itemname, "itemname"),
+                   {.back_populates = "users", .passive_updates = false, .order_by = {"itemname"}});
+}
+template <>
+void retort::orm::define(Mapping<Item3>& m) {
+    m.table("items3");
+    m.name("Item3");
+    m.column(&Item3::itemname, "itemname", {.type = types::String(50), .primary_key = true});
+    m.many_to_many(&Item3::users, "users", "users_to_items3", on(&Item3::itemname, "itemname"), on(&User3::username, "username"),
+                   {.back_populates = "items", .order_by = {"username"}});
+}
+
 namespace conf_naturalpks {
 
 Registry& mapped() {
-    static Registry& r = (models().map<User, Address, User2, Address2>(), models());
+    static Registry& r = [] () -> Registry& {
+        // No foreign keys: the flush itself moves the association rows to a changed key.
+        models().metadata().table("users_to_items3", {{"username", types::String(50)}, {"itemname", types::String(50)}});
+        models().map<User, Address, User2, Address2, User3, Item3>();
+        return models();
+    }();
     return r;
 }
 
@@ -239,6 +271,62 @@ TEST_F(NaturalPK, KeyChangeInsideASavepointIsRolledBack) {
     EXPECT_EQ(u1->username, "jack");
     sess.commit();
     EXPECT_EQ(count_rows("users", "username = 'jack'"), 1);
+}
+
+// ports: test/orm/test_naturalpks.py::ManyToManyTest::test_manytomany_nonpassive
+TEST_F(NaturalPK, ManyToManyNonPassive) {
+    Session sess(engine);
+    auto u1 = make<User3>(User3{.username = "jack"});
+    auto u2 = make<User3>(User3{.username = "fred"});
+    auto i1 = make<Item3>(Item3{.itemname = "item1"});
+    auto i2 = make<Item3>(Item3{.itemname = "item2"});
+    u1->items.push_back(i1);
+    u1->items.push_back(i2);
+    i2->users.push_back(u2);
+    sess.add(u1);
+    sess.add(u2);
+    sess.flush();
+    auto names = [](const Ptr<Item3>& i) {
+        std::vector<std::string> out;
+        for (const auto& u : i->users) out.push_back(u->username);
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    auto r = sess.query<Item3>().order_by(col(&Item3::itemname)).all();
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(names(r[0]), std::vector<std::string>{"jack"});
+    EXPECT_EQ(names(r[1]), (std::vector<std::string>{"fred", "jack"}));
+
+    u2->username = "ed";
+    sess.flush();
+    record();
+    sess.flush();
+    EXPECT_TRUE(take().empty());  // nothing left to write
+
+    sess.expunge_all();
+    r = sess.query<Item3>().order_by(col(&Item3::itemname)).all();
+    EXPECT_EQ(names(r[0]), std::vector<std::string>{"jack"});
+    EXPECT_EQ(names(r[1]), (std::vector<std::string>{"ed", "jack"}));
+
+    // The collection need not be loaded: the association rows move all the same.
+    sess.expunge_all();
+    auto ed = sess.get<User3>(std::string("ed"));
+    ASSERT_TRUE(ed);
+    ed->username = "wendy";
+    sess.flush();
+    auto in_session = [&](const std::string& name) {
+        return sess.connection()
+            .execute(text("SELECT COUNT(*) FROM users_to_items3 WHERE username = :n"), {{"n", name}})
+            .scalar_one<std::int64_t>();
+    };
+    EXPECT_EQ(in_session("wendy"), 1);
+    EXPECT_EQ(in_session("ed"), 0);
+    sess.commit();
+    sess.expunge_all();
+    auto wendy = sess.get<User3>(std::string("wendy"));
+    ASSERT_TRUE(wendy);
+    ASSERT_EQ(wendy->items.size(), 1u);
+    EXPECT_EQ(wendy->items[0]->itemname, "item2");
 }
 
 }  // namespace conf_naturalpks
