@@ -1,6 +1,9 @@
 #include "retort/dialects/dialect.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <map>
+#include <mutex>
 
 #include "dialects/auroradsql/dsql_dialect.hpp"
 #include "dialects/postgresql/pg_dialect.hpp"
@@ -120,13 +123,58 @@ std::string Dialect::placeholder(int n) const {
     return "?";
 }
 
+namespace {
+// The dialects by URL scheme: the built-in ones, then whatever programs register.
+struct DialectRegistry {
+    std::mutex mutex;
+    std::map<std::string, DialectFactory, std::less<>> factories;
+    DialectRegistry() {
+        factories.emplace("sqlite", [](const URL&) { return detail::make_sqlite_dialect(); });
+        factories.emplace("postgresql", [](const URL&) { return detail::make_postgresql_dialect(); });
+        factories.emplace("postgres", [](const URL&) { return detail::make_postgresql_dialect(); });
+        factories.emplace("auroradsql", [](const URL& u) { return detail::make_auroradsql_dialect(u); });
+    }
+};
+DialectRegistry& dialect_registry() {
+    static DialectRegistry r;
+    return r;
+}
+}  // namespace
+
+void register_dialect(std::string scheme, DialectFactory factory) {
+    if (scheme.empty() || !std::all_of(scheme.begin(), scheme.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+        }))
+        throw ArgumentError("a dialect's URL scheme is lower case letters, digits and '_'");
+    if (!factory) throw ArgumentError("register_dialect() needs a factory");
+    auto& r = dialect_registry();
+    std::lock_guard lock(r.mutex);
+    r.factories[std::move(scheme)] = std::move(factory);
+}
+
+std::vector<std::string> registered_dialects() {
+    auto& r = dialect_registry();
+    std::lock_guard lock(r.mutex);
+    std::vector<std::string> out;
+    for (const auto& [k, v] : r.factories) out.push_back(k);
+    return out;
+}
+
 std::shared_ptr<Dialect> make_dialect(const URL& url) {
     const std::string backend = url.backend_name();
-    if (backend == "sqlite") return detail::make_sqlite_dialect();
-    if (backend == "postgresql" || backend == "postgres") return detail::make_postgresql_dialect();
-    if (backend == "auroradsql") return detail::make_auroradsql_dialect(url);
-    throw NoSuchModuleError("no dialect for URL scheme '" + url.drivername() +
-                            "' (known: sqlite, postgresql, auroradsql)");
+    DialectFactory factory;
+    std::string known;
+    {
+        auto& r = dialect_registry();
+        std::lock_guard lock(r.mutex);
+        if (auto it = r.factories.find(backend); it != r.factories.end()) factory = it->second;
+        for (const auto& [k, v] : r.factories) known += (known.empty() ? "" : ", ") + k;
+    }
+    if (!factory)
+        throw NoSuchModuleError("no dialect for URL scheme '" + url.drivername() + "' (known: " + known + ")");
+    auto d = factory(url);
+    if (!d) throw NoSuchModuleError("the dialect registered for '" + backend + "' made none");
+    return d;
 }
 
 }  // namespace retort

@@ -45,12 +45,11 @@ Engine create_engine(const URL& url, EngineOptions options) {
         for (auto* l : levels) ok = ok || *options.isolation_level == l;
         if (!ok) throw ArgumentError("unknown isolation level '" + *options.isolation_level + "'");
     }
-    // An in-memory SQLite database lives in its connection: by default the engine keeps exactly one (the
+    // A database that lives in its connection (SQLite's in-memory one): by default the engine keeps exactly one (the
     // StaticPool), so every Connection and Session sees the same database. The Connections one thread holds at
     // once share it; other threads take their turn. (SQLAlchemy gives each thread a database of its own here.)
     if (options.poolclass == PoolClass::Default) {
-        const bool memory = url.backend_name() == "sqlite" && !options.creator &&
-                            (!url.database() || url.database()->empty() || *url.database() == ":memory:");
+        const bool memory = !options.creator && impl->dialect->database_lives_in_connection(url);
         options.poolclass = memory ? PoolClass::Static : PoolClass::Queue;
     }
     if (options.poolclass == PoolClass::Static) options.pool_recycle = std::chrono::seconds(-1);

@@ -1,6 +1,5 @@
 #include "retort/migrate/migration.hpp"
 
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -35,8 +34,6 @@ void rename_in(std::vector<std::string>& cols, const std::string& from, const st
     for (auto& c : cols)
         if (c == from) c = to;
 }
-
-bool is_sqlite(const Dialect& d) { return d.name() == "sqlite"; }
 
 // A Table (in its own MetaData, without naming conventions: revisions carry explicit names) for the
 // DDL compiler.
@@ -114,14 +111,14 @@ std::vector<Statement> create_index_sql(const Dialect& d, const IndexSpec& ix, c
     return {ddl(d.ddl_compiler()->create_index(t, index))};
 }
 
-// Would this operation need SQLite's table rebuild?
+// Would this operation need a table rebuild (a database whose ALTER TABLE is limited, such as SQLite's)?
 bool needs_rebuild(const Dialect& d, const Operation& op, const SchemaState& state) {
-    if (!is_sqlite(d)) return false;
-    const int version = sqlite3_libversion_number();
+    const auto& caps = d.caps();
+    if (!caps.alter_by_rebuild) return false;
     switch (op.kind) {
         case OpKind::AlterColumn:
-            // RENAME COLUMN alone is native since 3.25; every other change rebuilds.
-            return op.type || op.nullable || op.server_default || (op.new_name && version < 3025000);
+            // RENAME COLUMN alone may be native; every other change rebuilds.
+            return op.type || op.nullable || op.server_default || (op.new_name && !caps.supports_rename_column);
         case OpKind::AddColumn: {
             if (op.column.primary_key) return true;
             // ADD COLUMN takes constant defaults only.
@@ -129,7 +126,7 @@ bool needs_rebuild(const Dialect& d, const Operation& op, const SchemaState& sta
             return def && def->find('(') != std::string::npos;
         }
         case OpKind::DropColumn: {
-            if (version < 3035000) return true;
+            if (!caps.supports_drop_column) return true;
             auto it = state.tables.find(op.table);
             if (it == state.tables.end()) return false;
             const auto& t = it->second;
@@ -506,7 +503,7 @@ SchemaState MigrationContext::replay(const RevisionGraph& graph, const std::vect
 }
 
 void MigrationContext::fill_unknown_tables(const std::vector<Operation>& ops, SchemaState& state) {
-    if (offline() || !is_sqlite(*dialect_)) return;
+    if (offline() || !dialect_->caps().alter_by_rebuild) return;
     SchemaState probe = state;
     auto conn = engine_.connect();
     for (const auto& op : ops) {
@@ -636,28 +633,22 @@ std::vector<std::string> MigrationContext::run(const RevisionGraph& graph, const
                     tx.commit();
                 } else if (caps.transactional_ddl) {
                     bool fk_restore = false;
-                    if (rebuilds && is_sqlite(*dialect_)) {
-                        fk_restore = conn->exec_driver_sql("PRAGMA foreign_keys").scalar<std::int64_t>().value_or(0) != 0;
-                        conn->commit();
-                        // Outside any transaction, where SQLite honours it.
-                        if (fk_restore) conn->dbapi_connection().exec_script("PRAGMA foreign_keys = OFF");
-                    }
+                    if (rebuilds) fk_restore = dialect_->suspend_foreign_keys(*conn);
                     try {
                         auto tx = conn->begin();
                         for (const auto& s : stmts) execute(&*conn, s);
                         for (const auto& s : vstmts) execute(&*conn, s);
                         if (fk_restore) {
-                            auto bad = conn->exec_driver_sql("PRAGMA foreign_key_check").all();
-                            if (!bad.empty())
-                                throw MigrationError("the rebuilt tables break " + std::to_string(bad.size()) +
+                            if (const std::size_t bad = dialect_->foreign_key_violations(*conn))
+                                throw MigrationError("the rebuilt tables break " + std::to_string(bad) +
                                                      " foreign key reference(s)");
                         }
                         tx.commit();
                     } catch (...) {
-                        if (fk_restore) conn->dbapi_connection().exec_script("PRAGMA foreign_keys = ON");
+                        if (fk_restore) dialect_->resume_foreign_keys(*conn);
                         throw;
                     }
-                    if (fk_restore) conn->dbapi_connection().exec_script("PRAGMA foreign_keys = ON");
+                    if (fk_restore) dialect_->resume_foreign_keys(*conn);
                 } else {
                     for (const auto& s : stmts) {
                         execute(&*conn, s);

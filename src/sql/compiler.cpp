@@ -793,7 +793,7 @@ void SQLCompiler::render_limit_offset(const NodePtr& limit, const NodePtr& offse
         visit_expr(limit, P_ATOM);
     }
     if (offset) {
-        if (!limit && dialect_.name() == "sqlite") out_ += " LIMIT -1";
+        if (!limit && dialect_.caps().offset_needs_limit) out_ += " LIMIT -1";
         out_ += " OFFSET ";
         visit_expr(offset, P_ATOM);
     }

@@ -254,21 +254,21 @@ TEST_F(Safety, TextParametersSkipQuotesCommentsAndCasts) {
     EXPECT_EQ(sqlite_sql(text("SELECT :a || ':b' || \"c:d\"")), "SELECT ? || ':b' || \"c:d\"");
 }
 
-TEST_F(Safety, TextWithManyParametersIsLinear) {
-    // 70,000 named parameters took 46 s (a scan per name); now a few hundred milliseconds.
+TEST_F(Safety, TextWithManyParameters) {
+    // 70,000 named parameters (which once took 46 s: a scan per name) are each bound once, in order. How long
+    // it takes is measured by the benchmarks (bench/), not here.
     std::string sql = "SELECT 0";
     Params values;
     for (int i = 0; i < 70'000; ++i) {
         sql += " + :p" + std::to_string(i);
         values.emplace_back("p" + std::to_string(i), Value(i));
     }
-    const auto start = std::chrono::steady_clock::now();
     auto t = text(sql).bindparams(values);
     auto c = testkit::compile(t, *testkit::dialect("postgresql"));
-    const auto took = std::chrono::steady_clock::now() - start;
-    EXPECT_EQ(c.keys.size(), 70'000u);
+    ASSERT_EQ(c.keys.size(), 70'000u);
+    EXPECT_EQ(c.keys.front(), "p0");
+    EXPECT_EQ(c.keys[12345], "p12345");
     EXPECT_EQ(c.keys.back(), "p69999");
-    EXPECT_LT(took, std::chrono::seconds(5));
 }
 
 // ---------------------------------------------------------------- revision files

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,6 +74,13 @@ struct DialectCapabilities {
     bool supports_create_index_async = false;
     bool supports_distinct_on = false;
     bool supports_nulls_not_distinct = false;
+    bool supports_index_include = true;   // CREATE INDEX ... INCLUDE (columns)
+    // ALTER TABLE: what the database cannot alter in place, migrations do by rebuilding the table (a new table
+    // filled from the old one and renamed over it).
+    bool alter_by_rebuild = false;  // column changes (type, nullability, default) and constraints rebuild (SQLite)
+    bool supports_rename_column = true;  // ALTER TABLE ... RENAME COLUMN
+    bool supports_drop_column = true;    // ALTER TABLE ... DROP COLUMN
+    bool offset_needs_limit = false;      // OFFSET only after a LIMIT (SQLite: LIMIT -1 OFFSET n)
     bool supports_truncate = true;
     bool supports_temporary_tables = true;
     int max_bind_params = 999;  // parameters per statement that executemany batches stay within
@@ -122,10 +130,20 @@ public:
     // create_engine lets the dialect fit the options to its database (pool defaults) before the engine
     // exists, then set the new engine up (event handlers such as a token provider).
     virtual void prepare_engine_options(EngineOptions&) const {}
+    // Whether the URL's database lives inside its connection (SQLite's in-memory database): the engine then
+    // keeps exactly one connection by default, so everything sees the same database.
+    [[nodiscard]] virtual bool database_lives_in_connection(const URL&) const { return false; }
     virtual void on_engine_created(const Engine&) const {}
     // After DDL ran and committed CREATE INDEX, with the rows it returned (the job id of an asynchronous
     // build, which the dialect may wait for).
     virtual void after_create_index(Connection&, const std::vector<Row>&) const {}
+
+    // Around a migration that rebuilds tables (caps().alter_by_rebuild): foreign key enforcement is suspended
+    // outside any transaction (true when it was on and is now off), the references are checked before the
+    // commit (the number of broken ones), and enforcement comes back.
+    virtual bool suspend_foreign_keys(Connection&) const { return false; }
+    [[nodiscard]] virtual std::size_t foreign_key_violations(Connection&) const { return 0; }
+    virtual void resume_foreign_keys(Connection&) const {}
 
     // ---- transactions
     // New values of an integer autoincrement key column for `count` rows about to be inserted in conn's
@@ -191,7 +209,19 @@ private:
     std::uint64_t compile_key_;
 };
 
-// The dialect for a URL's backend name ("sqlite", "postgresql", "auroradsql"); throws NoSuchModuleError.
+// The dialect for a URL's backend name (the scheme before any "+driver": "sqlite", "postgresql",
+// "auroradsql", or one a program registered); throws NoSuchModuleError.
 [[nodiscard]] std::shared_ptr<Dialect> make_dialect(const URL& url);
+
+// Makes a dialect for a URL (called by create_engine for each engine).
+using DialectFactory = std::function<std::shared_ptr<Dialect>(const URL&)>;
+// Registers the dialect of a URL scheme, as a third-party database plugs in:
+//   retort::register_dialect("mydb", [](const URL& u) { return std::make_shared<MyDialect>(u); });
+//   auto engine = create_engine("mydb://host/db");
+// A scheme registered again is replaced (the built-in ones too). Thread-safe; the scheme is lower case
+// letters, digits and '_'.
+void register_dialect(std::string scheme, DialectFactory factory);
+// The schemes that have a dialect, sorted.
+[[nodiscard]] std::vector<std::string> registered_dialects();
 
 }  // namespace retort

@@ -107,6 +107,16 @@ public:
     [[nodiscard]] std::string index_name(const Table& t, const Index& ix) const;
 
 protected:
+    // Hooks for dialects.
+    // The type of an autoincrement integer primary key column, with what makes it number new rows (SERIAL,
+    // an identity clause).
+    [[nodiscard]] virtual std::string autoincrement_type(const Table& t, const Column& c) const;
+    // A server default (raw SQL) as DDL writes it after DEFAULT.
+    [[nodiscard]] virtual std::string server_default_sql(const std::string& sql) const { return sql; }
+    // CREATE INDEX <name> ON <table>: how the index and its table are named.
+    [[nodiscard]] virtual std::string create_index_name(const Table& t, const std::string& name) const;
+    [[nodiscard]] virtual std::string create_index_table(const Table& t) const { return table_name(t); }
+
     const Dialect& dialect_;
 };
 

@@ -87,6 +87,11 @@ DialectCapabilities sqlite_capabilities() {
     caps.supports_create_index_async = false;
     caps.supports_distinct_on = false;
     caps.supports_nulls_not_distinct = false;
+    caps.supports_index_include = false;
+    caps.offset_needs_limit = true;
+    caps.alter_by_rebuild = true;
+    caps.supports_rename_column = sqlite3_libversion_number() >= 3025000;
+    caps.supports_drop_column = sqlite3_libversion_number() >= 3035000;
     caps.supports_truncate = false;
     caps.supports_temporary_tables = true;
     // SQLite's default limit, even where the library was built with a higher one (Debian's allows 250,000): a

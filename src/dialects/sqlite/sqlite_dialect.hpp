@@ -36,6 +36,11 @@ public:
     [[nodiscard]] ConnectParams create_connect_params(const URL& url) const override;
     [[nodiscard]] std::unique_ptr<DBAPIConnection> connect(const ConnectParams& params) const override;
     void on_connect(DBAPIConnection& c) const override;
+    [[nodiscard]] bool database_lives_in_connection(const URL& url) const override;
+    [[nodiscard]] std::unique_ptr<sql::DDLCompiler> ddl_compiler() const override;
+    bool suspend_foreign_keys(Connection& conn) const override;
+    [[nodiscard]] std::size_t foreign_key_violations(Connection& conn) const override;
+    void resume_foreign_keys(Connection& conn) const override;
 
     void set_isolation_level(DBAPIConnection& c, std::string_view level) const override;
     [[nodiscard]] std::string get_isolation_level(DBAPIConnection& c) const override;
