@@ -279,33 +279,17 @@ std::vector<std::string> RevisionGraph::ids_of(const std::vector<int>& v) const 
 const Revision& RevisionGraph::get(const std::string& id) const { return revs_[static_cast<std::size_t>(idx(id))]; }
 
 std::set<int> RevisionGraph::ancestor_set(const std::vector<int>& targets, bool include_dependencies, bool check) const {
-    std::set<int> seen;
-    for (int t : targets) {
-        if (t < 0) continue;
-        std::vector<int> todo{t};
-        std::set<int> per_target;
-        while (!todo.empty()) {
-            int r = todo.back();
-            todo.pop_back();
-            if (check) per_target.insert(r);
-            if (!seen.insert(r).second) continue;
-            const Node& node = nodes_[static_cast<std::size_t>(r)];
-            const auto& down = include_dependencies ? node.norm_down : node.parents;
-            todo.insert(todo.end(), down.begin(), down.end());
-        }
-        if (check) {
-            std::vector<std::string> overlaps;
-            for (int o : targets)
-                if (o != t && per_target.count(o)) push_unique(overlaps, id_of(o));
-            if (!overlaps.empty())
-                throw RevisionError("Requested revision " + id_of(t) + " overlaps with other requested revisions " +
-                                    join(overlaps));
-        }
-    }
-    return seen;
+    return reachable_set(targets, false, include_dependencies, check);
 }
 
 std::set<int> RevisionGraph::descendant_set(const std::vector<int>& targets, bool include_dependencies, bool check) const {
+    return reachable_set(targets, true, include_dependencies, check);
+}
+
+// The revisions reachable from the targets, down (parents) or up (children), with or without dependencies;
+// with `check`, a target reachable from another is an error.
+std::set<int> RevisionGraph::reachable_set(const std::vector<int>& targets, bool up, bool include_dependencies,
+                                           bool check) const {
     std::set<int> seen;
     for (int t : targets) {
         if (t < 0) continue;
@@ -317,8 +301,9 @@ std::set<int> RevisionGraph::descendant_set(const std::vector<int>& targets, boo
             if (check) per_target.insert(r);
             if (!seen.insert(r).second) continue;
             const Node& node = nodes_[static_cast<std::size_t>(r)];
-            const auto& up = include_dependencies ? node.all_next : node.next;
-            todo.insert(todo.end(), up.begin(), up.end());
+            const auto& next = up ? (include_dependencies ? node.all_next : node.next)
+                                  : (include_dependencies ? node.norm_down : node.parents);
+            todo.insert(todo.end(), next.begin(), next.end());
         }
         if (check) {
             std::vector<std::string> overlaps;

@@ -289,6 +289,7 @@ private:
                              const std::function<void(const std::string&)>& warn) const;
     std::set<int> ancestor_set(const std::vector<int>& targets, bool include_dependencies, bool check) const;
     std::set<int> descendant_set(const std::vector<int>& targets, bool include_dependencies, bool check) const;
+    std::set<int> reachable_set(const std::vector<int>& targets, bool up, bool include_dependencies, bool check) const;
     std::vector<int> all_current(const std::vector<std::string>& ids) const;
     std::vector<std::string> unmerge_to_revisions(const MigrationStep& step, const std::set<std::string>& heads) const;
 
