@@ -61,6 +61,12 @@ struct Item {
     std::string name;
     std::int64_t version = 0;
 };
+// A column the database fills (server default).
+struct Stamp {
+    std::int64_t id = 0;
+    std::string name;
+    std::optional<std::string> note;
+};
 // Columns named like the binds the flush puts in its WHERE clauses.
 struct Oddly {
     std::int64_t id = 0;
@@ -142,6 +148,14 @@ void retort::orm::define(Mapping<Oddly>& m) {
     m.version(&Oddly::version, "version");
 }
 template <>
+void retort::orm::define(Mapping<Stamp>& m) {
+    m.table("orm_stamps");
+    m.name("Stamp");
+    m.column(&Stamp::id, "id", {.primary_key = true});
+    m.column(&Stamp::name, "name");
+    m.column(&Stamp::note, "note", {.server_default = "'fresh'"});
+}
+template <>
 void retort::orm::define(Mapping<Item>& m) {
     m.table("orm_items");
     m.name("Item");
@@ -161,7 +175,7 @@ MetaData& orm_metadata() {
         return true;
     }();
     (void)once;
-    return mapped_metadata<User, Address, Node, Post, Tag, Account, Profile, Item, Oddly>();
+    return mapped_metadata<User, Address, Node, Post, Tag, Account, Profile, Item, Oddly, Stamp>();
 }
 
 class Orm : public testkit::Usage {
@@ -528,6 +542,37 @@ TEST_F(Orm, PostgreSQLLargeFlushTakesKeysOfASequenceWithGaps) {
 
 // SQLite: the keys a large flush gives its rows are the ones SQLite would have chosen, and where SQLite would not
 // number rows that way (AUTOINCREMENT, the largest key at its maximum) the flush takes them from RETURNING.
+// Columns the database fills come back with the INSERT (RETURNING) or, without RETURNING, load on first use; rows
+// whose keys the program gives go in batched either way.
+TEST_F(Orm, ServerDefaultsComeBackOrLoadOnFirstUse) {
+    const bool returning = engine.dialect().caps().supports_returning;
+    Session s(engine, {.expire_on_commit = false});
+    auto a = s.add(Stamp{.name = "a"});
+    auto b = s.add(Stamp{.name = "b", .note = "given"});
+    s.flush();
+    EXPECT_GT(a.get()->id, 0);
+    EXPECT_GT(b.get()->id, a.get()->id);
+    EXPECT_EQ(a.state()->expired, !returning);
+    EXPECT_FALSE(b.state()->expired);
+    record();
+    EXPECT_EQ(a->note, "fresh");
+    EXPECT_EQ(b->note, "given");
+    auto stmts = take();
+    EXPECT_EQ(stmts.size(), returning ? 0u : 1u) << ::testing::PrintToString(stmts);
+    // Keys the program gives: one batched INSERT.
+    std::vector<Ptr<Stamp>> given;
+    for (std::int64_t id = 100; id < 103; ++id) given.push_back(s.add(Stamp{.id = id, .name = "g"}));
+    record();
+    s.commit();
+    stmts = take();
+    ASSERT_EQ(std::count_if(stmts.begin(), stmts.end(), [](const std::string& q) { return q.starts_with("INSERT"); }), 1)
+        << ::testing::PrintToString(stmts);
+    EXPECT_EQ(given[2]->note, "fresh");
+    EXPECT_EQ(given[2]->id, 102);
+    auto conn = engine.connect();
+    EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM orm_stamps WHERE note = 'fresh'").scalar<std::int64_t>(), 4);
+}
+
 TEST_F(Orm, SQLiteLargeFlushKeysFollowTheLargestKey) {
     if (!testkit::is_sqlite()) GTEST_SKIP() << "SQLite's rowid numbering";
     Session s(engine, {.expire_on_commit = false});
