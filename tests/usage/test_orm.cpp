@@ -573,6 +573,23 @@ TEST_F(Orm, ServerDefaultsComeBackOrLoadOnFirstUse) {
     EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM orm_stamps WHERE note = 'fresh'").scalar<std::int64_t>(), 4);
 }
 
+// A large flush of rows whose keys the program gives keeps those keys (none are asked of the database).
+TEST_F(Orm, LargeFlushKeepsTheKeysTheProgramGives) {
+    Session s(engine, {.expire_on_commit = false});
+    std::vector<Ptr<User>> users;
+    for (int i = 0; i < 100; ++i)
+        users.push_back(s.add(User{.id = 1000 + 7 * i, .name = "k" + std::to_string(i), .fullname = "K"}));
+    s.commit();
+    EXPECT_EQ(users.front()->id, 1000);
+    EXPECT_EQ(users.back()->id, 1000 + 7 * 99);
+    auto conn = engine.connect();
+    for (const auto& u : users) {
+        auto name = conn.exec_driver_sql("SELECT name FROM orm_users WHERE id = " + engine.dialect().placeholder(1),
+                                         {Value(u->id)}).scalar<std::string>();
+        ASSERT_EQ(name, u->name) << u->id;
+    }
+}
+
 TEST_F(Orm, SQLiteLargeFlushKeysFollowTheLargestKey) {
     if (!testkit::is_sqlite()) GTEST_SKIP() << "SQLite's rowid numbering";
     Session s(engine, {.expire_on_commit = false});
