@@ -8,6 +8,7 @@
 #include "dialects/auroradsql/dsql_dialect.hpp"
 #include "dialects/postgresql/pg_dialect.hpp"
 #include "dialects/sqlite/sqlite_dialect.hpp"
+#include "retort/engine/engine.hpp"
 #include "retort/engine/url.hpp"
 #include "retort/error.hpp"
 #include "retort/schema/schema.hpp"
@@ -52,6 +53,16 @@ Dialect::~Dialect() = default;
 
 bool Dialect::prefetch_keys(Connection&, const Table&, const Column&, std::size_t, PrefetchedKeys&) const {
     return false;
+}
+
+bool Dialect::inserted_key(Connection& conn, const Table&, std::span<const Column* const> columns,
+                           std::span<Value> out) const {
+    if (!caps_.postfetch_lastrowid || columns.size() != 1 || out.size() != 1 || !columns[0]->type.is_integer())
+        return false;
+    std::int64_t id = 0;
+    if (!conn.dbapi_connection().last_insert_id(id)) return false;
+    out[0] = Value(id);
+    return true;
 }
 
 void Dialect::check_numbered_keys(Connection&, const Table& table, const Column&, const PrefetchedKeys&) const {

@@ -35,7 +35,17 @@ Engine create_engine(const URL& url, EngineOptions options) {
     impl->url = url;
     check_no_nul(url);
     impl->dialect = make_dialect(url);
-    impl->connect_params = impl->dialect->create_connect_params(url);
+    // returning=0 in the URL's query: this engine uses no INSERT / UPDATE / DELETE ... RETURNING, as on a database
+    // without it (the ORM then takes keys the dialect's other way). It never turns RETURNING on.
+    if (const auto returning = url.query_value("returning")) {
+        if (*returning == "0" || *returning == "false" || *returning == "off" || *returning == "no")
+            impl->dialect->mutable_caps().supports_returning = false;
+        else if (*returning != "1" && *returning != "true" && *returning != "on" && *returning != "yes")
+            throw ArgumentError("the URL's query parameter 'returning' takes 0 or 1");
+        impl->connect_params = impl->dialect->create_connect_params(url.without_query_value("returning"));
+    } else {
+        impl->connect_params = impl->dialect->create_connect_params(url);
+    }
     for (const auto& [k, v] : options.connect_args) impl->connect_params[k] = v;
     detail::check_connect_params(impl->connect_params);
     if (options.pool_size < 0) throw ArgumentError("pool_size must not be negative");

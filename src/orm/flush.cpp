@@ -177,6 +177,10 @@ struct Flush {
     void insert_all(const MapperBase& m, const StateList& states);
     bool insert_with_prefetched_keys(const MapperBase& m, const StateList& ordered, std::size_t i,
                                      std::size_t j, const std::vector<int>& shape, const std::vector<int>& fetch);
+    void insert_without_returning(const MapperBase& m, const StateList& ordered, std::size_t i, std::size_t j,
+                                  const std::vector<int>& shape);
+    // Reads column `col` of an inserted object from its row (by key) as its loaded value.
+    void read_columns(InstanceState* st, int col);
     void update_all(const MapperBase& m, const StateList& states);
     void delete_all(const MapperBase& m, StateList states);
     // The object's primary key changed (UPDATEd): a new identity, and referring objects follow.
@@ -389,8 +393,9 @@ void Flush::insert_all(const MapperBase& m, const StateList& states) {
     const StateList& ordered = self_ref ? sorted : states;
 
     const auto& cols = m.columns;
+    // Without RETURNING, keys the database makes come the dialect's way (insert_without_returning), and the other
+    // columns it fills are expired: they load on first use.
     const bool returning = conn.dialect().caps().supports_returning;
-    if (!returning) throw CompileError("the ORM needs INSERT ... RETURNING, which this dialect lacks");
     // Columns the database can fill (server default, autoincrement, client default) are left out of a row's
     // INSERT when the object leaves them unset; the others are always given.
     std::vector<char> defaultable(cols.size());
@@ -449,7 +454,10 @@ void Flush::insert_all(const MapperBase& m, const StateList& states) {
             if (std::find(shape.begin(), shape.end(), static_cast<int>(c)) == shape.end()) fetch.push_back(static_cast<int>(c));
         for (int p : m.pk)
             if (std::find(fetch.begin(), fetch.end(), p) == fetch.end()) fetch.push_back(p);
-        if (!insert_with_prefetched_keys(m, ordered, i, j, shape, fetch)) {
+        if (insert_with_prefetched_keys(m, ordered, i, j, shape, fetch)) {
+        } else if (!returning) {
+            insert_without_returning(m, ordered, i, j, shape);
+        } else {
             auto key = std::make_pair(&m, shape);
             auto it = insert_stmts.find(key);
             if (it == insert_stmts.end()) it = insert_stmts.emplace(key, insert_of(m, shape, fetch)).first;
@@ -491,9 +499,22 @@ void Flush::insert_all(const MapperBase& m, const StateList& states) {
                     ref.lazy = r.options.lazy;
                 }
             }
+            // A version the database keeps is needed before the object's next UPDATE: read now.
+            if (!returning && m.version_column >= 0 && m.version.server_side) read_columns(st, m.version_column);
             // A commit that expires every object makes a snapshot now pointless.
             if (impl.commit_expires) tracking::drop(st);
             else tracking::take(st);
+            if (!returning) {
+                // The other columns the database filled load on first use.
+                std::vector<int>* expired = nullptr;
+                for (int f : fetch) {
+                    if (f == m.version_column && m.version.server_side) continue;
+                    if (std::find(m.pk.begin(), m.pk.end(), f) != m.pk.end()) continue;
+                    if (!expired) expired = &impl.expired_columns[st];
+                    if (std::find(expired->begin(), expired->end(), f) == expired->end()) expired->push_back(f);
+                }
+                if (expired) st->expired = true;
+            }
             impl.inserted_in_tx.push_back(st);
         }
         i = j;
@@ -508,12 +529,18 @@ void Flush::insert_all(const MapperBase& m, const StateList& states) {
 bool Flush::insert_with_prefetched_keys(const MapperBase& m, const StateList& ordered, std::size_t i,
                                         std::size_t j, const std::vector<int>& shape, const std::vector<int>& fetch) {
     const auto& dialect = conn.dialect();
-    const std::size_t min_rows = dialect.caps().key_prefetch_min_rows;
+    const auto& caps = dialect.caps();
+    // Without RETURNING, a dialect that takes keys from sequences takes them for any batch; the other columns the
+    // database fills are expired by the caller.
+    const std::size_t min_rows =
+        !caps.supports_returning && caps.prefetch_key_sequences ? 1 : caps.key_prefetch_min_rows;
     if (min_rows == 0 || j - i < min_rows || m.pk.size() != 1) return false;
     const int pk = m.pk[0];
     const auto& kp = m.columns[static_cast<std::size_t>(pk)];
     const Column& kc = *kp.column;
-    if (fetch.size() != 1 || fetch[0] != pk || !kc.autoincrement() || kc.has_client_default()) return false;
+    if (std::find(shape.begin(), shape.end(), pk) != shape.end() || !kc.autoincrement() || kc.has_client_default())
+        return false;
+    if (caps.supports_returning && (fetch.size() != 1 || fetch[0] != pk)) return false;
     PrefetchedKeys keys;
     if (!dialect.prefetch_keys(conn, *m.table, kc, j - i, keys) || keys.count != j - i) return false;
     // Inserts the rows with the values of `given` (without RETURNING: the statement is cached apart from the one
@@ -553,6 +580,65 @@ bool Flush::insert_with_prefetched_keys(const MapperBase& m, const StateList& or
         throw;
     }
     return true;
+}
+
+// Rows i..j-1 of one shape where the dialect has no RETURNING (and gave no keys beforehand): rows whose key the
+// program gave go in batched; rows whose key the database makes go in one at a time, each key read back from the
+// dialect (Dialect::inserted_key: the driver's last-inserted-id).
+void Flush::insert_without_returning(const MapperBase& m, const StateList& ordered, std::size_t i, std::size_t j,
+                                     const std::vector<int>& shape) {
+    const auto& cols = m.columns;
+    auto it = insert_stmts.find(std::make_pair(&m, shape));
+    if (it == insert_stmts.end()) it = insert_stmts.emplace(std::make_pair(&m, shape), insert_of(m, shape, {})).first;
+    std::size_t first = i;  // the first row of the current INSERT
+    const Connection::RowFill fill = [&](std::size_t k, std::span<Value> out) {
+        const void* obj = ordered[first + k]->obj;
+        for (std::size_t c = 0; c < shape.size(); ++c) {
+            const auto& p = cols[static_cast<std::size_t>(shape[c])];
+            p.assign(obj, out[c], p);
+        }
+    };
+    const bool key_given = std::all_of(m.pk.begin(), m.pk.end(), [&](int p) {
+        return std::find(shape.begin(), shape.end(), p) != shape.end();
+    });
+    if (key_given) {
+        const std::int64_t n = conn.insert_rows(it->second, j - i, fill);
+        if (n != static_cast<std::int64_t>(j - i))
+            throw StaleDataError("INSERT into '" + m.table->name() + "' inserted " + std::to_string(n) + " rows for " +
+                                 std::to_string(j - i) + " objects");
+        return;
+    }
+    const auto& dialect = conn.dialect();
+    std::vector<const Column*> key_columns;
+    key_columns.reserve(m.pk.size());
+    for (int p : m.pk) key_columns.push_back(cols[static_cast<std::size_t>(p)].column);
+    std::vector<Value> key(m.pk.size());
+    for (; first < j; ++first) {
+        const std::int64_t n = conn.insert_rows(it->second, 1, fill);
+        if (n != 1)
+            throw StaleDataError("INSERT into '" + m.table->name() + "' inserted " + std::to_string(n) +
+                                 " rows for 1 object");
+        if (!dialect.inserted_key(conn, *m.table, key_columns, key))
+            throw CompileError("the " + dialect.name() + " dialect has no RETURNING and cannot tell the key the database "
+                               "gave the row inserted into '" + m.table->name() + "'; give the key in the program");
+        void* obj = ordered[first]->obj;
+        for (std::size_t k = 0; k < m.pk.size(); ++k) {
+            const auto& p = cols[static_cast<std::size_t>(m.pk[k])];
+            p.set(obj, loading::normalized(std::move(key[k]), p.column->type), p);
+        }
+    }
+}
+
+void Flush::read_columns(InstanceState* st, int col) {
+    const MapperBase& m = *st->mapper;
+    Params params;
+    for (std::size_t k = 0; k < st->key.size(); ++k) params.emplace_back("pk_" + std::to_string(k), st->key[k]);
+    Result r = conn.execute(m.select_by_pk(), params);
+    if (!r.next())
+        throw StaleDataError("the row just inserted into '" + m.table->name() + "' for " + m.describe(st) +
+                             " is not there");
+    const auto& p = m.columns[static_cast<std::size_t>(col)];
+    p.load(st->obj, r.current().cursor(), col, p);
 }
 
 // The name of a bind of an UPDATE's or DELETE's WHERE clause (the key, the old version): SET binds are named after

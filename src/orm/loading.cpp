@@ -12,10 +12,6 @@
 
 namespace retort::orm::loading {
 
-namespace {
-
-// A driver value in the form the mapped member gives (UUID text from SQLite becomes a Uuid, ...), so
-// identity keys from rows and from objects compare equal.
 Value normalized(Value v, const SqlType& t) {
     if (v.kind() == Value::Kind::Text) {
         switch (t.kind) {
@@ -29,6 +25,8 @@ Value normalized(Value v, const SqlType& t) {
     if (v.kind() == Value::Kind::Bytes && t.kind == TypeKind::Uuid) return Value(v.as<Uuid>());
     return v;
 }
+
+namespace {
 
 
 void set_unloaded(InstanceState* st) {

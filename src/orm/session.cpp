@@ -1161,23 +1161,35 @@ Result Session::execute(const Executable& stmt, const Params& params) {
         const auto& returning = is_update ? static_cast<const sql::UpdateNode&>(*n).returning
                                           : static_cast<const sql::DeleteNode&>(*n).returning;
         const MapperBase* m = Registry::find_mapper(table);
-        if (m && returning.empty() && c.dialect().caps().supports_returning) {
-            // Keep the identity map in step: the statement returns the keys of the rows it touched, and those
+        if (m && returning.empty()) {
+            // Keep the identity map in step: the keys of the rows the statement touches (RETURNING, or where the
+            // dialect has none, a SELECT of them with the statement's WHERE first, in the same transaction), whose
             // objects are expired (UPDATE) or removed (DELETE).
+            const bool with_returning = c.dialect().caps().supports_returning;
             std::vector<sql::NodePtr> keys;
             for (int i : m->pk) keys.push_back(m->columns[static_cast<std::size_t>(i)].column->ptr());
-            Executable with_keys;
-            if (is_update) {
-                auto copy = std::make_shared<sql::UpdateNode>(static_cast<const sql::UpdateNode&>(*n));
-                copy->returning = keys;
-                with_keys = Executable(copy);
+            Result r;
+            if (with_returning) {
+                Executable with_keys;
+                if (is_update) {
+                    auto copy = std::make_shared<sql::UpdateNode>(static_cast<const sql::UpdateNode&>(*n));
+                    copy->returning = keys;
+                    with_keys = Executable(copy);
+                } else {
+                    auto copy = std::make_shared<sql::DeleteNode>(static_cast<const sql::DeleteNode&>(*n));
+                    copy->returning = keys;
+                    with_keys = Executable(copy);
+                }
+                r = c.execute(with_keys, params);
             } else {
-                auto copy = std::make_shared<sql::DeleteNode>(static_cast<const sql::DeleteNode&>(*n));
-                copy->returning = keys;
-                with_keys = Executable(copy);
+                retort::Select q(keys);
+                const auto& where = is_update ? static_cast<const sql::UpdateNode&>(*n).where
+                                              : static_cast<const sql::DeleteNode&>(*n).where;
+                for (const auto& w : where) q = q.where(Expr<bool>(w));
+                r = c.execute(q, params);
             }
-            Result r = c.execute(with_keys, params);
             std::int64_t count = 0;
+            std::vector<InstanceState*> touched;
             for (RowView row : r) {
                 ++count;
                 std::vector<Value> pk;
@@ -1187,8 +1199,10 @@ Result Session::execute(const Executable& stmt, const Params& params) {
                     if (v.kind() == Value::Kind::Text && col.type.kind == TypeKind::Uuid) v = Uuid::parse(v.as<std::string>());
                     pk.push_back(std::move(v));
                 }
-                InstanceState* st = impl_->identity.find(m, pk);
-                if (!st) continue;
+                if (InstanceState* st = impl_->identity.find(m, pk)) touched.push_back(st);
+            }
+            if (!with_returning) count = c.execute(stmt, params).rowcount();
+            for (auto* st : touched) {
                 if (is_update) {
                     impl_->expire_one(st);
                 } else {

@@ -304,6 +304,9 @@ std::vector<InstanceState*> lazy_load(Session& s, Session::Impl& impl, InstanceS
                                       const Options& opts, LoadMode mode, const std::vector<const MapperBase*>& path);
 // The relationships of a refreshed object that its mapping loads eagerly (selectin, joined, immediate).
 void load_eager_defaults(Session& s, Session::Impl& impl, InstanceState* st);
+// A driver value in the form the mapped member gives (UUID text from SQLite becomes a Uuid, ...), so
+// identity keys from rows and from objects compare equal.
+Value normalized(Value v, const SqlType& t);
 // After a row was read again into st (refresh with a lock): every relationship unloaded, then the eager ones.
 void after_refresh(Session& s, Session::Impl& impl, InstanceState* st);
 // The values of `cols` (columns of st's mapper) on the object.

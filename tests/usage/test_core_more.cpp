@@ -283,6 +283,21 @@ TEST(Engines, MalformedUrlsAndUnknownDialects) {
     EXPECT_THROW((void)Engine().connect(), InvalidRequestError);
 }
 
+// returning=0 in a URL turns RETURNING off for that engine (never on); other values are an error.
+TEST(Engines, ReturningQueryOptionTurnsReturningOff) {
+    const bool has = create_engine("sqlite://").dialect().caps().supports_returning;
+    auto off = create_engine("sqlite://?returning=0");
+    EXPECT_FALSE(off.dialect().caps().supports_returning);
+    EXPECT_EQ(create_engine("sqlite://?returning=1").dialect().caps().supports_returning, has);
+    EXPECT_THROW(create_engine("sqlite://?returning=maybe"), ArgumentError);
+    // The option is the engine's, not the driver's: the connection works, and RETURNING is refused.
+    MetaData md;
+    auto& t = md.table("ret_opt", {{"id", types::Integer(), {.primary_key = true}}, {"name", types::String(20)}});
+    md.create_all(off);
+    auto conn = off.connect();
+    EXPECT_THROW((void)conn.execute(insert(t).values({{"name", "x"}}).returning_nodes({t.c("id").ptr()})), CompileError);
+}
+
 TEST(Engines, WrongPasswordIsAnOperationalErrorWithoutThePassword) {
     if (!testkit::is_postgresql()) GTEST_SKIP() << "SQLite has no passwords";
     auto url = URL::parse(testkit::test_url());

@@ -61,6 +61,12 @@ struct Item {
     std::string name;
     std::int64_t version = 0;
 };
+// A column the database fills (server default).
+struct Stamp {
+    std::int64_t id = 0;
+    std::string name;
+    std::optional<std::string> note;
+};
 // Columns named like the binds the flush puts in its WHERE clauses.
 struct Oddly {
     std::int64_t id = 0;
@@ -142,6 +148,14 @@ void retort::orm::define(Mapping<Oddly>& m) {
     m.version(&Oddly::version, "version");
 }
 template <>
+void retort::orm::define(Mapping<Stamp>& m) {
+    m.table("orm_stamps");
+    m.name("Stamp");
+    m.column(&Stamp::id, "id", {.primary_key = true});
+    m.column(&Stamp::name, "name");
+    m.column(&Stamp::note, "note", {.server_default = "'fresh'"});
+}
+template <>
 void retort::orm::define(Mapping<Item>& m) {
     m.table("orm_items");
     m.name("Item");
@@ -161,7 +175,7 @@ MetaData& orm_metadata() {
         return true;
     }();
     (void)once;
-    return mapped_metadata<User, Address, Node, Post, Tag, Account, Profile, Item, Oddly>();
+    return mapped_metadata<User, Address, Node, Post, Tag, Account, Profile, Item, Oddly, Stamp>();
 }
 
 class Orm : public testkit::Usage {
@@ -227,6 +241,19 @@ TEST_F(Orm, FlushInsertsParentsFirstInBatches) {
         "INSERT INTO orm_users (name, fullname) VALUES (?, ?), (?, ?) RETURNING orm_users.id",
         "INSERT INTO orm_addresses (email, user_id) VALUES (?, ?), (?, ?), (?, ?) RETURNING orm_addresses.id",
     };
+    if (!engine.dialect().caps().supports_returning && engine.dialect().caps().prefetch_key_sequences) {
+        // Without RETURNING on PostgreSQL: the keys from the key's sequence first, then the rows batched with them.
+        const std::string keys = stmts.empty() ? std::string() : stmts[0];
+        EXPECT_NE(keys.find("nextval"), std::string::npos) << keys;
+        expect = {keys, "INSERT INTO orm_users (name, fullname, id) VALUES (?, ?, ?), (?, ?, ?)", keys,
+                  "INSERT INTO orm_addresses (email, user_id, id) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)"};
+    } else if (!engine.dialect().caps().supports_returning) {
+        // Without RETURNING each row whose key the database makes goes in alone, its key read back from the driver.
+        expect = {"INSERT INTO orm_users (name, fullname) VALUES (?, ?)", "INSERT INTO orm_users (name, fullname) VALUES (?, ?)",
+                  "INSERT INTO orm_addresses (email, user_id) VALUES (?, ?)",
+                  "INSERT INTO orm_addresses (email, user_id) VALUES (?, ?)",
+                  "INSERT INTO orm_addresses (email, user_id) VALUES (?, ?)"};
+    }
     EXPECT_EQ(stmts, expect);
     EXPECT_GT(u1->id, 0);
     EXPECT_EQ(a3->user_id, u2->id);
@@ -515,6 +542,54 @@ TEST_F(Orm, PostgreSQLLargeFlushTakesKeysOfASequenceWithGaps) {
 
 // SQLite: the keys a large flush gives its rows are the ones SQLite would have chosen, and where SQLite would not
 // number rows that way (AUTOINCREMENT, the largest key at its maximum) the flush takes them from RETURNING.
+// Columns the database fills come back with the INSERT (RETURNING) or, without RETURNING, load on first use; rows
+// whose keys the program gives go in batched either way.
+TEST_F(Orm, ServerDefaultsComeBackOrLoadOnFirstUse) {
+    const bool returning = engine.dialect().caps().supports_returning;
+    Session s(engine, {.expire_on_commit = false});
+    auto a = s.add(Stamp{.name = "a"});
+    auto b = s.add(Stamp{.name = "b", .note = "given"});
+    s.flush();
+    EXPECT_GT(a.get()->id, 0);
+    EXPECT_GT(b.get()->id, a.get()->id);
+    EXPECT_EQ(a.state()->expired, !returning);
+    EXPECT_FALSE(b.state()->expired);
+    record();
+    EXPECT_EQ(a->note, "fresh");
+    EXPECT_EQ(b->note, "given");
+    auto stmts = take();
+    EXPECT_EQ(stmts.size(), returning ? 0u : 1u) << ::testing::PrintToString(stmts);
+    // Keys the program gives: one batched INSERT.
+    std::vector<Ptr<Stamp>> given;
+    for (std::int64_t id = 100; id < 103; ++id) given.push_back(s.add(Stamp{.id = id, .name = "g"}));
+    record();
+    s.commit();
+    stmts = take();
+    ASSERT_EQ(std::count_if(stmts.begin(), stmts.end(), [](const std::string& q) { return q.starts_with("INSERT"); }), 1)
+        << ::testing::PrintToString(stmts);
+    EXPECT_EQ(given[2]->note, "fresh");
+    EXPECT_EQ(given[2]->id, 102);
+    auto conn = engine.connect();
+    EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM orm_stamps WHERE note = 'fresh'").scalar<std::int64_t>(), 4);
+}
+
+// A large flush of rows whose keys the program gives keeps those keys (none are asked of the database).
+TEST_F(Orm, LargeFlushKeepsTheKeysTheProgramGives) {
+    Session s(engine, {.expire_on_commit = false});
+    std::vector<Ptr<User>> users;
+    for (int i = 0; i < 100; ++i)
+        users.push_back(s.add(User{.id = 1000 + 7 * i, .name = "k" + std::to_string(i), .fullname = "K"}));
+    s.commit();
+    EXPECT_EQ(users.front()->id, 1000);
+    EXPECT_EQ(users.back()->id, 1000 + 7 * 99);
+    auto conn = engine.connect();
+    for (const auto& u : users) {
+        auto name = conn.exec_driver_sql("SELECT name FROM orm_users WHERE id = " + engine.dialect().placeholder(1),
+                                         {Value(u->id)}).scalar<std::string>();
+        ASSERT_EQ(name, u->name) << u->id;
+    }
+}
+
 TEST_F(Orm, SQLiteLargeFlushKeysFollowTheLargestKey) {
     if (!testkit::is_sqlite()) GTEST_SKIP() << "SQLite's rowid numbering";
     Session s(engine, {.expire_on_commit = false});
@@ -544,14 +619,20 @@ TEST_F(Orm, SQLiteLargeFlushKeysFollowTheLargestKey) {
     ASSERT_FALSE(insert.empty());
     EXPECT_EQ(insert.find("id,"), std::string::npos) << insert;
     EXPECT_EQ(insert.find("id)"), std::string::npos) << insert;
-    // Fewer rows than the threshold keep RETURNING.
+    // Fewer rows than the threshold keep RETURNING (without it: one INSERT per row, each key from the driver).
     auto few = add_users(s, "c", 3);
     record();
     s.commit();
     stmts = take();
-    ASSERT_EQ(stmts.size(), 1u);
-    EXPECT_NE(stmts[0].find("RETURNING"), std::string::npos);
+    if (engine.dialect().caps().supports_returning) {
+        ASSERT_EQ(stmts.size(), 1u);
+        EXPECT_NE(stmts[0].find("RETURNING"), std::string::npos);
+    } else {
+        ASSERT_EQ(stmts.size(), 3u);
+        for (const auto& q : stmts) EXPECT_EQ(q.find("RETURNING"), std::string::npos) << q;
+    }
     EXPECT_EQ(few[0]->id, 161);
+    EXPECT_EQ(few[2]->id, 163);
     // At the top of the key range SQLite picks keys at random: they come back through RETURNING.
     {
         auto conn = engine.connect();
@@ -586,7 +667,12 @@ TEST_F(Orm, SQLiteLargeFlushIntoATableWithATriggerTakesKeysFromReturning) {
     EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM orm_users WHERE name LIKE 'shadow of x%'").scalar<std::int64_t>(), 100);
     const auto insert = first_insert(stmts);
     ASSERT_FALSE(insert.empty());
-    EXPECT_NE(insert.find("RETURNING"), std::string::npos) << insert;
+    if (engine.dialect().caps().supports_returning) {
+        EXPECT_NE(insert.find("RETURNING"), std::string::npos) << insert;
+    } else {
+        // Without RETURNING: one INSERT per row, whose key the driver tells (the trigger's rows do not change it).
+        EXPECT_EQ(std::count_if(stmts.begin(), stmts.end(), [](const std::string& q) { return q.starts_with("INSERT"); }), 100);
+    }
     conn.exec_driver_sql("DROP TRIGGER orm_users_shadow");
     conn.commit();
 }

@@ -94,6 +94,9 @@ public:
     // The rollback of a connection going back to its pool: a driver may send it without waiting for the reply,
     // which it then reads before the connection's next use.
     virtual void rollback_on_return() { rollback(); }
+    // The key the database gave the row this connection inserted last (SQLite's rowid, MySQL's AUTO_INCREMENT
+    // value), read from the driver without a round trip; false where the driver cannot tell.
+    [[nodiscard]] virtual bool last_insert_id(std::int64_t& /*out*/) { return false; }
     // A cheap round trip to see the connection is alive.
     [[nodiscard]] virtual bool ping() = 0;
     // After an error: does it mean this connection is unusable?

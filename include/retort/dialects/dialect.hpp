@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -43,6 +44,12 @@ enum class ParamStyle : std::uint8_t {
 // (Aurora DSQL from PostgreSQL) flips flags rather than overriding rules.
 struct DialectCapabilities {
     bool supports_returning = true;
+    // How the key of a row whose key the database makes comes back where INSERT ... RETURNING is off: the driver
+    // tells it after each one-row INSERT (postfetch_lastrowid: Dialect::inserted_key, SQLite's rowid, MySQL's
+    // insert id), or the dialect hands keys out before the INSERT (prefetch_key_sequences: Dialect::prefetch_keys,
+    // from the key column's sequence) and the rows go in batched with them.
+    bool postfetch_lastrowid = false;
+    bool prefetch_key_sequences = false;
     bool supports_savepoints = true;
     bool supports_multivalues_insert = true;
     bool supports_native_boolean = true;
@@ -151,6 +158,12 @@ public:
     // bulk-loads them). False where the dialect cannot tell them (the flush then inserts with RETURNING).
     virtual bool prefetch_keys(Connection& conn, const Table& table, const Column& column, std::size_t count,
                                PrefetchedKeys& keys) const;
+    // The primary key the database gave the row conn inserted last into `table`, where RETURNING is off:
+    // `columns` are the key's columns, out takes one value each. The default (postfetch_lastrowid) reads the
+    // driver's last-inserted-id (DBAPIConnection::last_insert_id) for a single integer key. False when the dialect
+    // cannot tell.
+    virtual bool inserted_key(Connection& conn, const Table& table, std::span<const Column* const> columns,
+                              std::span<Value> out) const;
     // After an INSERT of keys.count rows that left the key to the database (keys.numbered_by_insert): throws
     // unless the rows got exactly the keys told.
     virtual void check_numbered_keys(Connection& conn, const Table& table, const Column& column,

@@ -74,6 +74,7 @@ int to_int(std::string_view s) {
 DialectCapabilities PGDialect::default_capabilities() {
     DialectCapabilities caps;
     caps.supports_returning = true;
+    caps.prefetch_key_sequences = true;  // without RETURNING: nextval of the key's sequence (prefetch_keys)
     caps.supports_savepoints = true;
     caps.supports_multivalues_insert = true;
     caps.supports_native_boolean = true;

@@ -62,6 +62,7 @@ int probe_variable_limit() {
 DialectCapabilities sqlite_capabilities() {
     DialectCapabilities caps;
     caps.supports_returning = sqlite3_libversion_number() >= 3035000;
+    caps.postfetch_lastrowid = true;  // sqlite3_last_insert_rowid: the INTEGER PRIMARY KEY of the row
     // RETURNING costs SQLite a temporary table; an ORM flush of this many rows asks for their keys first.
     caps.key_prefetch_min_rows = 64;
     caps.supports_savepoints = true;
@@ -376,6 +377,29 @@ bool SQLiteDialect::prefetch_keys(Connection& conn, const Table& table, const Co
     keys.count = count;
     keys.numbered_by_insert = *numbered;
     return true;
+}
+
+bool SQLiteDialect::inserted_key(Connection& conn, const Table& table, std::span<const Column* const> columns,
+                                 std::span<Value> out) const {
+    std::int64_t rowid = 0;
+    if (columns.empty() || out.size() != columns.size() || !conn.dbapi_connection().last_insert_id(rowid)) return false;
+    if (columns.size() == 1 && columns[0]->autoincrement() && !columns[0]->options().server_default) {
+        out[0] = Value(rowid);
+        return true;
+    }
+    std::string sql = "SELECT ";
+    for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + quote_identifier(columns[i]->name());
+    sql += " FROM " + quote_table(table) + " WHERE _rowid_ = ?";
+    try {
+        Result r = conn.exec_driver_sql(sql, {Value(rowid)});
+        for (RowView row : r) {
+            for (std::size_t i = 0; i < columns.size(); ++i) out[i] = row.get<Value>(static_cast<int>(i));
+            return true;
+        }
+    } catch (const DBAPIError&) {
+        // A table WITHOUT ROWID: nothing tells which row the INSERT made.
+    }
+    return false;
 }
 
 std::optional<bool> SQLiteDialect::numbers_rows_itself(Connection& conn, const Table& table, const Column& column,

@@ -67,6 +67,10 @@ public:
     [[nodiscard]] std::vector<ReflectedUnique> get_unique_constraints(
         Connection& c, std::string_view table, const std::optional<std::string>& schema) const override;
 
+    // The key of the row inserted last: its rowid for an autoincrement key (declared INTEGER, the rowid itself),
+    // else the key columns read by that rowid (a key from a server default).
+    bool inserted_key(Connection& conn, const Table& table, std::span<const Column* const> columns,
+                      std::span<Value> out) const override;
     bool prefetch_keys(Connection& conn, const Table& table, const Column& column, std::size_t count,
                        PrefetchedKeys& keys) const override;
     void check_numbered_keys(Connection& conn, const Table& table, const Column& column,

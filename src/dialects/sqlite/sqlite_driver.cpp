@@ -650,6 +650,12 @@ bool SQLiteConnection::is_disconnected() const { return db_ == nullptr; }
 
 void* SQLiteConnection::native_handle() noexcept { return db_; }
 
+bool SQLiteConnection::last_insert_id(std::int64_t& out) {
+    if (!db_) return false;
+    out = sqlite3_last_insert_rowid(db_);
+    return true;
+}
+
 void SQLiteConnection::clear_statement_cache() {
     // Statements that open cursors are stepping become theirs and are finalized when they close.
     for (SQLiteCursor* c = open_cursors_; c; c = c->next_) c->lease_.entry = nullptr;

@@ -55,6 +55,7 @@ public:
                                          const DriverExecOptions& opts = {}) override;
     std::int64_t execute_many(const std::string& sql, std::span<const std::vector<Value>> param_sets) override;
     void exec_script(std::string_view sql) override;
+    [[nodiscard]] bool last_insert_id(std::int64_t& out) override;
     [[nodiscard]] bool ping() override;
     [[nodiscard]] bool is_disconnected() const override;
     void close() noexcept override;

@@ -308,7 +308,8 @@ TEST_F(Versioning, ServerSideVersion) {
     Session s(engine, {.expire_on_commit = false});
     auto f = s.add(Srv{.value = "f1"});
     s.flush();
-    EXPECT_EQ(f->version_id, 1);  // the server default, read back by the INSERT
+    EXPECT_EQ(f.get()->version_id, 1);  // the server default, read back at the INSERT (not left to a reload)
+    EXPECT_EQ(f->version_id, 1);
     f->value = "f2";
     s.flush();
     EXPECT_EQ(f->version_id, 2);  // moved by the database, read back
