@@ -134,6 +134,16 @@ std::string Dialect::placeholder(int n) const {
     return "?";
 }
 
+std::string Dialect::bulk_load_statement(const Table& table, std::span<const Column* const>) const {
+    throw NotSupportedError("the " + name() + " dialect has no bulk load (loading '" + table.name() + "')");
+}
+
+std::string Dialect::update_from_values_statement(const Table& table, std::span<const Column* const>,
+                                                  std::span<const Column* const>, std::size_t) const {
+    throw NotSupportedError("the " + name() + " dialect has no UPDATE ... FROM VALUES (updating '" + table.name() +
+                            "')");
+}
+
 namespace {
 // The dialects by URL scheme: the built-in ones, then whatever programs register.
 struct DialectRegistry {

@@ -193,5 +193,15 @@ private:
     void detach() noexcept;
 };
 
+template <class Fn>
+auto ConnectionState::guarded(std::string_view sql, Fn&& fn) -> decltype(fn()) {
+    try {
+        return fn();
+    } catch (const DBAPIError& e) {
+        handle_error(e, sql);
+        throw;
+    }
+}
+
 }  // namespace detail
 }  // namespace retort

@@ -74,6 +74,7 @@ struct DialectCapabilities {
     bool supports_update_from = true;    // UPDATE t SET ... FROM other WHERE ... (PostgreSQL, SQLite 3.33+)
     bool supports_delete_using = false;  // DELETE FROM t USING other WHERE ... (PostgreSQL)
     std::size_t copy_from_min_rows = 2000;   // executemany INSERTs of this many rows (no RETURNING) use it
+    int update_from_values_page_size = 250;  // rows per UPDATE ... FROM VALUES statement
     std::size_t key_prefetch_min_rows = 0;   // ORM flushes of this many new rows take keys from prefetch_keys (0: never)
     bool supports_empty_in_native = false;
     bool transactional_ddl = true;
@@ -196,6 +197,19 @@ public:
     [[nodiscard]] bool requires_quotes(std::string_view ident) const;
     // A bound parameter's placeholder at 1-based position n.
     [[nodiscard]] std::string placeholder(int n) const;
+
+    // ---- the database's own executemany forms, used where caps() says it has them
+    // The statement that bulk-loads rows into `columns` of `table` through DBAPIConnection::copy_rows
+    // (caps().supports_copy_from).
+    [[nodiscard]] virtual std::string bulk_load_statement(const Table& table,
+                                                          std::span<const Column* const> columns) const;
+    // One UPDATE of `rows` rows of `table` (caps().supports_update_from_values): each row sets set_columns and is
+    // found by equality on key_columns; its bound parameters are its set values then its key values, in order,
+    // row after row.
+    [[nodiscard]] virtual std::string update_from_values_statement(const Table& table,
+                                                                   std::span<const Column* const> set_columns,
+                                                                   std::span<const Column* const> key_columns,
+                                                                   std::size_t rows) const;
 
     // ---- reflection (connection in a transaction or autocommit)
     [[nodiscard]] virtual std::vector<std::string> get_table_names(Connection& c,

@@ -463,16 +463,6 @@ public:
     [[nodiscard]] detail::ConnectionState& state() const { return *state_; }
 
 private:
-    // execute() of one parameter set, whose values find(ctx, key) looks up (null: not given).
-    using ParamFinder = const Value* (*)(const void* ctx, std::string_view key);
-    Result execute_one(const Executable& stmt, ParamFinder find, const void* ctx, const ExecutionOptions& opts);
-    Result execute_insert_many(const sql::Node& target, std::span<const Params> param_sets);
-    // Assigns the value of `bind` in parameter set `row` to out (throws when it has none).
-    using BindValue = std::function<void(Value& out, const sql::BindNode& bind, std::size_t row)>;
-    std::optional<Result> execute_update_from_values(const sql::UpdateNode& upd, std::size_t count, const BindValue& value);
-    Result execute_rows_impl(const Executable& stmt, std::span<std::vector<Value>> rows, bool take);
-    std::int64_t insert_rows_impl(const sql::InsertNode& ins, std::size_t count, const RowFill& fill, const RowSink& returned,
-                                  std::span<std::vector<Value>> given, bool take);
     std::shared_ptr<detail::ConnectionState> state_;
 };
 

@@ -109,6 +109,9 @@ DialectCapabilities PGDialect::default_capabilities() {
     caps.max_statement_params = 65535;  // the protocol counts parameters in 16 bits
     caps.max_identifier_length = 63;
     caps.insertmanyvalues_page_size = 1000;
+    // With much longer VALUES lists PostgreSQL's planner hash-joins a scan of the whole table for every batch
+    // instead of looking the rows up by key (measured 2-4x slower at 1,000 rows).
+    caps.update_from_values_page_size = 250;
     caps.max_rows_per_transaction = 0;
     caps.paramstyle = ParamStyle::NumericDollar;
     return caps;
@@ -163,6 +166,50 @@ std::string PGDialect::get_isolation_level(DBAPIConnection& c) const {
     auto cur = c.execute("SHOW transaction_isolation", {}, opts);
     if (!cur->next()) throw InternalError("SHOW transaction_isolation returned no row");
     return upper(cur->get_text(0));
+}
+
+std::string PGDialect::bulk_load_statement(const Table& table, std::span<const Column* const> columns) const {
+    std::string sql = "COPY " + quote_table(table) + " (";
+    for (std::size_t j = 0; j < columns.size(); ++j) {
+        if (j) sql += ", ";
+        sql += quote_identifier(columns[j]->name());
+    }
+    sql += ") FROM STDIN";
+    return sql;
+}
+
+std::string PGDialect::update_from_values_statement(const Table& table, std::span<const Column* const> set_columns,
+                                                    std::span<const Column* const> key_columns,
+                                                    std::size_t rows) const {
+    const std::string target = quote_table(table);
+    const std::size_t per_row = set_columns.size() + key_columns.size();
+    std::string sql = "UPDATE " + target + " SET ";
+    for (std::size_t i = 0; i < set_columns.size(); ++i) {
+        if (i) sql += ", ";
+        sql += quote_identifier(set_columns[i]->name()) + " = _retort_v.s" + std::to_string(i);
+    }
+    sql += " FROM (VALUES ";
+    int n = 0;
+    for (std::size_t r = 0; r < rows; ++r) {
+        sql += r ? ", (" : "(";
+        for (std::size_t j = 0; j < per_row; ++j) {
+            const Column* col = j < set_columns.size() ? set_columns[j] : key_columns[j - set_columns.size()];
+            if (j) sql += ", ";
+            sql += "$" + std::to_string(++n) + "::" + type_ddl(col->type);
+        }
+        sql += ")";
+    }
+    sql += ") AS _retort_v (";
+    for (std::size_t j = 0; j < per_row; ++j) {
+        if (j) sql += ", ";
+        sql += j < set_columns.size() ? "s" + std::to_string(j) : "k" + std::to_string(j - set_columns.size());
+    }
+    sql += ") WHERE ";
+    for (std::size_t k = 0; k < key_columns.size(); ++k) {
+        if (k) sql += " AND ";
+        sql += target + "." + quote_identifier(key_columns[k]->name()) + " = _retort_v.k" + std::to_string(k);
+    }
+    return sql;
 }
 
 std::string PGDialect::begin_statement(std::string_view level) const {

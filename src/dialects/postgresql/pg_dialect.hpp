@@ -45,6 +45,14 @@ public:
     bool prefetch_keys(Connection& conn, const Table& table, const Column& column, std::size_t count,
                        PrefetchedKeys& keys) const override;
     [[nodiscard]] std::string begin_statement(std::string_view level) const override;
+    // COPY table (columns) FROM STDIN.
+    [[nodiscard]] std::string bulk_load_statement(const Table& table,
+                                                  std::span<const Column* const> columns) const override;
+    // UPDATE t SET a = v.s0, ... FROM (VALUES ($1::type, ...), ...) AS v (s0, ..., k0, ...) WHERE t.k = v.k0 AND ...
+    [[nodiscard]] std::string update_from_values_statement(const Table& table,
+                                                           std::span<const Column* const> set_columns,
+                                                           std::span<const Column* const> key_columns,
+                                                           std::size_t rows) const override;
 
     [[nodiscard]] std::string type_ddl(const SqlType& t) const override;
     // The SqlType for a type as pg_catalog.format_type() spells it ("character varying(30)",

@@ -1,0 +1,69 @@
+// How a Connection runs a statement: the execution context (one per execution, whatever the number of driver
+// calls it takes) and the ways statements run (one parameter set, executemany, positional rows, bulk loads).
+// Connection's public methods check the connection and hand over to these; the SQL of a database's own forms
+// (bulk load, UPDATE ... FROM VALUES) comes from its dialect.
+#pragma once
+
+#include <optional>
+
+#include "engine/engine_impl.hpp"
+
+namespace retort::detail {
+
+// One execution of a statement on a Connection. The transaction is begun before the first driver call; the
+// before-execute events and the echo run once, announcing the statement (its first parameter set, and how many
+// sets there are); every driver call's DBAPIError goes through the engine's handle_error events (which may
+// invalidate the connection); the after-execute events run once when the statement has run.
+class ExecutionContext {
+public:
+    explicit ExecutionContext(const std::shared_ptr<ConnectionState>& state);
+    ExecutionContext(const ExecutionContext&) = delete;
+    ExecutionContext& operator=(const ExecutionContext&) = delete;
+
+    [[nodiscard]] ConnectionState& state() const noexcept { return st_; }
+    [[nodiscard]] Engine::Impl& engine() const noexcept { return eng_; }
+    [[nodiscard]] const Dialect& dialect() const noexcept { return *eng_.dialect; }
+    [[nodiscard]] const DialectCapabilities& caps() const noexcept { return eng_.dialect->caps(); }
+
+    // Begins the transaction unless one is open (or the Connection is in autocommit).
+    void begin();
+    // The before-execute events and the echo, the first time only. `sql` and `params` stay valid until finish().
+    void announce(std::string_view sql, std::span<const Value> params, std::size_t sets = 1, bool many = false);
+    // Driver calls, each guarded. They begin the transaction when it is not begun yet.
+    std::unique_ptr<DBAPICursor> execute(const std::string& sql, std::span<const Value> params,
+                                         const DriverExecOptions& opts = {});
+    std::int64_t execute_many(const std::string& sql, std::span<const std::vector<Value>> rows);
+    std::int64_t copy_rows(const std::string& sql, std::size_t count, std::size_t per_row,
+                           const DBAPIConnection::CopyRow& row);
+    // The after-execute events, when the statement was announced.
+    void finish();
+
+    // Results on this Connection: over a driver cursor, or only the number of rows the statement touched.
+    Result cursor_result(std::unique_ptr<DBAPICursor> cursor, std::shared_ptr<const std::vector<std::string>> keys);
+    Result count_result(std::int64_t rowcount);
+
+private:
+    const std::shared_ptr<ConnectionState>& state_;
+    ConnectionState& st_;
+    Engine::Impl& eng_;
+    std::optional<ExecuteEvent> event_;
+};
+
+// The ways a statement runs (the Connection is known open).
+using ParamFinder = const Value* (*)(const void* ctx, std::string_view key);
+Result execute_driver_sql(const std::shared_ptr<ConnectionState>& st, std::string_view sql,
+                          std::span<const Value> params);
+Result execute_params(const std::shared_ptr<ConnectionState>& st, const Executable& stmt, const Params& params,
+                      const ExecutionOptions& opts);
+Result execute_inline(const std::shared_ptr<ConnectionState>& st, const Executable& stmt, InlineParams params,
+                      const ExecutionOptions& opts);
+Result execute_param_sets(const std::shared_ptr<ConnectionState>& st, const Executable& stmt,
+                          std::span<const Params> param_sets);
+std::int64_t execute_many(const std::shared_ptr<ConnectionState>& st, const Executable& stmt, std::size_t count,
+                          const Connection::RowFill& fill);
+Result execute_rows(const std::shared_ptr<ConnectionState>& st, const Executable& stmt,
+                    std::span<std::vector<Value>> rows, bool take);
+std::int64_t insert_rows(const std::shared_ptr<ConnectionState>& st, const Executable& stmt, std::size_t count,
+                         const Connection::RowFill& fill, const Connection::RowSink& returned);
+
+}  // namespace retort::detail
