@@ -152,6 +152,11 @@ struct Engine::Impl {
 
 namespace detail {
 
+// The Engine's internals, for the library's own layers (the ORM's warnings go to the engine's log).
+struct EngineAccess {
+    static Engine::Impl& of(const Engine& e) { return *e.impl_; }
+};
+
 struct ConnectionState {
     std::shared_ptr<Engine::Impl> engine;
     PoolEntryPtr entry;  // null between an invalidation and the reconnect at next use

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include <retort/dialects/auroradsql.hpp>
+#include <retort/orm/session.hpp>
 
 #include "usage/fixture.hpp"
 

@@ -36,7 +36,10 @@
 #include "retort/aws/dsql_token.hpp"
 #include "retort/engine/engine.hpp"
 #include "retort/error.hpp"
-#include "retort/orm/session.hpp"
+
+namespace retort::orm {
+class Session;
+}
 
 namespace retort::dsql {
 
@@ -179,6 +182,8 @@ void sleep_backoff(const RetryPolicy& policy, int attempt);
 // Commits, turning a lost connection into CommitOutcomeUnknown.
 void commit_checked(Transaction& tx);
 void commit_checked(orm::Session& session);
+// Rolls the session back, ignoring a failure to (the connection may be gone).
+void rollback_quietly(orm::Session& session) noexcept;
 // Whether attempt (1-based) failed with e should be repeated; calls on_retry and sleeps when so.
 bool should_retry(const RetryPolicy& policy, int attempt, const DBAPIError& e);
 }  // namespace detail
@@ -228,10 +233,7 @@ decltype(auto) run_transaction(orm::Session& session, Fn&& fn, const RetryPolicy
         } catch (const CommitOutcomeUnknown&) {
             throw;
         } catch (const DBAPIError& e) {
-            try {
-                session.rollback();
-            } catch (...) {
-            }
+            detail::rollback_quietly(session);
             if (!detail::should_retry(policy, attempt, e)) throw;
         }
     }

@@ -19,6 +19,7 @@
 #include "retort/engine/url.hpp"
 #include "retort/error.hpp"
 #include "retort/sql/elements.hpp"
+#include "retort/sql/executable.hpp"
 #include "retort/types/value.hpp"
 
 namespace retort {
@@ -27,22 +28,9 @@ class Dialect;
 class Engine;
 class Connection;
 class Result;
-
-// Named parameters for execute(): {{"name", "Joe"}, {"id", 5}}. They override binds of the same key.
-using Params = std::vector<std::pair<std::string, Value>>;
-// The same written inline at the call, conn.execute(stmt, {{"id", 5}}): read where they are, no Params built.
-using InlineParams = std::initializer_list<std::pair<std::string_view, Value>>;
-
-// Anything execute() runs: select / insert / update / delete / text() / DDL. Wraps the statement's node.
-class Executable {
-public:
-    Executable() = default;
-    explicit Executable(std::shared_ptr<const sql::Node> n) : node_(std::move(n)) {}
-    [[nodiscard]] const std::shared_ptr<const sql::Node>& node() const noexcept { return node_; }
-
-protected:
-    std::shared_ptr<const sql::Node> node_;
-};
+namespace detail {
+struct EngineAccess;
+}
 
 struct ExecuteEvent {
     std::string_view statement;
@@ -132,11 +120,12 @@ public:
     void on_handle_error(std::function<void(ErrorEvent&)> fn) const;
 
     struct Impl;
-    [[nodiscard]] const std::shared_ptr<Impl>& impl() const noexcept { return impl_; }
-    explicit Engine(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 private:
     friend Engine create_engine(const URL&, EngineOptions);
+    friend class Connection;
+    friend struct detail::EngineAccess;
+    explicit Engine(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
     std::shared_ptr<Impl> impl_;
 };
 
@@ -458,11 +447,9 @@ public:
     [[nodiscard]] const Dialect& dialect() const;
     [[nodiscard]] Engine engine() const;
 
-    // Made by Engine::connect.
-    explicit Connection(std::shared_ptr<detail::ConnectionState> s);
-    [[nodiscard]] detail::ConnectionState& state() const { return *state_; }
-
 private:
+    friend class Engine;
+    explicit Connection(std::shared_ptr<detail::ConnectionState> s);
     std::shared_ptr<detail::ConnectionState> state_;
 };
 

@@ -11,10 +11,10 @@
 #include <type_traits>
 #include <vector>
 
-#include "retort/engine/engine.hpp"
 #include "retort/schema/schema.hpp"
 #include "retort/sql/checks.hpp"
 #include "retort/sql/elements.hpp"
+#include "retort/sql/executable.hpp"
 #include "retort/types/types.hpp"
 
 namespace retort {

@@ -5,6 +5,7 @@
 
 #include "dialects/auroradsql/dsql_dialect.hpp"
 #include "retort/dialects/auroradsql.hpp"
+#include "retort/orm/session.hpp"
 
 namespace retort::dsql {
 
@@ -116,6 +117,13 @@ void commit_checked(orm::Session& session) {
         session.commit();
     } catch (const DBAPIError& e) {
         rethrow_commit_error(e);
+    }
+}
+
+void rollback_quietly(orm::Session& session) noexcept {
+    try {
+        session.rollback();
+    } catch (...) {
     }
 }
 
