@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "retort/detail/backends.hpp"
 #include "retort/dialects/dbapi.hpp"
 #include "retort/types/types.hpp"
 
