@@ -5,9 +5,7 @@
 #include <map>
 #include <mutex>
 
-#include "dialects/auroradsql/dsql_dialect.hpp"
-#include "dialects/postgresql/pg_dialect.hpp"
-#include "dialects/sqlite/sqlite_dialect.hpp"
+#include "dialects/registry.hpp"
 #include "retort/engine/engine.hpp"
 #include "retort/engine/url.hpp"
 #include "retort/error.hpp"
@@ -145,32 +143,48 @@ std::string Dialect::update_from_values_statement(const Table& table, std::span<
 }
 
 namespace {
-// The dialects by URL scheme: the built-in ones, then whatever programs register.
+// The dialects by URL scheme: those of the backends linked into the program (each registers its own schemes,
+// see retort/detail/backends.hpp), then whatever the program registers.
 struct DialectRegistry {
     std::mutex mutex;
     std::map<std::string, DialectFactory, std::less<>> factories;
-    DialectRegistry() {
-        factories.emplace("sqlite", [](const URL&) { return detail::make_sqlite_dialect(); });
-        factories.emplace("postgresql", [](const URL&) { return detail::make_postgresql_dialect(); });
-        factories.emplace("postgres", [](const URL&) { return detail::make_postgresql_dialect(); });
-        factories.emplace("auroradsql", [](const URL& u) { return detail::make_auroradsql_dialect(u); });
-    }
 };
 DialectRegistry& dialect_registry() {
     static DialectRegistry r;
     return r;
 }
-}  // namespace
 
-void register_dialect(std::string scheme, DialectFactory factory) {
+// Retort's own backends, each a library of its own: the library to link for a scheme a program asks for but
+// did not link.
+struct BackendScheme {
+    std::string_view scheme;
+    std::string_view backend;
+};
+constexpr BackendScheme backend_schemes[] = {
+    {"sqlite", "sqlite"}, {"postgresql", "postgresql"}, {"postgres", "postgresql"}, {"auroradsql", "auroradsql"}};
+
+void check_scheme(const std::string& scheme) {
     if (scheme.empty() || !std::all_of(scheme.begin(), scheme.end(), [](char c) {
             return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
         }))
         throw ArgumentError("a dialect's URL scheme is lower case letters, digits and '_'");
+}
+}  // namespace
+
+void register_dialect(std::string scheme, DialectFactory factory) {
+    check_scheme(scheme);
     if (!factory) throw ArgumentError("register_dialect() needs a factory");
     auto& r = dialect_registry();
     std::lock_guard lock(r.mutex);
     r.factories[std::move(scheme)] = std::move(factory);
+}
+
+void detail::register_backend_dialect(std::string scheme, DialectFactory factory) {
+    check_scheme(scheme);
+    if (!factory) throw ArgumentError("register_backend_dialect() needs a factory");
+    auto& r = dialect_registry();
+    std::lock_guard lock(r.mutex);
+    r.factories.try_emplace(std::move(scheme), std::move(factory));
 }
 
 std::vector<std::string> registered_dialects() {
@@ -191,8 +205,18 @@ std::shared_ptr<Dialect> make_dialect(const URL& url) {
         if (auto it = r.factories.find(backend); it != r.factories.end()) factory = it->second;
         for (const auto& [k, v] : r.factories) known += (known.empty() ? "" : ", ") + k;
     }
-    if (!factory)
-        throw NoSuchModuleError("no dialect for URL scheme '" + url.drivername() + "' (known: " + known + ")");
+    if (!factory) {
+        for (const auto& b : backend_schemes)
+            if (b.scheme == backend) {
+                std::string which = "the '" + std::string(b.backend) + "' dialect";
+                if (b.scheme != b.backend) which += " (URL scheme '" + backend + "')";
+                throw NoSuchModuleError(which + " is not linked into this program: link retort::" +
+                                        std::string(b.backend) + " (pkg-config: retort-" + std::string(b.backend) +
+                                        ")");
+            }
+        throw NoSuchModuleError("no dialect for URL scheme '" + url.drivername() + "' (known: " +
+                                (known.empty() ? std::string("none") : known) + ")");
+    }
     auto d = factory(url);
     if (!d) throw NoSuchModuleError("the dialect registered for '" + backend + "' made none");
     return d;

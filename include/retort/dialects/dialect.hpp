@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "retort/detail/backends.hpp"
 #include "retort/dialects/dbapi.hpp"
 #include "retort/types/types.hpp"
 
@@ -236,8 +237,8 @@ private:
     std::uint64_t compile_key_;
 };
 
-// The dialect for a URL's backend name (the scheme before any "+driver": "sqlite", "postgresql",
-// "auroradsql", or one a program registered); throws NoSuchModuleError.
+// The dialect for a URL's backend name (the scheme before any "+driver": "sqlite" etc. when its backend is linked,
+// or one a program registered); throws NoSuchModuleError, naming the library to link for an unlinked backend.
 [[nodiscard]] std::shared_ptr<Dialect> make_dialect(const URL& url);
 
 // Makes a dialect for a URL (called by create_engine for each engine).
@@ -245,8 +246,8 @@ using DialectFactory = std::function<std::shared_ptr<Dialect>(const URL&)>;
 // Registers the dialect of a URL scheme, as a third-party database plugs in:
 //   retort::register_dialect("mydb", [](const URL& u) { return std::make_shared<MyDialect>(u); });
 //   auto engine = create_engine("mydb://host/db");
-// A scheme registered again is replaced (the built-in ones too). Thread-safe; the scheme is lower case
-// letters, digits and '_'.
+// A scheme registered again is replaced (the backends' too). Thread-safe; the scheme is lower case letters,
+// digits and '_'.
 void register_dialect(std::string scheme, DialectFactory factory);
 // The schemes that have a dialect, sorted.
 [[nodiscard]] std::vector<std::string> registered_dialects();

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "retort/detail/backends.hpp"
 #include "retort/dialects/dbapi.hpp"
 #include "retort/engine/url.hpp"
 #include "retort/error.hpp"
