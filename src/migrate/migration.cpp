@@ -148,11 +148,12 @@ bool needs_rebuild(const Dialect& d, const Operation& op, const SchemaState& sta
     }
 }
 
-// SQLite's twelve-step ALTER: the new table is created beside the old one, filled, and renamed over it.
+// An ALTER the database cannot do in place (caps().alter_by_rebuild): the new table is created beside the old one,
+// filled, and renamed over it.
 std::vector<Statement> rebuild(const Dialect& d, const Operation& op, const SchemaState& state) {
     auto it = state.tables.find(op.table);
     if (it == state.tables.end())
-        throw MigrationError("SQLite needs to rebuild table '" + op.table + "' for " + render_operation(op).substr(0, 60) +
+        throw MigrationError("the " + d.name() + " dialect needs to rebuild table '" + op.table + "' for " + render_operation(op).substr(0, 60) +
                              ", but no revision creates that table and it could not be reflected (offline?)");
     const TableSpec& old = it->second;
     SchemaState after = state;

@@ -1,6 +1,6 @@
 // Values a database cannot store and give back the same are refused before they are sent (DataError), so
 // nothing is committed that a later read could not turn back into the value written. Each driver checks the
-// parameters it binds against its database's limits.
+// parameters it binds against its database's limits (a ValueLimits of its own).
 #pragma once
 
 #include <string>
@@ -16,12 +16,6 @@ struct ValueLimits {
     bool nan = true;                             // a NaN double can be stored
     bool interval_fields_32bit = false;          // Interval months and days are 32-bit integers
 };
-
-// SQLite keeps dates and times as ISO text, which sorts and compares chronologically (and which its date
-// functions read) for years 0000 to 9999; NaN becomes NULL there.
-inline constexpr ValueLimits sqlite_value_limits{0, 9999, 0, 9999, 23 * 60 + 59, false, false};
-// PostgreSQL: dates from 4714 BC (year -4713) to 5874897, timestamps to 294276, offsets within 15:59.
-inline constexpr ValueLimits postgresql_value_limits{-4713, 5874897, -4713, 294276, 15 * 60 + 59, true, true};
 
 // Why v cannot be stored and read back as it is under these limits (into why, with an SQLSTATE), or false
 // when it can. Dates must be real calendar days, times within 00:00:00 to 23:59:59.999999 (a TIME may also

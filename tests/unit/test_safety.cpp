@@ -15,6 +15,8 @@
 #include <retort/sql/checks.hpp>
 
 #include "sql/text_params.hpp"
+#include "dialects/postgresql/pg_values.hpp"
+#include "dialects/sqlite/sqlite_values.hpp"
 #include "types/value_check.hpp"
 #include "unit/serialize_util.hpp"
 

@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "retort/error.hpp"
-#include "types/value_check.hpp"
+#include "dialects/postgresql/pg_values.hpp"
 
 namespace retort::postgresql {
 

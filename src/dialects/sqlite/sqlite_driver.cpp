@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "retort/error.hpp"
-#include "types/value_check.hpp"
+#include "dialects/sqlite/sqlite_values.hpp"
 
 namespace retort::detail {
 
