@@ -175,20 +175,17 @@ void ExecutionContext::announce(std::string_view sql, std::span<const Value> par
 
 std::unique_ptr<DBAPICursor> ExecutionContext::execute(const std::string& sql, std::span<const Value> params,
                                                        const DriverExecOptions& opts) {
-    st_.autobegin();
     auto& d = st_.dbapi();
     return st_.guarded(sql, [&] { return d.execute(sql, params, opts); });
 }
 
 std::int64_t ExecutionContext::execute_many(const std::string& sql, std::span<const std::vector<Value>> rows) {
-    st_.autobegin();
     auto& d = st_.dbapi();
     return st_.guarded(sql, [&] { return d.execute_many(sql, rows); });
 }
 
 std::int64_t ExecutionContext::copy_rows(const std::string& sql, std::size_t count, std::size_t per_row,
                                          const DBAPIConnection::CopyRow& row) {
-    st_.autobegin();
     auto& d = st_.dbapi();
     return st_.guarded(sql, [&] { return d.copy_rows(sql, count, per_row, row); });
 }
@@ -242,7 +239,7 @@ std::optional<Result> execute_update_from_values(ExecutionContext& ctx, const sq
     if (!caps.supports_update_from_values || !upd.returning.empty() || upd.values.empty() || upd.where.empty())
         return std::nullopt;
     std::vector<const Column*> set_columns, key_columns;
-    std::vector<const sql::BindNode*> binds;  // the set values' binds, then the keys'
+    std::vector<const sql::BindNode*> binds, key_binds;  // binds: the set values', then the keys'
     for (const auto& cv : upd.values) {
         if (!cv.value || cv.value->kind != sql::NodeKind::Bind) return std::nullopt;
         set_columns.push_back(cv.column);
@@ -259,12 +256,9 @@ std::optional<Result> execute_update_from_values(ExecutionContext& ctx, const sq
         const auto* col = static_cast<const Column*>(c);
         if (col->table() != upd.table.get()) return std::nullopt;
         key_columns.push_back(col);
+        key_binds.push_back(static_cast<const sql::BindNode*>(v));
     }
-    for (const auto& w : upd.where) {
-        const auto& b = static_cast<const sql::BinaryNode&>(*w);
-        binds.push_back(static_cast<const sql::BindNode*>(
-            (b.left->kind == sql::NodeKind::Bind ? b.left : b.right).get()));
-    }
+    binds.insert(binds.end(), key_binds.begin(), key_binds.end());
     const std::size_t nsets = set_columns.size();
     const std::size_t per_row = binds.size();
     auto value_of = [&](std::size_t j, std::size_t row) {

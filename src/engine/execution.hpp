@@ -29,7 +29,7 @@ public:
     void begin();
     // The before-execute events and the echo, the first time only. `sql` and `params` stay valid until finish().
     void announce(std::string_view sql, std::span<const Value> params, std::size_t sets = 1, bool many = false);
-    // Driver calls, each guarded. They begin the transaction when it is not begun yet.
+    // Driver calls, each guarded, after begin().
     std::unique_ptr<DBAPICursor> execute(const std::string& sql, std::span<const Value> params,
                                          const DriverExecOptions& opts = {});
     std::int64_t execute_many(const std::string& sql, std::span<const std::vector<Value>> rows);
