@@ -49,6 +49,12 @@ Dialect::Dialect(std::string name, DialectCapabilities caps)
 
 Dialect::~Dialect() = default;
 
+std::string Dialect::type_ddl(const SqlType& t) const {
+    if (t.custom)
+        if (const std::string* spec = t.custom->ddl_for(name_, family())) return *spec;
+    return builtin_type_ddl(t);
+}
+
 bool Dialect::prefetch_keys(Connection&, const Table&, const Column&, std::size_t, PrefetchedKeys&) const {
     return false;
 }

@@ -323,6 +323,7 @@ std::vector<Operation> Revision::downgrade_ops() const { return ops_of(downgrade
 // ---------------------------------------------------------------- types
 
 std::string type_text(const SqlType& t) {
+    if (t.custom) return t.custom->name;  // found again by name (types::Custom registers it)
     switch (t.kind) {
         case TypeKind::String: return t.length > 0 ? "String(" + std::to_string(t.length) + ")" : "String";
         case TypeKind::Numeric:
@@ -390,7 +391,10 @@ SqlType parse_type(std::string_view text) {
         {"Jsonb", types::Jsonb},
     };
     if (auto it = simple.find(name); it != simple.end() && arg.empty()) return it->second();
-    throw FormatError("unknown type '" + std::string(text) + "'");
+    if (arg.empty() && text.find('(') == std::string_view::npos)
+        if (auto custom = types::find_custom(name)) return *custom;
+    throw FormatError("unknown type '" + std::string(text) +
+                      "' (a custom type must be declared with types::Custom before the script is read)");
 }
 
 // ---------------------------------------------------------------- printing

@@ -1,5 +1,11 @@
 #include "retort/types/types.hpp"
 
+#include <cctype>
+#include <map>
+#include <mutex>
+
+#include "retort/error.hpp"
+
 namespace retort {
 
 const char* type_kind_name(TypeKind k) noexcept {
@@ -29,6 +35,7 @@ const char* type_kind_name(TypeKind k) noexcept {
 
 // Names follow the SQL standard where it has one; dialects render their own spelling for DDL.
 std::string SqlType::str() const {
+    if (custom) return custom->name;
     switch (kind) {
         case TypeKind::Null: return "NULL";
         case TypeKind::Integer: return "INTEGER";
@@ -73,6 +80,9 @@ bool SqlType::operator==(const SqlType& o) const {
     if (kind != o.kind || length != o.length || precision != o.precision || scale != o.scale ||
         timezone != o.timezone)
         return false;
+    // Custom types are one per name (the registry sees to it).
+    if (static_cast<bool>(custom) != static_cast<bool>(o.custom)) return false;
+    if (custom && custom != o.custom && custom->name != o.custom->name) return false;
     if (enum_info == o.enum_info) return true;
     static const EnumInfo empty;
     const EnumInfo& a = enum_info ? *enum_info : empty;
@@ -128,7 +138,83 @@ SqlType Enum(std::string name, std::vector<std::string> values, bool native) {
     t.enum_info = std::make_shared<const EnumInfo>(EnumInfo{std::move(name), std::move(values), native});
     return t;
 }
+
+namespace {
+struct CustomRegistry {
+    std::mutex mu;
+    std::map<std::string, SqlType, std::less<>> types;
+};
+CustomRegistry& custom_registry() {
+    static CustomRegistry r;
+    return r;
+}
+
+// Names of the built-in types as migration scripts spell them: a Custom type may not take one.
+bool builtin_type_name(std::string_view n) {
+    static constexpr std::string_view names[] = {"Null",   "Integer",  "BigInteger", "SmallInteger", "Boolean",
+                                                 "String", "Text",     "Float",      "Double",       "Numeric",
+                                                 "Date",   "Time",     "DateTime",   "Interval",     "Uuid",
+                                                 "LargeBinary", "Json", "Jsonb",     "Enum"};
+    for (auto b : names)
+        if (b == n) return true;
+    return false;
+}
+
+// A name that migration scripts and messages can carry as one word.
+void check_custom_name(std::string_view n) {
+    bool ok = !n.empty() && n.size() <= 63 && (std::isalpha(static_cast<unsigned char>(n[0])) || n[0] == '_');
+    for (char c : n) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    if (!ok)
+        throw ArgumentError("a custom type's name is a letter or '_' followed by letters, digits and '_' (at most 63)");
+    if (builtin_type_name(n)) throw ArgumentError("'" + std::string(n) + "' is a built-in type's name; give the custom type its own");
+}
+}  // namespace
+
+SqlType Custom(std::string name, SqlType impl, std::vector<std::pair<std::string, std::string>> ddl) {
+    check_custom_name(name);
+    if (impl.is_null()) throw ArgumentError("custom type '" + name + "' needs a built-in type to be stored as");
+    impl.custom.reset();  // a custom type over a custom one is stored as the latter's impl
+    for (const auto& [dialect, spec] : ddl)
+        if (dialect.empty() || spec.empty() || spec.find(';') != std::string::npos)
+            throw ArgumentError("custom type '" + name + "': each DDL entry names a dialect and a column type");
+    SqlType t = impl;
+    t.custom = std::make_shared<const CustomTypeInfo>(CustomTypeInfo{name, std::move(ddl)});
+    auto& r = custom_registry();
+    std::lock_guard lock(r.mu);
+    if (auto it = r.types.find(name); it != r.types.end()) {
+        const SqlType& old = it->second;
+        SqlType old_impl = old;
+        old_impl.custom.reset();
+        if (!(old_impl == impl) || old.custom->ddl != t.custom->ddl)
+            throw ArgumentError("custom type '" + name + "' is already declared differently (as " + old_impl.str() +
+                                "); a name is one type");
+        return old;
+    }
+    r.types.emplace(std::move(name), t);
+    return t;
+}
+
+std::optional<SqlType> find_custom(std::string_view name) {
+    auto& r = custom_registry();
+    std::lock_guard lock(r.mu);
+    if (auto it = r.types.find(name); it != r.types.end()) return it->second;
+    return std::nullopt;
+}
+
+SqlType Custom(std::string_view name) {
+    if (auto t = find_custom(name)) return *t;
+    throw ArgumentError("no custom type named '" + std::string(name) +
+                        "' is declared in this program (types::Custom(name, impl, ddl) declares one)");
+}
 }  // namespace types
+
+const std::string* CustomTypeInfo::ddl_for(std::string_view dialect, std::string_view family) const noexcept {
+    for (const auto& [d, spec] : ddl)
+        if (d == dialect) return &spec;
+    for (const auto& [d, spec] : ddl)
+        if (d == family) return &spec;
+    return nullptr;
+}
 
 SqlType sql_type_of_value(const Value& v) {
     switch (v.kind()) {

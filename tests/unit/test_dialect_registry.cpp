@@ -35,7 +35,7 @@ public:
     std::string begin_statement(std::string_view level) const override { return inner_->begin_statement(level); }
     std::unique_ptr<sql::SQLCompiler> statement_compiler() const override { return inner_->statement_compiler(); }
     std::unique_ptr<sql::DDLCompiler> ddl_compiler() const override { return inner_->ddl_compiler(); }
-    std::string type_ddl(const SqlType& t) const override { return inner_->type_ddl(t); }
+    std::string builtin_type_ddl(const SqlType& t) const override { return inner_->type_ddl(t); }
     std::vector<std::string> get_table_names(Connection& c, const std::optional<std::string>& schema) const override {
         return inner_->get_table_names(c, schema);
     }

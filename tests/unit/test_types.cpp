@@ -129,3 +129,96 @@ TEST(SqlTypeTest, TypeOfValues) {
     EXPECT_EQ(sql_type_of_value(Value(retort::Numeric("1.5"))), types::Numeric());
     EXPECT_EQ(sql_type_of_value(Value(retort::Json{})), types::Json());
 }
+
+// ---- types of the program's own
+
+#include "retort/dialects/dialect.hpp"
+#include "retort/engine/url.hpp"
+#include "retort/error.hpp"
+#include "retort/migrate/ops.hpp"
+
+namespace {
+struct Celsius {
+    double degrees = 0;
+};
+struct Unmapped {};
+}  // namespace
+
+template <>
+struct retort::type_adapter<Celsius> {
+    using stored = double;
+    static double to_stored(Celsius c) { return c.degrees; }
+    static Celsius from_stored(double d) { return {d}; }
+};
+
+TEST(CustomTypeTest, IsItsImplWithANameAndItsOwnDdl) {
+    auto t = types::Custom("UnitInet", types::String(45), {{"postgresql", "INET"}, {"sqlite", "TEXT"}});
+    EXPECT_EQ(t.kind, TypeKind::String);
+    EXPECT_EQ(t.length, 45);
+    EXPECT_TRUE(t.is_text());
+    EXPECT_EQ(t.str(), "UnitInet");
+    EXPECT_FALSE(t == types::String(45));  // a custom type is not its impl
+    EXPECT_TRUE(t == types::Custom("UnitInet"));
+
+    auto pg = make_dialect(URL::parse("postgresql://h/db"));
+    auto dsql = make_dialect(URL::parse("auroradsql://admin@abc.dsql.us-east-1.on.aws/postgres"));
+    auto lite = make_dialect(URL::parse("sqlite://"));
+    EXPECT_EQ(pg->type_ddl(t), "INET");
+    EXPECT_EQ(dsql->type_ddl(t), "INET");  // by family
+    EXPECT_EQ(lite->type_ddl(t), "TEXT");
+
+    // No DDL for a dialect: the impl's.
+    auto u = types::Custom("UnitLabel", types::String(12), {{"postgresql", "CITEXT"}});
+    EXPECT_EQ(lite->type_ddl(u), "VARCHAR(12)");
+    // The dialect's own name wins over its family.
+    auto v = types::Custom("UnitPoint", types::Text(), {{"postgresql", "POINT"}, {"auroradsql", "TEXT"}});
+    EXPECT_EQ(pg->type_ddl(v), "POINT");
+    EXPECT_EQ(dsql->type_ddl(v), "TEXT");
+}
+
+TEST(CustomTypeTest, ANameIsOneType) {
+    auto a = types::Custom("UnitMoney", types::BigInteger(), {{"postgresql", "BIGINT"}});
+    EXPECT_NO_THROW((void)types::Custom("UnitMoney", types::BigInteger(), {{"postgresql", "BIGINT"}}));
+    EXPECT_THROW((void)types::Custom("UnitMoney", types::Integer(), {{"postgresql", "BIGINT"}}), ArgumentError);
+    EXPECT_THROW((void)types::Custom("UnitMoney", types::BigInteger(), {{"postgresql", "NUMERIC"}}), ArgumentError);
+    EXPECT_THROW((void)types::Custom("NoSuchUnitType"), ArgumentError);
+    EXPECT_FALSE(types::find_custom("NoSuchUnitType"));
+    // Built-in names, names a migration script could not carry, and empty DDL are refused.
+    EXPECT_THROW((void)types::Custom("String", types::Text()), ArgumentError);
+    EXPECT_THROW((void)types::Custom("Integer", types::Text()), ArgumentError);
+    EXPECT_THROW((void)types::Custom("two words", types::Text()), ArgumentError);
+    EXPECT_THROW((void)types::Custom("x(1)", types::Text()), ArgumentError);
+    EXPECT_THROW((void)types::Custom("", types::Text()), ArgumentError);
+    EXPECT_THROW((void)types::Custom("UnitNoImpl", SqlType{}), ArgumentError);
+    EXPECT_THROW((void)types::Custom("UnitBadDdl", types::Text(), {{"postgresql", ""}}), ArgumentError);
+    EXPECT_THROW((void)types::Custom("UnitBadDdl", types::Text(), {{"postgresql", "TEXT; DROP TABLE x"}}), ArgumentError);
+    // A custom type over a custom type is stored as the inner one's impl.
+    auto b = types::Custom("UnitCents", a);
+    EXPECT_EQ(b.kind, TypeKind::BigInteger);
+    EXPECT_EQ(b.str(), "UnitCents");
+}
+
+TEST(CustomTypeTest, MigrationScriptsNameItAndFindItAgain) {
+    auto t = types::Custom("UnitMac", types::String(17), {{"postgresql", "MACADDR"}});
+    EXPECT_EQ(migrate::type_text(t), "UnitMac");
+    EXPECT_EQ(migrate::parse_type("UnitMac"), t);
+    EXPECT_EQ(migrate::parse_type("UnitMac").custom, t.custom);
+    EXPECT_THROW((void)migrate::parse_type("UnitNeverDeclared"), migrate::FormatError);
+    EXPECT_THROW((void)migrate::parse_type("UnitMac(3)"), migrate::FormatError);
+}
+
+TEST(CustomTypeTest, AdaptedCppTypes) {
+    static_assert(adapted_type<Celsius>);
+    static_assert(!adapted_type<Unmapped>);
+    static_assert(has_sql_type<Celsius>);
+    static_assert(has_sql_type<std::optional<Celsius>>);
+    static_assert(!has_sql_type<Unmapped>);
+    static_assert(!has_sql_type<unsigned>);
+    EXPECT_EQ(sql_type_of<Celsius>::get(), types::Double());
+    Value v(Celsius{21.5});
+    EXPECT_EQ(v.kind(), Value::Kind::Double);
+    EXPECT_EQ(v.as<Celsius>().degrees, 21.5);
+    EXPECT_EQ(Value(std::optional<Celsius>{}).is_null(), true);
+    EXPECT_EQ(Value(std::optional<Celsius>{Celsius{3}}).as<std::optional<Celsius>>()->degrees, 3.0);
+    EXPECT_THROW((void)Value("warm").as<Celsius>(), TypeError);
+}

@@ -125,6 +125,9 @@ public:
     Dialect& operator=(const Dialect&) = delete;
 
     [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    // The database family the dialect speaks ("postgresql" for auroradsql): a Custom type's DDL given for the
+    // family serves every dialect of it.
+    [[nodiscard]] virtual std::string_view family() const noexcept { return name_; }
     [[nodiscard]] const DialectCapabilities& caps() const noexcept { return caps_; }
     [[nodiscard]] DialectCapabilities& mutable_caps() noexcept { return caps_; }
     // Unique per dialect instance, never reused: keys compiled-SQL caches without holding the dialect.
@@ -187,8 +190,9 @@ public:
     // ---- SQL
     [[nodiscard]] virtual std::unique_ptr<sql::SQLCompiler> statement_compiler() const;
     [[nodiscard]] virtual std::unique_ptr<sql::DDLCompiler> ddl_compiler() const;
-    // The DDL form of a type ("VARCHAR(30)", "UUID", "CHAR(32)").
-    [[nodiscard]] virtual std::string type_ddl(const SqlType& t) const = 0;
+    // The DDL form of a type ("VARCHAR(30)", "UUID", "CHAR(32)"): a Custom type's own for this dialect, else
+    // builtin_type_ddl of the type (a Custom type's impl).
+    [[nodiscard]] std::string type_ddl(const SqlType& t) const;
     // Quotes an identifier exactly when needed: reserved words, upper case, characters beyond [a-z0-9_],
     // a leading digit. Embedded quotes are doubled.
     [[nodiscard]] std::string quote_identifier(std::string_view ident) const;
@@ -229,6 +233,9 @@ public:
         Connection& c, std::string_view table, const std::optional<std::string>& schema) const = 0;
 
 protected:
+    // The DDL form of a built-in type; every dialect gives each TypeKind its spelling.
+    [[nodiscard]] virtual std::string builtin_type_ddl(const SqlType& t) const = 0;
+
     std::unordered_set<std::string> reserved_words_;
 
 private:

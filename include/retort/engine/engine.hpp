@@ -220,6 +220,10 @@ void decode_any(const DBAPICursor& c, int i, T& out) {
         }
     } else if constexpr (std::is_same_v<T, Value>) {
         decode(c, i, out);
+    } else if constexpr (adapted_type<T>) {
+        std::remove_cvref_t<typename type_adapter<T>::stored> stored{};
+        decode_any(c, i, stored);
+        out = type_adapter<T>::from_stored(stored);
     } else {
         if (c.is_null(i)) throw_null_column(c, i);
         if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {

@@ -344,6 +344,10 @@ public:
 
     template <class M>
     void column(M T::* mp, std::string name, ColumnOptions opts = {}) {
+        static_assert(has_sql_type<retort::detail::unopt_t<M>>,
+                      "Retort cannot store a member of this C++ type: use one of its value types (bool, short, int, "
+                      "long, long long, float, double, std::string, Date, Time, DateTime, Interval, Uuid, Numeric, "
+                      "Json, Bytes, or std::optional of one), or specialise retort::type_adapter<T> for it");
         need_table();
         SqlType t = opts.type ? *opts.type : sql_type_of<retort::detail::unopt_t<M>>::get();
         if (!opts.nullable && !opts.primary_key) opts.nullable = retort::detail::is_optional<M>::value;

@@ -7,6 +7,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "retort/types/value.hpp"
@@ -43,6 +45,17 @@ struct EnumInfo {
     bool native = true;  // native ENUM type where the dialect has one, else VARCHAR + CHECK
 };
 
+// A column type of the program's own (types::Custom): a name, and its column type in DDL per dialect. Such a
+// type is its `impl` built-in type everywhere else (binding, decoding, comparisons, typed expressions), the
+// way SQLAlchemy's TypeDecorator is its impl; a C++ member type reaches it through a type_adapter.
+struct CustomTypeInfo {
+    std::string name;  // "Inet": messages, migration scripts (Custom types are found there by name)
+    std::vector<std::pair<std::string, std::string>> ddl;  // (dialect name, column type): {"postgresql", "INET"}
+    // The column type for a dialect (tried by its name, then by its family: "postgresql" serves auroradsql
+    // too); null when it has none (the impl's DDL is used).
+    [[nodiscard]] const std::string* ddl_for(std::string_view dialect, std::string_view family) const noexcept;
+};
+
 struct SqlType {
     TypeKind kind = TypeKind::Null;
     int length = 0;     // String
@@ -50,6 +63,7 @@ struct SqlType {
     int scale = 0;      // Numeric
     bool timezone = false;  // DateTime, Time
     std::shared_ptr<const EnumInfo> enum_info;  // Enum
+    std::shared_ptr<const CustomTypeInfo> custom;  // a Custom type; the fields above are its impl's
 
     [[nodiscard]] bool is_null() const noexcept { return kind == TypeKind::Null; }
     [[nodiscard]] bool is_integer() const noexcept {
@@ -82,6 +96,16 @@ SqlType LargeBinary();
 SqlType Json();
 SqlType Jsonb();
 SqlType Enum(std::string name, std::vector<std::string> values, bool native = true);
+// A type of the program's own, stored as `impl` (a built-in type), with its column type in DDL per dialect
+// ({{"postgresql", "INET"}, {"sqlite", "TEXT"}}; the impl's DDL on any dialect not listed). Registered under
+// `name` for the whole process, so migration scripts and types::Custom(name) find it; a name is one type:
+// declaring it again the same way returns it, differently raises ArgumentError, and built-in type names
+// (Integer, String, ...) are refused.
+SqlType Custom(std::string name, SqlType impl, std::vector<std::pair<std::string, std::string>> ddl = {});
+// The Custom type registered under `name`; ArgumentError when there is none.
+SqlType Custom(std::string_view name);
+// The Custom type registered under `name`, or nullopt.
+std::optional<SqlType> find_custom(std::string_view name);
 }  // namespace types
 
 // The SQL type Retort infers for a C++ type; specialise for your own types.
@@ -112,6 +136,17 @@ RETORT_SQL_TYPE_OF(retort::Bytes, LargeBinary)
 #undef RETORT_SQL_TYPE_OF
 template <class T>
 struct sql_type_of<std::optional<T>> : sql_type_of<T> {};
+// A program's own type: the adapter's sql_type(), else the SQL type of what it is stored as.
+template <adapted_type T>
+struct sql_type_of<T> {
+    static SqlType get() {
+        if constexpr (requires { type_adapter<T>::sql_type(); }) return type_adapter<T>::sql_type();
+        else return sql_type_of<std::remove_cvref_t<typename type_adapter<T>::stored>>::get();
+    }
+};
+// Whether Retort knows the SQL type of a C++ type (a value type, an optional of one, or an adapted type).
+template <class T>
+concept has_sql_type = requires { { sql_type_of<T>::get() } -> std::same_as<SqlType>; };
 
 // The SQL type of a runtime value (Null for NULL), used for untyped binds.
 SqlType sql_type_of_value(const Value& v);

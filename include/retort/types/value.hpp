@@ -4,6 +4,7 @@
 
 #include <array>
 #include <compare>
+#include <concepts>
 #include <cstdint>
 #include <limits>
 #include <type_traits>
@@ -84,6 +85,27 @@ struct Json {
 
 using Bytes = std::vector<std::uint8_t>;
 
+// A C++ type of the program's own, stored as one of the value types above: specialise type_adapter for it
+// and it can be a mapped member, a bound parameter and a fetched column like any built-in type.
+//
+//   template <> struct retort::type_adapter<Money> {
+//       using stored = std::int64_t;                                 // what the database holds
+//       static stored to_stored(const Money& m) { return m.cents; }  // before binding
+//       static Money from_stored(stored cents) { return Money{cents}; }  // after fetching
+//       // Optional: the column's SQL type (a types::Custom one for DDL of its own); the stored type's otherwise.
+//       static SqlType sql_type() { return types::Custom("Money", types::BigInteger()); }
+//   };
+//
+// from_stored may throw (a DataError for a value the program cannot represent); the error reaches the caller.
+template <class T>
+struct type_adapter;
+
+template <class T>
+concept adapted_type = requires(const T& t, const typename type_adapter<T>::stored& s) {
+    { type_adapter<T>::to_stored(t) };
+    { type_adapter<T>::from_stored(s) } -> std::same_as<T>;
+};
+
 // A runtime value: what a bound parameter or a fetched column holds. NULL is the empty state.
 class Value {
 public:
@@ -115,6 +137,8 @@ public:
     Value(Uuid v) : v_(v) {}
     Value(Numeric v) : v_(std::move(v)) {}
     Value(Json v) : v_(std::move(v)) {}
+    template <adapted_type T>
+    Value(const T& v) : Value(type_adapter<T>::to_stored(v)) {}
     template <class T>
     Value(const std::optional<T>& o) {
         if (o) *this = Value(*o);
@@ -181,6 +205,8 @@ T Value::as() const {
         return as<typename T::value_type>();
     } else if constexpr (std::is_same_v<T, Value>) {
         return *this;
+    } else if constexpr (adapted_type<T>) {
+        return type_adapter<T>::from_stored(as<typename type_adapter<T>::stored>());
     } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
         return detail::narrow_int<T>(detail::value_as(*this, static_cast<std::int64_t*>(nullptr)));
     } else if constexpr (std::is_same_v<T, float>) {

@@ -221,7 +221,7 @@ std::string PGDialect::begin_statement(std::string_view level) const {
 
 // ------------------------------------------------------------------------------------------------ types
 
-std::string PGDialect::type_ddl(const SqlType& t) const {
+std::string PGDialect::builtin_type_ddl(const SqlType& t) const {
     switch (t.kind) {
         case TypeKind::Integer: return "INTEGER";
         case TypeKind::BigInteger: return "BIGINT";

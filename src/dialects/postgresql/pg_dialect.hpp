@@ -35,6 +35,7 @@ public:
     PGDialect(std::string name, DialectCapabilities caps);
 
     [[nodiscard]] static DialectCapabilities default_capabilities();
+    [[nodiscard]] std::string_view family() const noexcept override { return "postgresql"; }
 
     [[nodiscard]] ConnectParams create_connect_params(const URL& url) const override;
     [[nodiscard]] std::unique_ptr<DBAPIConnection> connect(const ConnectParams& params) const override;
@@ -54,7 +55,7 @@ public:
                                                            std::span<const Column* const> key_columns,
                                                            std::size_t rows) const override;
 
-    [[nodiscard]] std::string type_ddl(const SqlType& t) const override;
+    [[nodiscard]] std::string builtin_type_ddl(const SqlType& t) const override;
     // The SqlType for a type as pg_catalog.format_type() spells it ("character varying(30)",
     // "timestamp(3) with time zone"); the Null type for types Retort has no kind for (arrays, ranges, ...).
     [[nodiscard]] static SqlType resolve_type(std::string_view formatted);

@@ -223,7 +223,7 @@ std::string SQLiteDialect::begin_statement(std::string_view level) const {
     return "BEGIN";
 }
 
-std::string SQLiteDialect::type_ddl(const SqlType& t) const {
+std::string SQLiteDialect::builtin_type_ddl(const SqlType& t) const {
     switch (t.kind) {
         case TypeKind::Null:
             throw CompileError("cannot render DDL for a column whose type is not known (Null)");

@@ -47,7 +47,7 @@ public:
     [[nodiscard]] std::string default_isolation_level() const override { return "SERIALIZABLE"; }
     [[nodiscard]] std::string begin_statement(std::string_view level) const override;
 
-    [[nodiscard]] std::string type_ddl(const SqlType& t) const override;
+    [[nodiscard]] std::string builtin_type_ddl(const SqlType& t) const override;
     // The SqlType for a declared column type: known names first ("VARCHAR(30)" -> String(30)), then
     // SQLite's affinity rules. An empty declaration gives the Null type.
     [[nodiscard]] static SqlType resolve_type(std::string_view declared);
