@@ -7,6 +7,7 @@
 #include "retort/error.hpp"
 #include "retort/orm/mapper.hpp"
 #include "retort/orm/session.hpp"
+#include "orm/strategies.hpp"
 
 namespace retort::orm {
 
@@ -344,9 +345,7 @@ void RefBase::assign(InstanceState* t, std::shared_ptr<Arena> k) {
 
 InstanceState* RefBase::load() const {
     if (loaded || !owner) return target;
-    if (lazy == Lazy::Raise)
-        throw RaiseLoadError("'" + prop->qualified_name() + "' is not available due to lazy='raise'");
-    if (lazy == Lazy::NoLoad) return target;
+    if (!loading::strategy_of(lazy).on_first_use(const_cast<RefBase&>(*this), false)) return target;
     if (!owner->session)
         throw DetachedInstanceError("parent instance " + owner->mapper->describe(owner) +
                                     " is not bound to a Session; lazy load of '" + prop->qualified_name() +
@@ -420,12 +419,7 @@ void CollectionBase::clear_all() {
 
 void CollectionBase::load() const {
     if (loaded || !owner) return;
-    if (lazy == Lazy::Raise)
-        throw RaiseLoadError("'" + prop->qualified_name() + "' is not available due to lazy='raise'");
-    if (lazy == Lazy::NoLoad) {
-        const_cast<CollectionBase*>(this)->loaded = true;
-        return;
-    }
+    if (!loading::strategy_of(lazy).on_first_use(const_cast<CollectionBase&>(*this), true)) return;
     if (!owner->session)
         throw DetachedInstanceError("parent instance " + owner->mapper->describe(owner) +
                                     " is not bound to a Session; lazy load of '" + prop->qualified_name() +

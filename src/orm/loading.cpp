@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "orm/session_impl.hpp"
+#include "orm/strategies.hpp"
 #include "retort/dialects/dialect.hpp"
 #include "retort/error.hpp"
 
@@ -314,7 +315,7 @@ bool target_identity(const InstanceState* owner, const RelationshipProp& r, std:
 
 // ---------------------------------------------------------------- loader options, resolved
 
-bool eager(Lazy how) noexcept { return how == Lazy::Selectin || how == Lazy::Joined || how == Lazy::Immediate; }
+bool eager(Lazy how) noexcept { return strategy_of(how).eager(); }
 
 bool on_path(const std::vector<const MapperBase*>& path, const MapperBase* m) {
     return std::find(path.begin(), path.end(), m) != path.end();
@@ -323,6 +324,8 @@ bool on_path(const std::vector<const MapperBase*>& path, const MapperBase* m) {
 // How relationship r of the current level loads: an option that names it (the last one wins), else its mapping.
 // A mapping's eager strategy stops at a model already on the path (a cycle such as User.addresses -> Address.user,
 // or a self-referential Node.children, loads lazily there) unless its join_depth allows that many levels.
+}  // namespace
+
 struct Choice {
     Lazy how = Lazy::Select;
     // An immediate many-to-one stopped by a cycle still takes its target from the identity map (no SQL).
@@ -331,6 +334,8 @@ struct Choice {
     std::optional<FromClause> alias;
     Options sub;  // options for the targets' relationships
 };
+
+namespace {
 
 Choice choose(const RelationshipProp& r, const Options& opts, const std::vector<const MapperBase*>& path, int depth) {
     Choice c;
@@ -392,7 +397,7 @@ void plan_joins(retort::Select& q, const MapperBase& m, const FromClause& source
         FromClause target = *tm.table;
         if (c.contains) {
             target = c.alias ? *c.alias : FromClause(*tm.table);
-        } else if (c.how == Lazy::Joined && !(r.uselist() && limited) && !for_update) {
+        } else if (strategy_of(c.how).joins_into_query(r, limited, for_update)) {
             // The target aliased, joined to this level's source (through an aliased association table).
             target = alias(*tm.table, tm.table->name() + "_" + std::to_string(++alias_no));
             if (r.kind == RelKind::ManyToMany) {
@@ -783,7 +788,146 @@ std::vector<InstanceState*> selectin_load(Session& s, Session::Impl& impl, const
     return targets;
 }
 
+// ---------------------------------------------------------------- the strategies
+
+// select (lazy on first use), and the strategies that never load with the query (noload, raise, raise_on_sql):
+// each object keeps its relationship unloaded, marked with the strategy, and the deeper options for its first use.
+class DeferredLoader : public LoaderStrategy {
+public:
+    void after_rows(StrategyStep& st, const std::vector<InstanceState*>& todo) const override {
+        const RelationshipProp& r = st.r;
+        for (auto* o : todo) {
+            auto& base = st.m.relation(o->obj, r);
+            if (st.choice.identity_only && !base.loaded) {
+                // An immediate many-to-one stopped by a cycle: its target from the identity map, no SQL.
+                std::vector<Value> key;
+                bool null_fk = false;
+                InstanceState* t = target_identity(o, r, key, null_fk) ? st.impl.identity.find(r.target, key) : nullptr;
+                if (t && t->status != ObjectState::Deleted) {
+                    set_ref(o, r, t);
+                    continue;
+                }
+                if (null_fk) {
+                    set_ref(o, r, nullptr);
+                    continue;
+                }
+            }
+            if (base.loaded) {
+                // populate_existing: loaded again on next use.
+                base.loaded = false;
+                base.changed = false;
+                if (r.uselist()) {
+                    auto& coll = coll_of(o, r);
+                    coll.items.clear();
+                    coll.added.clear();
+                    coll.removed.clear();
+                } else {
+                    ref_of(o, r).target = nullptr;
+                }
+            }
+            base.lazy = lazy();
+            if (!st.choice.sub.empty()) st.impl.lazy_options[&base] = std::make_shared<const Options>(st.choice.sub);
+        }
+    }
+};
+
+class SelectLoader final : public DeferredLoader {
+public:
+    Lazy lazy() const noexcept override { return Lazy::Select; }
+    const char* name() const noexcept override { return "select"; }
+};
+
+class NoLoader final : public DeferredLoader {
+public:
+    Lazy lazy() const noexcept override { return Lazy::NoLoad; }
+    const char* name() const noexcept override { return "noload"; }
+    bool on_first_use(detail::RelationBase& base, bool collection) const override {
+        if (collection) base.loaded = true;  // stays empty; a many-to-one stays as it is
+        return false;
+    }
+    Lazy on_refresh() const noexcept override { return Lazy::Select; }
+};
+
+class RaiseLoader final : public DeferredLoader {
+public:
+    Lazy lazy() const noexcept override { return Lazy::Raise; }
+    const char* name() const noexcept override { return "raise"; }
+    bool on_first_use(detail::RelationBase& base, bool) const override {
+        throw RaiseLoadError("'" + base.prop->qualified_name() + "' is not available due to lazy='raise'");
+    }
+    Lazy on_refresh() const noexcept override { return Lazy::Select; }
+};
+
+class RaiseOnSqlLoader final : public DeferredLoader {
+public:
+    Lazy lazy() const noexcept override { return Lazy::RaiseOnSql; }
+    const char* name() const noexcept override { return "raise_on_sql"; }
+    bool sql_on_first_use() const noexcept override { return false; }
+};
+
+// selectin: one query per batch of parents (WHERE key IN (...)), the deeper options joined into it.
+class SelectInLoader : public LoaderStrategy {
+public:
+    Lazy lazy() const noexcept override { return Lazy::Selectin; }
+    const char* name() const noexcept override { return "selectin"; }
+    bool eager() const noexcept override { return true; }
+    void after_rows(StrategyStep& st, const std::vector<InstanceState*>& todo) const override {
+        st.targets = selectin_load(st.s, st.impl, st.r, todo, st.refresh, st.choice.sub, st.path, st.depth + 1, st.joins);
+        st.seen.insert(st.targets.begin(), st.targets.end());
+        st.next_joins = &st.joins;
+    }
+};
+
+// joined: a LEFT OUTER JOIN in the query itself; where the query cannot take one (a collection under LIMIT, a
+// locking query) or did not read this level, a selectin query instead.
+class JoinedLoader final : public SelectInLoader {
+public:
+    Lazy lazy() const noexcept override { return Lazy::Joined; }
+    const char* name() const noexcept override { return "joined"; }
+    bool joins_into_query(const RelationshipProp& r, bool limited, bool for_update) const override {
+        return !(r.uselist() && limited) && !for_update;
+    }
+};
+
+// immediate: each object's relationship loaded right after the query, one load per object.
+class ImmediateLoader final : public LoaderStrategy {
+public:
+    Lazy lazy() const noexcept override { return Lazy::Immediate; }
+    const char* name() const noexcept override { return "immediate"; }
+    bool eager() const noexcept override { return true; }
+    void after_rows(StrategyStep& st, const std::vector<InstanceState*>& todo) const override {
+        for (auto* o : todo) {
+            auto& base = st.m.relation(o->obj, st.r);
+            if (base.loaded && !st.refresh) continue;  // filled by an earlier object's load (a backref)
+            for (auto* t : lazy_load(st.s, st.impl, o, st.r, st.choice.sub, LoadMode::Eager, st.owner_path))
+                distinct_into(st.targets, st.seen, t);
+        }
+    }
+};
+
 }  // namespace
+
+bool LoaderStrategy::on_first_use(detail::RelationBase&, bool) const { return true; }
+
+const LoaderStrategy& strategy_of(Lazy how) noexcept {
+    static const SelectLoader select;
+    static const SelectInLoader selectin;
+    static const JoinedLoader joined;
+    static const RaiseLoader raise;
+    static const NoLoader noload;
+    static const RaiseOnSqlLoader raise_on_sql;
+    static const ImmediateLoader immediate;
+    switch (how) {
+        case Lazy::Select: return select;
+        case Lazy::Selectin: return selectin;
+        case Lazy::Joined: return joined;
+        case Lazy::Raise: return raise;
+        case Lazy::NoLoad: return noload;
+        case Lazy::RaiseOnSql: return raise_on_sql;
+        case Lazy::Immediate: return immediate;
+    }
+    return select;
+}
 
 void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::vector<InstanceState*>& states,
               const Options& opts, bool refresh, std::vector<const MapperBase*>& path, int depth,
@@ -819,49 +963,8 @@ void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::v
                 if (queued.insert(st).second) todo.push_back(st);
             }
             if (!todo.empty()) {
-                if (c.how == Lazy::Selectin || c.how == Lazy::Joined) {
-                    targets = selectin_load(s, impl, r, todo, refresh, c.sub, path, depth + 1, joins);
-                    seen.insert(targets.begin(), targets.end());
-                    next_joins = &joins;
-                } else if (c.how == Lazy::Immediate) {
-                    for (auto* st : todo) {
-                        auto& base = m.relation(st->obj, r);
-                        if (base.loaded && !refresh) continue;  // filled by an earlier object's load (a backref)
-                        for (auto* t : lazy_load(s, impl, st, r, c.sub, LoadMode::Eager, owner_path)) distinct_into(targets, seen, t);
-                    }
-                } else {
-                    for (auto* st : todo) {
-                        auto& base = m.relation(st->obj, r);
-                        if (c.identity_only && !base.loaded) {
-                            std::vector<Value> key;
-                            bool null_fk = false;
-                            InstanceState* t = target_identity(st, r, key, null_fk) ? impl.identity.find(r.target, key) : nullptr;
-                            if (t && t->status != ObjectState::Deleted) {
-                                set_ref(st, r, t);
-                                continue;
-                            }
-                            if (null_fk) {
-                                set_ref(st, r, nullptr);
-                                continue;
-                            }
-                        }
-                        if (base.loaded) {
-                            // populate_existing: loaded again on next use.
-                            base.loaded = false;
-                            base.changed = false;
-                            if (r.uselist()) {
-                                auto& coll = coll_of(st, r);
-                                coll.items.clear();
-                                coll.added.clear();
-                                coll.removed.clear();
-                            } else {
-                                ref_of(st, r).target = nullptr;
-                            }
-                        }
-                        base.lazy = c.how;
-                        if (!c.sub.empty()) impl.lazy_options[&base] = std::make_shared<const Options>(c.sub);
-                    }
-                }
+                StrategyStep step{s, impl, m, r, c, refresh, path, owner_path, depth, targets, seen, joins, next_joins};
+                strategy_of(c.how).after_rows(step, todo);
             }
         }
         // Objects already holding this relationship (eager): the deeper loaders still apply to what it holds

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "orm/strategies.hpp"
 #include "orm/session_impl.hpp"
 #include "retort/dialects/dialect.hpp"
 #include "retort/error.hpp"
@@ -103,7 +104,7 @@ void Session::refresh_state(InstanceState* st, const RefreshOptions& o) {
 void Session::load_relationship(InstanceState* owner, const RelationshipProp& r) {
     check_thread();
     auto& base = owner->mapper->relation(owner->obj, r);
-    const bool sql_allowed = base.lazy != Lazy::RaiseOnSql;
+    const bool sql_allowed = loading::strategy_of(base.lazy).sql_on_first_use();
     // An expired parent is reloaded first (its row may be gone), as SQLAlchemy does.
     if (owner->expired) load_expired(owner);
     if (base.loaded) return;

@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "orm/strategies.hpp"
 #include "orm/session_impl.hpp"
 #include "retort/dialects/dialect.hpp"
 #include "retort/error.hpp"
@@ -486,7 +487,7 @@ void Session::refresh_state(InstanceState* st, const std::vector<Attribute>& att
     for (const auto* r : rels) {
         auto& base = st->mapper->relation(st->obj, *r);
         base.loaded = false;
-        base.lazy = r->options.lazy == Lazy::Raise || r->options.lazy == Lazy::NoLoad ? Lazy::Select : r->options.lazy;
+        base.lazy = loading::strategy_of(r->options.lazy).on_refresh();
         load_relationship(st, *r);
     }
 }
