@@ -233,12 +233,12 @@ void Flush::cascade_deletes() {
             for (auto* st : impl.identity)
                 if (st->status == ObjectState::Persistent && lost_a_parent(st) && detail::is_orphan(st)) orphans.push_back(st);
         for (auto* st : orphans)
-            if (std::find(impl.deleted.begin(), impl.deleted.end(), st) == impl.deleted.end()) s.delete_state(st);
+            if (std::find(impl.deleted.begin(), impl.deleted.end(), st) == impl.deleted.end()) detail::SessionAccess::delete_state(s, st);
         orphans.clear();
         for (auto* st : impl.pending)
             if (st->orphaned_outside_session && !st->mapper->delete_orphan_parents.empty() && detail::is_orphan(st))
                 orphans.push_back(st);
-        for (auto* st : orphans) s.expunge_state(st);
+        for (auto* st : orphans) detail::SessionAccess::expunge_state(s, st);
     }
     // Children of deleted objects that the delete did not cascade to lose their reference (NULL foreign key),
     // unless they have another parent now or the database handles it (passive_deletes). (delete() gathered the
@@ -661,7 +661,7 @@ void Flush::update_all(const MapperBase& m, const StateList& states) {
             // An expired object whose foreign key a relationship change moves is read first (its loaded values are
             // the baseline of the UPDATE); others have nothing to write.
             if (!st->rel_dirty && (rules.empty() || !rules.count(st))) continue;
-            s.load_expired(st);
+            detail::SessionAccess::load_expired(s, st);
         }
         sync_foreign_keys(st);
         if (!tracking::has(st)) continue;
@@ -977,7 +977,7 @@ void Flush::row_switches() {
         if (std::any_of(key.begin(), key.end(), is_unset)) continue;
         InstanceState* old = impl.identity.find(&m, key);
         if (!old || old == st || !deleting.count(old)) continue;
-        if (old->expired) s.load_expired(old);
+        if (old->expired) detail::SessionAccess::load_expired(s, old);
         deleting.erase(old);
         impl.deleted.erase(std::find(impl.deleted.begin(), impl.deleted.end(), old));
         old->marked_deleted = false;
@@ -1014,7 +1014,7 @@ void Flush::run() {
         insert_all(*m, ins);
         StateList upd;
         for (auto* st : persistent)
-            if (st->mapper == m && (st->rel_dirty || (!rules.empty() && rules.count(st)) || s.state_modified(st)))
+            if (st->mapper == m && (st->rel_dirty || (!rules.empty() && rules.count(st)) || detail::SessionAccess::state_modified(s, st)))
                 upd.push_back(st);
         for (auto* st : ins)
             if (st->status == ObjectState::Persistent && (deleting.empty() || !deleting.count(st)) &&
@@ -1092,7 +1092,7 @@ void flush_session(Session& s, Session::Impl& impl) {
         // Nothing new or deleted: flush only when some object changed.
         bool any = false;
         for (auto* st : impl.identity)
-            if (st->status == ObjectState::Persistent && s.state_modified(st)) {
+            if (st->status == ObjectState::Persistent && detail::SessionAccess::state_modified(s, st)) {
                 any = true;
                 break;
             }

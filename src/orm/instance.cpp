@@ -114,7 +114,7 @@ namespace {
 // A relationship of st changed: the next flush writes it, and the session's lazy loads flush first.
 void mark_rel_dirty(InstanceState* st) {
     st->rel_dirty = true;
-    if (st->session) st->session->note_relationship_change();
+    if (st->session) detail::SessionAccess::note_relationship_change(*st->session);
 }
 }  // namespace
 
@@ -134,7 +134,7 @@ void ensure_loaded(InstanceState* st) {
     if (!st->session)
         throw DetachedInstanceError("instance " + st->mapper->describe(st) +
                                     " is expired and not bound to a Session; its attributes cannot be loaded");
-    st->session->load_expired(st);
+    detail::SessionAccess::load_expired(*st->session, st);
 }
 
 namespace {
@@ -147,7 +147,7 @@ void cascade_add(InstanceState* owner, const RelationshipProp* prop, InstanceSta
     if (owner->session && t && t->session != owner->session && prop->cascade.save_update &&
         t->status != ObjectState::Deleted) {
         t->orphaned_outside_session = false;
-        owner->session->add_state(t);
+        detail::SessionAccess::add_state(*owner->session, t);
     }
 }
 
@@ -200,7 +200,7 @@ void clear_parent(InstanceState* child, const RelationshipProp* prop, InstanceSt
     set_parent(child, prop, nullptr);
     if (!prop->cascade.delete_orphan || !is_orphan(child)) return;
     Session* sess = parent ? parent->session : nullptr;
-    if (sess && child->session == sess && child->status == ObjectState::Pending) sess->expunge_state(child);
+    if (sess && child->session == sess && child->status == ObjectState::Pending) detail::SessionAccess::expunge_state(*sess, child);
     else child->orphaned_outside_session = true;
 }
 
@@ -271,7 +271,7 @@ void reverse_add(InstanceState* target, const RelationshipProp* rev, InstanceSta
         // The previous value as far as it is known in memory (an unloaded one is looked up by its foreign key in the
         // identity map, without SQL).
         InstanceState* old = r.loaded ? r.target
-                             : (target->session && rev->kind == RelKind::ManyToOne) ? target->session->many_to_one_in_memory(target, *rev)
+                             : (target->session && rev->kind == RelKind::ManyToOne) ? detail::SessionAccess::many_to_one_in_memory(*target->session, target, *rev)
                                                                                       : nullptr;
         if (r.target != owner || !r.loaded) {
             if (!r.changed) r.previous = old;

@@ -540,7 +540,7 @@ static InstanceState* many_to_one_target(Session& s, Session::Impl& impl, Instan
             // eager loaders and raise_on_sql leave it to reload on first use.
             if (t->expired && mode == LoadMode::Lazy) {
                 try {
-                    s.refresh_state(t);
+                    detail::SessionAccess::refresh_state(s, t);
                 } catch (const ObjectDeletedError&) {
                     return nullptr;
                 }

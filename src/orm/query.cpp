@@ -150,7 +150,7 @@ namespace detail {
 
 std::vector<InstanceState*> query_all(Session& s, const MapperBase& m, const retort::Select& stmt, const LoadSpec& spec,
                                       const Params& params, bool unique) {
-    auto states = s.load(m, stmt, spec, params);
+    auto states = detail::SessionAccess::load(s, m, stmt, spec, params);
     if (!unique) return states;
     std::unordered_set<InstanceState*> seen;
     std::vector<InstanceState*> out;
@@ -462,7 +462,7 @@ std::size_t column_index(const MapperBase& m, const sql::Node* col) {
 
 }  // namespace
 
-static Session::Impl& session_impl(Session& s) { return s.internals(); }
+static Session::Impl& session_impl(Session& s) { return detail::SessionAccess::impl(s); }
 
 namespace detail {
 
@@ -575,7 +575,7 @@ std::int64_t query_update(Session& s, const MapperBase& m, const retort::Select&
             for (RowView row : r) keys.push_back(key_of_row(m, row, 0));
             count = conn.execute(upd, params).rowcount();
             for (const auto& k : keys)
-                if (InstanceState* st = impl.identity.find(&m, k)) s.expire_state(st);
+                if (InstanceState* st = impl.identity.find(&m, k)) detail::SessionAccess::expire_state(s, st);
         }
         return count;
     }

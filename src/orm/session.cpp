@@ -1110,7 +1110,7 @@ namespace detail {
 
 void make_transient(InstanceState* st) {
     if (Session* s = st->session) {
-        auto& impl = s->impl_for_detail();
+        auto& impl = detail::SessionAccess::impl(*s);
         impl.forget(st);
     }
     st->session = nullptr;

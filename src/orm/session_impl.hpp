@@ -248,6 +248,29 @@ struct Session::Impl {
 };
 
 // Change tracking (the snapshot of retort/orm/snapshot.hpp).
+namespace detail {
+// The Session's internals, for the loaders, the relationship handles and the unit of work (Session's private
+// members; Session names this struct its friend).
+struct SessionAccess {
+    static Session::Impl& impl(Session& s) noexcept { return *s.impl_; }
+    static bool state_modified(const Session& s, const InstanceState* st) { return s.state_modified(st); }
+    static void add_state(Session& s, InstanceState* st) { s.add_state(st); }
+    static void delete_state(Session& s, InstanceState* st) { s.delete_state(st); }
+    static void expunge_state(Session& s, InstanceState* st) { s.expunge_state(st); }
+    static void expire_state(Session& s, InstanceState* st) { s.expire_state(st); }
+    static void refresh_state(Session& s, InstanceState* st) { s.refresh_state(st); }
+    static void load_expired(Session& s, InstanceState* st) { s.load_expired(st); }
+    static void note_relationship_change(Session& s) noexcept { s.note_relationship_change(); }
+    static InstanceState* many_to_one_in_memory(Session& s, InstanceState* owner, const RelationshipProp& r) {
+        return s.many_to_one_in_memory(owner, r);
+    }
+    static std::vector<InstanceState*> load(Session& s, const MapperBase& m, const retort::Select& stmt,
+                                            const LoadSpec& spec, const Params& params) {
+        return s.load(m, stmt, spec, params);
+    }
+};
+}  // namespace detail
+
 namespace tracking {
 // Records the object's column values as its committed state.
 void take(InstanceState* st);

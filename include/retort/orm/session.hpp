@@ -209,6 +209,9 @@ struct SessionOptions {
 };
 
 class Session;
+namespace detail {
+struct SessionAccess;
+}
 
 // A transaction of a Session, from Session::begin() (the session's whole transaction) or begin_nested() (a
 // SAVEPOINT). commit() / rollback(); rolled back when it goes out of scope still active (an exception passing
@@ -449,7 +452,25 @@ public:
     [[nodiscard]] SessionOptions& options() noexcept { return opts_; }
     [[nodiscard]] const Engine& engine() const noexcept { return engine_; }
 
-    // ---- internals used by the loaders and relationship handles
+    // The Session's state, defined in Retort's sources (its loaders and unit of work use it).
+    struct Impl;
+    // An attribute named by member pointer, for expire() and refresh().
+    struct Attribute {
+        detail::MemberKey member;
+        std::type_index type;
+    };
+    template <class T, class M>
+    static Attribute attribute_of(M T::* mp) {
+        return Attribute{detail::member_key(mp), typeid(M)};
+    }
+private:
+    // ---- internals, for Retort's loaders, relationship handles and unit of work (friends below)
+    friend struct detail::SessionAccess;
+    friend class SessionTransaction;
+    friend struct detail::RefBase;
+    friend struct detail::CollectionBase;
+    template <class T>
+    friend class Query;
     // Takes in a new instance made in this session's arena.
     InstanceState* add_new(InstanceState* st);
     Arena& arena() const;
@@ -466,15 +487,6 @@ public:
     // reserve(n) is told the number of rows first when the driver knows it.
     void read_untracked(const MapperBase& m, const retort::Select& stmt, const Params& params,
                         const std::function<void(std::size_t)>& reserve, const std::function<void(const DBAPICursor&)>& row);
-    // An attribute named by member pointer, for expire() and refresh().
-    struct Attribute {
-        detail::MemberKey member;
-        std::type_index type;
-    };
-    template <class T, class M>
-    static Attribute attribute_of(M T::* mp) {
-        return Attribute{detail::member_key(mp), typeid(M)};
-    }
     void refresh_state(InstanceState* st, const std::vector<Attribute>& attrs = {});
     // Reloads an expired object's expired columns (on first use after expire() or a commit).
     void load_expired(InstanceState* st);
@@ -490,16 +502,11 @@ public:
     std::shared_ptr<Arena> arena_ptr() const;
     void check_thread() const;
 
-    struct Impl;
-    [[nodiscard]] Impl& impl_for_detail() noexcept { return *impl_; }
-
     // SessionTransaction's doors.
     void commit_level(bool nested, std::uint64_t id);
     void rollback_level(bool nested, std::uint64_t id);
     [[nodiscard]] bool level_active(bool nested, std::uint64_t id) const noexcept;
-    [[nodiscard]] Impl& internals() const noexcept { return *impl_; }
 
-private:
     template <class Fn>
     static decltype(auto) run_in(SessionTransaction tx, Fn&& fn) {
         if constexpr (std::is_void_v<std::invoke_result_t<Fn>>) {
