@@ -158,6 +158,22 @@ public:
     virtual void resume_foreign_keys(Connection&) const {}
 
     // ---- transactions
+    virtual void do_begin(DBAPIConnection& c) const;
+    virtual void do_commit(DBAPIConnection& c) const;
+    virtual void do_rollback(DBAPIConnection& c) const;
+    virtual void do_savepoint(DBAPIConnection& c, std::string_view name) const;
+    virtual void do_release_savepoint(DBAPIConnection& c, std::string_view name) const;
+    virtual void do_rollback_to_savepoint(DBAPIConnection& c, std::string_view name) const;
+    // Levels: "SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED", "READ UNCOMMITTED", "AUTOCOMMIT".
+    virtual void set_isolation_level(DBAPIConnection& c, std::string_view level) const = 0;
+    [[nodiscard]] virtual std::string get_isolation_level(DBAPIConnection& c) const = 0;
+    // The isolation level a new connection has, restored when a connection returns to the pool.
+    [[nodiscard]] virtual std::string default_isolation_level() const = 0;
+    // The statement that begins a transaction at a given level ("BEGIN ISOLATION LEVEL ...").
+    [[nodiscard]] virtual std::string begin_statement(std::string_view level) const;
+
+    // ---- keys of inserted rows, where RETURNING is off or a large flush loads rows in bulk (the execution
+    // context's key fetching: SQLAlchemy's lastrowid and sequence pre-execution)
     // New values of an integer autoincrement key column for `count` rows about to be inserted in conn's
     // transaction, so that a large ORM flush gives the keys itself and inserts the rows without RETURNING (or
     // bulk-loads them). False where the dialect cannot tell them (the flush then inserts with RETURNING).
@@ -173,19 +189,6 @@ public:
     // unless the rows got exactly the keys told.
     virtual void check_numbered_keys(Connection& conn, const Table& table, const Column& column,
                                      const PrefetchedKeys& keys) const;
-    virtual void do_begin(DBAPIConnection& c) const;
-    virtual void do_commit(DBAPIConnection& c) const;
-    virtual void do_rollback(DBAPIConnection& c) const;
-    virtual void do_savepoint(DBAPIConnection& c, std::string_view name) const;
-    virtual void do_release_savepoint(DBAPIConnection& c, std::string_view name) const;
-    virtual void do_rollback_to_savepoint(DBAPIConnection& c, std::string_view name) const;
-    // Levels: "SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED", "READ UNCOMMITTED", "AUTOCOMMIT".
-    virtual void set_isolation_level(DBAPIConnection& c, std::string_view level) const = 0;
-    [[nodiscard]] virtual std::string get_isolation_level(DBAPIConnection& c) const = 0;
-    // The isolation level a new connection has, restored when a connection returns to the pool.
-    [[nodiscard]] virtual std::string default_isolation_level() const = 0;
-    // The statement that begins a transaction at a given level ("BEGIN ISOLATION LEVEL ...").
-    [[nodiscard]] virtual std::string begin_statement(std::string_view level) const;
 
     // ---- SQL
     [[nodiscard]] virtual std::unique_ptr<sql::SQLCompiler> statement_compiler() const;
