@@ -16,7 +16,9 @@
 #include "aws/sources.hpp"
 #include "local_http_server.hpp"
 #include "retort/aws/credentials.hpp"
+#include "retort/aws/dsql_token.hpp"
 #include "retort/aws/sigv4.hpp"
+#include "retort/dialects/auroradsql.hpp"
 
 namespace fs = std::filesystem;
 using namespace retort;
@@ -219,12 +221,12 @@ TEST_F(CredentialSourcesTest, WebIdentityHalfConfiguredOrUnreachable) {
 }
 
 TEST_F(CredentialSourcesTest, StsEndpointDefaultsToTheRegionalOne) {
-    EXPECT_EQ(detail::sts_endpoint("ap-southeast-2"), "https://sts.ap-southeast-2.amazonaws.com");
+    EXPECT_EQ(aws::detail::sts_endpoint("ap-southeast-2"), "https://sts.ap-southeast-2.amazonaws.com");
     setenv("AWS_ENDPOINT_URL", "https://all.example/", 1);
-    EXPECT_EQ(detail::sts_endpoint("ap-southeast-2"), "https://all.example");
+    EXPECT_EQ(aws::detail::sts_endpoint("ap-southeast-2"), "https://all.example");
     setenv("AWS_ENDPOINT_URL_STS", "https://sts.example", 1);
-    EXPECT_EQ(detail::sts_endpoint("ap-southeast-2"), "https://sts.example");
-    EXPECT_EQ(detail::sso_portal_endpoint("eu-central-1"), "https://portal.sso.eu-central-1.amazonaws.com");
+    EXPECT_EQ(aws::detail::sts_endpoint("ap-southeast-2"), "https://sts.example");
+    EXPECT_EQ(aws::detail::sso_portal_endpoint("eu-central-1"), "https://portal.sso.eu-central-1.amazonaws.com");
 }
 
 TEST_F(CredentialSourcesTest, ProfileWithWebIdentityTokenFile) {
@@ -380,7 +382,7 @@ TEST_F(CredentialSourcesTest, SsoSessionWithTheCachedToken) {
     write(".aws/config", "[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = ReadOnly\n"
                          "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n");
     // sha1("corp") = ee0bfd2552fbd840c02cc48b6e823320543c450f, the file name `aws sso login` writes.
-    EXPECT_EQ(detail::sso_cache_file("corp"), home_ / ".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json");
+    EXPECT_EQ(aws::detail::sso_cache_file("corp"), home_ / ".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json");
     write(".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json",
           R"({"startUrl":"https://corp.awsapps.com/start","region":"us-east-1","accessToken":"BEARER-SECRET",)"
           R"("expiresAt":"2099-01-01T00:00:00Z"})");
@@ -471,7 +473,7 @@ TEST_F(CredentialSourcesTest, CredentialProcessTimeout) {
 }
 
 TEST(CredentialProcessSplit, AsAPosixShellSplitsWords) {
-    using detail::split_command_line;
+    using aws::detail::split_command_line;
     EXPECT_EQ(split_command_line("a b\tc"), (std::vector<std::string>{"a", "b", "c"}));
     EXPECT_EQ(split_command_line("'a b' \"c \\\"d\\\" \\n\" e\\ f ''"),
               (std::vector<std::string>{"a b", "c \"d\" \\n", "e f", ""}));
@@ -753,4 +755,120 @@ TEST(CallbackCredentials, AppsOwnSource) {
     }
     CallbackCredentialsProvider empty([] { return Credentials{}; });
     EXPECT_THROW((void)empty.load(), CredentialsError);
+}
+
+// ---- DSQL tokens from each source -----------------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* dsql_endpoint = "abcdefghijklmnopqrst1234.dsql.us-east-1.on.aws";
+
+std::chrono::system_clock::time_point signing_time() {
+    return parse_timestamp("2026-03-04T05:06:07Z");
+}
+
+// The token a provider makes, and the one the signer makes from the expected credentials at the same
+// time: equal byte for byte.
+void expect_token_from(const Credentials& expected) {
+    dsql::TokenProvider provider({.hostname = dsql_endpoint, .user = "admin", .clock = signing_time});
+    DsqlTokenParams p{.hostname = dsql_endpoint, .region = "us-east-1", .admin = true, .signing_time = signing_time()};
+    auto token = provider.token();
+    EXPECT_EQ(token, generate_dsql_auth_token(p, expected));
+    EXPECT_TRUE(contains(token, "X-Amz-Credential=" + expected.access_key_id + "%2F20260304%2Fus-east-1%2Fdsql"))
+        << mask_dsql_token(token);
+    // A second token reuses the kept temporary credentials.
+    EXPECT_EQ(provider.token(), token);
+}
+
+}  // namespace
+
+TEST_F(CredentialSourcesTest, DsqlTokensFromWebIdentityContainerAndInstanceMetadata) {
+    LocalHttpServer sts([](const HttpExchange&) {
+        return HttpReply{200, sts_xml("AssumeRoleWithWebIdentity", "ASIAWEBID", "WEBSECRET", "WEBSESSION"), {}};
+    });
+    LocalHttpServer container([](const HttpExchange&) {
+        return HttpReply{200, credentials_json("ASIACONT", "CONTSECRET", "CONTTOKEN"), {}};
+    });
+    LocalHttpServer metadata([](const HttpExchange& ex) { return imds(ex); });
+
+    setenv("AWS_ENDPOINT_URL_STS", sts.base_url().c_str(), 1);
+    setenv("AWS_WEB_IDENTITY_TOKEN_FILE", write("jwt", "J").c_str(), 1);
+    setenv("AWS_ROLE_ARN", "arn:aws:iam::1:role/w", 1);
+    expect_token_from(Credentials{"ASIAWEBID", "WEBSECRET", "WEBSESSION", {}});
+    EXPECT_EQ(sts.request_count(), 1u);
+    unsetenv("AWS_WEB_IDENTITY_TOKEN_FILE");
+    unsetenv("AWS_ROLE_ARN");
+
+    setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", (container.base_url() + "/c").c_str(), 1);
+    expect_token_from(Credentials{"ASIACONT", "CONTSECRET", "CONTTOKEN", {}});
+    EXPECT_EQ(container.request_count(), 1u);
+    unsetenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+
+    unsetenv("AWS_EC2_METADATA_DISABLED");
+    setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata.base_url().c_str(), 1);
+    expect_token_from(Credentials{"ASIAIMDS", "IMDSSECRET", "IMDSTOKEN", {}});
+    EXPECT_EQ(metadata.request_count(), 3u);
+}
+
+TEST_F(CredentialSourcesTest, DsqlTokenProviderRefreshesNearExpiry) {
+    std::atomic<int> calls{0};
+    LocalHttpServer container([&](const HttpExchange&) {
+        ++calls;
+        return HttpReply{200, credentials_json("ASIACONT" + std::to_string(calls.load()), "S", "T", "Token",
+                                               "2026-03-04T06:00:00Z"),
+                         {}};
+    });
+    setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", (container.base_url() + "/c").c_str(), 1);
+    auto now = parse_timestamp("2026-03-04T05:00:00Z");
+    dsql::TokenProvider provider({.hostname = dsql_endpoint, .clock = [&] { return now; }});
+    EXPECT_EQ(provider.credentials().access_key_id, "ASIACONT1");
+    now = parse_timestamp("2026-03-04T05:54:59Z");
+    EXPECT_EQ(provider.credentials().access_key_id, "ASIACONT1");
+    now = parse_timestamp("2026-03-04T05:55:01Z");
+    EXPECT_EQ(provider.credentials().access_key_id, "ASIACONT2");
+    EXPECT_EQ(calls.load(), 2);
+}
+
+TEST_F(CredentialSourcesTest, DsqlCredentialsProviderCallback) {
+    int calls = 0;
+    auto callback = [&] {
+        ++calls;
+        return Credentials{"APPKEY", "APPSECRET", "APPTOKEN", "my vault", signing_time() + std::chrono::hours(1)};
+    };
+    // The callback beats both fixed credentials and the environment.
+    setenv("AWS_ACCESS_KEY_ID", "ENVKEY", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "ENVSECRET", 1);
+    dsql::TokenProvider provider({.hostname = dsql_endpoint,
+                                  .user = "app",
+                                  .credentials = Credentials{"FIXED", "FIXEDSECRET", {}, {}},
+                                  .credentials_provider = callback,
+                                  .clock = signing_time});
+    DsqlTokenParams p{.hostname = dsql_endpoint, .region = "us-east-1", .admin = false, .signing_time = signing_time()};
+    EXPECT_EQ(provider.token(), generate_dsql_auth_token(p, Credentials{"APPKEY", "APPSECRET", "APPTOKEN", {}}));
+    (void)provider.token();
+    EXPECT_EQ(calls, 1);
+
+    dsql::TokenProvider failing({.hostname = dsql_endpoint,
+                                 .credentials_provider = []() -> Credentials { throw std::runtime_error("vault sealed"); }});
+    auto message = error_of([&] { (void)failing.token(); });
+    EXPECT_TRUE(contains(message, "application credentials_provider failed: vault sealed")) << message;
+
+    int engine_calls = 0;
+    auto engine = dsql::create_dsql_engine({.hostname = dsql_endpoint, .credentials_provider = [&] {
+                                                ++engine_calls;
+                                                return Credentials{"ENGINEKEY", "S", {}, {}};
+                                            }});
+    (void)engine;
+    EXPECT_EQ(engine_calls, 0);  // asked when a connection opens, not before
+}
+
+TEST_F(CredentialSourcesTest, DsqlTokenErrorsNameTheSourceWithoutSecrets) {
+    LocalHttpServer container([](const HttpExchange&) { return HttpReply{500, R"({"message":"internal"})", {}}; });
+    setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", (container.base_url() + "/c").c_str(), 1);
+    setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "AUTH-SECRET", 1);
+    dsql::TokenProvider provider({.hostname = dsql_endpoint});
+    auto message = error_of([&] { (void)provider.token(); });
+    EXPECT_TRUE(contains(message, "container credentials http://127.0.0.1:")) << message;
+    EXPECT_TRUE(contains(message, "HTTP 500")) << message;
+    EXPECT_FALSE(contains(message, "AUTH-SECRET")) << message;
 }

@@ -49,24 +49,36 @@ inline constexpr std::int64_t default_identity_cache = 65536;
 
 // ------------------------------------------------------------------------------------------------ tokens
 
+// Makes each new connection's token. Credentials come from, first given of: credentials_provider (the
+// application's own source), credentials (fixed keys), the standard chain (aws/credentials.hpp). Temporary
+// credentials (an expiration) are kept and asked for again only 5 minutes before they expire, so opening
+// connections does not call STS, the container endpoint or instance metadata each time; long-term keys are
+// read from their source for every token (cheap, and a rotated key is seen). Thread-safe.
 class TokenProvider {
 public:
     using Clock = std::function<std::chrono::system_clock::time_point()>;
+    // An application's own credentials source (a vault, a secrets manager). Set Credentials::expiration
+    // for temporary credentials: the provider then calls it again only near expiry. Exceptions are
+    // reported as CredentialsError naming "application credentials_provider".
+    using CredentialsCallback = std::function<aws::Credentials()>;
     struct Options {
         std::string hostname;
         std::string region;  // empty: aws::resolve_region({}, hostname, profile), once, at construction
         std::string user = "admin";  // "admin" signs DbConnectAdmin, every other role DbConnect
         std::chrono::seconds expires_in = aws::default_dsql_token_expiry;
-        std::optional<aws::Credentials> credentials;  // empty: the standard chain, read for every token
+        std::optional<aws::Credentials> credentials;  // fixed credentials
+        CredentialsCallback credentials_provider;     // beats credentials when set
         aws::ProfileOptions profile;
-        Clock clock;  // the signing time; empty: the system clock
+        Clock clock;  // the signing time and the refresh clock; empty: the system clock
     };
     explicit TokenProvider(Options options);
     [[nodiscard]] std::string token() const;
+    [[nodiscard]] aws::Credentials credentials() const;
     [[nodiscard]] const Options& options() const noexcept { return options_; }
 
 private:
     Options options_;
+    std::shared_ptr<const aws::CredentialsProvider> source_;
 };
 
 // Replaces the token provider of an auroradsql engine (before its first connection, ideally: pooled
@@ -81,6 +93,8 @@ struct DsqlEngineOptions {
     std::string database = "postgres";
     std::optional<std::string> schema;  // SET search_path on connect
     std::optional<aws::Credentials> credentials;
+    // The application's own credentials source; see TokenProvider::CredentialsCallback.
+    TokenProvider::CredentialsCallback credentials_provider;
     aws::ProfileOptions profile;
     std::chrono::seconds expires_in = aws::default_dsql_token_expiry;
     std::string sslrootcert;  // a file, or "system" (libpq 16+); empty: default_sslrootcert()
