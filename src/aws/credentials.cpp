@@ -356,6 +356,8 @@ Credentials resolve_credentials(std::optional<Credentials> explicit_credentials,
 // ---- region ---------------------------------------------------------------------------------------------
 
 std::optional<std::string> region_from_dsql_endpoint(std::string_view host) {
+    // As the Aurora DSQL connectors read it: any host ending in ".dsql<suffix>.<region>.on.aws"
+    // (\.dsql[^.]*\.([^.]+)\.on\.aws$), with something before ".dsql".
     host = trim(host);
     if (auto colon = host.rfind(':'); colon != std::string_view::npos) {
         auto port = host.substr(colon + 1);
@@ -364,24 +366,32 @@ std::optional<std::string> region_from_dsql_endpoint(std::string_view host) {
     }
     if (!host.empty() && host.back() == '.') host.remove_suffix(1);
     auto lower = to_lower(host);
-    std::vector<std::string_view> labels;
-    std::string_view rest = lower;
-    while (true) {
-        auto dot = rest.find('.');
-        labels.push_back(rest.substr(0, dot));
-        if (dot == std::string_view::npos) break;
-        rest.remove_prefix(dot + 1);
-    }
-    if (labels.size() != 5 || labels[1] != "dsql" || labels[3] != "on" || labels[4] != "aws") return std::nullopt;
-    auto valid = [](std::string_view label, std::string_view extra) {
-        if (label.empty()) return false;
-        for (char c : label)
-            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || extra.find(c) != std::string_view::npos))
-                return false;
-        return true;
-    };
-    if (!valid(labels[0], "") || !valid(labels[2], "-")) return std::nullopt;
-    return std::string(labels[2]);
+    std::string_view h = lower;
+    constexpr std::string_view tail = ".on.aws";
+    if (h.size() <= tail.size() || h.substr(h.size() - tail.size()) != tail) return std::nullopt;
+    h.remove_suffix(tail.size());
+    auto dot = h.rfind('.');
+    if (dot == std::string_view::npos) return std::nullopt;
+    auto region = h.substr(dot + 1);
+    h = h.substr(0, dot);
+    auto service_dot = h.rfind('.');
+    if (service_dot == std::string_view::npos || service_dot == 0) return std::nullopt;
+    if (h.substr(service_dot + 1, 4) != "dsql") return std::nullopt;
+    if (region.empty()) return std::nullopt;
+    for (char c : region)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return std::nullopt;
+    return std::string(region);
+}
+
+bool is_dsql_cluster_id(std::string_view host) {
+    if (host.empty() || host == "localhost") return false;
+    for (char c : host)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+    return true;
+}
+
+std::string dsql_endpoint_for(std::string_view cluster_id, std::string_view region) {
+    return std::string(cluster_id) + ".dsql." + std::string(region) + ".on.aws";
 }
 
 std::string resolve_region(std::optional<std::string> explicit_region, std::string_view endpoint,

@@ -372,11 +372,28 @@ TEST(CredentialsRegion, FromDsqlEndpoint) {
     EXPECT_FALSE(region_from_dsql_endpoint("localhost"));
     EXPECT_FALSE(region_from_dsql_endpoint(""));
     EXPECT_FALSE(region_from_dsql_endpoint("id.rds.us-east-1.amazonaws.com"));
-    EXPECT_FALSE(region_from_dsql_endpoint("x.id.dsql.us-east-1.on.aws"));
+    // The connectors' pattern: any prefix, any suffix after "dsql".
+    EXPECT_EQ(region_from_dsql_endpoint("x.id.dsql.us-east-1.on.aws"), "us-east-1");
+    EXPECT_EQ(region_from_dsql_endpoint("abc123.dsql-fnh4.eu-north-1.on.aws"), "eu-north-1");
+    EXPECT_FALSE(region_from_dsql_endpoint("id.dsq.us-east-1.on.aws"));
+    EXPECT_FALSE(region_from_dsql_endpoint("id.xdsql.us-east-1.on.aws"));
+    EXPECT_FALSE(region_from_dsql_endpoint("id.dsql.us-east-1.on.aws.evil.com"));
+    EXPECT_FALSE(region_from_dsql_endpoint("dsql.us-east-1.on.aws"));
     EXPECT_FALSE(region_from_dsql_endpoint(".dsql.us-east-1.on.aws"));
     EXPECT_FALSE(region_from_dsql_endpoint("id.dsql..on.aws"));
     EXPECT_FALSE(region_from_dsql_endpoint("id.dsql.us_east.on.aws"));
     EXPECT_FALSE(region_from_dsql_endpoint("id.dsql.us-east-1.on.aws:pg"));
+}
+
+TEST(CredentialsRegion, BareClusterIds) {
+    EXPECT_TRUE(is_dsql_cluster_id("abcdefghijklmnopqrstuvwxyz"));
+    EXPECT_TRUE(is_dsql_cluster_id("foo0bar1"));
+    EXPECT_FALSE(is_dsql_cluster_id("localhost"));
+    EXPECT_FALSE(is_dsql_cluster_id(""));
+    EXPECT_FALSE(is_dsql_cluster_id("id.dsql.us-east-1.on.aws"));
+    EXPECT_FALSE(is_dsql_cluster_id("Upper"));
+    EXPECT_FALSE(is_dsql_cluster_id("10.0.0.1"));
+    EXPECT_EQ(dsql_endpoint_for("abc", "us-east-2"), "abc.dsql.us-east-2.on.aws");
 }
 
 TEST_F(CredentialsTest, RegionResolutionOrder) {

@@ -198,10 +198,11 @@ public:
     [[nodiscard]] static std::string endpoint();
 };
 
-// Keeps what its source returned and asks again only when the credentials expire within refresh_before
-// (or have no expiration and max_age has passed, when max_age is set). Thread-safe: concurrent callers
-// wait for one refresh. When a refresh fails while the kept credentials are still valid, those are
-// returned; once they have expired, the error is raised.
+// Keeps temporary credentials (those with an expiration) from its source and asks again only when they
+// expire within refresh_before; long-term keys (no expiration) are asked for on every load(), since reading
+// them is cheap and a rotated key is then seen. Thread-safe: concurrent callers wait for one refresh. When a
+// refresh fails while the kept credentials are still valid, those are returned; once they have expired,
+// the error is raised. clock: now (tests); empty: the system clock.
 class RefreshingCredentialsProvider : public CredentialsProvider {
 public:
     using Clock = std::function<std::chrono::system_clock::time_point()>;
@@ -259,9 +260,16 @@ private:
 [[nodiscard]] Credentials resolve_credentials(std::optional<Credentials> explicit_credentials = {},
                                               const ProfileOptions& options = {});
 
-// The region embedded in an Aurora DSQL endpoint "<cluster id>.dsql.<region>.on.aws" (a trailing dot or
-// ":port" is allowed); empty for any other host name.
+// The region embedded in an Aurora DSQL endpoint, read as the DSQL connectors do: any host ending in
+// ".dsql<suffix>.<region>.on.aws" (their pattern \.dsql[^.]*\.([^.]+)\.on\.aws$), such as
+// "<cluster id>.dsql.us-east-1.on.aws" or "<cluster id>.dsql-fnh4.us-east-1.on.aws"; a trailing dot or
+// ":port" is allowed. Empty for any other host name.
 [[nodiscard]] std::optional<std::string> region_from_dsql_endpoint(std::string_view host);
+
+// A bare cluster id given as the host (lower-case letters and digits, no dot; not "localhost").
+[[nodiscard]] bool is_dsql_cluster_id(std::string_view host);
+// "<cluster id>.dsql.<region>.on.aws".
+[[nodiscard]] std::string dsql_endpoint_for(std::string_view cluster_id, std::string_view region);
 
 // The region to sign for, first found of: explicit_region; the region of endpoint when it is a DSQL
 // endpoint (it names where the cluster lives, so it beats a region exported for other work); AWS_REGION;

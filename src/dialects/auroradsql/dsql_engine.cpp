@@ -30,6 +30,8 @@ TokenProvider::TokenProvider(Options options) : options_(std::move(options)) {
     if (options_.hostname.empty()) throw ArgumentError("a DSQL token provider needs the cluster endpoint");
     if (options_.region.empty())
         options_.region = aws::resolve_region(std::nullopt, options_.hostname, options_.profile);
+    if (aws::is_dsql_cluster_id(options_.hostname))
+        options_.hostname = aws::dsql_endpoint_for(options_.hostname, options_.region);
     std::shared_ptr<const aws::CredentialsProvider> source;
     if (options_.credentials_provider)
         source = std::make_shared<aws::CallbackCredentialsProvider>(options_.credentials_provider);
@@ -80,8 +82,9 @@ URL dsql_url(const DsqlEngineOptions& o) {
 Engine create_dsql_engine(const DsqlEngineOptions& o, EngineOptions engine_options) {
     Engine engine = create_engine(dsql_url(o), std::move(engine_options));
     TokenProvider::Options t;
-    t.hostname = o.hostname;
-    t.region = static_cast<const DsqlDialect&>(engine.dialect()).settings().region;
+    const auto& settings = static_cast<const DsqlDialect&>(engine.dialect()).settings();
+    t.hostname = settings.hostname;  // a bare cluster id expanded with the region
+    t.region = settings.region;
     t.user = o.user;
     t.expires_in = o.expires_in;
     t.credentials = o.credentials;
