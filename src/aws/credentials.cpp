@@ -8,6 +8,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "aws/sources.hpp"
+
 namespace retort::aws {
 namespace {
 
@@ -82,16 +84,167 @@ std::optional<std::string> get(const detail::IniSection& section, const char* ke
     return it->second;
 }
 
-// Names the unsupported mechanism a profile relies on, if any, so the error says why it was passed over.
-std::string unsupported_mechanism(const detail::IniSection& section) {
-    if (section.count("sso_session") || section.count("sso_start_url")) return "IAM Identity Center (SSO)";
-    if (section.count("credential_process")) return "credential_process";
-    if (section.count("web_identity_token_file")) return "web identity";
-    if (section.count("role_arn")) return "assume-role (role_arn)";
-    return {};
+std::string describe_profile(ProfileCredentialsProvider::File file, const ProfileOptions& options,
+                             const std::string& profile) {
+    if (file == ProfileCredentialsProvider::File::credentials)
+        return "shared credentials file " + options.resolved_credentials_file().string() + " [" + profile + "]";
+    return "config file " + options.resolved_config_file().string() + " [" + config_section_for(profile) + "]";
+}
+
+CredentialsProvider::Result resolve_section(const detail::IniSection& section, const std::string& profile,
+                                            const std::string& where, const ProfileOptions& options,
+                                            std::vector<std::string>& visiting);
+
+// The credentials of a source_profile: its section in the credentials file, then in the config file.
+Credentials resolve_source_profile(const std::string& name, const ProfileOptions& options,
+                                   std::vector<std::string>& visiting) {
+    for (const auto& v : visiting)
+        if (v == name) {
+            std::string cycle;
+            for (const auto& p : visiting) cycle += p + " -> ";
+            throw CredentialsError("source_profile cycle: " + cycle + name);
+        }
+    if (visiting.size() > 8) throw CredentialsError("source_profile chain longer than 8 profiles");
+    visiting.push_back(name);
+    ProfileOptions o = options;
+    o.profile = name;
+    std::string reasons;
+    for (auto file : {ProfileCredentialsProvider::File::credentials, ProfileCredentialsProvider::File::config}) {
+        auto path = file == ProfileCredentialsProvider::File::credentials ? o.resolved_credentials_file()
+                                                                           : o.resolved_config_file();
+        auto ini = detail::read_ini_file(path);
+        const auto* section = ini ? find_profile(*ini, file, name) : nullptr;
+        if (!section) continue;
+        auto where = describe_profile(file, o, name);
+        auto r = resolve_section(*section, name, where, o, visiting);
+        if (r.credentials) {
+            visiting.pop_back();
+            return std::move(*r.credentials);
+        }
+        reasons += "; " + where + ": " + r.reason;
+    }
+    throw CredentialsError("source_profile " + name + " has no credentials" +
+                           (reasons.empty() ? std::string(" (no such profile)") : reasons));
+}
+
+CredentialsProvider::Result resolve_role(const detail::IniSection& section, const std::string& role_arn,
+                                         const std::string& profile, const std::string& where,
+                                         const ProfileOptions& options, std::vector<std::string>& visiting) {
+    const std::string source = where + " (role " + role_arn + ")";
+    if (get(section, "mfa_serial"))
+        throw CredentialsError(source + ": mfa_serial asks for an MFA code, which Retort cannot prompt for");
+    const std::string session = get(section, "role_session_name").value_or(detail::default_role_session_name());
+    const std::string region = detail::sts_region(options);
+    if (auto token_file = get(section, "web_identity_token_file")) {
+        std::string token;
+        try {
+            token = detail::read_token_file(detail::expand_home(*token_file), "web identity token file");
+        } catch (const CredentialsError& e) {
+            throw CredentialsError(source + ": " + e.what());
+        }
+        return {detail::assume_role_with_web_identity(role_arn, session, token, region, source), {}};
+    }
+    Credentials caller;
+    if (auto source_profile = get(section, "source_profile")) {
+        if (*source_profile == profile) {
+            // A profile may name itself: its own static keys assume its role.
+            auto id = get(section, "aws_access_key_id");
+            auto secret = get(section, "aws_secret_access_key");
+            if (!id || !secret) throw CredentialsError(source + ": source_profile names the profile itself, which has no keys");
+            caller = Credentials{*id, *secret, get(section, "aws_session_token"), where, std::nullopt};
+        } else {
+            try {
+                caller = resolve_source_profile(*source_profile, options, visiting);
+            } catch (const CredentialsError& e) {
+                throw CredentialsError(source + ": " + e.what());
+            }
+        }
+    } else if (auto credential_source = get(section, "credential_source")) {
+        std::unique_ptr<CredentialsProvider> provider;
+        if (*credential_source == "Environment") provider = std::make_unique<EnvironmentCredentialsProvider>();
+        else if (*credential_source == "Ec2InstanceMetadata") provider = std::make_unique<InstanceMetadataCredentialsProvider>();
+        else if (*credential_source == "EcsContainer") provider = std::make_unique<ContainerCredentialsProvider>();
+        else
+            throw CredentialsError(source + ": credential_source must be Environment, Ec2InstanceMetadata or "
+                                   "EcsContainer, not " + *credential_source);
+        auto r = provider->load();
+        if (!r.credentials)
+            throw CredentialsError(source + ": credential_source " + *credential_source + " has no credentials (" +
+                                   r.reason + ")");
+        caller = std::move(*r.credentials);
+    } else {
+        throw CredentialsError(source + ": role_arn needs source_profile, credential_source or web_identity_token_file");
+    }
+    detail::AssumeRoleParams params{role_arn, session, get(section, "external_id"), get(section, "duration_seconds")};
+    return {detail::assume_role(caller, params, region, source), {}};
+}
+
+CredentialsProvider::Result resolve_sso(const detail::IniSection& section, const std::string& where,
+                                        const ProfileOptions& options) {
+    detail::SsoParams p;
+    auto account = get(section, "sso_account_id");
+    auto role = get(section, "sso_role_name");
+    if (!account || !role) throw CredentialsError(where + ": IAM Identity Center needs sso_account_id and sso_role_name");
+    p.account_id = *account;
+    p.role_name = *role;
+    if (auto session = get(section, "sso_session")) {
+        auto path = options.resolved_config_file();
+        auto ini = detail::read_ini_file(path);
+        const detail::IniSection* s = nullptr;
+        if (ini)
+            if (auto it = ini->find("sso-session " + *session); it != ini->end()) s = &it->second;
+        if (!s) throw CredentialsError(where + ": no [sso-session " + *session + "] section in " + path.string());
+        auto url = get(*s, "sso_start_url");
+        auto region = get(*s, "sso_region");
+        if (!url || !region)
+            throw CredentialsError(where + ": [sso-session " + *session + "] needs sso_start_url and sso_region");
+        p.start_url = *url;
+        p.sso_region = *region;
+        p.cache_key = *session;
+    } else {
+        auto url = get(section, "sso_start_url");
+        auto region = get(section, "sso_region");
+        if (!url || !region) throw CredentialsError(where + ": IAM Identity Center needs sso_start_url and sso_region");
+        p.start_url = *url;
+        p.sso_region = *region;
+        p.cache_key = *url;
+    }
+    return {detail::sso_role_credentials(p, where + " (IAM Identity Center, account " + p.account_id + ", role " +
+                                                p.role_name + ")"),
+            {}};
+}
+
+CredentialsProvider::Result resolve_section(const detail::IniSection& section, const std::string& profile,
+                                            const std::string& where, const ProfileOptions& options,
+                                            std::vector<std::string>& visiting) {
+    if (auto role = get(section, "role_arn")) return resolve_role(section, *role, profile, where, options, visiting);
+    if (section.count("sso_session") || section.count("sso_start_url")) return resolve_sso(section, where, options);
+    auto id = get(section, "aws_access_key_id");
+    auto secret = get(section, "aws_secret_access_key");
+    if (id || secret) {
+        if (!secret) throw CredentialsError(where + " has aws_access_key_id but no aws_secret_access_key");
+        if (!id) throw CredentialsError(where + " has aws_secret_access_key but no aws_access_key_id");
+        auto token = get(section, "aws_session_token");
+        if (!token) token = get(section, "aws_security_token");
+        return {Credentials{*id, *secret, token, where, std::nullopt}, {}};
+    }
+    if (auto command = get(section, "credential_process")) return ProcessCredentialsProvider(*command, where).load();
+    return {std::nullopt, "no aws_access_key_id, role_arn, sso_session or credential_process"};
 }
 
 }  // namespace
+
+namespace detail {
+std::optional<std::string> env_value(const char* name) {
+    return env(name);
+}
+std::filesystem::path home_dir() {
+    return home_directory();
+}
+std::filesystem::path expand_home(const std::string& path) {
+    return expand_user(path);
+}
+}  // namespace detail
 
 // ---- ProfileOptions ------------------------------------------------------------------------------------
 
@@ -149,10 +302,7 @@ ProfileCredentialsProvider::ProfileCredentialsProvider(File file, ProfileOptions
     : file_(file), options_(std::move(options)) {}
 
 std::string ProfileCredentialsProvider::describe() const {
-    auto profile = options_.resolved_profile();
-    if (file_ == File::credentials)
-        return "shared credentials file " + options_.resolved_credentials_file().string() + " [" + profile + "]";
-    return "config file " + options_.resolved_config_file().string() + " [" + config_section_for(profile) + "]";
+    return describe_profile(file_, options_, options_.resolved_profile());
 }
 
 CredentialsProvider::Result ProfileCredentialsProvider::load() const {
@@ -162,18 +312,8 @@ CredentialsProvider::Result ProfileCredentialsProvider::load() const {
     if (!ini) return {std::nullopt, "file not found"};
     const auto* section = find_profile(*ini, file_, profile);
     if (!section) return {std::nullopt, "no such section"};
-    auto id = get(*section, "aws_access_key_id");
-    auto secret = get(*section, "aws_secret_access_key");
-    if (!id && !secret) {
-        auto mechanism = unsupported_mechanism(*section);
-        if (!mechanism.empty()) return {std::nullopt, "uses " + mechanism + ", which Retort does not support yet"};
-        return {std::nullopt, "no aws_access_key_id"};
-    }
-    if (!secret) throw CredentialsError(describe() + " has aws_access_key_id but no aws_secret_access_key");
-    if (!id) throw CredentialsError(describe() + " has aws_secret_access_key but no aws_access_key_id");
-    auto token = get(*section, "aws_session_token");
-    if (!token) token = get(*section, "aws_security_token");
-    return {Credentials{*id, *secret, token, describe()}, {}};
+    std::vector<std::string> visiting{profile};
+    return resolve_section(*section, profile, describe(), options_, visiting);
 }
 
 // ---- chain ----------------------------------------------------------------------------------------------
@@ -188,8 +328,11 @@ CredentialChain CredentialChain::standard(std::optional<Credentials> explicit_cr
     CredentialChain chain;
     if (explicit_credentials) chain.add(std::make_unique<StaticCredentialsProvider>(std::move(*explicit_credentials)));
     if (!options.profile || options.profile->empty()) chain.add(std::make_unique<EnvironmentCredentialsProvider>());
+    chain.add(std::make_unique<WebIdentityCredentialsProvider>(options));
     chain.add(std::make_unique<ProfileCredentialsProvider>(ProfileCredentialsProvider::File::credentials, options));
     chain.add(std::make_unique<ProfileCredentialsProvider>(ProfileCredentialsProvider::File::config, options));
+    chain.add(std::make_unique<ContainerCredentialsProvider>());
+    chain.add(std::make_unique<InstanceMetadataCredentialsProvider>());
     return chain;
 }
 
@@ -203,9 +346,7 @@ Credentials CredentialChain::resolve() const {
         }
         tried += "\n  - " + provider->describe() + ": " + result.reason;
     }
-    throw CredentialsError("no AWS credentials found; tried:" + tried +
-                           "\n(SSO, credential_process, web identity, container and instance roles are not "
-                           "supported yet)");
+    throw CredentialsError("no AWS credentials found; tried:" + tried);
 }
 
 Credentials resolve_credentials(std::optional<Credentials> explicit_credentials, const ProfileOptions& options) {
@@ -215,6 +356,8 @@ Credentials resolve_credentials(std::optional<Credentials> explicit_credentials,
 // ---- region ---------------------------------------------------------------------------------------------
 
 std::optional<std::string> region_from_dsql_endpoint(std::string_view host) {
+    // As the Aurora DSQL connectors read it: any host ending in ".dsql<suffix>.<region>.on.aws"
+    // (\.dsql[^.]*\.([^.]+)\.on\.aws$), with something before ".dsql".
     host = trim(host);
     if (auto colon = host.rfind(':'); colon != std::string_view::npos) {
         auto port = host.substr(colon + 1);
@@ -223,24 +366,32 @@ std::optional<std::string> region_from_dsql_endpoint(std::string_view host) {
     }
     if (!host.empty() && host.back() == '.') host.remove_suffix(1);
     auto lower = to_lower(host);
-    std::vector<std::string_view> labels;
-    std::string_view rest = lower;
-    while (true) {
-        auto dot = rest.find('.');
-        labels.push_back(rest.substr(0, dot));
-        if (dot == std::string_view::npos) break;
-        rest.remove_prefix(dot + 1);
-    }
-    if (labels.size() != 5 || labels[1] != "dsql" || labels[3] != "on" || labels[4] != "aws") return std::nullopt;
-    auto valid = [](std::string_view label, std::string_view extra) {
-        if (label.empty()) return false;
-        for (char c : label)
-            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || extra.find(c) != std::string_view::npos))
-                return false;
-        return true;
-    };
-    if (!valid(labels[0], "") || !valid(labels[2], "-")) return std::nullopt;
-    return std::string(labels[2]);
+    std::string_view h = lower;
+    constexpr std::string_view tail = ".on.aws";
+    if (h.size() <= tail.size() || h.substr(h.size() - tail.size()) != tail) return std::nullopt;
+    h.remove_suffix(tail.size());
+    auto dot = h.rfind('.');
+    if (dot == std::string_view::npos) return std::nullopt;
+    auto region = h.substr(dot + 1);
+    h = h.substr(0, dot);
+    auto service_dot = h.rfind('.');
+    if (service_dot == std::string_view::npos || service_dot == 0) return std::nullopt;
+    if (h.substr(service_dot + 1, 4) != "dsql") return std::nullopt;
+    if (region.empty()) return std::nullopt;
+    for (char c : region)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return std::nullopt;
+    return std::string(region);
+}
+
+bool is_dsql_cluster_id(std::string_view host) {
+    if (host.empty() || host == "localhost") return false;
+    for (char c : host)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+    return true;
+}
+
+std::string dsql_endpoint_for(std::string_view cluster_id, std::string_view region) {
+    return std::string(cluster_id) + ".dsql." + std::string(region) + ".on.aws";
 }
 
 std::string resolve_region(std::optional<std::string> explicit_region, std::string_view endpoint,

@@ -3,7 +3,8 @@
 #  2. configures and builds tests/package (find_package(retort REQUIRED COMPONENTS sqlite), retort::sqlite),
 #     runs it (an in-memory SQLite query), and checks that the program depends on neither libpq nor
 #     Retort's PostgreSQL backend;
-#  3. checks that an unknown component makes find_package(retort REQUIRED COMPONENTS ...) fail;
+#  3. checks that an unknown component makes find_package(retort REQUIRED COMPONENTS ...) fail, and that the
+#     auroradsql component finds its dependencies (libpq, libcrypto, libcurl);
 #  4. checks the pkg-config module retort-sqlite: its flags, and that it brings no libpq.
 # Arguments: -DBUILD= -DSRC= -DWORK= -DGENERATOR= -DCXX= [-DLAUNCHER=] [-DBUILD_TYPE=] [-DSANITIZE=ON]
 foreach(var BUILD SRC WORK GENERATOR CXX)
@@ -77,6 +78,9 @@ if(NOT err MATCHES "nosuchdb")
   message(FATAL_ERROR "find_package(retort) failed for the unknown component without naming it:\n${err}")
 endif()
 
+# 3b. The auroradsql component finds its dependencies (libpq, libcrypto, libcurl) through the package config.
+run(${CMAKE_COMMAND} -S ${SRC} -B ${WORK}/build-dsql ${configure_args} "-DRETORT_COMPONENTS=sqlite;auroradsql")
+
 # 4. pkg-config.
 find_program(PKG_CONFIG pkg-config)
 if(PKG_CONFIG)
@@ -98,6 +102,11 @@ if(PKG_CONFIG)
   if(NOT out MATCHES "-DRETORT_BACKEND_AURORADSQL" OR NOT out MATCHES "-DRETORT_BACKEND_POSTGRESQL"
      OR NOT out MATCHES "-lretort_auroradsql -lretort_postgresql -lretort")
     message(FATAL_ERROR "pkg-config retort-auroradsql gives '${out}'")
+  endif()
+  # The AWS credential sources' HTTP client: a static link of the DSQL backend needs libcurl too.
+  run(${PKG_CONFIG} --define-variable=prefix=${prefix} --static --libs retort-auroradsql)
+  if(NOT out MATCHES "-lcurl" OR NOT out MATCHES "-lcrypto" OR NOT out MATCHES "-lpq")
+    message(FATAL_ERROR "pkg-config --static retort-auroradsql gives '${out}', without libcurl, libcrypto or libpq")
   endif()
   message(STATUS "pkg-config: ${flags}")
 endif()

@@ -18,16 +18,37 @@ using namespace retort::aws;
 
 namespace {
 
-constexpr const char* aws_variables[] = {
-    "AWS_ACCESS_KEY_ID",           "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE",
-    "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE",       "AWS_REGION",        "AWS_DEFAULT_REGION", "HOME"};
+constexpr const char* aws_variables[] = {"AWS_ACCESS_KEY_ID",
+                                         "AWS_SECRET_ACCESS_KEY",
+                                         "AWS_SESSION_TOKEN",
+                                         "AWS_SECURITY_TOKEN",
+                                         "AWS_PROFILE",
+                                         "AWS_SHARED_CREDENTIALS_FILE",
+                                         "AWS_CONFIG_FILE",
+                                         "AWS_REGION",
+                                         "AWS_DEFAULT_REGION",
+                                         "HOME",
+                                         "AWS_WEB_IDENTITY_TOKEN_FILE",
+                                         "AWS_ROLE_ARN",
+                                         "AWS_ROLE_SESSION_NAME",
+                                         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                                         "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                                         "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                                         "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                                         "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                                         "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
+                                         "AWS_EC2_METADATA_DISABLED",
+                                         "AWS_ENDPOINT_URL",
+                                         "AWS_ENDPOINT_URL_STS",
+                                         "AWS_ENDPOINT_URL_SSO"};
 
 bool contains(const std::string& s, std::string_view part) {
     return s.find(part) != std::string::npos;
 }
 
 // Runs each test with no AWS variables set and HOME pointing at an empty temporary directory, so the
-// developer's own ~/.aws never takes part; everything is restored afterwards.
+// developer's own ~/.aws never takes part, and instance metadata turned off, so no test reaches for
+// 169.254.169.254; everything is restored afterwards.
 class CredentialsTest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -41,6 +62,7 @@ protected:
                 ("retort_credentials_test_" + std::to_string(getpid()) + "_" + std::to_string(++counter));
         fs::create_directories(home_ / ".aws");
         setenv("HOME", home_.c_str(), 1);
+        setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
     }
 
     void TearDown() override {
@@ -238,7 +260,9 @@ TEST_F(CredentialsTest, NothingFoundNamesEverySourceAndNoSecret) {
         << message;
     EXPECT_TRUE(contains(message, "config file " + (home_ / ".aws/config").string() + " [profile dev]")) << message;
     EXPECT_TRUE(contains(message, "no such section")) << message;
-    EXPECT_TRUE(contains(message, "not supported yet")) << message;
+    EXPECT_TRUE(contains(message, "web identity")) << message;
+    EXPECT_TRUE(contains(message, "container credentials")) << message;
+    EXPECT_TRUE(contains(message, "EC2 instance metadata (IMDSv2): AWS_EC2_METADATA_DISABLED is true")) << message;
     EXPECT_FALSE(contains(message, "VERYSECRET")) << message;
 }
 
@@ -248,16 +272,21 @@ TEST_F(CredentialsTest, MissingFilesAreReported) {
     EXPECT_TRUE(contains(message, "file not found")) << message;
 }
 
-TEST_F(CredentialsTest, UnsupportedMechanismsAreNamed) {
+TEST_F(CredentialsTest, ProfileMechanismsThatFailSayWhy) {
     write(".aws/config",
-          "[profile sso]\nsso_session = corp\nsso_account_id = 123\n"
-          "[profile proc]\ncredential_process = /usr/bin/get-creds --secret abc\n"
-          "[profile role]\nrole_arn = arn:aws:iam::123:role/x\nsource_profile = default\n");
-    EXPECT_TRUE(contains(error_of([] { (void)resolve_credentials({}, {.profile = "sso"}); }), "SSO"));
-    auto message = error_of([] { (void)resolve_credentials({}, {.profile = "proc"}); });
+          "[profile sso]\nsso_session = corp\nsso_account_id = 123\nsso_role_name = R\n"
+          "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n"
+          "[profile proc]\ncredential_process = /nonexistent/get-creds --secret abc\n"
+          "[profile role]\nrole_arn = arn:aws:iam::123:role/x\nsource_profile = nobody\n");
+    auto message = error_of([] { (void)resolve_credentials({}, {.profile = "sso"}); });
+    EXPECT_TRUE(contains(message, "aws sso login")) << message;
+    message = error_of([] { (void)resolve_credentials({}, {.profile = "proc"}); });
     EXPECT_TRUE(contains(message, "credential_process")) << message;
+    EXPECT_TRUE(contains(message, "cannot run /nonexistent/get-creds")) << message;
     EXPECT_FALSE(contains(message, "--secret")) << message;
-    EXPECT_TRUE(contains(error_of([] { (void)resolve_credentials({}, {.profile = "role"}); }), "role_arn"));
+    message = error_of([] { (void)resolve_credentials({}, {.profile = "role"}); });
+    EXPECT_TRUE(contains(message, "role arn:aws:iam::123:role/x")) << message;
+    EXPECT_TRUE(contains(message, "source_profile nobody has no credentials")) << message;
 }
 
 TEST_F(CredentialsTest, MalformedFileGivesLineNumberNotContent) {
@@ -289,12 +318,17 @@ TEST_F(CredentialsTest, CustomChain) {
 
 TEST_F(CredentialsTest, StandardChainOrder) {
     auto chain = CredentialChain::standard(Credentials{"K", "S", {}, {}});
-    ASSERT_EQ(chain.providers().size(), 4u);
+    ASSERT_EQ(chain.providers().size(), 7u);
     EXPECT_EQ(chain.providers()[0]->describe(), "explicit credentials");
     EXPECT_TRUE(contains(chain.providers()[1]->describe(), "environment"));
-    EXPECT_TRUE(contains(chain.providers()[2]->describe(), "shared credentials file"));
-    EXPECT_TRUE(contains(chain.providers()[3]->describe(), "config file"));
-    EXPECT_EQ(CredentialChain::standard({}, {.profile = "p"}).providers().size(), 2u);
+    EXPECT_TRUE(contains(chain.providers()[2]->describe(), "web identity"));
+    EXPECT_TRUE(contains(chain.providers()[3]->describe(), "shared credentials file"));
+    EXPECT_TRUE(contains(chain.providers()[4]->describe(), "config file"));
+    EXPECT_TRUE(contains(chain.providers()[5]->describe(), "container credentials"));
+    EXPECT_TRUE(contains(chain.providers()[6]->describe(), "EC2 instance metadata"));
+    auto named = CredentialChain::standard({}, {.profile = "p"});
+    ASSERT_EQ(named.providers().size(), 5u);
+    EXPECT_TRUE(contains(named.providers()[0]->describe(), "web identity"));
 }
 
 // ---- INI ------------------------------------------------------------------------------------------------
@@ -338,11 +372,28 @@ TEST(CredentialsRegion, FromDsqlEndpoint) {
     EXPECT_FALSE(region_from_dsql_endpoint("localhost"));
     EXPECT_FALSE(region_from_dsql_endpoint(""));
     EXPECT_FALSE(region_from_dsql_endpoint("id.rds.us-east-1.amazonaws.com"));
-    EXPECT_FALSE(region_from_dsql_endpoint("x.id.dsql.us-east-1.on.aws"));
+    // The connectors' pattern: any prefix, any suffix after "dsql".
+    EXPECT_EQ(region_from_dsql_endpoint("x.id.dsql.us-east-1.on.aws"), "us-east-1");
+    EXPECT_EQ(region_from_dsql_endpoint("abc123.dsql-fnh4.eu-north-1.on.aws"), "eu-north-1");
+    EXPECT_FALSE(region_from_dsql_endpoint("id.dsq.us-east-1.on.aws"));
+    EXPECT_FALSE(region_from_dsql_endpoint("id.xdsql.us-east-1.on.aws"));
+    EXPECT_FALSE(region_from_dsql_endpoint("id.dsql.us-east-1.on.aws.evil.com"));
+    EXPECT_FALSE(region_from_dsql_endpoint("dsql.us-east-1.on.aws"));
     EXPECT_FALSE(region_from_dsql_endpoint(".dsql.us-east-1.on.aws"));
     EXPECT_FALSE(region_from_dsql_endpoint("id.dsql..on.aws"));
     EXPECT_FALSE(region_from_dsql_endpoint("id.dsql.us_east.on.aws"));
     EXPECT_FALSE(region_from_dsql_endpoint("id.dsql.us-east-1.on.aws:pg"));
+}
+
+TEST(CredentialsRegion, BareClusterIds) {
+    EXPECT_TRUE(is_dsql_cluster_id("abcdefghijklmnopqrstuvwxyz"));
+    EXPECT_TRUE(is_dsql_cluster_id("foo0bar1"));
+    EXPECT_FALSE(is_dsql_cluster_id("localhost"));
+    EXPECT_FALSE(is_dsql_cluster_id(""));
+    EXPECT_FALSE(is_dsql_cluster_id("id.dsql.us-east-1.on.aws"));
+    EXPECT_FALSE(is_dsql_cluster_id("Upper"));
+    EXPECT_FALSE(is_dsql_cluster_id("10.0.0.1"));
+    EXPECT_EQ(dsql_endpoint_for("abc", "us-east-2"), "abc.dsql.us-east-2.on.aws");
 }
 
 TEST_F(CredentialsTest, RegionResolutionOrder) {

@@ -2,9 +2,13 @@
 // checker's verdicts, conflict classification and the token provider.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <retort/dialects/auroradsql.hpp>
 #include <retort/retort.hpp>
 #include <retort/sql/compiler.hpp>
+
+#include "dialects/auroradsql/dsql_dialect.hpp"
 
 using namespace retort;
 
@@ -118,6 +122,47 @@ TEST(Dsql, ConnectParamsVerifyTlsAndLeaveDsqlKeysOut) {
     EXPECT_FALSE(lp.contains("sslmode"));
     EXPECT_FALSE(lp.contains("dsql_local"));
     EXPECT_EQ(lp["host"], "/tmp/sock");
+}
+
+TEST(Dsql, EndpointsAsTheConnectorsTakeThem) {
+    // Any "<id>.dsql<suffix>.<region>.on.aws" gives the region.
+    const auto suffixed = URL::parse("auroradsql://admin@abcdefghijklmnopqrst1234.dsql-fnh4.eu-north-1.on.aws/postgres");
+    auto d = make_dialect(suffixed);
+    EXPECT_EQ(static_cast<const dsql::DsqlDialect&>(*d).settings().region, "eu-north-1");
+    EXPECT_EQ(d->create_connect_params(suffixed)["host"], "abcdefghijklmnopqrst1234.dsql-fnh4.eu-north-1.on.aws");
+
+    // A bare cluster id is expanded with the region.
+    const auto bare = URL::parse("auroradsql://admin@abcdefghijklmnopqrst1234/postgres?region=ap-northeast-1");
+    auto b = make_dialect(bare);
+    const auto& settings = static_cast<const dsql::DsqlDialect&>(*b).settings();
+    EXPECT_EQ(settings.hostname, "abcdefghijklmnopqrst1234.dsql.ap-northeast-1.on.aws");
+    EXPECT_EQ(b->create_connect_params(bare)["host"], "abcdefghijklmnopqrst1234.dsql.ap-northeast-1.on.aws");
+    aws::Credentials creds{"AKIDEXAMPLE", "SECRET", {}, "test"};
+    dsql::TokenProvider t({.hostname = "abcdefghijklmnopqrst1234", .region = "ap-northeast-1", .credentials = creds,
+                           .clock = fixed_time});
+    EXPECT_EQ(t.options().hostname, "abcdefghijklmnopqrst1234.dsql.ap-northeast-1.on.aws");
+    EXPECT_EQ(t.token().rfind("abcdefghijklmnopqrst1234.dsql.ap-northeast-1.on.aws/?Action=DbConnectAdmin&", 0), 0u);
+    auto engine = dsql::create_dsql_engine({.hostname = "abcdefghijklmnopqrst1234", .region = "ap-northeast-1",
+                                            .credentials = creds});
+    EXPECT_EQ(static_cast<const dsql::DsqlDialect&>(engine.dialect()).token_provider()->options().hostname,
+              "abcdefghijklmnopqrst1234.dsql.ap-northeast-1.on.aws");
+
+    // "localhost" (a tunnel, say) is never taken for a cluster id.
+    const auto local = URL::parse("auroradsql://admin@localhost/postgres?region=us-east-1");
+    EXPECT_EQ(make_dialect(local)->create_connect_params(local)["host"], "localhost");
+}
+
+TEST(Dsql, ApplicationNameByDefaultOverridable) {
+    const std::string name = dsql::default_application_name();
+    // "retort/" and the project version of CMakeLists.txt.
+    EXPECT_TRUE(std::regex_match(name, std::regex(R"(retort/[0-9]+\.[0-9]+\.[0-9]+)"))) << name;
+    const auto plain = URL::parse(std::string("auroradsql://admin@") + endpoint + "/postgres");
+    EXPECT_EQ(make_dialect(plain)->create_connect_params(plain)["application_name"], name);
+    const auto own = URL::parse(std::string("auroradsql://admin@") + endpoint + "/postgres?application_name=clinic");
+    EXPECT_EQ(make_dialect(own)->create_connect_params(own)["application_name"], "clinic");
+    const auto local = URL::parse("auroradsql://retort@/db?host=/tmp/sock&dsql_local=1");
+    EXPECT_EQ(make_dialect(local)->create_connect_params(local)["application_name"], name);
+    EXPECT_EQ(dsql::dsql_url({.hostname = endpoint, .application_name = "svc"}).query_value("application_name"), "svc");
 }
 
 TEST(Dsql, EngineGetsPoolDefaultsAndATokenPerConnection) {

@@ -3,8 +3,10 @@
 // checker that tells which statements DSQL would reject.
 //
 // URL: auroradsql[+libpq]://<user>@<cluster endpoint>[:port]/<database>[?key=value...], user "admin" and
-// database "postgres" when left out. Keys Retort reads (the rest go to libpq as keywords):
-//   region=            the signing region; else from "<id>.dsql.<region>.on.aws", AWS_REGION, ...
+// database "postgres" when left out. The host is the cluster endpoint (any "<id>.dsql<suffix>.<region>.on.aws")
+// or a bare cluster id, which becomes "<id>.dsql.<region>.on.aws" with the resolved region.
+// Keys Retort reads (the rest go to libpq as keywords):
+//   region=            the signing region; else from the endpoint's name, AWS_REGION, ...
 //   schema=            SET search_path on every new connection (non-admin roles work in their own schema)
 //   profile=           the AWS profile for credentials (else AWS_PROFILE, else "default")
 //   token_expires_in=  token lifetime in seconds (default 900)
@@ -15,7 +17,7 @@
 //                      DSQL-only forms are rewritten to their PostgreSQL equivalent (CREATE INDEX ASYNC ->
 //                      CREATE INDEX); sessions run at REPEATABLE READ, DSQL's only isolation level.
 // libpq keywords get DSQL defaults unless given: sslmode=verify-full, sslrootcert=default_sslrootcert(),
-// sslnegotiation=direct when the linked libpq is 17 or newer, port 5432.
+// sslnegotiation=direct when the linked libpq is 17 or newer, port 5432, application_name=retort/<version>.
 // The engine gets a fresh token for every new pooled connection (do_connect event) unless the URL has a
 // password, pool_recycle of 55 minutes when none was set (the server closes connections after 60) and
 // pool_pre_ping. Tokens never appear in logs or error messages.
@@ -49,24 +51,36 @@ inline constexpr std::int64_t default_identity_cache = 65536;
 
 // ------------------------------------------------------------------------------------------------ tokens
 
+// Makes each new connection's token. Credentials come from, first given of: credentials_provider (the
+// application's own source), credentials (fixed keys), the standard chain (aws/credentials.hpp). Temporary
+// credentials (an expiration) are kept and asked for again only 5 minutes before they expire, so opening
+// connections does not call STS, the container endpoint or instance metadata each time; long-term keys are
+// read from their source for every token (cheap, and a rotated key is seen). Thread-safe.
 class TokenProvider {
 public:
     using Clock = std::function<std::chrono::system_clock::time_point()>;
+    // An application's own credentials source (a vault, a secrets manager). Set Credentials::expiration
+    // for temporary credentials: the provider then calls it again only near expiry. Exceptions are
+    // reported as CredentialsError naming "application credentials_provider".
+    using CredentialsCallback = std::function<aws::Credentials()>;
     struct Options {
         std::string hostname;
         std::string region;  // empty: aws::resolve_region({}, hostname, profile), once, at construction
         std::string user = "admin";  // "admin" signs DbConnectAdmin, every other role DbConnect
         std::chrono::seconds expires_in = aws::default_dsql_token_expiry;
-        std::optional<aws::Credentials> credentials;  // empty: the standard chain, read for every token
+        std::optional<aws::Credentials> credentials;  // fixed credentials
+        CredentialsCallback credentials_provider;     // beats credentials when set
         aws::ProfileOptions profile;
-        Clock clock;  // the signing time; empty: the system clock
+        Clock clock;  // the signing time and the refresh clock; empty: the system clock
     };
     explicit TokenProvider(Options options);
     [[nodiscard]] std::string token() const;
+    [[nodiscard]] aws::Credentials credentials() const;
     [[nodiscard]] const Options& options() const noexcept { return options_; }
 
 private:
     Options options_;
+    std::shared_ptr<const aws::CredentialsProvider> source_;
 };
 
 // Replaces the token provider of an auroradsql engine (before its first connection, ideally: pooled
@@ -74,17 +88,19 @@ private:
 void set_token_provider(const Engine& engine, std::shared_ptr<const TokenProvider> provider);
 
 struct DsqlEngineOptions {
-    std::string hostname;  // the cluster endpoint
+    std::string hostname;  // the cluster endpoint, or a bare cluster id (expanded with the region)
     std::optional<int> port;
     std::string region;
     std::string user = "admin";
     std::string database = "postgres";
     std::optional<std::string> schema;  // SET search_path on connect
     std::optional<aws::Credentials> credentials;
+    // The application's own credentials source; see TokenProvider::CredentialsCallback.
+    TokenProvider::CredentialsCallback credentials_provider;
     aws::ProfileOptions profile;
     std::chrono::seconds expires_in = aws::default_dsql_token_expiry;
     std::string sslrootcert;  // a file, or "system" (libpq 16+); empty: default_sslrootcert()
-    std::string application_name;
+    std::string application_name;  // empty: default_application_name()
     TokenProvider::Clock clock;
 };
 
@@ -92,6 +108,10 @@ struct DsqlEngineOptions {
 [[nodiscard]] URL dsql_url(const DsqlEngineOptions& options);
 // create_engine(dsql_url(options), engine_options) with a token provider made from options.
 [[nodiscard]] Engine create_dsql_engine(const DsqlEngineOptions& options, EngineOptions engine_options = {});
+
+// "retort/<version>", the application_name every DSQL connection gets unless its URL (or
+// DsqlEngineOptions::application_name) sets one.
+[[nodiscard]] std::string default_application_name();
 
 // PQlibVersion() of the linked libpq (150018 for 15.18).
 [[nodiscard]] int libpq_version() noexcept;

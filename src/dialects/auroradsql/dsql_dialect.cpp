@@ -115,6 +115,8 @@ DsqlSettings DsqlSettings::from_url(const URL& url) {
         po.profile = s.profile;
         auto r = url.query_value("region");
         s.region = aws::resolve_region(r && !r->empty() ? r : std::nullopt, s.hostname, po);
+        // A bare cluster id names the cluster in the resolved region, as the DSQL connectors take it.
+        if (aws::is_dsql_cluster_id(s.hostname)) s.hostname = aws::dsql_endpoint_for(s.hostname, s.region);
     }
     return s;
 }
@@ -151,7 +153,10 @@ ConnectParams DsqlDialect::create_connect_params(const URL& url) const {
     ConnectParams p = PGDialect::create_connect_params(pg);
     if (!p.contains("user")) p["user"] = settings_.user;
     if (!p.contains("dbname")) p["dbname"] = "postgres";
+    // Shows up in pg_stat_activity and DSQL's logs; the URL's application_name= wins.
+    if (!p.contains("application_name")) p["application_name"] = default_application_name();
     if (settings_.local) return p;
+    p["host"] = settings_.hostname;  // a bare cluster id expanded to its endpoint
     if (!p.contains("port")) p["port"] = "5432";
     if (!p.contains("sslmode")) p["sslmode"] = "verify-full";
     const std::string& mode = p["sslmode"];
@@ -222,6 +227,10 @@ std::shared_ptr<const TokenProvider> DsqlDialect::token_provider() const {
 }
 
 int libpq_version() noexcept { return PQlibVersion(); }
+
+std::string default_application_name() {
+    return "retort/" RETORT_VERSION;
+}
 
 std::string default_sslrootcert() {
     return libpq_version() >= 160000 ? "system" : "/etc/ssl/certs/ca-certificates.crt";

@@ -11,10 +11,42 @@ namespace retort::dsql {
 
 // ------------------------------------------------------------------------------------------------ tokens
 
+namespace {
+
+// The standard chain as one source, so it can be kept by a RefreshingCredentialsProvider.
+class ChainSource final : public aws::CredentialsProvider {
+public:
+    explicit ChainSource(const aws::ProfileOptions& profile) : chain_(aws::CredentialChain::standard({}, profile)) {}
+    [[nodiscard]] std::string describe() const override { return "the standard AWS credential chain"; }
+    [[nodiscard]] Result load() const override { return {chain_.resolve(), {}}; }
+
+private:
+    aws::CredentialChain chain_;
+};
+
+}  // namespace
+
 TokenProvider::TokenProvider(Options options) : options_(std::move(options)) {
     if (options_.hostname.empty()) throw ArgumentError("a DSQL token provider needs the cluster endpoint");
     if (options_.region.empty())
         options_.region = aws::resolve_region(std::nullopt, options_.hostname, options_.profile);
+    if (aws::is_dsql_cluster_id(options_.hostname))
+        options_.hostname = aws::dsql_endpoint_for(options_.hostname, options_.region);
+    std::shared_ptr<const aws::CredentialsProvider> source;
+    if (options_.credentials_provider)
+        source = std::make_shared<aws::CallbackCredentialsProvider>(options_.credentials_provider);
+    else if (options_.credentials)
+        source = std::make_shared<aws::StaticCredentialsProvider>(*options_.credentials);
+    else
+        source = std::make_shared<ChainSource>(options_.profile);
+    source_ = std::make_shared<aws::RefreshingCredentialsProvider>(std::move(source), std::chrono::minutes(5),
+                                                                   options_.clock);
+}
+
+aws::Credentials TokenProvider::credentials() const {
+    auto r = source_->load();
+    if (!r.credentials) throw aws::CredentialsError(source_->describe() + ": no credentials (" + r.reason + ")");
+    return std::move(*r.credentials);
 }
 
 std::string TokenProvider::token() const {
@@ -24,8 +56,7 @@ std::string TokenProvider::token() const {
     p.admin = aws::dsql_user_is_admin(options_.user);
     p.expires_in = options_.expires_in;
     if (options_.clock) p.signing_time = options_.clock();
-    if (options_.credentials) return aws::generate_dsql_auth_token(p, *options_.credentials, options_.profile);
-    return aws::generate_dsql_auth_token(p, options_.profile);
+    return aws::generate_dsql_auth_token(p, credentials(), options_.profile);
 }
 
 void set_token_provider(const Engine& engine, std::shared_ptr<const TokenProvider> provider) {
@@ -51,11 +82,13 @@ URL dsql_url(const DsqlEngineOptions& o) {
 Engine create_dsql_engine(const DsqlEngineOptions& o, EngineOptions engine_options) {
     Engine engine = create_engine(dsql_url(o), std::move(engine_options));
     TokenProvider::Options t;
-    t.hostname = o.hostname;
-    t.region = static_cast<const DsqlDialect&>(engine.dialect()).settings().region;
+    const auto& settings = static_cast<const DsqlDialect&>(engine.dialect()).settings();
+    t.hostname = settings.hostname;  // a bare cluster id expanded with the region
+    t.region = settings.region;
     t.user = o.user;
     t.expires_in = o.expires_in;
     t.credentials = o.credentials;
+    t.credentials_provider = o.credentials_provider;
     t.profile = o.profile;
     t.clock = o.clock;
     set_token_provider(engine, std::make_shared<TokenProvider>(std::move(t)));
