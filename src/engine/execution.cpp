@@ -164,19 +164,10 @@ bool is_valueless_insert(const sql::Node& n) {
 ExecutionContext::ExecutionContext(const std::shared_ptr<ConnectionState>& state)
     : state_(state), st_(*state), eng_(*state->engine) {}
 
-void ExecutionContext::begin() { st_.autobegin(); }
-
-void ExecutionContext::announce(std::string_view sql, std::span<const Value> params, std::size_t sets, bool many) {
-    if (event_) return;
+void ExecutionContext::announce_slow(std::string_view sql, std::span<const Value> params, std::size_t sets, bool many) {
     event_.emplace(ExecuteEvent{sql, params, many, sets});
     for (auto& fn : eng_.ev_before_execute) fn(*event_);
     if (eng_.options.echo) echo(eng_, sql, params, sets);
-}
-
-std::unique_ptr<DBAPICursor> ExecutionContext::execute(const std::string& sql, std::span<const Value> params,
-                                                       const DriverExecOptions& opts) {
-    auto& d = st_.dbapi();
-    return st_.guarded(sql, [&] { return d.execute(sql, params, opts); });
 }
 
 std::int64_t ExecutionContext::execute_many(const std::string& sql, std::span<const std::vector<Value>> rows) {
@@ -190,16 +181,9 @@ std::int64_t ExecutionContext::copy_rows(const std::string& sql, std::size_t cou
     return st_.guarded(sql, [&] { return d.copy_rows(sql, count, per_row, row); });
 }
 
-void ExecutionContext::finish() {
-    if (!event_) return;
+void ExecutionContext::finish_slow() {
     for (auto& fn : eng_.ev_after_execute) fn(*event_);
     event_.reset();
-}
-
-Result ExecutionContext::cursor_result(std::unique_ptr<DBAPICursor> cursor,
-                                       std::shared_ptr<const std::vector<std::string>> keys) {
-    const auto rc = cursor->rowcount();
-    return Result(state_, std::move(cursor), std::move(keys), rc);
 }
 
 Result ExecutionContext::count_result(std::int64_t rowcount) { return Result(state_, nullptr, nullptr, rowcount); }

@@ -26,23 +26,38 @@ public:
     [[nodiscard]] const DialectCapabilities& caps() const noexcept { return eng_.dialect->caps(); }
 
     // Begins the transaction unless one is open (or the Connection is in autocommit).
-    void begin();
+    void begin() { st_.autobegin(); }
     // The before-execute events and the echo, the first time only. `sql` and `params` stay valid until finish().
-    void announce(std::string_view sql, std::span<const Value> params, std::size_t sets = 1, bool many = false);
+    // Without listeners or echo there is nothing to announce (the common case costs one test).
+    void announce(std::string_view sql, std::span<const Value> params, std::size_t sets = 1, bool many = false) {
+        if (event_ || (eng_.ev_before_execute.empty() && eng_.ev_after_execute.empty() && !eng_.options.echo)) return;
+        announce_slow(sql, params, sets, many);
+    }
     // Driver calls, each guarded, after begin().
     std::unique_ptr<DBAPICursor> execute(const std::string& sql, std::span<const Value> params,
-                                         const DriverExecOptions& opts = {});
+                                         const DriverExecOptions& opts = {}) {
+        auto& d = st_.dbapi();
+        return st_.guarded(sql, [&] { return d.execute(sql, params, opts); });
+    }
     std::int64_t execute_many(const std::string& sql, std::span<const std::vector<Value>> rows);
     std::int64_t copy_rows(const std::string& sql, std::size_t count, std::size_t per_row,
                            const DBAPIConnection::CopyRow& row);
     // The after-execute events, when the statement was announced.
-    void finish();
+    void finish() {
+        if (event_) finish_slow();
+    }
 
     // Results on this Connection: over a driver cursor, or only the number of rows the statement touched.
-    Result cursor_result(std::unique_ptr<DBAPICursor> cursor, std::shared_ptr<const std::vector<std::string>> keys);
+    Result cursor_result(std::unique_ptr<DBAPICursor> cursor, std::shared_ptr<const std::vector<std::string>> keys) {
+        const auto rc = cursor->rowcount();
+        return Result(state_, std::move(cursor), std::move(keys), rc);
+    }
     Result count_result(std::int64_t rowcount);
 
 private:
+    void announce_slow(std::string_view sql, std::span<const Value> params, std::size_t sets, bool many);
+    void finish_slow();
+
     const std::shared_ptr<ConnectionState>& state_;
     ConnectionState& st_;
     Engine::Impl& eng_;
