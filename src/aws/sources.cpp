@@ -160,7 +160,7 @@ private:
             do {
                 std::string key = string();
                 expect(':');
-                v.members.emplace_back(std::move(key), value(depth + 1));
+                v.members.push_back(Json::Member{std::move(key), value(depth + 1)});
             } while (eat(','));
             expect('}');
         } else if (c == '[') {

@@ -25,11 +25,16 @@ struct Json {
     bool boolean = false;
     double number = 0;
     std::string text;  // string value, or the number's text
+    struct Member;
     std::vector<Json> items;
-    std::vector<std::pair<std::string, Json>> members;
+    std::vector<Member> members;
     [[nodiscard]] const Json* get(std::string_view key) const;
     // The member's string value; empty when absent or not a string.
     [[nodiscard]] std::optional<std::string> str(std::string_view key) const;
+};
+struct Json::Member {
+    std::string key;
+    Json value;
 };
 // Throws CredentialsError("<what>: malformed JSON ...") without quoting the text.
 [[nodiscard]] Json parse_json(std::string_view text, std::string_view what);
