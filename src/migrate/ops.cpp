@@ -450,7 +450,11 @@ std::string render_operation(const Operation& op) {
             if (!op.columns.empty()) out += " columns=" + columns_word(op.columns);
             break;
         case OpKind::Execute:
-            if (op.sql.find('\n') != std::string::npos) {
+            // SQL of several lines is written as lines between <<TAG and TAG, which carry it exactly unless it
+            // holds a carriage return (the reader takes CR LF as a line break) or a NUL byte: such SQL, and SQL
+            // of one line, is one quoted string with its escapes.
+            if (op.sql.find('\n') != std::string::npos && op.sql.find('\r') == std::string::npos &&
+                op.sql.find('\0') == std::string::npos) {
                 // The reader ends the SQL at the first line that is the tag once trimmed: no line of it may be.
                 std::string tag = "SQL";
                 auto ends_early = [&] {
@@ -647,13 +651,14 @@ Revision parse_revision(std::string_view text, const std::string& source) {
             if (words.size() == 2 && !words[1].quoted && words[1].text.rfind("<<", 0) == 0) {
                 std::string tag = words[1].text.substr(2);
                 std::string body;
-                bool closed = false;
+                bool closed = false, first = true;
                 for (++n; n < lines.size(); ++n) {
                     if (trim(lines[n]) == tag) {
                         closed = true;
                         break;
                     }
-                    if (!body.empty()) body += '\n';
+                    if (!first) body += '\n';
+                    first = false;
                     body += lines[n];
                 }
                 if (!closed) throw FormatError(where + ": execute <<" + tag + " is not closed by a line '" + tag + "'");

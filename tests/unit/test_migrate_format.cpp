@@ -100,6 +100,26 @@ TEST(MigrateFormat, RoundTrips) {
 
 }
 
+// SQL given to execute comes back byte for byte: a leading empty line, a line that is the tag, carriage
+// returns at line ends (which the reader would take as CR LF) and a trailing line break.
+TEST(MigrateFormat, ExecuteSqlRoundTripsExactly) {
+    for (std::string sql : {std::string("\nSELECT 1"), std::string("SELECT 1\nSQL\nSELECT 2\n"),
+                            std::string("UPDATE t SET a = 1\r\nWHERE b = 2\r"), std::string("\n"),
+                            std::string("a\n\n\nb"), std::string("x\ty \\ \"z\"")}) {
+        Revision r;
+        r.id = "abc123";
+        Operation op;
+        op.kind = OpKind::Execute;
+        op.sql = sql;
+        r.upgrade.push_back(Step{op, {}});
+        const std::string text = render_revision(r);
+        Revision back = parse_revision(text);
+        ASSERT_EQ(back.upgrade_ops().size(), 1u) << text;
+        EXPECT_EQ(back.upgrade_ops()[0].sql, sql) << text;
+        EXPECT_EQ(render_revision(back), text);
+    }
+}
+
 TEST(MigrateFormat, Types) {
     for (const auto& t : {types::Integer(), types::String(), types::String(7), types::Numeric(5, 1), types::DateTime(true),
                           types::Time(), types::Uuid(), types::Jsonb(), types::Enum("e", {"a", "b"}, false)})
