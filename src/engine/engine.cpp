@@ -46,6 +46,7 @@ Engine create_engine(const URL& url, EngineOptions options) {
     } else {
         impl->connect_params = impl->dialect->create_connect_params(url);
     }
+    if (options.capabilities) options.capabilities(impl->dialect->mutable_caps());
     for (const auto& [k, v] : options.connect_args) impl->connect_params[k] = v;
     detail::check_connect_params(impl->connect_params);
     if (options.pool_size < 0) throw ArgumentError("pool_size must not be negative");

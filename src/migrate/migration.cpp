@@ -104,6 +104,42 @@ Statement skipped(std::string note) {
     return s;
 }
 
+// Rows a backfill chunk changes: well inside a per-transaction row limit (Aurora DSQL: 3,000).
+constexpr std::int64_t backfill_chunk_rows = 1000;
+
+// The name of the CHECK that stands for NOT NULL where the database cannot SET NOT NULL.
+std::string not_null_check_name(const std::string& table, const std::string& column) {
+    return "ck_" + table + "_" + column + "_not_null";
+}
+
+// UPDATE table SET column = <default> for a chunk of the rows where it is NULL, found by primary key; run
+// until it changes no rows.
+Statement backfill_chunk(const Dialect& d, const std::string& table, const std::string& column, const std::string& value_sql,
+                         const TableSpec* known) {
+    std::vector<std::string> pk;
+    if (known)
+        for (const auto& c : known->columns)
+            if (c.primary_key) pk.push_back(c.name);
+    if (pk.empty())
+        throw MigrationError("filling column " + table + "." + column + " in chunks on " + d.name() +
+                             " needs the table's primary key, which the migration history does not show; add the "
+                             "column nullable and fill it with an execute step");
+    const std::string keys = pk.size() == 1 ? q(d, pk[0]) : "(" + quoted_list(d, pk) + ")";
+    Statement s;
+    s.ddl = false;
+    s.repeat_until_no_rows = true;
+    s.sql = "UPDATE " + reference(d, table) + " SET " + q(d, column) + " = " + value_sql + " WHERE " + keys +
+            " IN (SELECT " + quoted_list(d, pk) + " FROM " + reference(d, table) + " WHERE " + q(d, column) +
+            " IS NULL LIMIT " + std::to_string(backfill_chunk_rows) + ")";
+    s.note = "repeated until it updates no rows";
+    return s;
+}
+
+Statement add_not_null_check(const Dialect& d, const std::string& table, const std::string& column) {
+    return ddl("ALTER TABLE " + reference(d, table) + " ADD CONSTRAINT " + q(d, not_null_check_name(table, column)) +
+               " CHECK (" + q(d, column) + " IS NOT NULL) NOT VALID");
+}
+
 std::vector<Statement> create_index_sql(const Dialect& d, const IndexSpec& ix, const TableSpec* table) {
     MetaData md(NamingConvention{});
     Table& t = table ? to_table(md, *table, ix.table) : md.new_table(ix.table);
@@ -322,7 +358,23 @@ std::vector<Statement> compile_operation(const Dialect& d, const Operation& op, 
             MetaData md(NamingConvention{});
             TableSpec one{.name = op.table, .columns = {op.column}};
             Table& t = to_table(md, one, op.table);
-            return {ddl("ALTER TABLE " + table + " ADD COLUMN " + compiler->column_spec(t, t.c(op.column.name)))};
+            if (!caps.add_column_name_and_type_only)
+                return {ddl("ALTER TABLE " + table + " ADD COLUMN " + compiler->column_spec(t, t.c(op.column.name)))};
+            // ADD COLUMN with a name and a type; the default, the rows already there and NOT NULL follow.
+            const ColumnSpec& c = op.column;
+            const std::string where = "add_column " + op.table + "." + c.name + " on " + d.name();
+            if (c.primary_key)
+                throw MigrationError(where + ": a primary key column cannot be added to an existing table");
+            if (!c.nullable && !c.server_default)
+                throw MigrationError(where + ": a NOT NULL column needs a server_default to fill the rows already "
+                                     "there (ADD COLUMN takes a name and a type only); give it one, or add it nullable");
+            std::vector<Statement> out{ddl("ALTER TABLE " + table + " ADD COLUMN " + q(d, c.name) + " " + d.type_ddl(c.type))};
+            if (c.server_default) {
+                out.push_back(ddl("ALTER TABLE " + table + " ALTER COLUMN " + q(d, c.name) + " SET DEFAULT " + *c.server_default));
+                out.push_back(backfill_chunk(d, op.table, c.name, *c.server_default, known()));
+            }
+            if (!c.nullable) out.push_back(add_not_null_check(d, op.table, c.name));
+            return out;
         }
         case OpKind::DropColumn: return {ddl("ALTER TABLE " + table + " DROP COLUMN " + q(d, op.column.name))};
         case OpKind::AlterColumn: {
@@ -330,10 +382,33 @@ std::vector<Statement> compile_operation(const Dialect& d, const Operation& op, 
             const std::string col = q(d, op.column.name);
             const std::string alter = "ALTER TABLE " + table + " ALTER COLUMN " + col;
             if (op.type) {
+                if (!caps.supports_alter_column_type)
+                    throw MigrationError("alter_column " + op.table + "." + op.column.name + " type=" + d.type_ddl(*op.type) +
+                                         ": " + d.name() + " cannot change a column's type (its ALTER TABLE has no ALTER "
+                                         "COLUMN ... TYPE); add a new column, copy the values with an execute step, and "
+                                         "drop the old one");
                 const std::string type = d.type_ddl(*op.type);
                 out.push_back(ddl(alter + " TYPE " + type + " USING " + col + "::" + type));
             }
-            if (op.nullable) out.push_back(ddl(alter + (*op.nullable ? " DROP NOT NULL" : " SET NOT NULL")));
+            if (op.nullable && !*op.nullable && !caps.supports_set_not_null) {
+                // No SET NOT NULL: a CHECK that new and changed rows obey. It is NOT VALID (rows there are not
+                // checked), so the step first makes sure no row holds NULL.
+                Statement guard;
+                guard.ddl = false;
+                guard.must_find_no_rows = true;
+                guard.sql = "SELECT 1 FROM " + table + " WHERE " + col + " IS NULL LIMIT 1";
+                guard.note = "alter_column " + op.table + "." + op.column.name + " nullable=false on " + d.name() +
+                             ": rows hold NULL in the column; fill them first (NOT NULL becomes a CHECK ... NOT VALID, "
+                             "which would not check the rows already there)";
+                out.push_back(guard);
+                out.push_back(add_not_null_check(d, op.table, op.column.name));
+            } else if (op.nullable && *op.nullable && !caps.supports_set_not_null) {
+                out.push_back(ddl(alter + " DROP NOT NULL"));
+                out.push_back(ddl("ALTER TABLE " + table + " DROP CONSTRAINT IF EXISTS " +
+                                  q(d, not_null_check_name(op.table, op.column.name))));
+            } else if (op.nullable) {
+                out.push_back(ddl(alter + (*op.nullable ? " DROP NOT NULL" : " SET NOT NULL")));
+            }
             if (op.server_default)
                 out.push_back(ddl(*op.server_default ? alter + " SET DEFAULT " + **op.server_default : alter + " DROP DEFAULT"));
             if (op.new_name) out.push_back(ddl("ALTER TABLE " + table + " RENAME COLUMN " + col + " TO " + q(d, *op.new_name)));
@@ -346,7 +421,8 @@ std::vector<Statement> compile_operation(const Dialect& d, const Operation& op, 
             return {ddl(compiler->drop_index(md.new_table(op.table), ix))};
         }
         case OpKind::CreateUnique:
-            if (!caps.supports_alter) return create_index_sql(d, IndexSpec{op.name, op.table, op.columns, true}, known());
+            if (!caps.supports_alter || caps.unique_constraint_by_index)
+                return create_index_sql(d, IndexSpec{op.name, op.table, op.columns, true}, known());
             return {ddl("ALTER TABLE " + table + " ADD CONSTRAINT " + q(d, op.name) + " UNIQUE (" + quoted_list(d, op.columns) + ")")};
         case OpKind::CreateForeignKey: {
             if (!caps.supports_foreign_keys)
@@ -356,15 +432,18 @@ std::vector<Statement> compile_operation(const Dialect& d, const Operation& op, 
                             quoted_list(d, op.referred_columns) + ")";
             if (op.ondelete) s += " ON DELETE " + sql::check_referential_action(*op.ondelete);
             if (op.onupdate) s += " ON UPDATE " + sql::check_referential_action(*op.onupdate);
+            if (caps.alter_constraint_not_valid) s += " NOT VALID";
             return {ddl(s)};
         }
         case OpKind::CreateCheck:
-            return {ddl("ALTER TABLE " + table + " ADD CONSTRAINT " + q(d, op.name) + " CHECK (" + op.sql + ")")};
+            return {ddl("ALTER TABLE " + table + " ADD CONSTRAINT " + q(d, op.name) + " CHECK (" + op.sql + ")" +
+                        (caps.alter_constraint_not_valid ? " NOT VALID" : ""))};
         case OpKind::DropConstraint:
             if (op.constraint_type == "foreign_key" && !caps.supports_foreign_keys)
                 return {skipped("foreign key " + op.name + " skipped: " + d.name() + " has no foreign keys")};
             if (op.name.empty()) throw MigrationError("drop_constraint on " + op.table + " needs the constraint's name on " + d.name());
-            if (op.constraint_type == "unique" && !caps.supports_alter) return {ddl("DROP INDEX " + q(d, op.name))};
+            if (op.constraint_type == "unique" && (!caps.supports_alter || caps.unique_constraint_by_index))
+                return {ddl("DROP INDEX " + q(d, op.name))};
             return {ddl("ALTER TABLE " + table + " DROP CONSTRAINT " + q(d, op.name))};
         case OpKind::Execute: {
             Statement s;
@@ -529,11 +608,30 @@ void MigrationContext::execute(Connection* conn, const Statement& st) {
         if (offline()) *out_ << sql_comment(st.note) << "\n\n";
         return;
     }
+    if (st.must_find_no_rows) {
+        if (offline()) {
+            *out_ << sql_comment("this query must return no rows: " + st.note) << "\n" << render_literal_sql(*dialect_, st) << ";\n\n";
+            return;
+        }
+        if (!conn->exec_driver_sql(st.sql, std::span<const Value>(st.params)).all().empty()) throw MigrationError(st.note);
+        return;
+    }
     if (offline()) {
+        if (st.repeat_until_no_rows) *out_ << sql_comment("run the next statement until it changes no rows") << "\n";
         *out_ << render_literal_sql(*dialect_, st) << ";\n\n";
         return;
     }
-    conn->exec_driver_sql(st.sql, std::span<const Value>(st.params));
+    if (!st.repeat_until_no_rows) {
+        conn->exec_driver_sql(st.sql, std::span<const Value>(st.params));
+        return;
+    }
+    // A chunk at a time; where rows per transaction are limited, each chunk commits on its own.
+    const bool commit_each = dialect_->caps().max_rows_per_transaction > 0 || dialect_->caps().one_ddl_per_transaction;
+    for (;;) {
+        const auto n = conn->exec_driver_sql(st.sql, std::span<const Value>(st.params)).rowcount();
+        if (commit_each) conn->commit();
+        if (n <= 0) break;
+    }
 }
 
 std::vector<std::string> MigrationContext::upgrade(const RevisionGraph& graph, const RevisionSpec& target) {
@@ -582,10 +680,17 @@ std::vector<std::string> MigrationContext::run(const RevisionGraph& graph, const
         fill_unknown_tables(ops, state);
         SchemaState next = state;
         std::vector<Statement> stmts;
-        for (const auto& op : ops) {
-            auto s = compile_operation(*dialect_, op, next);
-            stmts.insert(stmts.end(), s.begin(), s.end());
-            next.apply(op);
+        try {
+            for (const auto& op : ops) {
+                auto s = compile_operation(*dialect_, op, next);
+                stmts.insert(stmts.end(), s.begin(), s.end());
+                next.apply(op);
+            }
+        } catch (const Error& e) {
+            // Nothing of this revision has run yet.
+            throw MigrationError("revision " + id + (rev.message.empty() ? "" : " (" + rev.message + ")") +
+                                 " failed before it ran: " + e.what() + "\nThe version table is left at " +
+                                 (rows.empty() ? std::string("base") : join(rows, ", ")));
         }
         auto next_heads = heads;
         const auto vstmts = version_statements(graph.apply_step(next_heads, step));
@@ -625,6 +730,10 @@ std::vector<std::string> MigrationContext::run(const RevisionGraph& graph, const
                     // DSQL: a transaction holds one DDL statement and never mixes DDL with DML.
                     for (const auto& s : stmts) {
                         if (s.sql.empty()) continue;
+                        if (s.repeat_until_no_rows) {
+                            execute(&*conn, s);  // commits each chunk
+                            continue;
+                        }
                         auto tx = conn->begin();
                         execute(&*conn, s);
                         tx.commit();

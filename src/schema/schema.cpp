@@ -1,6 +1,7 @@
 #include "retort/schema/schema.hpp"
 
 #include <algorithm>
+#include <map>
 #include <atomic>
 #include <set>
 
@@ -144,7 +145,16 @@ void Table::append(TableItem item) {
                 v.onupdate = referential_action(v.onupdate);
                 fks_.push_back(std::move(v));
             } else {
-                check_cols(v.columns, "INDEX");
+                if (v.expressions.empty()) {
+                    check_cols(v.columns, "INDEX");
+                } else {
+                    for (const auto& c : v.columns) (void)this->c(c);
+                    for (const auto& e : v.expressions)
+                        if (e.find_first_not_of(" \t\r\n") == std::string::npos)
+                            throw ArgumentError("INDEX on table '" + fullname() + "' has an empty expression");
+                    if (v.columns.empty() && v.name.empty())
+                        throw ArgumentError("an index on expressions only (table '" + fullname() + "') needs a name");
+                }
                 indexes_.push_back(std::move(v));
             }
         },
@@ -216,7 +226,9 @@ void ddl_step(Connection& conn, const std::string& sql, bool step_by_step) {
 }
 }  // namespace
 
-void Table::create(Connection& conn, bool checkfirst) const {
+void Table::create(Connection& conn, bool checkfirst) const { create(conn, checkfirst, {}); }
+
+void Table::create(Connection& conn, bool checkfirst, std::span<const std::size_t> leave_out_fks) const {
     const Dialect& d = conn.dialect();
     const bool steps = ddl_step_by_step(conn, "CREATE TABLE " + fullname());
     if (checkfirst) {
@@ -226,7 +238,7 @@ void Table::create(Connection& conn, bool checkfirst) const {
     }
     auto ddl = d.ddl_compiler();
     for (const auto& s : ddl->create_types(*this)) ddl_step(conn, s, steps);
-    ddl_step(conn, ddl->create_table(*this), steps);
+    ddl_step(conn, ddl->create_table(*this, false, leave_out_fks), steps);
     for (const auto& ix : indexes_) {
         auto returned = conn.exec_driver_sql(ddl->create_index(*this, ix)).all();
         if (steps) conn.commit();
@@ -361,8 +373,65 @@ void MetaData::create_all(const Engine& engine, bool checkfirst) const {
     conn.commit();
 }
 
+namespace {
+// The foreign keys create_all adds once every table exists: those referring to a table created after their
+// own (a cycle of references), where the dialect can add a constraint with ALTER TABLE. Elsewhere (SQLite)
+// a reference to a table not yet created is accepted in CREATE TABLE and they stay inline.
+std::map<const Table*, std::vector<std::size_t>> cycle_foreign_keys(const std::vector<Table*>& order, const Dialect& d) {
+    std::map<const Table*, std::vector<std::size_t>> out;
+    if (!d.caps().supports_foreign_keys) return out;
+    std::map<const Table*, std::size_t> position;
+    for (std::size_t i = 0; i < order.size(); ++i) position[order[i]] = i;
+    for (const Table* t : order) {
+        const auto& fks = t->foreign_keys();
+        for (std::size_t i = 0; i < fks.size(); ++i) {
+            const Table* r = t->metadata()->find_table(fks[i].referred_table);
+            if (!r && t->schema() && fks[i].referred_table.find('.') == std::string::npos)
+                r = t->metadata()->find_table(*t->schema() + "." + fks[i].referred_table);
+            if (r && r != t && position.count(r) && position[r] > position[t]) out[t].push_back(i);
+        }
+    }
+    return out;
+}
+
+// The name a foreign key has in the database: its own or the naming convention's, else the one the
+// database gave it (reflected); empty when the table has no such constraint.
+std::string existing_foreign_key_name(Connection& conn, const sql::DDLCompiler& ddl, const Table& t,
+                                      const ForeignKeyConstraint& fk) {
+    std::string name = ddl.foreign_key_name(t, fk);
+    if (!name.empty()) return name;
+    const auto plain = [](const std::string& n) { return n.substr(n.rfind('.') + 1); };
+    for (auto& r : conn.dialect().get_foreign_keys(conn, t.name(), t.schema()))
+        if (r.constrained_columns == fk.columns && r.referred_table == plain(fk.referred_table) && r.name) return *r.name;
+    return {};
+}
+}  // namespace
+
 void MetaData::create_all(Connection& conn, bool checkfirst) const {
-    for (Table* t : sorted_tables()) t->create(conn, checkfirst);
+    const auto order = sorted_tables();
+    const auto later = conn.dialect().caps().supports_alter ? cycle_foreign_keys(order, conn.dialect())
+                                                            : std::map<const Table*, std::vector<std::size_t>>{};
+    if (later.empty()) {
+        for (Table* t : order) t->create(conn, checkfirst);
+        return;
+    }
+    const bool steps = ddl_step_by_step(conn, "create_all");
+    std::vector<const Table*> created;
+    for (Table* t : order) {
+        auto it = later.find(t);
+        if (it == later.end()) {
+            t->create(conn, checkfirst);
+            continue;
+        }
+        const bool exists = checkfirst && conn.dialect().has_table(conn, t->name(), t->schema());
+        if (steps) conn.commit();
+        if (exists) continue;
+        t->create(conn, false, it->second);
+        created.push_back(t);
+    }
+    auto ddl = conn.dialect().ddl_compiler();
+    for (const Table* t : created)
+        for (std::size_t i : later.at(t)) ddl_step(conn, ddl->add_foreign_key(*t, t->foreign_keys()[i]), steps);
 }
 
 void MetaData::drop_all(const Engine& engine, bool checkfirst) const {
@@ -373,6 +442,37 @@ void MetaData::drop_all(const Engine& engine, bool checkfirst) const {
 
 void MetaData::drop_all(Connection& conn, bool checkfirst) const {
     auto order = sorted_tables();
+    // The foreign keys of a cycle go first, so that each table can then be dropped.
+    const auto later = cycle_foreign_keys(order, conn.dialect());
+    if (!later.empty() && !conn.dialect().caps().supports_alter) {
+        // No ALTER TABLE ... DROP CONSTRAINT (SQLite): the tables of a cycle go with foreign keys suspended.
+        const bool resume = conn.dialect().suspend_foreign_keys(conn);
+        try {
+            for (auto it = order.rbegin(); it != order.rend(); ++it) (*it)->drop(conn, checkfirst);
+            conn.commit();
+        } catch (...) {
+            if (conn.in_transaction()) conn.rollback();
+            if (resume) conn.dialect().resume_foreign_keys(conn);
+            throw;
+        }
+        if (resume) conn.dialect().resume_foreign_keys(conn);
+        return;
+    }
+    if (!later.empty()) {
+        const bool steps = ddl_step_by_step(conn, "drop_all");
+        auto ddl = conn.dialect().ddl_compiler();
+        for (const auto& [t, fks] : later) {
+            const bool exists = conn.dialect().has_table(conn, t->name(), t->schema());
+            if (steps) conn.commit();
+            if (!exists) continue;
+            for (std::size_t i : fks) {
+                const std::string name = existing_foreign_key_name(conn, *ddl, *t, t->foreign_keys()[i]);
+                if (steps) conn.commit();
+                if (name.empty()) continue;
+                ddl_step(conn, "ALTER TABLE " + ddl->table_name(*t) + " DROP CONSTRAINT " + conn.dialect().quote_identifier(name), steps);
+            }
+        }
+    }
     for (auto it = order.rbegin(); it != order.rend(); ++it) (*it)->drop(conn, checkfirst);
 }
 

@@ -359,6 +359,79 @@ TEST_F(CoreTypes, IntervalEnumJsonbRoundTrip) {
     md.drop_all(engine);
 }
 
+// Two tables that refer to each other: create_all creates both and adds the foreign key that closes the
+// cycle once its table exists (ALTER TABLE ... ADD CONSTRAINT, NOT VALID on Aurora DSQL); the keys are
+// enforced; drop_all takes that constraint off first and drops both.
+TEST_F(CoreTypes, CreateAllAndDropAllWithACycleOfForeignKeys) {
+    Table& dept = md.table("cyc_dept", {{"id", types::Integer(), {.primary_key = true, .autoincrement = false}},
+                                        {"head_id", types::Integer(), {.foreign_key = "cyc_emp.id"}}});
+    Table& emp = md.table("cyc_emp", {{"id", types::Integer(), {.primary_key = true, .autoincrement = false}},
+                                      {"dept_id", types::Integer(), {.foreign_key = "cyc_dept.id"}}});
+    md.drop_all(engine);
+    md.create_all(engine);
+    md.create_all(engine);  // checkfirst: nothing to do the second time
+    {
+        auto conn = engine.connect();
+        conn.execute(insert(dept).values({{"id", 1}}));
+        conn.execute(insert(emp).values({{"id", 10}, {"dept_id", 1}}));
+        conn.execute(update(dept).where(column<int>(dept, "id") == 1).values({{"head_id", 10}}));
+        conn.commit();
+        EXPECT_EQ(conn.execute(select(column<int>(dept, "head_id"))).scalar_one<int>(), 10);
+        conn.commit();
+        if (!testkit::is_sqlite()) {  // SQLite enforces foreign keys only where PRAGMA foreign_keys is on
+            EXPECT_THROW(conn.execute(insert(emp).values({{"id", 11}, {"dept_id", 99}})), IntegrityError);
+            conn.rollback();
+            EXPECT_THROW(conn.execute(update(dept).where(column<int>(dept, "id") == 1).values({{"head_id", 99}})),
+                         IntegrityError);
+            conn.rollback();
+        }
+        Inspector insp(engine);
+        EXPECT_EQ(insp.get_foreign_keys("cyc_dept").size(), 1u);
+        EXPECT_EQ(insp.get_foreign_keys("cyc_emp").size(), 1u);
+    }
+    md.drop_all(engine);
+    Inspector insp(engine);
+    EXPECT_FALSE(insp.has_table("cyc_dept"));
+    EXPECT_FALSE(insp.has_table("cyc_emp"));
+}
+
+// Identity options of the key (where the database has identity columns), a unique index on an expression and
+// a JSONB column (JSON where the database stores no JSONB, Aurora DSQL): created, used and read back.
+TEST_F(CoreTypes, IdentityOptionsExpressionIndexAndJsonb) {
+    Table& t = md.table("ident_expr",
+                        {{"id", types::Integer(), {.primary_key = true, .identity = Identity{.start = 100, .increment = 5, .cache = 65536}}},
+                         {"name", types::String(40)},
+                         {"doc", types::Jsonb()}},
+                        {Index{.name = "ix_ident_expr_lower_name", .unique = true, .expressions = {"lower(name)"}}});
+    md.drop_all(engine);
+    md.create_all(engine);
+    const auto& caps = engine.dialect().caps();
+    auto conn = engine.connect();
+    conn.execute(insert(t).values({{"name", "Ann"}, {"doc", Json{"{\"k\": [1, 2]}"}}}));
+    conn.execute(insert(t).values({{"name", "Bob"}}));
+    conn.commit();
+    const auto ids = conn.execute(select(column<std::int64_t>(t, "id")).order_by(column<std::string>(t, "name"))).scalars<std::int64_t>();
+    conn.commit();
+    ASSERT_EQ(ids.size(), 2u);
+    const std::int64_t first = ids[0], second = ids[1];
+    if (caps.supports_identity_columns) {
+        EXPECT_EQ(first, 100);
+        EXPECT_EQ(second, 105);
+    } else {
+        EXPECT_EQ(second, first + 1);
+    }
+    // The index is on lower(name): a name that differs only in case is a duplicate.
+    EXPECT_THROW(conn.execute(insert(t).values({{"name", "ANN"}})), IntegrityError);
+    conn.rollback();
+    auto doc = conn.execute(select(column<Json>(t, "doc")).where(column<std::string>(t, "name") == "Ann")).scalar_one<Json>();
+    EXPECT_NE(doc.text.find("\"k\""), std::string::npos);
+    conn.commit();
+    Inspector insp(engine);
+    for (const auto& c : insp.get_columns("ident_expr"))
+        if (c.name == "doc" && testkit::is_postgresql())
+            EXPECT_EQ(c.type.kind, caps.supports_jsonb_columns ? TypeKind::Jsonb : TypeKind::Json);
+}
+
 TEST_F(CoreTypes, OverlongIdentifiersAreTypedErrors) {
     std::string name(100, 'n');
     if (testkit::is_postgresql()) {

@@ -98,7 +98,7 @@ TEST(DsqlLive, CreateAllRunsEachDdlAloneWithAsyncIndexesAndIdentity) {
     EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM pg_indexes WHERE indexname IN ('ix_dsql_owner_name', 'ix_dsql_pet_owner')")
                   .scalar_one<int>(), 2);
     EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = 'dsql_pet'::regclass")
-                  .scalar_one<int>(), 0);
+                  .scalar_one<int>(), 1);  // inline in CREATE TABLE
     EXPECT_EQ(conn.exec_driver_sql("SELECT seqcache FROM pg_sequence WHERE seqrelid = pg_get_serial_sequence('dsql_pet', 'id')::regclass")
                   .scalar_one<std::int64_t>(), 65536);
     // The Connection form refuses to commit a caller's open transaction midway.

@@ -96,10 +96,11 @@ protected:
                           {"user_id", types::Integer(), {.index = true, .foreign_key = "users.id"}},
                           {"title", types::String(100)}});
     }
-    // v2: a new column with an index, a wider type, a column made NOT NULL, a server default.
-    static void define_v2(MetaData& m) {
+    // v2: a new column with an index, a wider type (where the database can change a column's type), a column
+    // made NOT NULL, a server default.
+    static void define_v2(MetaData& m, bool widen = true) {
         m.table("users", {{"id", types::Integer(), {.primary_key = true}},
-                          {"name", types::String(80), {.nullable = false}},
+                          {"name", types::String(widen ? 80 : 50), {.nullable = false}},
                           {"email", types::String(120), {.index = true}}});
         m.table("posts", {{"id", types::Integer(), {.primary_key = true}},
                           {"user_id", types::Integer(), {.index = true, .foreign_key = "users.id"}},
@@ -113,7 +114,7 @@ protected:
 TEST_F(Migrations, AutogenerateUpgradeDowngradeKeepData) {
     MetaData v1, v2;
     define_v1(v1);
-    define_v2(v2);
+    define_v2(v2, engine.dialect().caps().supports_alter_column_type);
     // From an empty database.
     EXPECT_EQ(cmd({"check"}, &v1), 1);
     ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "Add User Table"}, &v1), 0) << err.str();
@@ -415,15 +416,72 @@ downgrade:
 alter_column things label nullable=true default=none type=String(20)
 )";
 
+// Branch b, without its type changes where the database cannot change a column's type (Aurora DSQL).
+std::string branch_b_for(const Engine& engine) {
+    std::string s = branch_b;
+    if (!engine.dialect().caps().supports_alter_column_type)
+        for (std::string t : {" type=String(40)", " type=String(20)"}) s.erase(s.find(t), t.size());
+    return s;
+}
+
 // The base revision with a label in every row (branch b makes label NOT NULL).
 std::string base_without_nulls() {
     std::string s = base_rev;
     return s.replace(s.find("row 2 null"), 10, "row 2 \"two\"");
 }
 
+// A NOT NULL column with a server default added to a table holding rows: every row gets the default (on
+// Aurora DSQL: ADD COLUMN with the type only, SET DEFAULT, a backfill in chunks of 1,000 rows each committed on
+// its own, and a CHECK ... NOT VALID), NULL is refused afterwards, and check sees the model. Where the
+// database cannot change a column's type, a type change is a clear error and nothing is applied.
+TEST_F(Migrations, NotNullColumnAddedToAFilledTable) {
+    MetaData v1, v2, v3;
+    v1.table("things", {{"id", types::Integer(), {.primary_key = true, .autoincrement = false}}, {"n", types::Integer()}});
+    v2.table("things", {{"id", types::Integer(), {.primary_key = true, .autoincrement = false}},
+                        {"n", types::Integer()},
+                        {"status", types::String(10), {.nullable = false, .server_default = "'new'"}}});
+    v3.table("things", {{"id", types::Integer(), {.primary_key = true, .autoincrement = false}},
+                        {"n", types::BigInteger()},
+                        {"status", types::String(10), {.nullable = false, .server_default = "'new'"}}});
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "things"}, &v1), 0) << err.str();
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    {
+        auto conn = engine.connect();
+        std::vector<Params> rows;
+        for (int i = 0; i < 2500; ++i) rows.push_back(Params{{"id", i}, {"n", i % 7}});
+        conn.execute(insert(v1.get_table("things")), rows);
+        conn.commit();
+    }
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "status"}, &v2), 0) << err.str();
+    const std::string r2 = out.str().substr(0, out.str().find('\n'));
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    EXPECT_EQ(cmd({"check"}, &v2), 0) << out.str();
+    {
+        auto conn = engine.connect();
+        EXPECT_EQ(conn.exec_driver_sql("SELECT COUNT(*) FROM things WHERE status = 'new'").scalar<std::int64_t>(), 2500);
+        conn.commit();
+        conn.exec_driver_sql("INSERT INTO things (id) VALUES (5000)");
+        conn.commit();
+        EXPECT_EQ(conn.exec_driver_sql("SELECT status FROM things WHERE id = 5000").scalar<std::string>(), "new");
+        conn.commit();
+        EXPECT_THROW(conn.exec_driver_sql("INSERT INTO things (id, status) VALUES (5001, NULL)"), IntegrityError);
+        conn.rollback();
+    }
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "wider"}, &v3), 0) << err.str();
+    if (!engine.dialect().caps().supports_alter_column_type) {
+        EXPECT_EQ(cmd({"upgrade", "head"}), 1);
+        EXPECT_NE(err.str().find("cannot change a column's type"), std::string::npos) << err.str();
+        EXPECT_EQ(versions(), std::vector<std::string>{r2});
+    } else {
+        EXPECT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+        EXPECT_EQ(cmd({"check"}, &v3), 0) << out.str();
+    }
+    EXPECT_EQ(count("things"), 2501);
+}
+
 TEST_F(Migrations, NotNullOverNullsFailsAndKeepsTheRevision) {
     write("aaa0001_things.rev", base_rev);
-    write("ccc0001_b.rev", branch_b);
+    write("ccc0001_b.rev", branch_b_for(engine));
     EXPECT_EQ(cmd({"upgrade", "head"}), 1);
     EXPECT_NE(err.str().find("revision ccc0001 (branch b) failed"), std::string::npos) << err.str();
     EXPECT_EQ(versions(), std::vector<std::string>{"aaa0001"});
@@ -433,7 +491,7 @@ TEST_F(Migrations, NotNullOverNullsFailsAndKeepsTheRevision) {
 TEST_F(Migrations, BranchesMergeAndFailures) {
     write("aaa0001_things.rev", base_without_nulls());
     write("bbb0001_a.rev", branch_a);
-    write("ccc0001_b.rev", branch_b);
+    write("ccc0001_b.rev", branch_b_for(engine));
     EXPECT_EQ(cmd({"heads"}), 0);
     EXPECT_NE(err.str().find("Multiple heads"), std::string::npos);
     EXPECT_EQ(cmd({"upgrade", "head"}), 1);
@@ -486,7 +544,7 @@ std::vector<std::string> changes(const std::vector<std::string>& all) {
 TEST_F(Migrations, OfflineSqlIsWhatOnlineRuns) {
     write("aaa0001_things.rev", base_without_nulls());
     write("bbb0001_a.rev", branch_a);
-    write("ccc0001_b.rev", std::string(branch_b).replace(std::string(branch_b).find("aaa0001"), 7, "bbb0001"));
+    write("ccc0001_b.rev", branch_b_for(engine).replace(branch_b_for(engine).find("aaa0001"), 7, "bbb0001"));
     auto graph = ScriptDirectory(dir / "migrations").load();
 
     std::ostringstream script;

@@ -26,6 +26,7 @@
 namespace retort {
 
 class Dialect;
+struct DialectCapabilities;
 class Engine;
 class Connection;
 class Result;
@@ -83,6 +84,9 @@ struct EngineOptions {
     std::function<std::unique_ptr<DBAPIConnection>()> creator;
     // Size of the compiled-statement cache (statement shapes per engine).
     std::size_t compiled_cache_size = 500;
+    // Changes the engine's own copy of its dialect's capability flags before anything runs, e.g. to follow a
+    // database whose rules moved on: [](DialectCapabilities& c) { c.alter_constraint_not_valid = false; }.
+    std::function<void(DialectCapabilities&)> capabilities;
 };
 
 struct PoolStatus {

@@ -61,6 +61,11 @@ struct Statement {
     std::vector<Value> params;
     bool ddl = true;
     bool rebuild = false;  // part of a SQLite table rebuild
+    // A DML statement that changes a bounded chunk of rows: run again, each run in a transaction of its own
+    // where the dialect limits rows per transaction, until it changes none (a backfill).
+    bool repeat_until_no_rows = false;
+    // A query that must return no rows: when it returns one, the migration stops with `note` as its error.
+    bool must_find_no_rows = false;
     std::string note;
 };
 

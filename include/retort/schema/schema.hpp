@@ -3,10 +3,12 @@
 // description and a column expression.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -21,6 +23,15 @@ class MetaData;
 class Table;
 class Engine;
 class Connection;
+
+// GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY and its sequence options, for the autoincrement integer key
+// where the dialect numbers rows with identity columns (PostgreSQL, Aurora DSQL). Fields left unset take the
+// database's defaults, or the dialect's (Aurora DSQL: CACHE from the URL's identity_cache). Ignored by
+// dialects without identity columns (SQLite numbers its INTEGER PRIMARY KEY itself).
+struct Identity {
+    bool always = false;  // GENERATED ALWAYS: an INSERT may not give the key
+    std::optional<std::int64_t> start, increment, cache;
+};
 
 // Options of a column, meant for designated initializers: {.primary_key = true, .server_default = "now()"}.
 struct ColumnOptions {
@@ -41,6 +52,7 @@ struct ColumnOptions {
     // anything else is an ArgumentError, since the action is written into the DDL).
     std::optional<std::string> ondelete, onupdate;
     std::string comment;
+    std::optional<Identity> identity;  // only for the autoincrement key; see Identity
 };
 
 struct ColumnDef {
@@ -73,6 +85,9 @@ struct Index {
     std::vector<std::string> columns;
     bool unique = false;
     std::vector<std::string> include;             // INCLUDE (...) covering columns (PostgreSQL, DSQL)
+    // Raw SQL: expressions indexed after the columns, each written as given in parentheses, e.g.
+    // "lower(email)". Never build them from input. Migrations' autogenerate leaves expression indexes alone.
+    std::vector<std::string> expressions;
     std::optional<bool> nulls_not_distinct;       // NULLS [NOT] DISTINCT for unique indexes
 };
 using TableItem = std::variant<PrimaryKeyConstraint, UniqueConstraint, CheckConstraint, ForeignKeyConstraint, Index>;
@@ -139,6 +154,9 @@ public:
     void drop(const Engine& engine, bool checkfirst = true) const;
     void create(Connection& conn, bool checkfirst = true) const;
     void drop(Connection& conn, bool checkfirst = true) const;
+    // CREATE TABLE without the foreign keys listed (indexes into foreign_keys()), for MetaData::create_all to
+    // add afterwards when they close a cycle of references.
+    void create(Connection& conn, bool checkfirst, std::span<const std::size_t> leave_out_fks) const;
 
     [[nodiscard]] std::shared_ptr<const Table> ptr() const { return shared_from_this(); }
 

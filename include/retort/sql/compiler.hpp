@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -15,6 +16,7 @@ class Dialect;
 class Table;
 class Column;
 struct Index;
+struct ForeignKeyConstraint;
 }  // namespace retort
 
 namespace retort::sql {
@@ -94,7 +96,18 @@ public:
     explicit DDLCompiler(const Dialect& d) : dialect_(d) {}
     virtual ~DDLCompiler();
 
-    [[nodiscard]] virtual std::string create_table(const Table& t, bool if_not_exists = false) const;
+    // leave_out_fks: indexes into t.foreign_keys() of constraints added later by add_foreign_key (those that
+    // refer to a table not created yet: a cycle of references).
+    [[nodiscard]] virtual std::string create_table(const Table& t, bool if_not_exists = false,
+                                                   std::span<const std::size_t> leave_out_fks = {}) const;
+    // "[CONSTRAINT name] FOREIGN KEY(...) REFERENCES t (...) [ON DELETE ...] [ON UPDATE ...]"
+    [[nodiscard]] std::string foreign_key_clause(const Table& t, const ForeignKeyConstraint& fk) const;
+    // ALTER TABLE ... ADD <foreign_key_clause>, with NOT VALID where the dialect adds constraints so
+    // (DialectCapabilities::alter_constraint_not_valid).
+    [[nodiscard]] std::string add_foreign_key(const Table& t, const ForeignKeyConstraint& fk) const;
+    // The name the constraint is created with: its own, or the MetaData's naming convention's; empty when
+    // the database names it.
+    [[nodiscard]] std::string foreign_key_name(const Table& t, const ForeignKeyConstraint& fk) const;
     [[nodiscard]] virtual std::string drop_table(const Table& t, bool if_exists = false) const;
     [[nodiscard]] virtual std::string create_index(const Table& t, const Index& ix, bool if_not_exists = false) const;
     [[nodiscard]] virtual std::string drop_index(const Table& t, const Index& ix, bool if_exists = false) const;

@@ -123,7 +123,8 @@ DsqlSettings DsqlSettings::from_url(const URL& url) {
 
 DialectCapabilities DsqlDialect::dsql_capabilities() {
     DialectCapabilities caps = PGDialect::default_capabilities();
-    caps.supports_foreign_keys = false;
+    caps.supports_foreign_keys = true;       // enforced since 2026-08; inline in CREATE TABLE
+    caps.alter_constraint_not_valid = true;  // ALTER TABLE ... ADD CONSTRAINT (FOREIGN KEY | CHECK) ... NOT VALID
     caps.supports_savepoints = false;
     caps.supports_copy_from = false;  // loads go through INSERT, within DSQL's rows-per-transaction limit
     caps.key_prefetch_min_rows = 0;   // identity keys come back through RETURNING
@@ -131,12 +132,19 @@ DialectCapabilities DsqlDialect::dsql_capabilities() {
     caps.supports_serial = false;
     caps.supports_identity_columns = true;
     caps.identity_cache = default_identity_cache;
+    caps.identity_cache_min = 65536;     // CACHE 1 or at least 65536
+    caps.identity_as_bigint = true;      // identity columns and sequences are BIGINT
+    caps.supports_jsonb_columns = false;  // JSON is a column type, JSONB only a runtime type (casts, operators)
     caps.supports_native_enum = false;  // no CREATE TYPE: enums become CHECK constraints
     caps.transactional_ddl = true;
     caps.one_ddl_per_transaction = true;
     caps.supports_create_index_async = true;
     caps.supports_nulls_not_distinct = true;
     caps.supports_truncate = false;
+    caps.add_column_name_and_type_only = true;
+    caps.unique_constraint_by_index = true;
+    caps.supports_alter_column_type = false;
+    caps.supports_set_not_null = false;
     caps.supports_temporary_tables = false;
     caps.max_rows_per_transaction = transaction_row_limit;
     return caps;

@@ -111,7 +111,11 @@ std::optional<std::string> StrictChecker::check(std::string_view sql) {
     if (first == "WITH") dml = has(w, "INSERT") || has(w, "UPDATE") || has(w, "DELETE");
 
     if (ddl) {
-        if (has(w, "FOREIGN") || has(w, "REFERENCES")) return "foreign keys are not supported";
+        if (first == "ALTER" && (has(w, "FOREIGN") || has(w, "CHECK"))) {
+            bool not_valid = false;
+            for (std::size_t i = 0; i + 1 < w.size(); ++i) not_valid = not_valid || (w[i] == "NOT" && w[i + 1] == "VALID");
+            if (!not_valid) return "a FOREIGN KEY or CHECK constraint added by ALTER TABLE needs NOT VALID";
+        }
         for (const char* s : {"SERIAL", "BIGSERIAL", "SMALLSERIAL", "SERIAL2", "SERIAL4", "SERIAL8"})
             if (has(w, s)) return "SERIAL is not supported; use an identity column";
         if (first == "CREATE") {

@@ -241,7 +241,7 @@ std::string PGDialect::builtin_type_ddl(const SqlType& t) const {
         case TypeKind::Uuid: return "UUID";
         case TypeKind::LargeBinary: return "BYTEA";
         case TypeKind::Json: return "JSON";
-        case TypeKind::Jsonb: return "JSONB";
+        case TypeKind::Jsonb: return caps().supports_jsonb_columns ? "JSONB" : "JSON";
         case TypeKind::Enum: {
             if (!t.enum_info) throw CompileError("an Enum type without its name and values has no DDL");
             // Non-native, or a dialect without enum types (Aurora DSQL): text with the CHECK the DDL adds.
@@ -332,7 +332,10 @@ std::vector<ReflectedColumn> PGDialect::get_columns(Connection& c, std::string_v
         "pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, t.typtype, t.typname, "
         "t.oid, CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) END, "
         "EXISTS (SELECT 1 FROM pg_catalog.pg_index i "
-        "        WHERE i.indrelid = c.oid AND i.indisprimary AND a.attnum = ANY (i.indkey)) "
+        "        WHERE i.indrelid = c.oid AND i.indisprimary AND a.attnum = ANY (i.indkey)), "
+        // NOT NULL added where the database has no SET NOT NULL (Aurora DSQL): a CHECK named for it.
+        "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'c' "
+        "        AND k.conname = 'ck_' || c.relname || '_' || a.attname || '_not_null') "
         "FROM pg_catalog.pg_attribute a "
         "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -348,7 +351,7 @@ std::vector<ReflectedColumn> PGDialect::get_columns(Connection& c, std::string_v
         ReflectedColumn col;
         col.name = row.get<std::string>(0);
         col.type_text = row.get<std::string>(1);
-        col.nullable = !row.get<bool>(2);
+        col.nullable = !row.get<bool>(2) && !row.get<bool>(11);
         const auto identity = row.get<std::string>(4);
         const bool generated = !row.get<std::string>(5).empty();
         if (!generated) col.server_default = row.get<std::optional<std::string>>(3);

@@ -220,6 +220,17 @@ TEST_F(AutogenModelOne, Diffs) {
     ASSERT_NE(pw, nullptr);
     EXPECT_EQ(pw->column.type.kind, TypeKind::String);
 
+    if (!engine.dialect().caps().supports_alter_column_type) {
+        // Aurora DSQL cannot change a column's type: the revision stops before anything of it runs, saying so;
+        // without the type change the rest applies and only that difference is left.
+        EXPECT_THROW(apply(c), migrate::MigrationError);
+        for (auto& s : c.upgrade)
+            if (s.op && s.op->kind == OpKind::AlterColumn && s.op->table == "order" && s.op->column.name == "amount")
+                s.op->type.reset();
+        apply(c);
+        EXPECT_EQ(diffs(compare(m2)), V{"modify_type order.amount"});
+        return;
+    }
     // The operations run as written, and then there is nothing left to do.
     apply(c);
     EXPECT_EQ(diffs(compare(m2)), V{});
