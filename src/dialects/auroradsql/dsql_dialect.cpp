@@ -131,6 +131,7 @@ DialectCapabilities DsqlDialect::dsql_capabilities() {
     caps.supports_serial = false;
     caps.supports_identity_columns = true;
     caps.identity_cache = default_identity_cache;
+    caps.identity_bigint = true;  // DSQL's identity columns and sequences are BIGINT (create-sequence-syntax-support)
     caps.supports_native_enum = false;  // no CREATE TYPE: enums become CHECK constraints
     caps.transactional_ddl = true;
     caps.one_ddl_per_transaction = true;
