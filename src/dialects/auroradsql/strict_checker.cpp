@@ -395,7 +395,8 @@ Verdict check_alter_table(const Json& s, bool async) {
         const std::string sub = text(cmd, "subtype");
         const Json* def = get(cmd, "def");
         if (sub == "AT_AddColumn") {
-            const Json& col = def ? node_body(*def) : node_body(Json::object());
+            static const Json no_column = Json::object();
+            const Json& col = def ? node_body(*def) : no_column;
             if (!items(col, "constraints").empty() || get(col, "collClause") || get(col, "raw_default"))
                 return "ALTER TABLE ... ADD COLUMN takes a name and a type only (no DEFAULT, NOT NULL, identity or "
                        "constraints)";
