@@ -4,7 +4,7 @@
 #     runs it (an in-memory SQLite query), and checks that the program depends on neither libpq nor
 #     Retort's PostgreSQL backend;
 #  3. checks that an unknown component makes find_package(retort REQUIRED COMPONENTS ...) fail, and that the
-#     auroradsql component finds its dependencies (libpq, libcrypto, libcurl);
+#     auroradsql component finds its dependencies (libpq, libcrypto, libcurl, libpg_query);
 #  4. checks the pkg-config module retort-sqlite: its flags, and that it brings no libpq.
 # Arguments: -DBUILD= -DSRC= -DWORK= -DGENERATOR= -DCXX= [-DLAUNCHER=] [-DBUILD_TYPE=] [-DSANITIZE=ON]
 foreach(var BUILD SRC WORK GENERATOR CXX)
@@ -78,7 +78,8 @@ if(NOT err MATCHES "nosuchdb")
   message(FATAL_ERROR "find_package(retort) failed for the unknown component without naming it:\n${err}")
 endif()
 
-# 3b. The auroradsql component finds its dependencies (libpq, libcrypto, libcurl) through the package config.
+# 3b. The auroradsql component finds its dependencies (libpq, libcrypto, libcurl, libpg_query) through the package
+#     config.
 run(${CMAKE_COMMAND} -S ${SRC} -B ${WORK}/build-dsql ${configure_args} "-DRETORT_COMPONENTS=sqlite;auroradsql")
 
 # 4. pkg-config.
@@ -103,10 +104,11 @@ if(PKG_CONFIG)
      OR NOT out MATCHES "-lretort_auroradsql -lretort_postgresql -lretort")
     message(FATAL_ERROR "pkg-config retort-auroradsql gives '${out}'")
   endif()
-  # The AWS credential sources' HTTP client: a static link of the DSQL backend needs libcurl too.
+  # The AWS credential sources' HTTP client and the strict checker's parser: a static link of the DSQL backend
+  # needs libcurl and libpg_query too.
   run(${PKG_CONFIG} --define-variable=prefix=${prefix} --static --libs retort-auroradsql)
-  if(NOT out MATCHES "-lcurl" OR NOT out MATCHES "-lcrypto" OR NOT out MATCHES "-lpq")
-    message(FATAL_ERROR "pkg-config --static retort-auroradsql gives '${out}', without libcurl, libcrypto or libpq")
+  if(NOT out MATCHES "-lcurl" OR NOT out MATCHES "-lcrypto" OR NOT out MATCHES "-lpq" OR NOT out MATCHES "-lpg_query")
+    message(FATAL_ERROR "pkg-config --static retort-auroradsql gives '${out}', without libcurl, libcrypto, libpq or libpg_query")
   endif()
   message(STATUS "pkg-config: ${flags}")
 endif()

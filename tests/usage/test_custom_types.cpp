@@ -52,7 +52,10 @@ struct retort::type_adapter<custom_types::IpAddress> {
     using stored = std::string;
     static std::string to_stored(const custom_types::IpAddress& a) { return a.text; }
     static custom_types::IpAddress from_stored(const std::string& s) { return {s}; }
-    static SqlType sql_type() { return types::Custom("Inet", types::String(45), {{"postgresql", "INET"}}); }
+    // DSQL has no INET columns (inet is one of its query runtime types only): its own entry comes first.
+    static SqlType sql_type() {
+        return types::Custom("Inet", types::String(45), {{"auroradsql", "VARCHAR(45)"}, {"postgresql", "INET"}});
+    }
 };
 
 template <>
@@ -131,8 +134,12 @@ TEST_F(CustomTypes, ColumnTypesComeFromTheAdapterAndTheCustomTypesDdl) {
 
     const std::string create = statement_starting("CREATE TABLE");
     ASSERT_FALSE(create.empty());
-    if (testkit::is_postgresql()) {
-        // The custom DDL is given for the postgresql family, which auroradsql is part of.
+    if (testkit::is_dsql()) {
+        // The entry for the dialect itself wins over the one for its family (postgresql).
+        EXPECT_NE(create.find("addr VARCHAR(45) NOT NULL"), std::string::npos) << create;
+        EXPECT_NE(create.find("gateway VARCHAR(45)"), std::string::npos) << create;
+    } else if (testkit::is_postgresql()) {
+        // The custom DDL is given for the postgresql family.
         EXPECT_NE(create.find("addr INET NOT NULL"), std::string::npos) << create;
         EXPECT_NE(create.find("gateway INET"), std::string::npos) << create;
     } else {
@@ -146,7 +153,7 @@ TEST_F(CustomTypes, ColumnTypesComeFromTheAdapterAndTheCustomTypesDdl) {
     auto cols = insp.get_columns("ct_hosts");
     auto addr = std::find_if(cols.begin(), cols.end(), [](const ReflectedColumn& c) { return c.name == "addr"; });
     ASSERT_NE(addr, cols.end());
-    if (testkit::is_postgresql()) EXPECT_EQ(addr->type_text, "inet");
+    if (testkit::is_postgresql()) EXPECT_EQ(addr->type_text, testkit::is_dsql() ? "character varying(45)" : "inet");
 }
 
 TEST_F(CustomTypes, OrmRoundTripDirtyDetectionAndFilters) {
@@ -243,7 +250,7 @@ TEST_F(CustomTypes, AutogenerateSeesTheCustomColumnAsUnchanged) {
 }
 
 TEST_F(CustomTypes, PostgresqlChecksTheValueItsOwnTypeHolds) {
-    if (!testkit::is_postgresql()) GTEST_SKIP() << "INET is PostgreSQL's";
+    if (!testkit::is_postgresql() || testkit::is_dsql()) GTEST_SKIP() << "INET is PostgreSQL's (DSQL has no INET columns)";
     Session s(engine);
     s.add(Host{.name = "bad", .addr = {"not an address"}, .kind = Species::Cat});
     EXPECT_THROW(s.commit(), DBAPIError);

@@ -140,11 +140,26 @@ public:
     using NotSupportedError::NotSupportedError;
 };
 
-// Follows one connection's statements and tells which ones DSQL would reject: foreign keys, SERIAL,
-// identity columns and sequences without CACHE 1 or >= 65536, SAVEPOINT, TRUNCATE, LOCK, temporary tables,
-// triggers, plain CREATE INDEX (not ASYNC), a second DDL statement in a transaction, DDL and DML in one
-// transaction, more rows modified in a transaction than the limit. A textual check of Retort's own SQL,
-// not a parser: it reads keywords outside quotes.
+// Follows one connection's statements and tells which ones Aurora DSQL would reject, and why (the reason
+// names the rule). Each statement, or each statement of a script, is parsed by PostgreSQL's own parser
+// (libpg_query; DSQL's ASYNC forms are recognised first) and its parse tree is checked against DSQL's
+// grammar as its User Guide gives it:
+//  - statement kinds: no TRUNCATE, LOCK, SAVEPOINT / RELEASE / ROLLBACK TO, LISTEN / NOTIFY / UNLISTEN,
+//    VACUUM, ALTER SYSTEM, DO, triggers, CREATE TYPE / EXTENSION / MATERIALIZED VIEW / TABLESPACE /
+//    DATABASE, functions in languages other than SQL, two-phase commit;
+//  - CREATE TABLE: no TEMP / UNLOGGED tables, INHERITS, PARTITION, AS SELECT, COLLATE, EXCLUDE, storage
+//    parameters; SERIAL refused; identity columns BIGINT with CACHE 1 or >= 65536; foreign keys accepted;
+//  - column types from DSQL's supported data types (and JSON / JSONB); no arrays or other types;
+//  - ALTER TABLE: only the actions DSQL lists (ADD COLUMN with a name and a type only, no ALTER COLUMN
+//    TYPE, no SET NOT NULL, ADD CONSTRAINT of a CHECK or FOREIGN KEY only NOT VALID, UNIQUE USING INDEX,
+//    VALIDATE CONSTRAINT only as ALTER TABLE ASYNC);
+//  - CREATE [UNIQUE] INDEX ASYNC only: columns or expressions, NULLS FIRST / LAST, INCLUDE, NULLS [NOT]
+//    DISTINCT, WHERE; no ASC / DESC, USING, operator classes, WITH, CONCURRENTLY;
+//  - sequences BIGINT with CACHE 1 or >= 65536;
+//  - one DDL statement per transaction, no DDL and DML in one transaction (a script sent outside BEGIN is
+//    one transaction), at most row_limit rows modified per transaction (count_rows);
+//  - a statement the parser cannot parse is refused too ("does not parse as PostgreSQL: ...").
+// src/dialects/auroradsql/strict_checker.cpp says which page of the DSQL docs each rule comes from.
 class StrictChecker {
 public:
     explicit StrictChecker(std::int64_t row_limit = transaction_row_limit) : row_limit_(row_limit) {}
@@ -171,7 +186,8 @@ private:
 };
 
 // The statement as a local PostgreSQL server runs it: DSQL-only forms replaced by their nearest
-// equivalent (CREATE [UNIQUE] INDEX ASYNC -> CREATE [UNIQUE] INDEX).
+// equivalent (CREATE [UNIQUE] INDEX ASYNC -> CREATE [UNIQUE] INDEX, ALTER TABLE ASYNC -> ALTER TABLE), in each
+// statement of a script.
 [[nodiscard]] std::string local_equivalent(std::string_view sql);
 
 // ------------------------------------------------------------------------------------------------ retries
