@@ -454,6 +454,20 @@ Comparison compare_metadata(const Engine& engine, const std::vector<const MetaDa
 
         // Indexes and unique constraints: dropped, changed, added (each by name).
         const auto model_ix = index_specs_of(d, *t);
+        if (d.caps().unique_constraint_by_index) {
+            // A unique constraint added after its table is a unique index there: it stands for the model's constraint.
+            for (auto it = db.indexes.begin(); it != db.indexes.end();) {
+                const bool an_index = std::any_of(model_ix.begin(), model_ix.end(), [&](const IndexSpec& m) { return m.name == it->name; });
+                const bool a_unique = it->unique && std::any_of(model.uniques.begin(), model.uniques.end(),
+                                                                [&](const UniqueConstraint& u) { return u.columns == it->columns; });
+                if (!an_index && a_unique) {
+                    db.table.uniques.push_back(UniqueConstraint{it->columns, it->name});
+                    it = db.indexes.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+        }
         std::vector<std::pair<std::string, std::function<void()>>> removed, changed, created;
         for (const auto& r : db.indexes)
             if (std::none_of(model_ix.begin(), model_ix.end(), [&](const IndexSpec& ix) { return ix.name == r.name; }))

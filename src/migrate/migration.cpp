@@ -442,8 +442,11 @@ std::vector<Statement> compile_operation(const Dialect& d, const Operation& op, 
             if (op.constraint_type == "foreign_key" && !caps.supports_foreign_keys)
                 return {skipped("foreign key " + op.name + " skipped: " + d.name() + " has no foreign keys")};
             if (op.name.empty()) throw MigrationError("drop_constraint on " + op.table + " needs the constraint's name on " + d.name());
-            if (op.constraint_type == "unique" && (!caps.supports_alter || caps.unique_constraint_by_index))
-                return {ddl("DROP INDEX " + q(d, op.name))};
+            if (op.constraint_type == "unique" && !caps.supports_alter) return {ddl("DROP INDEX " + q(d, op.name))};
+            if (op.constraint_type == "unique" && caps.unique_constraint_by_index)
+                // A constraint made with its table, or a unique index added later: whichever it is goes.
+                return {ddl("ALTER TABLE " + table + " DROP CONSTRAINT IF EXISTS " + q(d, op.name)),
+                        ddl("DROP INDEX IF EXISTS " + q(d, op.name))};
             return {ddl("ALTER TABLE " + table + " DROP CONSTRAINT " + q(d, op.name))};
         case OpKind::Execute: {
             Statement s;
