@@ -63,6 +63,15 @@ public:
     using InvalidRequestError::InvalidRequestError;
 };
 
+// The work would pass what the database allows one transaction to change (Aurora DSQL: 3,000 rows, 10 MiB;
+// DialectCapabilities::max_rows_per_transaction / max_bytes_per_transaction). Raised before anything is sent:
+// nothing of the work was written. Split it into transactions of their own (dsql::insert_in_chunks, or
+// commits between parts of the work).
+class TransactionLimitError : public InvalidRequestError {
+public:
+    using InvalidRequestError::InvalidRequestError;
+};
+
 // A statement could not be turned into SQL for the dialect at hand.
 class CompileError : public Error {
 public:

@@ -55,6 +55,13 @@ std::string Dialect::type_ddl(const SqlType& t) const {
     return builtin_type_ddl(t);
 }
 
+std::string Dialect::next_value_sql(std::string_view name, const std::optional<std::string>&) const {
+    throw CompileError("the " + name_ + " dialect has no sequences, so the next value of sequence '" + std::string(name) +
+                       "' cannot be written");
+}
+
+bool Dialect::has_sequence(Connection&, std::string_view, const std::optional<std::string>&) const { return false; }
+
 bool Dialect::prefetch_keys(Connection&, const Table&, const Column&, std::size_t, PrefetchedKeys&) const {
     return false;
 }

@@ -401,7 +401,7 @@ void Flush::insert_all(const MapperBase& m, const StateList& states) {
     std::vector<char> defaultable(cols.size());
     for (std::size_t c = 0; c < cols.size(); ++c) {
         const Column& col = *cols[c].column;
-        defaultable[c] = col.options().server_default || col.autoincrement() || col.has_client_default();
+        defaultable[c] = col.options().server_default || col.sequence() || col.autoincrement() || col.has_client_default();
     }
     // The shape of a row: which columns it gives; omitted ones come back through RETURNING.
     auto shape_of = [&](InstanceState* st, std::vector<int>& shape) {
@@ -1085,6 +1085,35 @@ void Flush::run() {
     impl.relations_changed = false;
 }
 
+// Where the database limits what one transaction may change (Aurora DSQL: 3,000 rows, 10 MiB), a flush that
+// would pass the limit, with what this transaction wrote before, stops before it sends anything. Rows counted:
+// each object inserted, updated or deleted (rows of association tables and cascaded changes come on top, so the
+// count is a lower bound); bytes: the values of the inserted and updated objects' columns.
+void check_transaction_limits(Session& s, Session::Impl& impl, const DialectCapabilities& caps) {
+    std::int64_t rows = static_cast<std::int64_t>(impl.inserted_in_tx.size() + impl.deleted_in_tx.size() +
+                                                  impl.pending.size() + impl.deleted.size());
+    std::int64_t bytes = 0;
+    auto add_bytes = [&](const InstanceState* st) {
+        for (const auto& c : st->mapper->columns) bytes += static_cast<std::int64_t>(stored_size(c.get(st->obj, c)));
+    };
+    for (const auto* st : impl.pending) add_bytes(st);
+    for (auto* st : impl.identity)
+        if (st->status == ObjectState::Persistent && detail::SessionAccess::state_modified(s, st)) {
+            ++rows;
+            add_bytes(st);
+        }
+    const auto rows_limit = caps.max_rows_per_transaction, bytes_limit = caps.max_bytes_per_transaction;
+    if (rows_limit > 0 && rows > rows_limit)
+        throw TransactionLimitError("flush: this transaction would change at least " + std::to_string(rows) +
+                                    " rows, more than the " + std::to_string(rows_limit) +
+                                    " one transaction may change here; nothing was sent. Commit in smaller parts "
+                                    "(or load with dsql::insert_in_chunks)");
+    if (bytes_limit > 0 && bytes > bytes_limit)
+        throw TransactionLimitError("flush: this flush would write about " + std::to_string(bytes) +
+                                    " bytes, more than the " + std::to_string(bytes_limit) +
+                                    " one transaction may change here; nothing was sent. Commit in smaller parts");
+}
+
 }  // namespace
 
 void flush_session(Session& s, Session::Impl& impl) {
@@ -1098,7 +1127,10 @@ void flush_session(Session& s, Session::Impl& impl) {
             }
         if (!any) return;
     }
-    Flush f{s, impl, impl.conn(s), {}, {}, {}, {}};
+    Connection& conn = impl.conn(s);
+    const auto& caps = conn.dialect().caps();
+    if (caps.max_rows_per_transaction > 0 || caps.max_bytes_per_transaction > 0) check_transaction_limits(s, impl, caps);
+    Flush f{s, impl, conn, {}, {}, {}, {}};
     f.run();
 }
 

@@ -11,6 +11,7 @@
 #include "retort/schema/reflection.hpp"
 #include "retort/sql/checks.hpp"
 #include "retort/sql/compiler.hpp"
+#include "retort/sql/expression.hpp"
 
 namespace retort {
 
@@ -110,6 +111,15 @@ Column& Table::append_column(ColumnDef def) {
         fks_.push_back(ForeignKeyConstraint{{col->name()}, o.foreign_key->substr(0, dot), {o.foreign_key->substr(dot + 1)},
                                             std::nullopt, referential_action(o.ondelete), referential_action(o.onupdate)});
     }
+    if (o.sequence) {
+        if (!col->type.is_integer())
+            throw ArgumentError("column '" + fullname() + "." + col->name() + "' takes values from a sequence, so it "
+                                "must be of an integer type");
+        if (o.identity)
+            throw ArgumentError("column '" + fullname() + "." + col->name() + "' has both a sequence and identity options");
+        if (!metadata_) throw ArgumentError("table '" + fullname() + "' belongs to no MetaData, so its column cannot name a sequence");
+        col->sequence_ = metadata_->column_sequence(*o.sequence, schema_);
+    }
     if (o.index) indexes_.push_back(Index{.name = "", .columns = {col->name()}, .unique = o.unique});
     else if (o.unique) uniques_.push_back(UniqueConstraint{{col->name()}, std::nullopt});
     columns_.push_back(std::move(col));
@@ -184,7 +194,8 @@ void Table::create(const Engine& engine, bool checkfirst) const {
     auto conn = engine.connect();
     if (checkfirst) {
         auto ddl = conn.dialect().ddl_compiler();
-        if (indexes_.empty() && ddl->create_types(*this).empty()) {
+        const bool has_sequences = std::any_of(columns_.begin(), columns_.end(), [](const auto& c) { return c->sequence(); });
+        if (indexes_.empty() && !has_sequences && ddl->create_types(*this).empty()) {
             conn.set_isolation_level("AUTOCOMMIT");
             detail::run_ddl(conn, ddl->create_table(*this, true));
             return;
@@ -198,7 +209,8 @@ void Table::drop(const Engine& engine, bool checkfirst) const {
     auto conn = engine.connect();
     if (checkfirst) {
         auto ddl = conn.dialect().ddl_compiler();
-        if (ddl->drop_types(*this).empty()) {
+        const bool has_sequences = std::any_of(columns_.begin(), columns_.end(), [](const auto& c) { return c->sequence(); });
+        if (!has_sequences && ddl->drop_types(*this).empty()) {
             conn.set_isolation_level("AUTOCOMMIT");
             detail::run_ddl(conn, ddl->drop_table(*this, true));
             return;
@@ -237,6 +249,15 @@ void Table::create(Connection& conn, bool checkfirst, std::span<const std::size_
         if (exists) return;
     }
     auto ddl = d.ddl_compiler();
+    // The sequences its columns take values from, unless they exist (another table may share one).
+    if (d.caps().supports_sequences)
+        for (const auto& c : columns_)
+            if (c->sequence()) {
+                const Sequence& seq = *c->sequence();
+                const bool exists = d.has_sequence(conn, seq.name(), seq.schema());
+                if (steps) conn.commit();
+                if (!exists) ddl_step(conn, ddl->create_sequence(seq), steps);
+            }
     for (const auto& s : ddl->create_types(*this)) ddl_step(conn, s, steps);
     ddl_step(conn, ddl->create_table(*this, false, leave_out_fks), steps);
     for (const auto& ix : indexes_) {
@@ -244,6 +265,15 @@ void Table::create(Connection& conn, bool checkfirst, std::span<const std::size_
         if (steps) conn.commit();
         d.after_create_index(conn, returned);
     }
+}
+
+bool Table::sequence_used_elsewhere(const Sequence& seq) const {
+    if (!metadata_) return false;
+    for (const Table* t : metadata_->tables())
+        if (t != this)
+            for (const auto& c : t->columns())
+                if (c->sequence() == &seq) return true;
+    return false;
 }
 
 void Table::drop(Connection& conn, bool checkfirst) const {
@@ -257,6 +287,11 @@ void Table::drop(Connection& conn, bool checkfirst) const {
     auto ddl = d.ddl_compiler();
     ddl_step(conn, ddl->drop_table(*this), steps);
     for (const auto& s : ddl->drop_types(*this)) ddl_step(conn, s, steps);
+    // The sequences its columns defined (not those of the MetaData, which drop_all drops).
+    if (d.caps().supports_sequences)
+        for (const auto& c : columns_)
+            if (c->sequence() && c->sequence()->table_bound() && !sequence_used_elsewhere(*c->sequence()))
+                ddl_step(conn, ddl->drop_sequence(*c->sequence(), true), steps);
 }
 
 // ---------------------------------------------------------------- MetaData
@@ -367,6 +402,106 @@ std::optional<std::string> MetaData::conventional_name(std::string_view kind, co
     return out;
 }
 
+// ---------------------------------------------------------------- Sequence
+
+Sequence::Sequence(std::string name, std::optional<std::string> schema, SequenceOptions options, bool table_bound)
+    : name_(std::move(name)), schema_(std::move(schema)), options_(std::move(options)), table_bound_(table_bound) {
+    check_identifier("sequence", name_);
+    if (options_.increment && *options_.increment == 0) throw ArgumentError("sequence '" + name_ + "': INCREMENT must not be 0");
+    if (options_.cache && *options_.cache < 1) throw ArgumentError("sequence '" + name_ + "': CACHE must be at least 1");
+    if (options_.data_type && !options_.data_type->is_integer())
+        throw ArgumentError("sequence '" + name_ + "': its data type must be an integer type");
+    if (options_.minvalue && options_.nominvalue) throw ArgumentError("sequence '" + name_ + "': MINVALUE and NO MINVALUE both given");
+    if (options_.maxvalue && options_.nomaxvalue) throw ArgumentError("sequence '" + name_ + "': MAXVALUE and NO MAXVALUE both given");
+}
+
+std::string Sequence::fullname() const { return schema_ ? *schema_ + "." + name_ : name_; }
+
+Expr<std::int64_t> Sequence::next_value() const {
+    auto node = std::make_shared<sql::LiteralNode>(name_, options_.data_type.value_or(types::BigInteger()));
+    node->next_value = true;
+    node->sequence_schema = schema_;
+    return Expr<std::int64_t>(std::move(node));
+}
+
+std::int64_t Sequence::next(Connection& conn) const {
+    auto v = conn.execute(select(next_value())).scalar<std::optional<std::int64_t>>();
+    if (!v || !*v) throw InvalidRequestError("sequence '" + fullname() + "' gave no value");
+    return **v;
+}
+
+void Sequence::create(const Engine& engine, bool checkfirst) const {
+    auto conn = engine.connect();
+    create(conn, checkfirst);
+    if (conn.in_transaction()) conn.commit();
+}
+
+void Sequence::drop(const Engine& engine, bool checkfirst) const {
+    auto conn = engine.connect();
+    drop(conn, checkfirst);
+    if (conn.in_transaction()) conn.commit();
+}
+
+void Sequence::create(Connection& conn, bool checkfirst) const {
+    const Dialect& d = conn.dialect();
+    if (!d.caps().supports_sequences) return;
+    const bool steps = ddl_step_by_step(conn, "CREATE SEQUENCE " + fullname());
+    if (checkfirst) {
+        const bool exists = d.has_sequence(conn, name_, schema_);
+        if (steps) conn.commit();
+        if (exists) return;
+    }
+    ddl_step(conn, d.ddl_compiler()->create_sequence(*this), steps);
+}
+
+void Sequence::drop(Connection& conn, bool checkfirst) const {
+    const Dialect& d = conn.dialect();
+    if (!d.caps().supports_sequences) return;
+    const bool steps = ddl_step_by_step(conn, "DROP SEQUENCE " + fullname());
+    if (checkfirst) {
+        const bool exists = d.has_sequence(conn, name_, schema_);
+        if (steps) conn.commit();
+        if (!exists) return;
+    }
+    ddl_step(conn, d.ddl_compiler()->drop_sequence(*this), steps);
+}
+
+Sequence& MetaData::sequence(std::string name, SequenceOptions options, std::optional<std::string> schema) {
+    if (!schema) schema = schema_;
+    const std::string full = schema ? *schema + "." + name : name;
+    if (find_sequence(full)) throw ArgumentError("sequence '" + full + "' is already defined in this MetaData");
+    sequences_.push_back(std::make_shared<Sequence>(std::move(name), std::move(schema), std::move(options), false));
+    return *sequences_.back();
+}
+
+std::shared_ptr<const Sequence> MetaData::column_sequence(const std::string& name, const std::optional<std::string>& table_schema) {
+    std::optional<std::string> schema;
+    std::string plain = name;
+    if (auto dot = name.rfind('.'); dot != std::string::npos) {
+        schema = name.substr(0, dot);
+        plain = name.substr(dot + 1);
+    } else {
+        schema = table_schema ? table_schema : schema_;
+    }
+    const std::string full = schema ? *schema + "." + plain : plain;
+    for (const auto& s : sequences_)
+        if (s->fullname() == full) return s;
+    sequences_.push_back(std::make_shared<Sequence>(std::move(plain), std::move(schema), SequenceOptions{}, true));
+    return sequences_.back();
+}
+
+const Sequence* MetaData::find_sequence(std::string_view fullname) const noexcept {
+    for (const auto& s : sequences_)
+        if (s->fullname() == fullname) return s.get();
+    return nullptr;
+}
+
+std::vector<const Sequence*> MetaData::sequences() const {
+    std::vector<const Sequence*> out;
+    for (const auto& s : sequences_) out.push_back(s.get());
+    return out;
+}
+
 void MetaData::create_all(const Engine& engine, bool checkfirst) const {
     auto conn = engine.connect();
     create_all(conn, checkfirst);
@@ -408,6 +543,10 @@ std::string existing_foreign_key_name(Connection& conn, const sql::DDLCompiler& 
 }  // namespace
 
 void MetaData::create_all(Connection& conn, bool checkfirst) const {
+    // The MetaData's own sequences first (a column's DEFAULT may take values from one); those columns define
+    // come with their tables.
+    for (const auto& s : sequences_)
+        if (!s->table_bound()) s->create(conn, checkfirst);
     const auto order = sorted_tables();
     const auto later = conn.dialect().caps().supports_alter ? cycle_foreign_keys(order, conn.dialect())
                                                             : std::map<const Table*, std::vector<std::size_t>>{};
@@ -456,6 +595,7 @@ void MetaData::drop_all(Connection& conn, bool checkfirst) const {
             throw;
         }
         if (resume) conn.dialect().resume_foreign_keys(conn);
+        drop_sequences(conn, checkfirst);
         return;
     }
     if (!later.empty()) {
@@ -474,6 +614,13 @@ void MetaData::drop_all(Connection& conn, bool checkfirst) const {
         }
     }
     for (auto it = order.rbegin(); it != order.rend(); ++it) (*it)->drop(conn, checkfirst);
+    drop_sequences(conn, checkfirst);
+}
+
+// After the tables: the MetaData's own sequences, and those columns defined that their tables left because
+// another table shares them.
+void MetaData::drop_sequences(Connection& conn, bool checkfirst) const {
+    for (const auto& s : sequences_) s->drop(conn, checkfirst || s->table_bound());
 }
 
 void MetaData::reflect(const Engine& engine, const std::vector<std::string>& only,
@@ -497,6 +644,9 @@ void MetaData::reflect(const Engine& engine, const std::vector<std::string>& onl
                             pk.constrained_columns.end();
             if (rc.server_default && !rc.autoincrement) o.server_default = rc.server_default;
             o.autoincrement = rc.autoincrement;
+            if (rc.identity && o.primary_key)
+                o.identity = Identity{.always = rc.identity->always, .start = rc.identity->start,
+                                      .increment = rc.identity->increment, .cache = rc.identity->cache};
             SqlType type = rc.type.is_null() ? types::Text() : rc.type;
             t.append_column(ColumnDef{rc.name, type, o});
         }

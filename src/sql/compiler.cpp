@@ -555,7 +555,9 @@ void SQLCompiler::visit(const Node& n) {
         case NodeKind::Bind: visit_bind(static_cast<const BindNode&>(n)); break;
         case NodeKind::Literal: {
             auto& l = static_cast<const LiteralNode&>(n);
-            if (l.sql == "TRUE" || l.sql == "FALSE")
+            if (l.next_value)
+                out_ += dialect_.next_value_sql(l.sql, l.sequence_schema);
+            else if (l.sql == "TRUE" || l.sql == "FALSE")
                 render_bool_literal(l.sql == "TRUE");
             else
                 out_ += l.sql;

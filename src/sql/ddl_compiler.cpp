@@ -96,10 +96,56 @@ std::string DDLCompiler::create_index_name(const Table&, const std::string& name
     return dialect_.quote_identifier(name);
 }
 
+std::string DDLCompiler::sequence_name(const Sequence& s) const {
+    std::string out;
+    if (s.schema()) out += dialect_.quote_identifier(*s.schema()) + ".";
+    return out + dialect_.quote_identifier(s.name());
+}
+
+std::string DDLCompiler::create_sequence(const Sequence& s, bool if_not_exists) const {
+    const auto& caps = dialect_.caps();
+    const auto& o = s.options();
+    std::string out = "CREATE SEQUENCE ";
+    if (if_not_exists) out += "IF NOT EXISTS ";
+    out += sequence_name(s);
+    if (o.data_type) {
+        if (caps.identity_as_bigint && o.data_type->kind != TypeKind::BigInteger)
+            throw CompileError("sequence '" + s.fullname() + "': the " + dialect_.name() +
+                               " dialect's sequences are BIGINT only");
+        out += " AS " + dialect_.type_ddl(*o.data_type);
+    }
+    auto add = [&](const char* what, std::int64_t v) { out += " " + std::string(what) + " " + std::to_string(v); };
+    if (o.increment) add("INCREMENT BY", *o.increment);
+    if (o.start) add("START WITH", *o.start);
+    if (o.minvalue) add("MINVALUE", *o.minvalue);
+    if (o.nominvalue) out += " NO MINVALUE";
+    if (o.maxvalue) add("MAXVALUE", *o.maxvalue);
+    if (o.nomaxvalue) out += " NO MAXVALUE";
+    const std::int64_t cache = o.cache.value_or(caps.identity_cache);
+    if (cache > 0) {
+        if (caps.identity_cache_min > 0 && cache != 1 && cache < caps.identity_cache_min)
+            throw CompileError("sequence '" + s.fullname() + "': CACHE " + std::to_string(cache) + " is not accepted by " +
+                               dialect_.name() + " (1 or at least " + std::to_string(caps.identity_cache_min) + ")");
+        add("CACHE", cache);
+    }
+    if (o.cycle) out += " CYCLE";
+    return out;
+}
+
+std::string DDLCompiler::drop_sequence(const Sequence& s, bool if_exists) const {
+    return std::string("DROP SEQUENCE ") + (if_exists ? "IF EXISTS " : "") + sequence_name(s);
+}
+
 std::string DDLCompiler::column_spec(const Table& t, const Column& c) const {
     std::string out = dialect_.quote_identifier(c.name());
     out += ' ';
-    if (c.autoincrement())
+    if (c.sequence() && dialect_.caps().supports_sequences) {
+        // Numbered by its sequence: the plain integer type (BIGINT where the dialect's sequences are), with
+        // nextval as the default unless the column has a default of its own.
+        out += dialect_.caps().identity_as_bigint ? std::string("BIGINT") : dialect_.type_ddl(c.type);
+        if (!c.options().server_default)
+            out += " DEFAULT " + dialect_.next_value_sql(c.sequence()->name(), c.sequence()->schema());
+    } else if (c.autoincrement())
         out += autoincrement_type(t, c);
     else if (c.options().identity)
         throw CompileError("column '" + t.name() + "." + c.name() +

@@ -896,4 +896,18 @@ Json value_as(const Value& v, Json*) {
 }
 
 }  // namespace detail
+std::size_t stored_size(const Value& v) noexcept {
+    switch (v.kind()) {
+        case Value::Kind::Null: return 1;
+        case Value::Kind::Bool: return 1;
+        case Value::Kind::Text: return std::get<std::string>(v.storage()).size();
+        case Value::Kind::Bytes: return std::get<Bytes>(v.storage()).size();
+        case Value::Kind::Json: return std::get<Json>(v.storage()).text.size();
+        case Value::Kind::Numeric: return std::get<Numeric>(v.storage()).text.size();
+        case Value::Kind::Interval:
+        case Value::Kind::Uuid: return 16;
+        default: return 8;
+    }
+}
+
 }  // namespace retort

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include <retort/dialects/auroradsql.hpp>
+#include <retort/orm.hpp>
 #include <retort/orm/session.hpp>
 
 #include "usage/fixture.hpp"
@@ -315,4 +316,256 @@ TEST(DsqlLive, SessionTransactionsAreRetriedToo) {
     EXPECT_EQ(attempts, 2);
     EXPECT_EQ(n, 11);
     EXPECT_EQ(counter.value(), 11);
+}
+
+// ------------------------------------------------------------------------------------------------ limits, XX000
+
+namespace dsql_limits {
+struct Note {
+    std::int64_t id = 0;
+    std::string body;
+};
+inline orm::Registry& models() {
+    static orm::Registry r;
+    return r;
+}
+template <class T>
+orm::Registry& retort_registry(const T*) {
+    return models();
+}
+}  // namespace dsql_limits
+
+template <>
+void retort::orm::define(orm::Mapping<dsql_limits::Note>& m) {
+    m.table("dsql_notes");
+    m.column(&dsql_limits::Note::id, "id", {.primary_key = true});
+    m.column(&dsql_limits::Note::body, "body", {.type = types::Text()});
+}
+
+TEST(DsqlLive, AFlushOverTheTransactionLimitsStopsBeforeSendingAnything) {
+    NEED_ENV("RETORT_TEST_DSQL_URL");
+    auto engine = create_engine(env("RETORT_TEST_DSQL_URL"));
+    static const bool mapped = (dsql_limits::models().map<dsql_limits::Note>(), true);
+    ASSERT_TRUE(mapped);
+    auto& md = dsql_limits::models().metadata();
+    md.drop_all(engine);
+    md.create_all(engine);
+    std::vector<std::string> sent;
+    engine.on_before_execute([&](const ExecuteEvent& e) {
+        if (std::string_view(e.statement).starts_with("INSERT")) sent.emplace_back(e.statement);
+    });
+    auto count = [&] { return engine.connect().exec_driver_sql("SELECT count(*) FROM dsql_notes").scalar_one<std::int64_t>(); };
+    {
+        // 3,001 rows in one transaction: more than DSQL allows.
+        orm::Session s(engine);
+        for (int i = 0; i < 3001; ++i) s.add(dsql_limits::Note{.body = "n"});
+        EXPECT_THROW(s.flush(), TransactionLimitError);
+        s.rollback();
+    }
+    {
+        // 11 MiB of values in one transaction: more than DSQL's 10 MiB.
+        orm::Session s(engine);
+        for (int i = 0; i < 11; ++i) s.add(dsql_limits::Note{.body = std::string(1024 * 1024, 'x')});
+        try {
+            s.commit();
+            ADD_FAILURE() << "the flush went through";
+        } catch (const TransactionLimitError& e) {
+            EXPECT_NE(std::string(e.what()).find("10485760"), std::string::npos) << e.what();
+        }
+        s.rollback();
+    }
+    EXPECT_TRUE(sent.empty()) << sent.size() << " INSERTs were sent";
+    EXPECT_EQ(count(), 0);
+    {
+        // Within the limits, over several commits, it all goes in.
+        orm::Session s(engine);
+        for (int part = 0; part < 2; ++part) {
+            for (int i = 0; i < 2000; ++i) s.add(dsql_limits::Note{.body = "n"});
+            s.commit();
+        }
+    }
+    EXPECT_EQ(count(), 4000);
+    EXPECT_TRUE(dsql::StrictChecker::take_violations().empty());
+    md.drop_all(engine);
+}
+
+TEST(DsqlLive, InsertInChunksStaysUnderTheByteLimit) {
+    NEED_ENV("RETORT_TEST_DSQL_URL");
+    auto engine = create_engine(env("RETORT_TEST_DSQL_URL"));
+    MetaData md;
+    auto& t = md.table("dsql_blobs", {{"id", types::BigInteger(), {.primary_key = true}}, {"body", types::Text()}});
+    md.drop_all(engine);
+    md.create_all(engine);
+    // 12 rows of 1 MiB: two transactions (10 MiB, then 2 MiB), though far fewer than 3,000 rows.
+    std::vector<Params> rows(12, Params{{"body", std::string(1024 * 1024, 'y')}});
+    EXPECT_EQ(dsql::insert_in_chunks(engine, insert(t), rows), 12);
+    auto conn = engine.connect();
+    EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM dsql_blobs").scalar_one<std::int64_t>(), 12);
+    // Each committing transaction stamps its rows with its own xmin.
+    EXPECT_EQ(conn.exec_driver_sql("SELECT count(DISTINCT xmin::text) FROM dsql_blobs").scalar_one<std::int64_t>(), 2);
+    conn.close();
+    // A single row over the limit: an error before anything is sent.
+    std::vector<Params> huge{Params{{"body", std::string(11 * 1024 * 1024, 'z')}}};
+    EXPECT_THROW(dsql::insert_in_chunks(engine, insert(t), huge), TransactionLimitError);
+    EXPECT_EQ(engine.connect().exec_driver_sql("SELECT count(*) FROM dsql_blobs").scalar_one<std::int64_t>(), 12);
+    EXPECT_TRUE(dsql::StrictChecker::take_violations().empty());
+    md.drop_all(engine);
+}
+
+// DSQL's transient "XX000 server unavailable", raised for real by the PostgreSQL server (a function, and a
+// deferred constraint trigger for COMMIT), on a plain PostgreSQL engine: run_transaction works on any engine.
+TEST(DsqlLive, ServerUnavailableIsRetriedExceptAtCommit) {
+    NEED_ENV("RETORT_TEST_DSQL_URL");
+    // The DSQL runs' own database (they take turns on it), as plain PostgreSQL: plpgsql is not DSQL's.
+    std::string url = env("RETORT_TEST_DSQL_URL");
+    url.replace(0, url.find("://"), "postgresql");
+    for (const char* flag : {"&dsql_local=1", "dsql_local=1&", "?dsql_local=1"})
+        if (auto at = url.find(flag); at != std::string::npos) url.erase(at, std::string_view(flag).size());
+    auto engine = create_engine(url);
+    auto setup = [&](const std::string& sql) {
+        auto c = engine.connect();
+        c.set_isolation_level("AUTOCOMMIT");
+        c.exec_driver_sql(sql);
+    };
+    setup("DROP TABLE IF EXISTS dsql_xx000");
+    setup("CREATE TABLE dsql_xx000 (id int PRIMARY KEY, fail_commit boolean NOT NULL DEFAULT false)");
+    setup("CREATE OR REPLACE FUNCTION dsql_xx000_raise(msg text) RETURNS int LANGUAGE plpgsql AS "
+          "$$ BEGIN RAISE EXCEPTION '%', msg USING ERRCODE = 'XX000'; END $$");
+    setup("CREATE OR REPLACE FUNCTION dsql_xx000_at_commit() RETURNS trigger LANGUAGE plpgsql AS "
+          "$$ BEGIN IF NEW.fail_commit THEN RAISE EXCEPTION 'server unavailable' USING ERRCODE = 'XX000'; END IF; "
+          "RETURN NULL; END $$");
+    setup("CREATE CONSTRAINT TRIGGER dsql_xx000_commit AFTER INSERT ON dsql_xx000 DEFERRABLE INITIALLY DEFERRED "
+          "FOR EACH ROW EXECUTE FUNCTION dsql_xx000_at_commit()");
+    int attempts = 0, retries = 0;
+    const dsql::RetryPolicy policy{.initial_backoff = std::chrono::milliseconds(1),
+                                   .on_retry = [&](int, const DBAPIError& e) {
+                                       EXPECT_EQ(e.sqlstate(), "XX000");
+                                       EXPECT_TRUE(dsql::is_unavailable(e));
+                                       EXPECT_FALSE(dsql::is_conflict(e));
+                                       ++retries;
+                                   }};
+    // A statement failing with "server unavailable": the whole transaction runs again.
+    dsql::run_transaction(engine, [&](Connection& c) {
+        ++attempts;
+        c.exec_driver_sql("INSERT INTO dsql_xx000 (id) VALUES (1)");
+        if (attempts == 1) c.exec_driver_sql("SELECT dsql_xx000_raise('server unavailable')");
+    }, policy);
+    EXPECT_EQ(attempts, 2);
+    EXPECT_EQ(retries, 1);
+    // Not when the policy says so, and never another XX000 (an internal error).
+    attempts = 0;
+    auto no_unavailable = policy;
+    no_unavailable.retry_unavailable = false;
+    EXPECT_THROW(dsql::run_transaction(engine, [&](Connection& c) {
+        ++attempts;
+        c.exec_driver_sql("SELECT dsql_xx000_raise('server unavailable')");
+    }, no_unavailable), DBAPIError);
+    EXPECT_EQ(attempts, 1);
+    attempts = 0;
+    EXPECT_THROW(dsql::run_transaction(engine, [&](Connection& c) {
+        ++attempts;
+        c.exec_driver_sql("SELECT dsql_xx000_raise('internal error: unexpected state')");
+    }, policy), DBAPIError);
+    EXPECT_EQ(attempts, 1);
+    // "Server unavailable" as the answer to COMMIT: the outcome is unknown, so it is not run again.
+    attempts = 0;
+    EXPECT_THROW(dsql::run_transaction(engine, [&](Connection& c) {
+        ++attempts;
+        c.exec_driver_sql("INSERT INTO dsql_xx000 (id, fail_commit) VALUES (2, true)");
+    }, policy), dsql::CommitOutcomeUnknown);
+    EXPECT_EQ(attempts, 1);
+    EXPECT_EQ(retries, 1);
+    auto conn = engine.connect();
+    EXPECT_EQ(conn.exec_driver_sql("SELECT count(*) FROM dsql_xx000").scalar_one<std::int64_t>(), 1);
+    conn.close();
+    setup("DROP TABLE dsql_xx000");
+    setup("DROP FUNCTION dsql_xx000_at_commit()");
+    setup("DROP FUNCTION dsql_xx000_raise(text)");
+}
+
+// Reflection through the catalog queries the DSQL dialect runs (pg_class, pg_attribute, pg_attrdef,
+// pg_constraint, pg_index, pg_sequence): identity options come back, and a reflected table creates again.
+TEST(DsqlLive, ReflectionReadsIdentityOptions) {
+    NEED_ENV("RETORT_TEST_DSQL_URL");
+    auto engine = create_engine(env("RETORT_TEST_DSQL_URL"));
+    MetaData md;
+    md.table("dsql_reflect_owner", {{"id", types::Integer(), {.primary_key = true, .identity = Identity{.start = 100, .increment = 5, .cache = 1}}},
+                                    {"name", types::String(40), {.nullable = false}}});
+    md.table("dsql_reflect_pet", {{"id", types::BigInteger(), {.primary_key = true}},
+                                  {"owner_id", types::Integer(), {.foreign_key = "dsql_reflect_owner.id"}}});
+    md.drop_all(engine);
+    md.create_all(engine);
+    MetaData back;
+    back.reflect(engine, {"dsql_reflect_owner", "dsql_reflect_pet"});
+    const Table& owner = back.get_table("dsql_reflect_owner");
+    ASSERT_TRUE(owner.c("id").options().identity);
+    const Identity& id = *owner.c("id").options().identity;
+    EXPECT_FALSE(id.always);
+    EXPECT_EQ(id.start, std::optional<std::int64_t>(100));
+    EXPECT_EQ(id.increment, std::optional<std::int64_t>(5));
+    EXPECT_EQ(id.cache, std::optional<std::int64_t>(1));
+    EXPECT_FALSE(owner.c("name").nullable());
+    const Table& pet = back.get_table("dsql_reflect_pet");
+    ASSERT_TRUE(pet.c("id").options().identity);
+    EXPECT_EQ(pet.c("id").options().identity->cache, std::optional<std::int64_t>(65536));
+    ASSERT_EQ(pet.foreign_keys().size(), 1u);
+    EXPECT_EQ(pet.foreign_keys()[0].referred_table, "dsql_reflect_owner");
+    // What was read back creates the same tables again, through the checker.
+    md.drop_all(engine);
+    back.create_all(engine);
+    auto conn = engine.connect();
+    EXPECT_EQ(conn.exec_driver_sql("INSERT INTO dsql_reflect_owner (name) VALUES ('a') RETURNING id").scalar_one<std::int64_t>(), 100);
+    conn.commit();
+    conn.close();
+    back.drop_all(engine);
+    EXPECT_TRUE(dsql::StrictChecker::take_violations().empty());
+}
+
+// The model the DSQL work is measured by: an Integer key, a sequence, JSONB, a foreign key and an expression
+// index, created through the strict checker and used.
+TEST(DsqlLive, CreateAllOfKeysSequencesJsonForeignKeysAndExpressionIndexes) {
+    NEED_ENV("RETORT_TEST_DSQL_URL");
+    auto engine = create_engine(env("RETORT_TEST_DSQL_URL"));
+    MetaData md;
+    md.sequence("dsql_invoice_numbers", {.start = 1000});
+    md.table("dsql_customer", {{"id", types::Integer(), {.primary_key = true}},
+                               {"email", types::String(80), {.nullable = false}},
+                               {"prefs", types::Jsonb(), {}}},
+             {Index{.name = "ix_dsql_customer_email_lower", .unique = true, .expressions = {"lower(email)"}}});
+    md.table("dsql_invoice", {{"id", types::Integer(), {.primary_key = true}},
+                              {"number", types::Integer(), {.nullable = false, .sequence = "dsql_invoice_numbers"}},
+                              {"customer_id", types::Integer(), {.foreign_key = "dsql_customer.id"}}});
+    std::vector<std::string> ddl;
+    engine.on_before_execute([&](const ExecuteEvent& e) {
+        std::string s(e.statement);
+        if (s.rfind("CREATE", 0) == 0) ddl.push_back(s);
+    });
+    md.drop_all(engine);
+    md.create_all(engine);
+    ASSERT_FALSE(ddl.empty());
+    EXPECT_EQ(ddl[0], "CREATE SEQUENCE dsql_invoice_numbers START WITH 1000 CACHE 65536");
+    const std::string all = [&] { std::string a; for (auto& s : ddl) a += s + "\n"; return a; }();
+    EXPECT_NE(all.find("id BIGINT GENERATED BY DEFAULT AS IDENTITY (CACHE 65536)"), std::string::npos) << all;
+    EXPECT_NE(all.find("number BIGINT DEFAULT nextval('dsql_invoice_numbers') NOT NULL"), std::string::npos) << all;
+    EXPECT_NE(all.find("prefs JSON"), std::string::npos) << all;
+    EXPECT_NE(all.find("REFERENCES dsql_customer (id)"), std::string::npos) << all;
+    EXPECT_NE(all.find("CREATE UNIQUE INDEX ASYNC ix_dsql_customer_email_lower ON dsql_customer ((lower(email)))"), std::string::npos) << all;
+    auto conn = engine.connect();
+    auto cid = conn.exec_driver_sql("INSERT INTO dsql_customer (email, prefs) VALUES ('A@x.org', '{\"x\": 1}') RETURNING id")
+                   .scalar_one<std::int64_t>();
+    conn.commit();
+    EXPECT_THROW(conn.exec_driver_sql("INSERT INTO dsql_customer (email) VALUES ('a@X.org')"), IntegrityError);  // lower() unique
+    conn.rollback();
+    auto number = conn.exec_driver_sql("INSERT INTO dsql_invoice (customer_id) VALUES ($1) RETURNING number", {Value(cid)})
+                      .scalar_one<std::int64_t>();
+    conn.commit();
+    EXPECT_EQ(number, 1000);
+    EXPECT_THROW(conn.exec_driver_sql("INSERT INTO dsql_invoice (customer_id) VALUES (424242)"), IntegrityError);  // FK
+    conn.rollback();
+    conn.close();
+    md.drop_all(engine);
+    auto check = engine.connect();
+    EXPECT_FALSE(engine.dialect().has_sequence(check, "dsql_invoice_numbers", std::nullopt));
+    check.close();
+    EXPECT_TRUE(dsql::StrictChecker::take_violations().empty());
 }

@@ -46,6 +46,7 @@ class Session;
 namespace retort::dsql {
 
 inline constexpr std::int64_t transaction_row_limit = 3000;
+inline constexpr std::int64_t transaction_byte_limit = 10 * 1024 * 1024;  // 10 MiB of data changed per transaction
 inline constexpr std::chrono::minutes default_pool_recycle{55};
 inline constexpr std::int64_t default_identity_cache = 65536;
 
@@ -198,6 +199,9 @@ struct RetryPolicy {
     std::chrono::milliseconds max_backoff{2000};
     double multiplier = 2.0;
     bool jitter = true;  // sleep a random time up to the backoff ("full jitter")
+    // Also repeat a transaction that failed with SQLSTATE XX000 saying the server is unavailable, as the DSQL
+    // docs advise (is_unavailable). Never when that came from COMMIT: its outcome is then unknown.
+    bool retry_unavailable = true;
     // Called before each retry with the attempt that failed (1 = the first) and its error.
     std::function<void(int, const DBAPIError&)> on_retry;
 };
@@ -212,6 +216,9 @@ public:
 // An optimistic-concurrency conflict: SQLSTATE 40001, or DSQL's OC000 (data) / OC001 (schema) codes in
 // the message, or SQLite's "database is locked" (DatabaseLocked). run_transaction works on any engine.
 [[nodiscard]] bool is_conflict(const DBAPIError& e) noexcept;
+// DSQL's transient "server unavailable": SQLSTATE XX000 with a message saying the service or server is
+// unavailable. Other XX000 (internal) errors are not.
+[[nodiscard]] bool is_unavailable(const DBAPIError& e) noexcept;
 
 namespace detail {
 void sleep_backoff(const RetryPolicy& policy, int attempt);
@@ -276,8 +283,9 @@ decltype(auto) run_transaction(orm::Session& session, Fn&& fn, const RetryPolicy
 }
 
 // Executes an INSERT for many rows in transactions of at most chunk_rows rows each (0: the dialect's
-// max_rows_per_transaction, else all at once), each through run_transaction. Returns the rows inserted.
-// Chunks committed before a failure stay committed.
+// max_rows_per_transaction, else all at once) and of at most the dialect's max_bytes_per_transaction of values
+// (stored_size), each through run_transaction. Returns the rows inserted. A single row over the byte limit is a
+// TransactionLimitError before anything is sent; chunks committed before a failure stay committed.
 std::int64_t insert_in_chunks(const Engine& engine, const Executable& insert, std::span<const Params> rows,
                               std::size_t chunk_rows = 0, const RetryPolicy& policy = {});
 

@@ -118,6 +118,10 @@ struct DialectCapabilities {
     int max_identifier_length = 0;  // bytes; 0 = no limit (PostgreSQL: 63, longer names are an error)
     int insertmanyvalues_page_size = 1000;
     std::int64_t max_rows_per_transaction = 0;  // 0 = no limit
+    // The most bytes of data one write transaction may change (Aurora DSQL: 10 MiB); 0 = no limit. Bulk
+    // paths asked to chunk stay within it, and an ORM flush that would pass it (or max_rows_per_transaction)
+    // in one transaction is an error before anything is sent.
+    std::int64_t max_bytes_per_transaction = 0;
     ParamStyle paramstyle = ParamStyle::Qmark;
 };
 
@@ -209,6 +213,9 @@ public:
                                      const PrefetchedKeys& keys) const;
 
     // ---- SQL
+    // The next value of a sequence as SQL (PostgreSQL: nextval('name')); CompileError where the dialect has no
+    // sequences (the default).
+    [[nodiscard]] virtual std::string next_value_sql(std::string_view name, const std::optional<std::string>& schema) const;
     [[nodiscard]] virtual std::unique_ptr<sql::SQLCompiler> statement_compiler() const;
     [[nodiscard]] virtual std::unique_ptr<sql::DDLCompiler> ddl_compiler() const;
     // The DDL form of a type ("VARCHAR(30)", "UUID", "CHAR(32)"): a Custom type's own for this dialect, else
@@ -242,6 +249,9 @@ public:
                                                                    const std::optional<std::string>& schema) const = 0;
     [[nodiscard]] virtual bool has_table(Connection& c, std::string_view table,
                                          const std::optional<std::string>& schema) const = 0;
+    // Whether the sequence exists; false where the dialect has no sequences (the default).
+    [[nodiscard]] virtual bool has_sequence(Connection& c, std::string_view name,
+                                            const std::optional<std::string>& schema) const;
     [[nodiscard]] virtual std::vector<ReflectedColumn> get_columns(Connection& c, std::string_view table,
                                                                    const std::optional<std::string>& schema) const = 0;
     [[nodiscard]] virtual ReflectedPrimaryKey get_pk_constraint(Connection& c, std::string_view table,

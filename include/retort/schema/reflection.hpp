@@ -1,6 +1,7 @@
 // What reflection reads back from a live database (SQLAlchemy's Inspector), as plain data.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,13 @@ namespace retort {
 class Engine;
 class Connection;
 
+// The options of an identity column (GENERATED ... AS IDENTITY) as the database holds them.
+struct ReflectedIdentity {
+    bool always = false;  // GENERATED ALWAYS
+    std::int64_t start = 1, increment = 1, minvalue = 1, maxvalue = 0, cache = 1;
+    bool cycle = false;
+};
+
 struct ReflectedColumn {
     std::string name;
     SqlType type;
@@ -20,6 +28,7 @@ struct ReflectedColumn {
     std::optional<std::string> server_default;  // the default's SQL text
     bool autoincrement = false;
     bool primary_key = false;
+    std::optional<ReflectedIdentity> identity;  // an identity column's options
 };
 
 struct ReflectedPrimaryKey {

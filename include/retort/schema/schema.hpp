@@ -21,8 +21,11 @@ namespace retort {
 
 class MetaData;
 class Table;
+class Sequence;
 class Engine;
 class Connection;
+template <class T>
+class Expr;
 
 // GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY and its sequence options, for the autoincrement integer key
 // where the dialect numbers rows with identity columns (PostgreSQL, Aurora DSQL). Fields left unset take the
@@ -53,6 +56,55 @@ struct ColumnOptions {
     std::optional<std::string> ondelete, onupdate;
     std::string comment;
     std::optional<Identity> identity;  // only for the autoincrement key; see Identity
+    // The name of a Sequence ("name" or "schema.name") that numbers the column: where the dialect has sequences
+    // (PostgreSQL, Aurora DSQL) the column is written with DEFAULT nextval of it, so an INSERT that leaves the
+    // column out takes the sequence's next value (an integer primary key then needs neither SERIAL nor an
+    // identity). A sequence the MetaData does not define yet is defined with default options and belongs to
+    // the table: Table::create creates it and Table::drop drops it. Ignored where the dialect has no sequences
+    // (SQLite), where an integer primary key numbers itself.
+    std::optional<std::string> sequence;
+};
+
+// Options of CREATE SEQUENCE; those left unset are not written (the database's defaults apply, or the
+// dialect's: Aurora DSQL requires CACHE and takes the URL's identity_cache).
+struct SequenceOptions {
+    std::optional<std::int64_t> start, increment, minvalue, maxvalue, cache;
+    bool nominvalue = false, nomaxvalue = false;  // NO MINVALUE / NO MAXVALUE
+    bool cycle = false;
+    std::optional<SqlType> data_type;  // AS <type> (an integer type)
+};
+
+// A sequence (SQLAlchemy's Sequence): made by MetaData::sequence, or by a column naming one
+// (ColumnOptions::sequence). MetaData::create_all creates the sequences before the tables, drop_all drops them
+// after. Where the dialect has no sequences (SQLite) creating and dropping one does nothing, and its
+// next_value() is a CompileError.
+class Sequence {
+public:
+    Sequence(std::string name, std::optional<std::string> schema, SequenceOptions options, bool table_bound);
+    [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    [[nodiscard]] const std::optional<std::string>& schema() const noexcept { return schema_; }
+    [[nodiscard]] std::string fullname() const;
+    [[nodiscard]] const SequenceOptions& options() const noexcept { return options_; }
+    // Defined by a column rather than by MetaData::sequence: created and dropped with its table.
+    [[nodiscard]] bool table_bound() const noexcept { return table_bound_; }
+
+    // nextval of the sequence as an expression: select(seq.next_value()), insert(t).values({{c, seq.next_value()}}),
+    // where(t.c("x") > seq.next_value()). Needs retort/sql/expression.hpp (retort.hpp includes it).
+    [[nodiscard]] Expr<std::int64_t> next_value() const;
+    // Takes the next value (SELECT nextval(...)).
+    std::int64_t next(Connection& conn) const;
+
+    // checkfirst: skip when the sequence already exists (create) or is missing (drop).
+    void create(const Engine& engine, bool checkfirst = true) const;
+    void drop(const Engine& engine, bool checkfirst = true) const;
+    void create(Connection& conn, bool checkfirst = true) const;
+    void drop(Connection& conn, bool checkfirst = true) const;
+
+private:
+    std::string name_;
+    std::optional<std::string> schema_;
+    SequenceOptions options_;
+    bool table_bound_;
 };
 
 struct ColumnDef {
@@ -109,12 +161,15 @@ public:
     [[nodiscard]] Value client_default() const;
     // A shared pointer to this column that keeps its table alive (for use in expressions).
     [[nodiscard]] std::shared_ptr<const Column> ptr() const;
+    // The sequence that numbers the column (ColumnOptions::sequence), or null.
+    [[nodiscard]] const Sequence* sequence() const noexcept { return sequence_.get(); }
 
 private:
     friend class Table;
     std::string name_;
     ColumnOptions opts_;
     const Table* table_ = nullptr;
+    std::shared_ptr<const Sequence> sequence_;
 };
 
 class Table final : public sql::FromNode, public std::enable_shared_from_this<Table> {
@@ -161,6 +216,8 @@ public:
     [[nodiscard]] std::shared_ptr<const Table> ptr() const { return shared_from_this(); }
 
 private:
+    // Another table of the MetaData has a column taking values from seq.
+    [[nodiscard]] bool sequence_used_elsewhere(const Sequence& seq) const;
     friend class MetaData;
     MetaData* metadata_;
     std::string name_;
@@ -216,6 +273,12 @@ public:
     // DROP every table in reverse dependency order; checkfirst skips those that are missing.
     void drop_all(const Engine& engine, bool checkfirst = true) const;
     void drop_all(Connection& conn, bool checkfirst = true) const;
+    // Defines a sequence ("name", or in schema); throws ArgumentError when one of that name exists already.
+    Sequence& sequence(std::string name, SequenceOptions options = {}, std::optional<std::string> schema = {});
+    [[nodiscard]] const Sequence* find_sequence(std::string_view fullname) const noexcept;
+    // Sequences in definition order, those defined by columns included.
+    [[nodiscard]] std::vector<const Sequence*> sequences() const;
+
     // Loads table definitions from the database (all tables, or only those named).
     void reflect(const Engine& engine, const std::vector<std::string>& only = {},
                  const std::optional<std::string>& schema = {});
@@ -224,6 +287,10 @@ private:
     NamingConvention naming_;
     std::optional<std::string> schema_;
     std::vector<std::shared_ptr<Table>> tables_;
+    std::vector<std::shared_ptr<Sequence>> sequences_;
+    friend class Table;
+    std::shared_ptr<const Sequence> column_sequence(const std::string& name, const std::optional<std::string>& table_schema);
+    void drop_sequences(Connection& conn, bool checkfirst) const;
 };
 
 }  // namespace retort

@@ -15,6 +15,7 @@ namespace retort {
 class Dialect;
 class Table;
 class Column;
+class Sequence;
 struct Index;
 struct ForeignKeyConstraint;
 }  // namespace retort
@@ -109,6 +110,12 @@ public:
     // the database names it.
     [[nodiscard]] std::string foreign_key_name(const Table& t, const ForeignKeyConstraint& fk) const;
     [[nodiscard]] virtual std::string drop_table(const Table& t, bool if_exists = false) const;
+    // CREATE SEQUENCE [IF NOT EXISTS] name [AS type] [INCREMENT BY n] [START WITH n] [MINVALUE n | NO MINVALUE]
+    // [MAXVALUE n | NO MAXVALUE] [CACHE n] [CYCLE]; CACHE is the dialect's identity_cache where the sequence
+    // gives none, and is checked against identity_cache_min as identity columns are.
+    [[nodiscard]] virtual std::string create_sequence(const Sequence& s, bool if_not_exists = false) const;
+    [[nodiscard]] virtual std::string drop_sequence(const Sequence& s, bool if_exists = false) const;
+    [[nodiscard]] std::string sequence_name(const Sequence& s) const;
     [[nodiscard]] virtual std::string create_index(const Table& t, const Index& ix, bool if_not_exists = false) const;
     [[nodiscard]] virtual std::string drop_index(const Table& t, const Index& ix, bool if_exists = false) const;
     // Enum types a table needs created first (PostgreSQL native enums); empty elsewhere.

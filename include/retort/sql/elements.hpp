@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -81,6 +82,10 @@ struct BindNode final : ExprNode {
 struct LiteralNode final : ExprNode {
     LiteralNode(std::string s, SqlType t = {}) : ExprNode(NodeKind::Literal, std::move(t)), sql(std::move(s)) {}
     std::string sql;
+    // Set: the node is the next value of the sequence named `sql` (in sequence_schema), which the dialect
+    // writes (Dialect::next_value_sql; a CompileError where it has no sequences).
+    bool next_value = false;
+    std::optional<std::string> sequence_schema;
 };
 
 struct TextNode final : ExprNode {

@@ -166,6 +166,10 @@ private:
 };
 
 const char* kind_name(Value::Kind k) noexcept;
+// About the bytes a value takes when stored: its length for text, bytes, JSON and numeric, 8 or 16 for the
+// fixed-size kinds, 1 for NULL. Used to keep a transaction within a byte limit
+// (DialectCapabilities::max_bytes_per_transaction).
+[[nodiscard]] std::size_t stored_size(const Value& v) noexcept;
 
 namespace detail {
 bool value_as(const Value& v, bool*);

@@ -161,6 +161,7 @@ DialectCapabilities DsqlDialect::dsql_capabilities() {
     caps.supports_set_not_null = false;
     caps.supports_temporary_tables = false;
     caps.max_rows_per_transaction = transaction_row_limit;
+    caps.max_bytes_per_transaction = transaction_byte_limit;
     return caps;
 }
 

@@ -1,5 +1,6 @@
 // Tokens, engines, retries and chunked loading for Aurora DSQL.
 #include <algorithm>
+#include <cctype>
 #include <random>
 #include <thread>
 
@@ -104,6 +105,13 @@ bool is_conflict(const DBAPIError& e) noexcept {
     return msg.find("OC000") != std::string_view::npos || msg.find("OC001") != std::string_view::npos;
 }
 
+bool is_unavailable(const DBAPIError& e) noexcept {
+    if (e.sqlstate() != "XX000") return false;
+    std::string msg = e.orig_message().empty() ? std::string(e.what()) : e.orig_message();
+    for (char& c : msg) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return msg.find("unavailable") != std::string::npos;
+}
+
 namespace detail {
 
 void sleep_backoff(const RetryPolicy& policy, int attempt) {
@@ -118,17 +126,25 @@ void sleep_backoff(const RetryPolicy& policy, int attempt) {
 }
 
 bool should_retry(const RetryPolicy& policy, int attempt, const DBAPIError& e) {
-    if (!is_conflict(e) || attempt >= policy.max_attempts) return false;
+    const bool transient = is_conflict(e) || (policy.retry_unavailable && is_unavailable(e));
+    if (!transient || attempt >= policy.max_attempts) return false;
     if (policy.on_retry) policy.on_retry(attempt, e);
     sleep_backoff(policy, attempt);
     return true;
 }
 
 namespace {
-// A COMMIT that failed without the server's answer (the connection went away) may have committed.
+// A COMMIT that failed without the server's answer (the connection went away) may have committed; so may one
+// the server answered with "unavailable" (XX000). A conflict at COMMIT is a definite abort.
 [[noreturn]] void rethrow_commit_error(const DBAPIError& e) {
     const bool lost = e.connection_invalidated() || e.sqlstate().empty() || e.sqlstate().rfind("08", 0) == 0;
-    if (is_conflict(e) || !lost) throw;
+    if (is_conflict(e)) throw;
+    if (is_unavailable(e))
+        throw CommitOutcomeUnknown(
+            "the server was unavailable during COMMIT, so the transaction may or may not have been committed; it "
+            "is not retried (" + e.orig_message() + ")",
+            e.sqlstate(), "COMMIT", {}, e.connection_invalidated());
+    if (!lost) throw;
     throw CommitOutcomeUnknown(
         "the connection was lost during COMMIT, so the transaction may or may not have been committed; it is "
         "not retried (" + e.orig_message() + ")",
@@ -164,13 +180,36 @@ void rollback_quietly(orm::Session& session) noexcept {
 
 std::int64_t insert_in_chunks(const Engine& engine, const Executable& insert, std::span<const Params> rows,
                               std::size_t chunk_rows, const RetryPolicy& policy) {
-    if (chunk_rows == 0) {
-        const auto limit = engine.dialect().caps().max_rows_per_transaction;
-        chunk_rows = limit > 0 ? static_cast<std::size_t>(limit) : rows.size();
+    const auto& caps = engine.dialect().caps();
+    if (chunk_rows == 0)
+        chunk_rows = caps.max_rows_per_transaction > 0 ? static_cast<std::size_t>(caps.max_rows_per_transaction) : rows.size();
+    const std::size_t max_bytes =
+        caps.max_bytes_per_transaction > 0 ? static_cast<std::size_t>(caps.max_bytes_per_transaction) : SIZE_MAX;
+    auto row_bytes = [](const Params& row) {
+        std::size_t n = 0;
+        for (const auto& [name, v] : row) n += stored_size(v);
+        return n;
+    };
+    // The chunks first, so that a row too large for any transaction is found before anything is sent.
+    std::vector<std::pair<std::size_t, std::size_t>> chunks;  // [begin, end)
+    std::size_t begin = 0, bytes = 0;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const std::size_t b = row_bytes(rows[i]);
+        if (b > max_bytes)
+            throw TransactionLimitError("row " + std::to_string(i) + " holds about " + std::to_string(b) +
+                                        " bytes, more than the " + std::to_string(max_bytes) + " bytes the " +
+                                        engine.dialect().name() + " dialect allows one transaction to write");
+        if (i > begin && (i - begin >= chunk_rows || bytes + b > max_bytes)) {
+            chunks.emplace_back(begin, i);
+            begin = i;
+            bytes = 0;
+        }
+        bytes += b;
     }
+    if (begin < rows.size()) chunks.emplace_back(begin, rows.size());
     std::int64_t total = 0;
-    for (std::size_t i = 0; i < rows.size(); i += chunk_rows) {
-        auto part = rows.subspan(i, std::min(chunk_rows, rows.size() - i));
+    for (const auto& [b, e] : chunks) {
+        auto part = rows.subspan(b, e - b);
         total += run_transaction(engine, [&](Connection& c) { return c.execute(insert, part).rowcount(); }, policy);
     }
     return total;

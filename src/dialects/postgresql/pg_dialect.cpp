@@ -325,6 +325,32 @@ bool PGDialect::has_table(Connection& c, std::string_view table, const std::opti
     return r.first().has_value();
 }
 
+std::string PGDialect::sequence_regclass(std::string_view name, const std::optional<std::string>& schema) const {
+    std::string out;
+    if (schema) out += quote_identifier(*schema) + ".";
+    return out + quote_identifier(name);
+}
+
+std::string PGDialect::next_value_sql(std::string_view name, const std::optional<std::string>& schema) const {
+    // nextval takes the sequence's name as text (a regclass literal): the quoted name inside a string literal.
+    std::string out = "nextval('";
+    for (char c : sequence_regclass(name, schema)) {
+        if (c == '\0') throw CompileError("a sequence name contains a NUL byte");
+        if (c == '\'') out += '\'';
+        out += c;
+    }
+    return out + "')";
+}
+
+bool PGDialect::has_sequence(Connection& c, std::string_view name, const std::optional<std::string>& schema) const {
+    auto r = c.exec_driver_sql(
+        "SELECT 1 FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE " + std::string(table_filter) + " AND c.relkind = 'S'",
+        {Value(name), schema_param(schema)});
+    return r.first().has_value();
+}
+
 std::vector<ReflectedColumn> PGDialect::get_columns(Connection& c, std::string_view table,
                                                     const std::optional<std::string>& schema) const {
     auto r = c.exec_driver_sql(
@@ -366,9 +392,30 @@ std::vector<ReflectedColumn> PGDialect::get_columns(Connection& c, std::string_v
             col.type = resolve_type(col.type_text);
         }
         col.primary_key = row.get<bool>(10);
+        if (!identity.empty()) {
+            col.identity.emplace();
+            col.identity->always = identity == "a";
+        }
         cols.push_back(std::move(col));
     }
     if (cols.empty()) throw InvalidRequestError("no such table: " + std::string(table));
+    // An identity column's options, from its sequence (pg_sequence and pg_get_serial_sequence, which Aurora DSQL
+    // has too).
+    for (auto& col : cols) {
+        if (!col.identity) continue;
+        auto ir = c.exec_driver_sql(
+            "SELECT s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle "
+            "FROM pg_catalog.pg_sequence s WHERE s.seqrelid = pg_catalog.pg_get_serial_sequence($1, $2)::regclass",
+            {Value(sequence_regclass(table, schema)), Value(col.name)});
+        for (RowView row : ir) {
+            col.identity->start = row.get<std::int64_t>(0);
+            col.identity->increment = row.get<std::int64_t>(1);
+            col.identity->minvalue = row.get<std::int64_t>(2);
+            col.identity->maxvalue = row.get<std::int64_t>(3);
+            col.identity->cache = row.get<std::int64_t>(4);
+            col.identity->cycle = row.get<bool>(5);
+        }
+    }
 
     std::map<std::int64_t, std::vector<std::string>> labels;
     for (const auto& [index, type_oid] : enum_columns) {
@@ -500,10 +547,17 @@ bool PGDialect::prefetch_keys(Connection& conn, const Table& table, const Column
         "SELECT min(v), count(v), CASE WHEN max(v) - min(v) + 1 = count(v) THEN NULL ELSE array_agg(v)::text END "
         "FROM (SELECT nextval(q.seq) AS v FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq OFFSET 0) q, "
         "generate_series(1, $3)) k";
+    // A column numbered by a Sequence of its own (ColumnOptions::sequence): that sequence.
+    static const std::string own_sql =
+        "SELECT min(v), count(v), CASE WHEN max(v) - min(v) + 1 = count(v) THEN NULL ELSE array_agg(v)::text END "
+        "FROM (SELECT nextval(q.seq) AS v FROM (SELECT $1::regclass AS seq OFFSET 0) q, generate_series(1, $2)) k";
     keys.listed.clear();
     keys.count = 0;
-    Result r = conn.exec_driver_sql(
-        sql, {Value(quote_table(table)), Value(column.name()), Value(static_cast<std::int64_t>(count))});
+    const Sequence* seq = column.sequence();
+    Result r = seq ? conn.exec_driver_sql(own_sql, {Value(sequence_regclass(seq->name(), seq->schema())),
+                                                    Value(static_cast<std::int64_t>(count))})
+                   : conn.exec_driver_sql(sql, {Value(quote_table(table)), Value(column.name()),
+                                                Value(static_cast<std::int64_t>(count))});
     for (RowView row : r) {
         if (row.get<std::int64_t>(1) != static_cast<std::int64_t>(count)) return false;
         if (row.is_null(2)) {
