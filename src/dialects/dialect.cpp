@@ -174,7 +174,8 @@ struct BackendScheme {
     std::string_view backend;
 };
 constexpr BackendScheme backend_schemes[] = {
-    {"sqlite", "sqlite"}, {"postgresql", "postgresql"}, {"postgres", "postgresql"}, {"auroradsql", "auroradsql"}};
+    {"sqlite", "sqlite"},     {"postgresql", "postgresql"}, {"postgres", "postgresql"},
+    {"auroradsql", "auroradsql"}, {"mysql", "mysql"},        {"mariadb", "mysql"}};
 
 void check_scheme(const std::string& scheme) {
     if (scheme.empty() || !std::all_of(scheme.begin(), scheme.end(), [](char c) {

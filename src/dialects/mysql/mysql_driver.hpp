@@ -1,0 +1,45 @@
+// The MySQL / MariaDB driver: DBAPIConnection and DBAPICursor over MariaDB Connector/C (libmariadb), and the
+// error-number -> exception mapping of the mysql dialect.
+//
+// Decisions worth knowing:
+// - Every statement with parameters runs as a server-side prepared statement (mysql_stmt_*) with binary
+//   binding, prepared once per SQL text per connection and kept; values never enter the SQL text.
+// - Connections are opened with CLIENT_FOUND_ROWS, so an UPDATE's row count is the rows it matched (as on the
+//   other databases), not the rows whose values changed: the ORM's stale-row checks depend on it.
+// - Text is utf8mb4 both ways.
+// - Error messages never carry values: quoted parts of the server's messages ("Duplicate entry '...'") are
+//   masked.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "retort/dialects/dbapi.hpp"
+#include "retort/types/value.hpp"
+
+namespace retort::mysql {
+
+// Opens a connection. Parameters (all optional, text):
+//   host, port, unix_socket, user, password, database,
+//   read_default_file, read_default_group   an option file (~/.my.cnf) and its group, read by libmariadb
+//   charset (default utf8mb4), connect_timeout (seconds),
+//   ssl_mode (DISABLED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY), ssl_ca, ssl_cert, ssl_key,
+//   init_command                             SQL run on connecting
+// Unknown keys are an ArgumentError naming the key. Failing to connect is an OperationalError whose message
+// never holds the password.
+[[nodiscard]] std::unique_ptr<DBAPIConnection> connect(const ConnectParams& params);
+
+// The DBAPIError subclass for a server or client error number, following SQLAlchemy's mysql dialect:
+// duplicate keys, foreign keys, NOT NULL, CHECK -> IntegrityError; data too long, out of range, bad dates
+// and strings -> DataError; deadlock (1213) and lock wait timeout (1205) -> SerializationFailure (retryable);
+// lost connection (2006, 2013, ...) -> OperationalError with the connection invalidated; syntax, unknown
+// table or column -> ProgrammingError.
+[[noreturn]] void throw_mysql_error(unsigned error_number, std::string_view sqlstate, std::string_view message,
+                                    std::string_view statement, std::span<const Value> params);
+// Whether the error number means the connection is gone.
+[[nodiscard]] bool is_disconnect_error(unsigned error_number) noexcept;
+
+}  // namespace retort::mysql
