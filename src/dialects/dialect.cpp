@@ -118,13 +118,14 @@ std::string Dialect::quote_identifier_always(std::string_view ident) const {
                             std::string(ident.substr(0, 20)) + "...'");
     std::string out;
     out.reserve(ident.size() + 2);
-    out.push_back('"');
+    const char q = caps_.identifier_quote;
+    out.push_back(q);
     for (char c : ident) {
         if (c == '\0') throw ArgumentError("identifier contains a NUL byte");
-        if (c == '"') out.push_back('"');
+        if (c == q) out.push_back(q);
         out.push_back(c);
     }
-    out.push_back('"');
+    out.push_back(q);
     return out;
 }
 
