@@ -11,6 +11,7 @@
 //   masked.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -39,7 +40,26 @@ namespace retort::mysql {
 // table or column -> ProgrammingError.
 [[noreturn]] void throw_mysql_error(unsigned error_number, std::string_view sqlstate, std::string_view message,
                                     std::string_view statement, std::span<const Value> params);
+// A server message with the values it quotes masked: "Duplicate entry 'bob@x' for key 'email'" becomes
+// "Duplicate entry '***' for key 'email'". Quoted names (after key, column, table, ...) are kept.
+[[nodiscard]] std::string mask_server_message(std::string_view message);
 // Whether the error number means the connection is gone.
 [[nodiscard]] bool is_disconnect_error(unsigned error_number) noexcept;
+
+// What connect() returns, with what the dialect and tests may ask of it beyond DBAPIConnection.
+class MySQLConnection : public DBAPIConnection {
+public:
+    // The server's version as mysql_get_server_version gives it: 101106 for 10.11.6.
+    [[nodiscard]] virtual unsigned long server_version() const noexcept = 0;
+    // MariaDB rather than MySQL (MariaDB 10.5+ has INSERT ... RETURNING; MySQL 8 does not).
+    [[nodiscard]] virtual bool is_mariadb() const noexcept = 0;
+    // Statements prepared on the server by this connection so far, and those kept in its cache now.
+    [[nodiscard]] virtual std::uint64_t prepare_count() const noexcept = 0;
+    [[nodiscard]] virtual std::size_t cached_statement_count() const noexcept = 0;
+    // Whether execute_many sends its parameter sets as arrays in one command (MariaDB's bulk protocol, when the
+    // server offers it); off, each set is executed on its own. On by default where the server has it.
+    [[nodiscard]] virtual bool bulk_enabled() const noexcept = 0;
+    virtual void set_bulk_enabled(bool on) noexcept = 0;
+};
 
 }  // namespace retort::mysql
