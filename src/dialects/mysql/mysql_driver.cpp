@@ -29,7 +29,7 @@ constexpr unsigned cr_new_stmt_metadata = 2057;
 
 // Prepared statements kept per connection; the least recently used one is closed beyond this.
 constexpr std::size_t statement_cache_capacity = 256;
-// Bytes a text column's buffer starts with (a longer value grows it, once).
+// Bytes a text column's buffer starts with at most (a longer value grows it, once).
 constexpr unsigned long initial_text_buffer = 1024;
 // execute_many's bulk commands stay below this many bytes of values and this many rows each, well within the
 // server's max_allowed_packet.
@@ -592,6 +592,7 @@ struct Column {
     enum_field_types type = MYSQL_TYPE_NULL;
     unsigned decimals = 0;
     bool is_unsigned = false;
+    std::size_t initial_size = initial_text_buffer;  // of buf: the column's declared length, within limits
     my_bool null = 0;
     my_bool error = 0;
     unsigned long length = 0;
@@ -676,7 +677,7 @@ private:
     std::size_t backlog_pos_ = 0;
     std::int64_t backlog_rows_ = 0;
     std::int64_t backlog_read_ = 0;
-    std::string current_copy_;  // the row being read when the rest moved into the backlog
+    std::vector<std::vector<char>> held_;  // buffers of the row being read when the rest moved into the backlog
     std::exception_ptr pending_error_;  // met while absorbing; thrown when the backlog runs out
     std::string statement_;
     std::vector<std::string> param_types_;
@@ -802,6 +803,7 @@ void MyCursor::set_columns(const MYSQL_FIELD* fields, unsigned n, bool binary) {
         c.type = f.type;
         c.decimals = f.decimals;
         c.is_unsigned = (f.flags & UNSIGNED_FLAG) != 0;
+        c.initial_size = static_cast<std::size_t>(std::clamp<unsigned long>(f.length + 1, 32, initial_text_buffer));
         if (f.name) names_.append(f.name, f.name_length);
         name_ends_[i] = names_.size();
     }
@@ -843,7 +845,7 @@ void MyCursor::bind_results() {
                 b.buffer = &c.t;
                 break;
             default:
-                if (c.buf.empty()) c.buf.resize(initial_text_buffer);
+                if (c.buf.empty()) c.buf.resize(c.initial_size);
                 b.buffer_type = c.kind == ColKind::Binary || c.kind == ColKind::Bit ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
                 b.buffer = c.buf.data();
                 b.buffer_length = static_cast<unsigned long>(c.buf.size());
@@ -1015,19 +1017,38 @@ void MyCursor::decode_row(const std::string& in, std::size_t& pos) {
 }
 
 void MyCursor::absorb_rest() noexcept {
-    if (!conn_ || done_ || source_ == Source::Backlog || source_ == Source::None) {
+    if (!conn_ || done_ || source_ != Source::Statement) {
         if (conn_ && conn_->stream_ == this) conn_->stream_ = nullptr;
         return;
     }
-    const bool on_row = rows_read_ > 0;
     try {
-        current_copy_.clear();
-        if (on_row) encode_row(current_copy_);
+        // The row at hand stays where it is, so views into it stay valid until next(): its buffers are set
+        // aside and the rest is read through fresh ones.
+        struct Saved {
+            my_bool null;
+            unsigned long length;
+            decltype(Column::num) num;
+            MYSQL_TIME t;
+            const char* ptr;
+        };
+        std::vector<Saved> saved;
+        saved.reserve(cols_.size());
+        held_.clear();
+        for (auto& c : cols_) {
+            saved.push_back({c.null, c.length, c.num, c.t, c.ptr});
+            if (!c.buf.empty()) {
+                const std::size_t size = c.buf.size();
+                held_.push_back(std::move(c.buf));
+                c.buf.assign(size, 0);
+            }
+        }
         backlog_.clear();
         backlog_pos_ = 0;
         backlog_rows_ = 0;
         backlog_read_ = 0;
         try {
+            bind_results();
+            if (mysql_stmt_bind_result(stmt_, binds_.data())) throw_fetch_error(statement_error(stmt_));
             while (fetch_row()) {
                 encode_row(backlog_);
                 ++backlog_rows_;
@@ -1035,9 +1056,13 @@ void MyCursor::absorb_rest() noexcept {
         } catch (const DBAPIError&) {
             pending_error_ = std::current_exception();
         }
-        if (on_row) {
-            std::size_t pos = 0;
-            decode_row(current_copy_, pos);
+        for (std::size_t i = 0; i < cols_.size(); ++i) {
+            Column& c = cols_[i];
+            c.null = saved[i].null;
+            c.length = saved[i].length;
+            c.num = saved[i].num;
+            c.t = saved[i].t;
+            c.ptr = saved[i].ptr;
         }
         source_ = Source::Backlog;
     } catch (...) {
@@ -1083,6 +1108,7 @@ void MyCursor::throw_fetch_error(const ErrorInfo& e) {
 
 bool MyCursor::next() {
     if (source_ == Source::Backlog) {
+        held_.clear();
         if (backlog_pos_ < backlog_.size()) {
             decode_row(backlog_, backlog_pos_);
             ++rows_read_;
@@ -1637,8 +1663,7 @@ std::unique_ptr<DBAPICursor> MyConnection::run_text(const std::string& sql) {
     cur->source_ = MyCursor::Source::Text;
     cur->total_rows_ = static_cast<std::int64_t>(mysql_num_rows(res));
     if (cur->dml_) cur->rowcount_ = cur->total_rows_;
-    cur->conn_ = this;
-    link(cur.get());
+    // A stored text result is the cursor's alone (it needs nothing more of the connection).
     drain_results(sql);
     return cur;
 }
