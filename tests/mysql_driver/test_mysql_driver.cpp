@@ -164,6 +164,15 @@ TEST(MyDriverConnect, OptionFileAndGroup) {
     std::filesystem::remove(path);
 }
 
+TEST(MyDriverConnect, RequiredTlsToAServerWithoutItFails) {
+    REQUIRE_SERVER();
+    auto params = base_params();
+    params["ssl_mode"] = "REQUIRED";
+    EXPECT_THROW((void)mysql::connect(params), OperationalError);
+    params["ssl_mode"] = "DISABLED";
+    EXPECT_TRUE(open(params)->ping());
+}
+
 TEST(MyDriverConnect, InitCommandRuns) {
     REQUIRE_SERVER();
     auto params = base_params();
@@ -667,6 +676,16 @@ TEST_F(MyDriver, ResultShapeChangeAfterDdl) {
     EXPECT_EQ(conn->prepare_count(), prepares + 1);  // prepared again for the new shape
     EXPECT_EQ(cur->column_count(), 2);
     EXPECT_EQ(cur->get_text(1), "e");
+}
+
+TEST_F(MyDriver, BlankStatementsRunNothing) {
+    conn->exec_script("");
+    conn->exec_script(" ; -- nothing\n /* at all */ ;");
+    auto cur = conn->execute("  ", {});
+    EXPECT_EQ(cur->column_count(), 0);
+    EXPECT_FALSE(cur->next());
+    EXPECT_EQ(cur->rowcount(), -1);
+    EXPECT_THROW(conn->execute("", std::vector<Value>{1}), ProgrammingError);
 }
 
 TEST_F(MyDriver, StatementsTheServerCannotPrepareRunAsText) {

@@ -542,6 +542,25 @@ std::string_view first_keyword(std::string_view sql) {
     return sql.substr(i, j - i);
 }
 
+// Only whitespace, comments and semicolons: nothing to run (the server would say "Query was empty").
+bool is_blank(std::string_view sql) {
+    std::size_t i = 0;
+    while (i < sql.size()) {
+        if (is_space(sql[i]) || sql[i] == ';') {
+            ++i;
+        } else if (sql.compare(i, 2, "--") == 0 || sql[i] == '#') {
+            while (i < sql.size() && sql[i] != '\n') ++i;
+        } else if (sql.compare(i, 2, "/*") == 0) {
+            auto end = sql.find("*/", i + 2);
+            if (end == std::string_view::npos) return false;
+            i = end + 2;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool is_dml(std::string_view sql) {
     const auto w = first_keyword(sql);
     return ascii_iequal(w, "insert") || ascii_iequal(w, "update") || ascii_iequal(w, "delete") ||
@@ -1419,8 +1438,9 @@ MyConnection::MyConnection(const ConnectParams& params) {
     const my_bool yes = 1, no = 0;
     if (ssl_mode == "REQUIRED" || ssl_mode == "VERIFY_CA" || ssl_mode == "VERIFY_IDENTITY") set(MYSQL_OPT_SSL_ENFORCE, &yes);
     if (ssl_mode == "DISABLED") set(MYSQL_OPT_SSL_ENFORCE, &no);
-    // VERIFY_CA: the chain is checked against ssl_ca; VERIFY_IDENTITY: the server's name too.
-    set(MYSQL_OPT_SSL_VERIFY_SERVER_CERT, ssl_mode == "VERIFY_IDENTITY" ? &yes : &no);
+    // VERIFY_CA: the chain is checked against ssl_ca; VERIFY_IDENTITY: the server's name too. Without ssl_mode
+    // the library's default stands.
+    if (!ssl_mode.empty()) set(MYSQL_OPT_SSL_VERIFY_SERVER_CERT, ssl_mode == "VERIFY_IDENTITY" ? &yes : &no);
 
     const unsigned long flags = CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS;
     if (!mysql_real_connect(conn_, c_str("host"), c_str("user"), get("password") ? get("password")->c_str() : nullptr,
@@ -1433,6 +1453,13 @@ MyConnection::MyConnection(const ConnectParams& params) {
             for (auto at = msg.find(*pw); at != std::string::npos; at = msg.find(*pw, at + 3)) msg.replace(at, pw->size(), "***");
         throw OperationalError("(" + std::to_string(e.number) + ") " + (msg.empty() ? "could not connect to MySQL" : msg),
                                e.sqlstate);
+    }
+    // The library goes on without TLS when the server has none and the certificate is not verified: a mode that
+    // requires TLS is enforced here.
+    if ((ssl_mode == "REQUIRED" || ssl_mode == "VERIFY_CA" || ssl_mode == "VERIFY_IDENTITY") &&
+        !mysql_get_ssl_cipher(conn_)) {
+        close();
+        throw OperationalError("ssl_mode " + ssl_mode + " requires TLS, and the MySQL server did not offer it");
     }
     // An option file may name another character set; Retort's text is UTF-8 either way.
     if (const char* cs = mysql_character_set_name(conn_); !cs || charset != cs) {
@@ -1582,6 +1609,7 @@ std::unique_ptr<DBAPICursor> MyConnection::execute(const std::string& sql, std::
                                                    const DriverExecOptions& opts) {
     require_open();
     release_stream();
+    if (params.empty() && is_blank(sql)) return std::unique_ptr<MyCursor>(new MyCursor());
     if (params.empty() && !opts.prepare) return run_text(sql);
     for (int attempt = 0;; ++attempt) {
         Lease lease = acquire(sql, opts.prepare, params);
@@ -1671,6 +1699,7 @@ std::unique_ptr<DBAPICursor> MyConnection::run_text(const std::string& sql) {
 void MyConnection::exec_script(std::string_view sql) {
     require_open();
     release_stream();
+    if (is_blank(sql)) return;
     if (mysql_real_query(conn_, sql.data(), static_cast<unsigned long>(sql.size())) != 0) fail_connection(sql, {});
     if (MYSQL_RES* r = mysql_store_result(conn_)) mysql_free_result(r);
     else if (mysql_field_count(conn_) > 0) fail_connection(sql, {});
