@@ -699,6 +699,26 @@ TEST_F(MyDriver, ResultShapeChangeAfterDdl) {
     EXPECT_EQ(cur->get_text(1), "e");
 }
 
+TEST_F(MyDriver, ProceduresWithSeveralResults) {
+    conn->exec_script("DROP PROCEDURE IF EXISTS drv_proc");
+    conn->exec_script("CREATE PROCEDURE drv_proc(IN n INT) BEGIN SELECT n AS a UNION ALL SELECT n + 1; SELECT 'second'; END");
+    for (bool stream : {false, true}) {
+        DriverExecOptions opts;
+        opts.stream = stream;
+        auto cur = conn->execute("CALL drv_proc(?)", std::vector<Value>{5}, opts);
+        ASSERT_TRUE(cur->next());
+        EXPECT_EQ(cur->get_int(0), 5);
+        // The connection is usable while the first result is still being read.
+        EXPECT_EQ(scalar(*conn, "SELECT 1 + ?", {1}), Value(2));
+        ASSERT_TRUE(cur->next());
+        EXPECT_EQ(cur->get_int(0), 6);
+        EXPECT_FALSE(cur->next());
+    }
+    conn->exec_script("CALL drv_proc(1)");
+    EXPECT_TRUE(conn->ping());
+    conn->exec_script("DROP PROCEDURE drv_proc");
+}
+
 TEST_F(MyDriver, BlankStatementsRunNothing) {
     conn->exec_script("");
     conn->exec_script(" ; -- nothing\n /* at all */ ;");
