@@ -494,6 +494,27 @@ TEST_F(MyDriver, ExecuteManyManyRowsBulkAndPerRow) {
     EXPECT_EQ(scalar(*conn, "SELECT score FROM drv_many WHERE id = 20001"), Value(2.0));
 }
 
+TEST_F(MyDriver, ExecuteManyEveryKindInBulk) {
+    table("drv_bulk_kinds", "id INT PRIMARY KEY, b BOOLEAN, d DATE, tm TIME(6), iv VARCHAR(40), j JSON, n DECIMAL(8,3), "
+                            "nothing VARCHAR(5), e VARCHAR(5), by_ BLOB");
+    std::vector<std::vector<Value>> rows;
+    for (int i = 0; i < 50; ++i)
+        rows.push_back({i, i % 2 == 1, Date{2000 + i, 2, 28}, Time{static_cast<unsigned>(i % 24), 1, 2, 3},
+                        Interval{i, -i, 1000}, Json{"[" + std::to_string(i) + "]"}, Numeric(std::to_string(i) + ".125"),
+                        Value(), std::string(), Bytes()});
+    EXPECT_EQ(conn->execute_many("INSERT INTO drv_bulk_kinds VALUES (?,?,?,?,?,?,?,?,?,?)", rows), 50);
+    auto cur = first_row(*conn, "SELECT * FROM drv_bulk_kinds WHERE id = ?", {7});
+    EXPECT_EQ(cur->get_value(1), Value(1));
+    EXPECT_EQ(cur->get_value(2), Value(Date{2007, 2, 28}));
+    EXPECT_EQ(cur->get_value(3), Value(Time{7, 1, 2, 3}));
+    EXPECT_EQ(Interval::parse(cur->get_text(4)), (Interval{7, -7, 1000}));
+    EXPECT_EQ(cur->get_value(5), Value(Json{"[7]"}));
+    EXPECT_EQ(cur->get_value(6), Value(Numeric("7.125")));
+    EXPECT_TRUE(cur->is_null(7));
+    EXPECT_EQ(cur->get_value(8), Value(""));
+    EXPECT_EQ(cur->get_value(9), Value(Bytes()));
+}
+
 TEST_F(MyDriver, ExecuteManyErrorIsRaised) {
     table("drv_many_err", "id INT PRIMARY KEY, name VARCHAR(20) NOT NULL");
     for (bool bulk : {true, false}) {
@@ -676,6 +697,26 @@ TEST_F(MyDriver, ResultShapeChangeAfterDdl) {
     EXPECT_EQ(conn->prepare_count(), prepares + 1);  // prepared again for the new shape
     EXPECT_EQ(cur->column_count(), 2);
     EXPECT_EQ(cur->get_text(1), "e");
+}
+
+TEST_F(MyDriver, ProceduresWithSeveralResults) {
+    conn->exec_script("DROP PROCEDURE IF EXISTS drv_proc");
+    conn->exec_script("CREATE PROCEDURE drv_proc(IN n INT) BEGIN SELECT n AS a UNION ALL SELECT n + 1; SELECT 'second'; END");
+    for (bool stream : {false, true}) {
+        DriverExecOptions opts;
+        opts.stream = stream;
+        auto cur = conn->execute("CALL drv_proc(?)", std::vector<Value>{5}, opts);
+        ASSERT_TRUE(cur->next());
+        EXPECT_EQ(cur->get_int(0), 5);
+        // The connection is usable while the first result is still being read.
+        EXPECT_EQ(scalar(*conn, "SELECT 1 + ?", {1}), Value(2));
+        ASSERT_TRUE(cur->next());
+        EXPECT_EQ(cur->get_int(0), 6);
+        EXPECT_FALSE(cur->next());
+    }
+    conn->exec_script("CALL drv_proc(1)");
+    EXPECT_TRUE(conn->ping());
+    conn->exec_script("DROP PROCEDURE drv_proc");
 }
 
 TEST_F(MyDriver, BlankStatementsRunNothing) {
