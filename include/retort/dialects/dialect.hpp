@@ -107,6 +107,10 @@ struct DialectCapabilities {
     // but UNIQUE USING INDEX); dropping it drops the index.
     bool unique_constraint_by_index = false;
     bool supports_alter_column_type = true;
+    // A column's type, nullability or default changes by restating the whole column: ALTER TABLE ... MODIFY
+    // COLUMN c <type> [NOT] NULL [DEFAULT ...] (MySQL), from what migrations know of the table.
+    bool alter_column_modify = false;
+    bool supports_expression_indexes = true;  // indexes on expressions (MariaDB has none)
     bool supports_set_not_null = true;
     bool supports_drop_column = true;    // ALTER TABLE ... DROP COLUMN
     bool offset_needs_limit = false;      // OFFSET only after a LIMIT (SQLite: LIMIT -1 OFFSET n)

@@ -118,6 +118,8 @@ DialectCapabilities mysql_capabilities() {
     caps.alter_by_rebuild = false;
     caps.supports_rename_column = true;
     caps.supports_alter_column_type = true;
+    caps.alter_column_modify = true;          // MODIFY COLUMN restates the column
+    caps.supports_expression_indexes = false;  // MariaDB has none (MySQL 8.0.13+ does)
     caps.supports_set_not_null = true;
     caps.supports_drop_column = true;
     caps.offset_needs_limit = true;        // LIMIT 18446744073709551615 OFFSET n
@@ -171,9 +173,11 @@ std::unique_ptr<DBAPIConnection> MySQLDialect::connect(const ConnectParams& para
 }
 
 void MySQLDialect::on_connect(DBAPIConnection& c) const {
-    // Strict: a value that does not fit is an error, never truncated or zeroed; no zero dates. Times in UTC.
+    // Strict: a value that does not fit is an error, never truncated or zeroed; no zero dates. A backslash in a
+    // string literal is itself (standard SQL: only a doubled quote escapes), so literals Retort writes (DDL
+    // defaults, LIKE ... ESCAPE) mean what they say. Times in UTC.
     c.exec_script(
-        "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
+        "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_BACKSLASH_ESCAPES,"
         "NO_ENGINE_SUBSTITUTION', time_zone = '+00:00', autocommit = 1");
 }
 
