@@ -336,7 +336,7 @@ TEST_F(Orm, UpdatesOfOneShapeGoTogether) {
     // executed once per row, never recompiled.
     if (engine.dialect().caps().supports_update_from_values) {
         std::string values;
-        for (int i = 0; i < 5; ++i) values += std::string(i ? ", " : "") + "(?::VARCHAR, ?::BIGINT, ?::BIGINT, ?::BIGINT)";
+        for (int i = 0; i < 5; ++i) values += std::string(i ? ", " : "") + "(?::VARCHAR(200), ?::BIGINT, ?::BIGINT, ?::BIGINT)";
         ASSERT_EQ(stmts.size(), 1u);
         EXPECT_EQ(stmts[0], "UPDATE orm_items SET name = _retort_v.s0, version = _retort_v.s1 FROM (VALUES " + values +
                                 ") AS _retort_v (s0, s1, k0, k1) WHERE orm_items.id = _retort_v.k0 AND orm_items.version = _retort_v.k1");
