@@ -118,13 +118,14 @@ std::string Dialect::quote_identifier_always(std::string_view ident) const {
                             std::string(ident.substr(0, 20)) + "...'");
     std::string out;
     out.reserve(ident.size() + 2);
-    out.push_back('"');
+    const char q = caps_.identifier_quote;
+    out.push_back(q);
     for (char c : ident) {
         if (c == '\0') throw ArgumentError("identifier contains a NUL byte");
-        if (c == '"') out.push_back('"');
+        if (c == q) out.push_back(q);
         out.push_back(c);
     }
-    out.push_back('"');
+    out.push_back(q);
     return out;
 }
 
@@ -174,7 +175,8 @@ struct BackendScheme {
     std::string_view backend;
 };
 constexpr BackendScheme backend_schemes[] = {
-    {"sqlite", "sqlite"}, {"postgresql", "postgresql"}, {"postgres", "postgresql"}, {"auroradsql", "auroradsql"}};
+    {"sqlite", "sqlite"},     {"postgresql", "postgresql"}, {"postgres", "postgresql"},
+    {"auroradsql", "auroradsql"}, {"mysql", "mysql"},        {"mariadb", "mysql"}};
 
 void check_scheme(const std::string& scheme) {
     if (scheme.empty() || !std::all_of(scheme.begin(), scheme.end(), [](char c) {

@@ -381,6 +381,29 @@ std::vector<Statement> compile_operation(const Dialect& d, const Operation& op, 
             std::vector<Statement> out;
             const std::string col = q(d, op.column.name);
             const std::string alter = "ALTER TABLE " + table + " ALTER COLUMN " + col;
+            if (caps.alter_column_modify && (op.type || op.nullable || op.server_default)) {
+                // The whole column restated with the change: its type, nullability and default as they become.
+                const TableSpec* spec = known();
+                const ColumnSpec* now = nullptr;
+                if (spec)
+                    for (const auto& c : spec->columns)
+                        if (c.name == op.column.name) now = &c;
+                if (!now)
+                    throw MigrationError("alter_column " + op.table + "." + op.column.name + " on " + d.name() +
+                                         ": the column is restated whole (MODIFY COLUMN), but no revision creates it "
+                                         "and it could not be reflected (offline?)");
+                ColumnSpec after = *now;
+                if (op.type) after.type = *op.type;
+                if (op.nullable) after.nullable = *op.nullable;
+                if (op.server_default) after.server_default = *op.server_default;
+                // A key column keeps AUTO_INCREMENT: restated as the key it is (the key constraint stays as it is).
+                MetaData md(NamingConvention{});
+                TableSpec one{.name = op.table, .columns = {after}};
+                Table& t = to_table(md, one, op.table);
+                out.push_back(ddl("ALTER TABLE " + table + " MODIFY COLUMN " + compiler->column_spec(t, t.c(after.name))));
+                if (op.new_name) out.push_back(ddl("ALTER TABLE " + table + " RENAME COLUMN " + col + " TO " + q(d, *op.new_name)));
+                return out;
+            }
             if (op.type) {
                 if (!caps.supports_alter_column_type)
                     throw MigrationError("alter_column " + op.table + "." + op.column.name + " type=" + d.type_ddl(*op.type) +

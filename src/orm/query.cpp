@@ -552,7 +552,7 @@ std::int64_t query_update(Session& s, const MapperBase& m, const retort::Select&
         return count;
     }
     if (sync == Synchronize::Fetch) {
-        if (conn.dialect().caps().supports_returning) {
+        if (conn.dialect().caps().supports_returning && conn.dialect().caps().supports_update_returning) {
             // The keys and the new values of the changed rows come back with the UPDATE.
             std::vector<sql::NodePtr> ret = key_columns(m);
             for (std::size_t c : cols) ret.push_back(m.columns[c].column->ptr());

@@ -1166,7 +1166,8 @@ Result Session::execute(const Executable& stmt, const Params& params) {
             // Keep the identity map in step: the keys of the rows the statement touches (RETURNING, or where the
             // dialect has none, a SELECT of them with the statement's WHERE first, in the same transaction), whose
             // objects are expired (UPDATE) or removed (DELETE).
-            const bool with_returning = c.dialect().caps().supports_returning;
+            const bool with_returning = c.dialect().caps().supports_returning &&
+                                        (!is_update || c.dialect().caps().supports_update_returning);
             std::vector<sql::NodePtr> keys;
             for (int i : m->pk) keys.push_back(m->columns[static_cast<std::size_t>(i)].column->ptr());
             Result r;

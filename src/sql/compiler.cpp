@@ -404,6 +404,11 @@ void SQLCompiler::visit_column(const Column& c) {
 
 void SQLCompiler::render_bool_literal(bool v) { out_ += v ? "true" : "false"; }
 
+void SQLCompiler::render_excluded(const std::string& column) {
+    out_ += "excluded.";
+    out_ += dialect_.quote_identifier(column);
+}
+
 void SQLCompiler::render_ilike(const BinaryNode& b) {
     // Portable ILIKE: compare lower-cased both sides.
     out_ += "lower(";
@@ -541,7 +546,8 @@ void SQLCompiler::visit(const Node& n) {
         case NodeKind::DerivedColumn: {
             auto& d = static_cast<const DerivedColumnNode&>(n);
             if (d.excluded) {
-                out_ += "excluded.";
+                render_excluded(d.name);
+                break;
             } else if (d.from && qualify_columns_) {
                 if (d.from->kind == NodeKind::Alias)
                     out_ += dialect_.quote_identifier(static_cast<const AliasNode&>(*d.from).name);
@@ -1113,7 +1119,7 @@ void SQLCompiler::visit_insert(const InsertNode& n, int rows) {
         }
         --select_depth_;
     } else if (n.values.empty() && defaults.empty()) {
-        out_ += " DEFAULT VALUES";
+        out_ += dialect_.caps().supports_default_values ? " DEFAULT VALUES" : " () VALUES ()";
     } else {
         out_ += " (";
         for (std::size_t i = 0; i < n.values.size(); ++i) {
@@ -1222,6 +1228,8 @@ void SQLCompiler::visit_update(const UpdateNode& n) {
         }
     }
     scopes_.pop_back();
+    if (!n.returning.empty() && !dialect_.caps().supports_update_returning)
+        throw CompileError("UPDATE ... RETURNING is not supported by the " + dialect_.name() + " dialect");
     render_returning(n.returning);
 }
 

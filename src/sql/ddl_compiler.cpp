@@ -150,8 +150,13 @@ std::string DDLCompiler::column_spec(const Table& t, const Column& c) const {
     else if (c.options().identity)
         throw CompileError("column '" + t.name() + "." + c.name() +
                            "' has identity options but is not the table's autoincrement integer primary key");
-    else
-        out += dialect_.type_ddl(c.type);
+    else {
+        try {
+            out += dialect_.type_ddl(c.type);
+        } catch (const CompileError& e) {
+            throw CompileError("column '" + t.name() + "." + c.name() + "': " + e.what());
+        }
+    }
     // server_default is raw SQL by design (an expression such as now() or 'text'): written as given.
     if (c.options().server_default) {
         const std::string& d = *c.options().server_default;
@@ -271,6 +276,9 @@ std::string DDLCompiler::drop_table(const Table& t, bool if_exists) const {
 
 std::string DDLCompiler::create_index(const Table& t, const Index& ix, bool if_not_exists) const {
     const auto& caps = dialect_.caps();
+    if (!ix.expressions.empty() && !caps.supports_expression_indexes)
+        throw CompileError("index '" + index_name(t, ix) + "' on table '" + t.name() + "': the " + dialect_.name() +
+                           " dialect has no indexes on expressions");
     std::string out = ix.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ";
     if (caps.supports_create_index_async) out += "ASYNC ";
     if (if_not_exists) out += "IF NOT EXISTS ";

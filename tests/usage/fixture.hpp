@@ -1,4 +1,4 @@
-// The usage suite runs against the live database that main() picked (SQLite file or PostgreSQL server).
+// The usage suite runs against the live database that main() picked (SQLite file, PostgreSQL or MariaDB server).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,6 +13,7 @@ namespace retort::testkit {
 const std::string& test_url();
 bool is_postgresql();  // a PostgreSQL server: the postgresql or the DSQL-strict (auroradsql) run
 bool is_sqlite();
+bool is_mysql();  // a MySQL or MariaDB server
 bool is_dsql();  // the DSQL dialect in local emulation, every statement checked by dsql::StrictChecker
 
 // Each test gets an engine, a MetaData to define its tables in, and their cleanup.

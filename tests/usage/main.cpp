@@ -13,6 +13,7 @@ const std::string& test_url() { return g_url; }
 bool is_postgresql() { return g_url.rfind("postgresql", 0) == 0 || is_dsql(); }
 bool is_dsql() { return g_url.rfind("auroradsql", 0) == 0; }
 bool is_sqlite() { return g_url.rfind("sqlite", 0) == 0; }
+bool is_mysql() { return g_url.rfind("mysql", 0) == 0 || g_url.rfind("mariadb", 0) == 0; }
 }  // namespace retort::testkit
 
 int main(int argc, char** argv) {
@@ -31,6 +32,17 @@ int main(int argc, char** argv) {
             return 77;
         }
         url = pg;
+    } else if (dialect && std::string(dialect) == "mysql") {
+        const char* my = std::getenv("RETORT_TEST_MARIADB_URL");
+        if (!my || !*my) {
+            if (std::getenv("RETORT_REQUIRE_MARIADB")) {
+                std::fprintf(stderr, "RETORT_TEST_MARIADB_URL is not set but RETORT_REQUIRE_MARIADB is\n");
+                return 1;
+            }
+            std::printf("no MariaDB server (set RETORT_TEST_MARIADB_URL): skipped\n");
+            return 77;
+        }
+        url = my;
     } else {
         const char* u = std::getenv("RETORT_TEST_URL");
         url = u && *u ? u : "sqlite:///usage_test.db";

@@ -12,7 +12,7 @@ struct Users : TableDef {
     using TableDef::TableDef;
     Col<std::int64_t> id = col<std::int64_t>("id", {.primary_key = true});
     Col<std::string> name = col<std::string>("name", {.type = types::String(50), .unique = true});
-    Col<std::optional<std::string>> email = col<std::optional<std::string>>("email");
+    Col<std::optional<std::string>> email = col<std::optional<std::string>>("email", {.type = types::Text()});
     Col<std::optional<std::int32_t>> age = col<std::optional<std::int32_t>>("age");
 };
 
@@ -20,7 +20,7 @@ struct Addresses : TableDef {
     using TableDef::TableDef;
     Col<std::int64_t> id = col<std::int64_t>("id", {.primary_key = true});
     Col<std::int64_t> user_id = col<std::int64_t>("user_id", {.foreign_key = "users.id"});
-    Col<std::string> street = col<std::string>("street");
+    Col<std::string> street = col<std::string>("street", {.type = types::String(200)});
 };
 
 class Core : public Usage {
@@ -141,9 +141,16 @@ TEST_F(Core, UpdateAndDelete) {
 TEST_F(Core, UpdateDeleteReturning) {
     auto conn = engine.connect();
     seed(conn);
-    auto ages = conn.execute(update(users).value(users.age, 1).where(users.name != "joe").returning(users.name)).scalars<std::string>();
-    std::sort(ages.begin(), ages.end());
-    EXPECT_EQ(ages, (std::vector<std::string>{"dennis", "mary"}));
+    if (!engine.dialect().caps().supports_update_returning) {
+        // MariaDB: DELETE ... RETURNING only; an UPDATE ... RETURNING is an error before anything is sent.
+        EXPECT_THROW((void)conn.execute(update(users).value(users.age, 1).where(users.name != "joe").returning(users.name)),
+                     CompileError);
+        conn.execute(update(users).value(users.age, 1).where(users.name != "joe"));
+    } else {
+        auto ages = conn.execute(update(users).value(users.age, 1).where(users.name != "joe").returning(users.name)).scalars<std::string>();
+        std::sort(ages.begin(), ages.end());
+        EXPECT_EQ(ages, (std::vector<std::string>{"dennis", "mary"}));
+    }
     auto gone = conn.execute(delete_(users).where(users.age == 1).returning(users.id)).all();
     EXPECT_EQ(gone.size(), 2u);
 }
@@ -198,7 +205,8 @@ TEST_F(Core, UpsertDoNothingAndDoUpdate) {
     seed(conn);
     auto ins = insert(users).values({{"name", "joe"}, {"age", 99}});
     auto r = conn.execute(ins.on_conflict_do_nothing({"name"}));
-    EXPECT_EQ(r.rowcount(), 0);
+    // MySQL counts the row its ON DUPLICATE KEY UPDATE matched (set to itself): the row is unchanged either way.
+    EXPECT_EQ(r.rowcount(), testkit::is_mysql() ? 1 : 0);
     EXPECT_EQ(conn.execute(select(users.age).where(users.name == "joe")).scalar_one<int>(), 30);
     conn.execute(ins.on_conflict_do_update({"name"}, {{"age", excluded(users.age)}}));
     EXPECT_EQ(conn.execute(select(users.age).where(users.name == "joe")).scalar_one<int>(), 99);
@@ -387,7 +395,7 @@ TEST_F(Core, NotNullAndForeignKeyViolations) {
 TEST_F(Core, HostileValuesAreBoundNeverSpliced) {
     auto conn = engine.connect();
     std::vector<std::string> values = {"Robert'); DROP TABLE users;--", "quote\"double", "back\\slash", "uni\u00e9\u4e2d",
-                                       std::string(100000, 'x')};
+                                       std::string(testkit::is_mysql() ? 60000 : 100000, 'x')};  // MySQL's TEXT: 65,535 bytes
     for (const auto& v : values) conn.execute(insert(users).values({{"name", v.substr(0, 50)}, {"email", v}}));
     for (const auto& v : values) {
         auto got = conn.execute(select(users.email).where(users.email == v)).scalar_one<std::optional<std::string>>();

@@ -89,7 +89,12 @@ TEST_F(CoreMore, ReturningRowcount) {
     md.create_all(engine);
     auto conn = engine.connect();
     conn.execute(insert(t), std::vector<Params>{{{"v", 1}}, {{"v", 2}}, {{"v", 3}}});
-    auto r = conn.execute(update(t).values({{"v", 0}}).where(column<int>(t, "v") > 1).returning(column<int>(t, "id")));
+    auto stmt = update(t).values({{"v", 0}}).where(column<int>(t, "v") > 1);
+    if (!engine.dialect().caps().supports_update_returning) {
+        EXPECT_EQ(conn.execute(stmt).rowcount(), 2);  // MariaDB: no UPDATE ... RETURNING
+        return;
+    }
+    auto r = conn.execute(stmt.returning(column<int>(t, "id")));
     auto ids = r.all();
     EXPECT_EQ(ids.size(), 2u);
     EXPECT_EQ(r.rowcount(), 2);
@@ -215,7 +220,7 @@ TEST_F(CoreMore, SizeHintCountsTheRowsLeftWhenTheDriverHasThemAll) {
     conn.execute(insert(t), rows);
     auto id = column<int>(t, "id");
     Result r = conn.execute(select(id).order_by(id));
-    if (testkit::is_postgresql()) {
+    if (testkit::is_postgresql() || testkit::is_mysql()) {
         // The whole result came back with the query: 25 rows, one fewer after each read, 0 at the end.
         EXPECT_EQ(r.size_hint(), 25);
         ASSERT_TRUE(r.next());
@@ -272,7 +277,7 @@ TEST_F(CoreMore, WrongCppTypeIsATypedError) {
 }
 
 TEST(Engines, MalformedUrlsAndUnknownDialects) {
-    EXPECT_THROW(create_engine("mysql://u:secret@h/db"), NoSuchModuleError);
+    EXPECT_THROW(create_engine("mssql://u:secret@h/db"), NoSuchModuleError);
     try {
         (void)create_engine("oracle://scott:tiger99@host/db");
     } catch (const Error& e) {
@@ -434,7 +439,7 @@ TEST_F(CoreTypes, IdentityOptionsExpressionIndexAndJsonb) {
 
 TEST_F(CoreTypes, OverlongIdentifiersAreTypedErrors) {
     std::string name(100, 'n');
-    if (testkit::is_postgresql()) {
+    if (testkit::is_postgresql() || testkit::is_mysql()) {
         Table& t = md.table(name, {{"id", types::Integer(), {.primary_key = true}}});
         EXPECT_THROW(t.create(engine, false), ArgumentError);
     } else {

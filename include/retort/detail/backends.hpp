@@ -1,6 +1,6 @@
 // Keeps the database backends a program links in the program, and registered before its own static objects.
 //
-// Each backend is a library of its own (retort::sqlite, retort::postgresql, retort::auroradsql; pkg-config
+// Each backend is a library of its own (retort::sqlite, retort::postgresql, retort::auroradsql, retort::mysql; pkg-config
 // retort-sqlite, ...) that registers its URL schemes with the core's dialect registry. Nothing in a program
 // calls a backend by name (it says "sqlite://..."), so a linker would drop the backend: a static library's
 // objects that nothing references are left out, and a shared library nothing references is left out under
@@ -18,6 +18,7 @@ namespace retort::detail {
 void link_sqlite_backend();
 void link_postgresql_backend();
 void link_auroradsql_backend();
+void link_mysql_backend();
 
 #ifdef RETORT_BACKEND_SQLITE
 namespace {
@@ -34,6 +35,12 @@ namespace {
 #ifdef RETORT_BACKEND_AURORADSQL
 namespace {
 [[maybe_unused]] const bool auroradsql_backend_linked = (link_auroradsql_backend(), true);
+}
+#endif
+
+#ifdef RETORT_BACKEND_MYSQL
+namespace {
+[[maybe_unused]] const bool mysql_backend_linked = (link_mysql_backend(), true);
 }
 #endif
 

@@ -45,6 +45,8 @@ enum class ParamStyle : std::uint8_t {
 // (Aurora DSQL from PostgreSQL) flips flags rather than overriding rules.
 struct DialectCapabilities {
     bool supports_returning = true;
+    // UPDATE ... RETURNING too (MariaDB has INSERT and DELETE ... RETURNING only); only with supports_returning.
+    bool supports_update_returning = true;
     // How the key of a row whose key the database makes comes back where INSERT ... RETURNING is off: the driver
     // tells it after each one-row INSERT (postfetch_lastrowid: Dialect::inserted_key, SQLite's rowid, MySQL's
     // insert id), or the dialect hands keys out before the INSERT (prefetch_key_sequences: Dialect::prefetch_keys,
@@ -105,6 +107,10 @@ struct DialectCapabilities {
     // but UNIQUE USING INDEX); dropping it drops the index.
     bool unique_constraint_by_index = false;
     bool supports_alter_column_type = true;
+    // A column's type, nullability or default changes by restating the whole column: ALTER TABLE ... MODIFY
+    // COLUMN c <type> [NOT] NULL [DEFAULT ...] (MySQL), from what migrations know of the table.
+    bool alter_column_modify = false;
+    bool supports_expression_indexes = true;  // indexes on expressions (MariaDB has none)
     bool supports_set_not_null = true;
     bool supports_drop_column = true;    // ALTER TABLE ... DROP COLUMN
     bool offset_needs_limit = false;      // OFFSET only after a LIMIT (SQLite: LIMIT -1 OFFSET n)
@@ -123,6 +129,9 @@ struct DialectCapabilities {
     // in one transaction is an error before anything is sent.
     std::int64_t max_bytes_per_transaction = 0;
     ParamStyle paramstyle = ParamStyle::Qmark;
+    char identifier_quote = '"';  // quotes identifiers that need it (MySQL: the backtick)
+    // INSERT INTO t DEFAULT VALUES; where false, INSERT INTO t () VALUES () (MySQL).
+    bool supports_default_values = true;
 };
 
 // Keys handed out before an INSERT (Dialect::prefetch_keys): `count` keys from `first` up when `listed` is empty,

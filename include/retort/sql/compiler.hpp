@@ -42,10 +42,12 @@ protected:
     virtual void render_is_distinct(const BinaryNode& b);
     virtual void render_for_update();
     virtual void render_on_conflict(const InsertNode& ins);
+    // A column of the row proposed for insertion, in an upsert's SET (excluded.col; MySQL: VALUES(col)).
+    virtual void render_excluded(const std::string& column);
 
     void visit(const Node& n);
     void visit_expr(const NodePtr& n, int parent_prec);
-    void render_cast(const NodePtr& expr, const SqlType& type);  // CAST(expr AS type)
+    virtual void render_cast(const NodePtr& expr, const SqlType& type);  // CAST(expr AS type)
     // in_from: the SELECT is a FROM element (a subquery in FROM, a CTE body), which correlates only as told.
     void visit_select(const SelectNode& s, bool as_subquery, bool in_from = false);
     void visit_compound(const CompoundNode& c, bool in_from = false);
