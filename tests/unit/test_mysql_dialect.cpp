@@ -44,7 +44,8 @@ TEST(MySQLDialect, SchemesAndConnectParameters) {
 }
 
 TEST(MySQLDialect, Capabilities) {
-    const auto& c = mysql_dialect()->caps();
+    const auto d = mysql_dialect();  // keeps the dialect alive while its capabilities are read
+    const auto& c = d->caps();
     EXPECT_EQ(c.identifier_quote, '`');
     EXPECT_FALSE(c.transactional_ddl);
     EXPECT_TRUE(c.postfetch_lastrowid);
