@@ -33,8 +33,29 @@ bool same_type(const Dialect& d, const SqlType& model, const ReflectedColumn& re
     if (is_float(model.kind) && is_float(reflected.type.kind)) return true;
     if (model.kind == TypeKind::Enum) return true;  // enums reflect as text or as their own type
     std::string want = upper_squeezed(d.type_ddl(model));
-    if (!reflected.type.is_null() && want == upper_squeezed(d.type_ddl(reflected.type))) return true;
-    return want == upper_squeezed(reflected.type_text);
+    std::vector<std::string> have;
+    if (!reflected.type.is_null()) have.push_back(upper_squeezed(d.type_ddl(reflected.type)));
+    have.push_back(upper_squeezed(reflected.type_text));
+    for (const auto& h : have)
+        if (want == h) return true;
+    // A model type without arguments (NUMERIC, VARCHAR) takes whatever the database filled in (DECIMAL(10,0)):
+    // only the names are compared then, DECIMAL and NUMERIC being one.
+    if (want.find('(') != std::string::npos) return false;
+    auto name_of = [](const std::string& t) {
+        std::string out;
+        int depth = 0;
+        for (char c : t) {
+            if (c == '(') ++depth;
+            if (depth == 0) out += c;
+            if (c == ')' && depth > 0) --depth;
+        }
+        if (out == "DECIMAL") out = "NUMERIC";
+        return out;
+    };
+    const std::string want_name = name_of(want);
+    for (const auto& h : have)
+        if (!h.empty() && name_of(h) == want_name) return true;
+    return false;
 }
 
 // Type names that may start a typed literal (interval '1 day'), which PostgreSQL echoes as a cast
@@ -113,7 +134,32 @@ std::string normalize_default(std::string_view s) {
     static const std::regex quoted_number(R"('([+-]?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?)')");
     std::smatch m;
     if (std::regex_match(out, m, quoted_number)) out = m[1].str();
+    // A number with a fraction of zeros is the whole number (a DECIMAL(8,2) default of 0 reads back 0.00).
+    static const std::regex zero_fraction(R"(([+-]?[0-9]+)\.0*)");
+    if (std::regex_match(out, m, zero_fraction)) out = m[1].str();
+    // One name for what databases spell differently: now() is current_timestamp() on MySQL, substring is substr.
+    // (MariaDB echoes now() on a DATETIME(6) column as current_timestamp(6)).
+    static const std::regex now_call(R"((now|current_timestamp)(\([0-6]?\))?)");
+    if (std::regex_match(out, now_call)) out = "current_timestamp()";
+    for (std::size_t at = out.find("substring("); at != std::string::npos; at = out.find("substring(", at)) {
+        if (at > 0 && is_word_char(out[at - 1])) {
+            ++at;
+            continue;
+        }
+        out.replace(at, 10, "substr(");
+    }
     return out;
+}
+
+// An index InnoDB made for a foreign key: not unique, on a column of the key, named after the key or the column.
+bool made_for_foreign_key(const IndexSpec& ix, const TableSpec& t) {
+    if (ix.unique) return false;
+    for (const auto& col : ix.columns)
+        for (const auto& fk : t.foreign_keys) {
+            const bool in_fk = std::find(fk.columns.begin(), fk.columns.end(), col) != fk.columns.end();
+            if (in_fk && (ix.name == col || (fk.name && *fk.name == ix.name))) return true;
+        }
+    return false;
 }
 
 bool same_default(const std::optional<std::string>& model, const std::optional<std::string>& db) {
@@ -453,7 +499,22 @@ Comparison compare_metadata(const Engine& engine, const std::vector<const MetaDa
         }
 
         // Indexes and unique constraints: dropped, changed, added (each by name).
-        const auto model_ix = index_specs_of(d, *t);
+        auto model_ix = index_specs_of(d, *t);
+        const auto model_ix_all = model_ix;
+        if (d.caps().implicit_foreign_key_indexes) {
+            // An index the server made for a foreign key is named after the constraint or one of its columns;
+            // neither it nor a model index of that name is compared (as Alembic does on MySQL).
+            std::set<std::string> implicit;
+            for (auto it = db.indexes.begin(); it != db.indexes.end();) {
+                if (made_for_foreign_key(*it, db_all.table)) {
+                    implicit.insert(it->name);
+                    it = db.indexes.erase(it);
+                } else {
+                    ++it;
+                }
+            }
+            std::erase_if(model_ix, [&](const IndexSpec& ix) { return implicit.count(ix.name) != 0; });
+        }
         if (d.caps().unique_constraint_by_index) {
             // A unique constraint added after its table is a unique index there: it stands for the model's constraint.
             for (auto it = db.indexes.begin(); it != db.indexes.end();) {
@@ -515,8 +576,24 @@ Comparison compare_metadata(const Engine& engine, const std::vector<const MetaDa
             for (const auto& r : db.table.foreign_keys)
                 if (std::none_of(model.foreign_keys.begin(), model.foreign_keys.end(),
                                  [&](const ForeignKeyConstraint& fk) { return same_fk(r, fk); }) &&
-                    filter.object(fk_object(name, r, nullptr)))
-                    b.add(drop_constraint_op(name, r.name, "foreign_key", r.columns), create_fk_op(name, r));
+                    filter.object(fk_object(name, r, nullptr))) {
+                    std::vector<Step> up{Step{drop_constraint_op(name, r.name, "foreign_key", r.columns), {}}};
+                    std::vector<Step> down;
+                    if (d.caps().implicit_foreign_key_indexes) {
+                        // The index the server made for the key outlives it: it goes too (and comes back first).
+                        TableSpec only;
+                        only.foreign_keys.push_back(r);
+                        for (const auto& ix : db_all.indexes)
+                            if (made_for_foreign_key(ix, only) &&
+                                std::none_of(model_ix_all.begin(), model_ix_all.end(),
+                                             [&](const IndexSpec& m) { return m.name == ix.name; })) {
+                                up.push_back(Step{drop_index_op(ix), {}});
+                                down.push_back(Step{create_index_op(ix), {}});
+                            }
+                    }
+                    down.push_back(Step{create_fk_op(name, r), {}});
+                    b.add(std::move(up), std::move(down));
+                }
             for (const auto& fk : model.foreign_keys)
                 if (std::none_of(db.table.foreign_keys.begin(), db.table.foreign_keys.end(),
                                  [&](const ForeignKeyConstraint& r) { return same_fk(r, fk); }) &&
@@ -576,6 +653,7 @@ Comparison compare_metadata(const Engine& engine, const std::vector<const MetaDa
         std::vector<Step> up, down{Step{create_table_op(spec.table), {}}};
         for (const auto& ix : spec.indexes) {
             if (!filter.object(index_object(ix, nullptr))) continue;
+            if (d.caps().implicit_foreign_key_indexes && made_for_foreign_key(ix, spec.table)) continue;  // goes with its table
             up.push_back(Step{drop_index_op(ix), {}});
             down.push_back(Step{create_index_op(ix), {}});
         }

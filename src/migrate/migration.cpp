@@ -609,11 +609,16 @@ SchemaState MigrationContext::replay(const RevisionGraph& graph, const std::vect
 }
 
 void MigrationContext::fill_unknown_tables(const std::vector<Operation>& ops, SchemaState& state) {
-    if (offline() || !dialect_->caps().alter_by_rebuild) return;
+    // Tables rebuilt for an ALTER (SQLite), or columns restated whole by MODIFY COLUMN (MySQL), need their
+    // current form: reflected when no revision says what it is.
+    const bool rebuilds = dialect_->caps().alter_by_rebuild, modifies = dialect_->caps().alter_column_modify;
+    if (offline() || !(rebuilds || modifies)) return;
     SchemaState probe = state;
     auto conn = engine_.connect();
     for (const auto& op : ops) {
-        if (op.kind != OpKind::CreateTable && op.kind != OpKind::Execute && !op.table.empty() &&
+        const bool wanted = rebuilds ? op.kind != OpKind::CreateTable && op.kind != OpKind::Execute
+                                     : op.kind == OpKind::AlterColumn;
+        if (wanted && !op.table.empty() &&
             !probe.tables.count(op.table) && dialect_->has_table(conn, op.table, std::nullopt)) {
             auto r = reflect_table_spec(conn, op.table);
             for (const auto& ix : r.indexes) {

@@ -1204,16 +1204,27 @@ void SQLCompiler::visit_update(const UpdateNode& n) {
                            from_description(*extra.front()) + " besides the table to update; use a subquery instead");
     scope.all = scope.asfrom;
     scopes_.push_back(std::move(scope));
+    // MySQL names every table after UPDATE, and the SET columns with their table.
+    const bool table_list = !extra.empty() && dialect_.caps().multi_table_update_delete;
     out_ += "UPDATE ";
     render_table_name(*n.table);
+    if (table_list)
+        for (const Node* f : extra) {
+            out_ += ", ";
+            visit_from(*f);
+        }
     out_ += " SET ";
     for (std::size_t i = 0; i < n.values.size(); ++i) {
         if (i) out_ += ", ";
+        if (table_list) {
+            render_table_name(*n.table);
+            out_ += '.';
+        }
         out_ += dialect_.quote_identifier(n.values[i].column->name());
         out_ += " = ";
         visit_expr(n.values[i].value, 0);
     }
-    if (!extra.empty()) {
+    if (!extra.empty() && !table_list) {
         out_ += " FROM ";
         for (std::size_t i = 0; i < extra.size(); ++i) {
             if (i) out_ += ", ";
@@ -1250,6 +1261,10 @@ void SQLCompiler::visit_delete(const DeleteNode& n) {
     render_table_name(*n.table);
     if (!extra.empty()) {
         out_ += " USING ";
+        if (dialect_.caps().multi_table_update_delete) {
+            render_table_name(*n.table);  // MySQL lists the target among the tables
+            out_ += ", ";
+        }
         for (std::size_t i = 0; i < extra.size(); ++i) {
             if (i) out_ += ", ";
             visit_from(*extra[i]);

@@ -766,6 +766,42 @@ TEST_F(MyDriver, IntegrityErrors) {
     EXPECT_THROW(conn->execute("DELETE FROM drv_parent WHERE id = ?", std::vector<Value>{1}), IntegrityError);
 }
 
+// A statement with RETURNING that the server refuses after sending its result's shape: the cached statement
+// is used again at once, and the connection goes on (it once waited for rows that never came).
+TEST_F(MyDriver, FailedReturningStatementIsUsableAgain) {
+    table("drv_ret", "id INT AUTO_INCREMENT PRIMARY KEY, pid INT NOT NULL, note VARCHAR(10)");
+    const std::string ins = "INSERT INTO drv_ret (pid, note) VALUES (?, ?) RETURNING id";
+    for (int round = 0; round < 3; ++round) {
+        EXPECT_THROW(conn->execute(ins, std::vector<Value>{Value(), "x"}), IntegrityError);
+        EXPECT_THROW(conn->execute(ins, std::vector<Value>{1, "far too long a note"}), DataError);
+        auto cur = conn->execute(ins, std::vector<Value>{7, "ok"});
+        ASSERT_TRUE(cur->next());
+        EXPECT_EQ(cur->get_value(0).as<std::int64_t>(), round + 1);
+    }
+    EXPECT_EQ(scalar(*conn, "SELECT COUNT(*) FROM drv_ret").as<std::int64_t>(), 3);
+    // Streamed, the refusal comes with the first fetch.
+    DriverExecOptions stream;
+    stream.stream = true;
+    for (int round = 0; round < 2; ++round) {
+        EXPECT_THROW(
+            {
+                auto cur = conn->execute(ins, std::vector<Value>{Value(), "x"}, stream);
+                while (cur->next()) {
+                }
+            },
+            IntegrityError);
+        auto cur = conn->execute(ins, std::vector<Value>{8, "ok"}, stream);
+        ASSERT_TRUE(cur->next());
+        EXPECT_EQ(cur->get_value(0).as<std::int64_t>(), round + 4);
+        EXPECT_FALSE(cur->next());
+    }
+    // And in execute_many.
+    const std::vector<std::vector<Value>> sets{{9, "a"}, {Value(), "b"}};
+    EXPECT_THROW(conn->execute_many(ins, sets), IntegrityError);
+    EXPECT_EQ(conn->execute_many(ins, std::vector<std::vector<Value>>{{10, "c"}}), 1);
+    EXPECT_EQ(scalar(*conn, "SELECT COUNT(*) FROM drv_ret WHERE pid >= 8").as<std::int64_t>(), 4);
+}
+
 TEST_F(MyDriver, DataErrorsInStrictMode) {
     table("drv_data", "id INT PRIMARY KEY, name VARCHAR(5), n TINYINT, d DECIMAL(4,2)");
     try {

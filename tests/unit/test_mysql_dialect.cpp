@@ -78,6 +78,18 @@ TEST(MySQLDialect, StatementsInMySQLsForms) {
               "INSERT INTO users (id, name) VALUES (?, ?) ON DUPLICATE KEY UPDATE id = id");
 }
 
+// As SQLAlchemy's MySQL dialect renders them (test/dialect/mysql/test_compiler.py, UpdateTest / DeleteTest).
+TEST(MySQLDialect, UpdateAndDeleteOverSeveralTables) {
+    MetaData md;
+    Users u{md, "users"};
+    Users o{md, "others"};
+    EXPECT_EQ(my_sql(update(u.table()).value(u.name, o.name).where(u.id == o.id)),
+              "UPDATE users, others SET users.name = others.name WHERE users.id = others.id");
+    EXPECT_EQ(my_sql(update(u.table()).value(u.name, "x").where(u.id == 1)), "UPDATE users SET name = ? WHERE users.id = ?");
+    EXPECT_EQ(my_sql(delete_(u.table()).where(u.id == o.id).where(o.name == "b")),
+              "DELETE FROM users USING users, others WHERE users.id = others.id AND others.name = ?");
+}
+
 TEST(MySQLDialect, DdlInMySQLsForms) {
     MetaData md;
     Table& t = md.table("pets", {{"id", types::Integer(), {.primary_key = true}},
@@ -99,4 +111,24 @@ TEST(MySQLDialect, DdlInMySQLsForms) {
     EXPECT_EQ(d->type_ddl(types::Boolean()), "BOOL");
     EXPECT_EQ(d->type_ddl(types::Jsonb()), "JSON");
     EXPECT_EQ(d->type_ddl(types::Numeric(10, 2)), "NUMERIC(10, 2)");
+}
+
+TEST(MySQLDialect, ForeignKeyBetweenIntegersOfOtherSizesIsNamed) {
+    MetaData md;
+    md.table("owners", {{"id", types::BigInteger(), {.primary_key = true}}});
+    Table& same = md.table("pets", {{"id", types::Integer(), {.primary_key = true}},
+                                    {"owner_id", types::BigInteger(), {.foreign_key = "owners.id"}}});
+    Table& other = md.table("toys", {{"id", types::Integer(), {.primary_key = true}},
+                                     {"owner_id", types::Integer(), {.foreign_key = "owners.id"}}});
+    auto d = mysql_dialect();
+    auto ddl = d->ddl_compiler();
+    EXPECT_NO_THROW((void)ddl->create_table(same));
+    try {
+        (void)ddl->create_table(other);
+        FAIL() << "InnoDB would refuse this key";
+    } catch (const CompileError& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("toys.owner_id (INTEGER)"), std::string::npos) << what;
+        EXPECT_NE(what.find("owners.id (BIGINT)"), std::string::npos) << what;
+    }
 }

@@ -85,6 +85,12 @@ struct DialectCapabilities {
     bool supports_update_from_values = false;  // executemany UPDATE as UPDATE ... FROM (VALUES ...) batches
     bool supports_update_from = true;    // UPDATE t SET ... FROM other WHERE ... (PostgreSQL, SQLite 3.33+)
     bool supports_delete_using = false;  // DELETE FROM t USING other WHERE ... (PostgreSQL)
+    // MySQL's multiple-table forms of the two: UPDATE t, other SET t.c = ... WHERE ... and
+    // DELETE FROM t USING t, other WHERE ... (the target named again among the tables).
+    bool multi_table_update_delete = false;
+    // The server indexes a foreign key's columns itself when no index serves it (InnoDB), naming the index
+    // after the constraint or the column: autogenerate does not take those for the model's.
+    bool implicit_foreign_key_indexes = false;
     std::size_t copy_from_min_rows = 2000;   // executemany INSERTs of this many rows (no RETURNING) use it
     int update_from_values_page_size = 250;  // rows per UPDATE ... FROM VALUES statement
     std::size_t key_prefetch_min_rows = 0;   // ORM flushes of this many new rows take keys from prefetch_keys (0: never)

@@ -86,6 +86,8 @@ struct VersionOptions {
     bool server_side = false;
     // The column's server default (for server_side versions), SQL text.
     std::optional<std::string> server_default;
+    // The column's type when the member's own is not enough (a String version's length on MySQL).
+    std::optional<SqlType> type;
 };
 
 namespace detail {
@@ -375,6 +377,7 @@ public:
     void version(M T::* mp, std::string name, VersionOptions opts = {}) {
         ColumnOptions co{.nullable = false};
         if (opts.server_default) co.server_default = opts.server_default;
+        if (opts.type) co.type = opts.type;
         column(mp, std::move(name), std::move(co));
         m_.columns.back().is_version = true;
         m_.version_column = static_cast<int>(m_.columns.size() - 1);

@@ -132,12 +132,42 @@ public:
 
     [[nodiscard]] std::string create_table(const Table& t, bool if_not_exists,
                                            std::span<const std::size_t> leave_out_fks) const override {
+        check_foreign_key_types(t);
         return DDLCompiler::create_table(t, if_not_exists, leave_out_fks) + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
     }
 
     [[nodiscard]] std::string drop_index(const Table& t, const Index& ix, bool if_exists) const override {
         return std::string("DROP INDEX ") + (if_exists ? "IF EXISTS " : "") +
                dialect_.quote_identifier(index_name(t, ix)) + " ON " + table_name(t);
+    }
+
+private:
+    static bool is_integer(TypeKind k) {
+        return k == TypeKind::Integer || k == TypeKind::BigInteger || k == TypeKind::SmallInteger;
+    }
+    // InnoDB refuses a foreign key between integers of different sizes with an opaque "incorrectly formed"
+    // (errno 150); where both tables are known, the mismatch is named before anything is sent.
+    static void check_foreign_key_types(const Table& t) {
+        const MetaData* md = t.metadata();
+        if (!md) return;
+        for (const auto& fk : t.foreign_keys()) {
+            const Table* ref = md->find_table(fk.referred_table);
+            if (!ref && t.schema() && fk.referred_table.find('.') == std::string::npos)
+                ref = md->find_table(*t.schema() + "." + fk.referred_table);
+            if (!ref) continue;
+            for (std::size_t i = 0; i < fk.columns.size() && i < fk.referred_columns.size(); ++i) {
+                const Column* from = t.find_column(fk.columns[i]);
+                const Column* to = ref->find_column(fk.referred_columns[i]);
+                if (!from || !to || !is_integer(from->type.kind) || !is_integer(to->type.kind)) continue;
+                if (from->type.kind == to->type.kind) continue;
+                auto name = [](TypeKind k) {
+                    return k == TypeKind::BigInteger ? "BIGINT" : k == TypeKind::SmallInteger ? "SMALLINT" : "INTEGER";
+                };
+                throw CompileError("foreign key " + t.name() + "." + from->name() + " (" + name(from->type.kind) +
+                                   ") refers to " + ref->name() + "." + to->name() + " (" + name(to->type.kind) +
+                                   "): MySQL needs both of the same integer type; declare them alike");
+            }
+        }
     }
 
 protected:

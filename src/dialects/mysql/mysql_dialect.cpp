@@ -105,8 +105,10 @@ DialectCapabilities mysql_capabilities() {
     caps.supports_pipeline = false;
     caps.supports_copy_from = false;
     caps.supports_update_from_values = false;
-    caps.supports_update_from = false;     // UPDATE a, b SET ... is MySQL's own form
-    caps.supports_delete_using = false;
+    caps.supports_update_from = true;      // in MySQL's own forms: UPDATE a, b SET a.x = ...
+    caps.supports_delete_using = true;     // and DELETE FROM a USING a, b
+    caps.multi_table_update_delete = true;
+    caps.implicit_foreign_key_indexes = true;
     caps.key_prefetch_min_rows = 0;
     caps.supports_empty_in_native = false;
     caps.transactional_ddl = false;        // DDL commits the transaction
@@ -318,6 +320,23 @@ std::vector<ReflectedColumn> MySQLDialect::get_columns(Connection& c, std::strin
         cols.push_back(std::move(col));
     }
     if (cols.empty()) throw InvalidRequestError("no such table: " + std::string(table));
+    // MariaDB's JSON is LONGTEXT with a column CHECK (json_valid(`col`)) named after the column: such columns are
+    // JSON again. (MySQL's JSON is a type of its own, and its CHECK_CONSTRAINTS has no TABLE_NAME.)
+    const bool any_longtext = std::any_of(cols.begin(), cols.end(), [](const ReflectedColumn& col) {
+        return lower(col.type_text) == "longtext";
+    });
+    if (any_longtext && c.exec_driver_sql("SELECT VERSION() LIKE '%MariaDB%'").scalar_one<std::int64_t>() != 0) {
+        auto checks = c.exec_driver_sql(
+            "SELECT CONSTRAINT_NAME FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = "
+            "coalesce(?, DATABASE()) AND TABLE_NAME = ? AND CHECK_CLAUSE = concat('json_valid(`', CONSTRAINT_NAME, '`)')",
+            {schema_param(schema), Value(table)});
+        for (const auto& name : checks.scalars<std::string>())
+            for (auto& col : cols)
+                if (col.name == name && lower(col.type_text) == "longtext") {
+                    col.type = types::Json();
+                    col.type_text = "json";
+                }
+    }
     return cols;
 }
 
@@ -370,14 +389,15 @@ std::vector<ReflectedForeignKey> MySQLDialect::get_foreign_keys(Connection& c, s
 
 std::vector<ReflectedIndex> MySQLDialect::get_indexes(Connection& c, std::string_view table,
                                                       const std::optional<std::string>& schema) const {
-    // Indexes that back no constraint: not the primary key, no unique constraint, and not the index MySQL
-    // makes for a foreign key by itself (named after the constraint).
+    // Indexes that back no constraint: not the primary key, no unique constraint. The index InnoDB makes for a
+    // foreign key (named after the constraint or its column) is listed, as SQLAlchemy's reflection lists it;
+    // autogenerate knows it for what it is (caps().implicit_foreign_key_indexes).
     auto r = c.exec_driver_sql(
         "SELECT s.INDEX_NAME, s.NON_UNIQUE, s.COLUMN_NAME FROM information_schema.STATISTICS s "
         "WHERE s.TABLE_SCHEMA = coalesce(?, DATABASE()) AND s.TABLE_NAME = ? AND s.INDEX_NAME <> 'PRIMARY' "
         "AND NOT EXISTS (SELECT 1 FROM information_schema.TABLE_CONSTRAINTS t WHERE t.TABLE_SCHEMA = s.TABLE_SCHEMA "
         "AND t.TABLE_NAME = s.TABLE_NAME AND t.CONSTRAINT_NAME = s.INDEX_NAME "
-        "AND t.CONSTRAINT_TYPE IN ('UNIQUE', 'FOREIGN KEY', 'PRIMARY KEY')) "
+        "AND t.CONSTRAINT_TYPE IN ('UNIQUE', 'PRIMARY KEY')) "
         "ORDER BY s.INDEX_NAME, s.SEQ_IN_INDEX",
         {schema_param(schema), Value(table)});
     std::vector<ReflectedIndex> out;

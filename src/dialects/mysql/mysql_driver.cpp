@@ -61,6 +61,12 @@ ErrorInfo connection_error(MYSQL* m) {
 }
 
 ErrorInfo statement_error(MYSQL_STMT* s) {
+    if (mysql_stmt_errno(s) == 0 && s->mysql && mysql_errno(s->mysql) != 0) {
+        // An error packet read while fetching unbuffered rows is recorded on the connection, not the statement.
+        const char* state = mysql_sqlstate(s->mysql);
+        const char* msg = mysql_error(s->mysql);
+        return {mysql_errno(s->mysql), state ? state : "", msg ? msg : ""};
+    }
     const char* state = mysql_stmt_sqlstate(s);
     const char* msg = mysql_stmt_error(s);
     return {mysql_stmt_errno(s), state ? state : "", msg ? msg : ""};
@@ -683,6 +689,7 @@ private:
     Source source_ = Source::None;
     bool streaming_ = false;
     bool done_ = false;
+    bool fetch_failed_ = false;  // the statement is left mid-result: closed at release, never reused
     bool dml_ = false;
     bool abandoned_ = false;
     std::int64_t rowcount_ = -1;
@@ -1110,7 +1117,10 @@ void MyCursor::release() noexcept {
     if (conn_->stream_ == this) conn_->stream_ = nullptr;
     if (stmt_) {
         MyConnection::Lease lease{stmt_, static_cast<CachedStatement*>(entry_)};
-        conn_->give_back(lease);
+        if (fetch_failed_)
+            conn_->discard(lease);
+        else
+            conn_->give_back(lease);
         stmt_ = nullptr;
         entry_ = nullptr;
     }
@@ -1119,6 +1129,7 @@ void MyCursor::release() noexcept {
 }
 
 void MyCursor::throw_fetch_error(const ErrorInfo& e) {
+    fetch_failed_ = true;
     if (conn_ && is_disconnect_error(e.number)) conn_->broken_ = true;
     std::string statement = std::move(statement_);
     std::vector<std::string> types = std::move(param_types_);
@@ -1637,7 +1648,13 @@ std::unique_ptr<DBAPICursor> MyConnection::execute(const std::string& sql, std::
         cur->set_columns(lease.stmt->fields, fields, true);
         cur->source_ = MyCursor::Source::Statement;
         if (!opts.stream) {
-            if (mysql_stmt_store_result(lease.stmt) != 0) fail(statement_error(lease.stmt), sql, params);
+            if (mysql_stmt_store_result(lease.stmt) != 0) {
+                // An error after the result's shape (INSERT ... RETURNING refused by a constraint): the statement
+                // is left mid-result in the client library, so it is closed, never used again.
+                ErrorInfo e = statement_error(lease.stmt);
+                discard(lease);
+                fail(e, sql, params);
+            }
             cur->total_rows_ = static_cast<std::int64_t>(mysql_stmt_num_rows(lease.stmt));
             if (cur->dml_) cur->rowcount_ = cur->total_rows_;
         }
@@ -1915,7 +1932,11 @@ std::int64_t MyConnection::execute_many(const std::string& sql, std::span<const 
         last_insert_id_ = mysql_stmt_insert_id(lease.stmt);
         if (mysql_stmt_field_count(lease.stmt) > 0) {
             // Rows (RETURNING) are not wanted here; their count is what the statement changed.
-            if (mysql_stmt_store_result(lease.stmt) != 0) fail(statement_error(lease.stmt), sql, set);
+            if (mysql_stmt_store_result(lease.stmt) != 0) {
+                ErrorInfo e = statement_error(lease.stmt);
+                discard(lease);  // left mid-result: closed, as in execute
+                fail(e, sql, set);
+            }
             total += static_cast<std::int64_t>(mysql_stmt_num_rows(lease.stmt));
             mysql_stmt_free_result(lease.stmt);
         } else {

@@ -120,6 +120,7 @@ TEST_F(TransactionTest, CommitFailsFlat) {
     // ports: test/engine/test_reconnect.py::MockReconnectTest::test_commit_fails_contextmanager
     // SQLAlchemy makes COMMIT fail with a mock; here a deferred foreign key fails it for real.
     if (testkit::is_dsql()) GTEST_SKIP() << "Aurora DSQL has no deferred constraints";
+    if (testkit::is_mysql()) GTEST_SKIP() << "MySQL and MariaDB check foreign keys at once: no COMMIT fails on one";
     auto conn = engine.connect();
     create_deferred_fk(conn);
     auto t1 = conn.begin();
@@ -514,7 +515,11 @@ TEST_F(TransactionTest, RollbackDeadlock) {
 // ---------------------------------------------------------------- IsolationLevelTest
 
 namespace {
-std::string default_level() { return testkit::is_dsql() ? "REPEATABLE READ" : testkit::is_postgresql() ? "READ COMMITTED" : "SERIALIZABLE"; }
+std::string default_level() {
+    // InnoDB's default is REPEATABLE READ, as Aurora DSQL's only level is.
+    if (testkit::is_dsql() || testkit::is_mysql()) return "REPEATABLE READ";
+    return testkit::is_postgresql() ? "READ COMMITTED" : "SERIALIZABLE";
+}
 std::string other_level() { return testkit::is_postgresql() ? "SERIALIZABLE" : "READ UNCOMMITTED"; }
 }  // namespace
 

@@ -484,6 +484,7 @@ TEST_F(AutogenTypes, StringComparisons) {
 TEST_F(AutogenTypes, DatetimeComparisons) {
     EXPECT_FALSE(changed(types::DateTime(), types::DateTime(false)));
     if (sqlite()) GTEST_SKIP() << "SQLite has no time zone in its date-time types";
+    if (testkit::is_mysql()) GTEST_SKIP() << "MySQL's DATETIME has no time zone: both are DATETIME(6)";
     EXPECT_TRUE(changed(types::DateTime(), types::DateTime(true)));
     EXPECT_TRUE(changed(types::DateTime(true), types::DateTime(false)));
 }
@@ -613,7 +614,10 @@ TEST_F(Autogen, DropForeignKeyWithMixedCaseName) {
                      {{"id", types::Integer(), {.primary_key = true}}, {"name", types::String(50)}, {"parent_id", types::Integer()}});
             create(m1);
             auto c = compare(m2);
-            EXPECT_EQ(diffs(c), V{"remove_fk child " + expected_name}) << prefix << convention;
+            V want{"remove_fk child " + expected_name};
+            // InnoDB made an index for the key, named after it, which would outlive it: it is dropped with it.
+            if (testkit::is_mysql()) want.push_back("remove_index " + expected_name);
+            EXPECT_EQ(diffs(c), want) << prefix << convention;
             apply(c);  // the quoted name is dropped
             EXPECT_EQ(diffs(compare(m2)), V{});
             drop_noted();
@@ -642,8 +646,10 @@ TEST_F(AutogenPlaceholder, ForeignKeyToFilteredTable) {
     m2.table("child", {{"id", types::Integer(), {.primary_key = true}}, {"parent_id", types::Integer()}});
     create(m1);
     auto d = diffs(compare(m2, without_parent()));
-    ASSERT_EQ(d.size(), 1u) << ::testing::PrintToString(d);
+    // On MySQL the index InnoDB made for the key goes with it.
+    ASSERT_EQ(d.size(), testkit::is_mysql() ? 2u : 1u) << ::testing::PrintToString(d);
     EXPECT_EQ(d[0].rfind("remove_fk child", 0), 0u) << d[0];
+    if (testkit::is_mysql()) EXPECT_EQ(d[1].rfind("remove_index ", 0), 0u) << d[1];
 }
 
 // ports: tests/test_autogen_diffs.py::AutogenPlaceholderTableTest::test_fk_to_filtered_table_composite
@@ -659,8 +665,10 @@ TEST_F(AutogenPlaceholder, CompositeForeignKeyToFilteredTable) {
              {{"id", types::Integer(), {.primary_key = true}}, {"parent_id", types::Integer()}, {"parent_version", types::Integer()}});
     create(m1);
     auto d = diffs(compare(m2, without_parent()));
-    ASSERT_EQ(d.size(), 1u) << ::testing::PrintToString(d);
+    // On MySQL the index InnoDB made for the key goes with it.
+    ASSERT_EQ(d.size(), testkit::is_mysql() ? 2u : 1u) << ::testing::PrintToString(d);
     EXPECT_EQ(d[0].rfind("remove_fk child", 0), 0u) << d[0];
+    if (testkit::is_mysql()) EXPECT_EQ(d[1].rfind("remove_index ", 0), 0u) << d[1];
 }
 
 }  // namespace conf_autogen

@@ -122,11 +122,11 @@ template <class C>
 void association_tables() {
     auto& md = registry<C>().metadata();
     if (!md.find_table("order_items"))
-        md.table("order_items", {{"item_id", types::Integer(), {.primary_key = true, .foreign_key = "items.id"}},
-                                 {"order_id", types::Integer(), {.primary_key = true, .foreign_key = "orders.id"}}});
+        md.table("order_items", {{"item_id", types::BigInteger(), {.primary_key = true, .foreign_key = "items.id"}},
+                                 {"order_id", types::BigInteger(), {.primary_key = true, .foreign_key = "orders.id"}}});
     if (!md.find_table("item_keywords"))
-        md.table("item_keywords", {{"item_id", types::Integer(), {.primary_key = true, .foreign_key = "items.id"}},
-                                   {"keyword_id", types::Integer(), {.primary_key = true, .foreign_key = "keywords.id"}}});
+        md.table("item_keywords", {{"item_id", types::BigInteger(), {.primary_key = true, .foreign_key = "items.id"}},
+                                   {"keyword_id", types::BigInteger(), {.primary_key = true, .foreign_key = "keywords.id"}}});
 }
 
 template <class C>

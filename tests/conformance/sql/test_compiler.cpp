@@ -16,18 +16,18 @@ namespace conf_compiler {
 struct MyTable : TableDef {
     using TableDef::TableDef;
     Col<std::int64_t> myid = col<std::int64_t>("myid");
-    Col<std::string> name = col<std::string>("name");
-    Col<std::string> description = col<std::string>("description");
+    Col<std::string> name = col<std::string>("name", {.type = types::String(30)});
+    Col<std::string> description = col<std::string>("description", {.type = types::String(30)});
 };
 struct MyOtherTable : TableDef {
     using TableDef::TableDef;
     Col<std::int64_t> otherid = col<std::int64_t>("otherid");
-    Col<std::string> othername = col<std::string>("othername");
+    Col<std::string> othername = col<std::string>("othername", {.type = types::String(30)});
 };
 struct ThirdTable : TableDef {
     using TableDef::TableDef;
     Col<std::int64_t> userid = col<std::int64_t>("userid");
-    Col<std::string> otherstuff = col<std::string>("otherstuff");
+    Col<std::string> otherstuff = col<std::string>("otherstuff", {.type = types::String(30)});
 };
 // CorrelateTest's t1(a), t2(a).
 struct TA : TableDef {
