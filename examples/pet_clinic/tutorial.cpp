@@ -66,8 +66,8 @@ std::string emails(const Collection<User>& users) {
 void run(const Engine& engine, const std::function<void(bool, const std::string&)>& check) {
     MetaData& md = base().metadata();
     if (!md.find_table("user_roles"))
-        md.table("user_roles", {{"user_id", types::Integer(), {.primary_key = true, .foreign_key = "users.id"}},
-                                {"role_id", types::Integer(), {.primary_key = true, .foreign_key = "roles.id"}}});
+        md.table("user_roles", {{"user_id", types::BigInteger(), {.primary_key = true, .foreign_key = "users.id"}},
+                                {"role_id", types::BigInteger(), {.primary_key = true, .foreign_key = "roles.id"}}});
     mapped_metadata<User, Organisation, Role>();
     md.drop_all(engine);
     md.create_all(engine);
@@ -195,7 +195,7 @@ void retort::orm::define(Mapping<relations::Profile>& m) {
     m.name("UserProfile");
     m.column(&Profile::id, "id", {.primary_key = true});
     m.column(&Profile::user_id, "user_id", {.foreign_key = "users.id"});
-    m.column(&Profile::bio, "bio");
+    m.column(&Profile::bio, "bio", {.type = types::Text()});
     m.many_to_one(&Profile::user, "user", {.back_populates = "profile"});
 }
 
@@ -205,7 +205,7 @@ void retort::orm::define(Mapping<relations::Group>& m) {
     m.table("groups");
     m.name("Group");
     m.column(&Group::id, "id", {.primary_key = true});
-    m.column(&Group::name, "name");
+    m.column(&Group::name, "name", {.type = types::String(50)});
     m.many_to_many(&Group::users, "users", "user_group", std::nullopt, std::nullopt, {.back_populates = "groups", .order_by = {"name"}});
 }
 
@@ -215,7 +215,7 @@ void retort::orm::define(Mapping<relations::Post>& m) {
     m.table("posts");
     m.name("Post");
     m.column(&Post::id, "id", {.primary_key = true});
-    m.column(&Post::title, "title");
+    m.column(&Post::title, "title", {.type = types::String(200)});
     m.column(&Post::user_id, "user_id", {.foreign_key = "users.id"});
     m.many_to_one(&Post::user, "user");
 }
@@ -225,8 +225,8 @@ namespace relations {
 void run(const Engine& engine, const std::function<void(bool, const std::string&)>& check) {
     MetaData& md = base().metadata();
     if (!md.find_table("user_group"))
-        md.table("user_group", {{"user_id", types::Integer(), {.foreign_key = "users.id"}},
-                                {"group_id", types::Integer(), {.foreign_key = "groups.id"}}},
+        md.table("user_group", {{"user_id", types::BigInteger(), {.foreign_key = "users.id"}},
+                                {"group_id", types::BigInteger(), {.foreign_key = "groups.id"}}},
                  {PrimaryKeyConstraint{{"user_id", "group_id"}}});
     mapped_metadata<User, Profile, Group, Post>();
     md.drop_all(engine);

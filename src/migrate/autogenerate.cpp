@@ -6,6 +6,8 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <string_view>
+#include <utility>
 
 #include "retort/dialects/dialect.hpp"
 #include "retort/migrate/migration.hpp"
@@ -141,13 +143,19 @@ std::string normalize_default(std::string_view s) {
     // (MariaDB echoes now() on a DATETIME(6) column as current_timestamp(6)).
     static const std::regex now_call(R"((now|current_timestamp)(\([0-6]?\))?)");
     if (std::regex_match(out, now_call)) out = "current_timestamp()";
-    for (std::size_t at = out.find("substring("); at != std::string::npos; at = out.find("substring(", at)) {
-        if (at > 0 && is_word_char(out[at - 1])) {
-            ++at;
-            continue;
+    if (out == "replace(uuid(),'-','')") out = "gen_random_uuid()";  // as MySQL's DDL writes gen_random_uuid()
+    // (and MariaDB echoes lower() as lcase(), upper() as ucase()).
+    static const std::pair<std::string_view, std::string_view> synonyms[] = {
+        {"substring(", "substr("}, {"lcase(", "lower("}, {"ucase(", "upper("}};
+    for (const auto& [from, to] : synonyms)
+        for (std::size_t at = out.find(from); at != std::string::npos; at = out.find(from, at)) {
+            if (at > 0 && is_word_char(out[at - 1])) {
+                ++at;
+                continue;
+            }
+            out.replace(at, from.size(), to);
+            at += to.size();
         }
-        out.replace(at, 10, "substr(");
-    }
     return out;
 }
 
@@ -424,7 +432,9 @@ Comparison compare_metadata(const Engine& engine, const std::vector<const MetaDa
         for (const auto& ix : index_specs_of(d, *t)) {
             if (!filter.object(index_object(ix, t))) continue;
             up.push_back(Step{create_index_op(ix), {}});
-            down.insert(down.begin(), Step{drop_index_op(ix), {}});
+            // DROP TABLE takes its indexes along. On MySQL an index that serves a foreign key cannot be dropped
+            // while the key stands (error 1553), so the downgrade drops the table alone.
+            if (!d.caps().implicit_foreign_key_indexes) down.insert(down.begin(), Step{drop_index_op(ix), {}});
         }
         down.push_back(Step{op_of(OpKind::DropTable, t->name()), {}});
         b.add(std::move(up), std::move(down));

@@ -1,6 +1,7 @@
 // The unit of work: turns the session's pending, changed and deleted objects into INSERT, UPDATE and DELETE
 // statements in dependency order (parents before children, association rows after both ends, deletes in
 // reverse), batching statements of one shape.
+#include <cctype>
 #include <algorithm>
 #include <map>
 #include <set>
@@ -37,6 +38,14 @@ bool is_unset(const Value& v) {
         case Value::Kind::Text: return std::get<std::string>(v.storage()).empty();
         default: return false;
     }
+}
+
+// The server default "gen_random_uuid()", however spaced or cased.
+bool is_gen_random_uuid(std::string_view sql) {
+    std::string squeezed;
+    for (char ch : sql)
+        if (!std::isspace(static_cast<unsigned char>(ch))) squeezed += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return squeezed == "gen_random_uuid()";
 }
 
 // The version an object takes after `current` (null: at INSERT).
@@ -398,10 +407,14 @@ void Flush::insert_all(const MapperBase& m, const StateList& states) {
     const bool returning = conn.dialect().caps().supports_returning;
     // Columns the database can fill (server default, autoincrement, client default) are left out of a row's
     // INSERT when the object leaves them unset; the others are always given.
-    std::vector<char> defaultable(cols.size());
+    std::vector<char> defaultable(cols.size()), client_uuid(cols.size());
     for (std::size_t c = 0; c < cols.size(); ++c) {
         const Column& col = *cols[c].column;
         defaultable[c] = col.options().server_default || col.sequence() || col.autoincrement() || col.has_client_default();
+        // A UUID key the server makes with gen_random_uuid() cannot be read back without RETURNING: Retort makes
+        // the same kind of value (a random, version 4 UUID) in the program instead.
+        client_uuid[c] = !returning && col.primary_key() && col.type.kind == TypeKind::Uuid &&
+                         col.options().server_default && is_gen_random_uuid(*col.options().server_default);
     }
     // The shape of a row: which columns it gives; omitted ones come back through RETURNING.
     auto shape_of = [&](InstanceState* st, std::vector<int>& shape) {
@@ -412,6 +425,7 @@ void Flush::insert_all(const MapperBase& m, const StateList& states) {
         }
         shape.clear();
         for (std::size_t c = 0; c < cols.size(); ++c) {
+            if (client_uuid[c] && is_unset(cols[c].get(st->obj, cols[c]))) cols[c].set(st->obj, Value(Uuid::random()), cols[c]);
             if (m.version.server_side && static_cast<int>(c) == m.version_column) continue;  // the database's
             if (defaultable[c]) {
                 const Value v = cols[c].get(st->obj, cols[c]);
