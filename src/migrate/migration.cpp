@@ -698,8 +698,18 @@ std::vector<std::string> MigrationContext::run(const RevisionGraph& graph, const
     auto rows = current_heads();
     std::set<std::string> heads(rows.begin(), rows.end());
     SchemaState state = replay(graph, rows);
-    ensure_version_table();
     const auto& caps = dialect_->caps();
+    if (!steps.empty() && !caps.transactional_ddl && !caps.one_ddl_per_transaction) {
+        // MySQL commits each DDL statement at once: say so, as Alembic does, before anything runs.
+        const std::string note = "Will assume non-transactional DDL: " + dialect_->name() +
+                                 " commits each DDL statement at once, so a revision that fails part-way keeps "
+                                 "what ran before the failure";
+        if (offline())
+            *out_ << sql_comment(note) << "\n\n";
+        else if (options_.progress)
+            options_.progress(note);
+    }
+    ensure_version_table();
     std::optional<Connection> conn;
     if (!offline()) conn.emplace(engine_.connect());
     std::vector<std::string> done;
