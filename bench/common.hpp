@@ -19,9 +19,10 @@
 namespace bench {
 
 // Command line of every program:
-//   --workload W1|W2|W3|W4|W5-eager|W5-lazy|W6 --db sqlite|postgresql --target PATH_OR_URL
+//   --workload W1|W2|W3|W4|W5-eager|W5-lazy|W6 --db sqlite|postgresql|mariadb --target PATH_OR_URL
 //   --rows N [--table-rows M] [--variant NAME]
-// target is the SQLite file or a libpq URI ("postgresql://user@/db?host=/socket/dir&port=5432").
+// target is the SQLite file, a libpq URI ("postgresql://user@/db?host=/socket/dir&port=5432") or, for MariaDB,
+// Retort's mysql URL ("mysql://user@/db?unix_socket=/socket/path", read by bench/mariadb.hpp for the raw side).
 struct Args {
     std::string workload, db, target, variant;
     long rows = 0;        // units of work: rows inserted, lookups made, owners loaded, ...
@@ -47,8 +48,8 @@ inline Args parse_args(int argc, char** argv) {
         else if (k == "--table-rows") a.table_rows = std::stol(v);
         else throw std::invalid_argument("unknown option " + std::string(k));
     }
-    if (a.workload.empty() || a.target.empty() || a.rows <= 0 || (a.db != "sqlite" && a.db != "postgresql"))
-        throw std::invalid_argument("usage: --workload W --db sqlite|postgresql --target T --rows N "
+    if (a.workload.empty() || a.target.empty() || a.rows <= 0 || (a.db != "sqlite" && a.db != "postgresql" && a.db != "mariadb"))
+        throw std::invalid_argument("usage: --workload W --db sqlite|postgresql|mariadb --target T --rows N "
                                     "[--table-rows M] [--variant V]");
     return a;
 }

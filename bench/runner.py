@@ -5,7 +5,7 @@ For each database, workload and implementation it runs a warm-up and then --runs
 as many for runs under SHORT_RUN seconds), each in a process of its own on a database that bench_data has
 just set up the same way. Each program times its own work and checks what it read; bench_data checks what
 it wrote; the peak RSS of each process comes from GNU time. Any failure stops the suite with the reason.
-Prints the table and writes bench/results/latest.json, latest.md and latest.png.
+Prints the table and writes bench/results/latest.json, latest.md and latest.png (--out NAME: NAME.json, ...).
 """
 import argparse
 import json
@@ -45,7 +45,10 @@ TITLES = {
     "W5-lazy": "lazy loading, N+1",
     "W6": "load, change one column, commit",
 }
-DB_TITLES = {"sqlite": "SQLite (file, default journal)", "postgresql": "PostgreSQL 15 (local socket, default durability)"}
+DB_TITLES = {"sqlite": "SQLite (file, default journal)", "postgresql": "PostgreSQL 15 (local socket, default durability)",
+             "mariadb": "MariaDB 10.11 (InnoDB, local socket, default durability)"}
+DATABASES = ["sqlite", "postgresql", "mariadb"]
+SERVERS = {"postgresql", "mariadb"}  # the databases with a server of their own
 ALL = set(wl.WORKLOADS)
 SHORT_RUN = 0.25  # seconds
 PYTHON = "/usr/bin/python3"  # Debian's, which sees python3-sqlalchemy; not the python3 on PATH
@@ -83,6 +86,17 @@ IMPLS = [
     Impl("raw-libpq-copy", "raw", ["bench_raw_pg", "--variant", "copy"], db="postgresql", workloads={"W1", "W6"}),
     Impl("raw-libpq-singlerow", "raw", ["bench_raw_pg", "--variant", "singlerow"], db="postgresql",
          workloads={"W4"}),
+    Impl("raw-mariadb-prepared", "raw", ["bench_raw_mariadb", "--variant", "prepared"], db="mariadb"),
+    Impl("raw-mariadb-tx-each", "raw", ["bench_raw_mariadb", "--variant", "tx-each"], db="mariadb", workloads={"W3"}),
+    Impl("raw-mariadb-multivalues", "raw", ["bench_raw_mariadb", "--variant", "multivalues"], db="mariadb",
+         workloads={"W1", "W6"}),
+    Impl("raw-mariadb-bulk", "raw", ["bench_raw_mariadb", "--variant", "bulk"], db="mariadb", workloads={"W1", "W6"}),
+    Impl("raw-mariadb-loaddata", "raw", ["bench_raw_mariadb", "--variant", "loaddata"], db="mariadb",
+         workloads={"W1", "W6"}),
+    Impl("raw-mariadb-unbuffered", "raw", ["bench_raw_mariadb", "--variant", "unbuffered"], db="mariadb",
+         workloads={"W4"}),
+    Impl("raw-mariadb-text", "raw", ["bench_raw_mariadb", "--variant", "text"], db="mariadb",
+         workloads={"W4", "W5-eager"}),
     # The Retort ORM column: bench/retort_orm.cpp, built as bench_retort_orm, with the interface of the others.
     Impl("retort-orm", "retort", ["bench_retort_orm"], optional=True),
     Impl("retort-orm-untracked", "retort", ["bench_retort_orm", "--variant", "untracked"], optional=True,
@@ -158,6 +172,49 @@ class PgServer:
         return out.strip().split(" ", 2)[-1]
 
 
+# ---------------------------------------------------------------- MariaDB
+
+class MariaServer:
+    """A throwaway MariaDB (scripts/mariadb.sh: its own data directory, a unix socket in a temporary folder, no
+    TCP, run as the mysql user) with InnoDB's shipped durability (innodb_flush_log_at_trx_commit=1, the
+    doublewrite buffer on), and the database retort_bench owned by the user retort."""
+
+    SCRIPT = os.path.join(ROOT, "scripts", "mariadb.sh")
+
+    def __init__(self):
+        self.dir = None
+
+    def _bash(self, script, env=None):
+        return subprocess.run(["bash", "-c", 'source "%s"; %s' % (self.SCRIPT, script)], capture_output=True,
+                              text=True, env=dict(os.environ, **(env or {})))
+
+    def start(self):
+        res = self._bash('maria_start >&2 && echo "$MARIA_DIR"', {"MARIA_DURABLE": "1"})
+        lines = res.stdout.strip().splitlines()
+        if res.returncode != 0 or not lines:
+            raise BenchError("could not start MariaDB:\n%s%s" % (res.stdout, res.stderr))
+        self.dir = lines[-1]
+        self.sock = os.path.join(self.dir, "mysqld.sock")
+        user = "root" if os.geteuid() == 0 else subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
+        res = subprocess.run(["mariadb", "--no-defaults", "--socket=" + self.sock, "-u", user, "-e",
+                              "CREATE DATABASE retort_bench CHARACTER SET utf8mb4; SELECT VERSION()", "-N", "-B"],
+                             capture_output=True, text=True)
+        if res.returncode != 0:
+            raise BenchError("could not create the MariaDB database: %s" % res.stderr)
+        self.server_version = res.stdout.strip().split("-")[0]
+        self.url = "mysql://retort@/retort_bench?unix_socket=%s" % self.sock
+        log("==> MariaDB %s started (socket %s)" % (self.server_version, self.sock))
+
+    def stop(self):
+        if not self.dir:
+            return
+        self._bash("maria_stop", {"MARIA_DIR": self.dir})
+        self.dir = None
+
+    def version(self):
+        return self.server_version
+
+
 # ---------------------------------------------------------------- running one process
 
 def run_process(argv, timeout):
@@ -228,16 +285,16 @@ def pin(cfg, db):
     250 us, so a PostgreSQL round trip took 40 or 280 us depending on where the scheduler put client and
     server, from one run to the next. On one CPU it is a steady 40 us and each implementation is charged
     for the CPU time it and the server spend. SQLite has no second process to wake, and a pinned process
-    cannot escape a busy CPU while it waits for fsync, so it runs unpinned."""
+    cannot escape a busy CPU while it waits for fsync, so it runs unpinned. MariaDB is treated as PostgreSQL."""
     if cfg.cpu >= 0:
-        os.sched_setaffinity(0, {cfg.cpu} if db == "postgresql" else cfg.all_cpus)
+        os.sched_setaffinity(0, {cfg.cpu} if db in SERVERS else cfg.all_cpus)
 
 
-def run_suite(cfg, dbs, workloads, impls, pg):
+def run_suite(cfg, dbs, workloads, impls, servers):
     records = []
     for db in dbs:
         pin(cfg, db)
-        target = pg.url if db == "postgresql" else os.path.join(cfg.workdir, "bench.db")
+        target = servers[db].url if db in servers else os.path.join(cfg.workdir, "bench.db")
         for w in workloads:
             rows, table_rows = SIZES[w]
             if cfg.quick:
@@ -426,7 +483,7 @@ def write_chart(records, dbs, path):
             raise BenchError("gnuplot failed: %s" % res.stderr)
 
 
-def environment(pg):
+def environment(servers):
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     sa = subprocess.run([PYTHON, "-c", "import sqlalchemy, psycopg2, sqlite3; print(sqlalchemy.__version__, "
                                        "psycopg2.__version__.split()[0], sqlite3.sqlite_version)"],
@@ -434,8 +491,12 @@ def environment(pg):
     parts = ["%d x %s" % (os.cpu_count(), cpu), "Debian %s" % platform.freedesktop_os_release().get("VERSION_ID", "?")]
     if len(sa) == 3:
         parts += ["SQLite %s" % sa[2], "SQLAlchemy %s" % sa[0], "psycopg2 %s" % sa[1]]
-    if pg:
-        parts.append("PostgreSQL %s" % pg.version())
+    if "postgresql" in servers:
+        parts.append("PostgreSQL %s" % servers["postgresql"].version())
+    if "mariadb" in servers:
+        pymysql = subprocess.run([PYTHON, "-c", "import pymysql; print(pymysql.__version__)"], capture_output=True,
+                                 text=True).stdout.strip()
+        parts += ["MariaDB %s" % servers["mariadb"].version(), "PyMySQL %s" % (pymysql or "?")]
     return ", ".join(parts)
 
 
@@ -444,7 +505,7 @@ def environment(pg):
 def parse():
     p = argparse.ArgumentParser(prog="bench/run", description="Retort's benchmark suite (issue 5).")
     p.add_argument("--quick", action="store_true", help="row counts divided by ten")
-    p.add_argument("--db", choices=["sqlite", "postgresql"], help="one database only (default: both)")
+    p.add_argument("--db", choices=DATABASES, help="one database only (default: all three)")
     p.add_argument("--only", help="workloads, e.g. W1,W3,W5 (W5 is W5-eager and W5-lazy)")
     p.add_argument("--impl", help="implementations, e.g. retort-core,raw-sqlite (default: all)")
     p.add_argument("--runs", type=int, default=3, help="timed runs after the warm-up (default 3)")
@@ -452,7 +513,9 @@ def parse():
     p.add_argument("--pg-port", type=int, default=54339)
     p.add_argument("--timeout", type=float, default=None, help="seconds a process may take")
     p.add_argument("--cpu", type=int, default=0,
-                   help="run the PostgreSQL server and its clients on this CPU; -1: let the scheduler place them")
+                   help="run the database servers and their clients on this CPU; -1: let the scheduler place them")
+    p.add_argument("--out", default="latest",
+                   help="write bench/results/OUT.json, OUT.md and OUT.png (default latest)")
     cfg = p.parse_args()
     if cfg.runs < 1:
         p.error("--runs must be at least 1")
@@ -471,10 +534,12 @@ def parse():
         if unknown:
             p.error("unknown implementation %s (known: %s)" % (", ".join(unknown), ", ".join(i.name for i in IMPLS)))
         impls = [i for i in IMPLS if i.name in names]
+    dbs = [cfg.db] if cfg.db else list(DATABASES)
     for i in impls:
-        if not i.available(cfg.build_dir):
+        if i.db in [None] + dbs and not i.available(cfg.build_dir):
             p.error("%s is missing: %s (bench/run builds it)" % (i.name, i.command(cfg.build_dir)[0]))
-    dbs = [cfg.db] if cfg.db else ["sqlite", "postgresql"]
+    if not cfg.out or os.sep in cfg.out or cfg.out.startswith("."):
+        p.error("--out takes a plain name, e.g. mariadb")
     return cfg, dbs, workloads, impls
 
 
@@ -487,7 +552,11 @@ def main():
     if cfg.cpu >= 0 and cfg.cpu not in cfg.all_cpus:
         log("bench/run: --cpu %d is not one of this process's CPUs %s" % (cfg.cpu, sorted(cfg.all_cpus)))
         return 2
-    pg = PgServer(cfg.pg_port) if "postgresql" in dbs else None
+    servers = {}
+    if "postgresql" in dbs:
+        servers["postgresql"] = PgServer(cfg.pg_port)
+    if "mariadb" in dbs:
+        servers["mariadb"] = MariaServer()
     cfg.workdir = tempfile.mkdtemp(prefix="retort-bench.")
 
     def interrupted(signum, _frame):
@@ -496,11 +565,13 @@ def main():
     signal.signal(signal.SIGTERM, interrupted)
     started = time.time()
     try:
-        if pg:
-            pin(cfg, "postgresql")  # the server's processes inherit it
-            pg.start()
-        env = environment(pg) + (", PostgreSQL and its clients on CPU %d" % cfg.cpu if cfg.cpu >= 0 and pg else "")
-        records = run_suite(cfg, dbs, workloads, impls, pg)
+        for db, server in servers.items():
+            pin(cfg, db)  # the server's processes inherit it
+            server.start()
+        names = " and ".join({"postgresql": "PostgreSQL", "mariadb": "MariaDB"}[db] for db in servers)
+        env = environment(servers) + (", %s and %s clients on CPU %d" % (names, "their" if len(servers) > 1 else "its",
+                                                                          cfg.cpu) if cfg.cpu >= 0 and servers else "")
+        records = run_suite(cfg, dbs, workloads, impls, servers)
     except BenchError as e:
         log("\nBENCHMARK FAILED: %s" % e)
         return 1
@@ -508,25 +579,26 @@ def main():
         log("\ninterrupted")
         return 130
     finally:
-        if pg:
-            pg.stop()
+        for server in servers.values():
+            server.stop()
         shutil.rmtree(cfg.workdir, ignore_errors=True)
     os.makedirs(RESULTS, exist_ok=True)
     print_table(records, dbs, cfg.quick)
-    with open(os.path.join(RESULTS, "latest.json"), "w") as f:
+    out = os.path.join(RESULTS, cfg.out)
+    with open(out + ".json", "w") as f:
         json.dump(records, f, indent=1)
         f.write("\n")
-    write_markdown(records, dbs, cfg, env, os.path.join(RESULTS, "latest.md"))
+    write_markdown(records, dbs, cfg, env, out + ".md")
     # Only a run of everything replaces the tables the README shows.
-    complete = len(dbs) == 2 and set(workloads) == ALL and not cfg.impl
-    if complete and update_readme(os.path.join(RESULTS, "latest.md"), os.path.join(BENCH, "README.md")):
+    complete = len(dbs) == len(DATABASES) and set(workloads) == ALL and not cfg.impl
+    if complete and update_readme(out + ".md", os.path.join(BENCH, "README.md")):
         log("==> updated the tables in bench/README.md")
     try:
-        write_chart(records, dbs, os.path.join(RESULTS, "latest.png"))
+        write_chart(records, dbs, out + ".png")
     except BenchError as e:
         log("BENCHMARK FAILED: %s" % e)
         return 1
-    log("\n==> %.0f s; wrote bench/results/latest.json, latest.md, latest.png" % (time.time() - started))
+    log("\n==> %.0f s; wrote bench/results/%s.json, %s.md, %s.png" % (time.time() - started, cfg.out, cfg.out, cfg.out))
     return 0
 
 

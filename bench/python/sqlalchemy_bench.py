@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """SQLAlchemy ORM and Core for each workload, with the command line of the C++ programs plus --impl:
 
-    sqlalchemy_bench.py --impl orm|core --workload W --db sqlite|postgresql --target T --rows N [--table-rows M]
+    sqlalchemy_bench.py --impl orm|core --workload W --db sqlite|postgresql|mariadb --target T --rows N [--table-rows M]
 
 Prints {"seconds": s, "rows": n, "checksum": c} and exits 1 when the result is wrong. Written for SQLAlchemy 1.4
 (Debian 12's python3-sqlalchemy) in its 2.0 style (future=True), with its default settings except one: file
 SQLite databases get a QueuePool, as SQLAlchemy 2.0 gives them (1.4 would reconnect for every Session).
-Run it with Debian's /usr/bin/python3, which sees python3-sqlalchemy and python3-psycopg2.
+PostgreSQL goes through psycopg2, MariaDB through PyMySQL (utf8mb4). Run it with Debian's /usr/bin/python3, which
+sees python3-sqlalchemy, python3-psycopg2 and python3-pymysql.
 """
 import argparse
 import json
@@ -239,6 +240,10 @@ IMPLS = {
 def make_engine(a):
     if a.db == "sqlite":
         engine = sa.create_engine("sqlite:///" + a.target, future=True, poolclass=sa.pool.QueuePool)
+    elif a.db == "mariadb":
+        # The runner's target is Retort's URL, mysql://user@/db?unix_socket=PATH.
+        url = a.target.replace("mysql://", "mysql+pymysql://", 1)
+        engine = sa.create_engine(url + ("&" if "?" in url else "?") + "charset=utf8mb4", future=True)
     else:
         engine = sa.create_engine(a.target.replace("postgresql://", "postgresql+psycopg2://", 1), future=True)
     # Connect (and let the dialect look at the server) and configure the mappers outside the timed part.
@@ -252,7 +257,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--impl", required=True, choices=sorted(IMPLS))
     p.add_argument("--workload", required=True)
-    p.add_argument("--db", required=True, choices=["sqlite", "postgresql"])
+    p.add_argument("--db", required=True, choices=["sqlite", "postgresql", "mariadb"])
     p.add_argument("--target", required=True)
     p.add_argument("--rows", type=int, required=True)
     p.add_argument("--table-rows", type=int, default=0)
