@@ -249,6 +249,14 @@ void Table::create(Connection& conn, bool checkfirst, std::span<const std::size_
         if (exists) return;
     }
     auto ddl = d.ddl_compiler();
+    // Every statement is compiled before any runs: a table whose DDL the dialect cannot write (an index on an
+    // expression MariaDB lacks, a type without its length) is refused whole, not left half made where DDL
+    // commits at once.
+    const auto type_sql = ddl->create_types(*this);
+    const std::string table_sql = ddl->create_table(*this, false, leave_out_fks);
+    std::vector<std::string> index_sql;
+    index_sql.reserve(indexes_.size());
+    for (const auto& ix : indexes_) index_sql.push_back(ddl->create_index(*this, ix));
     // The sequences its columns take values from, unless they exist (another table may share one).
     if (d.caps().supports_sequences)
         for (const auto& c : columns_)
@@ -258,10 +266,10 @@ void Table::create(Connection& conn, bool checkfirst, std::span<const std::size_
                 if (steps) conn.commit();
                 if (!exists) ddl_step(conn, ddl->create_sequence(seq), steps);
             }
-    for (const auto& s : ddl->create_types(*this)) ddl_step(conn, s, steps);
-    ddl_step(conn, ddl->create_table(*this, false, leave_out_fks), steps);
-    for (const auto& ix : indexes_) {
-        auto returned = conn.exec_driver_sql(ddl->create_index(*this, ix)).all();
+    for (const auto& s : type_sql) ddl_step(conn, s, steps);
+    ddl_step(conn, table_sql, steps);
+    for (const auto& sql : index_sql) {
+        auto returned = conn.exec_driver_sql(sql).all();
         if (steps) conn.commit();
         d.after_create_index(conn, returned);
     }
@@ -543,6 +551,15 @@ std::string existing_foreign_key_name(Connection& conn, const sql::DDLCompiler& 
 }  // namespace
 
 void MetaData::create_all(Connection& conn, bool checkfirst) const {
+    {
+        // Each table's DDL compiled once before anything runs, so one the dialect cannot write stops the
+        // whole create_all before any table exists (DDL commits at once on MySQL).
+        auto ddl = conn.dialect().ddl_compiler();
+        for (const Table* t : sorted_tables()) {
+            (void)ddl->create_table(*t, false, {});
+            for (const auto& ix : t->indexes()) (void)ddl->create_index(*t, ix);
+        }
+    }
     // The MetaData's own sequences first (a column's DEFAULT may take values from one); those columns define
     // come with their tables.
     for (const auto& s : sequences_)

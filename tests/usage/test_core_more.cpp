@@ -409,8 +409,32 @@ TEST_F(CoreTypes, IdentityOptionsExpressionIndexAndJsonb) {
                          {"doc", types::Jsonb()}},
                         {Index{.name = "ix_ident_expr_lower_name", .unique = true, .expressions = {"lower(name)"}}});
     md.drop_all(engine);
-    md.create_all(engine);
     const auto& caps = engine.dialect().caps();
+    if (!caps.supports_expression_indexes) {
+        // MariaDB has no indexes on expressions: a CompileError naming the index, before the table is made.
+        try {
+            md.create_all(engine);
+            FAIL() << "an index on an expression was accepted";
+        } catch (const CompileError& e) {
+            EXPECT_NE(std::string(e.what()).find("ix_ident_expr_lower_name"), std::string::npos) << e.what();
+        }
+        EXPECT_FALSE(Inspector(engine).has_table("ident_expr"));
+        // The JSON column round-trips without the index.
+        MetaData plain;
+        Table& p = plain.table("ident_plain", {{"id", types::Integer(), {.primary_key = true}}, {"doc", types::Jsonb()}});
+        plain.drop_all(engine);
+        plain.create_all(engine);
+        auto conn = engine.connect();
+        conn.execute(insert(p).values({{"id", 1}, {"doc", Json{"{\"k\": [1, 2]}"}}}));
+        auto doc = conn.execute(select(column<Json>(p, "doc"))).scalar_one<Json>();
+        EXPECT_NE(doc.text.find("\"k\""), std::string::npos);
+        conn.commit();
+        for (const auto& c : Inspector(engine).get_columns("ident_plain"))
+            if (c.name == "doc") EXPECT_EQ(c.type.kind, TypeKind::Json);
+        plain.drop_all(engine);
+        return;
+    }
+    md.create_all(engine);
     auto conn = engine.connect();
     conn.execute(insert(t).values({{"name", "Ann"}, {"doc", Json{"{\"k\": [1, 2]}"}}}));
     conn.execute(insert(t).values({{"name", "Bob"}}));
