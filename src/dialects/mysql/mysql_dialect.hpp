@@ -6,7 +6,8 @@
 // - Identifiers are quoted with backticks.
 // - Each new connection sets a strict sql_mode (STRICT_ALL_TABLES and friends), so a value that does not fit
 //   is an error (DataError) rather than silently truncated or zeroed, and time_zone to UTC.
-// - Tables are InnoDB, utf8mb4 with the utf8mb4_bin collation unless the table says otherwise.
+// - Tables are InnoDB, utf8mb4 in that character set's default collation (utf8mb4_general_ci on MariaDB: text
+//   compares and is unique regardless of case, unlike on PostgreSQL and SQLite).
 // - DDL commits implicitly on MySQL: caps().transactional_ddl is false.
 // - INSERT ... RETURNING where the server has it (MariaDB 10.5+); elsewhere the key of a new row comes from the
 //   driver's last insert id.
