@@ -103,6 +103,17 @@ inline std::int64_t checksum(const Owner& o) {
     for (const auto& p : o.pets) s += p.id * o.id + static_cast<std::int64_t>(p.name.size());
     return s;
 }
+// What a W5 program loaded: owners and pets counted, and their checksum.
+inline long count_loaded(const std::vector<Owner>& owners) {
+    long n = static_cast<long>(owners.size());
+    for (const auto& o : owners) n += static_cast<long>(o.pets.size());
+    return n;
+}
+inline std::int64_t sum_owners(const std::vector<Owner>& owners) {
+    std::int64_t s = 0;
+    for (const auto& o : owners) s += checksum(o);
+    return s;
+}
 inline std::int64_t digits(long i) { return static_cast<std::int64_t>(std::to_string(i).size()); }
 
 // The checksum a correct program reports for a read workload (nullopt for write workloads, which the

@@ -397,17 +397,6 @@ Outcome large_result(const Args& a, Timer& t) {
 
 // ---- W5: owners and their pets
 
-long count_loaded(const std::vector<Owner>& owners) {
-    long n = static_cast<long>(owners.size());
-    for (const auto& o : owners) n += static_cast<long>(o.pets.size());
-    return n;
-}
-std::int64_t sum_owners(const std::vector<Owner>& owners) {
-    std::int64_t s = 0;
-    for (const auto& o : owners) s += checksum(o);
-    return s;
-}
-
 Outcome owners_eager(const Args& a, Timer& t) {
     Conn c(a.target);
     std::vector<Owner> owners;
