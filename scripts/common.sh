@@ -40,7 +40,7 @@ ensure_server_packages() {
   return 0
 }
 
-BUILD_PACKAGES=(g++ cmake ninja-build pkg-config libsqlite3-dev libpq-dev libssl-dev libcurl4-openssl-dev libpg-query-dev nlohmann-json3-dev libmariadb-dev libgtest-dev)
+BUILD_PACKAGES=(g++ cmake ninja-build pkg-config libsqlite3-dev libpq-dev libssl-dev libcurl4-openssl-dev libpg-query-dev nlohmann-json3-dev libmariadb-dev libcli11-dev libgtest-dev)
 
 # build DIR [cmake args...]: configure (options apply every time) and build into DIR.
 build() {

@@ -51,7 +51,8 @@ CONF
   "${as_pg[@]}" "$PG_BIN/psql" -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -q -d postgres \
     -c "CREATE ROLE retort LOGIN SUPERUSER" -c "CREATE DATABASE retort_test OWNER retort" \
     -c "CREATE DATABASE retort_dsql OWNER retort" \
-    -c "CREATE DATABASE retort_conf OWNER retort" -c "CREATE DATABASE retort_conf_dsql OWNER retort" >/dev/null
+    -c "CREATE DATABASE retort_conf OWNER retort" -c "CREATE DATABASE retort_conf_dsql OWNER retort" \
+    -c "CREATE DATABASE retort_cli OWNER retort" >/dev/null
   chmod 755 "$PG_DIR" "$PG_DIR/tls"
   chmod 644 "$PG_DIR/tls/ca.crt" "$PG_DIR/tls/wrong_ca.crt"
   PG_CA_CERT="$PG_DIR/tls/ca.crt"

@@ -1,7 +1,14 @@
 #include "retort/migrate/command.hpp"
 
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -13,6 +20,9 @@
 #include "retort/migrate/autogenerate.hpp"
 #include "retort/migrate/migration.hpp"
 #include "retort/migrate/script.hpp"
+#include "retort/version.hpp"
+
+extern char** environ;
 
 namespace retort::migrate {
 
@@ -35,65 +45,127 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
     return out;
 }
 
-constexpr const char* usage_text = R"(usage: COMMAND [options]
-
-commands:
-  init [DIR]                         create the migrations folder (default "migrations") and the config file
-  revision -m MSG [--autogenerate]   write a new revision; --head TARGET (base for a new root, label@head),
-                                     --splice (a branch from a revision that is not a head),
-                                     --branch-label NAME, --depends-on TARGET (repeatable), --rev-id ID
-  upgrade TARGET [--sql]             head, heads, +N, ID+N, label@head, an id or prefix (--sql: FROM:TO too)
-  downgrade TARGET [--sql]           base, -N, ID-N, head-1, label@base, label@-N, an id or prefix
-  current | heads | history          where the database is; the heads (--resolve-dependencies: real
-                                     heads); every revision
-  branches                           the branch points
-  stamp TARGET [--sql]               set the version table without running revisions
-  check                              exit 1 when autogenerate would write operations
-  merge [-m MSG] [ID...]             a revision joining the heads (or the given revisions)
-
-options: --config FILE (default retort_migrations.ini), --url URL (else $DATABASE_URL, then the config)
-)";
-
 struct Parsed {
     std::string command;
     std::vector<std::string> positional;
     std::optional<std::string> message, config, url, head, rev_id;
     std::vector<std::string> branch_labels, depends_on;
-    bool autogenerate = false, sql = false, help = false, splice = false, resolve_dependencies = false;
+    bool autogenerate = false, sql = false, splice = false, resolve_dependencies = false, verbose = false,
+         indicate_current = false;
 };
 
-Parsed parse(std::span<const std::string> args) {
+// The command line's grammar, for the runner and for `retort migrate` alike. Every command has --help;
+// -c/--config and --url may come before or after the command.
+struct Cli {
+    CLI::App app;
     Parsed p;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&](std::optional<std::string>& slot) {
-            if (i + 1 >= args.size()) throw UsageError("option " + a + " needs a value");
-            slot = args[++i];
-        };
-        if (a == "-m" || a == "--message") value(p.message);
-        else if (a == "-c" || a == "--config") value(p.config);
-        else if (a == "--url") value(p.url);
-        else if (a == "--head") value(p.head);
-        else if (a == "--rev-id") value(p.rev_id);
-        else if (a == "--branch-label") {
-            std::optional<std::string> v;
-            value(v);
-            p.branch_labels.push_back(*v);
-        } else if (a == "--depends-on") {
-            std::optional<std::string> v;
-            value(v);
-            p.depends_on.push_back(*v);
-        } else if (a == "--splice") p.splice = true;
-        else if (a == "--resolve-dependencies") p.resolve_dependencies = true;
-        else if (a == "--autogenerate") p.autogenerate = true;
-        else if (a == "--sql") p.sql = true;
-        else if (a == "-h" || a == "--help") p.help = true;
-        else if (a.size() > 1 && a[0] == '-' && !(a.size() > 1 && std::isdigit(static_cast<unsigned char>(a[1]))))
-            throw UsageError("unknown option '" + a + "'");
-        else if (p.command.empty()) p.command = a;
-        else p.positional.push_back(a);
+
+    explicit Cli(const std::string& program) : app("Database migrations: revisions as data files, run online or "
+                                                   "written as SQL (--sql).", program) {
+        app.set_version_flag("--version", std::string(program) + " (Retort " + retort::version() + ")");
+        app.require_subcommand(1);
+        app.option_defaults()->always_capture_default(false);
+        auto* config = app.add_option("-c,--config", p.config,
+                                      "the settings file (default retort.ini; retort_migrations.ini when only it exists)");
+        config->type_name("FILE");
+        app.add_option("--url", p.url, "the database URL (else $DATABASE_URL, else the config file's url)")
+            ->type_name("URL");
+        app.footer("Run '" + program + " COMMAND --help' for one command's options.");
+
+        auto* init = add("init", "create the migrations folder, retort.ini (when missing) and a runner to start from");
+        init->add_option("directory", p.positional, "the folder (default: migrations)")->expected(0, 1);
+
+        auto* revision = add("revision", "write a new revision");
+        revision->add_option("-m,--message", p.message, "what the revision does")->type_name("MSG");
+        revision->add_flag("--autogenerate", p.autogenerate,
+                           "compare the models with the database and write the operations that join them");
+        revision->add_option("--head", p.head, "the revision to build on: head (default), base for a new root, "
+                                               "label@head, or an id with --splice")->type_name("TARGET");
+        revision->add_flag("--splice", p.splice, "allow --head to name a revision that is not a head (a new branch)");
+        revision->add_option("--branch-label", p.branch_labels, "a name for the branch through this revision")
+            ->type_name("NAME")->allow_extra_args(false);
+        revision->add_option("--depends-on", p.depends_on, "a revision or branch label to apply first (repeatable)")
+            ->type_name("TARGET")->allow_extra_args(false);
+        revision->add_option("--rev-id", p.rev_id, "the new revision's id instead of a random one")->type_name("ID");
+
+        auto* merge = add("merge", "write a revision joining the heads (or the given revisions)");
+        merge->add_option("-m,--message", p.message, "what the merge is for")->type_name("MSG");
+        merge->add_option("revisions", p.positional, "the revisions to join (default: every head)");
+        merge->add_option("--rev-id", p.rev_id, "the new revision's id instead of a random one")->type_name("ID");
+
+        const char* up_targets = "head, heads, +N, ID+N, label@head, an id or a unique prefix; with --sql also FROM:TO";
+        const char* down_targets = "base, -N, ID-N, head-1, label@base, label@-N, an id or a unique prefix; with --sql "
+                                   "FROM:TO";
+        auto* upgrade = add("upgrade", "run revisions up to TARGET");
+        upgrade->add_option("target", p.positional, up_targets)->required()->expected(1);
+        upgrade->add_flag("--sql", p.sql, "write the SQL to standard output instead of running it");
+        auto* downgrade = add("downgrade", "undo revisions down to TARGET");
+        downgrade->add_option("target", p.positional, down_targets)->required()->expected(1);
+        downgrade->add_flag("--sql", p.sql, "write the SQL to standard output instead of running it (needs FROM:TO)");
+        auto* stamp = add("stamp", "set the version table to TARGET without running revisions");
+        stamp->add_option("target", p.positional, up_targets)->required()->expected(1);
+        stamp->add_flag("--sql", p.sql, "write the SQL to standard output instead of running it");
+
+        auto* current = add("current", "the revisions the database is at");
+        current->add_flag("-v,--verbose", p.verbose, "each with its message, parents and file");
+        auto* heads = add("heads", "the revisions nothing builds on");
+        heads->add_flag("--resolve-dependencies", p.resolve_dependencies,
+                        "leave out heads that another head depends on");
+        heads->add_flag("-v,--verbose", p.verbose, "each with its parents, date and file");
+        auto* history = add("history", "every revision, newest first");
+        history->add_flag("-v,--verbose", p.verbose, "each with its date and file");
+        history->add_flag("-i,--indicate-current", p.indicate_current, "mark the revisions the database is at");
+        auto* branches = add("branches", "the revisions more than one revision builds on");
+        branches->add_flag("-v,--verbose", p.verbose, "each with its date and file");
+        auto* show = add("show", "one revision: where it sits and what it does");
+        show->add_option("revision", p.positional, "an id, a unique prefix, head, label@head, ...")->required()->expected(1);
+        auto* edit = add("edit", "open a revision's file in $VISUAL or $EDITOR, then check that it still reads");
+        edit->add_option("revision", p.positional, "an id, a unique prefix, head, label@head, ...")->required()->expected(1);
+        add("check", "exit 1 when autogenerate would write operations (the models and database differ)");
     }
-    return p;
+
+    CLI::App* add(const char* name, const char* description) {
+        auto* sub = app.add_subcommand(name, description);
+        sub->fallthrough();  // -c/--config and --url after the command too
+        sub->footer("");
+        sub->callback([this, name] { p.command = name; });
+        return sub;
+    }
+};
+
+// Parses the arguments: nullopt with `status` set when they were --help, --version or a usage error (already
+// reported).
+std::optional<Parsed> parse(std::span<const std::string> args, const std::string& program, std::ostream& out,
+                            std::ostream& err, int& status) {
+    Cli cli(program);
+    std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them last first
+    try {
+        cli.app.parse(reversed);
+    } catch (const CLI::CallForHelp&) {
+        const CLI::App* target = &cli.app;
+        for (const auto* sub : cli.app.get_subcommands())
+            if (sub->parsed()) target = sub;
+        // Usage lines name the whole command ("retort migrate upgrade"), not the subcommand alone.
+        out << (target == &cli.app ? target->help() : target->help(program));
+        status = 0;
+        return std::nullopt;
+    } catch (const CLI::CallForAllHelp&) {
+        out << cli.app.help("", CLI::AppFormatMode::All);
+        status = 0;
+        return std::nullopt;
+    } catch (const CLI::CallForVersion&) {
+        out << cli.app.version() << "\n";
+        status = 0;
+        return std::nullopt;
+    } catch (const CLI::ParseError& e) {
+        std::string command;
+        for (const auto* sub : cli.app.get_subcommands())
+            if (sub->parsed()) command = " " + sub->get_name();
+        err << "error: " << e.what() << "\nRun '" << program << command << " --help' for usage.\n";
+        status = 2;
+        return std::nullopt;
+    }
+    return std::move(cli.p);
 }
 
 struct Env {
@@ -102,6 +174,7 @@ struct Env {
     const MetaData* metadata;
     const Environment& env;
     std::string default_url;
+    std::string program;
     std::ostream& out;
     std::ostream& err;
 
@@ -127,6 +200,7 @@ struct Env {
         o.version_table = cfg.version_table;
         o.progress = [this](const std::string& line) { err << line << "\n" << std::flush; };
         o.warning = [this](const std::string& line) { err << "WARNING: " << line << "\n" << std::flush; };
+        o.data_migrations = env.data_migrations;
         return o;
     }
     std::string target(const char* what) const {
@@ -134,6 +208,163 @@ struct Env {
         return p.positional[0];
     }
 };
+
+// Why a command that needs the project's C++ cannot run here, and what to do.
+std::string no_runner_message(const Env& e, const std::string& command) {
+    return command + " needs your models' MetaData, which only your migration runner has (a program calling "
+           "retort::migrate::main; `init` writes one to start from, runner.cpp). Build it and name it in " +
+           e.cfg.file.string() + " (runner = path/to/it), or run it directly";
+}
+
+// Runs argv (argv[0] looked up in PATH when it has no '/'), waits, and returns its exit status.
+int spawn_and_wait(const std::vector<std::string>& argv, const std::string& what) {
+    std::vector<char*> ptrs;
+    for (const auto& a : argv) ptrs.push_back(const_cast<char*>(a.c_str()));
+    ptrs.push_back(nullptr);
+    pid_t pid = 0;
+    if (int rc = posix_spawnp(&pid, ptrs[0], nullptr, nullptr, ptrs.data(), environ); rc != 0)
+        throw ArgumentError("cannot run " + what + " '" + argv[0] + "': " + std::strerror(rc));
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) throw ArgumentError("lost " + what + " '" + argv[0] + "': " + std::strerror(errno));
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    throw ArgumentError(what + " '" + argv[0] + "' was killed by signal " + std::to_string(WTERMSIG(status)));
+}
+
+// True when a revision of the folder calls a data migration (and so needs the runner to go up or down).
+bool calls_data_migrations(const RevisionGraph& graph) {
+    for (const auto& id : graph.topological()) {
+        const auto& rev = graph.get(id);
+        for (const auto* section : {&rev.upgrade, &rev.downgrade})
+            for (const auto& step : *section)
+                if (step.op && step.op->kind == OpKind::Call) return true;
+    }
+    return false;
+}
+
+// The generic tool hands a command to the runner that the config file names: the runner_build command first
+// (in the config file's folder), then the runner with the same arguments and the config file made explicit.
+int run_through_runner(const Env& e, std::span<const std::string> args, const std::string& command) {
+    if (e.cfg.runner.empty()) throw UsageError(no_runner_message(e, command));
+    if (const char* depth = std::getenv("RETORT_MIGRATE_RUNNER"); depth && *depth)
+        throw ArgumentError("the runner " + e.cfg.runner_path().string() +
+                            " handed " + command + " back: it must call retort::migrate::main with your models");
+    const auto base = std::filesystem::absolute(e.cfg.file).parent_path();
+    if (!e.cfg.runner_build.empty()) {
+        e.err << "Building the runner: " << e.cfg.runner_build << "\n" << std::flush;
+        // The folder and the command are sh's arguments, never spliced into its script.
+        if (int rc = spawn_and_wait({"/bin/sh", "-c", "cd \"$1\" && eval \"$2\"", "sh", base.string(), e.cfg.runner_build},
+                                    "runner_build");
+            rc != 0)
+            throw ArgumentError("runner_build failed (exit status " + std::to_string(rc) + "): " + e.cfg.runner_build);
+    }
+    const auto runner = e.cfg.runner_path();
+    if (!std::filesystem::exists(runner))
+        throw ArgumentError("the runner " + runner.string() + " (runner in " + e.cfg.file.string() +
+                            ") does not exist: build it first" +
+                            (e.cfg.runner_build.empty() ? std::string(" (runner_build = ... can do it for you)") : ""));
+    std::vector<std::string> argv{runner.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    if (!e.p.config) {
+        argv.push_back("--config");
+        argv.push_back(std::filesystem::absolute(e.cfg.file).string());
+    }
+    e.out << std::flush;
+    e.err << std::flush;
+    ::setenv("RETORT_MIGRATE_RUNNER", "1", 1);
+    const int status = spawn_and_wait(argv, "runner");
+    ::unsetenv("RETORT_MIGRATE_RUNNER");
+    return status;
+}
+
+std::string join_or(const std::vector<std::string>& v, const char* none) { return v.empty() ? none : join(v, ", "); }
+
+// Alembic's log entry of a revision: where it sits in the graph, then (verbose) its date and file.
+void describe(const Env& e, const RevisionGraph& graph, const Revision& r, bool verbose) {
+    e.out << "Rev: " << r.id;
+    if (graph.children(r.id).empty()) e.out << " (head)";
+    if (graph.is_branch_point(r.id)) e.out << " (branchpoint)";
+    if (r.parents.size() > 1) e.out << " (mergepoint)";
+    if (r.parents.empty()) e.out << " (base)";
+    e.out << "\n";
+    e.out << (r.parents.size() > 1 ? "Merges: " : "Parent: ") << join_or(r.parents, "<base>") << "\n";
+    if (auto kids = graph.children(r.id); kids.size() > 1) e.out << "Branches into: " << join(kids, ", ") << "\n";
+    if (!r.branch_labels.empty()) e.out << "Branch names: " << join(r.branch_labels, ", ") << "\n";
+    if (!r.depends_on.empty()) e.out << "Also depends on: " << join(r.depends_on, ", ") << "\n";
+    if (verbose) {
+        if (!r.path.empty()) e.out << "Path: " << r.path.string() << "\n";
+        if (!r.created.empty()) e.out << "Created: " << r.created << "\n";
+    }
+    e.out << "\n    " << (r.message.empty() ? "(no message)" : r.message) << "\n\n";
+}
+
+const Revision& one_revision(const RevisionGraph& graph, const std::string& target) {
+    auto revs = graph.get_revisions(target);
+    if (revs.size() != 1 || !revs[0])
+        throw ArgumentError("'" + target + "' names " + (revs.empty() ? std::string("no revision") :
+                            std::to_string(revs.size()) + " revisions") + "; name one");
+    return *revs[0];
+}
+
+int cmd_show(Env& e) {
+    auto graph = e.scripts().load();
+    const Revision& r = one_revision(graph, e.target("show"));
+    describe(e, graph, r, true);
+    if (!r.path.empty()) {
+        std::ifstream in(r.path);
+        e.out << in.rdbuf();
+    } else {
+        e.out << render_revision(r);
+    }
+    return 0;
+}
+
+int cmd_edit(Env& e) {
+    auto graph = e.scripts().load();
+    const Revision& r = one_revision(graph, e.target("edit"));
+    const char* editor = std::getenv("VISUAL");
+    if (!editor || !*editor) editor = std::getenv("EDITOR");
+    if (!editor || !*editor) throw ArgumentError("set $EDITOR (or $VISUAL) to the program that edits " + r.path.string());
+    // "code --wait" and the like: the words of the variable, then the file.
+    std::vector<std::string> argv;
+    std::istringstream words{std::string(editor)};
+    for (std::string w; words >> w;) argv.push_back(w);
+    argv.push_back(r.path.string());
+    if (int rc = spawn_and_wait(argv, "the editor"); rc != 0)
+        throw ArgumentError("the editor exited with status " + std::to_string(rc));
+    // The file is read again, so a mistake shows now rather than at the next upgrade.
+    (void)read_revision_file(r.path);
+    e.err << "Edited " << r.path.string() << "\n";
+    return 0;
+}
+
+// The runner a project starts from (Alembic's env.py): written by init beside the versions folder.
+std::string runner_template(const std::string& dir) {
+    return R"(// The migration runner: `retort migrate` runs it for the commands that need this project's C++
+// (revision --autogenerate and check compare the models below with the database; revisions may `call`
+// the data migrations registered below). retort.ini names it (runner = ...), and can rebuild it first
+// (runner_build = ...). Build it once, against the file that maps your models, e.g. in CMake:
+//
+//   add_executable(migrations_runner )" + dir + R"(/runner.cpp src/models.cpp)
+//   target_link_libraries(migrations_runner PRIVATE retort::sqlite)   # or postgresql, mysql, ...
+//
+// It takes the same commands as `retort migrate` (run it with --help).
+#include <retort/migrate/command.hpp>
+#include <retort/orm.hpp>
+
+// #include "models.hpp"   // the structs your retort::orm::define<T> blocks map
+
+int main(int argc, char** argv) {
+    retort::migrate::Environment env;  // the URL comes from retort.ini, --url or $DATABASE_URL
+    // Data migrations: a revision line `call backfill_emails` runs this in the revision's transaction.
+    // env.data_migrations["backfill_emails"] = [](retort::Connection& conn) {
+    //     conn.exec_driver_sql("UPDATE users SET email = lower(name) || '@example.com' WHERE email IS NULL");
+    // };
+    retort::MetaData metadata;  // replace with: retort::orm::mapped_metadata<User, Address>()
+    return retort::migrate::main(argc, argv, metadata, env);
+}
+)";
+}
 
 int cmd_init(Env& e) {
     std::filesystem::path dir = e.p.positional.empty() ? std::filesystem::path("migrations") : std::filesystem::path(e.p.positional[0]);
@@ -144,9 +375,15 @@ int cmd_init(Env& e) {
         Config c = e.cfg;
         auto base = e.cfg.file.parent_path();
         c.script_location = base.empty() ? dir : std::filesystem::relative(std::filesystem::absolute(dir), std::filesystem::absolute(base));
-        c.url = e.p.url ? *e.p.url : (e.default_url.empty() ? "sqlite:///app.db" : e.default_url);
+        c.url = e.p.url ? *e.p.url : (e.env.default_url.empty() ? "sqlite:///app.db" : e.env.default_url);
         c.save();
         e.err << "Wrote " << c.file.string() << "\n";
+    }
+    if (!std::filesystem::exists(dir / "runner.cpp")) {
+        std::ofstream runner(dir / "runner.cpp");
+        runner << runner_template(dir.generic_string());
+        if (!runner) throw ArgumentError("cannot write " + (dir / "runner.cpp").string());
+        e.err << "Wrote " << (dir / "runner.cpp").string() << " (the runner for autogenerate and data migrations)\n";
     }
     e.err << "Created " << (dir / "versions").string() << "\n";
     return 0;
@@ -198,9 +435,7 @@ int cmd_revision(Env& e, bool merge) {
         }
     }
     if (e.p.autogenerate) {
-        if (!e.metadata)
-            throw UsageError("--autogenerate needs your models' MetaData: run it through your migration runner "
-                             "(a program calling retort::migrate::main), not the generic retort tool");
+        if (!e.metadata) throw UsageError(no_runner_message(e, "revision --autogenerate"));
         auto engine = create_engine(e.url());
         MigrationContext ctx(engine, e.options());
         auto rows = ctx.current_heads();
@@ -273,12 +508,16 @@ int cmd_current(Env& e) {
     MigrationContext ctx(engine, e.options());
     auto heads = graph.heads();
     auto rows = ctx.current_heads();
+    engine.dispose();
     if (rows.empty()) e.out << "base (no revision applied)\n";
     for (const auto& r : rows) {
+        if (e.p.verbose && graph.contains(r)) {
+            describe(e, graph, graph.get(r), true);
+            continue;
+        }
         bool head = std::find(heads.begin(), heads.end(), r) != heads.end();
         e.out << r << (head ? " (head)" : "") << (graph.contains(r) ? "" : " (not in the versions folder!)") << "\n";
     }
-    engine.dispose();
     return 0;
 }
 
@@ -291,7 +530,10 @@ std::string labels_of(const RevisionGraph& graph, const std::string& id) {
 int cmd_heads(Env& e) {
     auto graph = e.scripts().load();
     auto heads = e.p.resolve_dependencies ? graph.real_heads() : graph.heads();
-    for (const auto& h : heads) e.out << h << labels_of(graph, h) << " (head), " << graph.get(h).message << "\n";
+    for (const auto& h : heads) {
+        if (e.p.verbose) describe(e, graph, graph.get(h), true);
+        else e.out << h << labels_of(graph, h) << " (head), " << graph.get(h).message << "\n";
+    }
     if (heads.size() > 1) e.err << "Multiple heads: run 'merge' to join them, or name one as the target\n";
     return 0;
 }
@@ -301,7 +543,8 @@ int cmd_branches(Env& e) {
     for (const auto& id : graph.walk_revisions()) {
         auto kids = graph.children(id);
         if (kids.size() < 2) continue;
-        e.out << id << labels_of(graph, id) << " (branchpoint), " << graph.get(id).message << "\n";
+        if (e.p.verbose) describe(e, graph, graph.get(id), true);
+        else e.out << id << labels_of(graph, id) << " (branchpoint), " << graph.get(id).message << "\n";
         for (const auto& k : kids) e.out << "  -> " << k << labels_of(graph, k) << ", " << graph.get(k).message << "\n";
     }
     return 0;
@@ -309,13 +552,27 @@ int cmd_branches(Env& e) {
 
 int cmd_history(Env& e) {
     auto graph = e.scripts().load();
+    std::vector<std::string> current;
+    if (e.p.indicate_current) {
+        auto engine = create_engine(e.url());
+        MigrationContext ctx(engine, e.options());
+        current = ctx.current_heads();
+        engine.dispose();
+    }
     for (const auto& id : graph.walk_revisions()) {
         const auto& r = graph.get(id);
+        const bool is_current = std::find(current.begin(), current.end(), id) != current.end();
+        if (e.p.verbose) {
+            describe(e, graph, r, true);
+            if (is_current) e.out << "    (current)\n\n";
+            continue;
+        }
         auto kids = graph.children(r.id);
         e.out << (r.parents.empty() ? "<base>" : join(r.parents, ", ")) << " -> " << r.id;
         if (kids.empty()) e.out << " (head)";
         if (kids.size() > 1) e.out << " (branchpoint)";
         if (r.parents.size() > 1) e.out << " (mergepoint)";
+        if (is_current) e.out << " (current)";
         e.out << labels_of(graph, r.id);
         if (!r.depends_on.empty()) e.out << " (depends on " << join(r.depends_on, ", ") << ")";
         e.out << ", " << r.message << "\n";
@@ -324,7 +581,7 @@ int cmd_history(Env& e) {
 }
 
 int cmd_check(Env& e) {
-    if (!e.metadata) throw UsageError("check needs your models' MetaData: run it through your migration runner");
+    if (!e.metadata) throw UsageError(no_runner_message(e, "check"));
     auto engine = create_engine(e.url());
     auto cmp = compare_metadata(engine, *e.metadata, e.compare_options());
     engine.dispose();
@@ -362,19 +619,37 @@ Config Config::load(const std::filesystem::path& file) {
         if (key == "script_location") c.script_location = value;
         else if (key == "url") c.url = value;
         else if (key == "version_table") c.version_table = value;
+        else if (key == "runner") c.runner = value;
+        else if (key == "runner_build") c.runner_build = value;
         else throw ArgumentError(file.string() + ":" + std::to_string(n) + ": unknown setting '" + key + "'");
     }
     return c;
 }
 
+std::filesystem::path Config::locate(const std::optional<std::filesystem::path>& explicit_file) {
+    if (explicit_file) return *explicit_file;
+    if (!std::filesystem::exists(default_config_file) && std::filesystem::exists(legacy_config_file))
+        return legacy_config_file;
+    return default_config_file;
+}
+
 void Config::save() const {
     std::ofstream out(file);
     if (!out) throw ArgumentError("cannot write " + file.string());
-    out << "# Retort migrations (written by 'init'). $DATABASE_URL or --url override url.\n"
+    out << "# Retort migrations (written by 'retort migrate init').\n"
         << "[retort]\n"
-        << "script_location = " << script_location.string() << "\n"
+        << "# The revisions' folder, relative to this file.\n"
+        << "script_location = " << script_location.generic_string() << "\n"
+        << "# The database; --url and $DATABASE_URL take precedence. Keep passwords out of this file: libpq's\n"
+        << "# ~/.pgpass, a DSQL auth token or $DATABASE_URL serve better.\n"
         << "url = " << url << "\n"
-        << "version_table = " << version_table << "\n";
+        << "version_table = " << version_table << "\n"
+        << "# The project's migration runner (see " << (script_location / "runner.cpp").generic_string()
+        << "): revision --autogenerate, check and data\n"
+        << "# migrations run through it. runner_build, when set, runs first (in this folder) to bring it up to date.\n"
+        << (runner.empty() ? "# runner = build/migrations_runner\n" : "runner = " + runner.generic_string() + "\n")
+        << (runner_build.empty() ? "# runner_build = cmake --build build --target migrations_runner\n"
+                                 : "runner_build = " + runner_build + "\n");
 }
 
 std::filesystem::path Config::script_dir() const {
@@ -382,17 +657,28 @@ std::filesystem::path Config::script_dir() const {
     return file.parent_path() / script_location;
 }
 
+std::filesystem::path Config::runner_path() const {
+    if (runner.empty() || runner.is_absolute()) return runner;
+    return std::filesystem::absolute(file).parent_path() / runner;
+}
+
 int run_command(std::span<const std::string> args, const MetaData* metadata, const Environment& environment,
                 std::ostream& out, std::ostream& err) {
-    const std::string& default_url = environment.default_url;
+    const std::string program =
+        !environment.program_name.empty() ? environment.program_name : (metadata ? "runner" : "retort migrate");
     try {
-        Parsed p = parse(args);
-        if (p.help || p.command.empty() || p.command == "help") {
-            (p.help || p.command == "help" ? out : err) << usage_text;
-            return p.command.empty() && !p.help ? 2 : 0;
-        }
-        Env e{p, Config::load(p.config.value_or(default_config_file)), metadata, environment, default_url, out, err};
+        int status = 0;
+        auto parsed = parse(args, program, out, err, status);
+        if (!parsed) return status;
+        const Parsed& p = *parsed;
+        Env e{p, Config::load(Config::locate(p.config)), metadata, environment, environment.default_url, program, out, err};
         const std::string& c = p.command;
+        // Without the models (the generic tool), what needs the project's C++ runs through its runner.
+        if (!metadata && ((c == "revision" && p.autogenerate) || c == "check"))
+            return run_through_runner(e, args, c == "check" ? "check" : "revision --autogenerate");
+        if (!metadata && !e.cfg.runner.empty() && (c == "upgrade" || c == "downgrade") && !p.sql &&
+            calls_data_migrations(e.scripts().load()))
+            return run_through_runner(e, args, c);
         if (c == "init") return cmd_init(e);
         if (c == "revision") return cmd_revision(e, false);
         if (c == "merge") return cmd_revision(e, true);
@@ -403,10 +689,12 @@ int run_command(std::span<const std::string> args, const MetaData* metadata, con
         if (c == "heads") return cmd_heads(e);
         if (c == "history") return cmd_history(e);
         if (c == "branches") return cmd_branches(e);
+        if (c == "show") return cmd_show(e);
+        if (c == "edit") return cmd_edit(e);
         if (c == "check") return cmd_check(e);
         throw UsageError("unknown command '" + c + "'");
     } catch (const UsageError& ex) {
-        err << "error: " << ex.what() << "\n(--help lists the commands)\n";
+        err << "error: " << ex.what() << "\nRun '" << program << " --help' for usage.\n";
         return 2;
     } catch (const std::exception& ex) {
         err << "error: " << ex.what() << "\n";
@@ -416,7 +704,10 @@ int run_command(std::span<const std::string> args, const MetaData* metadata, con
 
 int main(int argc, char** argv, const MetaData& metadata, const Environment& env) {
     std::vector<std::string> args(argv + 1, argv + argc);
-    return run_command(args, &metadata, env, std::cout, std::cerr);
+    if (!env.program_name.empty() || argc < 1 || !argv[0]) return run_command(args, &metadata, env, std::cout, std::cerr);
+    Environment named = env;
+    named.program_name = std::filesystem::path(argv[0]).filename().string();
+    return run_command(args, &metadata, named, std::cout, std::cerr);
 }
 
 

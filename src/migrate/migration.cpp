@@ -319,7 +319,8 @@ void SchemaState::apply(const Operation& op) {
             }
             break;
         case OpKind::Execute:
-        case OpKind::BulkInsert: break;
+        case OpKind::BulkInsert:
+        case OpKind::Call: break;
     }
 }
 
@@ -475,6 +476,13 @@ std::vector<Statement> compile_operation(const Dialect& d, const Operation& op, 
             Statement s;
             s.sql = op.sql;
             s.ddl = false;
+            return {s};
+        }
+        case OpKind::Call: {
+            Statement s;
+            s.call = op.name;
+            s.ddl = false;
+            s.note = "data migration " + op.name + " (C++)";
             return {s};
         }
         case OpKind::BulkInsert: {
@@ -635,6 +643,11 @@ void MigrationContext::fill_unknown_tables(const std::vector<Operation>& ops, Sc
 }
 
 void MigrationContext::execute(Connection* conn, const Statement& st) {
+    if (!st.call.empty()) {
+        // run() refused offline runs and unknown names before anything ran.
+        options_.data_migrations.at(st.call)(*conn);
+        return;
+    }
     if (st.sql.empty()) {
         if (offline()) *out_ << sql_comment(st.note) << "\n\n";
         return;
@@ -723,6 +736,16 @@ std::vector<std::string> MigrationContext::run(const RevisionGraph& graph, const
         std::vector<Statement> stmts;
         try {
             for (const auto& op : ops) {
+                if (op.kind == OpKind::Call) {
+                    if (offline())
+                        throw MigrationError("it calls the data migration '" + op.name +
+                                             "', which runs C++ and cannot be written as SQL; run it online");
+                    if (!options_.data_migrations.count(op.name))
+                        throw MigrationError("it calls the data migration '" + op.name +
+                                             "', which this program does not register (a migration runner "
+                                             "registers it in Environment::data_migrations; retort migrate "
+                                             "runs the runner that retort.ini names)");
+                }
                 auto s = compile_operation(*dialect_, op, next);
                 stmts.insert(stmts.end(), s.begin(), s.end());
                 next.apply(op);
@@ -770,7 +793,7 @@ std::vector<std::string> MigrationContext::run(const RevisionGraph& graph, const
                 if (caps.one_ddl_per_transaction) {
                     // DSQL: a transaction holds one DDL statement and never mixes DDL with DML.
                     for (const auto& s : stmts) {
-                        if (s.sql.empty()) continue;
+                        if (s.sql.empty() && s.call.empty()) continue;
                         if (s.repeat_until_no_rows) {
                             execute(&*conn, s);  // commits each chunk
                             continue;

@@ -232,12 +232,13 @@ std::string kind_name(OpKind k) {
         case OpKind::DropConstraint: return "drop_constraint";
         case OpKind::Execute: return "execute";
         case OpKind::BulkInsert: return "bulk_insert";
+        case OpKind::Call: return "call";
     }
     return "?";
 }
 
 std::optional<OpKind> kind_of(std::string_view s) {
-    for (int i = 0; i <= static_cast<int>(OpKind::BulkInsert); ++i)
+    for (int i = 0; i <= static_cast<int>(OpKind::Call); ++i)
         if (kind_name(static_cast<OpKind>(i)) == s) return static_cast<OpKind>(i);
     return std::nullopt;
 }
@@ -474,6 +475,10 @@ std::string render_operation(const Operation& op) {
                 out += "\n  row";
                 for (const auto& v : row) out += " " + render_value(v);
             }
+            break;
+        case OpKind::Call:
+            if (!valid_revision_id(op.name)) throw FormatError("call wants a name of letters, digits and '_'");
+            out += op.name;
             break;
     }
     return out;
@@ -743,6 +748,12 @@ Revision parse_revision(std::string_view text, const std::string& source) {
             case OpKind::BulkInsert:
                 op.table = a.pos(0, "table name");
                 op.columns = split(a.need("columns"), ',');
+                break;
+            case OpKind::Call:
+                // The name a runner registered its function under: letters, digits and '_' (as revision ids).
+                op.name = a.pos(0, "data migration name");
+                if (a.positional.size() != 1 || !a.options.empty() || !a.flags.empty() || !valid_revision_id(op.name))
+                    throw FormatError(where + ": call takes one name of letters, digits and '_'");
                 break;
             case OpKind::Execute: break;
         }

@@ -10,6 +10,7 @@
 #include <retort/migrate/command.hpp>
 #include <retort/migrate/migration.hpp>
 
+#include "retort/version.hpp"
 #include "usage/fixture.hpp"
 
 using namespace retort;
@@ -46,7 +47,7 @@ protected:
         out.str("");
         err.str("");
         args.push_back("--config");
-        args.push_back((dir / "retort_migrations.ini").string());
+        args.push_back((dir / "retort.ini").string());
         args.push_back("--url");
         args.push_back(test_url());
         return run_command(args, metadata, env, out, err);
@@ -601,6 +602,176 @@ TEST_F(Migrations, OfflineSqlIsWhatOnlineRuns) {
     EXPECT_EQ(offline_down.downgrade(graph, "base").size(), 3u);
     EXPECT_NE(down.str().find("DROP TABLE things"), std::string::npos);
     EXPECT_NE(down.str().find("DELETE FROM retort_version WHERE version_num = 'aaa0001'"), std::string::npos);
+}
+
+// The command line: --help for the whole and for each command, --version, and usage errors (exit status 2,
+// naming the command and pointing at its --help), as Alembic's CLI behaves.
+TEST_F(Migrations, CommandLineHelpVersionAndUsageErrors) {
+    Environment env;
+    env.program_name = "blog-migrate";
+    out.str("");
+    err.str("");
+    ASSERT_EQ(run_command(std::vector<std::string>{"--help"}, nullptr, env, out, err), 0);
+    for (const char* c : {"init", "revision", "upgrade", "downgrade", "current", "heads", "history", "branches",
+                          "show", "edit", "stamp", "merge", "check"})
+        EXPECT_NE(out.str().find(std::string("  ") + c), std::string::npos) << c << " missing from\n" << out.str();
+    EXPECT_NE(out.str().find("blog-migrate"), std::string::npos) << out.str();
+
+    EXPECT_EQ(cmd({"upgrade", "--help"}), 0);
+    EXPECT_NE(out.str().find("--sql"), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("head, heads, +N"), std::string::npos) << out.str();
+    EXPECT_EQ(out.str().find("--autogenerate"), std::string::npos) << "upgrade's help lists revision's options";
+    EXPECT_EQ(cmd({"revision", "--help"}), 0);
+    EXPECT_NE(out.str().find("--autogenerate"), std::string::npos) << out.str();
+
+    out.str("");
+    ASSERT_EQ(run_command(std::vector<std::string>{"--version"}, nullptr, env, out, err), 0);
+    EXPECT_NE(out.str().find(std::string("Retort ") + retort::version()), std::string::npos) << out.str();
+
+    EXPECT_EQ(cmd({"upgrade"}), 2);  // no target
+    EXPECT_NE(err.str().find("target"), std::string::npos) << err.str();
+    EXPECT_NE(err.str().find("upgrade --help"), std::string::npos) << err.str();
+    EXPECT_EQ(cmd({"upgrade", "head", "--frobnicate"}), 2);
+    EXPECT_NE(err.str().find("--frobnicate"), std::string::npos) << err.str();
+    EXPECT_EQ(cmd({"fly"}), 2);
+    EXPECT_EQ(cmd({"downgrade", "-1", "--sql"}), 2);  // offline downgrade needs FROM:TO
+    EXPECT_NE(err.str().find("FROM:TO"), std::string::npos) << err.str();
+    // Without the models, autogenerate names the runner to use; nothing is written.
+    EXPECT_EQ(cmd({"revision", "--autogenerate", "-m", "x"}), 2);
+    EXPECT_NE(err.str().find("runner"), std::string::npos) << err.str();
+    EXPECT_TRUE(std::filesystem::is_empty(dir / "migrations" / "versions"));
+}
+
+TEST_F(Migrations, InitWritesTheConfigAndARunnerToStartFrom) {
+    // SetUp ran init: retort.ini names the folder and the URL; runner.cpp is a program to build.
+    auto config = Config::load(dir / "retort.ini");
+    EXPECT_EQ(config.script_dir(), dir / "migrations");
+    EXPECT_EQ(config.url, test_url());
+    EXPECT_TRUE(config.runner.empty());
+    std::ifstream runner(dir / "migrations" / "runner.cpp");
+    std::string text(std::istreambuf_iterator<char>(runner), {});
+    EXPECT_NE(text.find("retort::migrate::main(argc, argv"), std::string::npos);
+    EXPECT_NE(text.find("data_migrations"), std::string::npos);
+    // A second init over a folder holding revisions refuses.
+    write("aaa0001_x.rev", "revision: aaa0001\nparents:\nmessage: x\n\nupgrade:\n\ndowngrade:\n");
+    EXPECT_EQ(cmd({"init", (dir / "migrations").string()}), 1);
+    EXPECT_NE(err.str().find("already holds revisions"), std::string::npos) << err.str();
+
+    // Settings: runner paths are relative to the file; an unknown key is an error naming the line.
+    std::ofstream(dir / "other.ini") << "[retort]\nscript_location = m\nrunner = build/runner\nrunner_build = make runner\n";
+    auto other = Config::load(dir / "other.ini");
+    EXPECT_EQ(other.runner_path(), std::filesystem::absolute(dir) / "build" / "runner");
+    EXPECT_EQ(other.runner_build, "make runner");
+    std::ofstream(dir / "bad.ini") << "[retort]\nscript_location = m\nrunnr = x\n";
+    try {
+        (void)Config::load(dir / "bad.ini");
+        ADD_FAILURE() << "an unknown setting was accepted";
+    } catch (const ArgumentError& e) {
+        EXPECT_NE(std::string(e.what()).find("bad.ini:3"), std::string::npos) << e.what();
+    }
+}
+
+// A revision may call a data migration written in C++: it runs on the revision's connection, in its
+// transaction, and a failure rolls the revision back with its schema changes (where DDL is transactional).
+TEST_F(Migrations, DataMigrationsRunInTheRevisionsTransaction) {
+    write("aaa0001_things.rev",
+          "revision: aaa0001\nparents:\nmessage: things\n\nupgrade:\n"
+          "create_table things\n  column id Integer primary_key\n  column name String(50)\n"
+          "bulk_insert things columns=id,name\n  row 1 \"  padded  \"\n  row 2 \"plain\"\n\n"
+          "downgrade:\ndrop_table things\n");
+    write("bbb0001_trim.rev",
+          "revision: bbb0001\nparents: aaa0001\nmessage: trim names\n\nupgrade:\n"
+          "add_column things note String(20)\ncall trim_names\n\ndowngrade:\ndrop_column things note\n");
+    Environment env;
+    int calls = 0;
+    env.data_migrations["trim_names"] = [&](Connection& conn) {
+        ++calls;
+        conn.exec_driver_sql("UPDATE things SET name = trim(name), note = 'trimmed'");
+    };
+    // Not registered: the revision fails before any of it runs.
+    EXPECT_EQ(cmd({"upgrade", "head"}), 1);
+    EXPECT_NE(err.str().find("trim_names"), std::string::npos) << err.str();
+    EXPECT_EQ(versions(), std::vector<std::string>{"aaa0001"});
+    EXPECT_FALSE(has_column("things", "note"));
+    // Offline, C++ cannot be written as SQL.
+    EXPECT_EQ(cmd({"upgrade", "aaa0001:head", "--sql"}, nullptr, env), 1);
+    EXPECT_NE(err.str().find("cannot be written as SQL"), std::string::npos) << err.str();
+
+    ASSERT_EQ(cmd({"upgrade", "head"}, nullptr, env), 0) << err.str();
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(versions(), std::vector<std::string>{"bbb0001"});
+    {
+        auto conn = engine.connect();
+        EXPECT_EQ(conn.exec_driver_sql("SELECT name FROM things WHERE id = 1").scalar<std::string>(), "padded");
+        EXPECT_EQ(conn.exec_driver_sql("SELECT note FROM things WHERE id = 2").scalar<std::string>(), "trimmed");
+    }
+
+    // A data migration that throws: the revision fails, the version table stays, and where DDL is transactional
+    // the revision's add_column is rolled back with it.
+    ASSERT_EQ(cmd({"downgrade", "-1"}, nullptr, env), 0) << err.str();
+    env.data_migrations["trim_names"] = [&](Connection& conn) {
+        conn.exec_driver_sql("UPDATE things SET name = 'changed'");
+        throw std::runtime_error("the backfill found a bad row");
+    };
+    EXPECT_EQ(cmd({"upgrade", "head"}, nullptr, env), 1);
+    EXPECT_NE(err.str().find("the backfill found a bad row"), std::string::npos) << err.str();
+    EXPECT_EQ(versions(), std::vector<std::string>{"aaa0001"});
+    if (engine.dialect().caps().transactional_ddl && !engine.dialect().caps().one_ddl_per_transaction) {
+        EXPECT_FALSE(has_column("things", "note"));
+        auto conn = engine.connect();
+        EXPECT_EQ(conn.exec_driver_sql("SELECT name FROM things WHERE id = 1").scalar<std::string>(), "padded");
+    }
+    // The revision file keeps the call as written.
+    auto graph = ScriptDirectory(dir / "migrations").load();
+    const auto ops = graph.get("bbb0001").upgrade_ops();
+    ASSERT_EQ(ops.size(), 2u);
+    EXPECT_EQ(ops[1].kind, OpKind::Call);
+    EXPECT_EQ(render_operation(ops[1]), "call trim_names");
+    EXPECT_THROW((void)parse_revision("revision: x\nparents:\nupgrade:\ncall two words\n"), FormatError);
+    EXPECT_THROW((void)parse_revision("revision: x\nparents:\nupgrade:\ncall bad-name\n"), FormatError);
+}
+
+TEST_F(Migrations, ShowEditHistoryAndCurrentVerbose) {
+    write("aaa0001_things.rev",
+          "revision: aaa0001\nparents:\nmessage: things\ncreated: 2026-01-02T03:04:05Z\n\nupgrade:\n"
+          "create_table things\n  column id Integer primary_key\n\ndowngrade:\ndrop_table things\n");
+    write("bbb0001_more.rev",
+          "revision: bbb0001\nparents: aaa0001\nmessage: more things\n\nupgrade:\n"
+          "add_column things name String(20)\n\ndowngrade:\ndrop_column things name\n");
+    ASSERT_EQ(cmd({"show", "head"}), 0) << err.str();
+    EXPECT_NE(out.str().find("Rev: bbb0001 (head)"), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("Parent: aaa0001"), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("add_column things name String(20)"), std::string::npos) << out.str();
+    ASSERT_EQ(cmd({"show", "aaa"}), 0) << err.str();  // a unique prefix
+    EXPECT_NE(out.str().find("Rev: aaa0001 (base)"), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("Created: 2026-01-02T03:04:05Z"), std::string::npos) << out.str();
+    EXPECT_EQ(cmd({"show", "zzz"}), 1);
+
+    ASSERT_EQ(cmd({"upgrade", "aaa0001"}), 0) << err.str();
+    ASSERT_EQ(cmd({"history", "-i"}), 0) << err.str();
+    EXPECT_NE(out.str().find("<base> -> aaa0001 (current), things"), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("aaa0001 -> bbb0001 (head), more things"), std::string::npos) << out.str();
+    ASSERT_EQ(cmd({"current", "-v"}), 0) << err.str();
+    EXPECT_NE(out.str().find("Rev: aaa0001"), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("    things"), std::string::npos) << out.str();
+
+    // edit runs $EDITOR on the file, then reads it again: a broken file is reported at once.
+    const auto editor = dir / "editor.sh";
+    std::ofstream(editor) << "#!/bin/sh\nprintf 'add_column things extra Integer\\n' >> \"$1\"\n";
+    std::filesystem::permissions(editor, std::filesystem::perms::owner_all);
+    ::setenv("EDITOR", editor.c_str(), 1);
+    ::unsetenv("VISUAL");
+    EXPECT_EQ(cmd({"edit", "head"}), 0) << err.str();
+    auto graph = ScriptDirectory(dir / "migrations").load();
+    // The line went to the end of the file: the downgrade section.
+    ASSERT_EQ(graph.get("bbb0001").downgrade_ops().size(), 2u);
+    std::ofstream(editor) << "#!/bin/sh\nprintf 'fly_to the_moon\\n' >> \"$1\"\n";
+    EXPECT_EQ(cmd({"edit", "bbb0001"}), 1);
+    EXPECT_NE(err.str().find("fly_to"), std::string::npos) << err.str();
+    write("bbb0001_more.rev", "revision: bbb0001\nparents: aaa0001\nmessage: more things\n\nupgrade:\n\ndowngrade:\n");
+    ::unsetenv("EDITOR");
+    EXPECT_EQ(cmd({"edit", "head"}), 1);
+    EXPECT_NE(err.str().find("$EDITOR"), std::string::npos) << err.str();
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // retort dsql-token: prints an Aurora DSQL auth token, e.g. for psql:
 //   PGPASSWORD=$(retort dsql-token --hostname "$HOST" --admin) psql "host=$HOST user=admin sslmode=verify-full"
+#include <CLI/CLI.hpp>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include "commands.hpp"
@@ -11,31 +13,6 @@ namespace {
 
 using retort::cli::UsageError;
 
-constexpr std::string_view help = R"(usage: retort dsql-token --hostname HOST [--region REGION] [--admin | --user USER]
-                         [--expires-in SECONDS] [--at TIME] [--profile PROFILE]
-
-Prints an Aurora DSQL IAM auth token, the password for a new connection, to stdout.
-
-  --hostname HOST       cluster endpoint, <cluster id>.dsql.<region>.on.aws
-  --region REGION       region to sign for (default: the endpoint's region, else AWS_REGION,
-                        AWS_DEFAULT_REGION or the profile's region in ~/.aws/config)
-  --admin               a token for the admin role (Action=DbConnectAdmin)
-  --user USER           the database role to connect as; "admin" is the same as --admin,
-                        any other role gets a DbConnect token (the default)
-  --expires-in SECONDS  token lifetime, 1 to 604800 (default 900)
-  --at TIME             sign as of TIME, ISO 8601 UTC like 2024-11-07T17:39:33Z (default: now)
-  --profile PROFILE     AWS profile for credentials and region (default: AWS_PROFILE, else "default")
-  -h, --help            show this help
-
-Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, else the
-shared credentials file, else the config file (SSO, credential_process and instance roles are not
-supported yet). The token is a secret: do not log it.
-)";
-
-constexpr retort::cli::OptionSpec options_spec[] = {
-    {"hostname"}, {"region"}, {"admin", false}, {"user"}, {"expires-in"}, {"at"}, {"profile"}, {"help", false},
-};
-
 std::chrono::seconds parse_expires(const std::string& text) {
     if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
         throw UsageError("--expires-in wants a whole number of seconds, not '" + text + "'");
@@ -44,35 +21,31 @@ std::chrono::seconds parse_expires(const std::string& text) {
     return std::chrono::seconds(seconds);
 }
 
-int run(std::span<const std::string> args) {
-    for (const auto& arg : args)
-        if (arg == "-h" || arg == "--help") {
-            std::cout << help;
-            return 0;
-        }
-    retort::cli::Options options(args, options_spec);
+struct Args {
+    std::string hostname, region, user, expires_in, at, profile;
+    bool admin = false;
+};
 
+int run(const Args& args) {
     retort::aws::DsqlTokenParams params;
-    params.hostname = options.value("hostname").value_or("");
-    if (params.hostname.empty()) throw UsageError("--hostname is required");
-    params.region = options.value("region").value_or("");
-    params.admin = options.has("admin");
-    if (auto user = options.value("user")) {
-        if (user->empty()) throw UsageError("--user needs a role name");
-        bool admin_user = retort::aws::dsql_user_is_admin(*user);
-        if (params.admin && !admin_user) throw UsageError("--admin and --user " + *user + " contradict each other");
+    params.hostname = args.hostname;
+    params.region = args.region;
+    params.admin = args.admin;
+    if (!args.user.empty()) {
+        bool admin_user = retort::aws::dsql_user_is_admin(args.user);
+        if (params.admin && !admin_user) throw UsageError("--admin and --user " + args.user + " contradict each other");
         params.admin = admin_user;
     }
-    if (auto expires = options.value("expires-in")) params.expires_in = parse_expires(*expires);
-    if (auto at = options.value("at")) {
+    if (!args.expires_in.empty()) params.expires_in = parse_expires(args.expires_in);
+    if (!args.at.empty()) {
         try {
-            params.signing_time = retort::aws::parse_timestamp(*at);
+            params.signing_time = retort::aws::parse_timestamp(args.at);
         } catch (const retort::ArgumentError& e) {
             throw UsageError(std::string("--at: ") + e.what());
         }
     }
     retort::aws::ProfileOptions profile;
-    if (auto p = options.value("profile")) profile.profile = *p;
+    if (!args.profile.empty()) profile.profile = args.profile;
 
     std::string token;
     try {
@@ -86,6 +59,32 @@ int run(std::span<const std::string> args) {
     return 0;
 }
 
-const retort::cli::Registration registration{{"dsql-token", "print an Aurora DSQL IAM auth token", run}};
+void setup(CLI::App& retort, int& status) {
+    auto* cmd = retort.add_subcommand("dsql-token", "print an Aurora DSQL IAM auth token (a connection's password)");
+    auto args = std::make_shared<Args>();
+    cmd->add_option("--hostname", args->hostname, "cluster endpoint, <cluster id>.dsql.<region>.on.aws")
+        ->required()->type_name("HOST");
+    cmd->add_option("--region", args->region,
+                    "region to sign for (default: the endpoint's region, else AWS_REGION, AWS_DEFAULT_REGION or the "
+                    "profile's region in ~/.aws/config)")->type_name("REGION");
+    cmd->add_flag("--admin", args->admin, "a token for the admin role (Action=DbConnectAdmin)");
+    cmd->add_option("--user", args->user,
+                    "the database role to connect as; \"admin\" is the same as --admin, any other role gets a "
+                    "DbConnect token (the default)")->type_name("USER")->check([](const std::string& v) {
+        return v.empty() ? std::string("--user needs a role name") : std::string();
+    });
+    cmd->add_option("--expires-in", args->expires_in, "token lifetime, 1 to 604800 (default 900)")->type_name("SECONDS");
+    cmd->add_option("--at", args->at, "sign as of TIME, ISO 8601 UTC like 2024-11-07T17:39:33Z (default: now)")
+        ->type_name("TIME");
+    cmd->add_option("--profile", args->profile, "AWS profile for credentials and region (default: AWS_PROFILE, else "
+                                                "\"default\")")->type_name("PROFILE");
+    cmd->footer("Credentials come from the standard AWS chain: the environment (AWS_ACCESS_KEY_ID, ...), web identity, "
+                "the profile in the shared credentials and config files (roles, IAM Identity Center, "
+                "credential_process), then container and EC2 instance credentials. The token is a secret: do not log it. For psql:\n  PGPASSWORD=$(retort dsql-token --hostname \"$HOST\" "
+                "--admin) psql \"host=$HOST user=admin sslmode=verify-full\"");
+    cmd->callback([args, &status] { status = run(*args); });
+}
+
+const retort::cli::Registration registration{setup};
 
 }  // namespace

@@ -1,7 +1,7 @@
-// retort migrate: the migration commands (init, revision, upgrade, downgrade, current, heads, history,
-// stamp, merge) on revision files, without any user code. Autogenerate and check need the models'
-// MetaData, so they run through a project's own runner (retort::migrate::main; see
-// include/retort/migrate/command.hpp and examples/migrations).
+// retort migrate: the migration commands (init, revision, upgrade, downgrade, current, heads, history, show,
+// edit, stamp, merge, check) on revision files. Autogenerate, check and data migrations need the project's
+// models and code: they run through the runner that retort.ini names (include/retort/migrate/command.hpp).
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <string>
 
@@ -10,10 +10,18 @@
 
 namespace {
 
-int run(std::span<const std::string> args) {
-    return retort::migrate::run_command(args, nullptr, {}, std::cout, std::cerr);
+void setup(CLI::App& retort, int& status) {
+    auto* cmd = retort.add_subcommand("migrate", "migrations: init, revision, upgrade, downgrade, current, history, ...");
+    // Everything after "migrate" is the migration commands' own command line, with their own --help.
+    cmd->prefix_command();
+    cmd->set_help_flag();
+    cmd->callback([cmd, &status] {
+        retort::migrate::Environment env;
+        env.program_name = "retort migrate";
+        status = retort::migrate::run_command(cmd->remaining(), nullptr, env, std::cout, std::cerr);
+    });
 }
 
-const retort::cli::Registration registration{{"migrate", "migrations: init, revision, upgrade, downgrade, current, ...", run}};
+const retort::cli::Registration registration{setup};
 
 }  // namespace

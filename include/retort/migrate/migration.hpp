@@ -67,6 +67,8 @@ struct Statement {
     // A query that must return no rows: when it returns one, the migration stops with `note` as its error.
     bool must_find_no_rows = false;
     std::string note;
+    // A data migration (`call NAME`): no SQL; the function registered under this name runs instead.
+    std::string call;
 };
 
 // The statements for one operation on a dialect; state is the schema before the operation (needed by
@@ -90,6 +92,11 @@ struct MigrationOptions {
     std::function<void(const std::string&)> progress;
     // Warnings (a downgrade -1 from several heads picks the first); none when null.
     std::function<void(const std::string&)> warning;
+    // The functions revisions name in `call NAME` operations (data migrations written in C++). Each runs on
+    // the connection running the revision, inside the revision's transaction where the dialect has
+    // transactional DDL, so a throw rolls the revision back. A revision calling a name missing here fails
+    // before any of it runs; offline (--sql) a call cannot be written as SQL and fails likewise.
+    std::map<std::string, std::function<void(Connection&)>> data_migrations;
 };
 
 class MigrationContext {

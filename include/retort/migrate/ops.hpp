@@ -8,8 +8,9 @@
 //   - editable: a person may rename, reorder, add `execute` SQL or data by hand (Alembic's main use);
 //   - offline SQL without a database: every operation carries what it needs, so `--sql` replays the
 //     files to know the schema (even for SQLite's table rebuilds) and prints the statements.
-// The only thing that needs the user's C++ is autogenerate (and `check`), which reads their MetaData:
-// a tiny runner calls retort::migrate::main(argc, argv, metadata) (see command.hpp).
+// What needs the user's C++ is autogenerate (and `check`), which reads their MetaData, and data migrations
+// written in C++ (`call NAME`): a tiny runner calls retort::migrate::main(argc, argv, metadata, env) (see
+// command.hpp), and `retort migrate` hands those commands to it.
 //
 // File format (a '#' starts a comment line; blank lines are ignored):
 //
@@ -43,6 +44,9 @@
 //   bulk_insert users columns=id,name
 //     row 1 "Joe"
 //     row 2 null
+//   call backfill_emails                          a data migration written in C++: the function the runner
+//                                                 registered under that name (Environment::data_migrations)
+//                                                 runs on the revision's connection, inside its transaction
 //
 //   downgrade:
 //   ...
@@ -107,6 +111,7 @@ enum class OpKind {
     DropConstraint,
     Execute,
     BulkInsert,
+    Call,
 };
 
 // One operation. A tagged record rather than a variant of structs: the fields each kind uses are listed
@@ -116,7 +121,7 @@ struct Operation {
     std::string table;      // every kind but Execute
     TableSpec table_spec;   // CreateTable
     ColumnSpec column;      // AddColumn; DropColumn and AlterColumn use column.name
-    std::string name;       // RenameTable: new name; indexes and constraints: their name
+    std::string name;       // RenameTable: new name; indexes and constraints: their name; Call: the callback
     std::vector<std::string> columns;  // CreateIndex, CreateUnique, CreateForeignKey, DropConstraint, BulkInsert
     bool unique = false;               // CreateIndex
     std::string referred_table;        // CreateForeignKey

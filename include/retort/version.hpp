@@ -1,0 +1,9 @@
+// Retort's version, as the library that the program runs with reports it.
+#pragma once
+
+namespace retort {
+
+// "MAJOR.MINOR.PATCH" of the linked library (which, with shared libraries, may be newer than the headers).
+[[nodiscard]] const char* version() noexcept;
+
+}  // namespace retort
