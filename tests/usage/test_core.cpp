@@ -1,4 +1,6 @@
 // Core against the live database: DDL, insert / select / update / delete, transactions, results, errors.
+#include <algorithm>
+#include <functional>
 #include <thread>
 
 #include "usage/fixture.hpp"
@@ -292,6 +294,55 @@ TEST_F(Core, ResultAccessors) {
     EXPECT_EQ(age, 30);
     EXPECT_THROW((void)conn.execute(select(users.email).where(users.name == "joe")).one().get<std::string>(0), TypeError);
     EXPECT_THROW((void)conn.execute(q).first()->get<std::string>("nope"), InvalidRequestError);
+}
+
+TEST_F(Core, RowViewTuplesAndScalarResults) {
+    auto conn = engine.connect();
+    seed(conn);
+    // A RowView reads its columns into a tuple in place, as a Row does.
+    std::vector<std::pair<std::string, std::optional<std::string>>> seen;
+    for (RowView row : conn.execute(select(users.name, users.email).order_by(users.name))) {
+        auto [name, email] = row.tuple<std::string, std::optional<std::string>>();
+        seen.emplace_back(name, email);
+        EXPECT_EQ(std::get<0>(row.tuple<std::string>()), name);  // the first columns only
+        EXPECT_THROW(((void)row.tuple<std::string, std::optional<std::string>, int>()), InvalidRequestError);
+    }
+    const std::vector<std::pair<std::string, std::optional<std::string>>> expected{
+        {"dennis", std::nullopt}, {"joe", std::nullopt}, {"mary", "m@x.org"}};
+    EXPECT_EQ(seen, expected);
+
+    // result.scalars<T>() has the shape of the ORM's session.scalars(): all / one / one_or_none / first, size,
+    // indexing, iteration; it converts to std::vector<T>.
+    auto q = select(users.name).order_by(users.name);
+    auto names = conn.execute(q).scalars<std::string>();
+    EXPECT_EQ(names.size(), 3u);
+    EXPECT_FALSE(names.empty());
+    EXPECT_EQ(names[2], "mary");
+    EXPECT_THROW((void)names[3], std::out_of_range);
+    EXPECT_EQ(names.first(), "dennis");
+    EXPECT_THROW((void)names.one(), MultipleResultsFound);
+    EXPECT_THROW((void)names.one_or_none(), MultipleResultsFound);
+    EXPECT_EQ(names, (std::vector<std::string>{"dennis", "joe", "mary"}));
+    std::string joined;
+    for (const std::string& n : names) joined += n + ";";
+    EXPECT_EQ(joined, "dennis;joe;mary;");
+    std::sort(names.begin(), names.end(), std::greater<>());  // a vector in all but name
+    EXPECT_EQ(names[0], "mary");
+    const std::vector<std::string> as_vector = conn.execute(q).scalars<std::string>();
+    EXPECT_EQ(as_vector, (std::vector<std::string>{"dennis", "joe", "mary"}));
+    EXPECT_EQ(conn.execute(q).scalars<std::string>().all(), as_vector);
+
+    auto ages = conn.execute(select(users.age).where(users.name == "mary")).scalars<int>();
+    EXPECT_EQ(ages.one(), 25);
+    EXPECT_EQ(ages.one_or_none(), 25);
+    auto none = conn.execute(q.where(users.name == "zed")).scalars<std::string>();
+    EXPECT_TRUE(none.empty());
+    EXPECT_THROW((void)none.one(), NoResultFound);
+    EXPECT_EQ(none.one_or_none(), std::nullopt);
+    EXPECT_EQ(none.first(), std::nullopt);
+    // Another column than the first, and NULLs through std::optional.
+    EXPECT_EQ(conn.execute(select(users.name, users.email).order_by(users.name)).scalars<std::optional<std::string>>(1),
+              (std::vector<std::optional<std::string>>{std::nullopt, std::nullopt, "m@x.org"}));
 }
 
 TEST_F(Core, StreamingDoesNotHoldTheWholeResult) {

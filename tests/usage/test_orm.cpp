@@ -400,6 +400,10 @@ TEST_F(Orm, IdentityMapGivesOneObjectPerRow) {
     EXPECT_EQ(again, u);
     auto q = s.scalars(select<User>().where(col(&User::name) == "ed")).one();
     EXPECT_EQ(q, u);
+    // The result converts to a vector of handles, as Core's result.scalars<T>() does to one of values.
+    const std::vector<Ptr<User>> all = s.scalars(select<User>().where(col(&User::name) == "ed"));
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0], u);
     EXPECT_TRUE(s.contains(u));
     EXPECT_FALSE(s.get<User>(std::int64_t{999999}));
 }

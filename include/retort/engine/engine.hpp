@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -269,12 +270,67 @@ public:
     [[nodiscard]] T get(std::string_view key) const { return get<T>(index_of(key)); }
     [[nodiscard]] std::string_view text(int i) const { return c_->get_text(i); }
     [[nodiscard]] int index_of(std::string_view key) const;
+    // The first columns as a tuple of C++ values: auto [id, name] = row.tuple<std::int64_t, std::string>();
+    template <class... T>
+    [[nodiscard]] std::tuple<T...> tuple() const {
+        if (static_cast<int>(sizeof...(T)) > size())
+            throw InvalidRequestError("row has " + std::to_string(size()) + " columns; tuple() asked for " +
+                                      std::to_string(sizeof...(T)));
+        return tuple_impl<T...>(std::index_sequence_for<T...>{});
+    }
     [[nodiscard]] Row to_row() const;
     [[nodiscard]] const DBAPICursor& cursor() const noexcept { return *c_; }
 
 private:
+    template <class... T, std::size_t... I>
+    std::tuple<T...> tuple_impl(std::index_sequence<I...>) const {
+        return std::tuple<T...>{get<T>(static_cast<int>(I))...};  // braces: the columns are read in order
+    }
     const DBAPICursor* c_;
     const std::shared_ptr<const std::vector<std::string>>* keys_;  // shared by the rows made from this view
+};
+
+// The values of one column of a result (Result::scalars<T>()), in order: the same shape as the ORM's
+// session.scalars(select<T>()), whose elements are objects. A std::vector<T> in all but name: iterate it, index
+// it, sort it, take all() or convert it to std::vector<T>; one() / one_or_none() / first() as on a Result.
+template <class T>
+class ScalarResult {
+public:
+    using value_type = T;
+    using iterator = typename std::vector<T>::iterator;
+    using const_iterator = typename std::vector<T>::const_iterator;
+
+    ScalarResult() = default;
+    explicit ScalarResult(std::vector<T> items) : items_(std::move(items)) {}
+    [[nodiscard]] std::vector<T> all() const& { return items_; }
+    // From a temporary (result.scalars<T>().all()): the values without a copy.
+    [[nodiscard]] std::vector<T> all() && { return std::move(items_); }
+    operator std::vector<T>() const& { return items_; }             // NOLINT: implicit on purpose
+    operator std::vector<T>() && { return std::move(items_); }      // NOLINT
+    // Exactly one value, else NoResultFound / MultipleResultsFound.
+    [[nodiscard]] T one() const {
+        if (items_.empty()) throw NoResultFound("no row was found when one was required");
+        if (items_.size() > 1) throw MultipleResultsFound("multiple rows were found when exactly one was required");
+        return items_[0];
+    }
+    [[nodiscard]] std::optional<T> one_or_none() const {
+        if (items_.size() > 1) throw MultipleResultsFound("multiple rows were found when at most one was required");
+        return items_.empty() ? std::nullopt : std::optional<T>(items_[0]);
+    }
+    [[nodiscard]] std::optional<T> first() const { return items_.empty() ? std::nullopt : std::optional<T>(items_[0]); }
+    [[nodiscard]] std::size_t size() const noexcept { return items_.size(); }
+    [[nodiscard]] bool empty() const noexcept { return items_.empty(); }
+    iterator begin() { return items_.begin(); }
+    iterator end() { return items_.end(); }
+    const_iterator begin() const { return items_.begin(); }
+    const_iterator end() const { return items_.end(); }
+    T& operator[](std::size_t i) { return items_.at(i); }
+    const T& operator[](std::size_t i) const { return items_.at(i); }
+    bool operator==(const ScalarResult&) const = default;
+    friend bool operator==(const ScalarResult& a, const std::vector<T>& b) { return a.items_ == b; }
+
+private:
+    std::vector<T> items_;
 };
 
 // Rows of one execution, fetched as they are read. Keeps its connection checked out until destroyed or
@@ -309,13 +365,13 @@ public:
     // The first row (the rest are discarded), or nothing.
     [[nodiscard]] std::optional<Row> first();
 
-    // The first column of each row as T.
+    // One column of each row (the first by default) as T: result.scalars<std::string>().all(), .one(), a loop.
     template <class T>
-    [[nodiscard]] std::vector<T> scalars(int column = 0) {
+    [[nodiscard]] ScalarResult<T> scalars(int column = 0) {
         std::vector<T> out;
         while (next()) out.push_back(current().template get<T>(column));
         close();
-        return out;
+        return ScalarResult<T>(std::move(out));
     }
     template <class T>
     [[nodiscard]] T scalar_one() {

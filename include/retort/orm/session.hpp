@@ -111,13 +111,21 @@ private:
 };
 
 // Objects a query returned, in order (objects already in the session's identity map are the same objects).
+// The same shape as Core's retort::ScalarResult (result.scalars<T>()), with Ptr<T> elements: a null Ptr
+// stands for "none" where Core gives an empty std::optional.
 template <class T>
 class ScalarResult {
 public:
+    using value_type = Ptr<T>;
+    using iterator = typename std::vector<Ptr<T>>::iterator;
+    using const_iterator = typename std::vector<Ptr<T>>::const_iterator;
+
     explicit ScalarResult(std::vector<Ptr<T>> items) : items_(std::move(items)) {}
     [[nodiscard]] std::vector<Ptr<T>> all() const& { return items_; }
     // From a temporary result (session.scalars(...).all()): the objects without a copy.
     [[nodiscard]] std::vector<Ptr<T>> all() && { return std::move(items_); }
+    operator std::vector<Ptr<T>>() const& { return items_; }         // NOLINT: implicit on purpose
+    operator std::vector<Ptr<T>>() && { return std::move(items_); }  // NOLINT
     [[nodiscard]] Ptr<T> one() const {
         if (items_.empty()) throw NoResultFound("no object was found when one was required");
         if (items_.size() > 1) throw MultipleResultsFound("multiple objects were found when exactly one was required");
@@ -130,8 +138,11 @@ public:
     [[nodiscard]] Ptr<T> first() const { return items_.empty() ? Ptr<T>() : items_[0]; }
     [[nodiscard]] std::size_t size() const noexcept { return items_.size(); }
     [[nodiscard]] bool empty() const noexcept { return items_.empty(); }
-    auto begin() const { return items_.begin(); }
-    auto end() const { return items_.end(); }
+    iterator begin() { return items_.begin(); }
+    iterator end() { return items_.end(); }
+    const_iterator begin() const { return items_.begin(); }
+    const_iterator end() const { return items_.end(); }
+    Ptr<T>& operator[](std::size_t i) { return items_.at(i); }
     const Ptr<T>& operator[](std::size_t i) const { return items_.at(i); }
 
 private:
