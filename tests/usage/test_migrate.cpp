@@ -36,7 +36,7 @@ protected:
     void drop_everything() {
         auto conn = create_engine(test_url()).connect();
         // One statement per transaction, so the DSQL-strict run accepts it too.
-        for (const char* t : {"posts", "users", "things", "t_base", "t_bill", "retort_version"}) {
+        for (const char* t : {"posts", "things", "users", "t_bill", "t_base", "retort_version", "app_versions"}) {
             conn.exec_driver_sql(std::string("DROP TABLE IF EXISTS ") + t);
             conn.commit();
         }
@@ -292,35 +292,139 @@ std::string revision_text(const std::filesystem::path& versions, const std::stri
     return {};
 }
 
-// Removing an indexed (or unique) column: the index and the constraint go before the column, and come back
-// after it on downgrade; PostgreSQL drops a column's indexes with it, so the other order fails there.
+// The operation lines of a revision's upgrade or downgrade section (comments and detail lines left out).
+std::vector<std::string> section_ops(const std::string& text, const std::string& section) {
+    std::vector<std::string> out;
+    std::istringstream in(text.substr(text.find("\n" + section + ":\n") + section.size() + 3));
+    for (std::string line; std::getline(in, line);) {
+        if (line == "downgrade:") break;
+        if (!line.empty() && line[0] != '#' && line[0] != ' ') out.push_back(line);
+    }
+    return out;
+}
+
+// The position of the first line starting with prefix and holding every one of parts (-1 when none does).
+int position(const std::vector<std::string>& lines, const std::string& prefix, std::vector<std::string> parts = {}) {
+    for (std::size_t i = 0; i < lines.size(); ++i)
+        if (lines[i].rfind(prefix, 0) == 0 &&
+            std::all_of(parts.begin(), parts.end(), [&](const std::string& p) { return lines[i].find(p) != std::string::npos; }))
+            return static_cast<int>(i);
+    return -1;
+}
+
+// Removing columns that carry an index, a composite index, a unique constraint or a foreign key: each index
+// and constraint goes before its column, and on downgrade comes back after it. PostgreSQL drops a column's
+// indexes and constraints with it and SQLite refuses to drop an indexed column, so the other order fails on
+// both. The revision is made from the database, run both ways, and the schema read back after each step.
 TEST_F(Migrations, RemovedIndexedColumnDropsItsIndexFirst) {
+    const bool fks = engine.dialect().caps().supports_foreign_keys;
     MetaData v1, v2;
-    v1.table("things", {{"id", types::Integer(), {.primary_key = true}},
-                        {"a", types::Integer(), {.index = true}},
-                        {"b", types::String(20), {.unique = true}},
-                        {"c", types::String(20)}});
-    v2.table("things", {{"id", types::Integer(), {.primary_key = true}}, {"c", types::String(20)}});
+    auto define = [&](MetaData& m, bool removed) {
+        m.table("users", {{"id", types::Integer(), {.primary_key = true}}});
+        std::vector<ColumnDef> cols{{"id", types::Integer(), {.primary_key = true}}, {"c", types::String(20)}};
+        std::vector<TableItem> items;
+        if (!removed) {
+            cols.push_back({"a", types::Integer(), {.index = true}});
+            cols.push_back({"b", types::String(20), {.unique = true}});
+            cols.push_back({"d", types::Integer()});
+            cols.push_back({"owner_id", types::Integer(), {.foreign_key = fks ? std::optional<std::string>("users.id") : std::nullopt}});
+            items.push_back(Index{.name = "ix_things_c_d", .columns = {"c", "d"}});
+        }
+        m.table("things", std::move(cols), std::move(items));
+    };
+    define(v1, false);
+    define(v2, true);
     ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "one"}, &v1), 0) << err.str();
     ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
     {
         auto conn = engine.connect();
-        conn.exec_driver_sql("INSERT INTO things (id, a, b, c) VALUES (1, 10, 'x', 'keep')");
+        conn.exec_driver_sql("INSERT INTO users (id) VALUES (1)");
+        conn.exec_driver_sql("INSERT INTO things (id, a, b, c, d, owner_id) VALUES (1, 10, 'x', 'keep', 4, 1)");
         conn.commit();
     }
     ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "two"}, &v2), 0) << err.str();
     const std::string text = revision_text(dir / "migrations" / "versions", out.str().substr(0, out.str().find('\n')));
-    const auto up = text.substr(text.find("\nupgrade:"), text.find("downgrade:") - text.find("\nupgrade:"));
-    const auto down = text.substr(text.find("downgrade:"));
-    ASSERT_NE(up.find("drop_index ix_things_a"), std::string::npos) << text;
-    EXPECT_LT(up.find("drop_index ix_things_a"), up.find("drop_column things a")) << text;
-    EXPECT_LT(down.find("add_column things a"), down.find("create_index ix_things_a")) << text;
-    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    const auto up = section_ops(text, "upgrade"), down = section_ops(text, "downgrade");
+    // Each index and constraint is dropped before its column and created after it.
+    const std::vector<std::tuple<std::string, std::vector<std::string>, std::string, std::string>> pairs = {
+        {"drop_index ix_things_a", {}, "create_index ix_things_a", "a"},
+        {"drop_index ix_things_c_d", {}, "create_index ix_things_c_d", "d"},
+        {"drop_constraint", {"type=unique"}, "create_unique", "b"}};
+    for (const auto& [drop, parts, create, column] : pairs) {
+        SCOPED_TRACE(drop);
+        ASSERT_GE(position(up, drop, parts), 0) << text;
+        ASSERT_GE(position(up, "drop_column things " + column), 0) << text;
+        EXPECT_LT(position(up, drop, parts), position(up, "drop_column things " + column)) << text;
+        ASSERT_GE(position(down, create), 0) << text;
+        EXPECT_LT(position(down, "add_column things " + column), position(down, create)) << text;
+    }
+    if (fks) {
+        EXPECT_LT(position(up, "drop_constraint", {"type=foreign_key"}), position(up, "drop_column things owner_id")) << text;
+        EXPECT_LT(position(down, "add_column things owner_id"), position(down, "create_foreign_key")) << text;
+    }
+
+    auto column_names = [&] {
+        auto conn = engine.connect();
+        std::set<std::string> names;
+        for (const auto& c : engine.dialect().get_columns(conn, "things", std::nullopt)) names.insert(c.name);
+        return names;
+    };
+    auto index_columns = [&](const std::string& name) {
+        auto conn = engine.connect();
+        for (const auto& ix : engine.dialect().get_indexes(conn, "things", std::nullopt))
+            if (ix.name == name) return ix.column_names;
+        return std::vector<std::string>{};
+    };
+    // A unique constraint on exactly b, or the unique index that stands for it (MariaDB).
+    auto unique_on_b = [&] {
+        auto conn = engine.connect();
+        const std::vector<std::string> b{"b"};
+        for (const auto& u : engine.dialect().get_unique_constraints(conn, "things", std::nullopt))
+            if (u.column_names == b) return true;
+        for (const auto& ix : engine.dialect().get_indexes(conn, "things", std::nullopt))
+            if (ix.unique && ix.column_names == b) return true;
+        return false;
+    };
+    auto foreign_keys = [&] {
+        auto conn = engine.connect();
+        return engine.dialect().get_foreign_keys(conn, "things", std::nullopt);
+    };
+
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str() << text;
+    EXPECT_EQ(column_names(), (std::set<std::string>{"id", "c"}));
+    EXPECT_TRUE(index_columns("ix_things_a").empty());
+    EXPECT_TRUE(index_columns("ix_things_c_d").empty());
+    EXPECT_FALSE(unique_on_b());
+    EXPECT_TRUE(foreign_keys().empty());
     EXPECT_EQ(cmd({"check"}, &v2), 0) << out.str();
     EXPECT_EQ(count("things"), 1);
-    ASSERT_EQ(cmd({"downgrade", "-1"}), 0) << err.str();
+
+    ASSERT_EQ(cmd({"downgrade", "-1"}), 0) << err.str() << text;
+    EXPECT_EQ(column_names(), (std::set<std::string>{"id", "c", "a", "b", "d", "owner_id"}));
+    EXPECT_EQ(index_columns("ix_things_a"), std::vector<std::string>{"a"});
+    EXPECT_EQ(index_columns("ix_things_c_d"), (std::vector<std::string>{"c", "d"}));
+    EXPECT_TRUE(unique_on_b());
+    if (fks) {
+        const auto fk = foreign_keys();
+        ASSERT_EQ(fk.size(), 1u);
+        EXPECT_EQ(fk[0].constrained_columns, std::vector<std::string>{"owner_id"});
+        EXPECT_EQ(fk[0].referred_table, "users");
+    }
     EXPECT_EQ(cmd({"check"}, &v1), 0) << out.str();
     EXPECT_EQ(count("things"), 1);
+    {  // the unique constraint holds again
+        auto conn = engine.connect();
+        conn.exec_driver_sql("UPDATE things SET b = 'x'");
+        conn.commit();
+        conn.exec_driver_sql("INSERT INTO things (id, b) VALUES (2, 'y')");
+        conn.commit();
+        EXPECT_THROW(conn.exec_driver_sql("INSERT INTO things (id, b) VALUES (3, 'x')"), IntegrityError);
+        conn.rollback();
+    }
+    // And up again, with the rows the downgrade left.
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    EXPECT_EQ(column_names(), (std::set<std::string>{"id", "c"}));
+    EXPECT_EQ(count("things"), 2);
 }
 
 // Server defaults that call functions reflect in the database's own spelling; once applied they compare
@@ -382,16 +486,54 @@ TEST_F(Migrations, FunctionServerDefaultsDoNotShowAsChanged) {
     EXPECT_NE(out.str().find("alter_column things name default=\"'someone'\""), std::string::npos) << out.str();
 }
 
-// A version table declared in the models (to map it, say) is the migrations' own: never created by a revision.
+// A version table declared in the models (to map it, say) is the migrations' own: never created by a revision,
+// nor dropped when the models leave it out; likewise for a version table of another name set in the
+// configuration, where a table named retort_version is then an ordinary table.
 TEST_F(Migrations, VersionTableInTheModelsIsNotProposed) {
-    MetaData m;
+    MetaData m, without;
     m.table("users", {{"id", types::Integer(), {.primary_key = true}}});
-    m.table("retort_version", {{"version_num", types::String(32), {.primary_key = true}}});
+    m.table("retort_version", {{"version_num", types::String(32), {.primary_key = true}}, {"extra", types::Integer()}});
+    without.table("users", {{"id", types::Integer(), {.primary_key = true}}});
     ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "one"}, &m), 0) << err.str();
     const std::string text = revision_text(dir / "migrations" / "versions", out.str().substr(0, out.str().find('\n')));
     EXPECT_EQ(text.find("retort_version"), std::string::npos) << text;
+    EXPECT_NE(text.find("create_table users"), std::string::npos) << text;
     ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    ASSERT_TRUE(has_table("retort_version"));
     EXPECT_EQ(cmd({"check"}, &m), 0) << out.str();
+    EXPECT_EQ(cmd({"check"}, &without), 0) << out.str();
+}
+
+TEST_F(Migrations, ConfiguredVersionTableIsNotProposed) {
+    {
+        std::ifstream in(dir / "retort_migrations.ini");
+        std::string ini(std::istreambuf_iterator<char>(in), {});
+        in.close();
+        const auto at = ini.find("version_table = retort_version");
+        ASSERT_NE(at, std::string::npos) << ini;
+        ini.replace(at, std::string("version_table = retort_version").size(), "version_table = app_versions");
+        std::ofstream(dir / "retort_migrations.ini") << ini;
+    }
+    MetaData m, without;
+    m.table("users", {{"id", types::Integer(), {.primary_key = true}}});
+    m.table("app_versions", {{"version_num", types::String(32), {.primary_key = true}}, {"extra", types::Integer()}});
+    without.table("users", {{"id", types::Integer(), {.primary_key = true}}});
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "one"}, &m), 0) << err.str();
+    const std::string text = revision_text(dir / "migrations" / "versions", out.str().substr(0, out.str().find('\n')));
+    EXPECT_EQ(text.find("app_versions"), std::string::npos) << text;
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    EXPECT_TRUE(has_table("app_versions"));
+    EXPECT_FALSE(has_table("retort_version"));
+    EXPECT_EQ(cmd({"check"}, &m), 0) << out.str();
+    EXPECT_EQ(cmd({"check"}, &without), 0) << out.str();
+    // A table named retort_version is not the version table here: it is compared as any other.
+    {
+        auto conn = engine.connect();
+        conn.exec_driver_sql("CREATE TABLE retort_version (version_num VARCHAR(32) PRIMARY KEY)");
+        conn.commit();
+    }
+    EXPECT_EQ(cmd({"check"}, &without), 1);
+    EXPECT_EQ(out.str(), "New upgrade operations detected:\n  drop_table retort_version\n");
 }
 
 const char* base_rev = R"(revision: aaa0001
