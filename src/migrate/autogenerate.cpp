@@ -440,31 +440,76 @@ Comparison compare_metadata(const Engine& engine, const std::vector<const MetaDa
         b.add(std::move(up), std::move(down));
     }
 
-    // 2. Tables in both.
+    // 2. Tables in both: both sides of each, read first.
     std::vector<const Table*> both;
     for (const auto* t : model_tables)
         if (db_tables.count(t->name())) both.push_back(t);
+    struct InBoth {
+        const Table* t;
+        TableSpec model;
+        ReflectedSpec db_all, db;  // db: what include_name keeps of the database's side
+        std::vector<ReflectedColumn> reflected_cols;
+    };
+    std::vector<InBoth> in_both;
     for (const auto* t : dependency_order(both)) {
         const std::string& name = t->name();
-        const TableSpec model = table_spec_of(*t);
-        const ReflectedSpec db_all = reflect_table_spec(conn, name);
-        const SchemaObject db_table = table_object(name, db_all.table, nullptr);
-        if (!filter.object(table_object(name, model, t), &db_table)) continue;
-        auto reflected_cols = d.get_columns(conn, name, std::nullopt);
-        // What include_name keeps of the database's side.
-        ReflectedSpec db;
-        db.table = db_all.table;
+        InBoth tb{t, table_spec_of(*t), reflect_table_spec(conn, name), {}, {}};
+        const SchemaObject db_table = table_object(name, tb.db_all.table, nullptr);
+        if (!filter.object(table_object(name, tb.model, t), &db_table)) continue;
+        tb.reflected_cols = d.get_columns(conn, name, std::nullopt);
+        ReflectedSpec& db = tb.db;
+        db.table = tb.db_all.table;
         db.table.columns.clear();
-        for (const auto& c : db_all.table.columns)
+        for (const auto& c : tb.db_all.table.columns)
             if (filter.name(c.name, "column", name)) db.table.columns.push_back(c);
-        for (const auto& ix : db_all.indexes)
+        for (const auto& ix : tb.db_all.indexes)
             if (filter.name(ix.name, "index", name)) db.indexes.push_back(ix);
         db.table.uniques.clear();
-        for (const auto& u : db_all.table.uniques)
+        for (const auto& u : tb.db_all.table.uniques)
             if (filter.name(u.name, "unique_constraint", name)) db.table.uniques.push_back(u);
         db.table.foreign_keys.clear();
-        for (const auto& fk : db_all.table.foreign_keys)
+        for (const auto& fk : tb.db_all.table.foreign_keys)
             if (filter.name(fk.name, "foreign_key_constraint", name)) db.table.foreign_keys.push_back(fk);
+        in_both.push_back(std::move(tb));
+    }
+
+    // Foreign keys that go, of all these tables, before anything else: a key may stand on a column or a unique
+    // constraint of another table that goes too, and the models no longer say which table to take first. On
+    // downgrade they come back last, after what they stand on.
+    if (fks)
+        for (const auto& tb : in_both) {
+            const std::string& name = tb.t->name();
+            const auto model_ix_all = index_specs_of(d, *tb.t);
+            for (const auto& r : tb.db.table.foreign_keys)
+                if (std::none_of(tb.model.foreign_keys.begin(), tb.model.foreign_keys.end(),
+                                 [&](const ForeignKeyConstraint& fk) { return same_fk(r, fk); }) &&
+                    filter.object(fk_object(name, r, nullptr))) {
+                    std::vector<Step> up{Step{drop_constraint_op(name, r.name, "foreign_key", r.columns), {}}};
+                    std::vector<Step> down;
+                    if (d.caps().implicit_foreign_key_indexes) {
+                        // The index the server made for the key outlives it: it goes too (and comes back first).
+                        TableSpec only;
+                        only.foreign_keys.push_back(r);
+                        for (const auto& ix : tb.db_all.indexes)
+                            if (made_for_foreign_key(ix, only) &&
+                                std::none_of(model_ix_all.begin(), model_ix_all.end(),
+                                             [&](const IndexSpec& m) { return m.name == ix.name; })) {
+                                up.push_back(Step{drop_index_op(ix), {}});
+                                down.push_back(Step{create_index_op(ix), {}});
+                            }
+                    }
+                    down.push_back(Step{create_fk_op(name, r), {}});
+                    b.add(std::move(up), std::move(down));
+                }
+        }
+
+    for (auto& tb : in_both) {
+        const Table* t = tb.t;
+        const std::string& name = t->name();
+        const TableSpec& model = tb.model;
+        const ReflectedSpec& db_all = tb.db_all;
+        ReflectedSpec& db = tb.db;
+        const auto& reflected_cols = tb.reflected_cols;
         auto reflected_of = [&](const std::string& col) -> const ReflectedColumn* {
             for (const auto& r : reflected_cols)
                 if (r.name == col) return &r;
@@ -510,7 +555,6 @@ Comparison compare_metadata(const Engine& engine, const std::vector<const MetaDa
 
         // Indexes and unique constraints: dropped, changed, added (each by name).
         auto model_ix = index_specs_of(d, *t);
-        const auto model_ix_all = model_ix;
         if (d.caps().implicit_foreign_key_indexes) {
             // An index the server made for a foreign key is named after the constraint or one of its columns;
             // neither it nor a model index of that name is compared (as Alembic does on MySQL).
@@ -581,29 +625,8 @@ Comparison compare_metadata(const Engine& engine, const std::vector<const MetaDa
             for (auto& [n, emit] : *group) emit();
         }
 
-        // Foreign keys: dropped, then added.
-        if (fks) {
-            for (const auto& r : db.table.foreign_keys)
-                if (std::none_of(model.foreign_keys.begin(), model.foreign_keys.end(),
-                                 [&](const ForeignKeyConstraint& fk) { return same_fk(r, fk); }) &&
-                    filter.object(fk_object(name, r, nullptr))) {
-                    std::vector<Step> up{Step{drop_constraint_op(name, r.name, "foreign_key", r.columns), {}}};
-                    std::vector<Step> down;
-                    if (d.caps().implicit_foreign_key_indexes) {
-                        // The index the server made for the key outlives it: it goes too (and comes back first).
-                        TableSpec only;
-                        only.foreign_keys.push_back(r);
-                        for (const auto& ix : db_all.indexes)
-                            if (made_for_foreign_key(ix, only) &&
-                                std::none_of(model_ix_all.begin(), model_ix_all.end(),
-                                             [&](const IndexSpec& m) { return m.name == ix.name; })) {
-                                up.push_back(Step{drop_index_op(ix), {}});
-                                down.push_back(Step{create_index_op(ix), {}});
-                            }
-                    }
-                    down.push_back(Step{create_fk_op(name, r), {}});
-                    b.add(std::move(up), std::move(down));
-                }
+        // Foreign keys added (those that go were dropped above).
+        if (fks)
             for (const auto& fk : model.foreign_keys)
                 if (std::none_of(db.table.foreign_keys.begin(), db.table.foreign_keys.end(),
                                  [&](const ForeignKeyConstraint& r) { return same_fk(r, fk); }) &&
@@ -611,7 +634,6 @@ Comparison compare_metadata(const Engine& engine, const std::vector<const MetaDa
                     auto up = create_fk_op(name, fk);
                     b.add(up, drop_constraint_op(name, up.name, "foreign_key", fk.columns));
                 }
-        }
 
         // Dropped columns last: after the indexes and constraints on them.
         std::set<std::string> paired;

@@ -427,6 +427,55 @@ TEST_F(Migrations, RemovedIndexedColumnDropsItsIndexFirst) {
     EXPECT_EQ(count("things"), 2);
 }
 
+// A column removed from one table while a foreign key of another table, removed too, refers to it (through its
+// unique constraint): the foreign key goes first, though its table comes after the other by name (the models
+// no longer tie them), and comes back last.
+TEST_F(Migrations, RemovedReferencedColumnDropsTheForeignKeyFirst) {
+    const bool fks = engine.dialect().caps().supports_foreign_keys;
+    MetaData v1, v2;
+    v1.table("t_base", {{"id", types::Integer(), {.primary_key = true}}, {"code", types::String(10), {.unique = true}}});
+    v1.table("t_bill", {{"id", types::Integer(), {.primary_key = true}},
+                       {"user_code", types::String(10), {.foreign_key = fks ? std::optional<std::string>("t_base.code") : std::nullopt}}});
+    v2.table("t_base", {{"id", types::Integer(), {.primary_key = true}}});
+    v2.table("t_bill", {{"id", types::Integer(), {.primary_key = true}}});
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "one"}, &v1), 0) << err.str();
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str();
+    {
+        auto conn = engine.connect();
+        conn.exec_driver_sql("INSERT INTO t_base (id, code) VALUES (1, 'a')");
+        conn.exec_driver_sql("INSERT INTO t_bill (id, user_code) VALUES (1, 'a')");
+        conn.commit();
+    }
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "two"}, &v2), 0) << err.str();
+    const std::string text = revision_text(dir / "migrations" / "versions", out.str().substr(0, out.str().find('\n')));
+    const auto up = section_ops(text, "upgrade"), down = section_ops(text, "downgrade");
+    if (fks) {
+        const int drop_fk = position(up, "drop_constraint", {"table=t_bill", "type=foreign_key"});
+        ASSERT_GE(drop_fk, 0) << text;
+        EXPECT_LT(drop_fk, position(up, "drop_constraint", {"table=t_base", "type=unique"})) << text;
+        EXPECT_LT(drop_fk, position(up, "drop_column t_base code")) << text;
+        const int create_fk = position(down, "create_foreign_key");
+        EXPECT_GT(create_fk, position(down, "add_column t_base code")) << text;
+        EXPECT_GT(create_fk, position(down, "create_unique", {"table=t_base"})) << text;
+    }
+    ASSERT_EQ(cmd({"upgrade", "head"}), 0) << err.str() << text;
+    EXPECT_FALSE(has_column("t_base", "code"));
+    EXPECT_FALSE(has_column("t_bill", "user_code"));
+    EXPECT_EQ(cmd({"check"}, &v2), 0) << out.str();
+    ASSERT_EQ(cmd({"downgrade", "-1"}), 0) << err.str() << text;
+    EXPECT_TRUE(has_column("t_base", "code"));
+    EXPECT_TRUE(has_column("t_bill", "user_code"));
+    EXPECT_EQ(cmd({"check"}, &v1), 0) << out.str();
+    if (fks) {
+        auto conn = engine.connect();
+        const auto fk = engine.dialect().get_foreign_keys(conn, "t_bill", std::nullopt);
+        ASSERT_EQ(fk.size(), 1u);
+        EXPECT_EQ(fk[0].referred_columns, std::vector<std::string>{"code"});
+    }
+    EXPECT_EQ(count("t_base"), 1);
+    EXPECT_EQ(count("t_bill"), 1);
+}
+
 // Server defaults that call functions reflect in the database's own spelling; once applied they compare
 // equal, so autogenerate proposes nothing on the next run.
 TEST_F(Migrations, FunctionServerDefaultsDoNotShowAsChanged) {
