@@ -74,13 +74,167 @@ bool typed_literal_keyword(std::string word) {
 
 bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
+// The words PostgreSQL writes after a cast's first word: ::character varying(20), ::double precision,
+// ::timestamp(3) with time zone, ::bit varying.
+bool cast_type_word(const std::string& word) {
+    static const std::set<std::string> words{"varying", "precision", "with", "without", "time", "zone"};
+    return words.count(word) != 0;
+}
+
+std::string lower_word(std::string_view s) {
+    std::string out(s);
+    for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return out;
+}
+
+// A default's expression written again with only the parentheses its operators need. PostgreSQL echoes each
+// operation in parentheses of its own ((now() + '1 day'), (1 + (2 * 3)), (extract(...))), people write them as
+// they like. Works on the squeezed form (no blanks, lower case outside quotes); the precedences are
+// PostgreSQL's (unary minus, ^, * / %, + -, other operators such as ||, comparisons). none when the text is
+// not an expression of that kind, which is then compared as it is.
+class MinimalParentheses {
+public:
+    explicit MinimalParentheses(const std::string& s) : s_(s) {}
+
+    std::optional<std::string> run() {
+        Part e = expr(0);
+        if (!ok_ || pos_ != s_.size()) return std::nullopt;
+        return e.text;
+    }
+
+private:
+    struct Part {
+        std::string text;
+        int prec = primary;
+    };
+    static constexpr int unary = 6, primary = 10;
+
+    // The binary operator at pos_ and its precedence, or none.
+    std::pair<std::string_view, int> binary_operator() const {
+        static const std::pair<std::string_view, int> ops[] = {
+            {"||", 2}, {"<=", 1}, {">=", 1}, {"<>", 1}, {"!=", 1}, {"=", 1}, {"<", 1}, {">", 1},
+            {"+", 3},  {"-", 3},  {"*", 4},  {"/", 4},  {"%", 4},  {"^", 5}};
+        for (auto [op, prec] : ops)
+            if (s_.compare(pos_, op.size(), op) == 0) return {op, prec};
+        return {{}, 0};
+    }
+    static std::string wrapped(const Part& p, int needed) { return p.prec < needed ? "(" + p.text + ")" : p.text; }
+
+    // Binary operators are read left to right: a right operand of the same precedence keeps its parentheses.
+    Part expr(int min_prec) {
+        if (++depth_ > 200) ok_ = false;  // no stack exhaustion on a pathological default
+        Part left = unary_part();
+        while (ok_ && pos_ < s_.size()) {
+            auto [op, prec] = binary_operator();
+            if (op.empty() || prec < min_prec) break;
+            pos_ += op.size();
+            Part right = expr(prec + 1);
+            left.text = wrapped(left, prec) + std::string(op) + wrapped(right, prec + 1);
+            left.prec = prec;
+        }
+        --depth_;
+        return left;
+    }
+    Part unary_part() {
+        if (pos_ < s_.size() && (s_[pos_] == '-' || s_[pos_] == '+')) {
+            const char sign = s_[pos_++];
+            Part operand = unary_part();
+            return Part{std::string(1, sign) + wrapped(operand, unary), unary};
+        }
+        return primary_part();
+    }
+    bool starts_item() const {
+        if (pos_ >= s_.size()) return false;
+        const char c = s_[pos_];
+        return c == '\'' || c == '(' || c == '[' || c == '.' || c == '$' || is_word_char(c);
+    }
+    // Comma-separated expressions up to close (a call's arguments, an ARRAY's elements).
+    std::string list(char close) {
+        std::string out;
+        ++pos_;
+        if (pos_ < s_.size() && s_[pos_] == close) {
+            ++pos_;
+            return out;
+        }
+        while (ok_) {
+            out += expr(0).text;
+            if (pos_ < s_.size() && s_[pos_] == ',') {
+                out += ',';
+                ++pos_;
+            } else if (pos_ < s_.size() && s_[pos_] == close) {
+                ++pos_;
+                break;
+            } else {
+                ok_ = false;
+            }
+        }
+        return out;
+    }
+    // Words, literals and calls side by side (the squeezed "now()attimezone'utc'" is one operand), or a
+    // parenthesized expression, whose parentheses the caller writes back only where needed.
+    Part primary_part() {
+        std::string text;
+        int items = 0;
+        while (ok_ && starts_item()) {
+            const char c = s_[pos_];
+            if (c == '\'') {
+                std::size_t end = pos_ + 1;
+                while (true) {
+                    end = s_.find('\'', end);
+                    if (end == std::string::npos) {
+                        ok_ = false;
+                        return {};
+                    }
+                    if (end + 1 < s_.size() && s_[end + 1] == '\'') {
+                        end += 2;
+                        continue;
+                    }
+                    break;
+                }
+                text += s_.substr(pos_, end + 1 - pos_);
+                pos_ = end + 1;
+            } else if (c == '(' && items == 0) {
+                ++pos_;
+                Part inner = expr(0);
+                if (pos_ >= s_.size() || s_[pos_] != ')') {
+                    ok_ = false;
+                    return {};
+                }
+                ++pos_;
+                if (!starts_item()) return inner;
+                text += "(" + inner.text + ")";
+            } else if (c == '(') {
+                text += "(" + list(')') + ")";
+            } else if (c == '[') {
+                text += "[" + list(']') + "]";
+            } else {
+                while (pos_ < s_.size() && (is_word_char(s_[pos_]) || s_[pos_] == '.' || s_[pos_] == '$')) text += s_[pos_++];
+            }
+            ++items;
+        }
+        if (items == 0) ok_ = false;
+        return Part{text, primary};
+    }
+
+    const std::string& s_;
+    std::size_t pos_ = 0;
+    int depth_ = 0;
+    bool ok_ = true;
+};
+
 // Server defaults as the database echoes them differ in form: "'x'::text", "(now())", "TRUE",
-// "'-1'::integer" for -1, "'1 day'::interval" for interval '1 day'. Both sides are brought to one form
-// (no casts, no blanks or identifier quotes, lower case outside quotes, no enclosing parentheses, quoted numbers unquoted);
-// function calls are compared as written, so now() and gen_random_uuid() match themselves.
+// "'-1'::integer" for -1, "'1 day'::interval" for interval '1 day', "(1 + (2 * 3))" for 1 + 2 * 3. Both sides
+// are brought to one form: no casts, no blanks or identifier quotes, lower case outside quotes, parentheses
+// only where the operators need them, quoted numbers unquoted, and one spelling for a function that has
+// several (now(), CURRENT_TIMESTAMP and transaction_timestamp() are one). Other function calls are compared
+// as written, so gen_random_uuid() matches itself.
 std::string normalize_default(std::string_view s) {
     std::string out;
     bool in_quote = false;
+    auto skip_blanks = [&](std::size_t at) {
+        while (at < s.size() && std::isspace(static_cast<unsigned char>(s[at]))) ++at;
+        return at;
+    };
     for (std::size_t i = 0; i < s.size(); ++i) {
         char c = s[i];
         if (c == '\'') {
@@ -95,42 +249,70 @@ std::string normalize_default(std::string_view s) {
         if (std::isalpha(static_cast<unsigned char>(c)) && (i == 0 || !is_word_char(s[i - 1]))) {
             std::size_t end = i;
             while (end < s.size() && is_word_char(s[end])) ++end;
-            std::size_t next = end;
-            while (next < s.size() && std::isspace(static_cast<unsigned char>(s[next]))) ++next;
-            if (next < s.size() && s[next] == '\'' && typed_literal_keyword(std::string(s.substr(i, end - i)))) {
+            const std::string word = lower_word(s.substr(i, end - i));
+            const std::size_t next = skip_blanks(end);
+            if (next < s.size() && s[next] == '\'' && typed_literal_keyword(word)) {
                 i = next - 1;  // the literal alone
+                continue;
+            }
+            // The transaction's start time, however it is spelled (PostgreSQL keeps the spelling it was given).
+            const bool call = next < s.size() && s[next] == '(';
+            const std::size_t close = call ? skip_blanks(next + 1) : next;
+            const bool empty_call = call && close < s.size() && s[close] == ')';
+            if ((empty_call && (word == "now" || word == "transaction_timestamp" || word == "current_timestamp")) ||
+                (!call && word == "current_timestamp")) {
+                out += "current_timestamp()";
+                i = (empty_call ? close + 1 : end) - 1;
                 continue;
             }
         }
         if (c == ':' && i + 1 < s.size() && s[i + 1] == ':') {
-            i += 2;
-            while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == ' ' || s[i] == '"'))
-                ++i;
-            if (i < s.size() && s[i] == '(') {
-                while (i < s.size() && s[i] != ')') ++i;
-                ++i;
+            // A cast: its type name (of one or more words, maybe quoted or schema-qualified), its arguments and
+            // array brackets.
+            std::size_t at = skip_blanks(i + 2);
+            bool first = true;
+            while (at < s.size()) {
+                std::size_t end = at;
+                if (s[end] == '"') {
+                    end = s.find('"', end + 1);
+                    end = end == std::string_view::npos ? s.size() : end + 1;
+                } else {
+                    while (end < s.size() && (is_word_char(s[end]) || s[end] == '.')) ++end;
+                }
+                if (end == at || (!first && !cast_type_word(lower_word(s.substr(at, end - at))))) break;
+                first = false;
+                at = skip_blanks(end);
+                if (at < s.size() && s[at] == '(') {
+                    const std::size_t close = s.find(')', at);
+                    at = skip_blanks(close == std::string_view::npos ? s.size() : close + 1);
+                }
             }
-            --i;
+            while (at + 1 < s.size() && s[at] == '[' && s[at + 1] == ']') at = skip_blanks(at + 2);
+            i = at - 1;
             continue;
         }
         // Blanks, and the double quotes PostgreSQL puts around some function names ("substring"(...)).
         if (std::isspace(static_cast<unsigned char>(c)) || c == '"') continue;
         out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
-    // Outer parentheses that enclose the whole expression.
-    while (out.size() >= 2 && out.front() == '(' && out.back() == ')') {
-        int depth = 0;
-        bool whole = true;
-        for (std::size_t i = 0; i + 1 < out.size(); ++i) {
-            if (out[i] == '(') ++depth;
-            if (out[i] == ')') --depth;
-            if (depth == 0) {
-                whole = false;
-                break;
+    if (auto minimal = MinimalParentheses(out).run()) {
+        out = *minimal;
+    } else {
+        // Outer parentheses that enclose the whole expression.
+        while (out.size() >= 2 && out.front() == '(' && out.back() == ')') {
+            int depth = 0;
+            bool whole = true;
+            for (std::size_t i = 0; i + 1 < out.size(); ++i) {
+                if (out[i] == '(') ++depth;
+                if (out[i] == ')') --depth;
+                if (depth == 0) {
+                    whole = false;
+                    break;
+                }
             }
+            if (!whole) break;
+            out = out.substr(1, out.size() - 2);
         }
-        if (!whole) break;
-        out = out.substr(1, out.size() - 2);
     }
     // A quoted number is the number.
     static const std::regex quoted_number(R"('([+-]?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?)')");
@@ -173,6 +355,53 @@ bool made_for_foreign_key(const IndexSpec& ix, const TableSpec& t) {
 bool same_default(const std::optional<std::string>& model, const std::optional<std::string>& db) {
     if (!model || !db) return !model && (!db || normalize_default(*db) == "null");
     return normalize_default(*model) == normalize_default(*db);
+}
+
+// The value a literal default stands for, once normalized ('it''s' is it's; 5.0; true), or none for an expression.
+std::optional<std::string> literal_text(const std::string& normalized) {
+    static const std::regex number(R"([+-]?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?)");
+    if (normalized == "true" || normalized == "false" || std::regex_match(normalized, number)) return normalized;
+    if (normalized.size() < 2 || normalized.front() != '\'' || normalized.back() != '\'') return std::nullopt;
+    std::string out;
+    for (std::size_t i = 1; i + 1 < normalized.size(); ++i) {
+        if (normalized[i] == '\'') {
+            if (i + 2 >= normalized.size() || normalized[i + 1] != '\'') return std::nullopt;  // 'a'||'b' and the like
+            ++i;
+        }
+        out += normalized[i];
+    }
+    return out;
+}
+
+// PostgreSQL keeps a literal default in its type's output form: '2024-01-01' on a timestamptz column reads back
+// as '2024-01-01 00:00:00+00', 't' on a boolean as true, a jsonb document with its keys in jsonb's order,
+// '24 hours' on an interval as '24:00:00'. Two literals that read differently are both cast to the column's
+// type by the server, which says whether they are one value. A literal the type refuses counts as a change.
+// The literals are bound parameters; the type is format_type()'s spelling, quoted by PostgreSQL where needed.
+bool same_literal_value(const Engine& engine, Connection& conn, const ReflectedColumn& rc, const std::string& model,
+                        const std::string& db) {
+    const Dialect& d = conn.dialect();
+    if (d.family() != "postgresql" || rc.type_text.empty()) return false;
+    const auto a = literal_text(normalize_default(model)), b = literal_text(normalize_default(db));
+    if (!a || !b) return false;
+    const std::string as_type = " AS " + rc.type_text + ")";
+    const std::string sql = "SELECT CAST($1" + as_type + " IS NOT DISTINCT FROM CAST($2" + as_type;
+    try {
+        // A refused literal ends the transaction it ran in: a savepoint's, or where there are none (Aurora
+        // DSQL), a connection's of its own.
+        if (d.caps().supports_savepoints) {
+            auto savepoint = conn.begin_nested();
+            const auto same = conn.exec_driver_sql(sql, {Value(*a), Value(*b)}).scalar<bool>();
+            savepoint.rollback();
+            return same.value_or(false);
+        }
+        auto own = engine.connect();
+        const auto same = own.exec_driver_sql(sql, {Value(*a), Value(*b)}).scalar<bool>();
+        own.rollback();
+        return same.value_or(false);
+    } catch (const Error&) {
+        return false;
+    }
 }
 
 std::string name_or(const std::optional<std::string>& n, const std::string& fallback) { return n ? *n : fallback; }
@@ -440,31 +669,76 @@ Comparison compare_metadata(const Engine& engine, const std::vector<const MetaDa
         b.add(std::move(up), std::move(down));
     }
 
-    // 2. Tables in both.
+    // 2. Tables in both: both sides of each, read first.
     std::vector<const Table*> both;
     for (const auto* t : model_tables)
         if (db_tables.count(t->name())) both.push_back(t);
+    struct InBoth {
+        const Table* t;
+        TableSpec model;
+        ReflectedSpec db_all, db;  // db: what include_name keeps of the database's side
+        std::vector<ReflectedColumn> reflected_cols;
+    };
+    std::vector<InBoth> in_both;
     for (const auto* t : dependency_order(both)) {
         const std::string& name = t->name();
-        const TableSpec model = table_spec_of(*t);
-        const ReflectedSpec db_all = reflect_table_spec(conn, name);
-        const SchemaObject db_table = table_object(name, db_all.table, nullptr);
-        if (!filter.object(table_object(name, model, t), &db_table)) continue;
-        auto reflected_cols = d.get_columns(conn, name, std::nullopt);
-        // What include_name keeps of the database's side.
-        ReflectedSpec db;
-        db.table = db_all.table;
+        InBoth tb{t, table_spec_of(*t), reflect_table_spec(conn, name), {}, {}};
+        const SchemaObject db_table = table_object(name, tb.db_all.table, nullptr);
+        if (!filter.object(table_object(name, tb.model, t), &db_table)) continue;
+        tb.reflected_cols = d.get_columns(conn, name, std::nullopt);
+        ReflectedSpec& db = tb.db;
+        db.table = tb.db_all.table;
         db.table.columns.clear();
-        for (const auto& c : db_all.table.columns)
+        for (const auto& c : tb.db_all.table.columns)
             if (filter.name(c.name, "column", name)) db.table.columns.push_back(c);
-        for (const auto& ix : db_all.indexes)
+        for (const auto& ix : tb.db_all.indexes)
             if (filter.name(ix.name, "index", name)) db.indexes.push_back(ix);
         db.table.uniques.clear();
-        for (const auto& u : db_all.table.uniques)
+        for (const auto& u : tb.db_all.table.uniques)
             if (filter.name(u.name, "unique_constraint", name)) db.table.uniques.push_back(u);
         db.table.foreign_keys.clear();
-        for (const auto& fk : db_all.table.foreign_keys)
+        for (const auto& fk : tb.db_all.table.foreign_keys)
             if (filter.name(fk.name, "foreign_key_constraint", name)) db.table.foreign_keys.push_back(fk);
+        in_both.push_back(std::move(tb));
+    }
+
+    // Foreign keys that go, of all these tables, before anything else: a key may stand on a column or a unique
+    // constraint of another table that goes too, and the models no longer say which table to take first. On
+    // downgrade they come back last, after what they stand on.
+    if (fks)
+        for (const auto& tb : in_both) {
+            const std::string& name = tb.t->name();
+            const auto model_ix_all = index_specs_of(d, *tb.t);
+            for (const auto& r : tb.db.table.foreign_keys)
+                if (std::none_of(tb.model.foreign_keys.begin(), tb.model.foreign_keys.end(),
+                                 [&](const ForeignKeyConstraint& fk) { return same_fk(r, fk); }) &&
+                    filter.object(fk_object(name, r, nullptr))) {
+                    std::vector<Step> up{Step{drop_constraint_op(name, r.name, "foreign_key", r.columns), {}}};
+                    std::vector<Step> down;
+                    if (d.caps().implicit_foreign_key_indexes) {
+                        // The index the server made for the key outlives it: it goes too (and comes back first).
+                        TableSpec only;
+                        only.foreign_keys.push_back(r);
+                        for (const auto& ix : tb.db_all.indexes)
+                            if (made_for_foreign_key(ix, only) &&
+                                std::none_of(model_ix_all.begin(), model_ix_all.end(),
+                                             [&](const IndexSpec& m) { return m.name == ix.name; })) {
+                                up.push_back(Step{drop_index_op(ix), {}});
+                                down.push_back(Step{create_index_op(ix), {}});
+                            }
+                    }
+                    down.push_back(Step{create_fk_op(name, r), {}});
+                    b.add(std::move(up), std::move(down));
+                }
+        }
+
+    for (auto& tb : in_both) {
+        const Table* t = tb.t;
+        const std::string& name = t->name();
+        const TableSpec& model = tb.model;
+        const ReflectedSpec& db_all = tb.db_all;
+        ReflectedSpec& db = tb.db;
+        const auto& reflected_cols = tb.reflected_cols;
         auto reflected_of = [&](const std::string& col) -> const ReflectedColumn* {
             for (const auto& r : reflected_cols)
                 if (r.name == col) return &r;
@@ -501,7 +775,9 @@ Comparison compare_metadata(const Engine& engine, const std::vector<const MetaDa
                 down.nullable = dc->nullable;
             }
             if (options.compare_server_default && !(rc && rc->autoincrement) &&
-                !same_default(mc.server_default, dc->server_default)) {
+                !same_default(mc.server_default, dc->server_default) &&
+                !(rc && mc.server_default && dc->server_default &&
+                  same_literal_value(engine, conn, *rc, *mc.server_default, *dc->server_default))) {
                 up.server_default = mc.server_default;
                 down.server_default = dc->server_default;
             }
@@ -510,7 +786,6 @@ Comparison compare_metadata(const Engine& engine, const std::vector<const MetaDa
 
         // Indexes and unique constraints: dropped, changed, added (each by name).
         auto model_ix = index_specs_of(d, *t);
-        const auto model_ix_all = model_ix;
         if (d.caps().implicit_foreign_key_indexes) {
             // An index the server made for a foreign key is named after the constraint or one of its columns;
             // neither it nor a model index of that name is compared (as Alembic does on MySQL).
@@ -581,29 +856,8 @@ Comparison compare_metadata(const Engine& engine, const std::vector<const MetaDa
             for (auto& [n, emit] : *group) emit();
         }
 
-        // Foreign keys: dropped, then added.
-        if (fks) {
-            for (const auto& r : db.table.foreign_keys)
-                if (std::none_of(model.foreign_keys.begin(), model.foreign_keys.end(),
-                                 [&](const ForeignKeyConstraint& fk) { return same_fk(r, fk); }) &&
-                    filter.object(fk_object(name, r, nullptr))) {
-                    std::vector<Step> up{Step{drop_constraint_op(name, r.name, "foreign_key", r.columns), {}}};
-                    std::vector<Step> down;
-                    if (d.caps().implicit_foreign_key_indexes) {
-                        // The index the server made for the key outlives it: it goes too (and comes back first).
-                        TableSpec only;
-                        only.foreign_keys.push_back(r);
-                        for (const auto& ix : db_all.indexes)
-                            if (made_for_foreign_key(ix, only) &&
-                                std::none_of(model_ix_all.begin(), model_ix_all.end(),
-                                             [&](const IndexSpec& m) { return m.name == ix.name; })) {
-                                up.push_back(Step{drop_index_op(ix), {}});
-                                down.push_back(Step{create_index_op(ix), {}});
-                            }
-                    }
-                    down.push_back(Step{create_fk_op(name, r), {}});
-                    b.add(std::move(up), std::move(down));
-                }
+        // Foreign keys added (those that go were dropped above).
+        if (fks)
             for (const auto& fk : model.foreign_keys)
                 if (std::none_of(db.table.foreign_keys.begin(), db.table.foreign_keys.end(),
                                  [&](const ForeignKeyConstraint& r) { return same_fk(r, fk); }) &&
@@ -611,7 +865,6 @@ Comparison compare_metadata(const Engine& engine, const std::vector<const MetaDa
                     auto up = create_fk_op(name, fk);
                     b.add(up, drop_constraint_op(name, up.name, "foreign_key", fk.columns));
                 }
-        }
 
         // Dropped columns last: after the indexes and constraints on them.
         std::set<std::string> paired;

@@ -10,10 +10,12 @@
 //
 // The order of the operations, chosen so the revision runs as written:
 //   1. new tables, each after the tables it refers to, each followed by its indexes;
-//   2. tables in both, each after the tables it refers to (ties by name), and within each: added columns,
-//      altered columns, indexes and unique constraints dropped / changed / added, foreign keys dropped /
-//      added, and dropped columns last (after the indexes and constraints on them);
-//   3. tables only in the database, dropped after everything that referred to them (their indexes first).
+//   2. the foreign keys that go, of every table in both (one may stand on a column or unique constraint of
+//      another table that goes);
+//   3. tables in both, each after the tables it refers to (ties by name), and within each: added columns,
+//      altered columns, indexes and unique constraints dropped / changed / added, foreign keys added, and
+//      dropped columns last (after the indexes and constraints on them);
+//   4. tables only in the database, dropped after everything that referred to them (their indexes first).
 // The downgrade runs the inverse of each step in reverse order.
 //
 // The version table (CompareOptions::version_table) is never compared, even when the models declare it.
