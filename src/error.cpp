@@ -4,7 +4,7 @@ namespace retort {
 namespace {
 
 // what() names the statement and the parameters' types; values are never part of it, so secrets bound as
-// parameters cannot leak into logs.
+// parameters cannot leak through an error's message.
 std::string dbapi_message(const std::string& message, const std::string& statement,
                           const std::vector<std::string>& param_types) {
     std::string out = message;

@@ -1,6 +1,7 @@
 // Retort's exception hierarchy. Every error Retort raises derives from retort::Error.
 // Database errors carry the SQLSTATE, the statement and the types of its parameters, never their values,
-// so a password or token bound as a parameter can never end up in a message or a log.
+// so a password or token bound as a parameter can never end up in an error's message (nor in a log that
+// records errors), whatever EngineOptions::hide_parameters says.
 #pragma once
 
 #include <stdexcept>

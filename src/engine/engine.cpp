@@ -1,6 +1,5 @@
 #include "retort/engine/engine.hpp"
 
-#include <cstdio>
 #include <thread>
 
 #include "engine/engine_impl.hpp"
@@ -115,20 +114,14 @@ void Engine::on_after_execute(std::function<void(const ExecuteEvent&)> fn) const
 }
 void Engine::on_handle_error(std::function<void(ErrorEvent&)> fn) const { need(impl_).ev_handle_error.push_back(std::move(fn)); }
 
-void Engine::Impl::log(std::string_view line) const {
-    if (options.log_sink)
-        options.log_sink(line);
-    else
-        std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
-}
-
 Engine::Impl::CompiledRef Engine::Impl::compiled_for(const sql::Node& n) {
     const bool is_stmt = n.kind == sql::NodeKind::Select || n.kind == sql::NodeKind::Compound ||
                          n.kind == sql::NodeKind::Insert || n.kind == sql::NodeKind::Update ||
                          n.kind == sql::NodeKind::Delete;
     const std::uint64_t dkey = dialect->compile_key();
     if (is_stmt) {
-        if (const auto* hit = static_cast<const sql::StatementNode&>(n).memo.get(dkey)) return {hit, nullptr};
+        if (const auto* hit = static_cast<const sql::StatementNode&>(n).memo.get(dkey))
+            return {hit, nullptr, CacheStatus::Cached};
     }
     auto entry = std::make_shared<sql::CompiledMemo::Entry>();
     entry->dialect_key = dkey;
@@ -143,7 +136,9 @@ Engine::Impl::CompiledRef Engine::Impl::compiled_for(const sql::Node& n) {
             entry->compiled = it->second->second;
         }
     }
+    CacheStatus status = CacheStatus::Cached;
     if (!entry->compiled) {
+        status = options.compiled_cache_size > 0 ? CacheStatus::Generated : CacheStatus::Disabled;
         auto compiler = dialect->statement_compiler();
         std::shared_ptr<const sql::Compiled> c = compiler->compile(n, entry->binds);
         entry->compiled = c;
@@ -157,8 +152,8 @@ Engine::Impl::CompiledRef Engine::Impl::compiled_for(const sql::Node& n) {
             }
         }
     }
-    if (is_stmt && static_cast<const sql::StatementNode&>(n).memo.put(entry)) return {entry.get(), nullptr};
-    return {entry.get(), std::move(entry)};
+    if (is_stmt && static_cast<const sql::StatementNode&>(n).memo.put(entry)) return {entry.get(), nullptr, status};
+    return {entry.get(), std::move(entry), status};
 }
 
 }  // namespace retort

@@ -32,6 +32,7 @@ struct PoolEntry {
     std::vector<detail::ConnectionState*> holders;
     bool tx_open = false;  // a transaction Retort began is open on it
     int savepoint_seq = 0;
+    std::uint64_t serial = 0;  // names it in the pool's log
 };
 using PoolEntryPtr = std::shared_ptr<PoolEntry>;
 
@@ -53,7 +54,7 @@ public:
 
 protected:
     PoolEntryPtr create();
-    static void discard(const PoolEntryPtr& e) noexcept;
+    void discard(const PoolEntryPtr& e) noexcept;
     // Replaced at checkout: older than pool_recycle, made before the last invalidation, or (pool_pre_ping)
     // not answering.
     bool stale(PoolEntry& e) const;
@@ -63,6 +64,7 @@ protected:
     bool on_checkin(PoolEntry& e) noexcept;
     Engine::Impl& engine_;
     std::atomic<std::int64_t> invalidated_before_{0};  // steady_clock ticks
+    std::atomic<std::uint64_t> serial_{0};
 };
 
 // SQLAlchemy's QueuePool: up to pool_size idle connections kept (0: no limit), up to max_overflow more made under
@@ -138,12 +140,20 @@ struct Engine::Impl {
     std::unordered_map<std::string_view, decltype(lru)::iterator> cache;
 
     bool autocommit() const { return options.isolation_level && *options.isolation_level == "AUTOCOMMIT"; }
+    // The engine's log: each record goes to log_handler, else log_sink, else stderr (src/engine/echo.cpp).
+    void emit(const LogRecord& r) const;
+    // An Info line of "retort.engine" (BEGIN, COMMIT, ...); callers check options.echo.
     void log(std::string_view line) const;
+    // A Debug line of "retort.pool", when echo_pool is set.
+    void log_pool(std::string_view line) const;
+    // A warning of `logger`, when the program asked for a log at all (echo, echo_pool, log_sink or log_handler).
+    void warn(std::string_view logger, std::string_view message) const;
     // The compiled form of a statement plus its binds, from the statement's memo or the shape cache: the entry
     // is memoized in the statement (valid while it lives) or, when the statement keeps no more, held by `owner`.
     struct CompiledRef {
         const sql::CompiledMemo::Entry* entry = nullptr;
         std::shared_ptr<const sql::CompiledMemo::Entry> owner;
+        CacheStatus status = CacheStatus::Generated;  // compiled now, or found compiled (echo says which)
         const sql::CompiledMemo::Entry* operator->() const noexcept { return entry; }
         const sql::CompiledMemo::Entry& operator*() const noexcept { return *entry; }
     };

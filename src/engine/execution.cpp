@@ -1,6 +1,7 @@
 #include "engine/execution.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <new>
 #include <unordered_map>
 
@@ -32,20 +33,6 @@ private:
     alignas(Value) std::byte buf_[N * sizeof(Value)];
     std::size_t n_;
 };
-
-void echo(Engine::Impl& eng, std::string_view sql, std::span<const Value> params, std::size_t sets = 1) {
-    std::string line(sql);
-    if (!params.empty()) {
-        line += "\n[parameter types: ";
-        for (std::size_t i = 0; i < params.size(); ++i) {
-            if (i) line += ", ";
-            line += params[i].type_name();
-        }
-        line += "]";
-    }
-    if (sets > 1) line += " (" + std::to_string(sets) + " parameter sets)";
-    eng.log(line);
-}
 
 // Values given as text for a typed column are converted to the column's type, so that, for example, a
 // UUID string compares equal to a stored UUID whatever the dialect's storage form is.
@@ -164,10 +151,37 @@ bool is_valueless_insert(const sql::Node& n) {
 ExecutionContext::ExecutionContext(const std::shared_ptr<ConnectionState>& state)
     : state_(state), st_(*state), eng_(*state->engine) {}
 
+ExecutionContext::~ExecutionContext() {
+    // A statement begun but not done: an error ended the execution (or a path returned without log_done()).
+    if (log_) log_->write(std::uncaught_exceptions() > uncaught_);
+}
+
 void ExecutionContext::announce_slow(std::string_view sql, std::span<const Value> params, std::size_t sets, bool many) {
     event_.emplace(ExecuteEvent{sql, params, many, sets});
     for (auto& fn : eng_.ev_before_execute) fn(*event_);
-    if (eng_.options.echo) echo(eng_, sql, params, sets);
+}
+
+void ExecutionContext::log_once(std::string_view sql, const StatementOrigin& origin, std::span<const Value> values,
+                                std::span<const char> masked) {
+    log_done();
+    uncaught_ = std::uncaught_exceptions();
+    log_.emplace(eng_, sql, origin);
+    log_->set_values(values, masked);
+}
+
+void ExecutionContext::log_many(std::string_view sql, const StatementOrigin& origin, std::size_t total,
+                                std::vector<char> masked) {
+    log_done();
+    uncaught_ = std::uncaught_exceptions();
+    log_.emplace(eng_, sql, origin);
+    log_->expect_sets(total, std::move(masked));
+}
+
+void ExecutionContext::log_done_slow() {
+    // Reset first: a handler that throws (emit() catches that) must not have the record written twice.
+    const StatementLog log = std::move(*log_);
+    log_.reset();
+    log.write(false);
 }
 
 std::int64_t ExecutionContext::execute_many(const std::string& sql, std::span<const std::vector<Value>> rows) {
@@ -192,8 +206,8 @@ namespace {
 
 // Runs a statement that returns no rows once per row, a chunk of rows at a time: row(i, out) assigns row i's slot
 // values over those of an earlier row (no allocation once warm, and no second copy of a large batch).
-std::int64_t execute_chunked(ExecutionContext& ctx, const sql::Compiled& single, std::size_t count,
-                             const std::function<void(std::size_t, std::vector<Value>&)>& row) {
+std::int64_t execute_chunked(ExecutionContext& ctx, const sql::Compiled& single, const StatementOrigin& origin,
+                             std::size_t count, const std::function<void(std::size_t, std::vector<Value>&)>& row) {
     check_param_count(ctx.engine(), single.slots.size());
     ctx.begin();
     const std::size_t chunk = std::min<std::size_t>(count, 1024);
@@ -203,8 +217,14 @@ std::int64_t execute_chunked(ExecutionContext& ctx, const sql::Compiled& single,
         const std::size_t n = std::min(chunk, count - start);
         for (std::size_t k = 0; k < n; ++k) row(start + k, rows[k]);
         ctx.announce(single.sql, rows[0], count, true);
+        // One record for the whole executemany, showing its first and last sets.
+        if (ctx.echo()) {
+            if (start == 0) ctx.log_many(single.sql, origin, count, masked_slots(single.slots));
+            for (std::size_t k = 0; k < n; ++k) ctx.log_set(start + k, rows[k]);
+        }
         total += ctx.execute_many(single.sql, std::span<const std::vector<Value>>(rows.data(), n));
     }
+    ctx.log_done();
     ctx.finish();
     return total;
 }
@@ -292,17 +312,34 @@ std::optional<Result> execute_update_from_values(ExecutionContext& ctx, const sq
     const auto& dialect = ctx.dialect();
     ctx.begin();
     std::string full_sql, tail_sql;
+    std::int64_t full_made = 0, tail_made = 0;  // when each SQL was made (echo's "generated in")
     std::vector<Value> vals;
+    std::vector<char> masked;
     std::int64_t total = 0;
+    const std::size_t batches = (count + batch - 1) / batch;
     for (std::size_t start = 0; start < count; start += batch) {
         const std::size_t n = std::min(batch, count - start);
         std::string& sql = n == batch ? full_sql : tail_sql;
-        if (sql.empty()) sql = dialect.update_from_values_statement(*upd.table, set_columns, key_columns, n);
+        std::int64_t& made = n == batch ? full_made : tail_made;
+        if (sql.empty()) {
+            made = std::chrono::steady_clock::now().time_since_epoch().count();
+            sql = dialect.update_from_values_statement(*upd.table, set_columns, key_columns, n);
+        }
         vals.resize(per_row * n);
         for (std::size_t r = 0; r < n; ++r)
             for (std::size_t j = 0; j < per_row; ++j) value(vals[r * per_row + j], *binds[j], start + r);
         ctx.announce(sql, std::span<const Value>(vals).first(per_row), count, true);
+        if (ctx.echo()) {
+            masked.resize(vals.size());
+            for (std::size_t k = 0; k < vals.size(); ++k) {
+                const std::size_t j = k % per_row;
+                masked[k] = (j < nsets ? set_columns[j] : key_columns[j - nsets])->options().sensitive;
+            }
+            ctx.log_once(sql, StatementOrigin{CacheStatus::Generated, made, "update from values", start / batch + 1, batches},
+                         vals, masked);
+        }
         auto cur = ctx.execute(sql, vals);
+        ctx.log_done();
         total += std::max<std::int64_t>(cur->rowcount(), 0);
     }
     ctx.finish();
@@ -330,10 +367,12 @@ Result execute_one(const std::shared_ptr<ConnectionState>& state, const Executab
 
     ctx.begin();
     ctx.announce(c.sql, values);
+    if (ctx.echo()) ctx.log_once(c.sql, origin_of(entry), values, masked_slots(c.slots));
     DriverExecOptions dopts;
     dopts.stream = opts.stream_results;
     dopts.batch_rows = opts.yield_per;
     auto cur = ctx.execute(c.sql, values, dopts);
+    ctx.log_done();
     ctx.finish();
     std::shared_ptr<const std::vector<std::string>> keys;
     if (cur->column_count() > 0) {
@@ -366,7 +405,7 @@ Result execute_insert_many(const std::shared_ptr<ConnectionState>& state, const 
                     !find_param(ps, slot.key))
                     throw_missing_bind(slot.key);
         const std::int64_t total =
-            execute_chunked(ctx, single, param_sets.size(), [&](std::size_t i, std::vector<Value>& row) {
+            execute_chunked(ctx, single, origin_of(entry), param_sets.size(), [&](std::size_t i, std::vector<Value>& row) {
                 for (std::size_t j = 0; j < single.slots.size(); ++j)
                     assign_slot_value(row[j], single.slots[j], entry->binds, &param_sets[i]);
             });
@@ -380,6 +419,10 @@ Result execute_insert_many(const std::shared_ptr<ConnectionState>& state, const 
             for (std::size_t j = 0; j < single.slots.size(); ++j)
                 assign_slot_value(rows[k][j], single.slots[j], entry->binds, &param_sets[k]);
         ctx.announce(single.sql, rows[0], rows.size(), true);
+        if (ctx.echo()) {
+            ctx.log_many(single.sql, origin_of(entry), rows.size(), masked_slots(single.slots));
+            for (std::size_t k = 0; k < rows.size(); ++k) ctx.log_set(k, rows[k]);
+        }
         std::vector<Row> out;
         std::shared_ptr<const std::vector<std::string>> keys;
         std::int64_t total = 0;
@@ -389,6 +432,7 @@ Result execute_insert_many(const std::shared_ptr<ConnectionState>& state, const 
             while (cur->next()) out.push_back(RowView(cur.get(), &keys).to_row());
             total += std::max<std::int64_t>(cur->rowcount(), 0);
         }
+        ctx.log_done();
         ctx.finish();
         return Result::from_rows(std::move(keys), std::move(out), total);
     }
@@ -403,6 +447,7 @@ Result execute_insert_many(const std::shared_ptr<ConnectionState>& state, const 
     std::shared_ptr<const std::vector<std::string>> keys;
     std::int64_t total = 0;
     std::shared_ptr<const sql::Compiled> full, tail;
+    const std::size_t batches = (param_sets.size() + static_cast<std::size_t>(batch) - 1) / static_cast<std::size_t>(batch);
     for (std::size_t start = 0; start < param_sets.size(); start += static_cast<std::size_t>(batch)) {
         const int n = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(batch), param_sets.size() - start));
         std::shared_ptr<const sql::Compiled>& cref = n == batch ? full : tail;
@@ -422,7 +467,14 @@ Result execute_insert_many(const std::shared_ptr<ConnectionState>& state, const 
         }
         ctx.announce(c.sql, std::span<const Value>(vals).first(static_cast<std::size_t>(per_row)),
                      static_cast<std::size_t>(n), true);
+        // The batch's SQL is compiled for this execution (the single-row statement is what the cache keeps).
+        if (ctx.echo())
+            ctx.log_once(c.sql,
+                         StatementOrigin{CacheStatus::Generated, c.generated_at, "insertmanyvalues",
+                                         start / static_cast<std::size_t>(batch) + 1, batches},
+                         vals, masked_slots(c.slots));
         auto cur = ctx.execute(c.sql, vals);
+        ctx.log_done();
         if (c.returns_rows) {
             if (!keys) keys = c.keys ? c.keys : cursor_keys(*cur);
             while (cur->next()) out.push_back(RowView(cur.get(), &keys).to_row());
@@ -478,6 +530,7 @@ std::int64_t insert_rows_impl(const std::shared_ptr<ConnectionState>& state, con
     if (caps.supports_copy_from && !single.returns_rows && !ins.on_conflict && count >= caps.copy_from_min_rows) {
         std::vector<const Column*> columns(per_row);
         for (std::size_t j = 0; j < per_row; ++j) columns[j] = j < ncols ? ins.values[j].column : single.slots[j].default_of;
+        const std::int64_t made = std::chrono::steady_clock::now().time_since_epoch().count();
         const std::string copy_sql = ctx.dialect().bulk_load_statement(*ins.table, columns);
         // One load streams every row: given rows that need no client defaults go as they are, the others are made
         // one at a time over a reused row (the first is kept for the execute events).
@@ -490,13 +543,19 @@ std::int64_t insert_rows_impl(const std::shared_ptr<ConnectionState>& state, con
         }
         const std::span<const Value> first_row = as_given ? std::span<const Value>(given[0]) : std::span<const Value>(first);
         const DBAPIConnection::CopyRow row = [&](std::size_t i) -> const Value* {
-            if (as_given) return given[i].data();
-            if (i == 0) return first.data();
-            put_row(i, scratch.data());
-            return scratch.data();
+            const Value* r = as_given ? given[i].data() : i == 0 ? first.data() : scratch.data();
+            if (!as_given && i > 0) put_row(i, scratch.data());
+            ctx.log_set(i, std::span<const Value>(r, per_row));
+            return r;
         };
         ctx.announce(copy_sql, first_row, count, true);
+        if (ctx.echo()) {
+            std::vector<char> masked(per_row);
+            for (std::size_t j = 0; j < per_row; ++j) masked[j] = columns[j]->options().sensitive;
+            ctx.log_many(copy_sql, StatementOrigin{CacheStatus::Generated, made, "bulk load"}, count, std::move(masked));
+        }
         total = ctx.copy_rows(copy_sql, count, per_row, row);
+        ctx.log_done();
         ctx.finish();
         return total;
     }
@@ -508,7 +567,12 @@ std::int64_t insert_rows_impl(const std::shared_ptr<ConnectionState>& state, con
             put_row(i, rows[i].data());
         }
         ctx.announce(single.sql, rows[0], rows.size(), true);
+        if (ctx.echo()) {
+            ctx.log_many(single.sql, origin_of(entry), rows.size(), masked_slots(single.slots));
+            for (std::size_t i = 0; i < rows.size(); ++i) ctx.log_set(i, rows[i]);
+        }
         total = ctx.execute_many(single.sql, rows);
+        ctx.log_done();
         ctx.finish();
         return total;
     }
@@ -517,6 +581,7 @@ std::int64_t insert_rows_impl(const std::shared_ptr<ConnectionState>& state, con
     std::shared_ptr<const sql::Compiled> full, tail;
     std::vector<Value> vals;
     std::size_t row_index = 0;
+    const std::size_t batches = (count + static_cast<std::size_t>(batch) - 1) / static_cast<std::size_t>(batch);
     for (std::size_t start = 0; start < count; start += static_cast<std::size_t>(batch)) {
         const int n = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(batch), count - start));
         std::shared_ptr<const sql::Compiled>& cref = n == batch ? full : tail;
@@ -527,10 +592,16 @@ std::int64_t insert_rows_impl(const std::shared_ptr<ConnectionState>& state, con
         vals.resize(per_row * static_cast<std::size_t>(n));
         for (int r = 0; r < n; ++r) put_row(start + static_cast<std::size_t>(r), vals.data() + per_row * static_cast<std::size_t>(r));
         ctx.announce(cref->sql, std::span<const Value>(vals).first(ncols), static_cast<std::size_t>(n), true);
+        if (ctx.echo())
+            ctx.log_once(cref->sql,
+                         StatementOrigin{CacheStatus::Generated, cref->generated_at, "insertmanyvalues",
+                                         start / static_cast<std::size_t>(batch) + 1, batches},
+                         vals, masked_slots(cref->slots));
         // vals stay as they are until this batch's cursor is gone, at the end of the loop body.
         DriverExecOptions dopts;
         dopts.params_outlive_cursor = true;
         auto cur = ctx.execute(cref->sql, vals, dopts);
+        ctx.log_done();
         if (cref->returns_rows && returned) {
             while (cur->next()) {
                 if (row_index >= count)
@@ -555,7 +626,9 @@ Result execute_driver_sql(const std::shared_ptr<ConnectionState>& state, std::st
     check_param_count(ctx.engine(), params.size());
     ctx.begin();
     ctx.announce(sql, params);
+    if (ctx.echo()) ctx.log_once(sql, StatementOrigin{}, params, {});
     auto cur = ctx.execute(sql, params);
+    ctx.log_done();
     ctx.finish();
     auto keys = cur->column_count() > 0 ? cursor_keys(*cur) : nullptr;
     return ctx.cursor_result(std::move(cur), std::move(keys));
@@ -719,7 +792,7 @@ std::int64_t execute_many(const std::shared_ptr<ConnectionState>& state, const E
             return r->rowcount();
     }
     std::vector<Value> buf(np);
-    return execute_chunked(ctx, single, count, [&](std::size_t i, std::vector<Value>& row) {
+    return execute_chunked(ctx, single, origin_of(entry), count, [&](std::size_t i, std::vector<Value>& row) {
         produce(i, buf);
         for (std::size_t j = 0; j < single.slots.size(); ++j) {
             const int p = pos[j];

@@ -4,19 +4,23 @@
 // (bulk load, UPDATE ... FROM VALUES) comes from its dialect.
 #pragma once
 
+#include <exception>
 #include <optional>
 
+#include "engine/echo.hpp"
 #include "engine/engine_impl.hpp"
 
 namespace retort::detail {
 
 // One execution of a statement on a Connection. The transaction is begun before the first driver call; the
-// before-execute events and the echo run once, announcing the statement (its first parameter set, and how many
-// sets there are); every driver call's DBAPIError goes through the engine's handle_error events (which may
-// invalidate the connection); the after-execute events run once when the statement has run.
+// before-execute events run once, announcing the statement (its first parameter set, and how many sets there
+// are); every driver call's DBAPIError goes through the engine's handle_error events (which may invalidate the
+// connection); the after-execute events run once when the statement has run. With echo, each statement sent
+// (each batch of a batched executemany) is written to the log once it has run, or failed.
 class ExecutionContext {
 public:
     explicit ExecutionContext(const std::shared_ptr<ConnectionState>& state);
+    ~ExecutionContext();
     ExecutionContext(const ExecutionContext&) = delete;
     ExecutionContext& operator=(const ExecutionContext&) = delete;
 
@@ -27,11 +31,27 @@ public:
 
     // Begins the transaction unless one is open (or the Connection is in autocommit).
     void begin() { st_.autobegin(); }
-    // The before-execute events and the echo, the first time only. `sql` and `params` stay valid until finish().
-    // Without listeners or echo there is nothing to announce (the common case costs one test).
+    // The before-execute events, the first time only. `sql` and `params` stay valid until finish().
+    // Without listeners there is nothing to announce (the common case costs one test).
     void announce(std::string_view sql, std::span<const Value> params, std::size_t sets = 1, bool many = false) {
-        if (event_ || (eng_.ev_before_execute.empty() && eng_.ev_after_execute.empty() && !eng_.options.echo)) return;
+        if (event_ || (eng_.ev_before_execute.empty() && eng_.ev_after_execute.empty())) return;
         announce_slow(sql, params, sets, many);
+    }
+
+    // echo: a statement about to be sent (callers test echo() first, so that nothing is made without it). Its
+    // record is written by log_done() once the statement has run, or by the destructor when an error ends the
+    // execution first.
+    [[nodiscard]] bool echo() const noexcept { return eng_.options.echo; }
+    // Sent once, with these values (masked[i]: values[i] is a secret).
+    void log_once(std::string_view sql, const StatementOrigin& origin, std::span<const Value> values,
+                  std::span<const char> masked);
+    // An executemany of `total` sets; the rows it shows are handed over by log_set as they are made.
+    void log_many(std::string_view sql, const StatementOrigin& origin, std::size_t total, std::vector<char> masked);
+    void log_set(std::size_t i, std::span<const Value> row) {
+        if (log_ && log_->shows_set(i)) log_->add_set(i, row);
+    }
+    void log_done() {
+        if (log_) log_done_slow();
     }
     // Driver calls, each guarded, after begin().
     std::unique_ptr<DBAPICursor> execute(const std::string& sql, std::span<const Value> params,
@@ -57,12 +77,20 @@ public:
 private:
     void announce_slow(std::string_view sql, std::span<const Value> params, std::size_t sets, bool many);
     void finish_slow();
+    void log_done_slow();
 
     const std::shared_ptr<ConnectionState>& state_;
     ConnectionState& st_;
     Engine::Impl& eng_;
     std::optional<ExecuteEvent> event_;
+    std::optional<StatementLog> log_;
+    int uncaught_ = 0;  // when the record began; more at destruction: an error is unwinding
 };
+
+// How a compiled statement's SQL was had, for echo.
+inline StatementOrigin origin_of(const Engine::Impl::CompiledRef& e) {
+    return StatementOrigin{e.status, e->compiled->generated_at};
+}
 
 // The ways a statement runs (the Connection is known open).
 using ParamFinder = const Value* (*)(const void* ctx, std::string_view key);

@@ -12,6 +12,12 @@ std::int64_t ticks(std::chrono::steady_clock::time_point t) { return t.time_sinc
 std::chrono::steady_clock::time_point deadline_after(std::chrono::duration<double> d) {
     return std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
 }
+
+// echo_pool: one line about a connection, which the pool numbers in the order it made them.
+void log_event(const Engine::Impl& eng, const char* before, const PoolEntry& e, const char* after) {
+    if (!eng.options.echo_pool) return;
+    eng.log_pool(std::string(before) + " #" + std::to_string(e.serial) + after);
+}
 }  // namespace
 
 Pool::~Pool() = default;
@@ -39,11 +45,18 @@ PoolEntryPtr Pool::create() {
         e->dbapi->close();
         throw;
     }
+    e->serial = ++serial_;
+    log_event(eng, "Created new connection", *e, "");
     return e;
 }
 
 void Pool::discard(const PoolEntryPtr& e) noexcept {
-    if (e && e->dbapi) e->dbapi->close();
+    if (!e || !e->dbapi) return;
+    try {
+        log_event(engine_, "Closing connection", *e, e->invalidated ? " (invalidated)" : "");
+    } catch (...) {
+    }
+    e->dbapi->close();
 }
 
 bool Pool::stale(PoolEntry& e) const {
@@ -58,11 +71,13 @@ bool Pool::stale(PoolEntry& e) const {
 }
 
 void Pool::on_checkout(PoolEntry& e) {
+    log_event(engine_, "Connection", e, " checked out from pool");
     for (auto& fn : engine_.ev_checkout) fn(*e.dbapi);
 }
 
 bool Pool::on_checkin(PoolEntry& e) noexcept {
     try {
+        log_event(engine_, "Connection", e, " being returned to pool");
         for (auto& fn : engine_.ev_checkin) fn(*e.dbapi);
         return true;
     } catch (...) {

@@ -871,7 +871,7 @@ void Flush::delete_all(const MapperBase& m, StateList states) {
         const std::string msg = "DELETE statement on table '" + m.table->name() + "' expected to delete " +
                                 std::to_string(states.size()) + " row(s); " + std::to_string(matched) + " were matched";
         if (m.version_column >= 0) throw StaleDataError(msg);
-        if (conn.engine().options().echo || conn.engine().options().log_sink) retort::detail::EngineAccess::of(conn.engine()).log("warning: " + msg);
+        retort::detail::EngineAccess::of(conn.engine()).warn("retort.orm", msg);
     }
     for (auto* st : states) {
         impl.identity.erase(st);

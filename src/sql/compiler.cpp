@@ -1,6 +1,7 @@
 #include "retort/sql/compiler.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -316,6 +317,7 @@ std::shared_ptr<Compiled> SQLCompiler::compile_insert_many(const InsertNode& stm
 
 void SQLCompiler::start(const std::vector<const BindNode*>& binds) {
     compiled_ = std::make_shared<Compiled>();
+    compiled_->generated_at = std::chrono::steady_clock::now().time_since_epoch().count();
     bind_index_.clear();
     for (std::size_t i = 0; i < binds.size(); ++i) bind_index_.emplace(binds[i], static_cast<int>(i));
     out_.clear();
@@ -323,6 +325,7 @@ void SQLCompiler::start(const std::vector<const BindNode*>& binds) {
     ctes_.clear();
     scopes_.clear();
     depth_ = 0;
+    sensitive_ = 0;
 }
 
 std::shared_ptr<Compiled> SQLCompiler::finish() {
@@ -382,8 +385,52 @@ void SQLCompiler::render_with() {
 void SQLCompiler::visit_bind(const BindNode& b) {
     auto it = bind_index_.find(&b);
     if (it == bind_index_.end()) throw CompileError("bound parameter '" + b.key + "' is not part of the statement");
-    slots_.push_back(BindSlot{it->second, b.key, b.type});
+    slots_.push_back(BindSlot{it->second, b.key, b.type, nullptr, sensitive_ > 0});
     out_.push_back(kBindMarker);
+}
+
+namespace {
+// The table column an expression stands for: the column itself, or a table alias's column of that name.
+const Column* column_of(const Node* n) {
+    while (n && (n->kind == NodeKind::Label || n->kind == NodeKind::Grouping))
+        n = n->kind == NodeKind::Label ? static_cast<const LabelNode*>(n)->expr.get()
+                                       : static_cast<const GroupingNode*>(n)->inner.get();
+    if (!n) return nullptr;
+    if (n->kind == NodeKind::Column) return static_cast<const Column*>(n);
+    if (n->kind != NodeKind::DerivedColumn) return nullptr;
+    const auto& d = static_cast<const DerivedColumnNode&>(*n);
+    if (!d.from || d.from->kind != NodeKind::Alias) return nullptr;
+    const auto& a = static_cast<const AliasNode&>(*d.from);
+    if (!a.element || a.element->kind != NodeKind::Table) return nullptr;
+    return static_cast<const Table&>(*a.element).find_column(d.name);
+}
+
+bool is_sensitive(const NodePtr& n) {
+    const Column* c = column_of(n.get());
+    return c && c->options().sensitive;
+}
+
+// Counts a rendering of secret values while it lasts.
+class SensitiveScope {
+public:
+    SensitiveScope(int& depth, bool on) : depth_(depth), on_(on) {
+        if (on_) ++depth_;
+    }
+    ~SensitiveScope() {
+        if (on_) --depth_;
+    }
+    SensitiveScope(const SensitiveScope&) = delete;
+    SensitiveScope& operator=(const SensitiveScope&) = delete;
+
+private:
+    int& depth_;
+    bool on_;
+};
+}  // namespace
+
+void SQLCompiler::visit_value_of(const Column& c, const NodePtr& value) {
+    SensitiveScope scope(sensitive_, c.options().sensitive);
+    visit_expr(value, 0);
 }
 
 void SQLCompiler::render_table_name(const Table& t) {
@@ -429,6 +476,8 @@ void SQLCompiler::render_is_distinct(const BinaryNode& b) {
 }
 
 void SQLCompiler::visit_binary(const BinaryNode& b, int) {
+    // A value compared with a sensitive column (password = ?, token IN (...)) is a secret too.
+    SensitiveScope scope(sensitive_, is_sensitive(b.left) || is_sensitive(b.right));
     if (b.op == BinaryOp::ILike || b.op == BinaryOp::NotILike) {
         if (!dialect_.caps().supports_native_ilike) {
             render_ilike(b);
@@ -483,7 +532,7 @@ void SQLCompiler::render_default_slot(const Column& c) {
     // that way gets it in a CAST to the column's type.
     const bool cast = dialect_.caps().cast_paired_binds && !c.type.is_null();
     if (cast) out_ += "CAST(";
-    slots_.push_back(BindSlot{-1, c.name(), c.type, &c});
+    slots_.push_back(BindSlot{-1, c.name(), c.type, &c, c.options().sensitive});
     out_.push_back(kBindMarker);
     if (cast) {
         out_ += " AS ";
@@ -610,6 +659,7 @@ void SQLCompiler::visit(const Node& n) {
         case NodeKind::Binary: visit_binary(static_cast<const BinaryNode&>(n), 0); break;
         case NodeKind::Between: {
             auto& b = static_cast<const BetweenNode&>(n);
+            SensitiveScope scope(sensitive_, is_sensitive(b.expr));
             visit_expr(b.expr, P_CMP + 1);
             out_ += b.negate ? " NOT BETWEEN " : " BETWEEN ";
             visit_expr(b.low, P_CMP + 1);
@@ -1059,7 +1109,7 @@ void SQLCompiler::render_on_conflict(const InsertNode& ins) {
         if (i) out_ += ", ";
         out_ += dialect_.quote_identifier(oc.set[i].column->name());
         out_ += " = ";
-        visit_expr(oc.set[i].value, 0);
+        visit_value_of(*oc.set[i].column, oc.set[i].value);
     }
     if (!oc.where.empty()) {
         out_ += " WHERE ";
@@ -1138,11 +1188,12 @@ void SQLCompiler::visit_insert(const InsertNode& n, int rows) {
             std::size_t before = slots_.size();
             for (std::size_t i = 0; i < n.values.size(); ++i) {
                 if (i) out_ += ", ";
-                visit_expr(n.values[i].value, 0);
+                visit_value_of(*n.values[i].column, n.values[i].value);
             }
             for (std::size_t i = 0; i < defaults.size(); ++i) {
                 if (i || !n.values.empty()) out_ += ", ";
-                slots_.push_back(BindSlot{-1, defaults[i]->name(), defaults[i]->type, defaults[i]});
+                slots_.push_back(BindSlot{-1, defaults[i]->name(), defaults[i]->type, defaults[i],
+                                          defaults[i]->options().sensitive});
                 out_.push_back(kBindMarker);
             }
             out_ += ')';
@@ -1152,12 +1203,14 @@ void SQLCompiler::visit_insert(const InsertNode& n, int rows) {
             out_ += ", (";
             for (std::size_t i = 0; i < extra.size(); ++i) {
                 if (i) out_ += ", ";
-                visit_expr(extra[i], 0);
+                if (i < n.values.size()) visit_value_of(*n.values[i].column, extra[i]);
+                else visit_expr(extra[i], 0);
             }
             // Each row of a multi-row VALUES gets the defaults of its own.
             for (std::size_t i = 0; i < defaults.size(); ++i) {
                 if (i || !extra.empty()) out_ += ", ";
-                slots_.push_back(BindSlot{-1, defaults[i]->name(), defaults[i]->type, defaults[i]});
+                slots_.push_back(BindSlot{-1, defaults[i]->name(), defaults[i]->type, defaults[i],
+                                          defaults[i]->options().sensitive});
                 out_.push_back(kBindMarker);
             }
             out_ += ')';
@@ -1222,7 +1275,7 @@ void SQLCompiler::visit_update(const UpdateNode& n) {
         }
         out_ += dialect_.quote_identifier(n.values[i].column->name());
         out_ += " = ";
-        visit_expr(n.values[i].value, 0);
+        visit_value_of(*n.values[i].column, n.values[i].value);
     }
     if (!extra.empty() && !table_list) {
         out_ += " FROM ";

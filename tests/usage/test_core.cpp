@@ -476,21 +476,20 @@ TEST_F(Core, ProgrammingErrorsAreTyped) {
     EXPECT_THROW(conn.exec_driver_sql("SELECT * FROM no_such_table"), DBAPIError);
 }
 
-TEST_F(Core, EchoLogsStatementsAndTypesNeverValues) {
+TEST_F(Core, EchoLogsStatementsWithTheirValues) {
     std::vector<std::string> lines;
     EngineOptions o;
     o.echo = true;
     o.log_sink = [&](std::string_view l) { lines.emplace_back(l); };
     auto e2 = create_engine(testkit::test_url(), o);
     auto conn = e2.connect();
-    conn.execute(insert(users).values({{"name", "s3cr3t-value"}}));
+    conn.execute(insert(users).values({{"name", "echoed-value"}}));
     conn.rollback();
     bool saw_insert = false;
     for (const auto& l : lines) {
-        EXPECT_EQ(l.find("s3cr3t-value"), std::string::npos) << l;
         if (l.find("INSERT INTO users") != std::string::npos) {
             saw_insert = true;
-            EXPECT_NE(l.find("[parameter types: text]"), std::string::npos) << l;
+            EXPECT_TRUE(l.ends_with("] ('echoed-value',)")) << l;
         }
     }
     EXPECT_TRUE(saw_insert);

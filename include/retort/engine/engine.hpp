@@ -63,10 +63,49 @@ enum class PoolClass : std::uint8_t {
     Static,
 };
 
+// Severity of a LogRecord: statements and transactions are Info, pool events Debug, warnings Warning.
+enum class LogLevel : std::uint8_t { Debug, Info, Warning, Error };
+
+// Where a statement's SQL came from, as echo reports it (SQLAlchemy's cache statistics).
+enum class CacheStatus : std::uint8_t {
+    None,       // not a statement record
+    Raw,        // SQL text run as given (exec_driver_sql): "[raw sql]"
+    Generated,  // compiled for this execution: "[generated in 0.00012s]"
+    Cached,     // compiled earlier, taken from the cache: "[cached since 12.3s ago]"
+    Disabled,   // compiled for this execution, compiled_cache_size = 0: "[caching disabled 0.00012s]"
+};
+
+// One entry of the engine's log, handed to EngineOptions::log_handler. The views point into text that lives
+// only for the duration of the call: copy what is kept.
+struct LogRecord {
+    LogLevel level = LogLevel::Info;
+    std::string_view logger;   // "retort.engine", "retort.pool" or "retort.orm"
+    std::string_view message;  // the text echo writes (a statement's takes two lines)
+    // Statement records (statement not empty); the others leave these as they are.
+    std::string_view statement;   // the SQL as sent
+    std::string_view parameters;  // the values as rendered, or the hide_parameters notice
+    CacheStatus cache = CacheStatus::None;
+    std::chrono::duration<double> cache_age{};  // generated in (Generated, Disabled) / cached since (Cached)
+    std::chrono::duration<double> duration{};   // the time the statement took to run
+    bool failed = false;                        // the statement raised an error
+};
+
 struct EngineOptions {
-    // Log every statement (and its parameter types) to log_sink, or to stderr when no sink is set.
+    // Log every statement with its values, cache status and run time, and every transaction's BEGIN, COMMIT and
+    // ROLLBACK (records of level Info): to log_handler, else log_sink, else stderr. Values of columns marked
+    // sensitive show as '***'.
     bool echo = false;
+    // Log the pool's events: connections made, checked out, returned, closed (records of level Debug).
+    bool echo_pool = false;
+    // echo shows "[SQL parameters hidden due to hide_parameters=True]" instead of the values. (Errors never
+    // carry values, whatever this says: only the parameters' types.)
+    bool hide_parameters = false;
+    // Takes each line of the log as text ("warning: " before a warning); used when log_handler is not set.
     std::function<void(std::string_view)> log_sink;
+    // Takes each record of the log with its level and fields, on the thread that runs the statement (from several
+    // threads at once when they share the engine). Warnings (the ORM's) reach it, log_sink or stderr whenever one
+    // of echo, echo_pool, log_sink, log_handler is set.
+    std::function<void(const LogRecord&)> log_handler;
     int pool_size = 5;
     int max_overflow = 10;  // -1: no limit
     std::chrono::duration<double> pool_timeout{30.0};

@@ -63,6 +63,9 @@ struct ColumnOptions {
     // the table: Table::create creates it and Table::drop drops it. Ignored where the dialect has no sequences
     // (SQLite), where an integer primary key numbers itself.
     std::optional<std::string> sequence;
+    // The column holds secrets (passwords, tokens): the engine's echo shows '***' for every value bound to it
+    // (inserted, set, or compared with the column).
+    bool sensitive = false;
 };
 
 // Options of CREATE SEQUENCE; those left unset are not written (the database's defaults apply, or the

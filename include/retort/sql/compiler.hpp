@@ -57,6 +57,9 @@ protected:
     void visit_from(const Node& n);
     void visit_column(const Column& c);
     void visit_bind(const BindNode& b);
+    // The value given to column c (INSERT VALUES, UPDATE SET, an upsert's SET): its binds are c's, secret when c
+    // is marked sensitive.
+    void visit_value_of(const Column& c, const NodePtr& value);
     void visit_binary(const BinaryNode& b, int parent_prec);
     void visit_text(const TextNode& t);
     void render_returning(const std::vector<NodePtr>& cols);
@@ -90,6 +93,7 @@ protected:
     // UPDATE ... FROM / DELETE ... USING: the tables the WHERE clause names besides the target.
     std::vector<const Node*> extra_froms(const Table& target, const std::vector<NodePtr>& where) const;
     int depth_ = 0;  // nesting of visit() / visit_from(), at most sql::max_depth
+    int sensitive_ = 0;  // > 0 while rendering values bound to a column marked sensitive
 };
 
 // DDL for schema objects. Values in DDL (server defaults, enum values, CHECK text) are SQL text, never

@@ -339,6 +339,7 @@ struct BindSlot {
     std::string key;  // parameter name it may be overridden by
     SqlType type;
     const Column* default_of = nullptr;  // INSERT: the column whose client-side default fills this slot
+    bool sensitive = false;  // bound to a column marked sensitive: echo shows '***'
 };
 
 struct ResultColumn {
@@ -358,6 +359,8 @@ struct Compiled {
     std::shared_ptr<const std::vector<std::string>> keys;
     // Slots per VALUES row of an INSERT (executemany batches repeat them).
     int slots_per_row = 0;
+    // When compiling began (steady_clock, in its ticks): echo's "generated in" / "cached since".
+    std::int64_t generated_at = 0;
 };
 
 // Appends a structural cache key for a statement and collects its binds in tree-walk order. Two trees

@@ -77,7 +77,7 @@ protected:
             if (i) out_ += ", ";
             out_ += dialect_.quote_identifier(oc.set[i].column->name());
             out_ += " = ";
-            visit_expr(oc.set[i].value, 0);
+            visit_value_of(*oc.set[i].column, oc.set[i].value);
         }
     }
 
