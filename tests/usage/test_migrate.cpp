@@ -670,13 +670,13 @@ TEST_F(Migrations, VersionTableInTheModelsIsNotProposed) {
 
 TEST_F(Migrations, ConfiguredVersionTableIsNotProposed) {
     {
-        std::ifstream in(dir / "retort_migrations.ini");
+        std::ifstream in(dir / "retort.ini");
         std::string ini(std::istreambuf_iterator<char>(in), {});
         in.close();
         const auto at = ini.find("version_table = retort_version");
         ASSERT_NE(at, std::string::npos) << ini;
         ini.replace(at, std::string("version_table = retort_version").size(), "version_table = app_versions");
-        std::ofstream(dir / "retort_migrations.ini") << ini;
+        std::ofstream(dir / "retort.ini") << ini;
     }
     MetaData m, without;
     m.table("users", {{"id", types::Integer(), {.primary_key = true}}});
