@@ -29,6 +29,8 @@ struct LoadStep {
 namespace detail {
 template <class T, class R>
 LoadStep load_step(R T::* mp) {
+    static_assert(is_relationship_v<R>, "retort: a loader option (selectinload(), joinedload(), raiseload(), ...) "
+                                        "names a relationship member, a Ref<T> or Collection<T>, not a column");
     return LoadStep{[mp] {
                         const auto* r = mapper_of<T>().relationship_for(detail::member_key(mp), typeid(R));
                         if (!r) throw_no_table("loader option: the member is not a mapped relationship");

@@ -157,6 +157,11 @@ public:
     // The object with this primary key (Session::get; the query's criteria do not apply).
     [[nodiscard]] Ptr<T> get(const Value& pk) const { return session_->template get<T>(pk); }
     [[nodiscard]] Ptr<T> get(std::vector<Value> pk) const { return session_->template get<T>(std::move(pk)); }
+    template <class K>
+        requires(!detail::key_like<K>)
+    [[nodiscard]] Ptr<T> get(const K& pk) const {
+        return session_->template get<T>(pk);  // a static_assert saying what a key is
+    }
 
     // UPDATE of the rows the criteria select, by column name: {{"name", "ed"}}; returns the number of rows
     // matched. The query must have no join, LIMIT, OFFSET, ORDER BY or DISTINCT. Objects in the session that the

@@ -79,6 +79,10 @@ public:
     // JOIN along a relationship: select<Pet>().join(&Pet::owner).where(col(&Owner::name) == "Joe").
     template <class R>
     [[nodiscard]] Select join(R T::* rel, bool isouter = false) const {
+        static_assert(detail::is_relationship_v<R>,
+                      "retort: join() along a relationship takes a Ref<T> or Collection<T> member "
+                      "(select<Pet>().join(&Pet::owner)); to join a table, give it and the ON condition: "
+                      "join(table_of<Owner>(), col(&Pet::owner_id) == col(&Owner::id))");
         const auto* r = mapper_of<T>().relationship_for(detail::member_key(rel), typeid(R));
         if (!r) orm::detail::throw_no_table("join(): the member is not a mapped relationship");
         return with(join_relationship(core_, *r, isouter));
@@ -297,6 +301,15 @@ public:
     Ptr<T> get(std::vector<Value> pk, const GetOptions& o) {
         return ptr<T>(get_state(mapper_of<T>(), std::move(pk), o));
     }
+    // A key of a type that cannot be a key's value (an object, a handle) stops the build with a sentence.
+    template <class T, class K>
+        requires(!detail::key_like<K>)
+    Ptr<T> get(const K&, const GetOptions& = {}) {
+        static_assert(detail::always_false<K>,
+                      "retort: get<T>() takes the primary key's value (an int, a std::string, a Uuid, ...; a "
+                      "std::vector<Value> for a composite key), not an object or a handle: get<Owner>(pet->owner_id)");
+        return {};
+    }
     // As get(), but raises NoResultFound when there is no such object.
     template <class T>
     Ptr<T> get_one(const Value& pk, const GetOptions& o = {}) {
@@ -308,6 +321,15 @@ public:
         InstanceState* st = get_state(m, std::move(pk), o);
         if (!st) throw NoResultFound("no row was found for " + m.class_name + " with the given primary key");
         return ptr<T>(st);
+    }
+    template <class T, class K>
+        requires(!detail::key_like<K>)
+    Ptr<T> get_one(const K&, const GetOptions& = {}) {
+        static_assert(detail::always_false<K>,
+                      "retort: get_one<T>() takes the primary key's value (an int, a std::string, a Uuid, ...; a "
+                      "std::vector<Value> for a composite key), not an object or a handle: "
+                      "get_one<Owner>(pet->owner_id)");
+        return {};
     }
 
     // The legacy Query API (retort/orm/query.hpp): session.query<User>().filter(...).order_by(...).all().

@@ -38,6 +38,10 @@ struct unopt<std::optional<T>> {
 template <class T>
 using unopt_t = typename unopt<std::remove_cvref_t<T>>::type;
 
+// False, but only once T is known: static_assert(always_false<T>, "...") in a branch that must not be taken.
+template <class>
+inline constexpr bool always_false = false;
+
 // Expr<T> and the classes built on it (Col<T>).
 template <class T>
 concept expression = requires { typename std::remove_cvref_t<T>::value_type; } &&
@@ -111,6 +115,10 @@ sql::NodePtr operand(const U& v, const SqlType& like) {
     if constexpr (is_expr_v<U>) {
         return v.node();
     } else if constexpr (std::is_same_v<U, std::nullptr_t> || std::is_same_v<U, std::nullopt_t>) {
+        return null_node();
+    } else if constexpr (!std::is_constructible_v<Value, const U&>) {
+        static_assert(always_false<U>, "retort: a value of this C++ type cannot be a bound parameter: use one of "
+                                       "Retort's value types, or specialise retort::type_adapter<T> for it");
         return null_node();
     } else {
         return make_bind("", Value(v), like);
@@ -701,10 +709,18 @@ public:
 protected:
     template <class T>
     Col<T> col(std::string name, ColumnOptions opts = {}) {
-        SqlType t = opts.type ? *opts.type : sql_type_of<detail::unopt_t<T>>::get();
-        if (!opts.nullable && !opts.primary_key) opts.nullable = detail::is_optional<T>::value;
-        Column& c = table_->append_column(ColumnDef{std::move(name), std::move(t), std::move(opts)});
-        return Col<T>(c.ptr());
+        if constexpr (!has_sql_type<detail::unopt_t<T>>) {
+            static_assert(detail::always_false<T>,
+                          "retort: Col<T> needs a C++ type Retort can store: one of its value types (bool, short, "
+                          "int, long, long long, float, double, std::string, Date, Time, DateTime, Interval, Uuid, "
+                          "Numeric, Json, Bytes, or std::optional of one), or one with a retort::type_adapter<T>");
+            return Col<T>();
+        } else {
+            SqlType t = opts.type ? *opts.type : sql_type_of<detail::unopt_t<T>>::get();
+            if (!opts.nullable && !opts.primary_key) opts.nullable = detail::is_optional<T>::value;
+            Column& c = table_->append_column(ColumnDef{std::move(name), std::move(t), std::move(opts)});
+            return Col<T>(c.ptr());
+        }
     }
     void constraint(TableItem item) { table_->append(std::move(item)); }
 
