@@ -7,9 +7,11 @@
 #include <string_view>
 #include <vector>
 
+#include "retort/export.hpp"
+
 namespace retort {
 
-class URL {
+class RETORT_API URL {
 public:
     // Parses a URL; credentials and database may be percent-encoded. Throws UrlError, whose message
     // never contains the password.
@@ -54,8 +56,8 @@ private:
 };
 
 namespace detail {
-std::string percent_decode(std::string_view s);
-std::string percent_encode(std::string_view s, std::string_view keep = "");
+RETORT_API std::string percent_decode(std::string_view s);
+RETORT_API std::string percent_encode(std::string_view s, std::string_view keep = "");
 }  // namespace detail
 
 }  // namespace retort

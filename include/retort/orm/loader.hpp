@@ -13,13 +13,14 @@
 #include <optional>
 #include <vector>
 
+#include "retort/export.hpp"
 #include "retort/orm/mapper.hpp"
 #include "retort/sql/expression.hpp"
 
 namespace retort::orm {
 
 // One step of a loader option: a relationship, and how it loads.
-struct LoadStep {
+struct RETORT_API LoadStep {
     std::function<const RelationshipProp*()> resolve;
     std::optional<Lazy> strategy;     // none: as the mapping says (defaultload)
     bool contains_eager = false;      // filled from the rows of the query's own JOIN
@@ -38,7 +39,7 @@ LoadStep load_step(R T::* mp) {
 }
 }  // namespace detail
 
-class LoaderOption {
+class RETORT_API LoaderOption {
 public:
     LoaderOption() = default;
     explicit LoaderOption(LoadStep s) { path.push_back(std::move(s)); }

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "retort/engine/engine.hpp"
+#include "retort/export.hpp"
 #include "retort/orm/instance.hpp"
 #include "retort/orm/snapshot.hpp"
 #include "retort/schema/schema.hpp"
@@ -42,7 +43,7 @@ void define(Mapping<T>& m);
 enum class RelKind : std::uint8_t { ManyToOne, OneToMany, OneToOne, ManyToMany };
 
 // Which Session operations on an object reach the objects of its relationship (SQLAlchemy's cascades).
-struct Cascade {
+struct RETORT_API Cascade {
     bool save_update = true;     // add() takes them in, and so does appending or assigning them
     bool merge = true;           // merge() merges them too
     bool delete_ = false;        // delete() deletes them too
@@ -54,7 +55,7 @@ struct Cascade {
     static Cascade parse(std::string_view s);
 };
 
-struct RelOptions {
+struct RETORT_API RelOptions {
     Lazy lazy = Lazy::Select;
     std::string back_populates;
     std::string cascade = "save-update, merge";
@@ -77,7 +78,7 @@ struct ColumnProp;
 struct RelationshipProp;
 
 // How a version column gets its values (Mapping::version).
-struct VersionOptions {
+struct RETORT_API VersionOptions {
     // The next version from the current one (a null Value for an object being inserted).
     std::function<Value(const Value&)> generator;
     // The program sets the version itself before each change (SQLAlchemy's version_id_generator=False).
@@ -110,11 +111,11 @@ M T::* member_from_key(const MemberKey& k) {
 
 // A column of a join condition, named by member pointer (resolved through the mapper) or by column name
 // (of an association table).
-struct JoinColumn {
+struct RETORT_API JoinColumn {
     std::function<const Column*()> resolve;
     std::string name;
 };
-struct JoinPair {
+struct RETORT_API JoinPair {
     JoinColumn left, right;
 };
 
@@ -125,7 +126,7 @@ JoinPair on(MA A::* a, MB B::* b);
 template <class A, class MA>
 JoinPair on(MA A::* a, std::string assoc_column);
 
-struct ColumnProp {
+struct RETORT_API ColumnProp {
     const Column* column = nullptr;
     detail::MemberKey member{};
     std::type_index member_type = typeid(void);
@@ -142,7 +143,7 @@ struct ColumnProp {
     bool is_version = false;
 };
 
-struct RelationshipProp {
+struct RETORT_API RelationshipProp {
     std::string name;
     RelKind kind = RelKind::ManyToOne;
     const MapperBase* parent = nullptr;
@@ -171,7 +172,7 @@ struct RelationshipProp {
 
 class Registry;
 
-class MapperBase {
+class RETORT_API MapperBase {
 public:
     MapperBase(Registry& r, std::type_index t) : registry(r), type(t) {}
     virtual ~MapperBase();
@@ -229,7 +230,7 @@ public:
 };
 
 // The registry of mapped models and their MetaData (SQLAlchemy's registry / DeclarativeBase).
-class Registry {
+class RETORT_API Registry {
 public:
     Registry();
     ~Registry();
@@ -458,7 +459,7 @@ void Mapping<T>::table(std::string name, std::optional<std::string> schema) {
 }
 
 namespace detail {
-[[noreturn]] void throw_no_table(const char* what);
+[[noreturn]] RETORT_API void throw_no_table(const char* what);
 }
 
 template <class T>
