@@ -7,6 +7,8 @@
 #include <memory>
 #include <mutex>
 
+#include "detail/text.hpp"
+
 namespace retort::aws::detail {
 
 namespace {
@@ -46,9 +48,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     }
     auto colon = line.find(':');
     if (colon == std::string_view::npos) return n;
-    auto value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+    auto value = retort::detail::trim_right_view(retort::detail::trim_left_view(line.substr(colon + 1), " \t"), "\r\n ");
     sink->headers.emplace_back(lower(line.substr(0, colon)), std::string(value));
     return n;
 }

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <map>
 
+#include "detail/text.hpp"
+
 namespace retort::aws {
 namespace {
 
@@ -31,22 +33,17 @@ std::string to_lower(std::string_view s) {
     return out;
 }
 
-bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
+using retort::detail::trim_view;
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
-}
+// The white space of header names and values (\v and \f are not HTTP white space: they are kept).
+constexpr std::string_view header_space = " \t\r\n";
 
 // Trims and collapses every run of whitespace (including the line breaks of a folded header) to one space.
 std::string canonical_header_value(std::string_view value) {
     std::string out;
     bool pending_space = false;
-    for (char c : trim(value)) {
-        if (is_space(c)) {
+    for (char c : trim_view(value, header_space)) {
+        if (header_space.find(c) != std::string_view::npos) {
             pending_space = true;
             continue;
         }
@@ -81,7 +78,7 @@ CanonicalHeaders canonical_headers(const Params& headers) {
     // std::map sorts by lower-case name; values of a repeated name keep their order.
     std::map<std::string, std::vector<std::string>> by_name;
     for (const auto& [name, value] : headers) {
-        auto lower = to_lower(trim(name));
+        auto lower = to_lower(trim_view(name, header_space));
         if (is_unsigned_header(lower)) continue;
         by_name[lower].push_back(canonical_header_value(value));
     }
@@ -129,7 +126,7 @@ std::string canonical_uri(const Request& request, const SigningParams& params) {
 
 bool has_header(const Request& request, std::string_view lower_name) {
     return std::any_of(request.headers.begin(), request.headers.end(),
-                       [&](const auto& h) { return to_lower(trim(h.first)) == lower_name; });
+                       [&](const auto& h) { return to_lower(trim_view(h.first, header_space)) == lower_name; });
 }
 
 bool has_query_key(const Request& request, std::string_view key) {

@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "aws/http.hpp"
+#include "detail/text.hpp"
 #include "retort/aws/sigv4.hpp"
 
 extern char** environ;
@@ -34,12 +35,6 @@ std::string lower(std::string_view s) {
     for (char& c : out)
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     return out;
-}
-
-std::string trim_copy(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return std::string(s);
 }
 
 // ---- JSON ----------------------------------------------------------------------------------------------
@@ -353,7 +348,7 @@ std::optional<std::string> xml_text(std::string_view xml, std::string_view tag) 
             }
         if (!done) out += '&';
     }
-    return trim_copy(out);
+    return retort::detail::trim(out);
 }
 
 std::string sts_region(const ProfileOptions& options) {
@@ -385,7 +380,7 @@ std::string read_token_file(const std::filesystem::path& path, std::string_view 
     if (!in) throw CredentialsError("cannot read the " + std::string(purpose) + " " + path.string());
     std::ostringstream text;
     text << in.rdbuf();
-    std::string token = trim_copy(text.str());
+    std::string token = retort::detail::trim(text.str());
     if (token.empty()) throw CredentialsError("the " + std::string(purpose) + " " + path.string() + " is empty");
     return token;
 }
@@ -739,7 +734,7 @@ CredentialsProvider::Result InstanceMetadataCredentialsProvider::load() const {
     }
     if (token.status != 200 || token.body.empty())
         return {std::nullopt, "the token request (PUT /latest/api/token) answered HTTP " + std::to_string(token.status)};
-    const std::string session = detail::trim_copy(token.body);
+    const std::string session = retort::detail::trim(token.body);
     auto get = [&](const std::string& path) {
         detail::HttpRequest g;
         g.url = base + path;
@@ -753,7 +748,7 @@ CredentialsProvider::Result InstanceMetadataCredentialsProvider::load() const {
     if (roles.status == 404) return {std::nullopt, "no IAM role is attached to this instance"};
     if (roles.status != 200)
         throw CredentialsError(source + ": " + prefix + " answered HTTP " + std::to_string(roles.status));
-    std::string role = detail::trim_copy(roles.body.substr(0, roles.body.find('\n')));
+    std::string role = retort::detail::trim(roles.body.substr(0, roles.body.find('\n')));
     if (role.empty()) return {std::nullopt, "no IAM role is attached to this instance"};
     if (role.find_first_of("/?#% ") != std::string::npos)
         throw CredentialsError(source + ": the role name it gave is not a valid IAM role name");

@@ -14,6 +14,7 @@
 #include <optional>
 #include <sstream>
 
+#include "detail/text.hpp"
 #include "retort/dialects/dialect.hpp"
 #include "retort/engine/engine.hpp"
 #include "retort/engine/url.hpp"
@@ -32,12 +33,6 @@ class UsageError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
-
-std::string trim(std::string s) {
-    auto b = s.find_first_not_of(" \t\r");
-    auto e = s.find_last_not_of(" \t\r");
-    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
 
 std::string join(const std::vector<std::string>& v, const std::string& sep) {
     std::string out;
@@ -606,7 +601,7 @@ Config Config::load(const std::filesystem::path& file) {
     int n = 0;
     while (std::getline(in, line)) {
         ++n;
-        line = trim(line);
+        line = detail::trim(line, " \t\r");
         if (line.empty() || line[0] == '#' || line[0] == ';') continue;
         if (line.front() == '[' && line.back() == ']') {
             section = line.substr(1, line.size() - 2);
@@ -615,7 +610,8 @@ Config Config::load(const std::filesystem::path& file) {
         auto eq = line.find('=');
         if (eq == std::string::npos) throw ArgumentError(file.string() + ":" + std::to_string(n) + ": expected key = value");
         if (section != "retort") continue;
-        std::string key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
+        std::string key = detail::trim(line.substr(0, eq), " \t\r");
+        std::string value = detail::trim(line.substr(eq + 1), " \t\r");
         if (key == "script_location") c.script_location = value;
         else if (key == "url") c.url = value;
         else if (key == "version_table") c.version_table = value;

@@ -9,6 +9,8 @@
 #include <random>
 #include <sstream>
 
+#include "detail/text.hpp"
+
 namespace retort::migrate {
 
 const ColumnSpec* TableSpec::find(std::string_view column) const {
@@ -125,12 +127,7 @@ std::vector<std::string> split(std::string_view s, char sep) {
     return out;
 }
 
-std::string trim(std::string_view s) {
-    std::size_t a = 0, b = s.size();
-    while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
-    while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
-    return std::string(s.substr(a, b - a));
-}
+using retort::detail::trim;
 
 // Splits a line into words; key="quoted value" stays one word (key=) with its value unquoted.
 std::vector<Word> tokenize(std::string_view line, const std::string& where) {

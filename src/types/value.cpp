@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "detail/text.hpp"
 #include "retort/error.hpp"
 
 namespace retort {
@@ -156,12 +157,6 @@ bool read_offset(Cursor& c, std::optional<int>& offset) {
     int minutes = static_cast<int>(h * 60 + m);
     offset = sign == '-' ? -minutes : minutes;
     return true;
-}
-
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
 }
 
 // acc += v * factor, false on overflow.
@@ -574,7 +569,7 @@ std::string DateTime::iso(char sep) const {
 // Interval -------------------------------------------------------------------------------------------------
 
 Interval Interval::parse(std::string_view text) {
-    auto s = trim(text);
+    auto s = detail::trim_view(text, " \t");
     Interval r;
     bool iso = !s.empty() && (s[0] == 'P' || (s.size() > 1 && (s[0] == '-' || s[0] == '+') && s[1] == 'P'));
     if (s.empty() || !(iso ? parse_iso_interval(s, r) : parse_pg_interval(s, r))) parse_error("interval", text);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <utility>
 
+#include "detail/text.hpp"
 #include "retort/error.hpp"
 #include "dialects/postgresql/pg_values.hpp"
 
@@ -29,11 +30,8 @@ struct ResultDeleter {
 };
 using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
-std::string trimmed(const char* s) {
-    std::string out = s ? s : "";
-    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-    return out;
-}
+// libpq's messages end in a newline.
+std::string trimmed(const char* s) { return std::string(detail::trim_right_view(s ? s : "", "\n ")); }
 
 void mask(std::string& text, const std::string& secret) {
     if (secret.empty()) return;
