@@ -22,14 +22,8 @@ std::optional<std::string> env(const char* name) {
 }
 
 using retort::detail::is_space;
+using retort::detail::to_lower;
 using retort::detail::trim_view;
-
-std::string to_lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 std::filesystem::path home_directory() {
     if (auto home = env("HOME")) return *home;

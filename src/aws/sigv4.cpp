@@ -26,13 +26,7 @@ struct Wipe {
     ~Wipe() { OPENSSL_cleanse(s.data(), s.size()); }
 };
 
-std::string to_lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
+using retort::detail::to_lower;
 using retort::detail::trim_view;
 
 // The white space of header names and values (\v and \f are not HTTP white space: they are kept).

@@ -24,18 +24,14 @@
 extern char** environ;
 
 namespace retort::aws {
+
+using retort::detail::to_lower;
+
 namespace detail {
 
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 // ---- JSON ----------------------------------------------------------------------------------------------
 
@@ -649,7 +645,7 @@ std::optional<std::string> ContainerCredentialsProvider::endpoint_url() {
     }
     auto full = env_value("AWS_CONTAINER_CREDENTIALS_FULL_URI");
     if (!full) return std::nullopt;
-    const std::string scheme = detail::lower(full->substr(0, full->find("://") == std::string::npos ? 0 : full->find("://")));
+    const std::string scheme = to_lower(full->substr(0, full->find("://") == std::string::npos ? 0 : full->find("://")));
     const std::string host = detail::url_host(*full);
     if (host.empty() || (scheme != "http" && scheme != "https"))
         throw CredentialsError("container credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI is not an http(s) URL");
@@ -706,7 +702,7 @@ CredentialsProvider::Result ContainerCredentialsProvider::load() const {
 
 std::string InstanceMetadataCredentialsProvider::endpoint() {
     if (auto e = env_value("AWS_EC2_METADATA_SERVICE_ENDPOINT")) return detail::strip_trailing_slash(*e);
-    if (auto mode = env_value("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"); mode && detail::lower(*mode) == "ipv6")
+    if (auto mode = env_value("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"); mode && to_lower(*mode) == "ipv6")
         return "http://[fd00:ec2::254]";
     return "http://169.254.169.254";
 }
@@ -716,7 +712,7 @@ std::string InstanceMetadataCredentialsProvider::describe() const {
 }
 
 CredentialsProvider::Result InstanceMetadataCredentialsProvider::load() const {
-    if (auto off = env_value("AWS_EC2_METADATA_DISABLED"); off && detail::lower(*off) == "true")
+    if (auto off = env_value("AWS_EC2_METADATA_DISABLED"); off && to_lower(*off) == "true")
         return {std::nullopt, "AWS_EC2_METADATA_DISABLED is true"};
     const std::string base = endpoint();
     const std::string source = "EC2 instance metadata " + detail::url_for_messages(base);

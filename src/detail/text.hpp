@@ -23,5 +23,20 @@ inline constexpr std::string_view whitespace = " \t\n\v\f\r";
 [[nodiscard]] std::string_view trim_right_view(std::string_view s, std::string_view chars = whitespace) noexcept;
 [[nodiscard]] std::string_view trim_view(std::string_view s, std::string_view chars = whitespace) noexcept;
 [[nodiscard]] std::string trim(std::string_view s, std::string_view chars = whitespace);
+// s without any white space ("gen_random_uuid ( )" gives "gen_random_uuid()").
+[[nodiscard]] std::string remove_space(std::string_view s);
+
+// ---- ASCII case
+
+[[nodiscard]] constexpr char to_lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+[[nodiscard]] constexpr char to_upper(char c) noexcept {
+    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
+[[nodiscard]] std::string to_lower(std::string_view s);
+[[nodiscard]] std::string to_upper(std::string_view s);
+// Equal but for the case of ASCII letters.
+[[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
 
 }  // namespace retort::detail

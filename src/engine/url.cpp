@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "detail/text.hpp"
 #include "retort/error.hpp"
 
 namespace retort {
@@ -108,9 +109,7 @@ std::string query_decode(std::string_view s) {
 
 // Query values that carry credentials (libpq takes "password" and "sslpassword" there) are masked too.
 bool is_secret_key(std::string_view key) {
-    std::string lower(key);
-    for (auto& c : lower)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    const std::string lower = detail::to_lower(key);
     for (std::string_view word : {"password", "secret", "token"})
         if (lower.find(word) != std::string::npos) return true;
     return false;

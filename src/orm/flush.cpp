@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "detail/text.hpp"
 #include "engine/engine_impl.hpp"
 #include "orm/session_impl.hpp"
 #include "retort/dialects/dialect.hpp"
@@ -42,10 +43,7 @@ bool is_unset(const Value& v) {
 
 // The server default "gen_random_uuid()", however spaced or cased.
 bool is_gen_random_uuid(std::string_view sql) {
-    std::string squeezed;
-    for (char ch : sql)
-        if (!std::isspace(static_cast<unsigned char>(ch))) squeezed += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return squeezed == "gen_random_uuid()";
+    return retort::detail::to_lower(retort::detail::remove_space(sql)) == "gen_random_uuid()";
 }
 
 // The version an object takes after `current` (null: at INSERT).

@@ -29,16 +29,7 @@ int hex_value(char c) noexcept {
     return -1;
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
+using detail::iequals;
 
 // Cuts s to at most max bytes without splitting a UTF-8 sequence.
 std::size_t utf8_cut(std::string_view s, std::size_t max) noexcept {

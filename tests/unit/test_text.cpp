@@ -36,3 +36,32 @@ TEST(Text, IsSpace) {
     for (char c : std::string_view("a0_\x7f\x80", 5)) EXPECT_FALSE(is_space(c)) << int(c);
     EXPECT_FALSE(is_space('\0'));
 }
+
+TEST(Text, RemoveSpace) {
+    EXPECT_EQ(remove_space(""), "");
+    EXPECT_EQ(remove_space(" \t\n "), "");
+    EXPECT_EQ(remove_space(" gen_random_uuid ( )\n"), "gen_random_uuid()");
+}
+
+// ---- ASCII case -------------------------------------------------------------------------------------------
+
+TEST(Text, CaseMapsAsciiLettersOnly) {
+    EXPECT_EQ(to_lower(""), "");
+    EXPECT_EQ(to_lower("MixedCase 09_@[`{"), "mixedcase 09_@[`{");
+    EXPECT_EQ(to_upper("MixedCase 09_@[`{"), "MIXEDCASE 09_@[`{");
+    // Bytes of UTF-8 sequences (and Latin-1 letters) stay as they are, whatever the process's locale.
+    EXPECT_EQ(to_upper("\xc3\xa9t\xe9"), "\xc3\xa9T\xe9");
+    EXPECT_EQ(to_lower("\xc3\x89T\xc9"), "\xc3\x89t\xc9");
+    EXPECT_EQ(to_lower('Q'), 'q');
+    EXPECT_EQ(to_upper('q'), 'Q');
+    EXPECT_EQ(to_upper('1'), '1');
+}
+
+TEST(Text, Iequals) {
+    EXPECT_TRUE(iequals("", ""));
+    EXPECT_TRUE(iequals("urn:UUID:", "URN:uuid:"));
+    EXPECT_FALSE(iequals("DESC", "DES"));
+    EXPECT_FALSE(iequals("a", "b"));
+    EXPECT_FALSE(iequals("@", "`"));  // 0x40 and 0x60 differ by the case bit but are no letters
+    EXPECT_FALSE(iequals("\xe9", "\xc9"));
+}

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "detail/text.hpp"
 #include "dialects/mysql/mysql_dialect.hpp"
 #include "retort/error.hpp"
 #include "retort/schema/schema.hpp"
@@ -115,8 +116,7 @@ private:
 bool is_plain_literal(std::string_view s) {
     if (s.empty()) return false;
     if (s.front() == '\'' && s.back() == '\'') return true;
-    std::string up;
-    for (char c : s) up.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    const std::string up = retort::detail::to_upper(s);
     if (up == "NULL" || up == "TRUE" || up == "FALSE" || up.starts_with("CURRENT_TIMESTAMP") || up == "NOW()")
         return true;
     std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
@@ -180,10 +180,8 @@ protected:
     [[nodiscard]] std::string server_default_sql(const std::string& sql) const override {
         // gen_random_uuid(), the portable spelling of a server-made UUID key, is MySQL's uuid() in the 32 hex
         // digits a Uuid column holds here (CHAR(32)).
-        std::string squeezed;
-        for (char ch : sql)
-            if (!std::isspace(static_cast<unsigned char>(ch))) squeezed += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        if (squeezed == "gen_random_uuid()") return "(replace(uuid(),'-',''))";
+        if (retort::detail::to_lower(retort::detail::remove_space(sql)) == "gen_random_uuid()")
+            return "(replace(uuid(),'-',''))";
         return is_plain_literal(sql) ? sql : "(" + sql + ")";
     }
 };

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <map>
 
+#include "detail/text.hpp"
 #include "dialects/mysql/mysql_driver.hpp"
 #include "retort/engine/engine.hpp"
 #include "retort/engine/url.hpp"
@@ -16,22 +17,14 @@ namespace retort::mysql {
 
 namespace {
 
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return out;
-}
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
+using retort::detail::to_lower;
+using retort::detail::to_upper;
 
 constexpr std::string_view isolation_levels[] = {"SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED",
                                                  "READ UNCOMMITTED"};
 
 std::string normalize_isolation_level(std::string_view level) {
-    std::string norm = upper(level);
+    std::string norm = to_upper(level);
     std::replace(norm.begin(), norm.end(), '_', ' ');
     std::replace(norm.begin(), norm.end(), '-', ' ');
     if (norm == "AUTOCOMMIT") return norm;
@@ -196,7 +189,7 @@ std::string MySQLDialect::get_isolation_level(DBAPIConnection& c) const {
     opts.prepare = false;
     auto cur = c.execute("SELECT @@SESSION.tx_isolation", {}, opts);
     if (!cur->next()) throw InternalError("SELECT @@tx_isolation returned no row");
-    std::string v = upper(cur->get_text(0));
+    std::string v = to_upper(cur->get_text(0));
     std::replace(v.begin(), v.end(), '-', ' ');
     return v;
 }
@@ -250,7 +243,7 @@ std::string MySQLDialect::builtin_type_ddl(const SqlType& t) const {
 
 SqlType MySQLDialect::resolve_type(std::string_view column_type) {
     // "varchar(30)", "int(11)", "decimal(10,2)", "bigint(20) unsigned", "tinyint(1)", "datetime(6)"
-    std::string text = lower(column_type);
+    std::string text = to_lower(column_type);
     std::string name = text.substr(0, text.find_first_of("( "));
     int first = 0, second = 0;
     if (auto open = text.find('('); open != std::string::npos) {
@@ -313,8 +306,8 @@ std::vector<ReflectedColumn> MySQLDialect::get_columns(Connection& c, std::strin
         col.nullable = row.get<std::string>(2) == "YES";
         auto def = row.get<std::optional<std::string>>(3);
         // MariaDB writes a default as SQL ('text', NULL, current_timestamp()); an explicit NULL default is none.
-        if (def && upper(*def) != "NULL") col.server_default = def;
-        const auto extra = lower(row.get<std::string>(4));
+        if (def && to_upper(*def) != "NULL") col.server_default = def;
+        const auto extra = to_lower(row.get<std::string>(4));
         col.autoincrement = extra.find("auto_increment") != std::string::npos;
         col.primary_key = row.get<std::string>(5) == "PRI";
         cols.push_back(std::move(col));
@@ -323,7 +316,7 @@ std::vector<ReflectedColumn> MySQLDialect::get_columns(Connection& c, std::strin
     // MariaDB's JSON is LONGTEXT with a column CHECK (json_valid(`col`)) named after the column: such columns are
     // JSON again. (MySQL's JSON is a type of its own, and its CHECK_CONSTRAINTS has no TABLE_NAME.)
     const bool any_longtext = std::any_of(cols.begin(), cols.end(), [](const ReflectedColumn& col) {
-        return lower(col.type_text) == "longtext";
+        return to_lower(col.type_text) == "longtext";
     });
     if (any_longtext && c.exec_driver_sql("SELECT VERSION() LIKE '%MariaDB%'").scalar_one<std::int64_t>() != 0) {
         auto checks = c.exec_driver_sql(
@@ -332,7 +325,7 @@ std::vector<ReflectedColumn> MySQLDialect::get_columns(Connection& c, std::strin
             {schema_param(schema), Value(table)});
         for (const auto& name : checks.scalars<std::string>())
             for (auto& col : cols)
-                if (col.name == name && lower(col.type_text) == "longtext") {
+                if (col.name == name && to_lower(col.type_text) == "longtext") {
                     col.type = types::Json();
                     col.type_text = "json";
                 }

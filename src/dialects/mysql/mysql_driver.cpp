@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "detail/text.hpp"
 #include "retort/error.hpp"
 #include "types/value_check.hpp"
 
@@ -1368,12 +1369,6 @@ bool parse_port(std::string_view s, unsigned& out) {
     return true;
 }
 
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (auto& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    return out;
-}
-
 MyConnection::MyConnection(const ConnectParams& params) {
     retort::detail::check_connect_params(params);  // again here: a do_connect handler may have changed them
     static constexpr std::string_view known[] = {"host", "port", "unix_socket", "user", "password", "database",
@@ -1409,7 +1404,7 @@ MyConnection::MyConnection(const ConnectParams& params) {
     }
     std::string ssl_mode;
     if (const std::string* m = get("ssl_mode")) {
-        ssl_mode = upper(*m);
+        ssl_mode = retort::detail::to_upper(*m);
         if (ssl_mode == "DISABLE") ssl_mode = "DISABLED";
         if (ssl_mode == "REQUIRE") ssl_mode = "REQUIRED";
         if (ssl_mode == "VERIFY-CA") ssl_mode = "VERIFY_CA";

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <map>
 
+#include "detail/text.hpp"
 #include "dialects/postgresql/pg_driver.hpp"
 #include "retort/engine/engine.hpp"
 #include "retort/engine/url.hpp"
@@ -40,12 +41,7 @@ constexpr std::string_view pg_reserved_words[] = {
 constexpr std::string_view isolation_levels[] = {"SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED",
                                               "READ UNCOMMITTED"};
 
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& ch : out)
-        if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
-    return out;
-}
+using retort::detail::to_upper;
 
 // Reflection queries share this filter: $1 is the table name, $2 the schema (NULL: current_schema()).
 constexpr std::string_view table_filter = "c.relname = $1 AND n.nspname = coalesce($2, current_schema())";
@@ -144,7 +140,7 @@ std::unique_ptr<DBAPIConnection> PGDialect::connect(const ConnectParams& params)
 // ------------------------------------------------------------------------------------------------ transactions
 
 std::string PGDialect::normalize_isolation_level(std::string_view level) {
-    std::string norm = upper(level);
+    std::string norm = to_upper(level);
     std::replace(norm.begin(), norm.end(), '_', ' ');
     if (norm == "AUTOCOMMIT") return norm;
     for (auto l : isolation_levels)
@@ -165,7 +161,7 @@ std::string PGDialect::get_isolation_level(DBAPIConnection& c) const {
     opts.prepare = false;
     auto cur = c.execute("SHOW transaction_isolation", {}, opts);
     if (!cur->next()) throw InternalError("SHOW transaction_isolation returned no row");
-    return upper(cur->get_text(0));
+    return to_upper(cur->get_text(0));
 }
 
 std::string PGDialect::bulk_load_statement(const Table& table, std::span<const Column* const> columns) const {

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "detail/text.hpp"
 #include "dialects/sqlite/sqlite_dialect.hpp"
 #include "retort/engine/engine.hpp"
 #include "retort/engine/url.hpp"
@@ -20,8 +21,7 @@ namespace {
 bool is_plain_literal(std::string_view s) {
     if (s.empty()) return false;
     if (s.front() == '\'' && s.back() == '\'') return true;
-    std::string up;
-    for (char c : s) up.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    const std::string up = to_upper(s);
     if (up == "NULL" || up == "TRUE" || up == "FALSE" || up == "CURRENT_TIMESTAMP" || up == "CURRENT_DATE" ||
         up == "CURRENT_TIME")
         return true;

@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 
+#include "detail/text.hpp"
 #include "dialects/sqlite/sqlite_driver.hpp"
 #include "dialects/sqlite/sqlite_sql_text.hpp"
 #include "retort/engine/engine.hpp"
@@ -103,23 +104,11 @@ DialectCapabilities sqlite_capabilities() {
     return caps;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
+using retort::detail::iequals;
 
 bool iequals(const std::vector<std::string>& a, const std::vector<std::string>& b) {
     return std::equal(a.begin(), a.end(), b.begin(), b.end(),
                       [](const std::string& x, const std::string& y) { return iequals(x, y); });
-}
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    return out;
 }
 
 Value optional_text(const std::optional<std::string>& s) { return s ? Value(*s) : Value(); }
@@ -268,7 +257,7 @@ SqlType SQLiteDialect::resolve_type(std::string_view declared) {
         if (std::isspace(static_cast<unsigned char>(ch))) {
             if (!name.empty() && name.back() != ' ') name += ' ';
         } else {
-            name += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+            name += to_upper(ch);
         }
     }
     while (!name.empty() && name.back() == ' ') name.pop_back();
@@ -348,9 +337,7 @@ bool SQLiteDialect::prefetch_keys(Connection& conn, const Table& table, const Co
     keys.listed.clear();
     const auto declared = table_sql(conn, table.name(), table.schema());
     if (!declared || !conn.in_transaction()) return false;  // (not in AUTOCOMMIT mode, where each statement commits)
-    std::string upper(*declared);
-    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
-    if (upper.find("AUTOINCREMENT") != std::string::npos) return false;
+    if (to_upper(*declared).find("AUTOINCREMENT") != std::string::npos) return false;
     const auto numbered = numbers_rows_itself(conn, table, column, *declared);
     if (!numbered) return false;
     const std::string name = quote_table(table);
@@ -518,7 +505,7 @@ std::vector<ReflectedColumn> SQLiteDialect::get_columns(Connection& c, std::stri
     // A lone INTEGER PRIMARY KEY is the rowid: it numbers new rows and can never be NULL.
     if (pk_columns == 1) {
         for (auto& col : cols) {
-            if (col.primary_key && upper(col.type_text) == "INTEGER") {
+            if (col.primary_key && to_upper(col.type_text) == "INTEGER") {
                 col.autoincrement = true;
                 col.nullable = false;
             }
