@@ -53,16 +53,6 @@ bool is_unsigned_header(std::string_view lower_name) {
            std::end(unsigned_headers);
 }
 
-std::string hex(const unsigned char* data, std::size_t size) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out(size * 2, '\0');
-    for (std::size_t i = 0; i < size; ++i) {
-        out[2 * i] = digits[data[i] >> 4];
-        out[2 * i + 1] = digits[data[i] & 0xF];
-    }
-    return out;
-}
-
 struct CanonicalHeaders {
     std::string text;          // "name:value\n" per header
     std::string signed_names;  // "name1;name2"
@@ -166,7 +156,7 @@ void sign(SigningResult& result, const Request& request, const Credentials& cred
         derive_signing_key(credentials.secret_access_key, c.amz_date.substr(0, 8), params.region, params.service);
     Wipe wipe_key{key};
     auto mac = hmac_sha256(key, result.string_to_sign);
-    result.signature = hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
+    result.signature = retort::detail::hex_encode(mac.data(), mac.size());
 }
 
 }  // namespace
@@ -251,7 +241,7 @@ std::string sha256_hex(std::string_view data) {
     unsigned int size = 0;
     if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1)
         throw Error("SigV4: OpenSSL SHA-256 failed");
-    return hex(digest, size);
+    return retort::detail::hex_encode(digest, size);
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {

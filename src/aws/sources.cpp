@@ -91,12 +91,9 @@ private:
         if (i_ + 4 > s_.size()) fail("short \\u escape");
         unsigned v = 0;
         for (int k = 0; k < 4; ++k) {
-            char c = s_[i_++];
-            v <<= 4;
-            if (c >= '0' && c <= '9') v |= static_cast<unsigned>(c - '0');
-            else if (c >= 'a' && c <= 'f') v |= static_cast<unsigned>(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F') v |= static_cast<unsigned>(c - 'A' + 10);
-            else fail("bad \\u escape");
+            const int digit = retort::detail::hex_value(s_[i_++]);
+            if (digit < 0) fail("bad \\u escape");
+            v = v << 4 | static_cast<unsigned>(digit);
         }
         return v;
     }
@@ -291,13 +288,7 @@ std::string sha1_hex(std::string_view data) {
     unsigned int n = 0;
     if (EVP_Digest(data.data(), data.size(), md, &n, EVP_sha1(), nullptr) != 1)
         throw CredentialsError("SHA-1 failed");
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < n; ++i) {
-        out += digits[md[i] >> 4];
-        out += digits[md[i] & 15];
-    }
-    return out;
+    return retort::detail::hex_encode(md, n);
 }
 
 }  // namespace

@@ -2,6 +2,13 @@
 
 namespace retort::detail {
 
+namespace {
+
+constexpr char hex_lower[] = "0123456789abcdef";
+constexpr char hex_upper[] = "0123456789ABCDEF";
+
+}  // namespace
+
 // ---- whitespace
 
 std::string_view trim_left_view(std::string_view s, std::string_view chars) noexcept {
@@ -46,6 +53,41 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
     for (std::size_t i = 0; i < a.size(); ++i)
         if (to_lower(a[i]) != to_lower(b[i])) return false;
     return true;
+}
+
+// ---- hex
+
+void append_hex(std::string& out, const void* data, std::size_t size, bool upper) {
+    const char* digits = upper ? hex_upper : hex_lower;
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < size; ++i) {
+        out += digits[bytes[i] >> 4];
+        out += digits[bytes[i] & 15];
+    }
+}
+
+std::string hex_encode(const void* data, std::size_t size, bool upper) {
+    std::string out;
+    out.reserve(2 * size);
+    append_hex(out, data, size, upper);
+    return out;
+}
+
+char* put_hex(char* out, const void* data, std::size_t size) noexcept {
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < size; ++i) {
+        *out++ = hex_lower[bytes[i] >> 4];
+        *out++ = hex_lower[bytes[i] & 15];
+    }
+    return out;
+}
+
+void append_uuid(std::string& out, const std::uint8_t* bytes) {
+    for (std::size_t i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+        out += hex_lower[bytes[i] >> 4];
+        out += hex_lower[bytes[i] & 15];
+    }
 }
 
 }  // namespace retort::detail

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -38,5 +39,23 @@ inline constexpr std::string_view whitespace = " \t\n\v\f\r";
 [[nodiscard]] std::string to_upper(std::string_view s);
 // Equal but for the case of ASCII letters.
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+
+// ---- hex
+
+// The value of a hex digit (either case), or -1.
+[[nodiscard]] constexpr int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Two hex digits per byte, lower case unless upper.
+void append_hex(std::string& out, const void* data, std::size_t size, bool upper = false);
+[[nodiscard]] std::string hex_encode(const void* data, std::size_t size, bool upper = false);
+// Writes 2 * size lower-case digits at out; returns the end.
+char* put_hex(char* out, const void* data, std::size_t size) noexcept;
+// 16 bytes as a UUID's text: 8-4-4-4-12 lower-case hex digits.
+void append_uuid(std::string& out, const std::uint8_t* bytes);
 
 }  // namespace retort::detail

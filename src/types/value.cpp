@@ -2,6 +2,7 @@
 
 #include <sys/random.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -22,13 +23,7 @@ constexpr i64 us_per_hour = 60 * us_per_minute;
 
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
+using detail::hex_value;
 using detail::iequals;
 
 // Cuts s to at most max bytes without splitting a UTF-8 sequence.
@@ -405,7 +400,6 @@ std::optional<std::string> canonical_numeric(std::string_view s) {
 }
 
 void append_escaped(std::string& out, std::string_view s) {
-    static constexpr char hex[] = "0123456789abcdef";
     for (char ch : s) {
         auto c = static_cast<unsigned char>(ch);
         if (c == '\'') {
@@ -415,7 +409,8 @@ void append_escaped(std::string& out, std::string_view s) {
         } else if (c == '\n') {
             out += "\\n";
         } else if (c < 0x20 || c == 0x7f) {
-            out.append("\\x").append(1, hex[c >> 4]).append(1, hex[c & 15]);
+            out += "\\x";
+            detail::append_hex(out, &c, 1);
         } else {
             out += ch;
         }
@@ -657,27 +652,13 @@ Uuid Uuid::random() {
 }
 
 std::string Uuid::str() const {
-    static constexpr char hex_digits[] = "0123456789abcdef";
     std::string out;
     out.reserve(36);
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-        out += hex_digits[bytes[i] >> 4];
-        out += hex_digits[bytes[i] & 15];
-    }
+    detail::append_uuid(out, bytes.data());
     return out;
 }
 
-std::string Uuid::hex() const {
-    static constexpr char hex_digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(32);
-    for (auto b : bytes) {
-        out += hex_digits[b >> 4];
-        out += hex_digits[b & 15];
-    }
-    return out;
-}
+std::string Uuid::hex() const { return detail::hex_encode(bytes.data(), bytes.size()); }
 
 bool Uuid::is_nil() const noexcept {
     for (auto b : bytes)
@@ -747,13 +728,9 @@ std::string Value::repr() const {
             } else if constexpr (std::is_same_v<T, std::string>) {
                 append_short_text(out, v);
             } else if constexpr (std::is_same_v<T, Bytes>) {
-                static constexpr char hex_digits[] = "0123456789abcdef";
                 constexpr std::size_t max_bytes = 16;
                 out = "x'";
-                for (std::size_t i = 0; i < v.size() && i < max_bytes; ++i) {
-                    out += hex_digits[v[i] >> 4];
-                    out += hex_digits[v[i] & 15];
-                }
+                detail::append_hex(out, v.data(), std::min(v.size(), max_bytes));
                 out += '\'';
                 if (v.size() > max_bytes) out += "... (" + std::to_string(v.size()) + " bytes)";
             } else if constexpr (std::is_same_v<T, Date>) {

@@ -65,3 +65,36 @@ TEST(Text, Iequals) {
     EXPECT_FALSE(iequals("@", "`"));  // 0x40 and 0x60 differ by the case bit but are no letters
     EXPECT_FALSE(iequals("\xe9", "\xc9"));
 }
+
+// ---- hex --------------------------------------------------------------------------------------------------
+
+TEST(Text, HexValue) {
+    EXPECT_EQ(hex_value('0'), 0);
+    EXPECT_EQ(hex_value('9'), 9);
+    EXPECT_EQ(hex_value('a'), 10);
+    EXPECT_EQ(hex_value('F'), 15);
+    for (char c : std::string_view("gG/:@`\0 -x", 10)) EXPECT_EQ(hex_value(c), -1) << int(c);
+}
+
+TEST(Text, HexEncode) {
+    const unsigned char bytes[] = {0x00, 0x01, 0x7f, 0x80, 0xab, 0xff};
+    EXPECT_EQ(hex_encode(bytes, sizeof bytes), "00017f80abff");
+    EXPECT_EQ(hex_encode(bytes, sizeof bytes, true), "00017F80ABFF");
+    EXPECT_EQ(hex_encode(bytes, 0), "");
+    EXPECT_EQ(hex_encode(nullptr, 0), "");
+    std::string out = "x";
+    append_hex(out, bytes + 4, 1);
+    append_hex(out, bytes + 5, 1, true);
+    EXPECT_EQ(out, "xabFF");
+    char buf[8] = "-------";
+    EXPECT_EQ(put_hex(buf, bytes + 3, 3), buf + 6);
+    EXPECT_EQ(std::string_view(buf, 7), "80abff-");
+}
+
+TEST(Text, Uuid) {
+    std::uint8_t bytes[16];
+    for (int i = 0; i < 16; ++i) bytes[i] = static_cast<std::uint8_t>(i * 17);
+    std::string out = "u=";
+    append_uuid(out, bytes);
+    EXPECT_EQ(out, "u=00112233-4455-6677-8899-aabbccddeeff");
+}

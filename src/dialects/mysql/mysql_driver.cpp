@@ -395,14 +395,6 @@ void set_datetime(MYSQL_TIME& t, const DateTime& dt) {
     t.second_part = static_cast<unsigned long>(tod.subseconds().count());
 }
 
-void put_hex(char* out, const std::uint8_t* bytes, std::size_t n) {
-    static constexpr char digits[] = "0123456789abcdef";
-    for (std::size_t i = 0; i < n; ++i) {
-        out[2 * i] = digits[bytes[i] >> 4];
-        out[2 * i + 1] = digits[bytes[i] & 15];
-    }
-}
-
 // Storage for one bound parameter (MYSQL_BIND points into it until the execution is sent).
 struct ParamSlot {
     union {
@@ -495,7 +487,7 @@ void bind_value(MYSQL_BIND& b, ParamSlot& s, const Value& v) {
             b.length = &s.length;
             break;
         case Value::Kind::Uuid:
-            put_hex(s.small, std::get_if<Uuid>(&st)->bytes.data(), 16);
+            retort::detail::put_hex(s.small, std::get_if<Uuid>(&st)->bytes.data(), 16);
             s.length = 32;
             b.buffer_type = MYSQL_TYPE_STRING;
             b.buffer = s.small;
@@ -1831,7 +1823,7 @@ bool MyConnection::try_bulk(MYSQL_STMT* stmt, const std::string& sql, std::span<
                         break;
                     case Value::Kind::Uuid:
                         c.texts[r].resize(32);
-                        put_hex(c.texts[r].data(), std::get_if<Uuid>(&st)->bytes.data(), 16);
+                        retort::detail::put_hex(c.texts[r].data(), std::get_if<Uuid>(&st)->bytes.data(), 16);
                         break;
                     case Value::Kind::Numeric: {
                         const auto& t = std::get_if<Numeric>(&st)->text;

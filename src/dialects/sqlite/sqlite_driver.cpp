@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "detail/text.hpp"
 #include "retort/error.hpp"
 #include "dialects/sqlite/sqlite_values.hpp"
 
@@ -186,15 +187,6 @@ char* put_datetime(char* p, const DateTime& dt) {
     p = put_instant(p, tp);
     std::memcpy(p, "+00:00", 6);
     return p + 6;
-}
-
-char* put_hex(char* p, const std::uint8_t* bytes, std::size_t n) {
-    static constexpr char digits[] = "0123456789abcdef";
-    for (std::size_t i = 0; i < n; ++i) {
-        *p++ = digits[bytes[i] >> 4];
-        *p++ = digits[bytes[i] & 0x0f];
-    }
-    return p;
 }
 
 int bind_text(sqlite3_stmt* s, int i, const char* text, std::size_t n, bool borrow = false) {
