@@ -7,6 +7,14 @@ namespace {
 constexpr char hex_lower[] = "0123456789abcdef";
 constexpr char hex_upper[] = "0123456789ABCDEF";
 
+// Cuts a trailing comment from an INI value: '#' or ';' preceded by white space. Keys and tokens hold no white
+// space, so this never truncates a credential.
+std::string_view strip_inline_comment(std::string_view value) {
+    for (std::size_t i = 1; i < value.size(); ++i)
+        if ((value[i] == '#' || value[i] == ';') && is_space(value[i - 1])) return trim_view(value.substr(0, i));
+    return value;
+}
+
 }  // namespace
 
 // ---- whitespace
@@ -88,6 +96,56 @@ void append_uuid(std::string& out, const std::uint8_t* bytes) {
         out += hex_lower[bytes[i] >> 4];
         out += hex_lower[bytes[i] & 15];
     }
+}
+
+// ---- INI
+
+std::optional<IniProblem> read_ini(std::string_view text, const IniRules& rules,
+                                   const std::function<void(const IniEntry&)>& on_entry) {
+    std::string_view section;  // views into text
+    std::optional<IniEntry> pending;  // with continuation lines, a setting is handed on when its value is complete
+    auto flush = [&] {
+        if (pending) on_entry(*pending);
+        pending.reset();
+    };
+    auto value_of = [&](std::string_view v) {
+        return std::string(rules.inline_comments ? strip_inline_comment(v) : v);
+    };
+    std::size_t line_no = 0;
+    for (std::size_t start = 0; start < text.size();) {
+        auto end = text.find('\n', start);
+        if (end == std::string_view::npos) end = text.size();
+        std::string_view raw = text.substr(start, end - start);
+        start = end + 1;
+        ++line_no;
+        auto line = trim_view(raw);
+        if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+        if (pending && is_space(raw.front())) {
+            pending->value += '\n';
+            pending->value += value_of(line);
+            continue;
+        }
+        flush();  // before anything below may stop the reading: entries arrive in the order of their lines
+        if (line.front() == '[') {
+            auto close = line.find(']');
+            if (close == std::string_view::npos) return IniProblem{line_no, "unterminated section header"};
+            auto after = trim_view(line.substr(close + 1));
+            if (!after.empty() && after.front() != '#' && after.front() != ';')
+                return IniProblem{line_no, "text after section header"};
+            section = trim_view(line.substr(1, close - 1));
+            if (section.empty()) return IniProblem{line_no, "empty section name"};
+            on_entry(IniEntry{line_no, true, section, {}, {}});
+            continue;
+        }
+        auto eq = line.find('=');
+        if (eq == std::string_view::npos) return IniProblem{line_no, "expected 'key = value' or '[section]'"};
+        IniEntry entry{line_no, false, section, trim_view(line.substr(0, eq)),
+                       value_of(trim_view(line.substr(eq + 1)))};
+        if (rules.continuation_lines) pending = std::move(entry);
+        else on_entry(entry);
+    }
+    flush();
+    return std::nullopt;
 }
 
 }  // namespace retort::detail

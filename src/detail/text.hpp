@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -57,5 +59,37 @@ void append_hex(std::string& out, const void* data, std::size_t size, bool upper
 char* put_hex(char* out, const void* data, std::size_t size) noexcept;
 // 16 bytes as a UUID's text: 8-4-4-4-12 lower-case hex digits.
 void append_uuid(std::string& out, const std::uint8_t* bytes);
+
+// ---- INI
+
+// "[section]" headers (a comment may follow the ']'), "key = value" settings, whole-line comments starting with
+// '#' or ';', and blank lines; white space around section names, keys and values is dropped.
+struct IniRules {
+    // An indented line after a setting continues its value on a new line: "s3 =\n  addressing_style = path"
+    // gives s3 "\naddressing_style = path" (the AWS CLI's nested settings). Comment lines between do not end it.
+    bool continuation_lines = false;
+    // '#' or ';' after white space ends a value: "region = us-east-1 ; note" gives "us-east-1".
+    bool inline_comments = false;
+};
+
+struct IniEntry {
+    std::size_t line = 0;      // 1-based; a continued value's first line
+    bool header = false;       // a "[section]" line: section is its name, key and value are empty
+    std::string_view section;  // the section a setting stands in; empty before the first header
+    std::string_view key;
+    std::string value;
+};
+
+// A malformed line. what never quotes the line, which may hold a secret.
+struct IniProblem {
+    std::size_t line = 0;
+    const char* what = "";
+};
+
+// Hands each header and setting of text to on_entry in order (a setting once its value is complete) and stops
+// at the first malformed line: an unterminated "[section", text after a header other than a comment, an empty
+// section name, a line that is neither header nor "key = value". What stood before that line has been handed on.
+[[nodiscard]] std::optional<IniProblem> read_ini(std::string_view text, const IniRules& rules,
+                                                 const std::function<void(const IniEntry&)>& on_entry);
 
 }  // namespace retort::detail

@@ -595,30 +595,22 @@ int cmd_check(Env& e) {
 Config Config::load(const std::filesystem::path& file) {
     Config c;
     c.file = file;
-    std::ifstream in(file);
+    std::ifstream in(file, std::ios::binary);
     if (!in) return c;
-    std::string line, section;
-    int n = 0;
-    while (std::getline(in, line)) {
-        ++n;
-        line = detail::trim(line, " \t\r");
-        if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-        if (line.front() == '[' && line.back() == ']') {
-            section = line.substr(1, line.size() - 2);
-            continue;
-        }
-        auto eq = line.find('=');
-        if (eq == std::string::npos) throw ArgumentError(file.string() + ":" + std::to_string(n) + ": expected key = value");
-        if (section != "retort") continue;
-        std::string key = detail::trim(line.substr(0, eq), " \t\r");
-        std::string value = detail::trim(line.substr(eq + 1), " \t\r");
-        if (key == "script_location") c.script_location = value;
-        else if (key == "url") c.url = value;
-        else if (key == "version_table") c.version_table = value;
-        else if (key == "runner") c.runner = value;
-        else if (key == "runner_build") c.runner_build = value;
-        else throw ArgumentError(file.string() + ":" + std::to_string(n) + ": unknown setting '" + key + "'");
-    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto where = [&](std::size_t line) { return file.string() + ":" + std::to_string(line) + ": "; };
+    auto problem = detail::read_ini(text.str(), {}, [&](const detail::IniEntry& e) {
+        if (e.header || e.section != "retort") return;  // other sections are other tools' settings
+        const std::string key(e.key);
+        if (key == "script_location") c.script_location = e.value;
+        else if (key == "url") c.url = e.value;
+        else if (key == "version_table") c.version_table = e.value;
+        else if (key == "runner") c.runner = e.value;
+        else if (key == "runner_build") c.runner_build = e.value;
+        else throw ArgumentError(where(e.line) + "unknown setting '" + key + "'");
+    });
+    if (problem) throw ArgumentError(where(problem->line) + problem->what);
     return c;
 }
 

@@ -98,3 +98,86 @@ TEST(Text, Uuid) {
     append_uuid(out, bytes);
     EXPECT_EQ(out, "u=00112233-4455-6677-8899-aabbccddeeff");
 }
+
+// ---- INI --------------------------------------------------------------------------------------------------
+
+namespace {
+
+// Each entry as "line [section] key=value" (headers as "line [section]").
+std::vector<std::string> entries(std::string_view text, IniRules rules = {},
+                                 std::optional<IniProblem>* problem_out = nullptr) {
+    std::vector<std::string> out;
+    auto problem = read_ini(text, rules, [&](const IniEntry& e) {
+        std::string s = std::to_string(e.line) + " [" + std::string(e.section) + "]";
+        if (!e.header) s += " " + std::string(e.key) + "=" + e.value;
+        out.push_back(s);
+    });
+    if (problem_out) *problem_out = problem;
+    else EXPECT_FALSE(problem) << problem->line << ": " << problem->what;
+    return out;
+}
+
+using Lines = std::vector<std::string>;
+
+}  // namespace
+
+TEST(TextIni, HeadersSettingsCommentsAndBlankLines) {
+    EXPECT_EQ(entries(""), Lines{});
+    EXPECT_EQ(entries("\n \n\t\n"), Lines{});
+    EXPECT_EQ(entries("# a comment\n; another\n  # indented comment\n"), Lines{});
+    EXPECT_EQ(entries("[retort]\r\nurl = sqlite:///a.db\r\n\r\n# c\r\nversion_table=v ; kept\r\n"),
+              (Lines{"1 [retort]", "2 [retort] url=sqlite:///a.db", "5 [retort] version_table=v ; kept"}));
+    // Section names are trimmed, and may hold spaces; a comment may follow the header.
+    EXPECT_EQ(entries("[ profile  dev ]  # note\nk=v\n[sso-session x];c\n"),
+              (Lines{"1 [profile  dev]", "2 [profile  dev] k=v", "3 [sso-session x]"}));
+    // A setting before any header stands in no section; keys keep their case; only the first '=' splits.
+    EXPECT_EQ(entries("Key = a=b\n"), Lines{"1 [] Key=a=b"});
+    // Empty keys and values are the caller's business.
+    EXPECT_EQ(entries("[s]\n= v\nk =\n"), (Lines{"1 [s]", "2 [s] =v", "3 [s] k="}));
+}
+
+TEST(TextIni, RepeatedKeysAndSectionsArriveInTurn) {
+    EXPECT_EQ(entries("[a]\nk = 1\n[b]\nk = 2\n[a]\nk = 3\n"),
+              (Lines{"1 [a]", "2 [a] k=1", "3 [b]", "4 [b] k=2", "5 [a]", "6 [a] k=3"}));
+}
+
+TEST(TextIni, InlineComments) {
+    const IniRules rules{.inline_comments = true};
+    EXPECT_EQ(entries("[d]\nregion = us-east-1 ; note\nkey=a#b\nx = y\t# tab\nz = ;w\n", rules),
+              (Lines{"1 [d]", "2 [d] region=us-east-1", "3 [d] key=a#b", "4 [d] x=y", "5 [d] z=;w"}));
+    // Off, the text stays part of the value.
+    EXPECT_EQ(entries("[d]\nregion = us-east-1 ; note\n"), (Lines{"1 [d]", "2 [d] region=us-east-1 ; note"}));
+}
+
+TEST(TextIni, ContinuationLines) {
+    const IniRules rules{.continuation_lines = true, .inline_comments = true};
+    EXPECT_EQ(entries("[d]\ns3 =\n  max_concurrent_requests = 10 ; c\n# between\n\taddressing_style = path\n"
+                      "out = json\n",
+                      rules),
+              (Lines{"1 [d]", "2 [d] s3=\nmax_concurrent_requests = 10\naddressing_style = path", "6 [d] out=json"}));
+    // An indented line right after a header is a setting of its own.
+    EXPECT_EQ(entries("[d]\n  k = v\n", rules), (Lines{"1 [d]", "2 [d] k=v"}));
+    // Without the rule, an indented line is a setting of its own too.
+    EXPECT_EQ(entries("[d]\ns3 =\n  a = 1\n"), (Lines{"1 [d]", "2 [d] s3=", "3 [d] a=1"}));
+}
+
+TEST(TextIni, MalformedLinesStopTheReadingAfterWhatCameBefore) {
+    auto problem_of = [](std::string_view text, IniRules rules = {}) {
+        std::optional<IniProblem> p;
+        auto got = entries(text, rules, &p);
+        EXPECT_TRUE(p) << text;
+        return std::make_pair(got, p ? std::to_string(p->line) + ": " + p->what : std::string());
+    };
+    EXPECT_EQ(problem_of("[a]\nk=v\n[b\n").second, "3: unterminated section header");
+    EXPECT_EQ(problem_of("[a]\nk=v\n[b\n").first, (Lines{"1 [a]", "2 [a] k=v"}));
+    EXPECT_EQ(problem_of("[a] b\n").second, "1: text after section header");
+    EXPECT_EQ(problem_of("[]\n").second, "1: empty section name");
+    EXPECT_EQ(problem_of("[ \t]\n").second, "1: empty section name");
+    EXPECT_EQ(problem_of("\n\nno equals sign\n").second, "3: expected 'key = value' or '[section]'");
+    // A pending continued value is handed on before the problem is reported.
+    auto [got, what] = problem_of("[a]\nk =\n  more\nbad\n", {.continuation_lines = true});
+    EXPECT_EQ(got, (Lines{"1 [a]", "2 [a] k=\nmore"}));
+    EXPECT_EQ(what, "4: expected 'key = value' or '[section]'");
+    // The problem never quotes the line.
+    EXPECT_EQ(problem_of("secret-token\n").second.find("secret"), std::string::npos);
+}
