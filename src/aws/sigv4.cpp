@@ -269,46 +269,10 @@ std::string derive_signing_key(std::string_view secret_access_key, std::string_v
 }
 
 std::string uri_encode(std::string_view text, bool keep_slash) {
-    static constexpr char digits[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(text.size());
-    for (char ch : text) {
-        auto c = static_cast<unsigned char>(ch);
-        bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                          c == '.' || c == '_' || c == '~' || (keep_slash && c == '/');
-        if (unreserved) {
-            out += ch;
-        } else {
-            out += '%';
-            out += digits[c >> 4];
-            out += digits[c & 0xF];
-        }
-    }
-    return out;
+    return retort::detail::percent_encode(text, keep_slash ? "/" : "");
 }
 
-std::string uri_decode(std::string_view text) {
-    auto value = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        return -1;
-    };
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size()) {
-            int hi = value(text[i + 1]), lo = value(text[i + 2]);
-            if (hi >= 0 && lo >= 0) {
-                out += static_cast<char>(hi * 16 + lo);
-                i += 2;
-                continue;
-            }
-        }
-        out += text[i];
-    }
-    return out;
-}
+std::string uri_decode(std::string_view text) { return retort::detail::percent_decode(text); }
 
 std::string normalize_path(std::string_view path) {
     std::vector<std::string_view> segments;

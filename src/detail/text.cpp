@@ -7,6 +7,11 @@ namespace {
 constexpr char hex_lower[] = "0123456789abcdef";
 constexpr char hex_upper[] = "0123456789ABCDEF";
 
+bool is_unreserved(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~';
+}
+
 // Cuts a trailing comment from an INI value: '#' or ';' preceded by white space. Keys and tokens hold no white
 // space, so this never truncates a credential.
 std::string_view strip_inline_comment(std::string_view value) {
@@ -96,6 +101,43 @@ void append_uuid(std::string& out, const std::uint8_t* bytes) {
         out += hex_lower[bytes[i] >> 4];
         out += hex_lower[bytes[i] & 15];
     }
+}
+
+// ---- percent-encoding
+
+std::string percent_decode(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        int hi = -1, lo = -1;
+        if (s[i] == '%' && i + 2 < s.size()) {
+            hi = hex_value(s[i + 1]);
+            lo = hex_value(s[i + 2]);
+        }
+        if (hi >= 0 && lo >= 0) {
+            out += static_cast<char>(hi << 4 | lo);
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+std::string percent_encode(std::string_view s, std::string_view keep) {
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+        if (is_unreserved(c) || keep.find(c) != std::string_view::npos) {
+            out += c;
+        } else {
+            auto b = static_cast<unsigned char>(c);
+            out += '%';
+            out += hex_upper[b >> 4];
+            out += hex_upper[b & 15];
+        }
+    }
+    return out;
 }
 
 // ---- INI

@@ -60,6 +60,14 @@ char* put_hex(char* out, const void* data, std::size_t size) noexcept;
 // 16 bytes as a UUID's text: 8-4-4-4-12 lower-case hex digits.
 void append_uuid(std::string& out, const std::uint8_t* bytes);
 
+// ---- percent-encoding (RFC 3986)
+
+// Decodes each %XX; a '%' not followed by two hex digits stays as it is, as Python's unquote keeps it.
+[[nodiscard]] std::string percent_decode(std::string_view s);
+// Encodes every byte except the unreserved characters (A-Z a-z 0-9 - . _ ~) and those in keep, as %XX in
+// upper case.
+[[nodiscard]] std::string percent_encode(std::string_view s, std::string_view keep = "");
+
 // ---- INI
 
 // "[section]" headers (a comment may follow the ']'), "key = value" settings, whole-line comments starting with
