@@ -75,12 +75,7 @@ ErrorInfo statement_error(MYSQL_STMT* s) {
 
 // ---- masking values out of server messages
 
-bool ascii_iequal(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
-    return true;
-}
+using retort::detail::iequals;
 
 bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
@@ -100,7 +95,7 @@ bool names_an_object(std::string_view word) {
                                                  "user", "schema", "near", "savepoint", "function", "procedure",
                                                  "trigger", "view", "sequence", "variable", "engine", "partition"};
     for (auto w : words)
-        if (ascii_iequal(word, w)) return true;
+        if (iequals(word, w)) return true;
     return false;
 }
 
@@ -110,7 +105,7 @@ bool is_clause_name(std::string_view text) {
                                                    "having clause", "on clause", "from clause", "IN/ALL/ANY subquery",
                                                    "SET", "CHECK", "RETURNING"};
     for (auto c : clauses)
-        if (ascii_iequal(text, c)) return true;
+        if (iequals(text, c)) return true;
     return false;
 }
 
@@ -143,7 +138,7 @@ std::string mask_server_message(std::string_view msg) {
         const std::string_view inner = msg.substr(i + 1, closed ? close - i - 1 : std::string_view::npos);
         const std::string_view before = word_before(msg, i);
         const bool keep = keep_next || names_an_object(before) ||
-                          (ascii_iequal(before, "in") && is_clause_name(inner));
+                          (iequals(before, "in") && is_clause_name(inner));
         out += q;
         out += keep ? std::string(inner) : std::string("***");
         if (closed) out += q;
@@ -562,8 +557,7 @@ bool is_blank(std::string_view sql) {
 
 bool is_dml(std::string_view sql) {
     const auto w = first_keyword(sql);
-    return ascii_iequal(w, "insert") || ascii_iequal(w, "update") || ascii_iequal(w, "delete") ||
-           ascii_iequal(w, "replace");
+    return iequals(w, "insert") || iequals(w, "update") || iequals(w, "delete") || iequals(w, "replace");
 }
 
 // ------------------------------------------------------------------------------------------------ cursor
@@ -600,7 +594,7 @@ ColKind kind_of(const MYSQL_FIELD& f) {
     // MariaDB marks its JSON columns (LONGTEXT underneath) in the extended metadata.
     MARIADB_CONST_STRING attr{};
     if (mariadb_field_attr(&attr, &f, MARIADB_FIELD_ATTR_FORMAT_NAME) == 0 && attr.str &&
-        ascii_iequal(std::string_view(attr.str, attr.length), "json"))
+        iequals(std::string_view(attr.str, attr.length), "json"))
         return ColKind::Json;
     return ColKind::Text;
 }
@@ -1260,8 +1254,8 @@ bool MyCursor::get_bool(int i) const {
             return get_double(i) != 0.0;
         case ColKind::Text: {
             std::string_view s(c.ptr, c.length);
-            if (s == "1" || ascii_iequal(s, "true")) return true;
-            if (s == "0" || ascii_iequal(s, "false")) return false;
+            if (s == "1" || iequals(s, "true")) return true;
+            if (s == "0" || iequals(s, "false")) return false;
             break;
         }
         default: break;

@@ -111,13 +111,6 @@ const char* skip_filler(const char* p, const char* end, bool semicolons) {
     return p;
 }
 
-bool keyword_is(std::string_view word, std::string_view lower) {
-    if (word.size() != lower.size()) return false;
-    for (std::size_t i = 0; i < word.size(); ++i)
-        if ((word[i] | 0x20) != lower[i]) return false;
-    return true;
-}
-
 // Python's sqlite3 takes rowcount from sqlite3_changes only for these statements; the count is stale
 // for anything else. A WITH prefix is DML exactly when the statement writes.
 bool statement_is_dml(std::string_view sql, sqlite3_stmt* stmt) {
@@ -126,10 +119,9 @@ bool statement_is_dml(std::string_view sql, sqlite3_stmt* stmt) {
     const char* w = p;
     while (p < end && ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')) ++p;
     std::string_view word(w, static_cast<std::size_t>(p - w));
-    if (keyword_is(word, "insert") || keyword_is(word, "update") || keyword_is(word, "delete") ||
-        keyword_is(word, "replace"))
+    if (iequals(word, "insert") || iequals(word, "update") || iequals(word, "delete") || iequals(word, "replace"))
         return true;
-    return keyword_is(word, "with") && sqlite3_stmt_readonly(stmt) == 0;
+    return iequals(word, "with") && sqlite3_stmt_readonly(stmt) == 0;
 }
 
 char* put_digits(char* p, std::uint64_t v, int width) {
@@ -478,7 +470,7 @@ bool statement_writes(std::string_view sql) {
     const char* w = p;
     while (p < end && ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')) ++p;
     std::string_view word(w, static_cast<std::size_t>(p - w));
-    return keyword_is(word, "insert") || keyword_is(word, "update") || keyword_is(word, "replace");
+    return iequals(word, "insert") || iequals(word, "update") || iequals(word, "replace");
 }
 
 // Values SQLite would store as something else are refused before they are bound: NaN (stored as NULL),
@@ -784,8 +776,8 @@ bool SQLiteCursor::get_bool(int i) const {
             return false;
         default: {
             const std::string_view t = get_text(i);
-            if (t == "1" || keyword_is(t, "true")) return true;
-            if (t == "0" || keyword_is(t, "false")) return false;
+            if (t == "1" || iequals(t, "true")) return true;
+            if (t == "0" || iequals(t, "false")) return false;
             throw TypeError("column '" + std::string(column_name(i)) + "' holds text that is not a boolean");
         }
     }
