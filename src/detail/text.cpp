@@ -40,6 +40,15 @@ std::string_view trim_view(std::string_view s, std::string_view chars) noexcept 
 
 std::string trim(std::string_view s, std::string_view chars) { return std::string(trim_view(s, chars)); }
 
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i) out += sep;
+        out += items[i];
+    }
+    return out;
+}
+
 std::string remove_space(std::string_view s) {
     std::string out;
     for (char c : s)

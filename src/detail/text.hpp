@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace retort::detail {
 
@@ -26,6 +27,8 @@ inline constexpr std::string_view whitespace = " \t\n\v\f\r";
 [[nodiscard]] std::string_view trim_right_view(std::string_view s, std::string_view chars = whitespace) noexcept;
 [[nodiscard]] std::string_view trim_view(std::string_view s, std::string_view chars = whitespace) noexcept;
 [[nodiscard]] std::string trim(std::string_view s, std::string_view chars = whitespace);
+// The items with sep between them.
+[[nodiscard]] std::string join(const std::vector<std::string>& items, std::string_view sep);
 // s without any white space ("gen_random_uuid ( )" gives "gen_random_uuid()").
 [[nodiscard]] std::string remove_space(std::string_view s);
 

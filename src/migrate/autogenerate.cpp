@@ -396,12 +396,6 @@ bool same_literal_value(const Engine& engine, Connection& conn, const ReflectedC
 
 std::string name_or(const std::optional<std::string>& n, const std::string& fallback) { return n ? *n : fallback; }
 
-std::string joined(const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : "_") + s;
-    return out;
-}
-
 Operation op_of(OpKind k, const std::string& table) {
     Operation op;
     op.kind = k;
@@ -444,7 +438,7 @@ Operation drop_column_op(const std::string& table, const std::string& column) {
 
 Operation create_unique_op(const std::string& table, const UniqueConstraint& u) {
     Operation op = op_of(OpKind::CreateUnique, table);
-    op.name = name_or(u.name, "uq_" + table + "_" + joined(u.columns));
+    op.name = name_or(u.name, "uq_" + table + "_" + detail::join(u.columns, "_"));
     op.columns = u.columns;
     return op;
 }
@@ -460,7 +454,7 @@ Operation drop_constraint_op(const std::string& table, const std::optional<std::
 
 Operation create_fk_op(const std::string& table, const ForeignKeyConstraint& fk) {
     Operation op = op_of(OpKind::CreateForeignKey, table);
-    op.name = name_or(fk.name, "fk_" + table + "_" + joined(fk.columns) + "_" + fk.referred_table);
+    op.name = name_or(fk.name, "fk_" + table + "_" + detail::join(fk.columns, "_") + "_" + fk.referred_table);
     op.columns = fk.columns;
     op.referred_table = fk.referred_table;
     op.referred_columns = fk.referred_columns;

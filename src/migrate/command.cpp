@@ -34,11 +34,7 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-    return out;
-}
+using detail::join;
 
 struct Parsed {
     std::string command;

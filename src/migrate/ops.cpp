@@ -82,26 +82,19 @@ void check_list_name(const std::string& name, std::string_view separators, const
                           "' cannot be written in a revision file: it holds one of " + std::string(separators));
 }
 
-std::string join(const std::vector<std::string>& v, std::string_view sep = ",") {
-    std::string out;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        if (i) out += sep;
-        out += v[i];
-    }
-    return out;
-}
+using retort::detail::join;
 
 // columns=a,b: the names joined by commas, quoted as one value when a name needs it.
 std::string columns_word(const std::vector<std::string>& names) {
     for (const auto& n : names) check_list_name(n, ",", "column name");
-    return word(join(names));
+    return word(join(names, ","));
 }
 
 // references=table(a,b)
 std::string reference_word(const std::string& table, const std::vector<std::string>& columns) {
     check_list_name(table, "(", "referred table name");
     for (const auto& c : columns) check_list_name(c, ",()", "referred column name");
-    return word(table + "(" + join(columns) + ")");
+    return word(table + "(" + join(columns, ",") + ")");
 }
 
 // A type as a word: Enum names and labels cannot hold the separators of Enum(name:a|b).

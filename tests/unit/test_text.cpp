@@ -181,3 +181,11 @@ TEST(TextIni, MalformedLinesStopTheReadingAfterWhatCameBefore) {
     // The problem never quotes the line.
     EXPECT_EQ(problem_of("secret-token\n").second.find("secret"), std::string::npos);
 }
+
+TEST(Text, Join) {
+    EXPECT_EQ(join({}, ", "), "");
+    EXPECT_EQ(join({"a"}, ", "), "a");
+    EXPECT_EQ(join({"a", "b", "c"}, ", "), "a, b, c");
+    EXPECT_EQ(join({"", "b"}, ","), ",b");  // empty items keep their place
+    EXPECT_EQ(join({"a", "b"}, ""), "ab");
+}
