@@ -77,6 +77,14 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
     return true;
 }
 
+// ---- words
+
+std::optional<bool> flag_value(std::string_view s) noexcept {
+    if (s == "1" || s == "true" || s == "yes" || s == "on") return true;
+    if (s == "0" || s == "false" || s == "no" || s == "off") return false;
+    return std::nullopt;
+}
+
 // ---- hex
 
 void append_hex(std::string& out, const void* data, std::size_t size, bool upper) {

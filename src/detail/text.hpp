@@ -45,6 +45,12 @@ inline constexpr std::string_view whitespace = " \t\n\v\f\r";
 // Equal but for the case of ASCII letters.
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
 
+// ---- words
+
+// A yes/no setting (a URL query value): 1, true, yes, on or 0, false, no, off, in lower case; nullopt for
+// anything else.
+[[nodiscard]] std::optional<bool> flag_value(std::string_view s) noexcept;
+
 // ---- hex
 
 // The value of a hex digit (either case), or -1.

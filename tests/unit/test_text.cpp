@@ -189,3 +189,9 @@ TEST(Text, Join) {
     EXPECT_EQ(join({"", "b"}, ","), ",b");  // empty items keep their place
     EXPECT_EQ(join({"a", "b"}, ""), "ab");
 }
+
+TEST(Text, FlagValue) {
+    for (auto s : {"1", "true", "yes", "on"}) EXPECT_EQ(flag_value(s), true) << s;
+    for (auto s : {"0", "false", "no", "off"}) EXPECT_EQ(flag_value(s), false) << s;
+    for (auto s : {"", "2", "TRUE", "On", " 1", "y", "n"}) EXPECT_EQ(flag_value(s), std::nullopt) << s;
+}

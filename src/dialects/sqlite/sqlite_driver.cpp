@@ -263,8 +263,8 @@ void fn_now(sqlite3_context* ctx, int, sqlite3_value**) {
 }
 
 bool parse_flag(std::string_view key, std::string_view v) {
-    if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
-    if (v == "false" || v == "0" || v == "no" || v == "off" || v.empty()) return false;
+    if (v.empty()) return false;
+    if (auto on = flag_value(v)) return *on;
     throw ArgumentError("SQLite connect parameter '" + std::string(key) + "' must be true or false");
 }
 
