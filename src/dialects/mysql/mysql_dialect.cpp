@@ -12,6 +12,7 @@
 #include "retort/error.hpp"
 #include "retort/schema/reflection.hpp"
 #include "retort/schema/schema.hpp"
+#include "schema/reflection_rows.hpp"
 
 namespace retort::mysql {
 
@@ -356,28 +357,12 @@ std::vector<ReflectedForeignKey> MySQLDialect::get_foreign_keys(Connection& c, s
         "WHERE k.TABLE_SCHEMA = coalesce(?, DATABASE()) AND k.TABLE_NAME = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL "
         "ORDER BY k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
         {schema_param(schema), Value(table)});
-    auto action = [](const std::string& rule) -> std::optional<std::string> {
+    auto action = [](std::string_view rule) -> std::optional<std::string> {
         // RESTRICT and NO ACTION are MySQL's default behaviour: no clause to give back.
-        if (rule == "CASCADE" || rule == "SET NULL" || rule == "SET DEFAULT") return rule;
+        if (rule == "CASCADE" || rule == "SET NULL" || rule == "SET DEFAULT") return std::string(rule);
         return std::nullopt;
     };
-    std::vector<ReflectedForeignKey> fks;
-    for (RowView row : r) {
-        auto name = row.get<std::string>(0);
-        if (fks.empty() || fks.back().name != name) {
-            ReflectedForeignKey fk;
-            fk.name = std::move(name);
-            auto referred_schema = row.get<std::string>(2);
-            if (schema || referred_schema != row.get<std::string>(7)) fk.referred_schema = std::move(referred_schema);
-            fk.referred_table = row.get<std::string>(3);
-            fk.onupdate = action(row.get<std::string>(5));
-            fk.ondelete = action(row.get<std::string>(6));
-            fks.push_back(std::move(fk));
-        }
-        fks.back().constrained_columns.push_back(row.get<std::string>(1));
-        fks.back().referred_columns.push_back(row.get<std::string>(4));
-    }
-    return fks;
+    return detail::foreign_keys_from_rows(r, schema.has_value(), action);
 }
 
 std::vector<ReflectedIndex> MySQLDialect::get_indexes(Connection& c, std::string_view table,
@@ -416,17 +401,7 @@ std::vector<ReflectedUnique> MySQLDialect::get_unique_constraints(Connection& c,
         "WHERE t.TABLE_SCHEMA = coalesce(?, DATABASE()) AND t.TABLE_NAME = ? AND t.CONSTRAINT_TYPE = 'UNIQUE' "
         "ORDER BY k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
         {schema_param(schema), Value(table)});
-    std::vector<ReflectedUnique> out;
-    for (RowView row : r) {
-        auto name = row.get<std::string>(0);
-        if (out.empty() || out.back().name != name) {
-            ReflectedUnique u;
-            u.name = std::move(name);
-            out.push_back(std::move(u));
-        }
-        out.back().column_names.push_back(row.get<std::string>(1));
-    }
-    return out;
+    return detail::unique_constraints_from_rows(r);
 }
 
 std::shared_ptr<Dialect> make_mysql_dialect() { return std::make_shared<MySQLDialect>(); }

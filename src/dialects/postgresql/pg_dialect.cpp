@@ -11,6 +11,7 @@
 #include "retort/error.hpp"
 #include "retort/schema/reflection.hpp"
 #include "retort/schema/schema.hpp"
+#include "schema/reflection_rows.hpp"
 
 namespace retort::postgresql {
 
@@ -461,23 +462,7 @@ std::vector<ReflectedForeignKey> PGDialect::get_foreign_keys(Connection& c, std:
         "JOIN pg_catalog.pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.refnum "
         "WHERE con.contype = 'f' AND " + std::string(table_filter) + " ORDER BY con.conname, k.ord",
         {Value(table), schema_param(schema)});
-    std::vector<ReflectedForeignKey> fks;
-    for (RowView row : r) {
-        auto name = row.get<std::string>(0);
-        if (fks.empty() || fks.back().name != name) {
-            ReflectedForeignKey fk;
-            fk.name = std::move(name);
-            auto referred_schema = row.get<std::string>(2);
-            if (schema || referred_schema != row.get<std::string>(7)) fk.referred_schema = std::move(referred_schema);
-            fk.referred_table = row.get<std::string>(3);
-            fk.onupdate = fk_action(row.get<std::string>(5));
-            fk.ondelete = fk_action(row.get<std::string>(6));
-            fks.push_back(std::move(fk));
-        }
-        fks.back().constrained_columns.push_back(row.get<std::string>(1));
-        fks.back().referred_columns.push_back(row.get<std::string>(4));
-    }
-    return fks;
+    return detail::foreign_keys_from_rows(r, schema.has_value(), fk_action);
 }
 
 std::vector<ReflectedIndex> PGDialect::get_indexes(Connection& c, std::string_view table,
@@ -520,17 +505,7 @@ std::vector<ReflectedUnique> PGDialect::get_unique_constraints(Connection& c, st
         "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum "
         "WHERE con.contype = 'u' AND " + std::string(table_filter) + " ORDER BY con.conname, k.ord",
         {Value(table), schema_param(schema)});
-    std::vector<ReflectedUnique> out;
-    for (RowView row : r) {
-        auto name = row.get<std::string>(0);
-        if (out.empty() || out.back().name != name) {
-            ReflectedUnique u;
-            u.name = std::move(name);
-            out.push_back(std::move(u));
-        }
-        out.back().column_names.push_back(row.get<std::string>(1));
-    }
-    return out;
+    return detail::unique_constraints_from_rows(r);
 }
 
 bool PGDialect::prefetch_keys(Connection& conn, const Table& table, const Column& column, std::size_t count,
