@@ -36,7 +36,6 @@ std::string normalize_isolation_level(std::string_view level) {
 }
 
 // The database reflection looks in: the schema given, else the connection's own.
-Value schema_param(const std::optional<std::string>& schema) { return schema ? Value(*schema) : Value(); }
 constexpr std::string_view schema_filter = "TABLE_SCHEMA = coalesce(?, DATABASE())";
 
 // MySQL's reserved words (8.0 and MariaDB 10.11), lower case: identifiers among them are quoted.
@@ -281,14 +280,14 @@ SqlType MySQLDialect::resolve_type(std::string_view column_type) {
 std::vector<std::string> MySQLDialect::get_table_names(Connection& c, const std::optional<std::string>& schema) const {
     auto r = c.exec_driver_sql("SELECT TABLE_NAME FROM information_schema.TABLES WHERE " + std::string(schema_filter) +
                                    " AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
-                               {schema_param(schema)});
+                               {Value(schema)});
     return r.scalars<std::string>();
 }
 
 bool MySQLDialect::has_table(Connection& c, std::string_view table, const std::optional<std::string>& schema) const {
     auto r = c.exec_driver_sql("SELECT 1 FROM information_schema.TABLES WHERE " + std::string(schema_filter) +
                                    " AND TABLE_NAME = ?",
-                               {schema_param(schema), Value(table)});
+                               {Value(schema), Value(table)});
     return r.first().has_value();
 }
 
@@ -297,7 +296,7 @@ std::vector<ReflectedColumn> MySQLDialect::get_columns(Connection& c, std::strin
     auto r = c.exec_driver_sql(
         "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_KEY FROM information_schema.COLUMNS "
         "WHERE " + std::string(schema_filter) + " AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
-        {schema_param(schema), Value(table)});
+        {Value(schema), Value(table)});
     std::vector<ReflectedColumn> cols;
     for (RowView row : r) {
         ReflectedColumn col;
@@ -323,7 +322,7 @@ std::vector<ReflectedColumn> MySQLDialect::get_columns(Connection& c, std::strin
         auto checks = c.exec_driver_sql(
             "SELECT CONSTRAINT_NAME FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = "
             "coalesce(?, DATABASE()) AND TABLE_NAME = ? AND CHECK_CLAUSE = concat('json_valid(`', CONSTRAINT_NAME, '`)')",
-            {schema_param(schema), Value(table)});
+            {Value(schema), Value(table)});
         for (const auto& name : checks.scalars<std::string>())
             for (auto& col : cols)
                 if (col.name == name && to_lower(col.type_text) == "longtext") {
@@ -339,7 +338,7 @@ ReflectedPrimaryKey MySQLDialect::get_pk_constraint(Connection& c, std::string_v
     auto r = c.exec_driver_sql(
         "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE " + std::string(schema_filter) +
             " AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION",
-        {schema_param(schema), Value(table)});
+        {Value(schema), Value(table)});
     ReflectedPrimaryKey pk;
     for (RowView row : r) pk.constrained_columns.push_back(row.get<std::string>(0));
     // MySQL names every primary key PRIMARY: no name of its own to give back.
@@ -356,7 +355,7 @@ std::vector<ReflectedForeignKey> MySQLDialect::get_foreign_keys(Connection& c, s
         "AND rc.TABLE_NAME = k.TABLE_NAME "
         "WHERE k.TABLE_SCHEMA = coalesce(?, DATABASE()) AND k.TABLE_NAME = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL "
         "ORDER BY k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
-        {schema_param(schema), Value(table)});
+        {Value(schema), Value(table)});
     auto action = [](std::string_view rule) -> std::optional<std::string> {
         // RESTRICT and NO ACTION are MySQL's default behaviour: no clause to give back.
         if (rule == "CASCADE" || rule == "SET NULL" || rule == "SET DEFAULT") return std::string(rule);
@@ -377,7 +376,7 @@ std::vector<ReflectedIndex> MySQLDialect::get_indexes(Connection& c, std::string
         "AND t.TABLE_NAME = s.TABLE_NAME AND t.CONSTRAINT_NAME = s.INDEX_NAME "
         "AND t.CONSTRAINT_TYPE IN ('UNIQUE', 'PRIMARY KEY')) "
         "ORDER BY s.INDEX_NAME, s.SEQ_IN_INDEX",
-        {schema_param(schema), Value(table)});
+        {Value(schema), Value(table)});
     std::vector<ReflectedIndex> out;
     for (RowView row : r) {
         auto name = row.get<std::string>(0);
@@ -400,7 +399,7 @@ std::vector<ReflectedUnique> MySQLDialect::get_unique_constraints(Connection& c,
         "AND k.CONSTRAINT_NAME = t.CONSTRAINT_NAME AND k.TABLE_NAME = t.TABLE_NAME "
         "WHERE t.TABLE_SCHEMA = coalesce(?, DATABASE()) AND t.TABLE_NAME = ? AND t.CONSTRAINT_TYPE = 'UNIQUE' "
         "ORDER BY k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
-        {schema_param(schema), Value(table)});
+        {Value(schema), Value(table)});
     return detail::unique_constraints_from_rows(r);
 }
 

@@ -47,8 +47,6 @@ using retort::detail::to_upper;
 // Reflection queries share this filter: $1 is the table name, $2 the schema (NULL: current_schema()).
 constexpr std::string_view table_filter = "c.relname = $1 AND n.nspname = coalesce($2, current_schema())";
 
-Value schema_param(const std::optional<std::string>& schema) { return schema ? Value(*schema) : Value(); }
-
 // pg_constraint's referential action codes; NO ACTION, the default, is reported as nothing (as SQLAlchemy does).
 std::optional<std::string> fk_action(std::string_view code) {
     if (code == "r") return "RESTRICT";
@@ -309,7 +307,7 @@ std::vector<std::string> PGDialect::get_table_names(Connection& c, const std::op
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = coalesce($1, current_schema()) AND c.relkind IN ('r', 'p') "
         "ORDER BY c.relname",
-        {schema_param(schema)});
+        {Value(schema)});
     return r.scalars<std::string>();
 }
 
@@ -318,7 +316,7 @@ bool PGDialect::has_table(Connection& c, std::string_view table, const std::opti
         "SELECT 1 FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE " + std::string(table_filter) + " AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
-        {Value(table), schema_param(schema)});
+        {Value(table), Value(schema)});
     return r.first().has_value();
 }
 
@@ -344,7 +342,7 @@ bool PGDialect::has_sequence(Connection& c, std::string_view name, const std::op
         "SELECT 1 FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE " + std::string(table_filter) + " AND c.relkind = 'S'",
-        {Value(name), schema_param(schema)});
+        {Value(name), Value(schema)});
     return r.first().has_value();
 }
 
@@ -367,7 +365,7 @@ std::vector<ReflectedColumn> PGDialect::get_columns(Connection& c, std::string_v
         "WHERE " + std::string(table_filter) + " AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
         "AND a.attnum > 0 AND NOT a.attisdropped "
         "ORDER BY a.attnum",
-        {Value(table), schema_param(schema)});
+        {Value(table), Value(schema)});
     std::vector<ReflectedColumn> cols;
     std::vector<std::pair<std::size_t, std::int64_t>> enum_columns;  // column index, enum type oid
     for (RowView row : r) {
@@ -438,7 +436,7 @@ ReflectedPrimaryKey PGDialect::get_pk_constraint(Connection& c, std::string_view
         "CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) "
         "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum "
         "WHERE con.contype = 'p' AND " + std::string(table_filter) + " ORDER BY k.ord",
-        {Value(table), schema_param(schema)});
+        {Value(table), Value(schema)});
     ReflectedPrimaryKey pk;
     for (RowView row : r) {
         if (!pk.name) pk.name = row.get<std::string>(0);
@@ -461,7 +459,7 @@ std::vector<ReflectedForeignKey> PGDialect::get_foreign_keys(Connection& c, std:
         "JOIN pg_catalog.pg_attribute ca ON ca.attrelid = con.conrelid AND ca.attnum = k.attnum "
         "JOIN pg_catalog.pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.refnum "
         "WHERE con.contype = 'f' AND " + std::string(table_filter) + " ORDER BY con.conname, k.ord",
-        {Value(table), schema_param(schema)});
+        {Value(table), Value(schema)});
     return detail::foreign_keys_from_rows(r, schema.has_value(), fk_action);
 }
 
@@ -480,7 +478,7 @@ std::vector<ReflectedIndex> PGDialect::get_indexes(Connection& c, std::string_vi
         "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = i.indexrelid "
         "                AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')) "
         "ORDER BY ic.relname, k.ord",
-        {Value(table), schema_param(schema)});
+        {Value(table), Value(schema)});
     std::vector<ReflectedIndex> out;
     for (RowView row : r) {
         auto name = row.get<std::string>(0);
@@ -504,7 +502,7 @@ std::vector<ReflectedUnique> PGDialect::get_unique_constraints(Connection& c, st
         "CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) "
         "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum "
         "WHERE con.contype = 'u' AND " + std::string(table_filter) + " ORDER BY con.conname, k.ord",
-        {Value(table), schema_param(schema)});
+        {Value(table), Value(schema)});
     return detail::unique_constraints_from_rows(r);
 }
 
