@@ -85,6 +85,16 @@ std::optional<bool> flag_value(std::string_view s) noexcept {
     return std::nullopt;
 }
 
+bool is_string_or_number_literal(std::string_view s) noexcept {
+    if (s.empty()) return false;
+    if (s.front() == '\'' && s.back() == '\'') return true;
+    std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    if (i == s.size()) return false;
+    for (; i < s.size(); ++i)
+        if ((s[i] < '0' || s[i] > '9') && s[i] != '.') return false;
+    return true;
+}
+
 // ---- hex
 
 void append_hex(std::string& out, const void* data, std::size_t size, bool upper) {

@@ -51,6 +51,9 @@ inline constexpr std::string_view whitespace = " \t\n\v\f\r";
 // anything else.
 [[nodiscard]] std::optional<bool> flag_value(std::string_view s) noexcept;
 
+// A SQL string literal ('...') or a number written plainly: an optional sign, then digits and dots.
+[[nodiscard]] bool is_string_or_number_literal(std::string_view s) noexcept;
+
 // ---- hex
 
 // The value of a hex digit (either case), or -1.

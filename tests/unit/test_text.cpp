@@ -195,3 +195,10 @@ TEST(Text, FlagValue) {
     for (auto s : {"0", "false", "no", "off"}) EXPECT_EQ(flag_value(s), false) << s;
     for (auto s : {"", "2", "TRUE", "On", " 1", "y", "n"}) EXPECT_EQ(flag_value(s), std::nullopt) << s;
 }
+
+TEST(Text, StringOrNumberLiteral) {
+    for (auto s : {"'x'", "''", "'", "0", "-1", "+2.5", "3.", ".5", "1.2.3"})
+        EXPECT_TRUE(is_string_or_number_literal(s)) << s;
+    for (auto s : {"", "-", "+", "1e5", "now()", "'a' || 'b' x", " 1", "0x1f", "NULL"})
+        EXPECT_FALSE(is_string_or_number_literal(s)) << s;
+}

@@ -114,16 +114,9 @@ private:
 
 // Server defaults MySQL takes bare; anything else (a function call, an expression) goes in parentheses.
 bool is_plain_literal(std::string_view s) {
-    if (s.empty()) return false;
-    if (s.front() == '\'' && s.back() == '\'') return true;
     const std::string up = retort::detail::to_upper(s);
-    if (up == "NULL" || up == "TRUE" || up == "FALSE" || up.starts_with("CURRENT_TIMESTAMP") || up == "NOW()")
-        return true;
-    std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-    if (i == s.size()) return false;
-    for (; i < s.size(); ++i)
-        if (!std::isdigit(static_cast<unsigned char>(s[i])) && s[i] != '.') return false;
-    return true;
+    return up == "NULL" || up == "TRUE" || up == "FALSE" || up.starts_with("CURRENT_TIMESTAMP") || up == "NOW()" ||
+           retort::detail::is_string_or_number_literal(s);
 }
 
 class MySQLDDLCompiler final : public DDLCompiler {
