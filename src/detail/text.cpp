@@ -22,7 +22,7 @@ std::string_view strip_inline_comment(std::string_view value) {
 
 }  // namespace
 
-// ---- whitespace
+// ---- white space, joining
 
 std::string_view trim_left_view(std::string_view s, std::string_view chars) noexcept {
     while (!s.empty() && chars.find(s.front()) != std::string_view::npos) s.remove_prefix(1);

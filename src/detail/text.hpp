@@ -1,8 +1,8 @@
-// Small text helpers of the core library and the backends: trimming, ASCII case, hex, percent-encoding and
-// an INI reader. ASCII only: nothing here depends on the process's locale.
+// Small text helpers of the core library and the backends: trimming, joining, ASCII case, yes/no words, hex,
+// percent-encoding and an INI reader. ASCII only: nothing here depends on the process's locale.
 //
-// The backends (retort_sqlite, retort_postgresql, retort_auroradsql, retort_mysql) call the out-of-line
-// functions across library boundaries, so they must stay visible from libretort.
+// The backends (retort_sqlite, retort_postgresql, retort_auroradsql, retort_mysql) and the retort tool call the
+// out-of-line functions across library boundaries, so they must stay visible from libretort.
 #pragma once
 
 #include <cstddef>
@@ -15,7 +15,7 @@
 
 namespace retort::detail {
 
-// ---- whitespace
+// ---- white space, joining
 
 // The C locale's white space: space, \t, \n, \v, \f, \r.
 inline constexpr std::string_view whitespace = " \t\n\v\f\r";
@@ -95,8 +95,8 @@ struct IniRules {
 struct IniEntry {
     std::size_t line = 0;      // 1-based; a continued value's first line
     bool header = false;       // a "[section]" line: section is its name, key and value are empty
-    std::string_view section;  // the section a setting stands in; empty before the first header
-    std::string_view key;
+    std::string_view section;  // the section a setting stands in; empty before the first header (a view into text)
+    std::string_view key;      // as written (a view into text)
     std::string value;
 };
 

@@ -1,4 +1,5 @@
 // Catalog rows, one per column of a constraint, grouped into the constraints the dialects' reflection returns.
+// retort_mysql and retort_postgresql call these across library boundaries: they must stay visible from libretort.
 #pragma once
 
 #include <optional>
