@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "aws/sources.hpp"
+#include "detail/text.hpp"
 
 namespace retort::aws {
 namespace {
@@ -20,22 +21,9 @@ std::optional<std::string> env(const char* name) {
     return std::string(v);
 }
 
-bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
-}
-
-std::string to_lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
+using retort::detail::is_space;
+using retort::detail::to_lower;
+using retort::detail::trim_view;
 
 std::filesystem::path home_directory() {
     if (auto home = env("HOME")) return *home;
@@ -51,18 +39,10 @@ std::filesystem::path expand_user(const std::string& path) {
 
 // "[ profile   dev ]" and "[profile dev]" name the same section.
 std::string normalize_section_name(std::string_view name) {
-    name = trim(name);
+    name = trim_view(name);
     if (name.size() > 7 && name.substr(0, 7) == "profile" && is_space(name[7]))
-        return "profile " + std::string(trim(name.substr(7)));
+        return "profile " + std::string(trim_view(name.substr(7)));
     return std::string(name);
-}
-
-// Cuts a trailing comment from a value: '#' or ';' preceded by whitespace. Keys and tokens contain no
-// whitespace, so this never truncates a credential.
-std::string_view strip_inline_comment(std::string_view value) {
-    for (std::size_t i = 1; i < value.size(); ++i)
-        if ((value[i] == '#' || value[i] == ';') && is_space(value[i - 1])) return trim(value.substr(0, i));
-    return value;
 }
 
 std::string config_section_for(const std::string& profile) {
@@ -358,7 +338,7 @@ Credentials resolve_credentials(std::optional<Credentials> explicit_credentials,
 std::optional<std::string> region_from_dsql_endpoint(std::string_view host) {
     // As the Aurora DSQL connectors read it: any host ending in ".dsql<suffix>.<region>.on.aws"
     // (\.dsql[^.]*\.([^.]+)\.on\.aws$), with something before ".dsql".
-    host = trim(host);
+    host = trim_view(host);
     if (auto colon = host.rfind(':'); colon != std::string_view::npos) {
         auto port = host.substr(colon + 1);
         if (port.empty() || port.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
@@ -420,45 +400,25 @@ namespace detail {
 IniFile parse_ini(std::string_view text, std::string_view file_name) {
     IniFile ini;
     IniSection* section = nullptr;
-    std::string* last_value = nullptr;
     std::size_t line_no = 0;
     auto fail = [&](const char* what) {
         throw CredentialsError(std::string(file_name) + ":" + std::to_string(line_no) + ": " + what);
     };
-    std::size_t start = 0;
-    while (start < text.size()) {
-        auto end = text.find('\n', start);
-        if (end == std::string_view::npos) end = text.size();
-        std::string_view raw = text.substr(start, end - start);
-        start = end + 1;
-        ++line_no;
-        auto line = trim(raw);
-        if (line.empty() || line.front() == '#' || line.front() == ';') continue;
-        if (last_value && is_space(raw.front())) {
-            // A nested setting ("s3 =\n  max_concurrent_requests = 10") continues the previous value.
-            *last_value += '\n';
-            *last_value += strip_inline_comment(line);
-            continue;
+    // Nested settings ("s3 =\n  max_concurrent_requests = 10") continue the previous value.
+    const retort::detail::IniRules rules{.continuation_lines = true, .inline_comments = true};
+    auto problem = retort::detail::read_ini(text, rules, [&](const retort::detail::IniEntry& e) {
+        line_no = e.line;
+        if (e.header) {
+            section = &ini[normalize_section_name(e.section)];
+            return;
         }
-        last_value = nullptr;
-        if (line.front() == '[') {
-            auto close = line.find(']');
-            if (close == std::string_view::npos) fail("unterminated section header");
-            auto after = trim(line.substr(close + 1));
-            if (!after.empty() && after.front() != '#' && after.front() != ';') fail("text after section header");
-            auto name = normalize_section_name(line.substr(1, close - 1));
-            if (name.empty()) fail("empty section name");
-            section = &ini[name];
-            continue;
-        }
-        auto eq = line.find('=');
-        if (eq == std::string_view::npos) fail("expected 'key = value' or '[section]'");
         if (!section) fail("setting outside any [section]");
-        auto key = to_lower(trim(line.substr(0, eq)));
-        if (key.empty()) fail("empty key");
-        auto& value = (*section)[key];
-        value = std::string(strip_inline_comment(trim(line.substr(eq + 1))));
-        last_value = &value;
+        if (e.key.empty()) fail("empty key");
+        (*section)[to_lower(e.key)] = e.value;  // a repeated key: the last one counts
+    });
+    if (problem) {
+        line_no = problem->line;
+        fail(problem->what);
     }
     return ini;
 }

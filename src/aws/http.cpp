@@ -7,16 +7,13 @@
 #include <memory>
 #include <mutex>
 
+#include "detail/text.hpp"
+
 namespace retort::aws::detail {
 
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
+using retort::detail::to_lower;
 
 struct Sink {
     std::string body;
@@ -46,10 +43,9 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     }
     auto colon = line.find(':');
     if (colon == std::string_view::npos) return n;
-    auto value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
-    sink->headers.emplace_back(lower(line.substr(0, colon)), std::string(value));
+    auto value = retort::detail::trim_left_view(line.substr(colon + 1), " \t");
+    value = retort::detail::trim_right_view(value, "\r\n ");
+    sink->headers.emplace_back(to_lower(line.substr(0, colon)), std::string(value));
     return n;
 }
 
@@ -100,9 +96,9 @@ std::string url_host(std::string_view url) {
     if (!authority.empty() && authority.front() == '[') {
         auto close = authority.find(']');
         if (close == std::string_view::npos) return {};
-        return lower(authority.substr(1, close - 1));
+        return to_lower(authority.substr(1, close - 1));
     }
-    return lower(authority.substr(0, authority.find(':')));
+    return to_lower(authority.substr(0, authority.find(':')));
 }
 
 bool is_loopback_host(std::string_view host) {

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <map>
 
+#include "detail/text.hpp"
+
 namespace retort::aws {
 namespace {
 
@@ -24,29 +26,18 @@ struct Wipe {
     ~Wipe() { OPENSSL_cleanse(s.data(), s.size()); }
 };
 
-std::string to_lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
+using retort::detail::to_lower;
+using retort::detail::trim_view;
 
-bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-    return s;
-}
+// The white space of header names and values (\v and \f are not HTTP white space: they are kept).
+constexpr std::string_view header_space = " \t\r\n";
 
 // Trims and collapses every run of whitespace (including the line breaks of a folded header) to one space.
 std::string canonical_header_value(std::string_view value) {
     std::string out;
     bool pending_space = false;
-    for (char c : trim(value)) {
-        if (is_space(c)) {
+    for (char c : trim_view(value, header_space)) {
+        if (header_space.find(c) != std::string_view::npos) {
             pending_space = true;
             continue;
         }
@@ -62,16 +53,6 @@ bool is_unsigned_header(std::string_view lower_name) {
            std::end(unsigned_headers);
 }
 
-std::string hex(const unsigned char* data, std::size_t size) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out(size * 2, '\0');
-    for (std::size_t i = 0; i < size; ++i) {
-        out[2 * i] = digits[data[i] >> 4];
-        out[2 * i + 1] = digits[data[i] & 0xF];
-    }
-    return out;
-}
-
 struct CanonicalHeaders {
     std::string text;          // "name:value\n" per header
     std::string signed_names;  // "name1;name2"
@@ -81,7 +62,7 @@ CanonicalHeaders canonical_headers(const Params& headers) {
     // std::map sorts by lower-case name; values of a repeated name keep their order.
     std::map<std::string, std::vector<std::string>> by_name;
     for (const auto& [name, value] : headers) {
-        auto lower = to_lower(trim(name));
+        auto lower = to_lower(trim_view(name, header_space));
         if (is_unsigned_header(lower)) continue;
         by_name[lower].push_back(canonical_header_value(value));
     }
@@ -129,7 +110,7 @@ std::string canonical_uri(const Request& request, const SigningParams& params) {
 
 bool has_header(const Request& request, std::string_view lower_name) {
     return std::any_of(request.headers.begin(), request.headers.end(),
-                       [&](const auto& h) { return to_lower(trim(h.first)) == lower_name; });
+                       [&](const auto& h) { return to_lower(trim_view(h.first, header_space)) == lower_name; });
 }
 
 bool has_query_key(const Request& request, std::string_view key) {
@@ -175,7 +156,7 @@ void sign(SigningResult& result, const Request& request, const Credentials& cred
         derive_signing_key(credentials.secret_access_key, c.amz_date.substr(0, 8), params.region, params.service);
     Wipe wipe_key{key};
     auto mac = hmac_sha256(key, result.string_to_sign);
-    result.signature = hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
+    result.signature = retort::detail::hex_encode(mac.data(), mac.size());
 }
 
 }  // namespace
@@ -260,7 +241,7 @@ std::string sha256_hex(std::string_view data) {
     unsigned int size = 0;
     if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1)
         throw Error("SigV4: OpenSSL SHA-256 failed");
-    return hex(digest, size);
+    return retort::detail::hex_encode(digest, size);
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
@@ -288,46 +269,10 @@ std::string derive_signing_key(std::string_view secret_access_key, std::string_v
 }
 
 std::string uri_encode(std::string_view text, bool keep_slash) {
-    static constexpr char digits[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(text.size());
-    for (char ch : text) {
-        auto c = static_cast<unsigned char>(ch);
-        bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                          c == '.' || c == '_' || c == '~' || (keep_slash && c == '/');
-        if (unreserved) {
-            out += ch;
-        } else {
-            out += '%';
-            out += digits[c >> 4];
-            out += digits[c & 0xF];
-        }
-    }
-    return out;
+    return retort::detail::percent_encode(text, keep_slash ? "/" : "");
 }
 
-std::string uri_decode(std::string_view text) {
-    auto value = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        return -1;
-    };
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size()) {
-            int hi = value(text[i + 1]), lo = value(text[i + 2]);
-            if (hi >= 0 && lo >= 0) {
-                out += static_cast<char>(hi * 16 + lo);
-                i += 2;
-                continue;
-            }
-        }
-        out += text[i];
-    }
-    return out;
-}
+std::string uri_decode(std::string_view text) { return retort::detail::percent_decode(text); }
 
 std::string normalize_path(std::string_view path) {
     std::vector<std::string_view> segments;

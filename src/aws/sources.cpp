@@ -18,29 +18,20 @@
 #include <sstream>
 
 #include "aws/http.hpp"
+#include "detail/text.hpp"
 #include "retort/aws/sigv4.hpp"
 
 extern char** environ;
 
 namespace retort::aws {
+
+using retort::detail::to_lower;
+
 namespace detail {
 
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
-
-std::string trim_copy(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return std::string(s);
-}
 
 // ---- JSON ----------------------------------------------------------------------------------------------
 
@@ -100,12 +91,9 @@ private:
         if (i_ + 4 > s_.size()) fail("short \\u escape");
         unsigned v = 0;
         for (int k = 0; k < 4; ++k) {
-            char c = s_[i_++];
-            v <<= 4;
-            if (c >= '0' && c <= '9') v |= static_cast<unsigned>(c - '0');
-            else if (c >= 'a' && c <= 'f') v |= static_cast<unsigned>(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F') v |= static_cast<unsigned>(c - 'A' + 10);
-            else fail("bad \\u escape");
+            const int digit = retort::detail::hex_value(s_[i_++]);
+            if (digit < 0) fail("bad \\u escape");
+            v = v << 4 | static_cast<unsigned>(digit);
         }
         return v;
     }
@@ -300,13 +288,7 @@ std::string sha1_hex(std::string_view data) {
     unsigned int n = 0;
     if (EVP_Digest(data.data(), data.size(), md, &n, EVP_sha1(), nullptr) != 1)
         throw CredentialsError("SHA-1 failed");
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < n; ++i) {
-        out += digits[md[i] >> 4];
-        out += digits[md[i] & 15];
-    }
-    return out;
+    return retort::detail::hex_encode(md, n);
 }
 
 }  // namespace
@@ -353,7 +335,7 @@ std::optional<std::string> xml_text(std::string_view xml, std::string_view tag) 
             }
         if (!done) out += '&';
     }
-    return trim_copy(out);
+    return retort::detail::trim(out);
 }
 
 std::string sts_region(const ProfileOptions& options) {
@@ -385,7 +367,7 @@ std::string read_token_file(const std::filesystem::path& path, std::string_view 
     if (!in) throw CredentialsError("cannot read the " + std::string(purpose) + " " + path.string());
     std::ostringstream text;
     text << in.rdbuf();
-    std::string token = trim_copy(text.str());
+    std::string token = retort::detail::trim(text.str());
     if (token.empty()) throw CredentialsError("the " + std::string(purpose) + " " + path.string() + " is empty");
     return token;
 }
@@ -654,7 +636,7 @@ std::optional<std::string> ContainerCredentialsProvider::endpoint_url() {
     }
     auto full = env_value("AWS_CONTAINER_CREDENTIALS_FULL_URI");
     if (!full) return std::nullopt;
-    const std::string scheme = detail::lower(full->substr(0, full->find("://") == std::string::npos ? 0 : full->find("://")));
+    const std::string scheme = to_lower(full->substr(0, full->find("://") == std::string::npos ? 0 : full->find("://")));
     const std::string host = detail::url_host(*full);
     if (host.empty() || (scheme != "http" && scheme != "https"))
         throw CredentialsError("container credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI is not an http(s) URL");
@@ -711,7 +693,7 @@ CredentialsProvider::Result ContainerCredentialsProvider::load() const {
 
 std::string InstanceMetadataCredentialsProvider::endpoint() {
     if (auto e = env_value("AWS_EC2_METADATA_SERVICE_ENDPOINT")) return detail::strip_trailing_slash(*e);
-    if (auto mode = env_value("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"); mode && detail::lower(*mode) == "ipv6")
+    if (auto mode = env_value("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"); mode && to_lower(*mode) == "ipv6")
         return "http://[fd00:ec2::254]";
     return "http://169.254.169.254";
 }
@@ -721,7 +703,7 @@ std::string InstanceMetadataCredentialsProvider::describe() const {
 }
 
 CredentialsProvider::Result InstanceMetadataCredentialsProvider::load() const {
-    if (auto off = env_value("AWS_EC2_METADATA_DISABLED"); off && detail::lower(*off) == "true")
+    if (auto off = env_value("AWS_EC2_METADATA_DISABLED"); off && to_lower(*off) == "true")
         return {std::nullopt, "AWS_EC2_METADATA_DISABLED is true"};
     const std::string base = endpoint();
     const std::string source = "EC2 instance metadata " + detail::url_for_messages(base);
@@ -739,7 +721,7 @@ CredentialsProvider::Result InstanceMetadataCredentialsProvider::load() const {
     }
     if (token.status != 200 || token.body.empty())
         return {std::nullopt, "the token request (PUT /latest/api/token) answered HTTP " + std::to_string(token.status)};
-    const std::string session = detail::trim_copy(token.body);
+    const std::string session = retort::detail::trim(token.body);
     auto get = [&](const std::string& path) {
         detail::HttpRequest g;
         g.url = base + path;
@@ -753,7 +735,7 @@ CredentialsProvider::Result InstanceMetadataCredentialsProvider::load() const {
     if (roles.status == 404) return {std::nullopt, "no IAM role is attached to this instance"};
     if (roles.status != 200)
         throw CredentialsError(source + ": " + prefix + " answered HTTP " + std::to_string(roles.status));
-    std::string role = detail::trim_copy(roles.body.substr(0, roles.body.find('\n')));
+    std::string role = retort::detail::trim(roles.body.substr(0, roles.body.find('\n')));
     if (role.empty()) return {std::nullopt, "no IAM role is attached to this instance"};
     if (role.find_first_of("/?#% ") != std::string::npos)
         throw CredentialsError(source + ": the role name it gave is not a valid IAM role name");

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <exception>
 
+#include "detail/text.hpp"
+
 namespace retort {
 
 // ---------------------------------------------------------------- the engine's log
@@ -107,7 +109,6 @@ std::string_view last_chars(std::string_view s, std::size_t n) {
 // \n, \r, \t or \xNN, so the log stays one valid UTF-8 line per value. `count` gives the characters written.
 template <bool Write>
 std::size_t quoted_body(std::string* out, std::string_view s) {
-    static constexpr char hex[] = "0123456789abcdef";
     std::size_t chars = 0;
     for (std::size_t i = 0; i < s.size();) {
         const auto c = static_cast<unsigned char>(s[i]);
@@ -120,7 +121,10 @@ std::size_t quoted_body(std::string* out, std::string_view s) {
         }
         const std::size_t n = c < 0x20 || c == 0x7f ? 0 : utf8_char(s, i);
         if (n == 0) {
-            if constexpr (Write) out->append("\\x").append(1, hex[c >> 4]).append(1, hex[c & 15]);
+            if constexpr (Write) {
+                out->append("\\x");
+                append_hex(*out, &c, 1);
+            }
             chars += 4;
             ++i;
             continue;
@@ -162,14 +166,6 @@ void append_text(std::string& out, std::string_view prefix, std::string_view s) 
     quoted_body<true>(&tail, s.substr(from));
     tail += '\'';
     append_cut(out, head, tail, total);
-}
-
-void append_hex(std::string& out, const std::uint8_t* p, std::size_t n) {
-    static constexpr char hex[] = "0123456789abcdef";
-    for (std::size_t i = 0; i < n; ++i) {
-        out += hex[p[i] >> 4];
-        out += hex[p[i] & 15];
-    }
 }
 
 void append_bytes(std::string& out, const Bytes& b) {

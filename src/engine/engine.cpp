@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "detail/text.hpp"
 #include "engine/engine_impl.hpp"
 #include "retort/sql/compiler.hpp"
 
@@ -37,10 +38,9 @@ Engine create_engine(const URL& url, EngineOptions options) {
     // returning=0 in the URL's query: this engine uses no INSERT / UPDATE / DELETE ... RETURNING, as on a database
     // without it (the ORM then takes keys the dialect's other way). It never turns RETURNING on.
     if (const auto returning = url.query_value("returning")) {
-        if (*returning == "0" || *returning == "false" || *returning == "off" || *returning == "no")
-            impl->dialect->mutable_caps().supports_returning = false;
-        else if (*returning != "1" && *returning != "true" && *returning != "on" && *returning != "yes")
-            throw ArgumentError("the URL's query parameter 'returning' takes 0 or 1");
+        const auto on = detail::flag_value(*returning);
+        if (!on) throw ArgumentError("the URL's query parameter 'returning' takes 0 or 1");
+        if (!*on) impl->dialect->mutable_caps().supports_returning = false;
         impl->connect_params = impl->dialect->create_connect_params(url.without_query_value("returning"));
     } else {
         impl->connect_params = impl->dialect->create_connect_params(url);

@@ -7,65 +7,10 @@
 #include <algorithm>
 #include <charconv>
 
+#include "detail/text.hpp"
 #include "retort/error.hpp"
 
 namespace retort {
-namespace detail {
-namespace {
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-bool is_unreserved(char c) noexcept {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-           c == '_' || c == '~';
-}
-
-}  // namespace
-
-// A '%' not followed by two hex digits stays as it is, as Python's unquote does.
-std::string percent_decode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        int hi = -1, lo = -1;
-        if (s[i] == '%' && i + 2 < s.size()) {
-            hi = hex_value(s[i + 1]);
-            lo = hex_value(s[i + 2]);
-        }
-        if (hi >= 0 && lo >= 0) {
-            out += static_cast<char>(hi << 4 | lo);
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
-// Encodes every byte except the unreserved characters of RFC 3986 and those in keep.
-std::string percent_encode(std::string_view s, std::string_view keep) {
-    static constexpr char hex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        if (is_unreserved(c) || keep.find(c) != std::string_view::npos) {
-            out += c;
-        } else {
-            auto b = static_cast<unsigned char>(c);
-            out += '%';
-            out += hex[b >> 4];
-            out += hex[b & 15];
-        }
-    }
-    return out;
-}
-
-}  // namespace detail
 
 namespace {
 
@@ -108,9 +53,7 @@ std::string query_decode(std::string_view s) {
 
 // Query values that carry credentials (libpq takes "password" and "sslpassword" there) are masked too.
 bool is_secret_key(std::string_view key) {
-    std::string lower(key);
-    for (auto& c : lower)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    const std::string lower = detail::to_lower(key);
     for (std::string_view word : {"password", "secret", "token"})
         if (lower.find(word) != std::string::npos) return true;
     return false;

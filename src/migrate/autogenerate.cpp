@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "detail/text.hpp"
 #include "retort/dialects/dialect.hpp"
 #include "retort/migrate/migration.hpp"
 #include "retort/schema/reflection.hpp"
@@ -18,12 +19,7 @@ namespace retort::migrate {
 
 namespace {
 
-std::string upper_squeezed(std::string_view s) {
-    std::string out;
-    for (char c : s)
-        if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return out;
-}
+std::string upper_squeezed(std::string_view s) { return detail::to_upper(detail::remove_space(s)); }
 
 // Whether the reflected column's type is what the model asks for, as far as this dialect can tell:
 // the same DDL either from the reflected type or from the database's own spelling.
@@ -62,8 +58,8 @@ bool same_type(const Dialect& d, const SqlType& model, const ReflectedColumn& re
 
 // Type names that may start a typed literal (interval '1 day'), which PostgreSQL echoes as a cast
 // ('1 day'::interval).
-bool typed_literal_keyword(std::string word) {
-    for (auto& ch : word) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+bool typed_literal_keyword(std::string_view text) {
+    const std::string word = detail::to_lower(text);
     static const std::set<std::string> words{"interval", "timestamp", "timestamptz", "date",    "time",    "timetz",
                                              "numeric",  "decimal",   "uuid",        "json",    "jsonb",   "bytea",
                                              "inet",     "cidr",      "text",        "varchar", "char",    "boolean",
@@ -79,12 +75,6 @@ bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) |
 bool cast_type_word(const std::string& word) {
     static const std::set<std::string> words{"varying", "precision", "with", "without", "time", "zone"};
     return words.count(word) != 0;
-}
-
-std::string lower_word(std::string_view s) {
-    std::string out(s);
-    for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return out;
 }
 
 // A default's expression written again with only the parentheses its operators need. PostgreSQL echoes each
@@ -249,7 +239,7 @@ std::string normalize_default(std::string_view s) {
         if (std::isalpha(static_cast<unsigned char>(c)) && (i == 0 || !is_word_char(s[i - 1]))) {
             std::size_t end = i;
             while (end < s.size() && is_word_char(s[end])) ++end;
-            const std::string word = lower_word(s.substr(i, end - i));
+            const std::string word = detail::to_lower(s.substr(i, end - i));
             const std::size_t next = skip_blanks(end);
             if (next < s.size() && s[next] == '\'' && typed_literal_keyword(word)) {
                 i = next - 1;  // the literal alone
@@ -279,7 +269,7 @@ std::string normalize_default(std::string_view s) {
                 } else {
                     while (end < s.size() && (is_word_char(s[end]) || s[end] == '.')) ++end;
                 }
-                if (end == at || (!first && !cast_type_word(lower_word(s.substr(at, end - at))))) break;
+                if (end == at || (!first && !cast_type_word(detail::to_lower(s.substr(at, end - at))))) break;
                 first = false;
                 at = skip_blanks(end);
                 if (at < s.size() && s[at] == '(') {
@@ -406,12 +396,6 @@ bool same_literal_value(const Engine& engine, Connection& conn, const ReflectedC
 
 std::string name_or(const std::optional<std::string>& n, const std::string& fallback) { return n ? *n : fallback; }
 
-std::string joined(const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : "_") + s;
-    return out;
-}
-
 Operation op_of(OpKind k, const std::string& table) {
     Operation op;
     op.kind = k;
@@ -454,7 +438,7 @@ Operation drop_column_op(const std::string& table, const std::string& column) {
 
 Operation create_unique_op(const std::string& table, const UniqueConstraint& u) {
     Operation op = op_of(OpKind::CreateUnique, table);
-    op.name = name_or(u.name, "uq_" + table + "_" + joined(u.columns));
+    op.name = name_or(u.name, "uq_" + table + "_" + detail::join(u.columns, "_"));
     op.columns = u.columns;
     return op;
 }
@@ -470,7 +454,7 @@ Operation drop_constraint_op(const std::string& table, const std::optional<std::
 
 Operation create_fk_op(const std::string& table, const ForeignKeyConstraint& fk) {
     Operation op = op_of(OpKind::CreateForeignKey, table);
-    op.name = name_or(fk.name, "fk_" + table + "_" + joined(fk.columns) + "_" + fk.referred_table);
+    op.name = name_or(fk.name, "fk_" + table + "_" + detail::join(fk.columns, "_") + "_" + fk.referred_table);
     op.columns = fk.columns;
     op.referred_table = fk.referred_table;
     op.referred_columns = fk.referred_columns;

@@ -14,6 +14,7 @@
 #include <optional>
 #include <sstream>
 
+#include "detail/text.hpp"
 #include "retort/dialects/dialect.hpp"
 #include "retort/engine/engine.hpp"
 #include "retort/engine/url.hpp"
@@ -33,17 +34,7 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-std::string trim(std::string s) {
-    auto b = s.find_first_not_of(" \t\r");
-    auto e = s.find_last_not_of(" \t\r");
-    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
-
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-    return out;
-}
+using detail::join;
 
 struct Parsed {
     std::string command;
@@ -600,29 +591,22 @@ int cmd_check(Env& e) {
 Config Config::load(const std::filesystem::path& file) {
     Config c;
     c.file = file;
-    std::ifstream in(file);
+    std::ifstream in(file, std::ios::binary);
     if (!in) return c;
-    std::string line, section;
-    int n = 0;
-    while (std::getline(in, line)) {
-        ++n;
-        line = trim(line);
-        if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-        if (line.front() == '[' && line.back() == ']') {
-            section = line.substr(1, line.size() - 2);
-            continue;
-        }
-        auto eq = line.find('=');
-        if (eq == std::string::npos) throw ArgumentError(file.string() + ":" + std::to_string(n) + ": expected key = value");
-        if (section != "retort") continue;
-        std::string key = trim(line.substr(0, eq)), value = trim(line.substr(eq + 1));
-        if (key == "script_location") c.script_location = value;
-        else if (key == "url") c.url = value;
-        else if (key == "version_table") c.version_table = value;
-        else if (key == "runner") c.runner = value;
-        else if (key == "runner_build") c.runner_build = value;
-        else throw ArgumentError(file.string() + ":" + std::to_string(n) + ": unknown setting '" + key + "'");
-    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto where = [&](std::size_t line) { return file.string() + ":" + std::to_string(line) + ": "; };
+    auto problem = detail::read_ini(text.str(), {}, [&](const detail::IniEntry& e) {
+        if (e.header || e.section != "retort") return;  // other sections are other tools' settings
+        const std::string key(e.key);
+        if (key == "script_location") c.script_location = e.value;
+        else if (key == "url") c.url = e.value;
+        else if (key == "version_table") c.version_table = e.value;
+        else if (key == "runner") c.runner = e.value;
+        else if (key == "runner_build") c.runner_build = e.value;
+        else throw ArgumentError(where(e.line) + "unknown setting '" + key + "'");
+    });
+    if (problem) throw ArgumentError(where(problem->line) + problem->what);
     return c;
 }
 

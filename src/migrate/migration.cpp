@@ -6,6 +6,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "detail/text.hpp"
 #include "retort/dialects/dialect.hpp"
 #include "retort/schema/reflection.hpp"
 #include "retort/sql/checks.hpp"
@@ -24,11 +25,7 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
     return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-    return out;
-}
+using detail::join;
 
 void rename_in(std::vector<std::string>& cols, const std::string& from, const std::string& to) {
     for (auto& c : cols)

@@ -9,6 +9,8 @@
 #include <random>
 #include <sstream>
 
+#include "detail/text.hpp"
+
 namespace retort::migrate {
 
 const ColumnSpec* TableSpec::find(std::string_view column) const {
@@ -80,26 +82,19 @@ void check_list_name(const std::string& name, std::string_view separators, const
                           "' cannot be written in a revision file: it holds one of " + std::string(separators));
 }
 
-std::string join(const std::vector<std::string>& v, std::string_view sep = ",") {
-    std::string out;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        if (i) out += sep;
-        out += v[i];
-    }
-    return out;
-}
+using retort::detail::join;
 
 // columns=a,b: the names joined by commas, quoted as one value when a name needs it.
 std::string columns_word(const std::vector<std::string>& names) {
     for (const auto& n : names) check_list_name(n, ",", "column name");
-    return word(join(names));
+    return word(join(names, ","));
 }
 
 // references=table(a,b)
 std::string reference_word(const std::string& table, const std::vector<std::string>& columns) {
     check_list_name(table, "(", "referred table name");
     for (const auto& c : columns) check_list_name(c, ",()", "referred column name");
-    return word(table + "(" + join(columns) + ")");
+    return word(table + "(" + join(columns, ",") + ")");
 }
 
 // A type as a word: Enum names and labels cannot hold the separators of Enum(name:a|b).
@@ -125,12 +120,7 @@ std::vector<std::string> split(std::string_view s, char sep) {
     return out;
 }
 
-std::string trim(std::string_view s) {
-    std::size_t a = 0, b = s.size();
-    while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
-    while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
-    return std::string(s.substr(a, b - a));
-}
+using retort::detail::trim;
 
 // Splits a line into words; key="quoted value" stays one word (key=) with its value unquoted.
 std::vector<Word> tokenize(std::string_view line, const std::string& where) {

@@ -6,15 +6,13 @@
 #include <charconv>
 #include <regex>
 
+#include "detail/text.hpp"
+
 namespace retort::migrate {
 
 namespace {
 
-std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-    return out;
-}
+using detail::join;
 
 template <class T>
 bool has(const std::vector<T>& v, const T& x) {
@@ -67,7 +65,7 @@ std::string didnt_produce(const std::string& relative, int steps) {
 // ---------------------------------------------------------------- errors and specs
 
 MultipleHeadsError::MultipleHeadsError(std::vector<std::string> h, std::string arg)
-    : RevisionError("Multiple heads are present for given argument '" + arg + "'; " + join(h)),
+    : RevisionError("Multiple heads are present for given argument '" + arg + "'; " + join(h, ", ")),
       heads(std::move(h)),
       argument(std::move(arg)) {}
 
@@ -78,7 +76,7 @@ RangeNotAncestorError::RangeNotAncestorError(std::string l, std::string u)
       upper(std::move(u)) {}
 
 CycleDetected::CycleDetected(const std::string& kind, std::vector<std::string> revs)
-    : RevisionError(kind + " is detected in revisions (" + join(revs) + ")"), revisions(std::move(revs)) {}
+    : RevisionError(kind + " is detected in revisions (" + join(revs, ", ") + ")"), revisions(std::move(revs)) {}
 
 RevisionSpec::RevisionSpec(std::string one) {
     if (!one.empty()) {
@@ -87,7 +85,7 @@ RevisionSpec::RevisionSpec(std::string one) {
     }
 }
 
-std::string RevisionSpec::text() const { return items_.empty() ? std::string("base") : join(items_); }
+std::string RevisionSpec::text() const { return items_.empty() ? std::string("base") : join(items_, ", "); }
 
 struct RevisionGraph::Collected {
     std::set<int> revisions;
@@ -311,7 +309,7 @@ std::set<int> RevisionGraph::reachable_set(const std::vector<int>& targets, bool
                 if (o != t && per_target.count(o)) push_unique(overlaps, id_of(o));
             if (!overlaps.empty())
                 throw RevisionError("Requested revision " + id_of(t) + " overlaps with other requested revisions " +
-                                    join(overlaps));
+                                    join(overlaps, ", "));
         }
     }
     return seen;
@@ -466,7 +464,7 @@ int RevisionGraph::walk(int start, int steps, const std::optional<std::string>& 
         if (children.size() > 1) {
             const std::string from = initial >= 0 ? "revision " + id_of(initial) : std::string(steps > 0 ? "base" : "the heads");
             throw AmbiguousWalkError("Ambiguous walk: " + from + " leads " + (steps > 0 ? "up" : "down") + " to " +
-                                join(ids_of(children)) + "; name the revision, or a branch as label@" +
+                                join(ids_of(children), ", ") + "; name the revision, or a branch as label@" +
                                 (steps > 0 ? "+" : "-") + std::to_string(std::abs(steps)));
         }
         initial = children[0];
@@ -847,7 +845,7 @@ std::vector<int> RevisionGraph::topological_sort(const std::set<int>& revisions,
     }
     if (!todo.empty()) {
         std::vector<int> left(todo.begin(), todo.end());
-        throw RevisionError("Dependency resolution failed; cannot order revisions " + join(ids_of(left)));
+        throw RevisionError("Dependency resolution failed; cannot order revisions " + join(ids_of(left), ", "));
     }
     return out;
 }

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "detail/text.hpp"
 #include "engine/engine_impl.hpp"
 #include "orm/session_impl.hpp"
 #include "retort/dialects/dialect.hpp"
@@ -28,24 +29,10 @@ CollectionBase& coll_of(InstanceState* st, const RelationshipProp& r) {
     return static_cast<CollectionBase&>(st->mapper->relation(st->obj, r));
 }
 
-// A primary key member holding its type's zero value (0, the nil UUID, "") has not been set: the database
-// makes the key (autoincrement, server default).
-bool is_unset(const Value& v) {
-    switch (v.kind()) {
-        case Value::Kind::Null: return true;
-        case Value::Kind::Int: return std::get<std::int64_t>(v.storage()) == 0;
-        case Value::Kind::Uuid: return std::get<Uuid>(v.storage()).is_nil();
-        case Value::Kind::Text: return std::get<std::string>(v.storage()).empty();
-        default: return false;
-    }
-}
 
 // The server default "gen_random_uuid()", however spaced or cased.
 bool is_gen_random_uuid(std::string_view sql) {
-    std::string squeezed;
-    for (char ch : sql)
-        if (!std::isspace(static_cast<unsigned char>(ch))) squeezed += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return squeezed == "gen_random_uuid()";
+    return retort::detail::to_lower(retort::detail::remove_space(sql)) == "gen_random_uuid()";
 }
 
 // The version an object takes after `current` (null: at INSERT).
@@ -421,15 +408,15 @@ void Flush::insert_all(const MapperBase& m, const StateList& states) {
         sync_foreign_keys(st);
         if (m.version_column >= 0 && !m.version.manual && !m.version.server_side) {
             const auto& vp = cols[static_cast<std::size_t>(m.version_column)];
-            if (is_unset(vp.get(st->obj, vp))) vp.set(st->obj, next_version(m, Value{}), vp);
+            if (key_unset(vp.get(st->obj, vp))) vp.set(st->obj, next_version(m, Value{}), vp);
         }
         shape.clear();
         for (std::size_t c = 0; c < cols.size(); ++c) {
-            if (client_uuid[c] && is_unset(cols[c].get(st->obj, cols[c]))) cols[c].set(st->obj, Value(Uuid::random()), cols[c]);
+            if (client_uuid[c] && key_unset(cols[c].get(st->obj, cols[c]))) cols[c].set(st->obj, Value(Uuid::random()), cols[c]);
             if (m.version.server_side && static_cast<int>(c) == m.version_column) continue;  // the database's
             if (defaultable[c]) {
                 const Value v = cols[c].get(st->obj, cols[c]);
-                const bool unset = v.is_null() || (cols[c].column->primary_key() && is_unset(v));
+                const bool unset = v.is_null() || (cols[c].column->primary_key() && key_unset(v));
                 if (unset) continue;
             }
             shape.push_back(static_cast<int>(c));
@@ -988,7 +975,7 @@ void Flush::row_switches() {
         if (st->status != ObjectState::Pending) continue;
         const MapperBase& m = *st->mapper;
         std::vector<Value> key = m.primary_key_of(st->obj);
-        if (std::any_of(key.begin(), key.end(), is_unset)) continue;
+        if (std::any_of(key.begin(), key.end(), key_unset)) continue;
         InstanceState* old = impl.identity.find(&m, key);
         if (!old || old == st || !deleting.count(old)) continue;
         if (old->expired) detail::SessionAccess::load_expired(s, old);

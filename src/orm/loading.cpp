@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "detail/text.hpp"
 #include "orm/session_impl.hpp"
 #include "orm/strategies.hpp"
 #include "retort/dialects/dialect.hpp"
@@ -118,9 +119,7 @@ namespace retort::orm::loading {
 std::pair<std::string, bool> order_spec(const std::string& spec) {
     auto sp = spec.find(' ');
     if (sp == std::string::npos) return {spec, false};
-    std::string dir = spec.substr(sp + 1);
-    for (auto& ch : dir) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    return {spec.substr(0, sp), dir == "DESC"};
+    return {spec.substr(0, sp), retort::detail::iequals(std::string_view(spec).substr(sp + 1), "DESC")};
 }
 
 const ColumnProp& prop_of(const MapperBase& m, const Column* c) {

@@ -569,9 +569,7 @@ InstanceState* Session::many_to_one_in_memory(InstanceState* owner, const Relati
     return loading::many_to_one_in_memory(*impl_, owner, r, known);
 }
 
-namespace {
-
-bool key_unset(const Value& v) {
+bool key_unset(const Value& v) noexcept {
     switch (v.kind()) {
         case Value::Kind::Null: return true;
         case Value::Kind::Int: return std::get<std::int64_t>(v.storage()) == 0;
@@ -580,6 +578,8 @@ bool key_unset(const Value& v) {
         default: return false;
     }
 }
+
+namespace {
 
 // Whether the source's relationship holds something to merge: loaded, and given by the program (changed, or
 // holding objects) or read from the database (the source has a key).

@@ -344,4 +344,8 @@ std::pair<std::string, bool> order_spec(const std::string& spec);
 
 void flush_session(Session& s, Session::Impl& impl);
 
+// A primary key member holding its type's zero value (0, the nil UUID, "") has not been set: the database
+// makes the key (autoincrement, server default). Null is unset too.
+bool key_unset(const Value& v) noexcept;
+
 }  // namespace retort::orm

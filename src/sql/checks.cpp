@@ -1,5 +1,6 @@
 #include "retort/sql/checks.hpp"
 
+#include "detail/text.hpp"
 #include "retort/error.hpp"
 
 namespace retort::sql {
@@ -8,14 +9,12 @@ namespace {
 
 // A short, printable rendering of user input for a message (control bytes as \xNN).
 std::string shown(std::string_view s) {
-    static constexpr char hex[] = "0123456789abcdef";
     std::string out;
     for (std::size_t i = 0; i < s.size() && out.size() < 60; ++i) {
         auto c = static_cast<unsigned char>(s[i]);
         if (c < 0x20 || c == 0x7f) {
             out += "\\x";
-            out += hex[c >> 4];
-            out += hex[c & 15];
+            detail::append_hex(out, &c, 1);
         } else {
             out += static_cast<char>(c);
         }

@@ -2,6 +2,7 @@
 
 #include <sys/random.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "detail/text.hpp"
 #include "retort/error.hpp"
 
 namespace retort {
@@ -21,23 +23,8 @@ constexpr i64 us_per_hour = 60 * us_per_minute;
 
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
+using detail::hex_value;
+using detail::iequals;
 
 // Cuts s to at most max bytes without splitting a UTF-8 sequence.
 std::size_t utf8_cut(std::string_view s, std::size_t max) noexcept {
@@ -156,12 +143,6 @@ bool read_offset(Cursor& c, std::optional<int>& offset) {
     int minutes = static_cast<int>(h * 60 + m);
     offset = sign == '-' ? -minutes : minutes;
     return true;
-}
-
-std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
 }
 
 // acc += v * factor, false on overflow.
@@ -419,7 +400,6 @@ std::optional<std::string> canonical_numeric(std::string_view s) {
 }
 
 void append_escaped(std::string& out, std::string_view s) {
-    static constexpr char hex[] = "0123456789abcdef";
     for (char ch : s) {
         auto c = static_cast<unsigned char>(ch);
         if (c == '\'') {
@@ -429,7 +409,8 @@ void append_escaped(std::string& out, std::string_view s) {
         } else if (c == '\n') {
             out += "\\n";
         } else if (c < 0x20 || c == 0x7f) {
-            out.append("\\x").append(1, hex[c >> 4]).append(1, hex[c & 15]);
+            out += "\\x";
+            detail::append_hex(out, &c, 1);
         } else {
             out += ch;
         }
@@ -574,7 +555,7 @@ std::string DateTime::iso(char sep) const {
 // Interval -------------------------------------------------------------------------------------------------
 
 Interval Interval::parse(std::string_view text) {
-    auto s = trim(text);
+    auto s = detail::trim_view(text, " \t");
     Interval r;
     bool iso = !s.empty() && (s[0] == 'P' || (s.size() > 1 && (s[0] == '-' || s[0] == '+') && s[1] == 'P'));
     if (s.empty() || !(iso ? parse_iso_interval(s, r) : parse_pg_interval(s, r))) parse_error("interval", text);
@@ -671,27 +652,13 @@ Uuid Uuid::random() {
 }
 
 std::string Uuid::str() const {
-    static constexpr char hex_digits[] = "0123456789abcdef";
     std::string out;
     out.reserve(36);
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-        out += hex_digits[bytes[i] >> 4];
-        out += hex_digits[bytes[i] & 15];
-    }
+    detail::append_uuid(out, bytes.data());
     return out;
 }
 
-std::string Uuid::hex() const {
-    static constexpr char hex_digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(32);
-    for (auto b : bytes) {
-        out += hex_digits[b >> 4];
-        out += hex_digits[b & 15];
-    }
-    return out;
-}
+std::string Uuid::hex() const { return detail::hex_encode(bytes.data(), bytes.size()); }
 
 bool Uuid::is_nil() const noexcept {
     for (auto b : bytes)
@@ -761,13 +728,9 @@ std::string Value::repr() const {
             } else if constexpr (std::is_same_v<T, std::string>) {
                 append_short_text(out, v);
             } else if constexpr (std::is_same_v<T, Bytes>) {
-                static constexpr char hex_digits[] = "0123456789abcdef";
                 constexpr std::size_t max_bytes = 16;
                 out = "x'";
-                for (std::size_t i = 0; i < v.size() && i < max_bytes; ++i) {
-                    out += hex_digits[v[i] >> 4];
-                    out += hex_digits[v[i] & 15];
-                }
+                detail::append_hex(out, v.data(), std::min(v.size(), max_bytes));
                 out += '\'';
                 if (v.size() > max_bytes) out += "... (" + std::to_string(v.size()) + " bytes)";
             } else if constexpr (std::is_same_v<T, Date>) {

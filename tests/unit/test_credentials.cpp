@@ -359,6 +359,20 @@ TEST(CredentialsIni, Errors) {
     EXPECT_THROW((void)detail::parse_ini("[]\n", "f"), CredentialsError);
     EXPECT_THROW((void)detail::parse_ini("[a]\n= value\n", "f"), CredentialsError);
     EXPECT_NO_THROW((void)detail::parse_ini("", "f"));
+    // The message names the file and the line, never the line's text; a setting's own problems come first.
+    auto message = [](std::string_view text) {
+        try {
+            (void)detail::parse_ini(text, "cfg");
+        } catch (const CredentialsError& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_EQ(message("# c\n\n[a]\nk = v\nsecret_word\n"), "cfg:5: expected 'key = value' or '[section]'");
+    EXPECT_EQ(message("k = v\n[a\n"), "cfg:1: setting outside any [section]");
+    EXPECT_EQ(message("[a]\n = v\n[b\n"), "cfg:2: empty key");
+    EXPECT_EQ(message("[a]\nk =\n  x = 1\n[ ]\n"), "cfg:4: empty section name");
+    EXPECT_EQ(message("[a] x\n"), "cfg:1: text after section header");
 }
 
 // ---- region ---------------------------------------------------------------------------------------------

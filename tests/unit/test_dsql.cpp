@@ -160,6 +160,17 @@ TEST(Dsql, ConnectParamsVerifyTlsAndLeaveDsqlKeysOut) {
     EXPECT_FALSE(lp.contains("sslmode"));
     EXPECT_FALSE(lp.contains("dsql_local"));
     EXPECT_EQ(lp["host"], "/tmp/sock");
+
+    // Flags take 1/true/yes/on and 0/false/no/off; anything else is an error naming the parameter.
+    auto settings_of = [](const std::string& url) { return dsql::DsqlSettings::from_url(URL::parse(url)); };
+    EXPECT_TRUE(settings_of("auroradsql://retort@/db?host=/s&dsql_local=on&wait_for_index=yes").wait_for_index);
+    EXPECT_FALSE(settings_of("auroradsql://retort@/db?host=/s&dsql_local=true&wait_for_index=off").wait_for_index);
+    try {
+        (void)settings_of("auroradsql://retort@/db?host=/s&dsql_local=1&wait_for_index=maybe");
+        ADD_FAILURE() << "wait_for_index=maybe was accepted";
+    } catch (const ArgumentError& e) {
+        EXPECT_NE(std::string(e.what()).find("wait_for_index must be 1 or 0"), std::string::npos) << e.what();
+    }
 }
 
 TEST(Dsql, EndpointsAsTheConnectorsTakeThem) {

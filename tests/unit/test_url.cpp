@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "detail/text.hpp"
 #include "retort/engine/url.hpp"
 #include "retort/error.hpp"
 

@@ -295,6 +295,9 @@ TEST(Engines, ReturningQueryOptionTurnsReturningOff) {
     EXPECT_FALSE(off.dialect().caps().supports_returning);
     EXPECT_EQ(create_engine("sqlite://?returning=1").dialect().caps().supports_returning, has);
     EXPECT_THROW(create_engine("sqlite://?returning=maybe"), ArgumentError);
+    EXPECT_THROW(create_engine("sqlite://?returning="), ArgumentError);
+    EXPECT_FALSE(create_engine("sqlite://?returning=off").dialect().caps().supports_returning);
+    EXPECT_EQ(create_engine("sqlite://?returning=yes").dialect().caps().supports_returning, has);
     // The option is the engine's, not the driver's: the connection works, and RETURNING is refused.
     MetaData md;
     auto& t = md.table("ret_opt", {{"id", types::Integer(), {.primary_key = true}}, {"name", types::String(20)}});

@@ -974,6 +974,16 @@ TEST_F(Migrations, InitWritesTheConfigAndARunnerToStartFrom) {
     } catch (const ArgumentError& e) {
         EXPECT_NE(std::string(e.what()).find("bad.ini:3"), std::string::npos) << e.what();
     }
+    // Other sections are left to other tools; a line that is no setting is an error naming its line.
+    std::ofstream(dir / "shared.ini") << "; shared\n[other]\nurl = x\n\n[retort]\r\n  url = sqlite:///s.db\r\n";
+    EXPECT_EQ(Config::load(dir / "shared.ini").url, "sqlite:///s.db");
+    std::ofstream(dir / "bad2.ini") << "[retort]\n# url\nscript_location\n";
+    try {
+        (void)Config::load(dir / "bad2.ini");
+        ADD_FAILURE() << "a line without '=' was accepted";
+    } catch (const ArgumentError& e) {
+        EXPECT_NE(std::string(e.what()).find("bad2.ini:3"), std::string::npos) << e.what();
+    }
 }
 
 // A revision may call a data migration written in C++: it runs on the revision's connection, in its

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "detail/text.hpp"
 #include "retort/dialects/dialect.hpp"
 #include "retort/engine/engine.hpp"
 #include "retort/schema/schema.hpp"
@@ -21,11 +22,7 @@ struct Args {
     bool sql = false;
 };
 
-std::string join(const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-    return out;
-}
+using retort::detail::join;
 
 void print_text(const std::vector<retort::cli::ViewTable>& tables) {
     bool first = true;
@@ -47,15 +44,15 @@ void print_text(const std::vector<retort::cli::ViewTable>& tables) {
             std::cout << "\n";
         }
         for (const auto& fk : t.foreign_keys) {
-            std::cout << "  foreign key " << (fk.name ? *fk.name + " " : "") << "(" << join(fk.columns) << ") -> "
-                      << fk.referred_table << " (" << join(fk.referred_columns) << ")";
+            std::cout << "  foreign key " << (fk.name ? *fk.name + " " : "") << "(" << join(fk.columns, ", ") << ") -> "
+                      << fk.referred_table << " (" << join(fk.referred_columns, ", ") << ")";
             if (fk.ondelete) std::cout << " ON DELETE " << *fk.ondelete;
             if (fk.onupdate) std::cout << " ON UPDATE " << *fk.onupdate;
             std::cout << "\n";
         }
         for (const auto& ix : t.indexes)
             std::cout << "  " << (ix.unique ? "unique " : "") << "index " << (ix.name.empty() ? "" : ix.name + " ") << "("
-                      << join(ix.columns) << ")\n";
+                      << join(ix.columns, ", ") << ")\n";
     }
 }
 

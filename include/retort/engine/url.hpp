@@ -53,9 +53,4 @@ private:
     std::vector<std::pair<std::string, std::string>> query_;
 };
 
-namespace detail {
-std::string percent_decode(std::string_view s);
-std::string percent_encode(std::string_view s, std::string_view keep = "");
-}  // namespace detail
-
 }  // namespace retort

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "detail/text.hpp"
 #include "dialects/postgresql/pg_driver.hpp"
 #include "engine/engine_impl.hpp"
 #include "retort/engine/url.hpp"
@@ -28,8 +29,7 @@ std::int64_t parse_int(std::string_view key, const std::string& v) {
 }
 
 bool parse_flag(std::string_view key, const std::string& v) {
-    if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
-    if (v == "0" || v == "false" || v == "no" || v == "off") return false;
+    if (auto on = retort::detail::flag_value(v)) return *on;
     throw ArgumentError("auroradsql URL: " + std::string(key) + " must be 1 or 0, got '" + v + "'");
 }
 

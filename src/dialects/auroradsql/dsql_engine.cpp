@@ -4,6 +4,7 @@
 #include <random>
 #include <thread>
 
+#include "detail/text.hpp"
 #include "dialects/auroradsql/dsql_dialect.hpp"
 #include "retort/dialects/auroradsql.hpp"
 #include "retort/orm/session.hpp"
@@ -107,8 +108,8 @@ bool is_conflict(const DBAPIError& e) noexcept {
 
 bool is_unavailable(const DBAPIError& e) noexcept {
     if (e.sqlstate() != "XX000") return false;
-    std::string msg = e.orig_message().empty() ? std::string(e.what()) : e.orig_message();
-    for (char& c : msg) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string msg = retort::detail::to_lower(e.orig_message().empty() ? std::string_view(e.what())
+                                                                               : std::string_view(e.orig_message()));
     return msg.find("unavailable") != std::string::npos;
 }
 

@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "detail/text.hpp"
 #include "retort/dialects/auroradsql.hpp"
 
 namespace retort::dsql {
@@ -46,12 +47,7 @@ std::vector<std::string> violations;
 
 bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$'; }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::toupper(static_cast<unsigned char>(a[i])) != std::toupper(static_cast<unsigned char>(b[i]))) return false;
-    return true;
-}
+using retort::detail::iequals;
 
 bool mentions_async(std::string_view sql) {
     for (std::size_t i = 0; i + 5 <= sql.size(); ++i)
@@ -544,8 +540,7 @@ StatementVerdict check_statement(const Json& stmt, bool async) {
             const Json& d = node_body(o);
             if (text(d, "defname") != "language") continue;
             const Json* arg = get(d, "arg");
-            std::string lang = arg ? text(node_body(*arg), "sval") : std::string();
-            std::transform(lang.begin(), lang.end(), lang.begin(), [](unsigned char c) { return std::tolower(c); });
+            const std::string lang = retort::detail::to_lower(arg ? text(node_body(*arg), "sval") : std::string());
             if (lang != "sql") return ddl("CREATE FUNCTION in a language other than SQL (" + lang + ") is not supported");
         }
         return ddl(std::nullopt);

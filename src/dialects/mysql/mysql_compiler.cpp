@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "detail/text.hpp"
 #include "dialects/mysql/mysql_dialect.hpp"
 #include "retort/error.hpp"
 #include "retort/schema/schema.hpp"
@@ -113,17 +114,9 @@ private:
 
 // Server defaults MySQL takes bare; anything else (a function call, an expression) goes in parentheses.
 bool is_plain_literal(std::string_view s) {
-    if (s.empty()) return false;
-    if (s.front() == '\'' && s.back() == '\'') return true;
-    std::string up;
-    for (char c : s) up.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-    if (up == "NULL" || up == "TRUE" || up == "FALSE" || up.starts_with("CURRENT_TIMESTAMP") || up == "NOW()")
-        return true;
-    std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-    if (i == s.size()) return false;
-    for (; i < s.size(); ++i)
-        if (!std::isdigit(static_cast<unsigned char>(s[i])) && s[i] != '.') return false;
-    return true;
+    const std::string up = retort::detail::to_upper(s);
+    return up == "NULL" || up == "TRUE" || up == "FALSE" || up.starts_with("CURRENT_TIMESTAMP") || up == "NOW()" ||
+           retort::detail::is_string_or_number_literal(s);
 }
 
 class MySQLDDLCompiler final : public DDLCompiler {
@@ -180,10 +173,8 @@ protected:
     [[nodiscard]] std::string server_default_sql(const std::string& sql) const override {
         // gen_random_uuid(), the portable spelling of a server-made UUID key, is MySQL's uuid() in the 32 hex
         // digits a Uuid column holds here (CHAR(32)).
-        std::string squeezed;
-        for (char ch : sql)
-            if (!std::isspace(static_cast<unsigned char>(ch))) squeezed += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        if (squeezed == "gen_random_uuid()") return "(replace(uuid(),'-',''))";
+        if (retort::detail::to_lower(retort::detail::remove_space(sql)) == "gen_random_uuid()")
+            return "(replace(uuid(),'-',''))";
         return is_plain_literal(sql) ? sql : "(" + sql + ")";
     }
 };

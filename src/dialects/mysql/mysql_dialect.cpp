@@ -5,33 +5,27 @@
 #include <charconv>
 #include <map>
 
+#include "detail/text.hpp"
 #include "dialects/mysql/mysql_driver.hpp"
 #include "retort/engine/engine.hpp"
 #include "retort/engine/url.hpp"
 #include "retort/error.hpp"
 #include "retort/schema/reflection.hpp"
 #include "retort/schema/schema.hpp"
+#include "schema/reflection_rows.hpp"
 
 namespace retort::mysql {
 
 namespace {
 
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return out;
-}
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
+using retort::detail::to_lower;
+using retort::detail::to_upper;
 
 constexpr std::string_view isolation_levels[] = {"SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED",
                                                  "READ UNCOMMITTED"};
 
 std::string normalize_isolation_level(std::string_view level) {
-    std::string norm = upper(level);
+    std::string norm = to_upper(level);
     std::replace(norm.begin(), norm.end(), '_', ' ');
     std::replace(norm.begin(), norm.end(), '-', ' ');
     if (norm == "AUTOCOMMIT") return norm;
@@ -42,7 +36,6 @@ std::string normalize_isolation_level(std::string_view level) {
 }
 
 // The database reflection looks in: the schema given, else the connection's own.
-Value schema_param(const std::optional<std::string>& schema) { return schema ? Value(*schema) : Value(); }
 constexpr std::string_view schema_filter = "TABLE_SCHEMA = coalesce(?, DATABASE())";
 
 // MySQL's reserved words (8.0 and MariaDB 10.11), lower case: identifiers among them are quoted.
@@ -196,7 +189,7 @@ std::string MySQLDialect::get_isolation_level(DBAPIConnection& c) const {
     opts.prepare = false;
     auto cur = c.execute("SELECT @@SESSION.tx_isolation", {}, opts);
     if (!cur->next()) throw InternalError("SELECT @@tx_isolation returned no row");
-    std::string v = upper(cur->get_text(0));
+    std::string v = to_upper(cur->get_text(0));
     std::replace(v.begin(), v.end(), '-', ' ');
     return v;
 }
@@ -250,7 +243,7 @@ std::string MySQLDialect::builtin_type_ddl(const SqlType& t) const {
 
 SqlType MySQLDialect::resolve_type(std::string_view column_type) {
     // "varchar(30)", "int(11)", "decimal(10,2)", "bigint(20) unsigned", "tinyint(1)", "datetime(6)"
-    std::string text = lower(column_type);
+    std::string text = to_lower(column_type);
     std::string name = text.substr(0, text.find_first_of("( "));
     int first = 0, second = 0;
     if (auto open = text.find('('); open != std::string::npos) {
@@ -287,14 +280,14 @@ SqlType MySQLDialect::resolve_type(std::string_view column_type) {
 std::vector<std::string> MySQLDialect::get_table_names(Connection& c, const std::optional<std::string>& schema) const {
     auto r = c.exec_driver_sql("SELECT TABLE_NAME FROM information_schema.TABLES WHERE " + std::string(schema_filter) +
                                    " AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
-                               {schema_param(schema)});
+                               {Value(schema)});
     return r.scalars<std::string>();
 }
 
 bool MySQLDialect::has_table(Connection& c, std::string_view table, const std::optional<std::string>& schema) const {
     auto r = c.exec_driver_sql("SELECT 1 FROM information_schema.TABLES WHERE " + std::string(schema_filter) +
                                    " AND TABLE_NAME = ?",
-                               {schema_param(schema), Value(table)});
+                               {Value(schema), Value(table)});
     return r.first().has_value();
 }
 
@@ -303,7 +296,7 @@ std::vector<ReflectedColumn> MySQLDialect::get_columns(Connection& c, std::strin
     auto r = c.exec_driver_sql(
         "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_KEY FROM information_schema.COLUMNS "
         "WHERE " + std::string(schema_filter) + " AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
-        {schema_param(schema), Value(table)});
+        {Value(schema), Value(table)});
     std::vector<ReflectedColumn> cols;
     for (RowView row : r) {
         ReflectedColumn col;
@@ -313,8 +306,8 @@ std::vector<ReflectedColumn> MySQLDialect::get_columns(Connection& c, std::strin
         col.nullable = row.get<std::string>(2) == "YES";
         auto def = row.get<std::optional<std::string>>(3);
         // MariaDB writes a default as SQL ('text', NULL, current_timestamp()); an explicit NULL default is none.
-        if (def && upper(*def) != "NULL") col.server_default = def;
-        const auto extra = lower(row.get<std::string>(4));
+        if (def && to_upper(*def) != "NULL") col.server_default = def;
+        const auto extra = to_lower(row.get<std::string>(4));
         col.autoincrement = extra.find("auto_increment") != std::string::npos;
         col.primary_key = row.get<std::string>(5) == "PRI";
         cols.push_back(std::move(col));
@@ -323,16 +316,16 @@ std::vector<ReflectedColumn> MySQLDialect::get_columns(Connection& c, std::strin
     // MariaDB's JSON is LONGTEXT with a column CHECK (json_valid(`col`)) named after the column: such columns are
     // JSON again. (MySQL's JSON is a type of its own, and its CHECK_CONSTRAINTS has no TABLE_NAME.)
     const bool any_longtext = std::any_of(cols.begin(), cols.end(), [](const ReflectedColumn& col) {
-        return lower(col.type_text) == "longtext";
+        return to_lower(col.type_text) == "longtext";
     });
     if (any_longtext && c.exec_driver_sql("SELECT VERSION() LIKE '%MariaDB%'").scalar_one<std::int64_t>() != 0) {
         auto checks = c.exec_driver_sql(
             "SELECT CONSTRAINT_NAME FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = "
             "coalesce(?, DATABASE()) AND TABLE_NAME = ? AND CHECK_CLAUSE = concat('json_valid(`', CONSTRAINT_NAME, '`)')",
-            {schema_param(schema), Value(table)});
+            {Value(schema), Value(table)});
         for (const auto& name : checks.scalars<std::string>())
             for (auto& col : cols)
-                if (col.name == name && lower(col.type_text) == "longtext") {
+                if (col.name == name && to_lower(col.type_text) == "longtext") {
                     col.type = types::Json();
                     col.type_text = "json";
                 }
@@ -345,7 +338,7 @@ ReflectedPrimaryKey MySQLDialect::get_pk_constraint(Connection& c, std::string_v
     auto r = c.exec_driver_sql(
         "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE " + std::string(schema_filter) +
             " AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION",
-        {schema_param(schema), Value(table)});
+        {Value(schema), Value(table)});
     ReflectedPrimaryKey pk;
     for (RowView row : r) pk.constrained_columns.push_back(row.get<std::string>(0));
     // MySQL names every primary key PRIMARY: no name of its own to give back.
@@ -362,29 +355,13 @@ std::vector<ReflectedForeignKey> MySQLDialect::get_foreign_keys(Connection& c, s
         "AND rc.TABLE_NAME = k.TABLE_NAME "
         "WHERE k.TABLE_SCHEMA = coalesce(?, DATABASE()) AND k.TABLE_NAME = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL "
         "ORDER BY k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
-        {schema_param(schema), Value(table)});
-    auto action = [](const std::string& rule) -> std::optional<std::string> {
+        {Value(schema), Value(table)});
+    auto action = [](std::string_view rule) -> std::optional<std::string> {
         // RESTRICT and NO ACTION are MySQL's default behaviour: no clause to give back.
-        if (rule == "CASCADE" || rule == "SET NULL" || rule == "SET DEFAULT") return rule;
+        if (rule == "CASCADE" || rule == "SET NULL" || rule == "SET DEFAULT") return std::string(rule);
         return std::nullopt;
     };
-    std::vector<ReflectedForeignKey> fks;
-    for (RowView row : r) {
-        auto name = row.get<std::string>(0);
-        if (fks.empty() || fks.back().name != name) {
-            ReflectedForeignKey fk;
-            fk.name = std::move(name);
-            auto referred_schema = row.get<std::string>(2);
-            if (schema || referred_schema != row.get<std::string>(7)) fk.referred_schema = std::move(referred_schema);
-            fk.referred_table = row.get<std::string>(3);
-            fk.onupdate = action(row.get<std::string>(5));
-            fk.ondelete = action(row.get<std::string>(6));
-            fks.push_back(std::move(fk));
-        }
-        fks.back().constrained_columns.push_back(row.get<std::string>(1));
-        fks.back().referred_columns.push_back(row.get<std::string>(4));
-    }
-    return fks;
+    return detail::foreign_keys_from_rows(r, schema.has_value(), action);
 }
 
 std::vector<ReflectedIndex> MySQLDialect::get_indexes(Connection& c, std::string_view table,
@@ -399,7 +376,7 @@ std::vector<ReflectedIndex> MySQLDialect::get_indexes(Connection& c, std::string
         "AND t.TABLE_NAME = s.TABLE_NAME AND t.CONSTRAINT_NAME = s.INDEX_NAME "
         "AND t.CONSTRAINT_TYPE IN ('UNIQUE', 'PRIMARY KEY')) "
         "ORDER BY s.INDEX_NAME, s.SEQ_IN_INDEX",
-        {schema_param(schema), Value(table)});
+        {Value(schema), Value(table)});
     std::vector<ReflectedIndex> out;
     for (RowView row : r) {
         auto name = row.get<std::string>(0);
@@ -422,18 +399,8 @@ std::vector<ReflectedUnique> MySQLDialect::get_unique_constraints(Connection& c,
         "AND k.CONSTRAINT_NAME = t.CONSTRAINT_NAME AND k.TABLE_NAME = t.TABLE_NAME "
         "WHERE t.TABLE_SCHEMA = coalesce(?, DATABASE()) AND t.TABLE_NAME = ? AND t.CONSTRAINT_TYPE = 'UNIQUE' "
         "ORDER BY k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
-        {schema_param(schema), Value(table)});
-    std::vector<ReflectedUnique> out;
-    for (RowView row : r) {
-        auto name = row.get<std::string>(0);
-        if (out.empty() || out.back().name != name) {
-            ReflectedUnique u;
-            u.name = std::move(name);
-            out.push_back(std::move(u));
-        }
-        out.back().column_names.push_back(row.get<std::string>(1));
-    }
-    return out;
+        {Value(schema), Value(table)});
+    return detail::unique_constraints_from_rows(r);
 }
 
 std::shared_ptr<Dialect> make_mysql_dialect() { return std::make_shared<MySQLDialect>(); }

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "detail/text.hpp"
 #include "retort/error.hpp"
 #include "types/value_check.hpp"
 
@@ -74,12 +75,7 @@ ErrorInfo statement_error(MYSQL_STMT* s) {
 
 // ---- masking values out of server messages
 
-bool ascii_iequal(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
-    return true;
-}
+using retort::detail::iequals;
 
 bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
@@ -99,7 +95,7 @@ bool names_an_object(std::string_view word) {
                                                  "user", "schema", "near", "savepoint", "function", "procedure",
                                                  "trigger", "view", "sequence", "variable", "engine", "partition"};
     for (auto w : words)
-        if (ascii_iequal(word, w)) return true;
+        if (iequals(word, w)) return true;
     return false;
 }
 
@@ -109,7 +105,7 @@ bool is_clause_name(std::string_view text) {
                                                    "having clause", "on clause", "from clause", "IN/ALL/ANY subquery",
                                                    "SET", "CHECK", "RETURNING"};
     for (auto c : clauses)
-        if (ascii_iequal(text, c)) return true;
+        if (iequals(text, c)) return true;
     return false;
 }
 
@@ -142,7 +138,7 @@ std::string mask_server_message(std::string_view msg) {
         const std::string_view inner = msg.substr(i + 1, closed ? close - i - 1 : std::string_view::npos);
         const std::string_view before = word_before(msg, i);
         const bool keep = keep_next || names_an_object(before) ||
-                          (ascii_iequal(before, "in") && is_clause_name(inner));
+                          (iequals(before, "in") && is_clause_name(inner));
         out += q;
         out += keep ? std::string(inner) : std::string("***");
         if (closed) out += q;
@@ -394,14 +390,6 @@ void set_datetime(MYSQL_TIME& t, const DateTime& dt) {
     t.second_part = static_cast<unsigned long>(tod.subseconds().count());
 }
 
-void put_hex(char* out, const std::uint8_t* bytes, std::size_t n) {
-    static constexpr char digits[] = "0123456789abcdef";
-    for (std::size_t i = 0; i < n; ++i) {
-        out[2 * i] = digits[bytes[i] >> 4];
-        out[2 * i + 1] = digits[bytes[i] & 15];
-    }
-}
-
 // Storage for one bound parameter (MYSQL_BIND points into it until the execution is sent).
 struct ParamSlot {
     union {
@@ -494,7 +482,7 @@ void bind_value(MYSQL_BIND& b, ParamSlot& s, const Value& v) {
             b.length = &s.length;
             break;
         case Value::Kind::Uuid:
-            put_hex(s.small, std::get_if<Uuid>(&st)->bytes.data(), 16);
+            retort::detail::put_hex(s.small, std::get_if<Uuid>(&st)->bytes.data(), 16);
             s.length = 32;
             b.buffer_type = MYSQL_TYPE_STRING;
             b.buffer = s.small;
@@ -569,8 +557,7 @@ bool is_blank(std::string_view sql) {
 
 bool is_dml(std::string_view sql) {
     const auto w = first_keyword(sql);
-    return ascii_iequal(w, "insert") || ascii_iequal(w, "update") || ascii_iequal(w, "delete") ||
-           ascii_iequal(w, "replace");
+    return iequals(w, "insert") || iequals(w, "update") || iequals(w, "delete") || iequals(w, "replace");
 }
 
 // ------------------------------------------------------------------------------------------------ cursor
@@ -607,7 +594,7 @@ ColKind kind_of(const MYSQL_FIELD& f) {
     // MariaDB marks its JSON columns (LONGTEXT underneath) in the extended metadata.
     MARIADB_CONST_STRING attr{};
     if (mariadb_field_attr(&attr, &f, MARIADB_FIELD_ATTR_FORMAT_NAME) == 0 && attr.str &&
-        ascii_iequal(std::string_view(attr.str, attr.length), "json"))
+        iequals(std::string_view(attr.str, attr.length), "json"))
         return ColKind::Json;
     return ColKind::Text;
 }
@@ -1267,8 +1254,8 @@ bool MyCursor::get_bool(int i) const {
             return get_double(i) != 0.0;
         case ColKind::Text: {
             std::string_view s(c.ptr, c.length);
-            if (s == "1" || ascii_iequal(s, "true")) return true;
-            if (s == "0" || ascii_iequal(s, "false")) return false;
+            if (s == "1" || iequals(s, "true")) return true;
+            if (s == "0" || iequals(s, "false")) return false;
             break;
         }
         default: break;
@@ -1368,12 +1355,6 @@ bool parse_port(std::string_view s, unsigned& out) {
     return true;
 }
 
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (auto& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    return out;
-}
-
 MyConnection::MyConnection(const ConnectParams& params) {
     retort::detail::check_connect_params(params);  // again here: a do_connect handler may have changed them
     static constexpr std::string_view known[] = {"host", "port", "unix_socket", "user", "password", "database",
@@ -1409,7 +1390,7 @@ MyConnection::MyConnection(const ConnectParams& params) {
     }
     std::string ssl_mode;
     if (const std::string* m = get("ssl_mode")) {
-        ssl_mode = upper(*m);
+        ssl_mode = retort::detail::to_upper(*m);
         if (ssl_mode == "DISABLE") ssl_mode = "DISABLED";
         if (ssl_mode == "REQUIRE") ssl_mode = "REQUIRED";
         if (ssl_mode == "VERIFY-CA") ssl_mode = "VERIFY_CA";
@@ -1836,7 +1817,7 @@ bool MyConnection::try_bulk(MYSQL_STMT* stmt, const std::string& sql, std::span<
                         break;
                     case Value::Kind::Uuid:
                         c.texts[r].resize(32);
-                        put_hex(c.texts[r].data(), std::get_if<Uuid>(&st)->bytes.data(), 16);
+                        retort::detail::put_hex(c.texts[r].data(), std::get_if<Uuid>(&st)->bytes.data(), 16);
                         break;
                     case Value::Kind::Numeric: {
                         const auto& t = std::get_if<Numeric>(&st)->text;

@@ -4,12 +4,14 @@
 #include <charconv>
 #include <map>
 
+#include "detail/text.hpp"
 #include "dialects/postgresql/pg_driver.hpp"
 #include "retort/engine/engine.hpp"
 #include "retort/engine/url.hpp"
 #include "retort/error.hpp"
 #include "retort/schema/reflection.hpp"
 #include "retort/schema/schema.hpp"
+#include "schema/reflection_rows.hpp"
 
 namespace retort::postgresql {
 
@@ -40,17 +42,10 @@ constexpr std::string_view pg_reserved_words[] = {
 constexpr std::string_view isolation_levels[] = {"SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED",
                                               "READ UNCOMMITTED"};
 
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& ch : out)
-        if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
-    return out;
-}
+using retort::detail::to_upper;
 
 // Reflection queries share this filter: $1 is the table name, $2 the schema (NULL: current_schema()).
 constexpr std::string_view table_filter = "c.relname = $1 AND n.nspname = coalesce($2, current_schema())";
-
-Value schema_param(const std::optional<std::string>& schema) { return schema ? Value(*schema) : Value(); }
 
 // pg_constraint's referential action codes; NO ACTION, the default, is reported as nothing (as SQLAlchemy does).
 std::optional<std::string> fk_action(std::string_view code) {
@@ -144,7 +139,7 @@ std::unique_ptr<DBAPIConnection> PGDialect::connect(const ConnectParams& params)
 // ------------------------------------------------------------------------------------------------ transactions
 
 std::string PGDialect::normalize_isolation_level(std::string_view level) {
-    std::string norm = upper(level);
+    std::string norm = to_upper(level);
     std::replace(norm.begin(), norm.end(), '_', ' ');
     if (norm == "AUTOCOMMIT") return norm;
     for (auto l : isolation_levels)
@@ -165,7 +160,7 @@ std::string PGDialect::get_isolation_level(DBAPIConnection& c) const {
     opts.prepare = false;
     auto cur = c.execute("SHOW transaction_isolation", {}, opts);
     if (!cur->next()) throw InternalError("SHOW transaction_isolation returned no row");
-    return upper(cur->get_text(0));
+    return to_upper(cur->get_text(0));
 }
 
 std::string PGDialect::bulk_load_statement(const Table& table, std::span<const Column* const> columns) const {
@@ -312,7 +307,7 @@ std::vector<std::string> PGDialect::get_table_names(Connection& c, const std::op
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = coalesce($1, current_schema()) AND c.relkind IN ('r', 'p') "
         "ORDER BY c.relname",
-        {schema_param(schema)});
+        {Value(schema)});
     return r.scalars<std::string>();
 }
 
@@ -321,7 +316,7 @@ bool PGDialect::has_table(Connection& c, std::string_view table, const std::opti
         "SELECT 1 FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE " + std::string(table_filter) + " AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
-        {Value(table), schema_param(schema)});
+        {Value(table), Value(schema)});
     return r.first().has_value();
 }
 
@@ -347,7 +342,7 @@ bool PGDialect::has_sequence(Connection& c, std::string_view name, const std::op
         "SELECT 1 FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE " + std::string(table_filter) + " AND c.relkind = 'S'",
-        {Value(name), schema_param(schema)});
+        {Value(name), Value(schema)});
     return r.first().has_value();
 }
 
@@ -370,7 +365,7 @@ std::vector<ReflectedColumn> PGDialect::get_columns(Connection& c, std::string_v
         "WHERE " + std::string(table_filter) + " AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
         "AND a.attnum > 0 AND NOT a.attisdropped "
         "ORDER BY a.attnum",
-        {Value(table), schema_param(schema)});
+        {Value(table), Value(schema)});
     std::vector<ReflectedColumn> cols;
     std::vector<std::pair<std::size_t, std::int64_t>> enum_columns;  // column index, enum type oid
     for (RowView row : r) {
@@ -441,7 +436,7 @@ ReflectedPrimaryKey PGDialect::get_pk_constraint(Connection& c, std::string_view
         "CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) "
         "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum "
         "WHERE con.contype = 'p' AND " + std::string(table_filter) + " ORDER BY k.ord",
-        {Value(table), schema_param(schema)});
+        {Value(table), Value(schema)});
     ReflectedPrimaryKey pk;
     for (RowView row : r) {
         if (!pk.name) pk.name = row.get<std::string>(0);
@@ -464,24 +459,8 @@ std::vector<ReflectedForeignKey> PGDialect::get_foreign_keys(Connection& c, std:
         "JOIN pg_catalog.pg_attribute ca ON ca.attrelid = con.conrelid AND ca.attnum = k.attnum "
         "JOIN pg_catalog.pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.refnum "
         "WHERE con.contype = 'f' AND " + std::string(table_filter) + " ORDER BY con.conname, k.ord",
-        {Value(table), schema_param(schema)});
-    std::vector<ReflectedForeignKey> fks;
-    for (RowView row : r) {
-        auto name = row.get<std::string>(0);
-        if (fks.empty() || fks.back().name != name) {
-            ReflectedForeignKey fk;
-            fk.name = std::move(name);
-            auto referred_schema = row.get<std::string>(2);
-            if (schema || referred_schema != row.get<std::string>(7)) fk.referred_schema = std::move(referred_schema);
-            fk.referred_table = row.get<std::string>(3);
-            fk.onupdate = fk_action(row.get<std::string>(5));
-            fk.ondelete = fk_action(row.get<std::string>(6));
-            fks.push_back(std::move(fk));
-        }
-        fks.back().constrained_columns.push_back(row.get<std::string>(1));
-        fks.back().referred_columns.push_back(row.get<std::string>(4));
-    }
-    return fks;
+        {Value(table), Value(schema)});
+    return detail::foreign_keys_from_rows(r, schema.has_value(), fk_action);
 }
 
 std::vector<ReflectedIndex> PGDialect::get_indexes(Connection& c, std::string_view table,
@@ -499,7 +478,7 @@ std::vector<ReflectedIndex> PGDialect::get_indexes(Connection& c, std::string_vi
         "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con WHERE con.conindid = i.indexrelid "
         "                AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')) "
         "ORDER BY ic.relname, k.ord",
-        {Value(table), schema_param(schema)});
+        {Value(table), Value(schema)});
     std::vector<ReflectedIndex> out;
     for (RowView row : r) {
         auto name = row.get<std::string>(0);
@@ -523,18 +502,8 @@ std::vector<ReflectedUnique> PGDialect::get_unique_constraints(Connection& c, st
         "CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) "
         "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum "
         "WHERE con.contype = 'u' AND " + std::string(table_filter) + " ORDER BY con.conname, k.ord",
-        {Value(table), schema_param(schema)});
-    std::vector<ReflectedUnique> out;
-    for (RowView row : r) {
-        auto name = row.get<std::string>(0);
-        if (out.empty() || out.back().name != name) {
-            ReflectedUnique u;
-            u.name = std::move(name);
-            out.push_back(std::move(u));
-        }
-        out.back().column_names.push_back(row.get<std::string>(1));
-    }
-    return out;
+        {Value(table), Value(schema)});
+    return detail::unique_constraints_from_rows(r);
 }
 
 bool PGDialect::prefetch_keys(Connection& conn, const Table& table, const Column& column, std::size_t count,

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <utility>
 
+#include "detail/text.hpp"
 #include "retort/error.hpp"
 #include "dialects/postgresql/pg_values.hpp"
 
@@ -29,11 +30,8 @@ struct ResultDeleter {
 };
 using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
-std::string trimmed(const char* s) {
-    std::string out = s ? s : "";
-    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-    return out;
-}
+// libpq's messages end in a newline.
+std::string trimmed(const char* s) { return std::string(detail::trim_right_view(s ? s : "", "\n ")); }
 
 void mask(std::string& text, const std::string& secret) {
     if (secret.empty()) return;
@@ -155,14 +153,7 @@ void put_interval(std::string& out, const Interval& iv) {
     out += 'S';
 }
 
-void put_uuid(std::string& out, const Uuid& u) {
-    static constexpr char hex[] = "0123456789abcdef";
-    for (std::size_t i = 0; i < u.bytes.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-        out += hex[u.bytes[i] >> 4];
-        out += hex[u.bytes[i] & 15];
-    }
-}
+void put_uuid(std::string& out, const Uuid& u) { detail::append_uuid(out, u.bytes.data()); }
 
 void put_double(std::string& out, double d) {
     if (std::isnan(d)) {
@@ -177,13 +168,6 @@ void put_double(std::string& out, double d) {
 
 // ---- result text
 
-int hex_nibble(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 bool is_octal(char c) noexcept { return c >= '0' && c <= '7'; }
 
 // bytea in hex ("\x0102") or, from servers set to bytea_output = escape, escape format.
@@ -193,7 +177,7 @@ bool decode_bytea(std::string_view s, Bytes& out) {
         if (s.size() % 2 != 0) return false;
         out.resize((s.size() - 2) / 2);
         for (std::size_t i = 2, o = 0; i < s.size(); i += 2, ++o) {
-            int hi = hex_nibble(s[i]), lo = hex_nibble(s[i + 1]);
+            int hi = detail::hex_value(s[i]), lo = detail::hex_value(s[i + 1]);
             if (hi < 0 || lo < 0) return false;
             out[o] = static_cast<std::uint8_t>(hi << 4 | lo);
         }
@@ -1016,12 +1000,9 @@ void put_copy_field(std::string& out, const Value& v, std::string_view sql) {
         case Value::Kind::Double: put_double(out, std::get<double>(st)); break;
         case Value::Kind::Text: put_copy_text(out, std::get<std::string>(st), sql); break;
         case Value::Kind::Bytes: {
-            static constexpr char hex[] = "0123456789abcdef";
             out += "\\\\x";  // bytea's hex form, its backslash escaped for COPY
-            for (auto b : std::get<Bytes>(st)) {
-                out += hex[b >> 4];
-                out += hex[b & 15];
-            }
+            const auto& bytes = std::get<Bytes>(st);
+            detail::append_hex(out, bytes.data(), bytes.size());
             break;
         }
         case Value::Kind::Date:

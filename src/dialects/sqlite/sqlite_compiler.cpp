@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "detail/text.hpp"
 #include "dialects/sqlite/sqlite_dialect.hpp"
 #include "retort/engine/engine.hpp"
 #include "retort/engine/url.hpp"
@@ -18,18 +19,9 @@ namespace {
 
 // Server defaults that SQLite takes bare; anything else (a function call, an expression) needs parentheses.
 bool is_plain_literal(std::string_view s) {
-    if (s.empty()) return false;
-    if (s.front() == '\'' && s.back() == '\'') return true;
-    std::string up;
-    for (char c : s) up.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-    if (up == "NULL" || up == "TRUE" || up == "FALSE" || up == "CURRENT_TIMESTAMP" || up == "CURRENT_DATE" ||
-        up == "CURRENT_TIME")
-        return true;
-    std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-    if (i == s.size()) return false;
-    for (; i < s.size(); ++i)
-        if (!std::isdigit(static_cast<unsigned char>(s[i])) && s[i] != '.') return false;
-    return true;
+    const std::string up = to_upper(s);
+    return up == "NULL" || up == "TRUE" || up == "FALSE" || up == "CURRENT_TIMESTAMP" || up == "CURRENT_DATE" ||
+           up == "CURRENT_TIME" || is_string_or_number_literal(s);
 }
 
 class SQLiteDDLCompiler final : public sql::DDLCompiler {

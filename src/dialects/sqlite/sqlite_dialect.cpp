@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 
+#include "detail/text.hpp"
 #include "dialects/sqlite/sqlite_driver.hpp"
 #include "dialects/sqlite/sqlite_sql_text.hpp"
 #include "retort/engine/engine.hpp"
@@ -103,26 +104,12 @@ DialectCapabilities sqlite_capabilities() {
     return caps;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
+using retort::detail::iequals;
 
 bool iequals(const std::vector<std::string>& a, const std::vector<std::string>& b) {
     return std::equal(a.begin(), a.end(), b.begin(), b.end(),
                       [](const std::string& x, const std::string& y) { return iequals(x, y); });
 }
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    return out;
-}
-
-Value optional_text(const std::optional<std::string>& s) { return s ? Value(*s) : Value(); }
 
 using sqlite_text::is_kw;
 using sqlite_text::parse_constraints;
@@ -268,7 +255,7 @@ SqlType SQLiteDialect::resolve_type(std::string_view declared) {
         if (std::isspace(static_cast<unsigned char>(ch))) {
             if (!name.empty() && name.back() != ' ') name += ' ';
         } else {
-            name += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+            name += to_upper(ch);
         }
     }
     while (!name.empty() && name.back() == ' ') name.pop_back();
@@ -348,9 +335,7 @@ bool SQLiteDialect::prefetch_keys(Connection& conn, const Table& table, const Co
     keys.listed.clear();
     const auto declared = table_sql(conn, table.name(), table.schema());
     if (!declared || !conn.in_transaction()) return false;  // (not in AUTOCOMMIT mode, where each statement commits)
-    std::string upper(*declared);
-    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
-    if (upper.find("AUTOINCREMENT") != std::string::npos) return false;
+    if (to_upper(*declared).find("AUTOINCREMENT") != std::string::npos) return false;
     const auto numbered = numbers_rows_itself(conn, table, column, *declared);
     if (!numbered) return false;
     const std::string name = quote_table(table);
@@ -499,7 +484,7 @@ std::vector<ReflectedColumn> SQLiteDialect::get_columns(Connection& c, std::stri
     // hidden: 0 ordinary, 1 hidden column of a virtual table, 2 and 3 generated columns.
     auto r = c.exec_driver_sql(
         "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?, ?) ORDER BY cid",
-        {Value(std::string(table)), optional_text(schema)});
+        {Value(std::string(table)), Value(schema)});
     std::vector<ReflectedColumn> cols;
     int pk_columns = 0;
     for (RowView row : r) {
@@ -518,7 +503,7 @@ std::vector<ReflectedColumn> SQLiteDialect::get_columns(Connection& c, std::stri
     // A lone INTEGER PRIMARY KEY is the rowid: it numbers new rows and can never be NULL.
     if (pk_columns == 1) {
         for (auto& col : cols) {
-            if (col.primary_key && upper(col.type_text) == "INTEGER") {
+            if (col.primary_key && to_upper(col.type_text) == "INTEGER") {
                 col.autoincrement = true;
                 col.nullable = false;
             }
@@ -530,7 +515,7 @@ std::vector<ReflectedColumn> SQLiteDialect::get_columns(Connection& c, std::stri
 ReflectedPrimaryKey SQLiteDialect::get_pk_constraint(Connection& c, std::string_view table,
                                                      const std::optional<std::string>& schema) const {
     auto r = c.exec_driver_sql("SELECT name FROM pragma_table_info(?, ?) WHERE pk > 0 ORDER BY pk",
-                               {Value(std::string(table)), optional_text(schema)});
+                               {Value(std::string(table)), Value(schema)});
     ReflectedPrimaryKey pk;
     pk.constrained_columns = r.scalars<std::string>();
     if (!pk.constrained_columns.empty()) {
@@ -547,7 +532,7 @@ std::vector<ReflectedForeignKey> SQLiteDialect::get_foreign_keys(Connection& c, 
     auto r = c.exec_driver_sql(
         "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list(?, ?) "
         "ORDER BY id DESC, seq",
-        {Value(std::string(table)), optional_text(schema)});
+        {Value(std::string(table)), Value(schema)});
     std::vector<ReflectedForeignKey> fks;
     std::vector<bool> implicit_target;  // REFERENCES parent without columns: the parent's primary key
     std::int64_t current = -1;
@@ -589,7 +574,7 @@ std::vector<ReflectedIndex> SQLiteDialect::get_indexes(Connection& c, std::strin
     // origin 'c' = CREATE INDEX; 'u' and 'pk' are the sqlite_autoindex_* indexes behind constraints.
     auto r = c.exec_driver_sql(
         "SELECT name, \"unique\" FROM pragma_index_list(?, ?) WHERE origin = 'c' ORDER BY name",
-        {Value(std::string(table)), optional_text(schema)});
+        {Value(std::string(table)), Value(schema)});
     std::vector<ReflectedIndex> out;
     for (RowView row : r) {
         ReflectedIndex ix;
@@ -601,7 +586,7 @@ std::vector<ReflectedIndex> SQLiteDialect::get_indexes(Connection& c, std::strin
         // Expression parts have no name: only the plain columns are listed.
         auto cols = c.exec_driver_sql(
             "SELECT name FROM pragma_index_info(?, ?) WHERE name IS NOT NULL ORDER BY seqno",
-            {Value(ix.name), optional_text(schema)});
+            {Value(ix.name), Value(schema)});
         ix.column_names = cols.scalars<std::string>();
     }
     return out;
@@ -610,7 +595,7 @@ std::vector<ReflectedIndex> SQLiteDialect::get_indexes(Connection& c, std::strin
 std::vector<ReflectedUnique> SQLiteDialect::get_unique_constraints(Connection& c, std::string_view table,
                                                                    const std::optional<std::string>& schema) const {
     auto r = c.exec_driver_sql("SELECT name FROM pragma_index_list(?, ?) WHERE origin = 'u'",
-                               {Value(std::string(table)), optional_text(schema)});
+                               {Value(std::string(table)), Value(schema)});
     auto index_names = r.scalars<std::string>();
     std::sort(index_names.begin(), index_names.end(), [](const std::string& a, const std::string& b) {
         return autoindex_number(a) < autoindex_number(b);
@@ -618,7 +603,7 @@ std::vector<ReflectedUnique> SQLiteDialect::get_unique_constraints(Connection& c
     std::vector<ReflectedUnique> out;
     for (const auto& index : index_names) {
         auto cols = c.exec_driver_sql("SELECT name FROM pragma_index_info(?, ?) ORDER BY seqno",
-                                      {Value(index), optional_text(schema)});
+                                      {Value(index), Value(schema)});
         ReflectedUnique u;
         u.column_names = cols.scalars<std::string>();
         out.push_back(std::move(u));

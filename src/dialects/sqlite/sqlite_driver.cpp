@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "detail/text.hpp"
 #include "retort/error.hpp"
 #include "dialects/sqlite/sqlite_values.hpp"
 
@@ -110,13 +111,6 @@ const char* skip_filler(const char* p, const char* end, bool semicolons) {
     return p;
 }
 
-bool keyword_is(std::string_view word, std::string_view lower) {
-    if (word.size() != lower.size()) return false;
-    for (std::size_t i = 0; i < word.size(); ++i)
-        if ((word[i] | 0x20) != lower[i]) return false;
-    return true;
-}
-
 // Python's sqlite3 takes rowcount from sqlite3_changes only for these statements; the count is stale
 // for anything else. A WITH prefix is DML exactly when the statement writes.
 bool statement_is_dml(std::string_view sql, sqlite3_stmt* stmt) {
@@ -125,10 +119,9 @@ bool statement_is_dml(std::string_view sql, sqlite3_stmt* stmt) {
     const char* w = p;
     while (p < end && ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')) ++p;
     std::string_view word(w, static_cast<std::size_t>(p - w));
-    if (keyword_is(word, "insert") || keyword_is(word, "update") || keyword_is(word, "delete") ||
-        keyword_is(word, "replace"))
+    if (iequals(word, "insert") || iequals(word, "update") || iequals(word, "delete") || iequals(word, "replace"))
         return true;
-    return keyword_is(word, "with") && sqlite3_stmt_readonly(stmt) == 0;
+    return iequals(word, "with") && sqlite3_stmt_readonly(stmt) == 0;
 }
 
 char* put_digits(char* p, std::uint64_t v, int width) {
@@ -186,15 +179,6 @@ char* put_datetime(char* p, const DateTime& dt) {
     p = put_instant(p, tp);
     std::memcpy(p, "+00:00", 6);
     return p + 6;
-}
-
-char* put_hex(char* p, const std::uint8_t* bytes, std::size_t n) {
-    static constexpr char digits[] = "0123456789abcdef";
-    for (std::size_t i = 0; i < n; ++i) {
-        *p++ = digits[bytes[i] >> 4];
-        *p++ = digits[bytes[i] & 0x0f];
-    }
-    return p;
 }
 
 int bind_text(sqlite3_stmt* s, int i, const char* text, std::size_t n, bool borrow = false) {
@@ -279,8 +263,8 @@ void fn_now(sqlite3_context* ctx, int, sqlite3_value**) {
 }
 
 bool parse_flag(std::string_view key, std::string_view v) {
-    if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
-    if (v == "false" || v == "0" || v == "no" || v == "off" || v.empty()) return false;
+    if (v.empty()) return false;
+    if (auto on = flag_value(v)) return *on;
     throw ArgumentError("SQLite connect parameter '" + std::string(key) + "' must be true or false");
 }
 
@@ -486,7 +470,7 @@ bool statement_writes(std::string_view sql) {
     const char* w = p;
     while (p < end && ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')) ++p;
     std::string_view word(w, static_cast<std::size_t>(p - w));
-    return keyword_is(word, "insert") || keyword_is(word, "update") || keyword_is(word, "replace");
+    return iequals(word, "insert") || iequals(word, "update") || iequals(word, "replace");
 }
 
 // Values SQLite would store as something else are refused before they are bound: NaN (stored as NULL),
@@ -792,8 +776,8 @@ bool SQLiteCursor::get_bool(int i) const {
             return false;
         default: {
             const std::string_view t = get_text(i);
-            if (t == "1" || keyword_is(t, "true")) return true;
-            if (t == "0" || keyword_is(t, "false")) return false;
+            if (t == "1" || iequals(t, "true")) return true;
+            if (t == "0" || iequals(t, "false")) return false;
             throw TypeError("column '" + std::string(column_name(i)) + "' holds text that is not a boolean");
         }
     }

@@ -2,19 +2,9 @@
 
 #include <cctype>
 
+#include "detail/text.hpp"
+
 namespace retort::detail::sqlite_text {
-
-namespace {
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
-}  // namespace
-
-
 
 std::vector<Token> tokenize(std::string_view sql) {
     std::vector<Token> out;
