@@ -8,49 +8,51 @@
 #include <string>
 #include <vector>
 
+#include "retort/export.hpp"
+
 namespace retort {
 
-class Error : public std::runtime_error {
+class RETORT_API Error : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
 
 // A function was called with an argument that cannot work (bad URL, unknown column, ...).
-class ArgumentError : public Error {
+class RETORT_API ArgumentError : public Error {
 public:
     using Error::Error;
 };
 
 // A URL could not be parsed.
-class UrlError : public ArgumentError {
+class RETORT_API UrlError : public ArgumentError {
 public:
     using ArgumentError::ArgumentError;
 };
 
 // No dialect is registered for a URL's scheme.
-class NoSuchModuleError : public ArgumentError {
+class RETORT_API NoSuchModuleError : public ArgumentError {
 public:
     using ArgumentError::ArgumentError;
 };
 
 // An operation was asked of an object in a state that cannot do it.
-class InvalidRequestError : public Error {
+class RETORT_API InvalidRequestError : public Error {
 public:
     using Error::Error;
 };
 
-class NoResultFound : public InvalidRequestError {
+class RETORT_API NoResultFound : public InvalidRequestError {
 public:
     using InvalidRequestError::InvalidRequestError;
 };
 
-class MultipleResultsFound : public InvalidRequestError {
+class RETORT_API MultipleResultsFound : public InvalidRequestError {
 public:
     using InvalidRequestError::InvalidRequestError;
 };
 
 // A Connection (or Result) was used after it was closed.
-class ResourceClosedError : public InvalidRequestError {
+class RETORT_API ResourceClosedError : public InvalidRequestError {
 public:
     using InvalidRequestError::InvalidRequestError;
 };
@@ -59,7 +61,7 @@ public:
 // in the middle of it, or its COMMIT failed. Nothing more runs on it, and commit() raises this too, until the
 // transaction is rolled back (Connection::rollback() or the Transaction's rollback()); a Session whose flush
 // failed likewise until Session::rollback().
-class PendingRollbackError : public InvalidRequestError {
+class RETORT_API PendingRollbackError : public InvalidRequestError {
 public:
     using InvalidRequestError::InvalidRequestError;
 };
@@ -68,31 +70,31 @@ public:
 // DialectCapabilities::max_rows_per_transaction / max_bytes_per_transaction). Raised before anything is sent:
 // nothing of the work was written. Split it into transactions of their own (dsql::insert_in_chunks, or
 // commits between parts of the work).
-class TransactionLimitError : public InvalidRequestError {
+class RETORT_API TransactionLimitError : public InvalidRequestError {
 public:
     using InvalidRequestError::InvalidRequestError;
 };
 
 // A statement could not be turned into SQL for the dialect at hand.
-class CompileError : public Error {
+class RETORT_API CompileError : public Error {
 public:
     using Error::Error;
 };
 
 // A value read from the database could not be converted to the C++ type asked for.
-class TypeError : public Error {
+class RETORT_API TypeError : public Error {
 public:
     using Error::Error;
 };
 
 // The pool had no connection to give within pool_timeout.
-class TimeoutError : public Error {
+class RETORT_API TimeoutError : public Error {
 public:
     using Error::Error;
 };
 
 // Base of all errors reported by a database driver.
-class DBAPIError : public Error {
+class RETORT_API DBAPIError : public Error {
 public:
     DBAPIError(std::string message, std::string sqlstate = {}, std::string statement = {},
                std::vector<std::string> param_types = {}, bool connection_invalidated = false);
@@ -116,7 +118,7 @@ private:
 };
 
 #define RETORT_DBAPI_ERROR(Name, Base)                                                                       \
-    class Name : public Base {                                                                               \
+    class RETORT_API Name : public Base {                                                                    \
     public:                                                                                                  \
         using Base::Base;                                                                                    \
     };

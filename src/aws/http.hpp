@@ -22,7 +22,8 @@
 
 namespace retort::aws::detail {
 
-class HttpError : public Error {
+// The HTTP client and the host rules are exported (RETORT_API) for Retort's own tests, which call them directly.
+class RETORT_API HttpError : public Error {
 public:
     using Error::Error;
 };
@@ -37,7 +38,7 @@ struct HttpRequest {
     std::size_t max_response_bytes = 1 << 20;
 };
 
-struct HttpResponse {
+struct RETORT_API HttpResponse {
     long status = 0;
     // Names lower-cased, in the order received.
     std::vector<std::pair<std::string, std::string>> headers;
@@ -47,15 +48,15 @@ struct HttpResponse {
 
 // Sends the request and returns whatever status the server answered. Throws HttpError when there is no
 // answer (connection refused, timeout, TLS failure, malformed URL, response over the size cap).
-[[nodiscard]] HttpResponse http_send(const HttpRequest& request);
+[[nodiscard]] RETORT_API HttpResponse http_send(const HttpRequest& request);
 
 // The URL's scheme://host[:port]/path, without query or user info: what messages may show.
-[[nodiscard]] std::string url_for_messages(std::string_view url);
+[[nodiscard]] RETORT_API std::string url_for_messages(std::string_view url);
 // The host of an http(s) URL (brackets of an IPv6 literal removed), lower-cased; empty when malformed.
-[[nodiscard]] std::string url_host(std::string_view url);
+[[nodiscard]] RETORT_API std::string url_host(std::string_view url);
 // 127.0.0.0/8, ::1, localhost.
-[[nodiscard]] bool is_loopback_host(std::string_view host);
+[[nodiscard]] RETORT_API bool is_loopback_host(std::string_view host);
 // Loopback, 169.254.0.0/16 or fd00:ec2::/64 (the instance metadata and container endpoints).
-[[nodiscard]] bool is_local_endpoint_host(std::string_view host);
+[[nodiscard]] RETORT_API bool is_local_endpoint_host(std::string_view host);
 
 }  // namespace retort::aws::detail

@@ -69,8 +69,9 @@ struct SsoParams {
     std::string role_name;
     std::string cache_key;  // the sso_session name, or the start URL for the older configuration
 };
-// The cached token's file: ~/.aws/sso/cache/<sha1 hex of cache_key>.json.
-[[nodiscard]] std::filesystem::path sso_cache_file(const std::string& cache_key);
+// The cached token's file: ~/.aws/sso/cache/<sha1 hex of cache_key>.json. Exported (RETORT_API) for Retort's
+// own tests, which call it directly.
+[[nodiscard]] RETORT_API std::filesystem::path sso_cache_file(const std::string& cache_key);
 [[nodiscard]] Credentials sso_role_credentials(const SsoParams& params, const std::string& source);
 
 // Reads a token file (web identity, container authorization), trailing whitespace removed; errors name

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "retort/export.hpp"
+
 namespace retort::detail {
 
 // ---- white space, joining
@@ -23,14 +25,14 @@ inline constexpr std::string_view whitespace = " \t\n\v\f\r";
 [[nodiscard]] constexpr bool is_space(char c) noexcept { return whitespace.find(c) != std::string_view::npos; }
 
 // s without the leading and/or trailing characters that are in chars.
-[[nodiscard]] std::string_view trim_left_view(std::string_view s, std::string_view chars = whitespace) noexcept;
-[[nodiscard]] std::string_view trim_right_view(std::string_view s, std::string_view chars = whitespace) noexcept;
-[[nodiscard]] std::string_view trim_view(std::string_view s, std::string_view chars = whitespace) noexcept;
-[[nodiscard]] std::string trim(std::string_view s, std::string_view chars = whitespace);
+[[nodiscard]] RETORT_API std::string_view trim_left_view(std::string_view s, std::string_view chars = whitespace) noexcept;
+[[nodiscard]] RETORT_API std::string_view trim_right_view(std::string_view s, std::string_view chars = whitespace) noexcept;
+[[nodiscard]] RETORT_API std::string_view trim_view(std::string_view s, std::string_view chars = whitespace) noexcept;
+[[nodiscard]] RETORT_API std::string trim(std::string_view s, std::string_view chars = whitespace);
 // The items with sep between them.
-[[nodiscard]] std::string join(const std::vector<std::string>& items, std::string_view sep);
+[[nodiscard]] RETORT_API std::string join(const std::vector<std::string>& items, std::string_view sep);
 // s without any white space ("gen_random_uuid ( )" gives "gen_random_uuid()").
-[[nodiscard]] std::string remove_space(std::string_view s);
+[[nodiscard]] RETORT_API std::string remove_space(std::string_view s);
 
 // ---- ASCII case
 
@@ -40,19 +42,19 @@ inline constexpr std::string_view whitespace = " \t\n\v\f\r";
 [[nodiscard]] constexpr char to_upper(char c) noexcept {
     return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
 }
-[[nodiscard]] std::string to_lower(std::string_view s);
-[[nodiscard]] std::string to_upper(std::string_view s);
+[[nodiscard]] RETORT_API std::string to_lower(std::string_view s);
+[[nodiscard]] RETORT_API std::string to_upper(std::string_view s);
 // Equal but for the case of ASCII letters.
-[[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+[[nodiscard]] RETORT_API bool iequals(std::string_view a, std::string_view b) noexcept;
 
 // ---- words
 
 // A yes/no setting (a URL query value): 1, true, yes, on or 0, false, no, off, in lower case; nullopt for
 // anything else.
-[[nodiscard]] std::optional<bool> flag_value(std::string_view s) noexcept;
+[[nodiscard]] RETORT_API std::optional<bool> flag_value(std::string_view s) noexcept;
 
 // A SQL string literal ('...') or a number written plainly: an optional sign, then digits and dots.
-[[nodiscard]] bool is_string_or_number_literal(std::string_view s) noexcept;
+[[nodiscard]] RETORT_API bool is_string_or_number_literal(std::string_view s) noexcept;
 
 // ---- hex
 
@@ -65,20 +67,20 @@ inline constexpr std::string_view whitespace = " \t\n\v\f\r";
 }
 
 // Two hex digits per byte, lower case unless upper.
-void append_hex(std::string& out, const void* data, std::size_t size, bool upper = false);
-[[nodiscard]] std::string hex_encode(const void* data, std::size_t size, bool upper = false);
+RETORT_API void append_hex(std::string& out, const void* data, std::size_t size, bool upper = false);
+[[nodiscard]] RETORT_API std::string hex_encode(const void* data, std::size_t size, bool upper = false);
 // Writes 2 * size lower-case digits at out; returns the end.
-char* put_hex(char* out, const void* data, std::size_t size) noexcept;
+RETORT_API char* put_hex(char* out, const void* data, std::size_t size) noexcept;
 // 16 bytes as a UUID's text: 8-4-4-4-12 lower-case hex digits.
-void append_uuid(std::string& out, const std::uint8_t* bytes);
+RETORT_API void append_uuid(std::string& out, const std::uint8_t* bytes);
 
 // ---- percent-encoding (RFC 3986)
 
 // Decodes each %XX; a '%' not followed by two hex digits stays as it is, as Python's unquote keeps it.
-[[nodiscard]] std::string percent_decode(std::string_view s);
+[[nodiscard]] RETORT_API std::string percent_decode(std::string_view s);
 // Encodes every byte except the unreserved characters (A-Z a-z 0-9 - . _ ~) and those in keep, as %XX in
 // upper case.
-[[nodiscard]] std::string percent_encode(std::string_view s, std::string_view keep = "");
+[[nodiscard]] RETORT_API std::string percent_encode(std::string_view s, std::string_view keep = "");
 
 // ---- INI
 
@@ -109,7 +111,7 @@ struct IniProblem {
 // Hands each header and setting of text to on_entry in order (a setting once its value is complete) and stops
 // at the first malformed line: an unterminated "[section", text after a header other than a comment, an empty
 // section name, a line that is neither header nor "key = value". What stood before that line has been handed on.
-[[nodiscard]] std::optional<IniProblem> read_ini(std::string_view text, const IniRules& rules,
+[[nodiscard]] RETORT_API std::optional<IniProblem> read_ini(std::string_view text, const IniRules& rules,
                                                  const std::function<void(const IniEntry&)>& on_entry);
 
 }  // namespace retort::detail

@@ -21,8 +21,9 @@ struct IdentityKeyHash {
 };
 
 // The identity map: persistent objects by (mapper, primary key), read from the objects' own key values.
-// Open addressing with linear probing over (hash, object) slots: no allocation per object.
-class IdentityMap {
+// Open addressing with linear probing over (hash, object) slots: no allocation per object. Exported
+// (RETORT_API) for Retort's own tests, which use it directly.
+class RETORT_API IdentityMap {
 public:
     [[nodiscard]] InstanceState* find(const MapperBase* m, std::span<const Value> pk) const noexcept {
         if (slots_.empty()) return nullptr;
@@ -271,20 +272,21 @@ struct SessionAccess {
 };
 }  // namespace detail
 
+// The snapshots of objects' committed state; what Retort's own tests call is exported (RETORT_API).
 namespace tracking {
 // Records the object's column values as its committed state.
-void take(InstanceState* st);
+RETORT_API void take(InstanceState* st);
 // Records another object's committed state (of the same mapper) as this one's.
 void take_from(InstanceState* st, const InstanceState* from);
 // Forgets the snapshot (its buffer stays for the next one).
 void drop(InstanceState* st) noexcept;
 [[nodiscard]] bool has(const InstanceState* st) noexcept;
 // Whether any column differs from the snapshot (false without one).
-bool changed(const InstanceState* st);
+RETORT_API bool changed(const InstanceState* st);
 // The indexes of the columns that differ from the snapshot.
-void changed_columns(const InstanceState* st, std::vector<int>& out);
+RETORT_API void changed_columns(const InstanceState* st, std::vector<int>& out);
 // Column i's value in the snapshot.
-Value committed_value(const InstanceState* st, std::size_t i);
+RETORT_API Value committed_value(const InstanceState* st, std::size_t i);
 }  // namespace tracking
 
 // Loading rows into instances.

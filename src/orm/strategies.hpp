@@ -33,7 +33,7 @@ struct StrategyStep {
     std::vector<JoinNode>*& next_joins;
 };
 
-class LoaderStrategy {
+class RETORT_API LoaderStrategy {
 public:
     virtual ~LoaderStrategy() = default;
     [[nodiscard]] virtual Lazy lazy() const noexcept = 0;
@@ -57,7 +57,7 @@ public:
     [[nodiscard]] virtual Lazy on_refresh() const noexcept { return lazy(); }
 };
 
-// The strategy of a Lazy value.
-[[nodiscard]] const LoaderStrategy& strategy_of(Lazy how) noexcept;
+// The strategy of a Lazy value. Exported (RETORT_API) for Retort's own tests, which call it directly.
+[[nodiscard]] RETORT_API const LoaderStrategy& strategy_of(Lazy how) noexcept;
 
 }  // namespace retort::orm::loading

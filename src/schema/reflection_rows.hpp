@@ -16,10 +16,10 @@ namespace retort::detail {
 // table's own schema), ordered by name and then position. A key's referred_schema is set when the caller named
 // the schema or when it is not the table's own. action gives the clause for a rule as the catalog spells it, and
 // nothing for the database's default behaviour.
-[[nodiscard]] std::vector<ReflectedForeignKey> foreign_keys_from_rows(
+[[nodiscard]] RETORT_API std::vector<ReflectedForeignKey> foreign_keys_from_rows(
     Result& rows, bool schema_named, std::optional<std::string> (*action)(std::string_view rule));
 
 // Rows of (name, column), ordered by name and then position.
-[[nodiscard]] std::vector<ReflectedUnique> unique_constraints_from_rows(Result& rows);
+[[nodiscard]] RETORT_API std::vector<ReflectedUnique> unique_constraints_from_rows(Result& rows);
 
 }  // namespace retort::detail

@@ -308,13 +308,27 @@ std::string DDLCompiler::drop_index(const Table& t, const Index& ix, bool if_exi
     return out;
 }
 
+namespace {
+// The native enum types of a table's columns, each once (two columns may share one, as two members of one C++ enum
+// type do).
+std::vector<const EnumInfo*> native_enums(const Table& t) {
+    std::vector<const EnumInfo*> out;
+    for (const auto& c : t.columns()) {
+        if (c->type.kind != TypeKind::Enum || !c->type.enum_info || !c->type.enum_info->native) continue;
+        const EnumInfo* e = c->type.enum_info.get();
+        const bool seen = std::any_of(out.begin(), out.end(), [e](const EnumInfo* o) { return o->name == e->name; });
+        if (!seen) out.push_back(e);
+    }
+    return out;
+}
+}  // namespace
+
 std::vector<std::string> DDLCompiler::create_types(const Table& t) const {
     std::vector<std::string> out;
     if (!dialect_.caps().supports_native_enum) return out;
-    for (const auto& c : t.columns()) {
-        if (c->type.kind != TypeKind::Enum || !c->type.enum_info || !c->type.enum_info->native) continue;
-        std::string s = "CREATE TYPE " + dialect_.quote_identifier(c->type.enum_info->name) + " AS ENUM (";
-        const auto& vals = c->type.enum_info->values;
+    for (const EnumInfo* e : native_enums(t)) {
+        std::string s = "CREATE TYPE " + dialect_.quote_identifier(e->name) + " AS ENUM (";
+        const auto& vals = e->values;
         for (std::size_t i = 0; i < vals.size(); ++i) {
             if (i) s += ", ";
             s += quote_literal(vals[i]);
@@ -328,9 +342,8 @@ std::vector<std::string> DDLCompiler::create_types(const Table& t) const {
 std::vector<std::string> DDLCompiler::drop_types(const Table& t) const {
     std::vector<std::string> out;
     if (!dialect_.caps().supports_native_enum) return out;
-    for (const auto& c : t.columns())
-        if (c->type.kind == TypeKind::Enum && c->type.enum_info && c->type.enum_info->native)
-            out.push_back("DROP TYPE IF EXISTS " + dialect_.quote_identifier(c->type.enum_info->name));
+    for (const EnumInfo* e : native_enums(t))
+        out.push_back("DROP TYPE IF EXISTS " + dialect_.quote_identifier(e->name));
     return out;
 }
 

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "retort/export.hpp"
+
 namespace retort::sql::detail {
 
 // A piece of text() SQL: text written as it is, or a parameter (text is then its name, without the colon).
@@ -19,7 +21,8 @@ struct TextPart {
 // nested as PostgreSQL nests them) is a parameter. "::" (a PostgreSQL cast) stays as it is, and "\:" is a
 // colon, outside quotes and inside '...' and "..." (text() has always read it so); inside E'...' the
 // backslash and the character after it are kept, PostgreSQL's own escape. An unterminated quote or comment
-// runs to the end. Every piece is a view into sql. Linear in the length of sql.
-std::vector<TextPart> split_text_params(std::string_view sql);
+// runs to the end. Every piece is a view into sql. Linear in the length of sql. Exported (RETORT_API) for
+// Retort's own tests, which call it directly.
+RETORT_API std::vector<TextPart> split_text_params(std::string_view sql);
 
 }  // namespace retort::sql::detail

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "retort/export.hpp"
 #include "retort/types/value.hpp"
 
 namespace retort::detail {
@@ -19,7 +20,7 @@ struct ValueLimits {
 
 // Why v cannot be stored and read back as it is under these limits (into why, with an SQLSTATE), or false
 // when it can. Dates must be real calendar days, times within 00:00:00 to 23:59:59.999999 (a TIME may also
-// be 24:00:00), years within the limits.
-bool unstorable(const Value& v, const ValueLimits& limits, std::string& why, const char*& sqlstate);
+// be 24:00:00), years within the limits. Exported (RETORT_API) for the backend libraries' drivers.
+RETORT_API bool unstorable(const Value& v, const ValueLimits& limits, std::string& why, const char*& sqlstate);
 
 }  // namespace retort::detail

@@ -299,6 +299,20 @@ TEST(Ddl, CreateTableBothDialects) {
     EXPECT_EQ(pg->drop_table(pet, true), "DROP TABLE IF EXISTS pet");
 }
 
+// Two columns of one enum type (two members of one C++ enum): the type is created and dropped once.
+TEST(Ddl, AnEnumTypeSharedByTwoColumnsIsCreatedOnce) {
+    MetaData md;
+    Table& t = md.table("diary", {{"id", types::Integer(), {.primary_key = true}},
+                                  {"mood", types::Enum("mood", {"calm", "glad"})},
+                                  {"later", types::Enum("mood", {"calm", "glad"})},
+                                  {"weather", types::Enum("weather", {"sun", "rain"})}});
+    auto pg_d = retort::testkit::dialect("postgresql");
+    auto pg = pg_d->ddl_compiler();
+    EXPECT_EQ(pg->create_types(t), (std::vector<std::string>{"CREATE TYPE mood AS ENUM ('calm', 'glad')",
+                                                             "CREATE TYPE weather AS ENUM ('sun', 'rain')"}));
+    EXPECT_EQ(pg->drop_types(t), (std::vector<std::string>{"DROP TYPE IF EXISTS mood", "DROP TYPE IF EXISTS weather"}));
+}
+
 TEST(Ddl, QuotesMixedCaseAndLiterals) {
     MetaData md;
     Table& t = md.table("vetSpecialties", {{"id", types::Integer(), {.primary_key = true}},

@@ -63,10 +63,11 @@
 #include <vector>
 
 #include "retort/error.hpp"
+#include "retort/export.hpp"
 
 namespace retort::aws {
 
-struct Credentials {
+struct RETORT_API Credentials {
     std::string access_key_id;
     std::string secret_access_key;
     std::optional<std::string> session_token;
@@ -79,19 +80,19 @@ struct Credentials {
 
 // No credentials could be found, or a source holds only half of a key pair. The message names every
 // source that was tried and why it gave nothing; it never contains a secret.
-class CredentialsError : public Error {
+class RETORT_API CredentialsError : public Error {
 public:
     using Error::Error;
 };
 
 // No region could be found for signing.
-class RegionError : public Error {
+class RETORT_API RegionError : public Error {
 public:
     using Error::Error;
 };
 
 // Where profile data comes from. Empty members mean the AWS defaults (environment, then ~/.aws/...).
-struct ProfileOptions {
+struct RETORT_API ProfileOptions {
     // The profile to use; empty: AWS_PROFILE, else "default". Setting it also skips the environment
     // credentials in the standard chain.
     std::optional<std::string> profile;
@@ -104,7 +105,7 @@ struct ProfileOptions {
 };
 
 // One source of credentials.
-class CredentialsProvider {
+class RETORT_API CredentialsProvider {
 public:
     struct Result {
         std::optional<Credentials> credentials;
@@ -121,7 +122,7 @@ public:
     [[nodiscard]] virtual Result load() const = 0;
 };
 
-class StaticCredentialsProvider : public CredentialsProvider {
+class RETORT_API StaticCredentialsProvider : public CredentialsProvider {
 public:
     explicit StaticCredentialsProvider(Credentials credentials);
     [[nodiscard]] std::string describe() const override;
@@ -131,14 +132,14 @@ private:
     Credentials credentials_;
 };
 
-class EnvironmentCredentialsProvider : public CredentialsProvider {
+class RETORT_API EnvironmentCredentialsProvider : public CredentialsProvider {
 public:
     [[nodiscard]] std::string describe() const override;
     [[nodiscard]] Result load() const override;
 };
 
 // Reads one profile from the shared credentials file or from the config file.
-class ProfileCredentialsProvider : public CredentialsProvider {
+class RETORT_API ProfileCredentialsProvider : public CredentialsProvider {
 public:
     enum class File { credentials, config };
     ProfileCredentialsProvider(File file, ProfileOptions options = {});
@@ -153,7 +154,7 @@ private:
 // AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN [+ AWS_ROLE_SESSION_NAME] through STS
 // AssumeRoleWithWebIdentity. Nothing when AWS_WEB_IDENTITY_TOKEN_FILE is unset; an error when only one of
 // the two is set or STS refuses. options give the region's profile.
-class WebIdentityCredentialsProvider : public CredentialsProvider {
+class RETORT_API WebIdentityCredentialsProvider : public CredentialsProvider {
 public:
     explicit WebIdentityCredentialsProvider(ProfileOptions options = {});
     [[nodiscard]] std::string describe() const override;
@@ -164,7 +165,7 @@ private:
 };
 
 // Runs a credential_process command (without a shell) and reads its JSON Version 1 output.
-class ProcessCredentialsProvider : public CredentialsProvider {
+class RETORT_API ProcessCredentialsProvider : public CredentialsProvider {
 public:
     // source_description names where the command came from ("config file ... [profile dev]"); the command
     // itself is never shown, since its arguments may hold a secret.
@@ -180,7 +181,7 @@ private:
 };
 
 // ECS task roles and EKS Pod Identity: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI.
-class ContainerCredentialsProvider : public CredentialsProvider {
+class RETORT_API ContainerCredentialsProvider : public CredentialsProvider {
 public:
     [[nodiscard]] std::string describe() const override;
     [[nodiscard]] Result load() const override;
@@ -190,7 +191,7 @@ public:
 };
 
 // EC2 instance roles through IMDSv2.
-class InstanceMetadataCredentialsProvider : public CredentialsProvider {
+class RETORT_API InstanceMetadataCredentialsProvider : public CredentialsProvider {
 public:
     [[nodiscard]] std::string describe() const override;
     [[nodiscard]] Result load() const override;
@@ -203,7 +204,7 @@ public:
 // them is cheap and a rotated key is then seen. Thread-safe: concurrent callers wait for one refresh. When a
 // refresh fails while the kept credentials are still valid, those are returned; once they have expired,
 // the error is raised. clock: now (tests); empty: the system clock.
-class RefreshingCredentialsProvider : public CredentialsProvider {
+class RETORT_API RefreshingCredentialsProvider : public CredentialsProvider {
 public:
     using Clock = std::function<std::chrono::system_clock::time_point()>;
     explicit RefreshingCredentialsProvider(std::shared_ptr<const CredentialsProvider> source,
@@ -223,7 +224,7 @@ private:
 };
 
 // Credentials from a function of the application's (a vault, a secrets manager): called on each load().
-class CallbackCredentialsProvider : public CredentialsProvider {
+class RETORT_API CallbackCredentialsProvider : public CredentialsProvider {
 public:
     using Callback = std::function<Credentials()>;
     explicit CallbackCredentialsProvider(Callback callback, std::string description = "application credentials_provider");
@@ -236,7 +237,7 @@ private:
 };
 
 // Tries providers in order and returns the first credentials found.
-class CredentialChain {
+class RETORT_API CredentialChain {
 public:
     CredentialChain() = default;
     CredentialChain& add(std::unique_ptr<CredentialsProvider> provider);
@@ -257,26 +258,26 @@ private:
 };
 
 // Shorthand for CredentialChain::standard(explicit_credentials, options).resolve().
-[[nodiscard]] Credentials resolve_credentials(std::optional<Credentials> explicit_credentials = {},
-                                              const ProfileOptions& options = {});
+[[nodiscard]] RETORT_API Credentials resolve_credentials(std::optional<Credentials> explicit_credentials = {},
+                                                         const ProfileOptions& options = {});
 
 // The region embedded in an Aurora DSQL endpoint, read as the DSQL connectors do: any host ending in
 // ".dsql<suffix>.<region>.on.aws" (their pattern \.dsql[^.]*\.([^.]+)\.on\.aws$), such as
 // "<cluster id>.dsql.us-east-1.on.aws" or "<cluster id>.dsql-fnh4.us-east-1.on.aws"; a trailing dot or
 // ":port" is allowed. Empty for any other host name.
-[[nodiscard]] std::optional<std::string> region_from_dsql_endpoint(std::string_view host);
+[[nodiscard]] RETORT_API std::optional<std::string> region_from_dsql_endpoint(std::string_view host);
 
 // A bare cluster id given as the host (lower-case letters and digits, no dot; not "localhost").
-[[nodiscard]] bool is_dsql_cluster_id(std::string_view host);
+[[nodiscard]] RETORT_API bool is_dsql_cluster_id(std::string_view host);
 // "<cluster id>.dsql.<region>.on.aws".
-[[nodiscard]] std::string dsql_endpoint_for(std::string_view cluster_id, std::string_view region);
+[[nodiscard]] RETORT_API std::string dsql_endpoint_for(std::string_view cluster_id, std::string_view region);
 
 // The region to sign for, first found of: explicit_region; the region of endpoint when it is a DSQL
 // endpoint (it names where the cluster lives, so it beats a region exported for other work); AWS_REGION;
 // AWS_DEFAULT_REGION; "region" in the config file's section for the profile. Throws RegionError naming
 // the sources tried.
-[[nodiscard]] std::string resolve_region(std::optional<std::string> explicit_region = {},
-                                         std::string_view endpoint = {}, const ProfileOptions& options = {});
+[[nodiscard]] RETORT_API std::string resolve_region(std::optional<std::string> explicit_region = {},
+                                                    std::string_view endpoint = {}, const ProfileOptions& options = {});
 
 namespace detail {
 
@@ -286,19 +287,19 @@ namespace detail {
 // the file name and line number (never the line itself, which may hold a secret) on a malformed line.
 using IniSection = std::map<std::string, std::string>;
 using IniFile = std::map<std::string, IniSection>;
-[[nodiscard]] IniFile parse_ini(std::string_view text, std::string_view file_name);
+[[nodiscard]] RETORT_API IniFile parse_ini(std::string_view text, std::string_view file_name);
 
 // The STS endpoint for region: AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, else
 // https://sts.<region>.amazonaws.com (no trailing slash).
-[[nodiscard]] std::string sts_endpoint(const std::string& region);
+[[nodiscard]] RETORT_API std::string sts_endpoint(const std::string& region);
 // The IAM Identity Center portal: AWS_ENDPOINT_URL_SSO, else https://portal.sso.<region>.amazonaws.com.
-[[nodiscard]] std::string sso_portal_endpoint(const std::string& sso_region);
+[[nodiscard]] RETORT_API std::string sso_portal_endpoint(const std::string& sso_region);
 // Splits a credential_process command line into words as a POSIX shell does (whitespace separates;
 // '...' literal; "..." with \\ \" \$ \` escapes; a backslash outside quotes escapes the next character).
 // Throws CredentialsError on an unterminated quote.
-[[nodiscard]] std::vector<std::string> split_command_line(std::string_view command);
+[[nodiscard]] RETORT_API std::vector<std::string> split_command_line(std::string_view command);
 // Reads and parses a file; empty when the file does not exist.
-[[nodiscard]] std::optional<IniFile> read_ini_file(const std::filesystem::path& path);
+[[nodiscard]] RETORT_API std::optional<IniFile> read_ini_file(const std::filesystem::path& path);
 
 }  // namespace detail
 

@@ -19,12 +19,13 @@
 #include <string_view>
 
 #include "retort/aws/credentials.hpp"
+#include "retort/export.hpp"
 
 namespace retort::aws {
 
 inline constexpr std::chrono::seconds default_dsql_token_expiry{900};
 
-struct DsqlTokenParams {
+struct RETORT_API DsqlTokenParams {
     // The cluster endpoint, "<cluster id>.dsql.<region>.on.aws" (no scheme, no path).
     std::string hostname;
     // The region to sign for; empty: resolve_region({}, hostname, profile).
@@ -38,11 +39,13 @@ struct DsqlTokenParams {
 
 // With the given credentials. Throws ArgumentError for a bad host name or expiry, RegionError when no
 // region can be found.
-[[nodiscard]] std::string generate_dsql_auth_token(const DsqlTokenParams& params, const Credentials& credentials,
-                                                   const ProfileOptions& profile = {});
+[[nodiscard]] RETORT_API std::string generate_dsql_auth_token(const DsqlTokenParams& params,
+                                                              const Credentials& credentials,
+                                                              const ProfileOptions& profile = {});
 
 // With credentials from the standard chain (see credentials.hpp); also throws CredentialsError.
-[[nodiscard]] std::string generate_dsql_auth_token(const DsqlTokenParams& params, const ProfileOptions& profile = {});
+[[nodiscard]] RETORT_API std::string generate_dsql_auth_token(const DsqlTokenParams& params,
+                                                              const ProfileOptions& profile = {});
 
 // DSQL's "admin" role authenticates with DbConnectAdmin tokens; every other role with DbConnect.
 [[nodiscard]] constexpr bool dsql_user_is_admin(std::string_view user) noexcept {
@@ -50,10 +53,10 @@ struct DsqlTokenParams {
 }
 
 // "<host>/?Action=DbConnect&***": keeps what identifies the token, hides what would let anyone use it.
-[[nodiscard]] std::string mask_dsql_token(std::string_view token);
+[[nodiscard]] RETORT_API std::string mask_dsql_token(std::string_view token);
 
 // text with every occurrence of token replaced by mask_dsql_token(token), for error messages that might
 // quote a connection string.
-[[nodiscard]] std::string redact_dsql_token(std::string_view text, std::string_view token);
+[[nodiscard]] RETORT_API std::string redact_dsql_token(std::string_view text, std::string_view token);
 
 }  // namespace retort::aws

@@ -27,13 +27,14 @@
 #include <vector>
 
 #include "retort/aws/credentials.hpp"
+#include "retort/export.hpp"
 
 namespace retort::aws {
 
 using Clock = std::chrono::system_clock;
 using Params = std::vector<std::pair<std::string, std::string>>;
 
-struct Request {
+struct RETORT_API Request {
     std::string method = "GET";
     // The path as sent, without the query ("/", "/a%20b/c"); an empty path means "/".
     std::string path = "/";
@@ -47,7 +48,7 @@ struct Request {
     [[nodiscard]] std::string target() const;
 };
 
-struct SigningParams {
+struct RETORT_API SigningParams {
     std::string region;
     std::string service;
     // The signing time; now when empty.
@@ -66,7 +67,7 @@ struct SigningParams {
     std::optional<std::string> payload_hash;
 };
 
-struct SigningResult {
+struct RETORT_API SigningResult {
     // The request with its signature added: headers appended by sign_headers(), query parameters
     // (percent-encoded) appended by presign().
     Request request;
@@ -82,32 +83,32 @@ struct SigningResult {
 
 // Throws ArgumentError for requests that cannot be signed (no Host header, already signed, missing key
 // id or secret, region or service empty, expiry out of range).
-[[nodiscard]] SigningResult sign_headers(const Request& request, const Credentials& credentials,
-                                         const SigningParams& params);
-[[nodiscard]] SigningResult presign(const Request& request, const Credentials& credentials,
-                                    const SigningParams& params);
+[[nodiscard]] RETORT_API SigningResult sign_headers(const Request& request, const Credentials& credentials,
+                                                    const SigningParams& params);
+[[nodiscard]] RETORT_API SigningResult presign(const Request& request, const Credentials& credentials,
+                                               const SigningParams& params);
 
 // The building blocks, public for tests and for callers with unusual needs.
 
 // Lower-case hex SHA-256 of data.
-[[nodiscard]] std::string sha256_hex(std::string_view data);
+[[nodiscard]] RETORT_API std::string sha256_hex(std::string_view data);
 // Raw HMAC-SHA-256.
-[[nodiscard]] std::string hmac_sha256(std::string_view key, std::string_view data);
+[[nodiscard]] RETORT_API std::string hmac_sha256(std::string_view key, std::string_view data);
 // HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"); date is YYYYMMDD.
-[[nodiscard]] std::string derive_signing_key(std::string_view secret_access_key, std::string_view date,
-                                             std::string_view region, std::string_view service);
+[[nodiscard]] RETORT_API std::string derive_signing_key(std::string_view secret_access_key, std::string_view date,
+                                                        std::string_view region, std::string_view service);
 // Percent-encodes every byte outside A-Z a-z 0-9 - . _ ~ (and '/' when keep_slash) as %XX, upper case.
-[[nodiscard]] std::string uri_encode(std::string_view text, bool keep_slash = false);
+[[nodiscard]] RETORT_API std::string uri_encode(std::string_view text, bool keep_slash = false);
 // Decodes %XX sequences; anything else, including a malformed '%', is kept as is.
-[[nodiscard]] std::string uri_decode(std::string_view text);
+[[nodiscard]] RETORT_API std::string uri_decode(std::string_view text);
 // Removes "." and ".." segments and empty segments; keeps a trailing slash. "" and "/.." give "/".
-[[nodiscard]] std::string normalize_path(std::string_view path);
+[[nodiscard]] RETORT_API std::string normalize_path(std::string_view path);
 // Splits "a=1&b&c=" into pairs (without decoding); empty pieces are dropped.
-[[nodiscard]] Params parse_query(std::string_view query);
+[[nodiscard]] RETORT_API Params parse_query(std::string_view query);
 // "20150830T123600Z".
-[[nodiscard]] std::string format_amz_date(Clock::time_point time);
+[[nodiscard]] RETORT_API std::string format_amz_date(Clock::time_point time);
 // Parses ISO 8601 UTC "2015-08-30T12:36:00Z" (fractional seconds are allowed and dropped; "+00:00" is
 // accepted for "Z"). Throws ArgumentError otherwise.
-[[nodiscard]] Clock::time_point parse_timestamp(std::string_view text);
+[[nodiscard]] RETORT_API Clock::time_point parse_timestamp(std::string_view text);
 
 }  // namespace retort::aws

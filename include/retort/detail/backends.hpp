@@ -12,13 +12,15 @@
 // scheme the program registered first is left as it is.
 #pragma once
 
+#include "retort/export.hpp"
+
 namespace retort::detail {
 
 // Each defined in its backend's library (src/dialects/<name>/register.cpp).
-void link_sqlite_backend();
-void link_postgresql_backend();
-void link_auroradsql_backend();
-void link_mysql_backend();
+RETORT_API void link_sqlite_backend();
+RETORT_API void link_postgresql_backend();
+RETORT_API void link_auroradsql_backend();
+RETORT_API void link_mysql_backend();
 
 #ifdef RETORT_BACKEND_SQLITE
 namespace {

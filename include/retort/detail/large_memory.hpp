@@ -4,16 +4,18 @@
 #include <cstddef>
 #include <new>
 
+#include "retort/export.hpp"
+
 namespace retort::detail {
 
 // Blocks of 256 KiB and up are mapped on their own, in multiples of 2 MiB, 2 MiB-aligned and advised onto
 // transparent huge pages where the system offers them: faulting in 2 MiB then costs one page fault instead of
 // 512 (on virtual machines a page fault can cost 10 us). Mapped blocks given back are kept for reuse, up to
 // 8 MiB per process. Smaller blocks come from operator new. `bytes` must be passed back unchanged to large_free.
-[[nodiscard]] void* large_allocate(std::size_t bytes);
-void large_free(void* p, std::size_t bytes) noexcept;
+[[nodiscard]] RETORT_API void* large_allocate(std::size_t bytes);
+RETORT_API void large_free(void* p, std::size_t bytes) noexcept;
 // Unmaps the blocks kept for reuse (as malloc_trim does for the heap).
-void large_release_cached() noexcept;
+RETORT_API void large_release_cached() noexcept;
 // Whether a block of that size is mapped on its own (else it came from operator new).
 [[nodiscard]] constexpr bool large_is_mapped(std::size_t bytes) noexcept { return bytes >= (std::size_t{256} << 10); }
 // The bytes a block asked for with that size can hold: mapped blocks are whole multiples of 2 MiB.

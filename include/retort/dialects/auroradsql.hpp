@@ -38,6 +38,7 @@
 #include "retort/aws/dsql_token.hpp"
 #include "retort/engine/engine.hpp"
 #include "retort/error.hpp"
+#include "retort/export.hpp"
 
 namespace retort::orm {
 class Session;
@@ -57,7 +58,7 @@ inline constexpr std::int64_t default_identity_cache = 65536;
 // credentials (an expiration) are kept and asked for again only 5 minutes before they expire, so opening
 // connections does not call STS, the container endpoint or instance metadata each time; long-term keys are
 // read from their source for every token (cheap, and a rotated key is seen). Thread-safe.
-class TokenProvider {
+class RETORT_API TokenProvider {
 public:
     using Clock = std::function<std::chrono::system_clock::time_point()>;
     // An application's own credentials source (a vault, a secrets manager). Set Credentials::expiration
@@ -86,9 +87,9 @@ private:
 
 // Replaces the token provider of an auroradsql engine (before its first connection, ideally: pooled
 // connections keep the token they were opened with). Throws ArgumentError for other engines.
-void set_token_provider(const Engine& engine, std::shared_ptr<const TokenProvider> provider);
+RETORT_API void set_token_provider(const Engine& engine, std::shared_ptr<const TokenProvider> provider);
 
-struct DsqlEngineOptions {
+struct RETORT_API DsqlEngineOptions {
     std::string hostname;  // the cluster endpoint, or a bare cluster id (expanded with the region)
     std::optional<int> port;
     std::string region;
@@ -106,37 +107,37 @@ struct DsqlEngineOptions {
 };
 
 // The auroradsql URL for options (credentials are not part of it).
-[[nodiscard]] URL dsql_url(const DsqlEngineOptions& options);
+[[nodiscard]] RETORT_API URL dsql_url(const DsqlEngineOptions& options);
 // create_engine(dsql_url(options), engine_options) with a token provider made from options.
-[[nodiscard]] Engine create_dsql_engine(const DsqlEngineOptions& options, EngineOptions engine_options = {});
+[[nodiscard]] RETORT_API Engine create_dsql_engine(const DsqlEngineOptions& options, EngineOptions engine_options = {});
 
 // "retort/<version>", the application_name every DSQL connection gets unless its URL (or
 // DsqlEngineOptions::application_name) sets one.
-[[nodiscard]] std::string default_application_name();
+[[nodiscard]] RETORT_API std::string default_application_name();
 
 // PQlibVersion() of the linked libpq (150018 for 15.18).
-[[nodiscard]] int libpq_version() noexcept;
+[[nodiscard]] RETORT_API int libpq_version() noexcept;
 // "system" where libpq knows the system store (16 and newer), else Debian's CA bundle, which holds Amazon
 // Root CA 1.
-[[nodiscard]] std::string default_sslrootcert();
+[[nodiscard]] RETORT_API std::string default_sslrootcert();
 
 // ------------------------------------------------------------------------------------------------ indexes
 
 // A CREATE INDEX ASYNC job failed or was cancelled.
-class IndexJobError : public Error {
+class RETORT_API IndexJobError : public Error {
 public:
     using Error::Error;
 };
 
 // Polls sys.jobs until the job completes; throws IndexJobError when it fails, TimeoutError after timeout.
 // The connection must not be in a transaction (each poll is one).
-void wait_for_index_job(Connection& conn, std::string_view job_id,
-                        std::chrono::seconds timeout = std::chrono::seconds(600));
+RETORT_API void wait_for_index_job(Connection& conn, std::string_view job_id,
+                                   std::chrono::seconds timeout = std::chrono::seconds(600));
 
 // ------------------------------------------------------------------------------------------------ checking
 
 // A statement Aurora DSQL would reject, refused by a dsql_local engine before the server saw it.
-class StrictViolation : public NotSupportedError {
+class RETORT_API StrictViolation : public NotSupportedError {
 public:
     using NotSupportedError::NotSupportedError;
 };
@@ -161,7 +162,7 @@ public:
 //    one transaction), at most row_limit rows modified per transaction (count_rows);
 //  - a statement the parser cannot parse is refused too ("does not parse as PostgreSQL: ...").
 // src/dialects/auroradsql/strict_checker.cpp says which page of the DSQL docs each rule comes from.
-class StrictChecker {
+class RETORT_API StrictChecker {
 public:
     explicit StrictChecker(std::int64_t row_limit = transaction_row_limit) : row_limit_(row_limit) {}
     // Why DSQL would reject sql as the connection's next statement, or nothing (the statement is then
@@ -189,11 +190,11 @@ private:
 // The statement as a local PostgreSQL server runs it: DSQL-only forms replaced by their nearest
 // equivalent (CREATE [UNIQUE] INDEX ASYNC -> CREATE [UNIQUE] INDEX, ALTER TABLE ASYNC -> ALTER TABLE), in each
 // statement of a script.
-[[nodiscard]] std::string local_equivalent(std::string_view sql);
+[[nodiscard]] RETORT_API std::string local_equivalent(std::string_view sql);
 
 // ------------------------------------------------------------------------------------------------ retries
 
-struct RetryPolicy {
+struct RETORT_API RetryPolicy {
     int max_attempts = 10;  // including the first
     std::chrono::milliseconds initial_backoff{10};
     std::chrono::milliseconds max_backoff{2000};
@@ -208,27 +209,27 @@ struct RetryPolicy {
 
 // The connection was lost while COMMIT was under way: the transaction may or may not have been committed,
 // so run_transaction does not repeat it. The caller has to find out (or make the work idempotent).
-class CommitOutcomeUnknown : public OperationalError {
+class RETORT_API CommitOutcomeUnknown : public OperationalError {
 public:
     using OperationalError::OperationalError;
 };
 
 // An optimistic-concurrency conflict: SQLSTATE 40001, or DSQL's OC000 (data) / OC001 (schema) codes in
 // the message, or SQLite's "database is locked" (DatabaseLocked). run_transaction works on any engine.
-[[nodiscard]] bool is_conflict(const DBAPIError& e) noexcept;
+[[nodiscard]] RETORT_API bool is_conflict(const DBAPIError& e) noexcept;
 // DSQL's transient "server unavailable": SQLSTATE XX000 with a message saying the service or server is
 // unavailable. Other XX000 (internal) errors are not.
-[[nodiscard]] bool is_unavailable(const DBAPIError& e) noexcept;
+[[nodiscard]] RETORT_API bool is_unavailable(const DBAPIError& e) noexcept;
 
 namespace detail {
-void sleep_backoff(const RetryPolicy& policy, int attempt);
+RETORT_API void sleep_backoff(const RetryPolicy& policy, int attempt);
 // Commits, turning a lost connection into CommitOutcomeUnknown.
-void commit_checked(Transaction& tx);
-void commit_checked(orm::Session& session);
+RETORT_API void commit_checked(Transaction& tx);
+RETORT_API void commit_checked(orm::Session& session);
 // Rolls the session back, ignoring a failure to (the connection may be gone).
-void rollback_quietly(orm::Session& session) noexcept;
+RETORT_API void rollback_quietly(orm::Session& session) noexcept;
 // Whether attempt (1-based) failed with e should be repeated; calls on_retry and sleeps when so.
-bool should_retry(const RetryPolicy& policy, int attempt, const DBAPIError& e);
+RETORT_API bool should_retry(const RetryPolicy& policy, int attempt, const DBAPIError& e);
 }  // namespace detail
 
 // Runs fn(Connection&) in a transaction of its own and commits; on a conflict rolls back, waits
@@ -286,7 +287,7 @@ decltype(auto) run_transaction(orm::Session& session, Fn&& fn, const RetryPolicy
 // max_rows_per_transaction, else all at once) and of at most the dialect's max_bytes_per_transaction of values
 // (stored_size), each through run_transaction. Returns the rows inserted. A single row over the byte limit is a
 // TransactionLimitError before anything is sent; chunks committed before a failure stay committed.
-std::int64_t insert_in_chunks(const Engine& engine, const Executable& insert, std::span<const Params> rows,
-                              std::size_t chunk_rows = 0, const RetryPolicy& policy = {});
+RETORT_API std::int64_t insert_in_chunks(const Engine& engine, const Executable& insert, std::span<const Params> rows,
+                                         std::size_t chunk_rows = 0, const RetryPolicy& policy = {});
 
 }  // namespace retort::dsql

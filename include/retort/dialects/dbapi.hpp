@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "retort/export.hpp"
 #include "retort/types/value.hpp"
 
 namespace retort {
@@ -22,11 +23,11 @@ namespace detail {
 // Drivers take their parameters as C strings, which a NUL byte (%00 in a URL) would cut short: a database
 // file "/path%00x" would open "/path". ArgumentError naming the parameter (never its value, which may be
 // a password) when a key or value holds one.
-void check_connect_params(const ConnectParams& params);
+RETORT_API void check_connect_params(const ConnectParams& params);
 }  // namespace detail
 
 // A forward-only cursor over one statement's result. Text and byte views stay valid until next().
-class DBAPICursor {
+class RETORT_API DBAPICursor {
 public:
     virtual ~DBAPICursor() = default;
     // Steps to the next row; false once the rows are exhausted.
@@ -61,7 +62,7 @@ public:
     virtual void close() = 0;
 };
 
-struct DriverExecOptions {
+struct RETORT_API DriverExecOptions {
     bool prepare = true;  // prepare on first use and keep the prepared statement on this connection
     bool stream = false;  // fetch rows in batches as they are read, not all at once
     int batch_rows = 1000;  // rows per fetch when streaming
@@ -70,7 +71,7 @@ struct DriverExecOptions {
     bool params_outlive_cursor = false;
 };
 
-class DBAPIConnection {
+class RETORT_API DBAPIConnection {
 public:
     virtual ~DBAPIConnection() = default;
     // Executes one statement with positional parameters. Throws a DBAPIError subclass on failure.

@@ -15,6 +15,7 @@
 
 #include "retort/detail/backends.hpp"
 #include "retort/dialects/dbapi.hpp"
+#include "retort/export.hpp"
 #include "retort/types/types.hpp"
 
 namespace retort {
@@ -43,7 +44,7 @@ enum class ParamStyle : std::uint8_t {
 
 // What a dialect can do. Capabilities are data, not code, so a dialect that differs in a few points
 // (Aurora DSQL from PostgreSQL) flips flags rather than overriding rules.
-struct DialectCapabilities {
+struct RETORT_API DialectCapabilities {
     bool supports_returning = true;
     // UPDATE ... RETURNING too (MariaDB has INSERT and DELETE ... RETURNING only); only with supports_returning.
     bool supports_update_returning = true;
@@ -144,7 +145,7 @@ struct DialectCapabilities {
 // else the ones listed. With `numbered_by_insert` the INSERT leaves the key column out and the database numbers
 // the rows first, first + 1, ... in the order given (SQLite's rowid under the write lock); the flush then has
 // Dialect::check_numbered_keys confirm it.
-struct PrefetchedKeys {
+struct RETORT_API PrefetchedKeys {
     std::int64_t first = 0;
     std::size_t count = 0;
     std::vector<std::int64_t> listed;
@@ -154,7 +155,7 @@ struct PrefetchedKeys {
     }
 };
 
-class Dialect {
+class RETORT_API Dialect {
 public:
     Dialect(std::string name, DialectCapabilities caps);
     virtual ~Dialect();
@@ -292,7 +293,7 @@ private:
 
 // The dialect for a URL's backend name (the scheme before any "+driver": "sqlite" etc. when its backend is linked,
 // or one a program registered); throws NoSuchModuleError, naming the library to link for an unlinked backend.
-[[nodiscard]] std::shared_ptr<Dialect> make_dialect(const URL& url);
+[[nodiscard]] RETORT_API std::shared_ptr<Dialect> make_dialect(const URL& url);
 
 // Makes a dialect for a URL (called by create_engine for each engine).
 using DialectFactory = std::function<std::shared_ptr<Dialect>(const URL&)>;
@@ -301,8 +302,8 @@ using DialectFactory = std::function<std::shared_ptr<Dialect>(const URL&)>;
 //   auto engine = create_engine("mydb://host/db");
 // A scheme registered again is replaced (the backends' too). Thread-safe; the scheme is lower case letters,
 // digits and '_'.
-void register_dialect(std::string scheme, DialectFactory factory);
+RETORT_API void register_dialect(std::string scheme, DialectFactory factory);
 // The schemes that have a dialect, sorted.
-[[nodiscard]] std::vector<std::string> registered_dialects();
+[[nodiscard]] RETORT_API std::vector<std::string> registered_dialects();
 
 }  // namespace retort

@@ -20,6 +20,7 @@
 #include "retort/dialects/dbapi.hpp"
 #include "retort/engine/url.hpp"
 #include "retort/error.hpp"
+#include "retort/export.hpp"
 #include "retort/sql/elements.hpp"
 #include "retort/sql/executable.hpp"
 #include "retort/types/value.hpp"
@@ -35,14 +36,14 @@ namespace detail {
 struct EngineAccess;
 }
 
-struct ExecuteEvent {
+struct RETORT_API ExecuteEvent {
     std::string_view statement;
     std::span<const Value> parameters;  // the first parameter set when executemany
     bool executemany = false;
     std::size_t batch_size = 1;
 };
 
-struct ErrorEvent {
+struct RETORT_API ErrorEvent {
     const DBAPIError& error;
     std::string_view statement;
     bool is_disconnect;  // handlers may change it: true makes the pool discard the connection
@@ -90,7 +91,7 @@ struct LogRecord {
     bool failed = false;                        // the statement raised an error
 };
 
-struct EngineOptions {
+struct RETORT_API EngineOptions {
     // Log every statement with its values, cache status and run time, and every transaction's BEGIN, COMMIT and
     // ROLLBACK (records of level Info): to log_handler, else log_sink, else stderr. Values of columns marked
     // sensitive show as '***'.
@@ -129,11 +130,11 @@ struct EngineOptions {
     std::function<void(DialectCapabilities&)> capabilities;
 };
 
-struct PoolStatus {
+struct RETORT_API PoolStatus {
     int size, checked_in, checked_out, overflow;
 };
 
-class Engine {
+class RETORT_API Engine {
 public:
     Engine() = default;  // an empty handle; use create_engine
     [[nodiscard]] const URL& url() const;
@@ -174,11 +175,11 @@ private:
     std::shared_ptr<Impl> impl_;
 };
 
-[[nodiscard]] Engine create_engine(const URL& url, EngineOptions options = {});
-[[nodiscard]] Engine create_engine(std::string_view url, EngineOptions options = {});
+[[nodiscard]] RETORT_API Engine create_engine(const URL& url, EngineOptions options = {});
+[[nodiscard]] RETORT_API Engine create_engine(std::string_view url, EngineOptions options = {});
 
 // A fetched row, owning its values.
-class Row {
+class RETORT_API Row {
 public:
     Row() = default;
     Row(std::shared_ptr<const std::vector<std::string>> keys, std::vector<Value> values)
@@ -210,20 +211,20 @@ private:
 
 namespace detail {
 // Decoding straight from the driver's buffer, without a Value in between.
-void decode(const DBAPICursor& c, int i, bool& out);
-void decode(const DBAPICursor& c, int i, std::int64_t& out);
-void decode(const DBAPICursor& c, int i, double& out);
-void decode(const DBAPICursor& c, int i, std::string& out);
-void decode(const DBAPICursor& c, int i, Bytes& out);
-void decode(const DBAPICursor& c, int i, Date& out);
-void decode(const DBAPICursor& c, int i, Time& out);
-void decode(const DBAPICursor& c, int i, DateTime& out);
-void decode(const DBAPICursor& c, int i, Interval& out);
-void decode(const DBAPICursor& c, int i, Uuid& out);
-void decode(const DBAPICursor& c, int i, Numeric& out);
-void decode(const DBAPICursor& c, int i, Json& out);
-void decode(const DBAPICursor& c, int i, Value& out);
-[[noreturn]] void throw_null_column(const DBAPICursor& c, int i);
+RETORT_API void decode(const DBAPICursor& c, int i, bool& out);
+RETORT_API void decode(const DBAPICursor& c, int i, std::int64_t& out);
+RETORT_API void decode(const DBAPICursor& c, int i, double& out);
+RETORT_API void decode(const DBAPICursor& c, int i, std::string& out);
+RETORT_API void decode(const DBAPICursor& c, int i, Bytes& out);
+RETORT_API void decode(const DBAPICursor& c, int i, Date& out);
+RETORT_API void decode(const DBAPICursor& c, int i, Time& out);
+RETORT_API void decode(const DBAPICursor& c, int i, DateTime& out);
+RETORT_API void decode(const DBAPICursor& c, int i, Interval& out);
+RETORT_API void decode(const DBAPICursor& c, int i, Uuid& out);
+RETORT_API void decode(const DBAPICursor& c, int i, Numeric& out);
+RETORT_API void decode(const DBAPICursor& c, int i, Json& out);
+RETORT_API void decode(const DBAPICursor& c, int i, Value& out);
+[[noreturn]] RETORT_API void throw_null_column(const DBAPICursor& c, int i);
 
 // Integers and text, the common members, in one driver call each: false for NULL.
 template <class T>
@@ -287,7 +288,7 @@ struct ConnectionState;
 }  // namespace detail
 
 // The current row of a Result, read in place from the driver's buffer; valid until the Result advances.
-class RowView {
+class RETORT_API RowView {
 public:
     RowView(const DBAPICursor* c, const std::shared_ptr<const std::vector<std::string>>* keys) : c_(c), keys_(keys) {}
     [[nodiscard]] int size() const { return c_->column_count(); }
@@ -374,7 +375,7 @@ private:
 
 // Rows of one execution, fetched as they are read. Keeps its connection checked out until destroyed or
 // exhausted.
-class Result {
+class RETORT_API Result {
 public:
     Result() = default;
     Result(Result&&) noexcept;
@@ -477,12 +478,12 @@ private:
 
 class Transaction;
 
-struct ExecutionOptions {
+struct RETORT_API ExecutionOptions {
     bool stream_results = false;  // fetch rows in batches of yield_per instead of all at once
     int yield_per = 1000;
 };
 
-class Connection {
+class RETORT_API Connection {
 public:
     Connection(Connection&&) noexcept;
     Connection& operator=(Connection&&) noexcept;
@@ -560,7 +561,7 @@ private:
 // A transaction or savepoint. Rolls back in its destructor unless committed or rolled back before.
 // After the connection was invalidated in the middle of it, or its COMMIT failed, commit() raises
 // PendingRollbackError (and the transaction is no longer active) until rollback() is called.
-class Transaction {
+class RETORT_API Transaction {
 public:
     Transaction(Transaction&&) noexcept;
     Transaction& operator=(Transaction&&) = delete;

@@ -7,9 +7,11 @@
 #include <string_view>
 #include <vector>
 
+#include "retort/export.hpp"
+
 namespace retort {
 
-class URL {
+class RETORT_API URL {
 public:
     // Parses a URL; credentials and database may be percent-encoded. Throws UrlError, whose message
     // never contains the password.

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "retort/engine/engine.hpp"
+#include "retort/export.hpp"
 #include "retort/migrate/ops.hpp"
 #include "retort/schema/schema.hpp"
 
@@ -36,7 +37,7 @@ namespace retort::migrate {
 // foreign key, from the models (reflected = false) or from the database (reflected = true). The pointers
 // that apply are set: model objects have `table` (and `column` for columns); every object has its
 // migration form (`table_spec`, `column_spec`, `index`, `unique`, `foreign_key`) and table_name.
-struct SchemaObject {
+struct RETORT_API SchemaObject {
     std::string type;        // "table", "column", "index", "unique_constraint", "foreign_key_constraint"
     std::string name;        // may be empty for unnamed constraints
     std::string table_name;  // the table itself for "table"
@@ -58,7 +59,7 @@ using IncludeObject = std::function<bool(const SchemaObject& object, const std::
                                          bool reflected, const SchemaObject* compare_to)>;
 
 // What include_name sees besides the name: the names of what the object belongs to.
-struct NameParents {
+struct RETORT_API NameParents {
     std::optional<std::string> schema_name;                 // none for the default schema
     std::optional<std::string> table_name;                  // for columns, indexes and constraints
     std::optional<std::string> schema_qualified_table_name;  // "schema.table" or "table"
@@ -70,7 +71,7 @@ struct NameParents {
 using IncludeName = std::function<bool(const std::optional<std::string>& name, const std::string& type,
                                        const NameParents& parent_names)>;
 
-struct CompareOptions {
+struct RETORT_API CompareOptions {
     std::string version_table = "retort_version";
     bool compare_type = true;
     bool compare_server_default = true;
@@ -78,7 +79,7 @@ struct CompareOptions {
     IncludeName include_name;
 };
 
-struct Comparison {
+struct RETORT_API Comparison {
     std::vector<Step> upgrade, downgrade;
     std::vector<std::string> header_comments;  // the data-losing operations, for the revision's header
 
@@ -86,16 +87,16 @@ struct Comparison {
     [[nodiscard]] bool empty() const;
 };
 
-[[nodiscard]] Comparison compare_metadata(const Engine& engine, const MetaData& metadata,
-                                          const CompareOptions& options = {});
+[[nodiscard]] RETORT_API Comparison compare_metadata(const Engine& engine, const MetaData& metadata,
+                                                     const CompareOptions& options = {});
 // Several MetaData compared as one (models split across registries); ArgumentError when two of them
 // define a table of the same name.
-[[nodiscard]] Comparison compare_metadata(const Engine& engine, const std::vector<const MetaData*>& metadata,
-                                          const CompareOptions& options = {});
+[[nodiscard]] RETORT_API Comparison compare_metadata(const Engine& engine, const std::vector<const MetaData*>& metadata,
+                                                     const CompareOptions& options = {});
 
 // The TableSpec (and indexes) a MetaData table stands for, with every name resolved through the
 // MetaData's naming convention.
-[[nodiscard]] TableSpec table_spec_of(const Table& table);
-[[nodiscard]] std::vector<IndexSpec> index_specs_of(const Dialect& dialect, const Table& table);
+[[nodiscard]] RETORT_API TableSpec table_spec_of(const Table& table);
+[[nodiscard]] RETORT_API std::vector<IndexSpec> index_specs_of(const Dialect& dialect, const Table& table);
 
 }  // namespace retort::migrate

@@ -43,6 +43,7 @@
 #include <span>
 #include <string>
 
+#include "retort/export.hpp"
 #include "retort/migrate/autogenerate.hpp"
 #include "retort/schema/schema.hpp"
 
@@ -52,7 +53,7 @@ inline constexpr const char* default_config_file = "retort.ini";
 // Read when no retort.ini is present, as earlier versions named the file.
 inline constexpr const char* legacy_config_file = "retort_migrations.ini";
 
-struct Config {
+struct RETORT_API Config {
     std::filesystem::path file = default_config_file;
     std::filesystem::path script_location = "migrations";  // relative paths are relative to the config file
     std::string url;
@@ -83,7 +84,7 @@ struct Config {
 //       return !(type == "table" && reflected && name.starts_with("legacy_"));  // leave old tables alone
 //   };
 //   return retort::migrate::main(argc, argv, metadata, env);
-struct Environment {
+struct RETORT_API Environment {
     Environment() = default;
     // A URL alone, as main(argc, argv, metadata, "sqlite:///app.db") gives it.
     Environment(std::string url) : default_url(std::move(url)) {}  // NOLINT: implicit on purpose
@@ -103,10 +104,10 @@ struct Environment {
 // Returns the exit status: 0, 1 for failures (and for `check` with pending operations), 2 for usage.
 // Without a MetaData (the generic `retort migrate`), the commands that need the project's C++ run the runner
 // that the config file names, with the same arguments, and return its exit status.
-int run_command(std::span<const std::string> args, const MetaData* metadata, const Environment& env,
-                std::ostream& out, std::ostream& err);
+RETORT_API int run_command(std::span<const std::string> args, const MetaData* metadata, const Environment& env,
+                           std::ostream& out, std::ostream& err);
 
 // The runner's main(): run_command over argv with std::cout and std::cerr.
-int main(int argc, char** argv, const MetaData& metadata, const Environment& env = {});
+RETORT_API int main(int argc, char** argv, const MetaData& metadata, const Environment& env = {});
 
 }  // namespace retort::migrate

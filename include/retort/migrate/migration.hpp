@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "retort/engine/engine.hpp"
+#include "retort/export.hpp"
 #include "retort/migrate/ops.hpp"
 #include "retort/migrate/script.hpp"
 
@@ -40,13 +41,13 @@ namespace retort::migrate {
 inline constexpr const char* default_version_table = "retort_version";
 
 // A revision failed: the message names it, the cause, and where the version table was left.
-class MigrationError : public Error {
+class RETORT_API MigrationError : public Error {
 public:
     using Error::Error;
 };
 
 // The schema as the revisions describe it.
-struct SchemaState {
+struct RETORT_API SchemaState {
     std::map<std::string, TableSpec> tables;
     std::map<std::string, IndexSpec> indexes;  // by index name
 
@@ -56,7 +57,7 @@ struct SchemaState {
 
 // One statement to run: SQL text, the bound parameters (bulk_insert rows when online) and whether it is
 // DDL. Comments (for operations a dialect skips) have empty sql and a note.
-struct Statement {
+struct RETORT_API Statement {
     std::string sql;
     std::vector<Value> params;
     bool ddl = true;
@@ -73,20 +74,20 @@ struct Statement {
 
 // The statements for one operation on a dialect; state is the schema before the operation (needed by
 // rebuilds). Throws MigrationError when a rebuild needs a table the state does not know.
-[[nodiscard]] std::vector<Statement> compile_operation(const Dialect& dialect, const Operation& op,
-                                                       const SchemaState& state);
+[[nodiscard]] RETORT_API std::vector<Statement> compile_operation(const Dialect& dialect, const Operation& op,
+                                                                  const SchemaState& state);
 
 // A table as the database has it (for rebuilds of tables no revision created, and for autogenerate).
-struct ReflectedSpec {
+struct RETORT_API ReflectedSpec {
     TableSpec table;
     std::vector<IndexSpec> indexes;
 };
-[[nodiscard]] ReflectedSpec reflect_table_spec(Connection& conn, const std::string& table);
+[[nodiscard]] RETORT_API ReflectedSpec reflect_table_spec(Connection& conn, const std::string& table);
 
 // SQL text with parameters written as literals (offline scripts).
-[[nodiscard]] std::string render_literal_sql(const Dialect& dialect, const Statement& st);
+[[nodiscard]] RETORT_API std::string render_literal_sql(const Dialect& dialect, const Statement& st);
 
-struct MigrationOptions {
+struct RETORT_API MigrationOptions {
     std::string version_table = default_version_table;
     // Progress lines ("Running upgrade a -> b, message ... done in 0.012 s"); none when null.
     std::function<void(const std::string&)> progress;
@@ -99,7 +100,7 @@ struct MigrationOptions {
     std::map<std::string, std::function<void(Connection&)>> data_migrations;
 };
 
-class MigrationContext {
+class RETORT_API MigrationContext {
 public:
     // Online: runs against the engine's database.
     MigrationContext(Engine engine, MigrationOptions options = {});

@@ -62,12 +62,13 @@
 #include <vector>
 
 #include "retort/error.hpp"
+#include "retort/export.hpp"
 #include "retort/schema/schema.hpp"
 #include "retort/types/types.hpp"
 
 namespace retort::migrate {
 
-struct ColumnSpec {
+struct RETORT_API ColumnSpec {
     std::string name;
     SqlType type;
     bool nullable = true;
@@ -78,7 +79,7 @@ struct ColumnSpec {
 
 // A table as migrations know it: enough to CREATE it (and to rebuild it on SQLite). Indexes are separate
 // operations, as in Alembic.
-struct TableSpec {
+struct RETORT_API TableSpec {
     std::string name;
     std::vector<ColumnSpec> columns;
     std::optional<std::string> pk_name;
@@ -90,7 +91,7 @@ struct TableSpec {
     [[nodiscard]] ColumnSpec* find(std::string_view column);
 };
 
-struct IndexSpec {
+struct RETORT_API IndexSpec {
     std::string name, table;
     std::vector<std::string> columns;
     bool unique = false;
@@ -116,7 +117,7 @@ enum class OpKind {
 
 // One operation. A tagged record rather than a variant of structs: the fields each kind uses are listed
 // beside them, and the parser, printer and compilers stay one switch each.
-struct Operation {
+struct RETORT_API Operation {
     OpKind kind = OpKind::Execute;
     std::string table;      // every kind but Execute
     TableSpec table_spec;   // CreateTable
@@ -144,12 +145,12 @@ struct Operation {
 };
 
 // A line of a revision's section: an operation, or a comment kept as written (autogenerate's hints).
-struct Step {
+struct RETORT_API Step {
     std::optional<Operation> op;
     std::string comment;  // without the leading "# "
 };
 
-struct Revision {
+struct RETORT_API Revision {
     std::string id;
     std::vector<std::string> parents;
     std::vector<std::string> depends_on;     // ids or branch labels that must be applied first
@@ -164,24 +165,24 @@ struct Revision {
     [[nodiscard]] std::vector<Operation> downgrade_ops() const;
 };
 
-class FormatError : public ArgumentError {
+class RETORT_API FormatError : public ArgumentError {
 public:
     using ArgumentError::ArgumentError;
 };
 
 // The text form of a type, and back ("String(50)", "Numeric(10,2)", "Enum(mood:happy|sad)").
-[[nodiscard]] std::string type_text(const SqlType& t);
-[[nodiscard]] SqlType parse_type(std::string_view text);
+[[nodiscard]] RETORT_API std::string type_text(const SqlType& t);
+[[nodiscard]] RETORT_API SqlType parse_type(std::string_view text);
 
 // Parses a revision file's text; FormatError names the line. source names the file in messages.
-[[nodiscard]] Revision parse_revision(std::string_view text, const std::string& source = "<revision>");
-[[nodiscard]] std::string render_revision(const Revision& rev);
-[[nodiscard]] std::string render_operation(const Operation& op);
-[[nodiscard]] Revision read_revision_file(const std::filesystem::path& path);
+[[nodiscard]] RETORT_API Revision parse_revision(std::string_view text, const std::string& source = "<revision>");
+[[nodiscard]] RETORT_API std::string render_revision(const Revision& rev);
+[[nodiscard]] RETORT_API std::string render_operation(const Operation& op);
+[[nodiscard]] RETORT_API Revision read_revision_file(const std::filesystem::path& path);
 
 // Revision ids: 12 lowercase hex digits, random. Ids are restricted to [A-Za-z0-9_], so they are safe
 // to write into the version table's SQL as literals (offline scripts need them inline).
-[[nodiscard]] std::string new_revision_id();
-[[nodiscard]] bool valid_revision_id(std::string_view id);
+[[nodiscard]] RETORT_API std::string new_revision_id();
+[[nodiscard]] RETORT_API bool valid_revision_id(std::string_view id);
 
 }  // namespace retort::migrate

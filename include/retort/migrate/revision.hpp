@@ -34,19 +34,20 @@
 #include <tuple>
 #include <vector>
 
+#include "retort/export.hpp"
 #include "retort/migrate/ops.hpp"
 
 namespace retort::migrate {
 
 // A problem with the revision graph or a target: unknown or ambiguous ids, cycles, several heads where
 // one is needed, a destination that is not reachable.
-class RevisionError : public ArgumentError {
+class RETORT_API RevisionError : public ArgumentError {
 public:
     using ArgumentError::ArgumentError;
 };
 
 // "head" (or "<label>@head") names several revisions.
-class MultipleHeadsError : public RevisionError {
+class RETORT_API MultipleHeadsError : public RevisionError {
 public:
     MultipleHeadsError(std::vector<std::string> heads, std::string argument);
     MultipleHeadsError(const std::string& message, std::vector<std::string> heads, std::string argument)
@@ -56,7 +57,7 @@ public:
 };
 
 // An identifier that names no revision or branch, or names several.
-class ResolutionError : public RevisionError {
+class RETORT_API ResolutionError : public RevisionError {
 public:
     ResolutionError(const std::string& message, std::string argument)
         : RevisionError(message), argument(std::move(argument)) {}
@@ -64,13 +65,13 @@ public:
 };
 
 // A relative move (+N, -N) reaches a branch point or merge point and cannot tell which way to go.
-class AmbiguousWalkError : public RevisionError {
+class RETORT_API AmbiguousWalkError : public RevisionError {
 public:
     using RevisionError::RevisionError;
 };
 
 // The lower revision of a range is not below the upper one.
-class RangeNotAncestorError : public RevisionError {
+class RETORT_API RangeNotAncestorError : public RevisionError {
 public:
     RangeNotAncestorError(std::string lower, std::string upper);
     RangeNotAncestorError(const std::string& message, std::string lower, std::string upper)
@@ -79,25 +80,25 @@ public:
 };
 
 // Revisions whose parents go round in a circle ("Cycle is detected in revisions (a, b, c)").
-class CycleDetected : public RevisionError {
+class RETORT_API CycleDetected : public RevisionError {
 public:
     CycleDetected(const std::string& kind, std::vector<std::string> revisions);
     explicit CycleDetected(std::vector<std::string> revisions) : CycleDetected("Cycle", std::move(revisions)) {}
     std::vector<std::string> revisions;
 };
 // The same through depends_on.
-class DependencyCycleDetected : public CycleDetected {
+class RETORT_API DependencyCycleDetected : public CycleDetected {
 public:
     explicit DependencyCycleDetected(std::vector<std::string> revisions, const char* kind = "Dependency cycle")
         : CycleDetected(kind, std::move(revisions)) {}
 };
 // A revision that names itself as a parent.
-class LoopDetected : public CycleDetected {
+class RETORT_API LoopDetected : public CycleDetected {
 public:
     explicit LoopDetected(std::string revision) : CycleDetected("Self-loop", {std::move(revision)}) {}
 };
 // A revision that names itself in depends_on.
-class DependencyLoopDetected : public DependencyCycleDetected {
+class RETORT_API DependencyLoopDetected : public DependencyCycleDetected {
 public:
     explicit DependencyLoopDetected(std::string revision)
         : DependencyCycleDetected({std::move(revision)}, "Dependency self-loop") {}
@@ -105,7 +106,7 @@ public:
 
 // A revision argument as Alembic takes one: a single identifier (any target form above), several
 // identifiers (the version table's rows), or none (base).
-class RevisionSpec {
+class RETORT_API RevisionSpec {
 public:
     RevisionSpec() = default;
     RevisionSpec(std::string one);  // NOLINT: implicit, like Alembic's str arguments; "" is none
@@ -127,7 +128,7 @@ private:
 
 // One step of a migration run: a revision run up or down, or a stamp (the version table moved without
 // running anything).
-struct MigrationStep {
+struct RETORT_API MigrationStep {
     bool upgrade = true;
     bool stamp = false;
     std::string revision;               // revision steps
@@ -138,7 +139,7 @@ struct MigrationStep {
 };
 
 // A change to the version table.
-struct VersionChange {
+struct RETORT_API VersionChange {
     enum class Kind { Insert, Delete, Update };
     Kind kind = Kind::Insert;
     std::string from;  // Delete, Update
@@ -147,14 +148,14 @@ struct VersionChange {
     bool operator==(const VersionChange&) const = default;
 };
 
-struct IterateOptions {
+struct RETORT_API IterateOptions {
     bool implicit_base = false;          // also walk other branches down to their bases
     bool inclusive = false;              // include the lower revision itself
     bool assert_relative_length = true;  // relative targets must move by the full count
     bool select_for_downgrade = false;   // upper is the current state, lower the downgrade destination
 };
 
-class RevisionGraph {
+class RETORT_API RevisionGraph {
 public:
     RevisionGraph() = default;
     // Takes revisions in declaration order (ScriptDirectory orders them by creation time, then id); the

@@ -9,13 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "retort/export.hpp"
 #include "retort/migrate/ops.hpp"
 #include "retort/migrate/revision.hpp"
 
 namespace retort::migrate {
 
 // The folder of revision files.
-class ScriptDirectory {
+class RETORT_API ScriptDirectory {
 public:
     explicit ScriptDirectory(std::filesystem::path location);
     [[nodiscard]] const std::filesystem::path& location() const noexcept { return location_; }
@@ -31,8 +32,8 @@ private:
 };
 
 // "Add User Table" -> "add_user_table" (for file names).
-[[nodiscard]] std::string slugify(std::string_view message);
+[[nodiscard]] RETORT_API std::string slugify(std::string_view message);
 // Now as 2025-01-30T10:15:00Z.
-[[nodiscard]] std::string utc_timestamp();
+[[nodiscard]] RETORT_API std::string utc_timestamp();
 
 }  // namespace retort::migrate

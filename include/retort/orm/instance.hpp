@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "retort/detail/large_memory.hpp"
+#include "retort/export.hpp"
 #include "retort/types/value.hpp"
 
 namespace retort::orm {
@@ -39,7 +40,7 @@ enum class Lazy : std::uint8_t { Select, Selectin, Joined, Raise, NoLoad, RaiseO
 
 // The primary key values of a persistent object in 16 bytes: one integer held inline (the common key),
 // any other key as an array of Values.
-class KeyValues {
+class RETORT_API KeyValues {
 public:
     KeyValues() noexcept = default;
     KeyValues(std::initializer_list<Value> vs) {
@@ -146,12 +147,12 @@ private:
 
 // The parent an object was last attached to through a relationship that tracks parents (delete-orphan,
 // single_parent); a null parent: it was removed from that relationship since.
-struct ParentLink {
+struct RETORT_API ParentLink {
     const RelationshipProp* prop;
     InstanceState* parent;
 };
 
-struct InstanceState {
+struct RETORT_API InstanceState {
     InstanceState(const MapperBase* m, void* o) : mapper(m), obj(o) {}
     virtual ~InstanceState();
     InstanceState(const InstanceState&) = delete;
@@ -193,7 +194,7 @@ struct Instance final : InstanceState {
     T value;
 };
 
-class Arena : public std::enable_shared_from_this<Arena> {
+class RETORT_API Arena : public std::enable_shared_from_this<Arena> {
 public:
     Arena() = default;
     ~Arena();
@@ -243,14 +244,14 @@ private:
 };
 
 namespace detail {
-[[noreturn]] void throw_null_ptr(const char* what);
+[[noreturn]] RETORT_API void throw_null_ptr(const char* what);
 // Whether the object lacks a parent in one of the delete-orphan relationships that can hold it.
-bool is_orphan(const InstanceState* st);
+RETORT_API bool is_orphan(const InstanceState* st);
 // What the object recorded of its parent through `prop` (null: nothing recorded).
-const ParentLink* parent_link(const InstanceState* st, const RelationshipProp* prop) noexcept;
+RETORT_API const ParentLink* parent_link(const InstanceState* st, const RelationshipProp* prop) noexcept;
 // Reloads an expired object before use (through its session) or throws DetachedInstanceError.
-void ensure_loaded(InstanceState* st);
-std::shared_ptr<Arena> arena_ptr(InstanceState* st);
+RETORT_API void ensure_loaded(InstanceState* st);
+RETORT_API std::shared_ptr<Arena> arena_ptr(InstanceState* st);
 }  // namespace detail
 
 // A handle to a mapped object: pointer-like, compares by identity, keeps the object alive.
@@ -294,7 +295,7 @@ Ptr<T> make(A&&... args);
 namespace detail {
 
 // The untyped parts of Ref<T> and Collection<T>, which the mapper and session work on.
-struct RelationBase {
+struct RETORT_API RelationBase {
     InstanceState* owner = nullptr;       // the object holding this relationship, once it is managed
     const RelationshipProp* prop = nullptr;
     bool loaded = true;   // false: not loaded from the database yet
@@ -302,7 +303,7 @@ struct RelationBase {
     Lazy lazy = Lazy::Select;  // how to load when first used, set per query
 };
 
-struct RefBase : RelationBase {
+struct RETORT_API RefBase : RelationBase {
     InstanceState* target = nullptr;
     InstanceState* previous = nullptr;  // the target before the first change since the last flush
     std::shared_ptr<Arena> keep;  // only while unmanaged: keeps the target's arena alive
@@ -310,7 +311,7 @@ struct RefBase : RelationBase {
     InstanceState* load() const;  // the target, loading it if needed
 };
 
-struct CollectionBase : RelationBase {
+struct RETORT_API CollectionBase : RelationBase {
     std::vector<InstanceState*> items;
     std::vector<std::shared_ptr<Arena>> keeps;  // only while unmanaged
     std::vector<InstanceState*> added, removed;  // since the last flush

@@ -13,13 +13,14 @@
 #include <optional>
 #include <vector>
 
+#include "retort/export.hpp"
 #include "retort/orm/mapper.hpp"
 #include "retort/sql/expression.hpp"
 
 namespace retort::orm {
 
 // One step of a loader option: a relationship, and how it loads.
-struct LoadStep {
+struct RETORT_API LoadStep {
     std::function<const RelationshipProp*()> resolve;
     std::optional<Lazy> strategy;     // none: as the mapping says (defaultload)
     bool contains_eager = false;      // filled from the rows of the query's own JOIN
@@ -29,6 +30,8 @@ struct LoadStep {
 namespace detail {
 template <class T, class R>
 LoadStep load_step(R T::* mp) {
+    static_assert(is_relationship_v<R>, "retort: a loader option (selectinload(), joinedload(), raiseload(), ...) "
+                                        "names a relationship member, a Ref<T> or Collection<T>, not a column");
     return LoadStep{[mp] {
                         const auto* r = mapper_of<T>().relationship_for(detail::member_key(mp), typeid(R));
                         if (!r) throw_no_table("loader option: the member is not a mapped relationship");
@@ -38,7 +41,7 @@ LoadStep load_step(R T::* mp) {
 }
 }  // namespace detail
 
-class LoaderOption {
+class RETORT_API LoaderOption {
 public:
     LoaderOption() = default;
     explicit LoaderOption(LoadStep s) { path.push_back(std::move(s)); }

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "retort/engine/engine.hpp"
+#include "retort/export.hpp"
 #include "retort/orm/instance.hpp"
 #include "retort/orm/snapshot.hpp"
 #include "retort/schema/schema.hpp"
@@ -42,7 +43,7 @@ void define(Mapping<T>& m);
 enum class RelKind : std::uint8_t { ManyToOne, OneToMany, OneToOne, ManyToMany };
 
 // Which Session operations on an object reach the objects of its relationship (SQLAlchemy's cascades).
-struct Cascade {
+struct RETORT_API Cascade {
     bool save_update = true;     // add() takes them in, and so does appending or assigning them
     bool merge = true;           // merge() merges them too
     bool delete_ = false;        // delete() deletes them too
@@ -54,7 +55,7 @@ struct Cascade {
     static Cascade parse(std::string_view s);
 };
 
-struct RelOptions {
+struct RETORT_API RelOptions {
     Lazy lazy = Lazy::Select;
     std::string back_populates;
     std::string cascade = "save-update, merge";
@@ -77,7 +78,7 @@ struct ColumnProp;
 struct RelationshipProp;
 
 // How a version column gets its values (Mapping::version).
-struct VersionOptions {
+struct RETORT_API VersionOptions {
     // The next version from the current one (a null Value for an object being inserted).
     std::function<Value(const Value&)> generator;
     // The program sets the version itself before each change (SQLAlchemy's version_id_generator=False).
@@ -106,15 +107,149 @@ M T::* member_from_key(const MemberKey& k) {
     std::memcpy(&mp, k.data(), sizeof(mp));
     return mp;
 }
+
+// Compile-time checks of a mapping block: a member of the wrong kind stops the build with one sentence saying what
+// to do, and the rest of the declaration is not instantiated (no follow-on errors).
+using retort::detail::always_false;
+template <class M>
+inline constexpr bool is_ref_v = false;
+template <class U>
+inline constexpr bool is_ref_v<Ref<U>> = true;
+template <class M>
+inline constexpr bool is_collection_v = false;
+template <class U>
+inline constexpr bool is_collection_v<Collection<U>> = true;
+// Pointer-like: a raw pointer, a Ptr<T> handle, a smart pointer.
+template <class M>
+inline constexpr bool is_pointer_like_v = std::is_pointer_v<M>;
+template <class U>
+inline constexpr bool is_pointer_like_v<Ptr<U>> = true;
+template <class U>
+inline constexpr bool is_pointer_like_v<std::shared_ptr<U>> = true;
+template <class U, class D>
+inline constexpr bool is_pointer_like_v<std::unique_ptr<U, D>> = true;
+template <class M>
+inline constexpr bool is_char_v = std::is_same_v<M, char> || std::is_same_v<M, signed char> ||
+                                  std::is_same_v<M, wchar_t> || std::is_same_v<M, char8_t> ||
+                                  std::is_same_v<M, char16_t> || std::is_same_v<M, char32_t>;
+// A container of several values (std::vector, std::list, std::set, std::map, std::array, ...).
+template <class M>
+concept value_container = std::is_array_v<M> || requires(const M& m) {
+    typename M::value_type;
+    m.begin();
+    m.end();
+};
+
+template <class M>
+inline constexpr bool is_relationship_v = is_ref_v<M> || is_collection_v<M>;
+// A handle type named where the model itself belongs (select<Ptr<Owner>>()).
+template <class M>
+inline constexpr bool is_handle_v = is_relationship_v<M>;
+template <class U>
+inline constexpr bool is_handle_v<Ptr<U>> = true;
+
+// The C++ type a member is stored as (an adapted type's `stored` one), for checking join conditions.
+template <class V>
+struct stored_type {
+    using type = V;
+};
+template <adapted_type V>
+struct stored_type<V> {
+    using type = std::remove_cvref_t<typename type_adapter<V>::stored>;
+};
+template <class A, class B>
+inline constexpr bool joinable_v = retort::detail::comparable_v<typename stored_type<retort::detail::unopt_t<A>>::type,
+                                                                typename stored_type<retort::detail::unopt_t<B>>::type>;
+
+// What get<T>() can take as a primary key: one value, or a std::vector<Value> of a composite key's (a pointer
+// other than text would pass as a bool).
+template <class K>
+concept key_like = (std::is_convertible_v<const K&, Value> || std::is_convertible_v<const K&, std::vector<Value>>) &&
+                   (!std::is_pointer_v<std::decay_t<K>> ||
+                    is_char_v<std::remove_cv_t<std::remove_pointer_t<std::decay_t<K>>>>);
+
+// Whether column() can map a member of type M.
+template <class M>
+inline constexpr bool storable_member_v = !std::is_const_v<M> && has_sql_type<retort::detail::unopt_t<M>>;
+
+// The sentence for a member column() cannot map (std::optional<V> is judged by V).
+template <class M>
+void reject_column_member() {
+    using V = retort::detail::unopt_t<M>;
+    if constexpr (std::is_const_v<M>)
+        static_assert(always_false<M>, "retort: a const member cannot be a column: Retort assigns the member when "
+                                       "it loads a row; drop the const");
+    else if constexpr (is_ref_v<V> || is_collection_v<V>)
+        static_assert(always_false<M>, "retort: this member is a relationship, not a column: declare a Ref<T> "
+                                       "member with many_to_one() or one_to_one(), a Collection<T> member with "
+                                       "one_to_many() or many_to_many()");
+    else if constexpr (std::is_pointer_v<V> && is_char_v<std::remove_cv_t<std::remove_pointer_t<V>>>)
+        static_assert(always_false<M>, "retort: a char pointer member does not own its text: use std::string "
+                                       "(std::optional<std::string> when it may be NULL)");
+    else if constexpr (is_pointer_like_v<V>)
+        static_assert(always_false<M>, "retort: a pointer member cannot be a column: store the value itself "
+                                       "(std::optional<T> when it may be NULL), or make a related model a Ref<T> "
+                                       "member declared with many_to_one()");
+    else if constexpr (std::is_array_v<V> && is_char_v<std::remove_cv_t<std::remove_all_extents_t<V>>>)
+        static_assert(always_false<M>, "retort: a char array member cannot be a column: use std::string "
+                                       "(ColumnOptions{.type = types::String(n)} limits its length in the table)");
+    else if constexpr (std::is_same_v<V, std::string_view>)
+        static_assert(always_false<M>, "retort: a std::string_view member would point into memory Retort does not "
+                                       "keep once a row is loaded: use std::string");
+    else if constexpr (is_char_v<V>)
+        static_assert(always_false<M>, "retort: a char member cannot be a column: use std::string for text, or "
+                                       "short / int for a small number");
+    else if constexpr (std::is_integral_v<V> && std::is_unsigned_v<V>)
+        static_assert(always_false<M>, "retort: use std::int64_t or int for this member: SQL databases have no "
+                                       "unsigned integer type Retort maps (a CheckConstraint can keep the column "
+                                       "non-negative)");
+    else if constexpr (std::is_enum_v<V>)
+        static_assert(always_false<M>, "retort: an enum member needs a retort::type_adapter<E> saying how it is "
+                                       "stored (as std::string or int; its sql_type() may return "
+                                       "types::Enum(name, values) for an ENUM column); see \"Types of your own\" "
+                                       "in the README");
+    else if constexpr (value_container<V>)
+        static_assert(always_false<M>, "retort: a list of values is not a column: use a relationship (a "
+                                       "Collection<T> member declared with one_to_many() or many_to_many()) or a "
+                                       "Json column through a retort::type_adapter");
+    else
+        static_assert(always_false<M>,
+                      "Retort cannot store a member of this C++ type: use one of its value types (bool, short, int, "
+                      "long, long long, float, double, std::string, Date, Time, DateTime, Interval, Uuid, Numeric, "
+                      "Json, Bytes, or std::optional of one), or specialise retort::type_adapter<T> for it");
+}
+
+// The sentence for a relationship declared on a member of the wrong kind.
+template <class M, RelKind K>
+void reject_relationship_member() {
+    if constexpr (K == RelKind::ManyToOne || K == RelKind::OneToOne) {
+        if constexpr (is_collection_v<M>)
+            static_assert(always_false<M>, "retort: many_to_one() and one_to_one() need a Ref<T> member (one related "
+                                           "object); a Collection<T> member is declared with one_to_many() or "
+                                           "many_to_many()");
+        else
+            static_assert(always_false<M>, "retort: many_to_one() and one_to_one() need a Ref<T> member (T the "
+                                           "related model): change the member's type to Ref<T>");
+    } else {
+        if constexpr (is_ref_v<M>)
+            static_assert(always_false<M>, "retort: one_to_many() and many_to_many() need a Collection<T> member "
+                                           "(the related objects); a Ref<T> member is declared with many_to_one() "
+                                           "or one_to_one()");
+        else
+            static_assert(always_false<M>, "retort: one_to_many() and many_to_many() need a Collection<T> member (T "
+                                           "the related model): change the member's type to Collection<T> (a "
+                                           "std::vector or other container cannot track the related objects)");
+    }
+}
 }  // namespace detail
 
 // A column of a join condition, named by member pointer (resolved through the mapper) or by column name
 // (of an association table).
-struct JoinColumn {
+struct RETORT_API JoinColumn {
     std::function<const Column*()> resolve;
     std::string name;
 };
-struct JoinPair {
+struct RETORT_API JoinPair {
     JoinColumn left, right;
 };
 
@@ -125,7 +260,7 @@ JoinPair on(MA A::* a, MB B::* b);
 template <class A, class MA>
 JoinPair on(MA A::* a, std::string assoc_column);
 
-struct ColumnProp {
+struct RETORT_API ColumnProp {
     const Column* column = nullptr;
     detail::MemberKey member{};
     std::type_index member_type = typeid(void);
@@ -142,7 +277,7 @@ struct ColumnProp {
     bool is_version = false;
 };
 
-struct RelationshipProp {
+struct RETORT_API RelationshipProp {
     std::string name;
     RelKind kind = RelKind::ManyToOne;
     const MapperBase* parent = nullptr;
@@ -171,7 +306,7 @@ struct RelationshipProp {
 
 class Registry;
 
-class MapperBase {
+class RETORT_API MapperBase {
 public:
     MapperBase(Registry& r, std::type_index t) : registry(r), type(t) {}
     virtual ~MapperBase();
@@ -222,14 +357,29 @@ template <class T>
 class Mapper final : public MapperBase {
 public:
     explicit Mapper(Registry& r) : MapperBase(r, typeid(T)) {}
-    [[nodiscard]] InstanceState* create(Arena& a) const override { return a.make<T>(this); }
+    [[nodiscard]] InstanceState* create(Arena& a) const override {
+        if constexpr (std::is_default_constructible_v<T>) {
+            return a.make<T>(this);
+        } else {
+            static_assert(detail::always_false<T>, "retort: a mapped model must be default-constructible: Retort "
+                                                   "makes each object before it fills its members from a row");
+            return nullptr;
+        }
+    }
     [[nodiscard]] InstanceState* copy(Arena& a, const void* obj) const override {
-        return a.make<T>(this, *static_cast<const T*>(obj));
+        if constexpr (std::is_copy_constructible_v<T>) {
+            return a.make<T>(this, *static_cast<const T*>(obj));
+        } else {
+            static_assert(detail::always_false<T>, "retort: a mapped model must be copyable: Retort copies objects "
+                                                   "(make<T>(), merge(), values()); give a member that is not "
+                                                   "(std::unique_ptr, std::mutex) a copy of its own or drop it");
+            return nullptr;
+        }
     }
 };
 
 // The registry of mapped models and their MetaData (SQLAlchemy's registry / DeclarativeBase).
-class Registry {
+class RETORT_API Registry {
 public:
     Registry();
     ~Registry();
@@ -288,9 +438,16 @@ Registry& registry_of() {
 
 template <class T>
 const Mapper<T>& mapper_of() {
-    // A model's mapper lives as long as its registry (the program): looked up once.
-    static const Mapper<T>& m = registry_of<T>().template mapper<T>();
-    return m;
+    if constexpr (detail::is_handle_v<T>) {
+        static_assert(detail::always_false<T>, "retort: name the mapped model itself here (select<Owner>(), "
+                                               "get<Owner>(key), col(&Owner::name)), not a Ptr<T>, Ref<T> or "
+                                               "Collection<T> of it");
+        return *static_cast<const Mapper<T>*>(nullptr);
+    } else {
+        // A model's mapper lives as long as its registry (the program): looked up once.
+        static const Mapper<T>& m = registry_of<T>().template mapper<T>();
+        return m;
+    }
 }
 
 // The MetaData of the models' registry with all of them mapped: mapped_metadata<Owner, Pet>().create_all(e).
@@ -346,27 +503,27 @@ public:
 
     template <class M>
     void column(M T::* mp, std::string name, ColumnOptions opts = {}) {
-        static_assert(has_sql_type<retort::detail::unopt_t<M>>,
-                      "Retort cannot store a member of this C++ type: use one of its value types (bool, short, int, "
-                      "long, long long, float, double, std::string, Date, Time, DateTime, Interval, Uuid, Numeric, "
-                      "Json, Bytes, or std::optional of one), or specialise retort::type_adapter<T> for it");
-        need_table();
-        SqlType t = opts.type ? *opts.type : sql_type_of<retort::detail::unopt_t<M>>::get();
-        if (!opts.nullable && !opts.primary_key) opts.nullable = retort::detail::is_optional<M>::value;
-        const Column& c = m_.table->append_column(ColumnDef{std::move(name), std::move(t), std::move(opts)});
-        ColumnProp p;
-        p.column = &c;
-        p.member = detail::member_key(mp);
-        p.member_type = typeid(M);
-        p.load = &detail::ColumnOps<T, M>::load;
-        p.get = &detail::ColumnOps<T, M>::get;
-        p.assign = &detail::ColumnOps<T, M>::assign;
-        p.set = &detail::ColumnOps<T, M>::set;
-        p.snap_size = &detail::ColumnOps<T, M>::snap_size;
-        p.snap_put = &detail::ColumnOps<T, M>::snap_put;
-        p.snap_same = &detail::ColumnOps<T, M>::snap_same;
-        if (c.primary_key()) m_.pk.push_back(static_cast<int>(m_.columns.size()));
-        m_.columns.push_back(p);
+        if constexpr (!detail::storable_member_v<M>) {
+            detail::reject_column_member<M>();
+        } else {
+            need_table();
+            SqlType t = opts.type ? *opts.type : sql_type_of<retort::detail::unopt_t<M>>::get();
+            if (!opts.nullable && !opts.primary_key) opts.nullable = retort::detail::is_optional<M>::value;
+            const Column& c = m_.table->append_column(ColumnDef{std::move(name), std::move(t), std::move(opts)});
+            ColumnProp p;
+            p.column = &c;
+            p.member = detail::member_key(mp);
+            p.member_type = typeid(M);
+            p.load = &detail::ColumnOps<T, M>::load;
+            p.get = &detail::ColumnOps<T, M>::get;
+            p.assign = &detail::ColumnOps<T, M>::assign;
+            p.set = &detail::ColumnOps<T, M>::set;
+            p.snap_size = &detail::ColumnOps<T, M>::snap_size;
+            p.snap_put = &detail::ColumnOps<T, M>::snap_put;
+            p.snap_same = &detail::ColumnOps<T, M>::snap_same;
+            if (c.primary_key()) m_.pk.push_back(static_cast<int>(m_.columns.size()));
+            m_.columns.push_back(p);
+        }
     }
     // A version column for optimistic locking (SQLAlchemy's version_id_col): each UPDATE and DELETE of an object
     // names the version it was loaded with (StaleDataError when the row has another) and an UPDATE sets the next
@@ -390,42 +547,59 @@ public:
     }
 
     // pet.owner: many-to-one through the join condition (or the foreign key when none is given).
-    template <class U>
-    void many_to_one(Ref<U> T::* mp, std::string name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
-        add_rel<U, Ref<U>>(mp, std::move(name), RelKind::ManyToOne, std::move(join), std::move(o));
+    template <class M>
+    void many_to_one(M T::* mp, std::string name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
+        if constexpr (detail::is_ref_v<M>)
+            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::ManyToOne, std::move(join),
+                                                 std::move(o));
+        else
+            detail::reject_relationship_member<M, RelKind::ManyToOne>();
     }
-    template <class U>
-    void many_to_one(Ref<U> T::* mp, std::string name, RelOptions o) {
+    template <class M>
+    void many_to_one(M T::* mp, std::string name, RelOptions o) {
         many_to_one(mp, std::move(name), std::nullopt, std::move(o));
     }
     // owner.pets: one-to-many; the join condition is (this model's key, the child's foreign key column).
-    template <class U>
-    void one_to_many(Collection<U> T::* mp, std::string name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
-        add_rel<U, Collection<U>>(mp, std::move(name), RelKind::OneToMany, std::move(join), std::move(o));
+    template <class M>
+    void one_to_many(M T::* mp, std::string name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
+        if constexpr (detail::is_collection_v<M>)
+            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::OneToMany, std::move(join),
+                                                 std::move(o));
+        else
+            detail::reject_relationship_member<M, RelKind::OneToMany>();
     }
-    template <class U>
-    void one_to_many(Collection<U> T::* mp, std::string name, RelOptions o) {
+    template <class M>
+    void one_to_many(M T::* mp, std::string name, RelOptions o) {
         one_to_many(mp, std::move(name), std::nullopt, std::move(o));
     }
     // user.profile: the single-valued side of a one-to-one whose foreign key is on the other table.
-    template <class U>
-    void one_to_one(Ref<U> T::* mp, std::string name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
-        add_rel<U, Ref<U>>(mp, std::move(name), RelKind::OneToOne, std::move(join), std::move(o));
+    template <class M>
+    void one_to_one(M T::* mp, std::string name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
+        if constexpr (detail::is_ref_v<M>)
+            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::OneToOne, std::move(join),
+                                                 std::move(o));
+        else
+            detail::reject_relationship_member<M, RelKind::OneToOne>();
     }
-    template <class U>
-    void one_to_one(Ref<U> T::* mp, std::string name, RelOptions o) {
+    template <class M>
+    void one_to_one(M T::* mp, std::string name, RelOptions o) {
         one_to_one(mp, std::move(name), std::nullopt, std::move(o));
     }
     // vet.specialties: many-to-many through an association table of the registry's MetaData;
     // left: (this model's key, association column), right: (target's key, association column).
-    template <class U>
-    void many_to_many(Collection<U> T::* mp, std::string name, std::string secondary,
+    template <class M>
+    void many_to_many(M T::* mp, std::string name, std::string secondary,
                       std::optional<JoinPair> left = std::nullopt, std::optional<JoinPair> right = std::nullopt,
                       RelOptions o = {}) {
-        add_rel<U, Collection<U>>(mp, std::move(name), RelKind::ManyToMany, std::move(left), std::move(o));
-        auto& r = m_.relationships.back();
-        r.secondary_name = std::move(secondary);
-        if (right) r.secondary_spec.push_back(std::move(*right));
+        if constexpr (detail::is_collection_v<M>) {
+            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::ManyToMany, std::move(left),
+                                                 std::move(o));
+            auto& r = m_.relationships.back();
+            r.secondary_name = std::move(secondary);
+            if (right) r.secondary_spec.push_back(std::move(*right));
+        } else {
+            detail::reject_relationship_member<M, RelKind::ManyToMany>();
+        }
     }
 
 private:
@@ -458,7 +632,7 @@ void Mapping<T>::table(std::string name, std::optional<std::string> schema) {
 }
 
 namespace detail {
-[[noreturn]] void throw_no_table(const char* what);
+[[noreturn]] RETORT_API void throw_no_table(const char* what);
 }
 
 template <class T>
@@ -479,6 +653,11 @@ const Mapper<T>& Registry::mapper() {
 
 template <class A, class MA, class B, class MB>
 JoinPair on(MA A::* a, MB B::* b) {
+    static_assert(!detail::is_relationship_v<MA> && !detail::is_relationship_v<MB>,
+                  "retort: on() names two column members (on(&Owner::id, &Pet::owner_id)), not a relationship member");
+    static_assert(detail::is_relationship_v<MA> || detail::is_relationship_v<MB> || detail::joinable_v<MA, MB>,
+                  "retort: on() joins two columns whose types cannot be compared in SQL (a text column with an "
+                  "integer one): name the foreign key column and the key column it refers to");
     JoinPair p;
     p.left.resolve = [a] {
         const auto& m = mapper_of<A>();
@@ -495,6 +674,8 @@ JoinPair on(MA A::* a, MB B::* b) {
 
 template <class A, class MA>
 JoinPair on(MA A::* a, std::string assoc_column) {
+    static_assert(!detail::is_relationship_v<MA>,
+                  "retort: on() names a column member (on(&Vet::id, \"vet_id\")), not a relationship member");
     JoinPair p;
     p.left.resolve = [a] {
         const auto& m = mapper_of<A>();
@@ -517,6 +698,9 @@ Ptr<T> make(A&&... args) {
 // The typed column expression of a mapped member: col(&Pet::name) == "Tom".
 template <class T, class M>
 Expr<M> col(M T::* mp) {
+    static_assert(!detail::is_relationship_v<M>,
+                  "retort: col() takes a column member; a relationship has no column of its own: compare its "
+                  "foreign key column (col(&Pet::owner_id)), or join() along it");
     const auto& m = mapper_of<T>();
     const ColumnProp* p = m.column_for(detail::member_key(mp), typeid(M));
     if (!p) detail::throw_no_table("col(): this member is not a mapped column");

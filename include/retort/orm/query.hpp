@@ -14,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "retort/export.hpp"
 #include "retort/orm/session.hpp"
 
 namespace retort::orm {
@@ -36,7 +37,7 @@ enum class Synchronize : std::uint8_t {
 
 // One SET item of Query::update(): a mapped column and its new value, a value or a SQL expression over the row:
 //   q.update({{col(&User::age), col(&User::age) - 10}, {col(&User::name), "ed"}})
-struct SetItem {
+struct RETORT_API SetItem {
     template <class T, class V>
     SetItem(const Expr<T>& column, const V& value)  // NOLINT: brace-initialised in lists
         : column(column.node()), value(retort::detail::operand(value, column.type())) {}
@@ -46,14 +47,14 @@ struct SetItem {
 
 namespace detail {
 // The untyped parts of Query, compiled into Retort.
-std::vector<InstanceState*> query_all(Session& s, const MapperBase& m, const retort::Select& stmt, const LoadSpec& spec,
-                                      const Params& params, bool unique);
-std::int64_t query_count(Session& s, const retort::Select& stmt, const LoadSpec& spec, const Params& params);
-std::int64_t query_update(Session& s, const MapperBase& m, const retort::Select& stmt, const std::vector<SetItem>& values,
-                          Synchronize sync, const Params& params);
-std::vector<SetItem> set_items(const MapperBase& m, const Params& values);
-std::int64_t query_delete(Session& s, const MapperBase& m, const retort::Select& stmt, Synchronize sync,
-                          const Params& params);
+RETORT_API std::vector<InstanceState*> query_all(Session& s, const MapperBase& m, const retort::Select& stmt,
+                                                 const LoadSpec& spec, const Params& params, bool unique);
+RETORT_API std::int64_t query_count(Session& s, const retort::Select& stmt, const LoadSpec& spec, const Params& params);
+RETORT_API std::int64_t query_update(Session& s, const MapperBase& m, const retort::Select& stmt,
+                                     const std::vector<SetItem>& values, Synchronize sync, const Params& params);
+RETORT_API std::vector<SetItem> set_items(const MapperBase& m, const Params& values);
+RETORT_API std::int64_t query_delete(Session& s, const MapperBase& m, const retort::Select& stmt, Synchronize sync,
+                                     const Params& params);
 }  // namespace detail
 
 // Iterates the objects of a query result held by the iterator itself.
@@ -157,6 +158,11 @@ public:
     // The object with this primary key (Session::get; the query's criteria do not apply).
     [[nodiscard]] Ptr<T> get(const Value& pk) const { return session_->template get<T>(pk); }
     [[nodiscard]] Ptr<T> get(std::vector<Value> pk) const { return session_->template get<T>(std::move(pk)); }
+    template <class K>
+        requires(!detail::key_like<K>)
+    [[nodiscard]] Ptr<T> get(const K& pk) const {
+        return session_->template get<T>(pk);  // a static_assert saying what a key is
+    }
 
     // UPDATE of the rows the criteria select, by column name: {{"name", "ed"}}; returns the number of rows
     // matched. The query must have no join, LIMIT, OFFSET, ORDER BY or DISTINCT. Objects in the session that the
@@ -226,7 +232,7 @@ Query<T> Session::query() {
 // A factory of Sessions with the same engine and options (SQLAlchemy's sessionmaker):
 //   SessionMaker make_session(engine, {.autoflush = false});
 //   Session session = make_session();
-class SessionMaker {
+class RETORT_API SessionMaker {
 public:
     explicit SessionMaker(Engine engine, SessionOptions opts = {}) : engine_(std::move(engine)), opts_(opts) {
         if (!engine_) throw ArgumentError("SessionMaker needs an Engine made with create_engine()");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "retort/engine/engine.hpp"
+#include "retort/export.hpp"
 #include "retort/orm/loader.hpp"
 #include "retort/orm/mapper.hpp"
 #include "retort/sql/expression.hpp"
@@ -16,22 +17,22 @@
 namespace retort {
 
 // The object a flush expected to change was changed by someone else (a row-count mismatch).
-class StaleDataError : public InvalidRequestError {
+class RETORT_API StaleDataError : public InvalidRequestError {
 public:
     using InvalidRequestError::InvalidRequestError;
 };
 // An object's row was not found when it was reloaded (deleted, or otherwise not present).
-class ObjectDeletedError : public InvalidRequestError {
+class RETORT_API ObjectDeletedError : public InvalidRequestError {
 public:
     using InvalidRequestError::InvalidRequestError;
 };
 // A detached object was asked to load something from the database.
-class DetachedInstanceError : public InvalidRequestError {
+class RETORT_API DetachedInstanceError : public InvalidRequestError {
 public:
     using InvalidRequestError::InvalidRequestError;
 };
 // A relationship with the raise loader was accessed before being loaded.
-class RaiseLoadError : public InvalidRequestError {
+class RETORT_API RaiseLoadError : public InvalidRequestError {
 public:
     using InvalidRequestError::InvalidRequestError;
 };
@@ -39,7 +40,7 @@ public:
 namespace orm {
 
 // ORM options of one query's execution (SQLAlchemy's execution_options(populate_existing=True, autoflush=False)).
-struct OrmExecutionOptions {
+struct RETORT_API OrmExecutionOptions {
     // Objects already in the identity map take the rows' values (unflushed changes to them are lost), and
     // their relationships load again.
     bool populate_existing = false;
@@ -48,7 +49,7 @@ struct OrmExecutionOptions {
 };
 
 // How a query loads: its loader options and execution options.
-struct LoadSpec {
+struct RETORT_API LoadSpec {
     std::vector<LoaderOption> options;
     OrmExecutionOptions exec;
 };
@@ -79,6 +80,10 @@ public:
     // JOIN along a relationship: select<Pet>().join(&Pet::owner).where(col(&Owner::name) == "Joe").
     template <class R>
     [[nodiscard]] Select join(R T::* rel, bool isouter = false) const {
+        static_assert(detail::is_relationship_v<R>,
+                      "retort: join() along a relationship takes a Ref<T> or Collection<T> member "
+                      "(select<Pet>().join(&Pet::owner)); to join a table, give it and the ON condition: "
+                      "join(table_of<Owner>(), col(&Pet::owner_id) == col(&Owner::id))");
         const auto* r = mapper_of<T>().relationship_for(detail::member_key(rel), typeid(R));
         if (!r) orm::detail::throw_no_table("join(): the member is not a mapped relationship");
         return with(join_relationship(core_, *r, isouter));
@@ -164,7 +169,7 @@ enum class JoinTransactionMode : std::uint8_t {
 };
 
 // Options of Session::get (SQLAlchemy's get(..., options=, populate_existing=, with_for_update=)).
-struct GetOptions {
+struct RETORT_API GetOptions {
     std::vector<LoaderOption> options;  // loader options for the object's relationships
     // Reload the object even when it is in the identity map (unflushed changes to it are lost).
     bool populate_existing = false;
@@ -174,7 +179,7 @@ struct GetOptions {
 };
 
 // Options of Session::refresh.
-struct RefreshOptions {
+struct RETORT_API RefreshOptions {
     bool with_for_update = false;  // SELECT ... FOR UPDATE where the dialect has it
 };
 
@@ -183,7 +188,7 @@ class Query;
 
 // A handle to a mapped object of any model (what iterating a session gives): obj.as<User>() is its Ptr<User>,
 // null when it is of another model.
-class AnyPtr {
+class RETORT_API AnyPtr {
 public:
     AnyPtr() = default;
     AnyPtr(std::shared_ptr<Arena> keep, InstanceState* st) : keep_(std::move(keep)), st_(st) {}
@@ -213,7 +218,7 @@ private:
     InstanceState* st_ = nullptr;
 };
 
-struct SessionOptions {
+struct RETORT_API SessionOptions {
     bool autoflush = true;         // flush before queries
     bool expire_on_commit = true;  // reload objects on first use after commit
     JoinTransactionMode join_transaction_mode = JoinTransactionMode::ConservativeSavepoint;
@@ -228,7 +233,7 @@ struct SessionAccess;
 // SAVEPOINT). commit() / rollback(); rolled back when it goes out of scope still active (an exception passing
 // through). Rolling back a nested one puts the objects back as they were when it began: objects added or
 // inserted since are transient again, objects deleted since are back, objects changed since are reloaded.
-class SessionTransaction {
+class RETORT_API SessionTransaction {
 public:
     SessionTransaction(SessionTransaction&& o) noexcept : s_(o.s_), nested_(o.nested_), id_(o.id_) { o.s_ = nullptr; }
     SessionTransaction& operator=(SessionTransaction&&) = delete;
@@ -247,7 +252,7 @@ private:
     std::uint64_t id_;  // which one: transactions and SAVEPOINTs are numbered as they begin
 };
 
-class Session {
+class RETORT_API Session {
 public:
     explicit Session(Engine engine, SessionOptions opts = {});
     // A Session on a program's connection: in the transaction the program began there as
@@ -308,6 +313,15 @@ public:
     Ptr<T> get(std::vector<Value> pk, const GetOptions& o) {
         return ptr<T>(get_state(mapper_of<T>(), std::move(pk), o));
     }
+    // A key of a type that cannot be a key's value (an object, a handle) stops the build with a sentence.
+    template <class T, class K>
+        requires(!detail::key_like<K>)
+    Ptr<T> get(const K&, const GetOptions& = {}) {
+        static_assert(detail::always_false<K>,
+                      "retort: get<T>() takes the primary key's value (an int, a std::string, a Uuid, ...; a "
+                      "std::vector<Value> for a composite key), not an object or a handle: get<Owner>(pet->owner_id)");
+        return {};
+    }
     // As get(), but raises NoResultFound when there is no such object.
     template <class T>
     Ptr<T> get_one(const Value& pk, const GetOptions& o = {}) {
@@ -319,6 +333,15 @@ public:
         InstanceState* st = get_state(m, std::move(pk), o);
         if (!st) throw NoResultFound("no row was found for " + m.class_name + " with the given primary key");
         return ptr<T>(st);
+    }
+    template <class T, class K>
+        requires(!detail::key_like<K>)
+    Ptr<T> get_one(const K&, const GetOptions& = {}) {
+        static_assert(detail::always_false<K>,
+                      "retort: get_one<T>() takes the primary key's value (an int, a std::string, a Uuid, ...; a "
+                      "std::vector<Value> for a composite key), not an object or a handle: "
+                      "get_one<Owner>(pet->owner_id)");
+        return {};
     }
 
     // The legacy Query API (retort/orm/query.hpp): session.query<User>().filter(...).order_by(...).all().
@@ -541,7 +564,7 @@ private:
 };
 
 namespace detail {
-retort::Select join_relationship(const retort::Select& s, const RelationshipProp& r, bool isouter);
+RETORT_API retort::Select join_relationship(const retort::Select& s, const RelationshipProp& r, bool isouter);
 }
 
 template <class T>
@@ -550,8 +573,8 @@ retort::Select Select<T>::join_relationship(const retort::Select& s, const Relat
 }
 
 namespace detail {
-void make_transient(InstanceState* st);
-void make_transient_to_detached(InstanceState* st);
+RETORT_API void make_transient(InstanceState* st);
+RETORT_API void make_transient_to_detached(InstanceState* st);
 }  // namespace detail
 
 // Takes the object out of its session (if any) and makes it transient: no identity key, not deleted; a later

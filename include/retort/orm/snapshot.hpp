@@ -11,6 +11,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "retort/export.hpp"
 #include "retort/types/value.hpp"
 
 namespace retort::orm::snap {
@@ -18,11 +19,11 @@ namespace retort::orm::snap {
 using Byte = std::uint8_t;
 
 // Size, writing, skipping, reading and comparing of any value.
-[[nodiscard]] std::size_t size_of(const Value& v);
-Byte* write(Byte* out, const Value& v);
-[[nodiscard]] const Byte* skip(const Byte* in);
-[[nodiscard]] Value read(const Byte* in);
-[[nodiscard]] bool equal(const Byte* in, const Value& v);
+[[nodiscard]] RETORT_API std::size_t size_of(const Value& v);
+RETORT_API Byte* write(Byte* out, const Value& v);
+[[nodiscard]] RETORT_API const Byte* skip(const Byte* in);
+[[nodiscard]] RETORT_API Value read(const Byte* in);
+[[nodiscard]] RETORT_API bool equal(const Byte* in, const Value& v);
 
 // The fast paths for the member types most models use.
 inline constexpr std::size_t kIntSize = 9;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "retort/export.hpp"
 #include "retort/types/types.hpp"
 
 namespace retort {
@@ -14,13 +15,13 @@ class Engine;
 class Connection;
 
 // The options of an identity column (GENERATED ... AS IDENTITY) as the database holds them.
-struct ReflectedIdentity {
+struct RETORT_API ReflectedIdentity {
     bool always = false;  // GENERATED ALWAYS
     std::int64_t start = 1, increment = 1, minvalue = 1, maxvalue = 0, cache = 1;
     bool cycle = false;
 };
 
-struct ReflectedColumn {
+struct RETORT_API ReflectedColumn {
     std::string name;
     SqlType type;
     std::string type_text;  // the type as the database spells it ("character varying(30)")
@@ -31,12 +32,12 @@ struct ReflectedColumn {
     std::optional<ReflectedIdentity> identity;  // an identity column's options
 };
 
-struct ReflectedPrimaryKey {
+struct RETORT_API ReflectedPrimaryKey {
     std::optional<std::string> name;
     std::vector<std::string> constrained_columns;
 };
 
-struct ReflectedForeignKey {
+struct RETORT_API ReflectedForeignKey {
     std::optional<std::string> name;
     std::vector<std::string> constrained_columns;
     std::optional<std::string> referred_schema;
@@ -45,19 +46,19 @@ struct ReflectedForeignKey {
     std::optional<std::string> ondelete, onupdate;
 };
 
-struct ReflectedIndex {
+struct RETORT_API ReflectedIndex {
     std::string name;
     std::vector<std::string> column_names;
     bool unique = false;
 };
 
-struct ReflectedUnique {
+struct RETORT_API ReflectedUnique {
     std::optional<std::string> name;
     std::vector<std::string> column_names;
 };
 
 // Reads schema information through an engine's dialect. Each call takes a connection from the pool.
-class Inspector {
+class RETORT_API Inspector {
 public:
     explicit Inspector(const Engine& engine);
     ~Inspector();

@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "retort/export.hpp"
 #include "retort/sql/elements.hpp"
 #include "retort/types/types.hpp"
 
@@ -31,13 +32,13 @@ class Expr;
 // where the dialect numbers rows with identity columns (PostgreSQL, Aurora DSQL). Fields left unset take the
 // database's defaults, or the dialect's (Aurora DSQL: CACHE from the URL's identity_cache). Ignored by
 // dialects without identity columns (SQLite numbers its INTEGER PRIMARY KEY itself).
-struct Identity {
+struct RETORT_API Identity {
     bool always = false;  // GENERATED ALWAYS: an INSERT may not give the key
     std::optional<std::int64_t> start, increment, cache;
 };
 
 // Options of a column, meant for designated initializers: {.primary_key = true, .server_default = "now()"}.
-struct ColumnOptions {
+struct RETORT_API ColumnOptions {
     std::optional<SqlType> type;  // when absent: the type given separately or inferred from a C++ type
     bool primary_key = false;
     std::optional<bool> nullable;  // default: not null for primary keys, nullable otherwise
@@ -70,7 +71,7 @@ struct ColumnOptions {
 
 // Options of CREATE SEQUENCE; those left unset are not written (the database's defaults apply, or the
 // dialect's: Aurora DSQL requires CACHE and takes the URL's identity_cache).
-struct SequenceOptions {
+struct RETORT_API SequenceOptions {
     std::optional<std::int64_t> start, increment, minvalue, maxvalue, cache;
     bool nominvalue = false, nomaxvalue = false;  // NO MINVALUE / NO MAXVALUE
     bool cycle = false;
@@ -81,7 +82,7 @@ struct SequenceOptions {
 // (ColumnOptions::sequence). MetaData::create_all creates the sequences before the tables, drop_all drops them
 // after. Where the dialect has no sequences (SQLite) creating and dropping one does nothing, and its
 // next_value() is a CompileError.
-class Sequence {
+class RETORT_API Sequence {
 public:
     Sequence(std::string name, std::optional<std::string> schema, SequenceOptions options, bool table_bound);
     [[nodiscard]] const std::string& name() const noexcept { return name_; }
@@ -110,32 +111,32 @@ private:
     bool table_bound_;
 };
 
-struct ColumnDef {
+struct RETORT_API ColumnDef {
     std::string name;
     SqlType type;
     ColumnOptions options{};
 };
 
-struct PrimaryKeyConstraint {
+struct RETORT_API PrimaryKeyConstraint {
     std::vector<std::string> columns;
     std::optional<std::string> name;
 };
-struct UniqueConstraint {
+struct RETORT_API UniqueConstraint {
     std::vector<std::string> columns;
     std::optional<std::string> name;
 };
-struct CheckConstraint {
+struct RETORT_API CheckConstraint {
     std::string sqltext;  // raw SQL: the condition written into the DDL as it is; never build it from input
     std::optional<std::string> name;
 };
-struct ForeignKeyConstraint {
+struct RETORT_API ForeignKeyConstraint {
     std::vector<std::string> columns;
     std::string referred_table;  // "table" or "schema.table"
     std::vector<std::string> referred_columns;
     std::optional<std::string> name;
     std::optional<std::string> ondelete, onupdate;  // checked as ColumnOptions::ondelete is
 };
-struct Index {
+struct RETORT_API Index {
     std::string name;  // empty: named by the MetaData's naming convention
     std::vector<std::string> columns;
     bool unique = false;
@@ -147,7 +148,7 @@ struct Index {
 };
 using TableItem = std::variant<PrimaryKeyConstraint, UniqueConstraint, CheckConstraint, ForeignKeyConstraint, Index>;
 
-class Column final : public sql::ExprNode {
+class RETORT_API Column final : public sql::ExprNode {
 public:
     Column(std::string name, SqlType type, ColumnOptions opts);
 
@@ -175,7 +176,7 @@ private:
     std::shared_ptr<const Sequence> sequence_;
 };
 
-class Table final : public sql::FromNode, public std::enable_shared_from_this<Table> {
+class RETORT_API Table final : public sql::FromNode, public std::enable_shared_from_this<Table> {
 public:
     // Tables are made through MetaData::table (or reflection) so they always belong to a MetaData.
     Table(MetaData* md, std::string name, std::optional<std::string> schema);
@@ -239,7 +240,7 @@ private:
 // Keys: "ix", "uq", "ck", "fk", "pk". The default names indexes "ix_%(column_0_label)s" as SQLAlchemy does.
 using NamingConvention = std::map<std::string, std::string>;
 
-class MetaData {
+class RETORT_API MetaData {
 public:
     explicit MetaData(NamingConvention naming_convention = {{"ix", "ix_%(column_0_label)s"}},
                       std::optional<std::string> schema = {});

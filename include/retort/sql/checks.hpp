@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "retort/export.hpp"
+
 namespace retort::sql {
 
 // How deep a statement's tree may nest: a node inside 1,000 levels of operators, functions, subqueries or
@@ -22,14 +24,14 @@ inline constexpr int max_depth = 1000;
 
 // LIKE's ESCAPE character: exactly one character (one UTF-8 code point), not NUL. Returns it; ArgumentError
 // otherwise.
-std::string_view check_like_escape(std::string_view escape);
+RETORT_API std::string_view check_like_escape(std::string_view escape);
 
 // A SQL function name as func::call() writes it, unquoted: identifier(.identifier)*, each identifier
 // [A-Za-z_][A-Za-z0-9_$]* of at most 63 bytes. ArgumentError otherwise.
-void check_function_name(std::string_view name);
+RETORT_API void check_function_name(std::string_view name);
 
 // A foreign key's ON DELETE / ON UPDATE action: CASCADE, SET NULL, SET DEFAULT, RESTRICT or NO ACTION, in
 // any case with any spacing. Returns the canonical upper-case form; ArgumentError otherwise.
-std::string check_referential_action(std::string_view action);
+RETORT_API std::string check_referential_action(std::string_view action);
 
 }  // namespace retort::sql

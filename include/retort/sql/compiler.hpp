@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "retort/export.hpp"
 #include "retort/sql/elements.hpp"
 
 namespace retort {
@@ -22,7 +23,7 @@ struct ForeignKeyConstraint;
 
 namespace retort::sql {
 
-class SQLCompiler {
+class RETORT_API SQLCompiler {
 public:
     explicit SQLCompiler(const Dialect& d) : dialect_(d) {}
     virtual ~SQLCompiler();
@@ -98,7 +99,7 @@ protected:
 
 // DDL for schema objects. Values in DDL (server defaults, enum values, CHECK text) are SQL text, never
 // parameters; literal strings are quoted with doubled quotes.
-class DDLCompiler {
+class RETORT_API DDLCompiler {
 public:
     explicit DDLCompiler(const Dialect& d) : dialect_(d) {}
     virtual ~DDLCompiler();

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "retort/export.hpp"
 #include "retort/types/types.hpp"
 #include "retort/types/value.hpp"
 
@@ -50,7 +51,7 @@ enum class NodeKind : std::uint8_t {
     Ddl,  // a DDL element (CREATE TABLE ...), compiled by the DDL compiler
 };
 
-struct Node {
+struct RETORT_API Node {
     explicit Node(NodeKind k) noexcept : kind(k) {}
     virtual ~Node();
     Node(const Node&) = default;
@@ -62,16 +63,16 @@ using NodePtr = std::shared_ptr<const Node>;
 // Drops a node's reference to a child. The destructors of nodes with children call these rather than let
 // their members go, so that destroying a tree nested a million levels deep never recurses more than a
 // bounded number of levels: deeper children are queued and released one at a time by the outermost call.
-void release_node(NodePtr& child) noexcept;
-void release_nodes(std::vector<NodePtr>& children) noexcept;
+RETORT_API void release_node(NodePtr& child) noexcept;
+RETORT_API void release_nodes(std::vector<NodePtr>& children) noexcept;
 
 // A node that yields a value and has a SQL type.
-struct ExprNode : Node {
+struct RETORT_API ExprNode : Node {
     ExprNode(NodeKind k, SqlType t) : Node(k), type(std::move(t)) {}
     SqlType type;
 };
 
-struct BindNode final : ExprNode {
+struct RETORT_API BindNode final : ExprNode {
     BindNode(std::string k, Value v, SqlType t, bool has_value = true)
         : ExprNode(NodeKind::Bind, std::move(t)), key(std::move(k)), value(std::move(v)), has_value(has_value) {}
     std::string key;  // name that execute() parameters match; auto-named binds start with "param_"
@@ -79,7 +80,7 @@ struct BindNode final : ExprNode {
     bool has_value;  // false for bindparam("name") without a value: it must be given at execution
 };
 
-struct LiteralNode final : ExprNode {
+struct RETORT_API LiteralNode final : ExprNode {
     LiteralNode(std::string s, SqlType t = {}) : ExprNode(NodeKind::Literal, std::move(t)), sql(std::move(s)) {}
     std::string sql;
     // Set: the node is the next value of the sequence named `sql` (in sequence_schema), which the dialect
@@ -88,7 +89,7 @@ struct LiteralNode final : ExprNode {
     std::optional<std::string> sequence_schema;
 };
 
-struct TextNode final : ExprNode {
+struct RETORT_API TextNode final : ExprNode {
     TextNode(std::string s, std::vector<std::shared_ptr<const BindNode>> b)
         : ExprNode(NodeKind::Text, {}), sql(std::move(s)), binds(std::move(b)) {}
     std::string sql;  // with ":name" placeholders; "\:" is a literal colon
@@ -103,14 +104,14 @@ enum class BinaryOp : std::uint8_t {
 };
 enum class ListOp : std::uint8_t { And, Or, Comma };
 
-struct UnaryNode final : ExprNode {
+struct RETORT_API UnaryNode final : ExprNode {
     UnaryNode(UnaryOp o, NodePtr e, SqlType t) : ExprNode(NodeKind::Unary, std::move(t)), op(o), operand(std::move(e)) {}
     UnaryOp op;
     NodePtr operand;
     ~UnaryNode() override;
 };
 
-struct BinaryNode final : ExprNode {
+struct RETORT_API BinaryNode final : ExprNode {
     BinaryNode(BinaryOp o, NodePtr l, NodePtr r, SqlType t, std::string esc = {})
         : ExprNode(NodeKind::Binary, std::move(t)), op(o), left(std::move(l)), right(std::move(r)), escape(std::move(esc)) {}
     BinaryOp op;
@@ -119,7 +120,7 @@ struct BinaryNode final : ExprNode {
     ~BinaryNode() override;
 };
 
-struct BetweenNode final : ExprNode {
+struct RETORT_API BetweenNode final : ExprNode {
     BetweenNode(NodePtr e, NodePtr l, NodePtr h, bool n)
         : ExprNode(NodeKind::Between, types::Boolean()), expr(std::move(e)), low(std::move(l)), high(std::move(h)), negate(n) {}
     NodePtr expr, low, high;
@@ -127,7 +128,7 @@ struct BetweenNode final : ExprNode {
     ~BetweenNode() override;
 };
 
-struct ListNode final : ExprNode {
+struct RETORT_API ListNode final : ExprNode {
     ListNode(ListOp o, std::vector<NodePtr> i, SqlType t = {})
         : ExprNode(NodeKind::List, std::move(t)), op(o), items(std::move(i)) {}
     ListOp op;
@@ -135,7 +136,7 @@ struct ListNode final : ExprNode {
     ~ListNode() override;
 };
 
-struct FuncNode final : ExprNode {
+struct RETORT_API FuncNode final : ExprNode {
     FuncNode(std::string n, std::vector<NodePtr> a, SqlType t)
         : ExprNode(NodeKind::Func, std::move(t)), name(std::move(n)), args(std::move(a)) {}
     std::string name;  // rendered as given (count, coalesce, now, gen_random_uuid ...)
@@ -147,13 +148,13 @@ struct FuncNode final : ExprNode {
     ~FuncNode() override;
 };
 
-struct CastNode final : ExprNode {
+struct RETORT_API CastNode final : ExprNode {
     CastNode(NodePtr e, SqlType t) : ExprNode(NodeKind::Cast, std::move(t)), expr(std::move(e)) {}
     NodePtr expr;
     ~CastNode() override;
 };
 
-struct CaseNode final : ExprNode {
+struct RETORT_API CaseNode final : ExprNode {
     explicit CaseNode(SqlType t) : ExprNode(NodeKind::Case, std::move(t)) {}
     NodePtr value;  // CASE value WHEN ... (optional)
     std::vector<std::pair<NodePtr, NodePtr>> whens;
@@ -161,21 +162,21 @@ struct CaseNode final : ExprNode {
     ~CaseNode() override;
 };
 
-struct LabelNode final : ExprNode {
+struct RETORT_API LabelNode final : ExprNode {
     LabelNode(NodePtr e, std::string n, SqlType t) : ExprNode(NodeKind::Label, std::move(t)), expr(std::move(e)), name(std::move(n)) {}
     NodePtr expr;
     std::string name;
     ~LabelNode() override;
 };
 
-struct GroupingNode final : ExprNode {
+struct RETORT_API GroupingNode final : ExprNode {
     GroupingNode(NodePtr e, SqlType t) : ExprNode(NodeKind::Grouping, std::move(t)), inner(std::move(e)) {}
     NodePtr inner;
     ~GroupingNode() override;
 };
 
 // A column of a FROM element that is not a Table (alias, subquery, CTE, the "excluded" row of an upsert).
-struct DerivedColumnNode final : ExprNode {
+struct RETORT_API DerivedColumnNode final : ExprNode {
     DerivedColumnNode(NodePtr f, std::string n, SqlType t)
         : ExprNode(NodeKind::DerivedColumn, std::move(t)), from(std::move(f)), name(std::move(n)) {}
     NodePtr from;  // null for "excluded"
@@ -186,11 +187,11 @@ struct DerivedColumnNode final : ExprNode {
 
 // ---- FROM elements
 
-struct FromNode : Node {
+struct RETORT_API FromNode : Node {
     using Node::Node;
 };
 
-struct JoinNode final : FromNode {
+struct RETORT_API JoinNode final : FromNode {
     JoinNode(NodePtr l, NodePtr r, NodePtr o, bool outer, bool full)
         : FromNode(NodeKind::Join), left(std::move(l)), right(std::move(r)), on(std::move(o)), is_outer(outer), full(full) {}
     NodePtr left, right, on;
@@ -198,14 +199,14 @@ struct JoinNode final : FromNode {
     ~JoinNode() override;
 };
 
-struct AliasNode final : FromNode {
+struct RETORT_API AliasNode final : FromNode {
     AliasNode(NodePtr e, std::string n) : FromNode(NodeKind::Alias), element(std::move(e)), name(std::move(n)) {}
     NodePtr element;  // a Table or a Select/Compound (then it is a subquery)
     std::string name;
     ~AliasNode() override;
 };
 
-struct CteNode final : FromNode {
+struct RETORT_API CteNode final : FromNode {
     CteNode(NodePtr s, std::string n, bool rec) : FromNode(NodeKind::Cte), select(std::move(s)), name(std::move(n)), recursive(rec) {}
     NodePtr select;
     std::string name;
@@ -221,7 +222,7 @@ struct Compiled;
 // times is compiled once. Keyed by Dialect::compile_key(), so it never points at a dead dialect. The entries
 // it takes live as long as the statement, so get() hands out a plain pointer without a lock (a statement
 // executed in a loop looks its entry up once per execution).
-class CompiledMemo {
+class RETORT_API CompiledMemo {
 public:
     struct Entry {
         std::uint64_t dialect_key = 0;
@@ -243,17 +244,17 @@ private:
     mutable std::vector<std::shared_ptr<const Entry>> kept_;
 };
 
-struct StatementNode : Node {
+struct RETORT_API StatementNode : Node {
     using Node::Node;
     StatementNode(const StatementNode& o) : Node(o) {}  // the memo is not copied
     CompiledMemo memo;
 };
 
-struct OrderBy {
+struct RETORT_API OrderBy {
     NodePtr expr;
 };
 
-struct SelectNode final : StatementNode {
+struct RETORT_API SelectNode final : StatementNode {
     SelectNode() : StatementNode(NodeKind::Select) {}
     std::vector<NodePtr> columns;
     std::vector<NodePtr> froms;  // explicit FROM elements (select_from / join); more are inferred
@@ -278,7 +279,7 @@ struct SelectNode final : StatementNode {
 
 enum class CompoundOp : std::uint8_t { Union, UnionAll, Intersect, IntersectAll, Except, ExceptAll };
 
-struct CompoundNode final : StatementNode {
+struct RETORT_API CompoundNode final : StatementNode {
     CompoundNode() : StatementNode(NodeKind::Compound) {}
     CompoundOp op = CompoundOp::Union;
     std::vector<NodePtr> selects;
@@ -287,12 +288,12 @@ struct CompoundNode final : StatementNode {
     ~CompoundNode() override;
 };
 
-struct ColumnValue {
+struct RETORT_API ColumnValue {
     const Column* column;  // owned by the statement's table
     NodePtr value;
 };
 
-struct OnConflict {
+struct RETORT_API OnConflict {
     std::vector<std::string> target;  // conflict target columns; empty = any
     std::string constraint;           // ON CONFLICT ON CONSTRAINT name (PostgreSQL)
     std::vector<NodePtr> target_where;
@@ -301,7 +302,7 @@ struct OnConflict {
     std::vector<NodePtr> where;
 };
 
-struct InsertNode final : StatementNode {
+struct RETORT_API InsertNode final : StatementNode {
     InsertNode() : StatementNode(NodeKind::Insert) {}
     std::shared_ptr<const Table> table;
     std::vector<ColumnValue> values;             // single row, or the first row's columns
@@ -315,7 +316,7 @@ struct InsertNode final : StatementNode {
     ~InsertNode() override;
 };
 
-struct UpdateNode final : StatementNode {
+struct RETORT_API UpdateNode final : StatementNode {
     UpdateNode() : StatementNode(NodeKind::Update) {}
     std::shared_ptr<const Table> table;
     std::vector<ColumnValue> values;
@@ -324,7 +325,7 @@ struct UpdateNode final : StatementNode {
     ~UpdateNode() override;
 };
 
-struct DeleteNode final : StatementNode {
+struct RETORT_API DeleteNode final : StatementNode {
     DeleteNode() : StatementNode(NodeKind::Delete) {}
     std::shared_ptr<const Table> table;
     std::vector<NodePtr> where;
@@ -334,7 +335,7 @@ struct DeleteNode final : StatementNode {
 
 // ---- compiled form
 
-struct BindSlot {
+struct RETORT_API BindSlot {
     int index;        // position of the bind in the statement's tree-walk order; -1 for a client default
     std::string key;  // parameter name it may be overridden by
     SqlType type;
@@ -342,12 +343,12 @@ struct BindSlot {
     bool sensitive = false;  // bound to a column marked sensitive: echo shows '***'
 };
 
-struct ResultColumn {
+struct RETORT_API ResultColumn {
     std::string name;
     SqlType type;
 };
 
-struct Compiled {
+struct RETORT_API Compiled {
     std::string sql;
     std::vector<BindSlot> slots;  // one per placeholder, in placeholder order
     std::vector<ResultColumn> result_columns;
@@ -366,8 +367,8 @@ struct Compiled {
 // Appends a structural cache key for a statement and collects its binds in tree-walk order. Two trees
 // with equal keys compile to the same SQL whatever their bound values.
 // Throws CompileError when the tree nests deeper than sql::max_depth (checks.hpp).
-void walk_statement(const Node& n, std::string& key, std::vector<const BindNode*>& binds);
+RETORT_API void walk_statement(const Node& n, std::string& key, std::vector<const BindNode*>& binds);
 // The CompileError for a tree deeper than sql::max_depth.
-[[noreturn]] void too_deep();
+[[noreturn]] RETORT_API void too_deep();
 
 }  // namespace retort::sql

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "retort/export.hpp"
 #include "retort/sql/elements.hpp"
 #include "retort/types/value.hpp"
 
@@ -20,7 +21,7 @@ using Params = std::vector<std::pair<std::string, Value>>;
 using InlineParams = std::initializer_list<std::pair<std::string_view, Value>>;
 
 // Anything execute() runs: select / insert / update / delete / text() / DDL. Wraps the statement's node.
-class Executable {
+class RETORT_API Executable {
 public:
     Executable() = default;
     explicit Executable(std::shared_ptr<const sql::Node> n) : node_(std::move(n)) {}

@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "retort/export.hpp"
 #include "retort/schema/schema.hpp"
 #include "retort/sql/checks.hpp"
 #include "retort/sql/elements.hpp"
@@ -37,6 +38,10 @@ struct unopt<std::optional<T>> {
 };
 template <class T>
 using unopt_t = typename unopt<std::remove_cvref_t<T>>::type;
+
+// False, but only once T is known: static_assert(always_false<T>, "...") in a branch that must not be taken.
+template <class>
+inline constexpr bool always_false = false;
 
 // Expr<T> and the classes built on it (Col<T>).
 template <class T>
@@ -103,8 +108,8 @@ SqlType bind_type() {
     else return sql_type_of<U>::get();
 }
 
-sql::NodePtr make_bind(std::string key, Value v, SqlType t);
-sql::NodePtr null_node();
+RETORT_API sql::NodePtr make_bind(std::string key, Value v, SqlType t);
+RETORT_API sql::NodePtr null_node();
 // The node for an operand: an expression's own node, NULL, or a bound parameter typed like `like`.
 template <class U>
 sql::NodePtr operand(const U& v, const SqlType& like) {
@@ -112,17 +117,21 @@ sql::NodePtr operand(const U& v, const SqlType& like) {
         return v.node();
     } else if constexpr (std::is_same_v<U, std::nullptr_t> || std::is_same_v<U, std::nullopt_t>) {
         return null_node();
+    } else if constexpr (!std::is_constructible_v<Value, const U&>) {
+        static_assert(always_false<U>, "retort: a value of this C++ type cannot be a bound parameter: use one of "
+                                       "Retort's value types, or specialise retort::type_adapter<T> for it");
+        return null_node();
     } else {
         return make_bind("", Value(v), like);
     }
 }
-const SqlType& node_type(const sql::NodePtr& n);
-sql::NodePtr binary(sql::BinaryOp op, sql::NodePtr l, sql::NodePtr r, SqlType t, std::string escape = {});
-sql::NodePtr unary(sql::UnaryOp op, sql::NodePtr e, SqlType t);
-sql::NodePtr list(sql::ListOp op, std::vector<sql::NodePtr> items);
-sql::NodePtr compare(sql::BinaryOp op, sql::NodePtr l, sql::NodePtr r);
+RETORT_API const SqlType& node_type(const sql::NodePtr& n);
+RETORT_API sql::NodePtr binary(sql::BinaryOp op, sql::NodePtr l, sql::NodePtr r, SqlType t, std::string escape = {});
+RETORT_API sql::NodePtr unary(sql::UnaryOp op, sql::NodePtr e, SqlType t);
+RETORT_API sql::NodePtr list(sql::ListOp op, std::vector<sql::NodePtr> items);
+RETORT_API sql::NodePtr compare(sql::BinaryOp op, sql::NodePtr l, sql::NodePtr r);
 // LIKE pattern helpers for startswith / endswith / contains: escape %, _ and the escape char itself.
-std::string like_escape(std::string_view s, char esc);
+RETORT_API std::string like_escape(std::string_view s, char esc);
 }  // namespace detail
 
 template <class T>
@@ -303,12 +312,12 @@ Expr<std::string> concat(const Expr<T>& l, const U& r) {
 
 // ---- boolean logic
 
-Expr<bool> operator&&(const Expr<bool>& a, const Expr<bool>& b);
-Expr<bool> operator||(const Expr<bool>& a, const Expr<bool>& b);
-Expr<bool> operator!(const Expr<bool>& a);
-Expr<bool> and_(std::vector<Expr<bool>> clauses);
-Expr<bool> or_(std::vector<Expr<bool>> clauses);
-Expr<bool> not_(const Expr<bool>& e);
+RETORT_API Expr<bool> operator&&(const Expr<bool>& a, const Expr<bool>& b);
+RETORT_API Expr<bool> operator||(const Expr<bool>& a, const Expr<bool>& b);
+RETORT_API Expr<bool> operator!(const Expr<bool>& a);
+RETORT_API Expr<bool> and_(std::vector<Expr<bool>> clauses);
+RETORT_API Expr<bool> or_(std::vector<Expr<bool>> clauses);
+RETORT_API Expr<bool> not_(const Expr<bool>& e);
 template <class... E>
 Expr<bool> and_(const Expr<bool>& a, const E&... rest) { return and_(std::vector<Expr<bool>>{a, rest...}); }
 template <class... E>
@@ -316,12 +325,12 @@ Expr<bool> or_(const Expr<bool>& a, const E&... rest) { return or_(std::vector<E
 
 // ---- literals and parameters
 
-Expr<Any> null();
-Expr<bool> true_();
-Expr<bool> false_();
+RETORT_API Expr<Any> null();
+RETORT_API Expr<bool> true_();
+RETORT_API Expr<bool> false_();
 // Raw SQL: a fragment written into the statement as it is (a column name, a keyword). Never build it from
 // input: values go in literal() or bindparam(), names in column() or table definitions.
-Expr<Any> literal_column(std::string sql);
+RETORT_API Expr<Any> literal_column(std::string sql);
 template <class T>
 Expr<T> literal_column(std::string sql, SqlType t = detail::bind_type<T>()) {
     return Expr<T>(std::make_shared<sql::LiteralNode>(std::move(sql), std::move(t)));
@@ -347,7 +356,7 @@ Expr<detail::unopt_t<T>> bindparam(std::string name, const T& value) {
 template <class T = Any>
 Expr<T> column(const Table& t, std::string_view name);
 namespace detail {
-void check_column_type(const Column& c, Family f);
+RETORT_API void check_column_type(const Column& c, Family f);
 }
 template <class T>
 Expr<T> column(const Table& t, std::string_view name) {
@@ -367,7 +376,7 @@ Expr<R> call(std::string name, const A&... args) {
     std::vector<sql::NodePtr> nodes{detail::operand(args, SqlType{})...};
     return Expr<R>(std::make_shared<sql::FuncNode>(std::move(name), std::move(nodes), detail::bind_type<R>()));
 }
-Expr<std::int64_t> count();  // count(*)
+RETORT_API Expr<std::int64_t> count();  // count(*)
 template <class T>
 Expr<std::int64_t> count(const Expr<T>& e) { return call<std::int64_t>("count", e); }
 template <class T>
@@ -386,7 +395,7 @@ template <class T>
 Expr<std::string> upper(const Expr<T>& e) { return call<std::string>("upper", e); }
 template <class T>
 Expr<std::int64_t> length(const Expr<T>& e) { return call<std::int64_t>("length", e); }
-Expr<DateTime> now();
+RETORT_API Expr<DateTime> now();
 // Window function: func::over(func::call<std::int64_t>("row_number"), {partition...}, {order...}).
 template <class T>
 Expr<T> over(const Expr<T>& f, std::vector<sql::NodePtr> partition_by = {}, std::vector<sql::NodePtr> order_by = {}) {
@@ -427,12 +436,12 @@ Expr<T> excluded(const Expr<T>& col) {
     n->excluded = true;
     return Expr<T>(std::move(n));
 }
-Expr<Any> excluded(const Table& t, std::string_view column);
+RETORT_API Expr<Any> excluded(const Table& t, std::string_view column);
 
 // ---- FROM elements: tables, aliases, subqueries, CTEs, joins
 
 // A FROM element to select from or join to.
-class FromClause {
+class RETORT_API FromClause {
 public:
     FromClause(const Table& t) : node_(t.ptr()) {}  // NOLINT: tables are FROM clauses
     explicit FromClause(sql::NodePtr n) : node_(std::move(n)) {}
@@ -449,16 +458,17 @@ protected:
 };
 
 // table AS name
-FromClause alias(const Table& t, std::string name);
+RETORT_API FromClause alias(const Table& t, std::string name);
 // A column of an aliased table, typed like the original column.
 template <class T>
 Expr<T> aliased(const FromClause& a, const Expr<T>& col) {
     return Expr<T>(a.column_node(static_cast<const Column&>(*col.node()).name()));
 }
 // JOIN: the ON clause is inferred from foreign keys when not given.
-FromClause join(const FromClause& left, const FromClause& right, std::optional<Expr<bool>> on = std::nullopt,
-                bool isouter = false, bool full = false);
-FromClause outerjoin(const FromClause& left, const FromClause& right, std::optional<Expr<bool>> on = std::nullopt);
+RETORT_API FromClause join(const FromClause& left, const FromClause& right, std::optional<Expr<bool>> on = std::nullopt,
+                           bool isouter = false, bool full = false);
+RETORT_API FromClause outerjoin(const FromClause& left, const FromClause& right,
+                                std::optional<Expr<bool>> on = std::nullopt);
 
 // ---- statements
 
@@ -474,7 +484,7 @@ sql::NodePtr from_node(const F& f) {
 }
 }  // namespace detail
 
-class Select : public Executable {
+class RETORT_API Select : public Executable {
 public:
     Select();
     explicit Select(std::vector<sql::NodePtr> columns);
@@ -540,7 +550,7 @@ private:
     std::shared_ptr<sql::SelectNode> copy() const;
 };
 
-class Compound : public Executable {
+class RETORT_API Compound : public Executable {
 public:
     Compound(sql::CompoundOp op, std::vector<sql::NodePtr> selects);
     template <class... E>
@@ -556,7 +566,7 @@ private:
 };
 
 namespace detail {
-void add_select_item(std::vector<sql::NodePtr>& cols, const FromClause& f);
+RETORT_API void add_select_item(std::vector<sql::NodePtr>& cols, const FromClause& f);
 }  // namespace detail
 class TableDef;
 namespace detail {
@@ -577,7 +587,7 @@ Select select(const E&... cols) {
     return Select(std::move(nodes));
 }
 
-class Insert : public Executable {
+class RETORT_API Insert : public Executable {
 public:
     explicit Insert(const Table& t);
     // Column values by name: .values({{"name", "Joe"}, {"city", "Seattle"}}).
@@ -612,7 +622,7 @@ private:
     std::shared_ptr<sql::InsertNode> copy() const;
 };
 
-class Update : public Executable {
+class RETORT_API Update : public Executable {
 public:
     explicit Update(const Table& t);
     [[nodiscard]] Update values(const Params& values) const;
@@ -631,7 +641,7 @@ private:
     std::shared_ptr<sql::UpdateNode> copy() const;
 };
 
-class Delete : public Executable {
+class RETORT_API Delete : public Executable {
 public:
     explicit Delete(const Table& t);
     [[nodiscard]] Delete where(const Expr<bool>& criterion) const;
@@ -651,7 +661,7 @@ inline Delete delete_(const Table& t) { return Delete(t); }
 // never build it from input; values go in its parameters. A ":name" inside a string literal ('...', E'...',
 // $tag$...$tag$), a quoted identifier or a comment is text, not a parameter; "::" is PostgreSQL's cast and
 // "\:" a literal colon.
-class TextClause : public Executable {
+class RETORT_API TextClause : public Executable {
 public:
     explicit TextClause(std::string sql);
     // Default values for the named parameters (execute() parameters override them).
@@ -688,7 +698,7 @@ public:
 //   };
 //   Users users(metadata, "users");
 // A std::optional<T> member makes a nullable column, a plain T a NOT NULL one (unless options say).
-class TableDef {
+class RETORT_API TableDef {
 public:
     TableDef(MetaData& md, std::string name, std::optional<std::string> schema = std::nullopt)
         : table_(&md.new_table(std::move(name), std::move(schema))) {}
@@ -701,10 +711,18 @@ public:
 protected:
     template <class T>
     Col<T> col(std::string name, ColumnOptions opts = {}) {
-        SqlType t = opts.type ? *opts.type : sql_type_of<detail::unopt_t<T>>::get();
-        if (!opts.nullable && !opts.primary_key) opts.nullable = detail::is_optional<T>::value;
-        Column& c = table_->append_column(ColumnDef{std::move(name), std::move(t), std::move(opts)});
-        return Col<T>(c.ptr());
+        if constexpr (!has_sql_type<detail::unopt_t<T>>) {
+            static_assert(detail::always_false<T>,
+                          "retort: Col<T> needs a C++ type Retort can store: one of its value types (bool, short, "
+                          "int, long, long long, float, double, std::string, Date, Time, DateTime, Interval, Uuid, "
+                          "Numeric, Json, Bytes, or std::optional of one), or one with a retort::type_adapter<T>");
+            return Col<T>();
+        } else {
+            SqlType t = opts.type ? *opts.type : sql_type_of<detail::unopt_t<T>>::get();
+            if (!opts.nullable && !opts.primary_key) opts.nullable = detail::is_optional<T>::value;
+            Column& c = table_->append_column(ColumnDef{std::move(name), std::move(t), std::move(opts)});
+            return Col<T>(c.ptr());
+        }
     }
     void constraint(TableItem item) { table_->append(std::move(item)); }
 

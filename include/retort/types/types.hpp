@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "retort/export.hpp"
 #include "retort/types/value.hpp"
 
 namespace retort {
@@ -37,9 +38,9 @@ enum class TypeKind : std::uint8_t {
     Enum,
 };
 
-const char* type_kind_name(TypeKind k) noexcept;
+RETORT_API const char* type_kind_name(TypeKind k) noexcept;
 
-struct EnumInfo {
+struct RETORT_API EnumInfo {
     std::string name;  // type name on PostgreSQL (CREATE TYPE name AS ENUM)
     std::vector<std::string> values;
     bool native = true;  // native ENUM type where the dialect has one, else VARCHAR + CHECK
@@ -48,7 +49,7 @@ struct EnumInfo {
 // A column type of the program's own (types::Custom): a name, and its column type in DDL per dialect. Such a
 // type is its `impl` built-in type everywhere else (binding, decoding, comparisons, typed expressions), the
 // way SQLAlchemy's TypeDecorator is its impl; a C++ member type reaches it through a type_adapter.
-struct CustomTypeInfo {
+struct RETORT_API CustomTypeInfo {
     std::string name;  // "Inet": messages, migration scripts (Custom types are found there by name)
     std::vector<std::pair<std::string, std::string>> ddl;  // (dialect name, column type): {"postgresql", "INET"}
     // The column type for a dialect (tried by its name, then by its family: "postgresql" serves auroradsql
@@ -56,7 +57,7 @@ struct CustomTypeInfo {
     [[nodiscard]] const std::string* ddl_for(std::string_view dialect, std::string_view family) const noexcept;
 };
 
-struct SqlType {
+struct RETORT_API SqlType {
     TypeKind kind = TypeKind::Null;
     int length = 0;     // String
     int precision = 0;  // Numeric
@@ -78,34 +79,34 @@ struct SqlType {
 };
 
 namespace types {
-SqlType Integer();
-SqlType BigInteger();
-SqlType SmallInteger();
-SqlType Boolean();
-SqlType String(int length = 0);
-SqlType Text();
-SqlType Float();
-SqlType Double();
-SqlType Numeric(int precision = 0, int scale = 0);
-SqlType Date();
-SqlType Time(bool timezone = false);
-SqlType DateTime(bool timezone = false);
-SqlType Interval();
-SqlType Uuid();
-SqlType LargeBinary();
-SqlType Json();
-SqlType Jsonb();
-SqlType Enum(std::string name, std::vector<std::string> values, bool native = true);
+RETORT_API SqlType Integer();
+RETORT_API SqlType BigInteger();
+RETORT_API SqlType SmallInteger();
+RETORT_API SqlType Boolean();
+RETORT_API SqlType String(int length = 0);
+RETORT_API SqlType Text();
+RETORT_API SqlType Float();
+RETORT_API SqlType Double();
+RETORT_API SqlType Numeric(int precision = 0, int scale = 0);
+RETORT_API SqlType Date();
+RETORT_API SqlType Time(bool timezone = false);
+RETORT_API SqlType DateTime(bool timezone = false);
+RETORT_API SqlType Interval();
+RETORT_API SqlType Uuid();
+RETORT_API SqlType LargeBinary();
+RETORT_API SqlType Json();
+RETORT_API SqlType Jsonb();
+RETORT_API SqlType Enum(std::string name, std::vector<std::string> values, bool native = true);
 // A type of the program's own, stored as `impl` (a built-in type), with its column type in DDL per dialect
 // ({{"postgresql", "INET"}, {"sqlite", "TEXT"}}; the impl's DDL on any dialect not listed). Registered under
 // `name` for the whole process, so migration scripts and types::Custom(name) find it; a name is one type:
 // declaring it again the same way returns it, differently raises ArgumentError, and built-in type names
 // (Integer, String, ...) are refused.
-SqlType Custom(std::string name, SqlType impl, std::vector<std::pair<std::string, std::string>> ddl = {});
+RETORT_API SqlType Custom(std::string name, SqlType impl, std::vector<std::pair<std::string, std::string>> ddl = {});
 // The Custom type registered under `name`; ArgumentError when there is none.
-SqlType Custom(std::string_view name);
+RETORT_API SqlType Custom(std::string_view name);
 // The Custom type registered under `name`, or nullopt.
-std::optional<SqlType> find_custom(std::string_view name);
+RETORT_API std::optional<SqlType> find_custom(std::string_view name);
 }  // namespace types
 
 // The SQL type Retort infers for a C++ type; specialise for your own types.
@@ -149,6 +150,6 @@ template <class T>
 concept has_sql_type = requires { { sql_type_of<T>::get() } -> std::same_as<SqlType>; };
 
 // The SQL type of a runtime value (Null for NULL), used for untyped binds.
-SqlType sql_type_of_value(const Value& v);
+RETORT_API SqlType sql_type_of_value(const Value& v);
 
 }  // namespace retort

@@ -14,9 +14,11 @@
 #include <variant>
 #include <vector>
 
+#include "retort/export.hpp"
+
 namespace retort {
 
-struct Date {
+struct RETORT_API Date {
     int year = 1970;
     unsigned month = 1, day = 1;
 
@@ -26,7 +28,7 @@ struct Date {
     auto operator<=>(const Date&) const = default;
 };
 
-struct Time {
+struct RETORT_API Time {
     unsigned hour = 0, minute = 0, second = 0, microsecond = 0;
 
     static Time parse(std::string_view iso);  // "HH:MM:SS[.ffffff]"
@@ -36,7 +38,7 @@ struct Time {
 
 // A date and time of day. With utc_offset_minutes set it is an absolute instant (TIMESTAMP WITH TIME
 // ZONE); without it, a wall-clock time (TIMESTAMP WITHOUT TIME ZONE).
-struct DateTime {
+struct RETORT_API DateTime {
     Date date;
     Time time;
     std::optional<int> utc_offset_minutes;
@@ -48,7 +50,7 @@ struct DateTime {
 };
 
 // An interval as PostgreSQL keeps it: months, days and microseconds, each signed.
-struct Interval {
+struct RETORT_API Interval {
     std::int64_t months = 0, days = 0, microseconds = 0;
 
     static Interval parse(std::string_view text);  // PostgreSQL output or ISO 8601 "P1DT2H"
@@ -56,7 +58,7 @@ struct Interval {
     auto operator<=>(const Interval&) const = default;
 };
 
-struct Uuid {
+struct RETORT_API Uuid {
     std::array<std::uint8_t, 16> bytes{};
 
     static Uuid parse(std::string_view text);  // with or without dashes, any case, optional braces
@@ -68,7 +70,7 @@ struct Uuid {
 };
 
 // An exact decimal, kept as its canonical text so no precision is lost on the way.
-struct Numeric {
+struct RETORT_API Numeric {
     std::string text = "0";
 
     Numeric() = default;
@@ -78,7 +80,7 @@ struct Numeric {
 };
 
 // JSON document kept as its text.
-struct Json {
+struct RETORT_API Json {
     std::string text = "null";
     bool operator==(const Json&) const = default;
 };
@@ -107,7 +109,7 @@ concept adapted_type = requires(const T& t, const typename type_adapter<T>::stor
 };
 
 // A runtime value: what a bound parameter or a fetched column holds. NULL is the empty state.
-class Value {
+class RETORT_API Value {
 public:
     using Storage = std::variant<std::monostate, bool, std::int64_t, double, std::string, Bytes, Date, Time,
                                  DateTime, Interval, Uuid, Numeric, Json>;
@@ -165,27 +167,27 @@ private:
     Storage v_;
 };
 
-const char* kind_name(Value::Kind k) noexcept;
+RETORT_API const char* kind_name(Value::Kind k) noexcept;
 // About the bytes a value takes when stored: its length for text, bytes, JSON and numeric, 8 or 16 for the
 // fixed-size kinds, 1 for NULL. Used to keep a transaction within a byte limit
 // (DialectCapabilities::max_bytes_per_transaction).
-[[nodiscard]] std::size_t stored_size(const Value& v) noexcept;
+[[nodiscard]] RETORT_API std::size_t stored_size(const Value& v) noexcept;
 
 namespace detail {
-bool value_as(const Value& v, bool*);
-std::int64_t value_as(const Value& v, std::int64_t*);
-double value_as(const Value& v, double*);
-std::string value_as(const Value& v, std::string*);
-Bytes value_as(const Value& v, Bytes*);
-Date value_as(const Value& v, Date*);
-Time value_as(const Value& v, Time*);
-DateTime value_as(const Value& v, DateTime*);
-Interval value_as(const Value& v, Interval*);
-Uuid value_as(const Value& v, Uuid*);
-Numeric value_as(const Value& v, Numeric*);
-Json value_as(const Value& v, Json*);
-[[noreturn]] void throw_null_value(const char* target);
-[[noreturn]] void throw_out_of_range(std::int64_t bits, const char* target);
+RETORT_API bool value_as(const Value& v, bool*);
+RETORT_API std::int64_t value_as(const Value& v, std::int64_t*);
+RETORT_API double value_as(const Value& v, double*);
+RETORT_API std::string value_as(const Value& v, std::string*);
+RETORT_API Bytes value_as(const Value& v, Bytes*);
+RETORT_API Date value_as(const Value& v, Date*);
+RETORT_API Time value_as(const Value& v, Time*);
+RETORT_API DateTime value_as(const Value& v, DateTime*);
+RETORT_API Interval value_as(const Value& v, Interval*);
+RETORT_API Uuid value_as(const Value& v, Uuid*);
+RETORT_API Numeric value_as(const Value& v, Numeric*);
+RETORT_API Json value_as(const Value& v, Json*);
+[[noreturn]] RETORT_API void throw_null_value(const char* target);
+[[noreturn]] RETORT_API void throw_out_of_range(std::int64_t bits, const char* target);
 // An integer read into a narrower C++ type: an error rather than a silent wrap-around.
 template <class T>
 T narrow_int(std::int64_t v) {

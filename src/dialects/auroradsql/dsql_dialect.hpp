@@ -31,7 +31,8 @@ struct DsqlSettings {
     [[nodiscard]] static DsqlSettings from_url(const URL& url);
 };
 
-class DsqlDialect final : public postgresql::PGDialect {
+// Exported (RETORT_API) for Retort's own tests, which reach its token provider.
+class RETORT_API DsqlDialect final : public postgresql::PGDialect {
 public:
     explicit DsqlDialect(DsqlSettings settings);
     [[nodiscard]] static DialectCapabilities dsql_capabilities();

@@ -53,24 +53,26 @@ namespace retort::mysql {
 //   ssl_mode (DISABLED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY), ssl_ca, ssl_cert, ssl_key,
 //   init_command                             SQL run on connecting
 // Unknown keys are an ArgumentError naming the key. Failing to connect is an OperationalError whose message
-// never holds the password.
-[[nodiscard]] std::unique_ptr<DBAPIConnection> connect(const ConnectParams& params);
+// never holds the password. It, the error functions and MySQLConnection are exported (RETORT_API) for Retort's
+// own driver tests, which use them directly.
+[[nodiscard]] RETORT_API std::unique_ptr<DBAPIConnection> connect(const ConnectParams& params);
 
 // The DBAPIError subclass for a server or client error number, following SQLAlchemy's mysql dialect:
 // duplicate keys, foreign keys, NOT NULL, CHECK -> IntegrityError; data too long, out of range, bad dates
 // and strings -> DataError; deadlock (1213) and lock wait timeout (1205) -> SerializationFailure (retryable);
 // lost connection (2006, 2013, ...) -> OperationalError with the connection invalidated; syntax, unknown
 // table or column -> ProgrammingError.
-[[noreturn]] void throw_mysql_error(unsigned error_number, std::string_view sqlstate, std::string_view message,
-                                    std::string_view statement, std::span<const Value> params);
+[[noreturn]] RETORT_API void throw_mysql_error(unsigned error_number, std::string_view sqlstate,
+                                               std::string_view message, std::string_view statement,
+                                               std::span<const Value> params);
 // A server message with the values it quotes masked: "Duplicate entry 'bob@x' for key 'email'" becomes
 // "Duplicate entry '***' for key 'email'". Quoted names (after key, column, table, ...) are kept.
-[[nodiscard]] std::string mask_server_message(std::string_view message);
+[[nodiscard]] RETORT_API std::string mask_server_message(std::string_view message);
 // Whether the error number means the connection is gone.
-[[nodiscard]] bool is_disconnect_error(unsigned error_number) noexcept;
+[[nodiscard]] RETORT_API bool is_disconnect_error(unsigned error_number) noexcept;
 
 // What connect() returns, with what the dialect and tests may ask of it beyond DBAPIConnection.
-class MySQLConnection : public DBAPIConnection {
+class RETORT_API MySQLConnection : public DBAPIConnection {
 public:
     // The server's version as mysql_get_server_version gives it: 101106 for 10.11.6.
     [[nodiscard]] virtual unsigned long server_version() const noexcept = 0;

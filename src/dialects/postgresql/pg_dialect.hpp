@@ -28,7 +28,8 @@
 
 namespace retort::postgresql {
 
-class PGDialect : public Dialect {
+// Exported (RETORT_API): the Aurora DSQL backend's dialect derives from it.
+class RETORT_API PGDialect : public Dialect {
 public:
     PGDialect();
     // For dialects built on this one (Aurora DSQL): another name and other capabilities.

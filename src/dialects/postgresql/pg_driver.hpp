@@ -43,12 +43,13 @@ enum class ErrorClass : std::uint8_t {
     Internal,
     NotSupported,
 };
-[[nodiscard]] ErrorClass classify_sqlstate(std::string_view sqlstate) noexcept;
+// Exported (RETORT_API), as throw_dbapi_error, for Retort's own driver tests.
+[[nodiscard]] RETORT_API ErrorClass classify_sqlstate(std::string_view sqlstate) noexcept;
 
 // Throws the DBAPIError subclass for cls.
-[[noreturn]] void throw_dbapi_error(ErrorClass cls, std::string message, std::string sqlstate,
-                                    std::string statement, std::vector<std::string> param_types,
-                                    bool connection_invalidated);
+[[noreturn]] RETORT_API void throw_dbapi_error(ErrorClass cls, std::string message, std::string sqlstate,
+                                               std::string statement, std::vector<std::string> param_types,
+                                               bool connection_invalidated);
 
 // Throws the mapped error for a failed result; with res null, for the connection's last error (libpq's own
 // errors have no SQLSTATE and become OperationalError). The connection counts as invalidated when libpq
@@ -117,7 +118,8 @@ private:
     std::vector<std::string> param_types_;
 };
 
-class PGConnection : public DBAPIConnection {
+// Exported (RETORT_API): the Aurora DSQL backend's connections derive from it, and tests use it directly.
+class RETORT_API PGConnection : public DBAPIConnection {
 public:
     // Connects with libpq keywords (host, port, user, password, dbname, sslmode, ...); libpq's PG*
     // environment variables fill in what is not given. Throws OperationalError on failure.

@@ -44,7 +44,8 @@ class SQLiteCursor;
 //   cached_statements  size of the prepared-statement cache (default 256)
 //   check_same_thread  accepted and ignored (a connection is used by one thread at a time)
 // Any other key is an ArgumentError, so a typo in a URL does not pass silently.
-class SQLiteConnection final : public DBAPIConnection {
+// Exported (RETORT_API) for Retort's own driver tests, which use it directly.
+class RETORT_API SQLiteConnection final : public DBAPIConnection {
 public:
     explicit SQLiteConnection(const ConnectParams& params);
     ~SQLiteConnection() override;
