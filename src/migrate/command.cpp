@@ -243,8 +243,9 @@ int run_through_runner(const Env& e, std::span<const std::string> args, const st
     const auto base = std::filesystem::absolute(e.cfg.file).parent_path();
     if (!e.cfg.runner_build.empty()) {
         e.err << "Building the runner: " << e.cfg.runner_build << "\n" << std::flush;
-        // The folder and the command are sh's arguments, never spliced into its script.
-        if (int rc = spawn_and_wait({"/bin/sh", "-c", "cd \"$1\" && eval \"$2\"", "sh", base.string(), e.cfg.runner_build},
+        // The folder and the command are sh's arguments, never spliced into its script. The build's output goes to
+        // standard error: standard output is the command's own (a new revision's id, for a script to capture).
+        if (int rc = spawn_and_wait({"/bin/sh", "-c", "cd \"$1\" && eval \"$2\" >&2", "sh", base.string(), e.cfg.runner_build},
                                     "runner_build");
             rc != 0)
             throw ArgumentError("runner_build failed (exit status " + std::to_string(rc) + "): " + e.cfg.runner_build);
