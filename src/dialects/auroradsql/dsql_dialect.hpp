@@ -15,7 +15,7 @@
 namespace retort::dsql {
 
 // What an auroradsql URL says beyond libpq's keywords.
-struct DsqlSettings {
+struct RETORT_API DsqlSettings {
     std::string hostname;
     std::string user = "admin";
     std::string region;  // resolved when the dialect is made (empty in local mode)
