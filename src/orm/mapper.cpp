@@ -51,6 +51,86 @@ namespace detail {
 [[noreturn]] void throw_no_table(const char* what) { throw ArgumentError(std::string("mapping: ") + what); }
 }  // namespace detail
 
+// ---- the mapping block's calls
+
+namespace {
+void need_table(const MapperBase& m) {
+    if (!m.table) detail::throw_no_table("call table(\"name\") first in the mapping block");
+}
+}  // namespace
+
+void MappingBase::table(std::string name, std::optional<std::string> schema) {
+    m_.table = &m_.registry.metadata().new_table(std::move(name), std::move(schema));
+    if (m_.class_name.empty()) m_.class_name = m_.table->name();
+}
+
+void MappingBase::name(std::string class_name) { m_.class_name = std::move(class_name); }
+
+void MappingBase::constraint(TableItem item) {
+    need_table(m_);
+    m_.table->append(std::move(item));
+}
+
+void MappingBase::add_column(std::string&& name, SqlType (*inferred)(), bool optional, ColumnOptions& opts,
+                             const detail::MemberKey& key, std::ptrdiff_t offset, std::type_index member_type,
+                             const MemberAccess& access) {
+    need_table(m_);
+    SqlType t = opts.type ? *opts.type : inferred();
+    if (!opts.nullable && !opts.primary_key) opts.nullable = optional;
+    const Column& c = m_.table->append_column(ColumnDef{std::move(name), std::move(t), std::move(opts)});
+    ColumnProp p;
+    p.column = &c;
+    p.member = key;
+    p.member_type = member_type;
+    p.offset = offset;
+    p.load = access.load;
+    p.get = access.get;
+    p.assign = access.assign;
+    p.set = access.set;
+    p.snap_size = access.snap_size;
+    p.snap_put = access.snap_put;
+    p.snap_same = access.snap_same;
+    if (c.primary_key()) m_.pk.push_back(static_cast<int>(m_.columns.size()));
+    m_.columns.push_back(p);
+}
+
+void MappingBase::add_version(std::string&& name, SqlType (*inferred)(), bool optional, VersionOptions& opts,
+                              const detail::MemberKey& key, std::ptrdiff_t offset, std::type_index member_type,
+                              const MemberAccess& access) {
+    ColumnOptions co{.nullable = false};
+    if (opts.server_default) co.server_default = opts.server_default;
+    if (opts.type) co.type = opts.type;
+    add_column(std::move(name), inferred, optional, co, key, offset, member_type, access);
+    m_.columns.back().is_version = true;
+    m_.version_column = static_cast<int>(m_.columns.size() - 1);
+    m_.version = std::move(opts);
+}
+
+void MappingBase::add_relationship(std::string&& name, RelKind kind, const MapperBase* (*target)(),
+                                   const detail::MemberKey& key, std::type_index member_type,
+                                   detail::RelationBase& (*access)(void*, const RelationshipProp&),
+                                   std::optional<JoinPair>& join, RelOptions& o) {
+    RelationshipProp r;
+    r.name = std::move(name);
+    r.kind = kind;
+    r.parent = &m_;
+    r.target_fn = target;
+    r.member = key;
+    r.member_type = member_type;
+    r.access = access;
+    r.cascade = Cascade::parse(o.cascade);
+    r.options = std::move(o);
+    if (join) r.join_spec.push_back(std::move(*join));
+    r.index = static_cast<int>(m_.relationships.size());
+    m_.relationships.push_back(std::move(r));
+}
+
+void MappingBase::set_secondary(std::string&& secondary, std::optional<JoinPair>& right) {
+    auto& r = m_.relationships.back();
+    r.secondary_name = std::move(secondary);
+    if (right) r.secondary_spec.push_back(std::move(*right));
+}
+
 const ColumnProp* MapperBase::column_for(const detail::MemberKey& k, std::type_index t) const {
     for (const auto& c : columns)
         if (c.member == k && c.member_type == t) return &c;

@@ -622,4 +622,47 @@ std::int64_t query_delete(Session& s, const MapperBase& m, const retort::Select&
 
 }  // namespace detail
 
+// ---------------------------------------------------------------- select<T>()
+
+SelectBase::SelectBase(const MapperBase& m) : core_(m.select_all()) { node_ = core_.node(); }
+SelectBase::SelectBase(const SelectBase& other) = default;
+SelectBase::SelectBase(SelectBase&& other) noexcept = default;
+SelectBase& SelectBase::operator=(const SelectBase& other) = default;
+SelectBase& SelectBase::operator=(SelectBase&& other) noexcept = default;
+SelectBase::~SelectBase() = default;
+
+SelectBase SelectBase::with_core(retort::Select c) const {
+    SelectBase s = *this;
+    s.core_ = std::move(c);
+    s.node_ = s.core_.node();
+    return s;
+}
+SelectBase SelectBase::with_where(const Expr<bool>& c) const { return with_core(core_.where(c)); }
+SelectBase SelectBase::with_order_by(std::vector<sql::NodePtr> columns) const {
+    return with_core(core_.order_by_nodes(std::move(columns)));
+}
+SelectBase SelectBase::with_limit(std::int64_t n) const { return with_core(core_.limit(n)); }
+SelectBase SelectBase::with_offset(std::int64_t n) const { return with_core(core_.offset(n)); }
+SelectBase SelectBase::with_distinct() const { return with_core(core_.distinct()); }
+SelectBase SelectBase::with_for_update_() const { return with_core(core_.with_for_update()); }
+SelectBase SelectBase::with_join(const FromClause& target, std::optional<Expr<bool>> on) const {
+    return with_core(core_.join(target, std::move(on)));
+}
+SelectBase SelectBase::with_join(const MapperBase& m, const detail::MemberKey& rel, std::type_index type,
+                                 bool isouter) const {
+    const auto* r = m.relationship_for(rel, type);
+    if (!r) orm::detail::throw_no_table("join(): the member is not a mapped relationship");
+    return with_core(detail::join_relationship(core_, *r, isouter));
+}
+SelectBase SelectBase::with_options(std::initializer_list<const LoaderOption*> options) const {
+    SelectBase s = *this;
+    for (const auto* o : options) s.spec_.options.push_back(*o);
+    return s;
+}
+SelectBase SelectBase::with_execution_options(const OrmExecutionOptions& o) const {
+    SelectBase s = *this;
+    s.spec_.exec = o;
+    return s;
+}
+
 }  // namespace retort::orm

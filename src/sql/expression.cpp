@@ -65,6 +65,11 @@ sql::NodePtr compare(sql::BinaryOp op, sql::NodePtr l, sql::NodePtr r) {
     return binary(op, std::move(l), std::move(r), types::Boolean());
 }
 
+Expr<bool> compare_value(sql::BinaryOp op, const sql::NodePtr& expr, Value v, bool value_first) {
+    sql::NodePtr bound = make_bind("", std::move(v), node_type(expr));
+    return Expr<bool>(value_first ? compare(op, std::move(bound), expr) : compare(op, expr, std::move(bound)));
+}
+
 std::string like_escape(std::string_view s, char esc) {
     std::string out;
     out.reserve(s.size() + 4);

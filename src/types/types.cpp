@@ -76,6 +76,12 @@ std::string SqlType::str() const {
 
 // Enums compare by name and values, not by the shared EnumInfo's address, so a reflected enum equals the
 // declared one. Whether it is native is a rendering choice and does not make it a different type.
+SqlType::SqlType(const SqlType& other) = default;
+SqlType::SqlType(SqlType&& other) noexcept = default;
+SqlType& SqlType::operator=(const SqlType& other) = default;
+SqlType& SqlType::operator=(SqlType&& other) noexcept = default;
+SqlType::~SqlType() = default;
+
 bool SqlType::operator==(const SqlType& o) const {
     if (kind != o.kind || length != o.length || precision != o.precision || scale != o.scale ||
         timezone != o.timezone)

@@ -710,6 +710,19 @@ const char* kind_name(Value::Kind k) noexcept {
     return "unknown";
 }
 
+Value::Value(const Value& other) = default;
+Value::Value(Value&& other) noexcept = default;
+Value& Value::operator=(const Value& other) = default;
+Value& Value::operator=(Value&& other) noexcept = default;
+Value::~Value() = default;
+Value::Value(std::string v) : v_(std::move(v)) {}
+Value::Value(std::string_view v) : v_(std::string(v)) {}
+Value::Value(const char* v) : v_(std::string(v)) {}
+Value::Value(Bytes v) : v_(std::move(v)) {}
+Value::Value(Numeric v) : v_(std::move(v)) {}
+Value::Value(Json v) : v_(std::move(v)) {}
+bool Value::operator==(const Value& other) const { return v_ == other.v_; }
+
 const char* Value::type_name() const noexcept { return kind_name(kind()); }
 
 std::string Value::repr() const {

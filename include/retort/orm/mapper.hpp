@@ -264,7 +264,8 @@ struct RETORT_API ColumnProp {
     const Column* column = nullptr;
     detail::MemberKey member{};
     std::type_index member_type = typeid(void);
-    // Type-erased access to the member, instantiated once per (model, member type).
+    std::ptrdiff_t offset = 0;  // of the member in its model (detail::member_offset)
+    // Type-erased access to the member, instantiated once per member type (detail::MemberOps<M>).
     void (*load)(void* obj, const DBAPICursor& c, int i, const ColumnProp& p) = nullptr;
     Value (*get)(const void* obj, const ColumnProp& p) = nullptr;
     // The member's value assigned over `out` (reusing its text buffer when it holds text).
@@ -458,15 +459,32 @@ MetaData& mapped_metadata() {
 
 namespace detail {
 
+// The offset of a data member in its struct: under the Itanium C++ ABI (GCC and Clang), a pointer to a data
+// member holds exactly that offset, as a std::ptrdiff_t. A model's members are then reached as
+// obj + offset, so the code that reads and writes a member depends on its type alone, not on its model.
 template <class T, class M>
-struct ColumnOps {
-    static M T::* mp(const ColumnProp& p) { return member_from_key<T, M>(p.member); }
-    static void load(void* obj, const DBAPICursor& c, int i, const ColumnProp& p) {
-        retort::detail::decode_any(c, i, static_cast<T*>(obj)->*mp(p));
+std::ptrdiff_t member_offset(M T::* mp) noexcept {
+    static_assert(sizeof(mp) == sizeof(std::ptrdiff_t), "retort: a pointer to a data member is not an offset here");
+    std::ptrdiff_t off;
+    std::memcpy(&off, &mp, sizeof(off));
+    return off;
+}
+
+// Reading, writing and change tracking of one member of type M, for every model (ColumnProp's functions).
+template <class M>
+struct MemberOps {
+    static M& at(void* obj, const ColumnProp& p) noexcept {
+        return *reinterpret_cast<M*>(static_cast<char*>(obj) + p.offset);
     }
-    static Value get(const void* obj, const ColumnProp& p) { return Value(static_cast<const T*>(obj)->*mp(p)); }
+    static const M& at(const void* obj, const ColumnProp& p) noexcept {
+        return *reinterpret_cast<const M*>(static_cast<const char*>(obj) + p.offset);
+    }
+    static void load(void* obj, const DBAPICursor& c, int i, const ColumnProp& p) {
+        retort::detail::decode_any(c, i, at(obj, p));
+    }
+    static Value get(const void* obj, const ColumnProp& p) { return Value(at(obj, p)); }
     static void assign(const void* obj, Value& out, const ColumnProp& p) {
-        const M& m = static_cast<const T*>(obj)->*mp(p);
+        const M& m = at(obj, p);
         if constexpr (std::is_same_v<M, std::string>) {
             if (auto* s = std::get_if<std::string>(&out.storage())) {
                 *s = m;
@@ -475,54 +493,92 @@ struct ColumnOps {
         }
         out = Value(m);
     }
-    static void set(void* obj, const Value& v, const ColumnProp& p) {
-        static_cast<T*>(obj)->*mp(p) = v.template as<M>();
-    }
-    static std::size_t snap_size(const void* obj, const ColumnProp& p) {
-        return snap::Codec<M>::size(static_cast<const T*>(obj)->*mp(p));
-    }
+    static void set(void* obj, const Value& v, const ColumnProp& p) { at(obj, p) = v.template as<M>(); }
+    static std::size_t snap_size(const void* obj, const ColumnProp& p) { return snap::Codec<M>::size(at(obj, p)); }
     static snap::Byte* snap_put(const void* obj, snap::Byte* out, const ColumnProp& p) {
-        return snap::Codec<M>::put(out, static_cast<const T*>(obj)->*mp(p));
+        return snap::Codec<M>::put(out, at(obj, p));
     }
     static bool snap_same(const void* obj, const snap::Byte* in, const ColumnProp& p) {
-        return snap::Codec<M>::same(in, static_cast<const T*>(obj)->*mp(p));
+        return snap::Codec<M>::same(in, at(obj, p));
     }
 };
 
+// The member types Retort stores itself are compiled into the library, once (src/orm/member_ops.cpp): a mapping
+// block of such members instantiates nothing of this. Other member types (adapted ones) are instantiated where
+// their mapping block is.
+#define RETORT_DETAIL_BUILTIN_MEMBER_TYPES(X)                                                                       \
+    X(bool) X(short) X(int) X(long) X(long long) X(float) X(double) X(std::string) X(retort::Date) X(retort::Time) \
+    X(retort::DateTime) X(retort::Interval) X(retort::Uuid) X(retort::Numeric) X(retort::Json) X(retort::Bytes)    \
+    X(std::optional<bool>) X(std::optional<short>) X(std::optional<int>) X(std::optional<long>)                    \
+    X(std::optional<long long>) X(std::optional<float>) X(std::optional<double>) X(std::optional<std::string>)     \
+    X(std::optional<retort::Date>) X(std::optional<retort::Time>) X(std::optional<retort::DateTime>)              \
+    X(std::optional<retort::Interval>) X(std::optional<retort::Uuid>) X(std::optional<retort::Numeric>)           \
+    X(std::optional<retort::Json>) X(std::optional<retort::Bytes>)
+#define RETORT_DETAIL_EXTERN_MEMBER_OPS(M) extern template struct RETORT_API MemberOps<M>;
+RETORT_DETAIL_BUILTIN_MEMBER_TYPES(RETORT_DETAIL_EXTERN_MEMBER_OPS)
+#undef RETORT_DETAIL_EXTERN_MEMBER_OPS
+
 }  // namespace detail
 
-template <class T>
-class Mapping {
+// What a mapping block's calls do, compiled once into Retort: Mapping<T> only turns member pointers into offsets
+// and picks the member type's accessors.
+class RETORT_API MappingBase {
 public:
-    explicit Mapping(Mapper<T>& m) : m_(m) {}
-
+    explicit MappingBase(MapperBase& m) : m_(m) {}
     // The table this model maps to (made in the registry's MetaData).
     void table(std::string name, std::optional<std::string> schema = std::nullopt);
     // A readable class name for messages ("Owner").
-    void name(std::string class_name) { m_.class_name = std::move(class_name); }
+    void name(std::string class_name);
+    // Constraints and indexes of the table.
+    void constraint(TableItem item);
+
+protected:
+    // The accessors of one member type (detail::MemberOps<M>).
+    struct MemberAccess {
+        decltype(ColumnProp::load) load;
+        decltype(ColumnProp::get) get;
+        decltype(ColumnProp::assign) assign;
+        decltype(ColumnProp::set) set;
+        decltype(ColumnProp::snap_size) snap_size;
+        decltype(ColumnProp::snap_put) snap_put;
+        decltype(ColumnProp::snap_same) snap_same;
+    };
+    template <class M>
+    static constexpr MemberAccess access_of{&detail::MemberOps<M>::load,      &detail::MemberOps<M>::get,
+                                            &detail::MemberOps<M>::assign,    &detail::MemberOps<M>::set,
+                                            &detail::MemberOps<M>::snap_size, &detail::MemberOps<M>::snap_put,
+                                            &detail::MemberOps<M>::snap_same};
+    // A column: its type is the options' when given, else the inferred one; nullable when the member is optional
+    // and the options do not say otherwise.
+    void add_column(std::string&& name, SqlType (*inferred)(), bool optional, ColumnOptions& opts,
+                    const detail::MemberKey& key, std::ptrdiff_t offset, std::type_index member_type,
+                    const MemberAccess& access);
+    void add_version(std::string&& name, SqlType (*inferred)(), bool optional, VersionOptions& opts,
+                     const detail::MemberKey& key, std::ptrdiff_t offset, std::type_index member_type,
+                     const MemberAccess& access);
+    void add_relationship(std::string&& name, RelKind kind, const MapperBase* (*target)(),
+                          const detail::MemberKey& key, std::type_index member_type,
+                          detail::RelationBase& (*access)(void*, const RelationshipProp&),
+                          std::optional<JoinPair>& join, RelOptions& o);
+    // many_to_many's association table and target-side join.
+    void set_secondary(std::string&& secondary, std::optional<JoinPair>& right);
+
+    MapperBase& m_;
+};
+
+template <class T>
+class Mapping : public MappingBase {
+public:
+    explicit Mapping(Mapper<T>& m) : MappingBase(m) {}
 
     template <class M>
     void column(M T::* mp, std::string name, ColumnOptions opts = {}) {
         if constexpr (!detail::storable_member_v<M>) {
             detail::reject_column_member<M>();
         } else {
-            need_table();
-            SqlType t = opts.type ? *opts.type : sql_type_of<retort::detail::unopt_t<M>>::get();
-            if (!opts.nullable && !opts.primary_key) opts.nullable = retort::detail::is_optional<M>::value;
-            const Column& c = m_.table->append_column(ColumnDef{std::move(name), std::move(t), std::move(opts)});
-            ColumnProp p;
-            p.column = &c;
-            p.member = detail::member_key(mp);
-            p.member_type = typeid(M);
-            p.load = &detail::ColumnOps<T, M>::load;
-            p.get = &detail::ColumnOps<T, M>::get;
-            p.assign = &detail::ColumnOps<T, M>::assign;
-            p.set = &detail::ColumnOps<T, M>::set;
-            p.snap_size = &detail::ColumnOps<T, M>::snap_size;
-            p.snap_put = &detail::ColumnOps<T, M>::snap_put;
-            p.snap_same = &detail::ColumnOps<T, M>::snap_same;
-            if (c.primary_key()) m_.pk.push_back(static_cast<int>(m_.columns.size()));
-            m_.columns.push_back(p);
+            add_column(std::move(name), &sql_type_of<retort::detail::unopt_t<M>>::get,
+                       retort::detail::is_optional<M>::value, opts, detail::member_key(mp), detail::member_offset(mp),
+                       typeid(M), access_of<M>);
         }
     }
     // A version column for optimistic locking (SQLAlchemy's version_id_col): each UPDATE and DELETE of an object
@@ -532,26 +588,20 @@ public:
     // (a trigger or a default), whose value is read back after each INSERT and UPDATE.
     template <class M>
     void version(M T::* mp, std::string name, VersionOptions opts = {}) {
-        ColumnOptions co{.nullable = false};
-        if (opts.server_default) co.server_default = opts.server_default;
-        if (opts.type) co.type = opts.type;
-        column(mp, std::move(name), std::move(co));
-        m_.columns.back().is_version = true;
-        m_.version_column = static_cast<int>(m_.columns.size() - 1);
-        m_.version = std::move(opts);
-    }
-    // Constraints and indexes of the table.
-    void constraint(TableItem item) {
-        need_table();
-        m_.table->append(std::move(item));
+        if constexpr (!detail::storable_member_v<M>) {
+            detail::reject_column_member<M>();
+        } else {
+            add_version(std::move(name), &sql_type_of<retort::detail::unopt_t<M>>::get,
+                        retort::detail::is_optional<M>::value, opts, detail::member_key(mp),
+                        detail::member_offset(mp), typeid(M), access_of<M>);
+        }
     }
 
     // pet.owner: many-to-one through the join condition (or the foreign key when none is given).
     template <class M>
     void many_to_one(M T::* mp, std::string name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
         if constexpr (detail::is_ref_v<M>)
-            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::ManyToOne, std::move(join),
-                                                 std::move(o));
+            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::ManyToOne, join, o);
         else
             detail::reject_relationship_member<M, RelKind::ManyToOne>();
     }
@@ -563,8 +613,7 @@ public:
     template <class M>
     void one_to_many(M T::* mp, std::string name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
         if constexpr (detail::is_collection_v<M>)
-            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::OneToMany, std::move(join),
-                                                 std::move(o));
+            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::OneToMany, join, o);
         else
             detail::reject_relationship_member<M, RelKind::OneToMany>();
     }
@@ -576,8 +625,7 @@ public:
     template <class M>
     void one_to_one(M T::* mp, std::string name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
         if constexpr (detail::is_ref_v<M>)
-            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::OneToOne, std::move(join),
-                                                 std::move(o));
+            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::OneToOne, join, o);
         else
             detail::reject_relationship_member<M, RelKind::OneToOne>();
     }
@@ -592,52 +640,31 @@ public:
                       std::optional<JoinPair> left = std::nullopt, std::optional<JoinPair> right = std::nullopt,
                       RelOptions o = {}) {
         if constexpr (detail::is_collection_v<M>) {
-            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::ManyToMany, std::move(left),
-                                                 std::move(o));
-            auto& r = m_.relationships.back();
-            r.secondary_name = std::move(secondary);
-            if (right) r.secondary_spec.push_back(std::move(*right));
+            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::ManyToMany, left, o);
+            set_secondary(std::move(secondary), right);
         } else {
             detail::reject_relationship_member<M, RelKind::ManyToMany>();
         }
     }
 
 private:
-    void need_table() const;
-    template <class U, class R>
-    void add_rel(R T::* mp, std::string name, RelKind kind, std::optional<JoinPair> join, RelOptions o) {
-        RelationshipProp r;
-        r.name = std::move(name);
-        r.kind = kind;
-        r.parent = &m_;
-        r.target_fn = [] { return static_cast<const MapperBase*>(&mapper_of<U>()); };
-        r.member = detail::member_key(mp);
-        r.member_type = typeid(R);
-        r.access = [](void* obj, const RelationshipProp& p) -> detail::RelationBase& {
-            return static_cast<detail::RelationBase&>(static_cast<T*>(obj)->*detail::member_from_key<T, R>(p.member));
-        };
-        r.cascade = Cascade::parse(o.cascade);
-        r.options = std::move(o);
-        if (join) r.join_spec.push_back(std::move(*join));
-        r.index = static_cast<int>(m_.relationships.size());
-        m_.relationships.push_back(std::move(r));
+    template <class U>
+    static const MapperBase* target_of() {
+        return &mapper_of<U>();
     }
-    Mapper<T>& m_;
+    template <class R>
+    static detail::RelationBase& relation_at(void* obj, const RelationshipProp& p) {
+        return static_cast<detail::RelationBase&>(static_cast<T*>(obj)->*detail::member_from_key<T, R>(p.member));
+    }
+    template <class U, class R>
+    void add_rel(R T::* mp, std::string&& name, RelKind kind, std::optional<JoinPair>& join, RelOptions& o) {
+        add_relationship(std::move(name), kind, &target_of<U>, detail::member_key(mp), typeid(R), &relation_at<R>,
+                         join, o);
+    }
 };
-
-template <class T>
-void Mapping<T>::table(std::string name, std::optional<std::string> schema) {
-    m_.table = &m_.registry.metadata().new_table(std::move(name), std::move(schema));
-    if (m_.class_name.empty()) m_.class_name = m_.table->name();
-}
 
 namespace detail {
 [[noreturn]] RETORT_API void throw_no_table(const char* what);
-}
-
-template <class T>
-void Mapping<T>::need_table() const {
-    if (!m_.table) detail::throw_no_table("call table(\"name\") first in the mapping block");
 }
 
 template <class T>

@@ -59,23 +59,58 @@ struct is_ptr : std::false_type {};
 template <class T>
 struct is_ptr<Ptr<T>> : std::true_type {};
 
+// What select<T>() holds and does, compiled once into Retort; Select<T> adds only the model's type.
+class RETORT_API SelectBase : public Executable {
+public:
+    SelectBase(const SelectBase& other);
+    SelectBase(SelectBase&& other) noexcept;
+    SelectBase& operator=(const SelectBase& other);
+    SelectBase& operator=(SelectBase&& other) noexcept;
+    ~SelectBase();
+
+    [[nodiscard]] const retort::Select& core() const noexcept { return core_; }
+    [[nodiscard]] const std::vector<LoaderOption>& loader_options() const noexcept { return spec_.options; }
+    [[nodiscard]] const LoadSpec& load_spec() const noexcept { return spec_; }
+
+protected:
+    explicit SelectBase(const MapperBase& m);
+    [[nodiscard]] SelectBase with_where(const Expr<bool>& c) const;
+    [[nodiscard]] SelectBase with_order_by(std::vector<sql::NodePtr> columns) const;
+    [[nodiscard]] SelectBase with_limit(std::int64_t n) const;
+    [[nodiscard]] SelectBase with_offset(std::int64_t n) const;
+    [[nodiscard]] SelectBase with_distinct() const;
+    [[nodiscard]] SelectBase with_for_update_() const;
+    [[nodiscard]] SelectBase with_join(const FromClause& target, std::optional<Expr<bool>> on) const;
+    [[nodiscard]] SelectBase with_join(const MapperBase& m, const detail::MemberKey& rel, std::type_index type,
+                                       bool isouter) const;
+    [[nodiscard]] SelectBase with_options(std::initializer_list<const LoaderOption*> options) const;
+    [[nodiscard]] SelectBase with_execution_options(const OrmExecutionOptions& o) const;
+
+private:
+    SelectBase with_core(retort::Select c) const;
+    retort::Select core_;
+    LoadSpec spec_;
+};
+
 // A SELECT of mapped objects: select<Pet>().where(col(&Pet::name) == "Tom").order_by(col(&Pet::name)).
 template <class T>
-class Select : public Executable {
+class Select : public SelectBase {
 public:
-    Select() : core_(mapper_of<T>().select_all()) { node_ = core_.node(); }
+    Select() : SelectBase(mapper_of<T>()) {}
 
-    [[nodiscard]] Select where(const Expr<bool>& c) const { return with(core_.where(c)); }
-    [[nodiscard]] Select filter(const Expr<bool>& c) const { return where(c); }
+    [[nodiscard]] Select where(const Expr<bool>& c) const { return Select(with_where(c)); }
+    [[nodiscard]] Select filter(const Expr<bool>& c) const { return Select(with_where(c)); }
     template <class... E>
-    [[nodiscard]] Select order_by(const E&... e) const { return with(core_.order_by(e...)); }
-    [[nodiscard]] Select limit(std::int64_t n) const { return with(core_.limit(n)); }
-    [[nodiscard]] Select offset(std::int64_t n) const { return with(core_.offset(n)); }
-    [[nodiscard]] Select distinct() const { return with(core_.distinct()); }
-    [[nodiscard]] Select with_for_update() const { return with(core_.with_for_update()); }
+    [[nodiscard]] Select order_by(const E&... e) const {
+        return Select(with_order_by({e.node()...}));
+    }
+    [[nodiscard]] Select limit(std::int64_t n) const { return Select(with_limit(n)); }
+    [[nodiscard]] Select offset(std::int64_t n) const { return Select(with_offset(n)); }
+    [[nodiscard]] Select distinct() const { return Select(with_distinct()); }
+    [[nodiscard]] Select with_for_update() const { return Select(with_for_update_()); }
     // JOIN another table or entity for filtering (the ON clause from foreign keys or given).
     [[nodiscard]] Select join(const FromClause& target, std::optional<Expr<bool>> on = std::nullopt) const {
-        return with(core_.join(target, std::move(on)));
+        return Select(with_join(target, std::move(on)));
     }
     // JOIN along a relationship: select<Pet>().join(&Pet::owner).where(col(&Owner::name) == "Joe").
     template <class R>
@@ -84,35 +119,18 @@ public:
                       "retort: join() along a relationship takes a Ref<T> or Collection<T> member "
                       "(select<Pet>().join(&Pet::owner)); to join a table, give it and the ON condition: "
                       "join(table_of<Owner>(), col(&Pet::owner_id) == col(&Owner::id))");
-        const auto* r = mapper_of<T>().relationship_for(detail::member_key(rel), typeid(R));
-        if (!r) orm::detail::throw_no_table("join(): the member is not a mapped relationship");
-        return with(join_relationship(core_, *r, isouter));
+        return Select(with_join(mapper_of<T>(), detail::member_key(rel), typeid(R), isouter));
     }
     template <class... O>
     [[nodiscard]] Select options(const O&... o) const {
-        Select s = *this;
-        (s.spec_.options.push_back(o), ...);
-        return s;
+        return Select(with_options({static_cast<const LoaderOption*>(&o)...}));
     }
     [[nodiscard]] Select execution_options(const OrmExecutionOptions& o) const {
-        Select s = *this;
-        s.spec_.exec = o;
-        return s;
+        return Select(with_execution_options(o));
     }
-    [[nodiscard]] const retort::Select& core() const noexcept { return core_; }
-    [[nodiscard]] const std::vector<LoaderOption>& loader_options() const noexcept { return spec_.options; }
-    [[nodiscard]] const LoadSpec& load_spec() const noexcept { return spec_; }
 
 private:
-    Select with(retort::Select c) const {
-        Select s = *this;
-        s.core_ = std::move(c);
-        s.node_ = s.core_.node();
-        return s;
-    }
-    static retort::Select join_relationship(const retort::Select& s, const RelationshipProp& r, bool isouter);
-    retort::Select core_;
-    LoadSpec spec_;
+    explicit Select(SelectBase&& b) : SelectBase(std::move(b)) {}
 };
 
 // Objects a query returned, in order (objects already in the session's identity map are the same objects).
@@ -565,11 +583,6 @@ private:
 
 namespace detail {
 RETORT_API retort::Select join_relationship(const retort::Select& s, const RelationshipProp& r, bool isouter);
-}
-
-template <class T>
-retort::Select Select<T>::join_relationship(const retort::Select& s, const RelationshipProp& r, bool isouter) {
-    return detail::join_relationship(s, r, isouter);
 }
 
 namespace detail {

@@ -240,6 +240,24 @@ private:
 
 // ---- comparison operators: Expr <op> Expr, Expr <op> value, value <op> Expr
 
+namespace detail {
+// expr OP value (value_first: value OP expr), the value bound with the expression's type: compiled into Retort.
+RETORT_API Expr<bool> compare_value(sql::BinaryOp op, const sql::NodePtr& expr, Value v, bool value_first);
+// The comparison of an expression with a value of type U (NULL for nullptr and std::nullopt).
+template <class U>
+Expr<bool> compare_with(sql::BinaryOp op, const sql::NodePtr& expr, const U& v, bool value_first) {
+    if constexpr (std::is_same_v<U, std::nullptr_t> || std::is_same_v<U, std::nullopt_t>) {
+        return Expr<bool>(value_first ? compare(op, null_node(), expr) : compare(op, expr, null_node()));
+    } else if constexpr (!std::is_constructible_v<Value, const U&>) {
+        static_assert(always_false<U>, "retort: a value of this C++ type cannot be a bound parameter: use one of "
+                                       "Retort's value types, or specialise retort::type_adapter<T> for it");
+        return {};
+    } else {
+        return compare_value(op, expr, Value(v), value_first);
+    }
+}
+}  // namespace detail
+
 #define RETORT_CMP_OP(OP, KIND)                                                                              \
     template <detail::expression L, class R>                                                                 \
         requires(!detail::expression<R>)                                                                     \
@@ -247,7 +265,7 @@ private:
         static_assert(detail::comparable_v<L, R>,                                                            \
                       "retort: these two types cannot be compared in SQL (for example a text column with "  \
                       "a number); convert one side, or cast() the expression");                             \
-        return Expr<bool>(detail::compare(sql::BinaryOp::KIND, l.node(), detail::operand(r, l.type())));     \
+        return detail::compare_with(sql::BinaryOp::KIND, l.node(), r, false);                                \
     }                                                                                                        \
     template <class L, detail::expression R>                                                                 \
         requires(!detail::expression<L>)                                                                     \
@@ -255,7 +273,7 @@ private:
         static_assert(detail::comparable_v<R, L>,                                                            \
                       "retort: these two types cannot be compared in SQL (for example a text column with "  \
                       "a number); convert one side, or cast() the expression");                             \
-        return Expr<bool>(detail::compare(sql::BinaryOp::KIND, detail::operand(l, r.type()), r.node()));     \
+        return detail::compare_with(sql::BinaryOp::KIND, r.node(), l, true);                                 \
     }                                                                                                        \
     template <detail::expression L, detail::expression R>                                                    \
     Expr<bool> operator OP(const L& l, const R& r) {                                                         \

@@ -66,6 +66,14 @@ struct RETORT_API SqlType {
     std::shared_ptr<const EnumInfo> enum_info;  // Enum
     std::shared_ptr<const CustomTypeInfo> custom;  // a Custom type; the fields above are its impl's
 
+    SqlType() = default;
+    // Compiled into Retort rather than into each program file (two shared pointers' reference counts).
+    SqlType(const SqlType& other);
+    SqlType(SqlType&& other) noexcept;
+    SqlType& operator=(const SqlType& other);
+    SqlType& operator=(SqlType&& other) noexcept;
+    ~SqlType();
+
     [[nodiscard]] bool is_null() const noexcept { return kind == TypeKind::Null; }
     [[nodiscard]] bool is_integer() const noexcept {
         return kind == TypeKind::Integer || kind == TypeKind::BigInteger || kind == TypeKind::SmallInteger;

@@ -117,6 +117,13 @@ public:
                                      Numeric, Json };
 
     Value() = default;
+    // Copying, moving and destroying a Value are compiled into Retort, not into each program file: its storage
+    // is a variant of thirteen types.
+    Value(const Value& other);
+    Value(Value&& other) noexcept;
+    Value& operator=(const Value& other);
+    Value& operator=(Value&& other) noexcept;
+    ~Value();
     Value(std::nullptr_t) {}
     Value(std::nullopt_t) {}
     Value(bool v) : v_(v) {}
@@ -128,17 +135,17 @@ public:
     Value(short v) : v_(std::int64_t{v}) {}
     Value(double v) : v_(v) {}
     Value(float v) : v_(double{v}) {}
-    Value(std::string v) : v_(std::move(v)) {}
-    Value(std::string_view v) : v_(std::string(v)) {}
-    Value(const char* v) : v_(std::string(v)) {}
-    Value(Bytes v) : v_(std::move(v)) {}
+    Value(std::string v);
+    Value(std::string_view v);
+    Value(const char* v);
+    Value(Bytes v);
     Value(Date v) : v_(v) {}
     Value(Time v) : v_(v) {}
     Value(DateTime v) : v_(v) {}
     Value(Interval v) : v_(v) {}
     Value(Uuid v) : v_(v) {}
-    Value(Numeric v) : v_(std::move(v)) {}
-    Value(Json v) : v_(std::move(v)) {}
+    Value(Numeric v);
+    Value(Json v);
     template <adapted_type T>
     Value(const T& v) : Value(type_adapter<T>::to_stored(v)) {}
     template <class T>
@@ -161,7 +168,7 @@ public:
     // A short rendering for logs; text longer than a few dozen characters is cut.
     [[nodiscard]] std::string repr() const;
 
-    bool operator==(const Value&) const = default;
+    bool operator==(const Value& other) const;
 
 private:
     Storage v_;

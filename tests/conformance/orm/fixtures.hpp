@@ -294,6 +294,38 @@ inline const std::string user_address_result = "7[1] 8[2,3,4] 9[5] 10[]";
 inline const std::string user_order_result = "7{1[1,2,3] 3[3,4,5] 5[5]} 8{} 9{2[1,2,3] 4[1,5]} 10{}";
 inline const std::string item_keyword_result = "1[red,big,round] 2[red,small,square] 3[green,big,round] 4[] 5[]";
 
+// The fixture rows (_fixtures.py's users, addresses, orders, ...), one function for every configuration.
+inline void insert_stock_rows(retort::Engine& engine, retort::MetaData& md) {
+    using retort::Value;
+    auto conn = engine.connect();
+    auto put = [&](const char* table, std::vector<std::string> cols, std::vector<std::vector<Value>> rows) {
+        std::vector<retort::Params> sets;
+        for (auto& r : rows) {
+            retort::Params p;
+            for (std::size_t i = 0; i < cols.size(); ++i) p.emplace_back(cols[i], r[i]);
+            sets.push_back(std::move(p));
+        }
+        conn.execute(retort::insert(md.get_table(table)), sets);
+    };
+    const Value null;
+    put("users", {"id", "name"}, {{7, "jack"}, {8, "ed"}, {9, "fred"}, {10, "chuck"}});
+    put("addresses", {"id", "user_id", "email_address"},
+        {{1, 7, "jack@bean.com"}, {2, 8, "ed@wood.com"}, {3, 8, "ed@bettyboop.com"}, {4, 8, "ed@lala.com"},
+         {5, 9, "fred@fred.com"}});
+    put("orders", {"id", "user_id", "description", "isopen", "address_id"},
+        {{1, 7, "order 1", 0, 1}, {2, 9, "order 2", 0, 4}, {3, 7, "order 3", 1, 1}, {4, 9, "order 4", 1, 4},
+         {5, 7, "order 5", 0, null}});
+    put("dingalings", {"id", "address_id", "data"}, {{1, 2, "ding 1/2"}, {2, 5, "ding 2/5"}});
+    put("items", {"id", "description"}, {{1, "item 1"}, {2, "item 2"}, {3, "item 3"}, {4, "item 4"}, {5, "item 5"}});
+    put("order_items", {"item_id", "order_id"},
+        {{1, 1}, {2, 1}, {3, 1}, {1, 2}, {2, 2}, {3, 2}, {3, 3}, {4, 3}, {5, 3}, {1, 4}, {5, 4}, {5, 5}});
+    put("keywords", {"id", "name"},
+        {{1, "blue"}, {2, "red"}, {3, "green"}, {4, "big"}, {5, "small"}, {6, "round"}, {7, "square"}});
+    put("item_keywords", {"keyword_id", "item_id"},
+        {{2, 1}, {2, 2}, {4, 1}, {6, 1}, {5, 2}, {3, 3}, {4, 3}, {7, 2}, {6, 3}});
+    conn.commit();
+}
+
 // A test over configuration C's models with the fixture rows inserted (run_inserts = "each").
 template <class C>
 class FixtureTest : public retort::testkit::OrmConformance {
@@ -313,37 +345,7 @@ protected:
     }
     virtual bool insert_rows() const { return true; }
 
-    void insert_data() {
-        using retort::Value;
-        auto& md = registry_.metadata();
-        auto conn = engine.connect();
-        auto put = [&](const char* table, std::vector<std::string> cols, std::vector<std::vector<Value>> rows) {
-            std::vector<retort::Params> sets;
-            for (auto& r : rows) {
-                retort::Params p;
-                for (std::size_t i = 0; i < cols.size(); ++i) p.emplace_back(cols[i], r[i]);
-                sets.push_back(std::move(p));
-            }
-            conn.execute(retort::insert(md.get_table(table)), sets);
-        };
-        const Value null;
-        put("users", {"id", "name"}, {{7, "jack"}, {8, "ed"}, {9, "fred"}, {10, "chuck"}});
-        put("addresses", {"id", "user_id", "email_address"},
-            {{1, 7, "jack@bean.com"}, {2, 8, "ed@wood.com"}, {3, 8, "ed@bettyboop.com"}, {4, 8, "ed@lala.com"},
-             {5, 9, "fred@fred.com"}});
-        put("orders", {"id", "user_id", "description", "isopen", "address_id"},
-            {{1, 7, "order 1", 0, 1}, {2, 9, "order 2", 0, 4}, {3, 7, "order 3", 1, 1}, {4, 9, "order 4", 1, 4},
-             {5, 7, "order 5", 0, null}});
-        put("dingalings", {"id", "address_id", "data"}, {{1, 2, "ding 1/2"}, {2, 5, "ding 2/5"}});
-        put("items", {"id", "description"}, {{1, "item 1"}, {2, "item 2"}, {3, "item 3"}, {4, "item 4"}, {5, "item 5"}});
-        put("order_items", {"item_id", "order_id"},
-            {{1, 1}, {2, 1}, {3, 1}, {1, 2}, {2, 2}, {3, 2}, {3, 3}, {4, 3}, {5, 3}, {1, 4}, {5, 4}, {5, 5}});
-        put("keywords", {"id", "name"},
-            {{1, "blue"}, {2, "red"}, {3, "green"}, {4, "big"}, {5, "small"}, {6, "round"}, {7, "square"}});
-        put("item_keywords", {"keyword_id", "item_id"},
-            {{2, 1}, {2, 2}, {4, 1}, {6, 1}, {5, 2}, {3, 3}, {4, 3}, {7, 2}, {6, 3}});
-        conn.commit();
-    }
+    void insert_data() { insert_stock_rows(engine, registry_.metadata()); }
 
     // The number of statements of the ORM's own making that `fn` sends.
     template <class F>
