@@ -99,6 +99,12 @@ std::string Dialect::begin_statement(std::string_view) const { return "BEGIN"; }
 std::unique_ptr<sql::SQLCompiler> Dialect::statement_compiler() const {
     return std::make_unique<sql::SQLCompiler>(*this);
 }
+
+void Dialect::add_reserved_words(std::span<const std::string_view> words) {
+    reserved_words_.insert(reserved_words_.end(), words.begin(), words.end());
+    std::sort(reserved_words_.begin(), reserved_words_.end());
+    reserved_words_.erase(std::unique(reserved_words_.begin(), reserved_words_.end()), reserved_words_.end());
+}
 std::unique_ptr<sql::DDLCompiler> Dialect::ddl_compiler() const { return std::make_unique<sql::DDLCompiler>(*this); }
 
 bool Dialect::requires_quotes(std::string_view ident) const {
@@ -107,7 +113,8 @@ bool Dialect::requires_quotes(std::string_view ident) const {
     if (ident[0] == '$') return true;
     for (char c : ident)
         if (!is_lower_ident_char(c)) return true;
-    return reserved_words_.count(std::string(ident)) > 0;
+    return std::binary_search(reserved_words_.begin(), reserved_words_.end(), ident,
+                              [](std::string_view a, std::string_view b) { return a < b; });
 }
 
 std::string Dialect::quote_identifier_always(std::string_view ident) const {

@@ -29,7 +29,8 @@ void check_no_nul(const URL& url) {
 }
 }  // namespace
 
-Engine create_engine(const URL& url, EngineOptions options) {
+Engine create_engine(const URL& url, const EngineOptions& given) {
+    EngineOptions options = given;
     Engine e;
     auto impl = std::make_shared<Engine::Impl>();
     impl->url = url;
@@ -75,8 +76,8 @@ Engine create_engine(const URL& url, EngineOptions options) {
     return e;
 }
 
-Engine create_engine(std::string_view url, EngineOptions options) {
-    return create_engine(URL::parse(url), std::move(options));
+Engine create_engine(std::string_view url, const EngineOptions& options) {
+    return create_engine(URL::parse(url), options);
 }
 
 namespace {

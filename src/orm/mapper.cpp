@@ -70,6 +70,11 @@ void MappingBase::constraint(TableItem item) {
     need_table(m_);
     m_.table->append(std::move(item));
 }
+void MappingBase::constraint(PrimaryKeyConstraint c) { constraint(TableItem(std::move(c))); }
+void MappingBase::constraint(UniqueConstraint c) { constraint(TableItem(std::move(c))); }
+void MappingBase::constraint(CheckConstraint c) { constraint(TableItem(std::move(c))); }
+void MappingBase::constraint(ForeignKeyConstraint c) { constraint(TableItem(std::move(c))); }
+void MappingBase::constraint(Index c) { constraint(TableItem(std::move(c))); }
 
 void MappingBase::add_column(std::string&& name, SqlType (*inferred)(), bool optional, ColumnOptions& opts,
                              const detail::MemberKey& key, std::ptrdiff_t offset, std::type_index member_type,
@@ -232,7 +237,10 @@ namespace {
 const Table* other_table_of(const Column* c) { return c ? c->table() : nullptr; }
 
 const Column* resolve(const JoinColumn& jc, const Table* assoc) {
-    if (jc.resolve) return jc.resolve();
+    if (jc.mapper) {
+        const ColumnProp* c = jc.mapper()->column_for(jc.member, jc.member_type);
+        return c ? c->column : nullptr;
+    }
     if (!assoc) return nullptr;
     return assoc->find_column(jc.name);
 }

@@ -1,3 +1,4 @@
+#include <thread>
 #include <algorithm>
 
 #include "orm/strategies.hpp"

@@ -1,6 +1,7 @@
 // Session internals shared by the ORM's .cpp files.
 #pragma once
 
+#include <thread>
 #include <optional>
 #include <span>
 #include <unordered_map>

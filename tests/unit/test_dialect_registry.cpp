@@ -1,6 +1,7 @@
 // A dialect a program defines plugs in through the registry alone: create_engine, Core and the ORM then run
 // on it. This one ("loopback") answers every question by asking SQLite's dialect, and counts its
 // connections; it is written only against the public headers.
+#include <algorithm>
 #include <atomic>
 
 #include <gtest/gtest.h>

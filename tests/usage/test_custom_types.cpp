@@ -1,6 +1,7 @@
 // Types of the program's own against the live database: a C++ type stored through a type_adapter, a
 // types::Custom column type with DDL of its own per dialect, round trips through the ORM and Core, dirty
 // detection, filters, autogenerate's comparison and a stored value the program cannot read.
+#include <algorithm>
 #include <retort/migrate/autogenerate.hpp>
 #include <retort/orm.hpp>
 

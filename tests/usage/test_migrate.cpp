@@ -1,5 +1,7 @@
 // Migrations against the live database: autogenerate, upgrade / downgrade keeping data, merges, failures,
 // offline SQL compared with what an online run executes, and check.
+#include <map>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>

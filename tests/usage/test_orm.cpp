@@ -1,5 +1,6 @@
 // The ORM against the live database: the unit of work's statements, identity map, object states, cascades,
 // relationship sync, loading strategies, ownership.
+#include <algorithm>
 #include <map>
 #include <set>
 #include <regex>

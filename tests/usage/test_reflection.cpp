@@ -1,5 +1,6 @@
 // Inspector and MetaData::reflect against the live database.
 #include "usage/fixture.hpp"
+#include <algorithm>
 
 using namespace retort;
 using retort::testkit::Usage;

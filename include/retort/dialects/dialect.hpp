@@ -10,7 +10,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "retort/detail/backends.hpp"
@@ -283,7 +282,11 @@ protected:
     // The DDL form of a built-in type; every dialect gives each TypeKind its spelling.
     [[nodiscard]] virtual std::string builtin_type_ddl(const SqlType& t) const = 0;
 
-    std::unordered_set<std::string> reserved_words_;
+    // Words the dialect quotes as identifiers: a dialect's constructor adds them, is_reserved() looks them up.
+    void add_reserved_words(std::span<const std::string_view> words);
+
+private:
+    std::vector<std::string> reserved_words_;  // sorted
 
 private:
     std::string name_;

@@ -168,15 +168,16 @@ public:
     struct Impl;
 
 private:
-    friend Engine create_engine(const URL&, EngineOptions);
+    friend Engine create_engine(const URL&, const EngineOptions&);
     friend class Connection;
     friend struct detail::EngineAccess;
     explicit Engine(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
     std::shared_ptr<Impl> impl_;
 };
 
-[[nodiscard]] RETORT_API Engine create_engine(const URL& url, EngineOptions options = {});
-[[nodiscard]] RETORT_API Engine create_engine(std::string_view url, EngineOptions options = {});
+// The options are taken by reference and copied inside Retort, so that a program's file does not compile the copy.
+[[nodiscard]] RETORT_API Engine create_engine(const URL& url, const EngineOptions& options = {});
+[[nodiscard]] RETORT_API Engine create_engine(std::string_view url, const EngineOptions& options = {});
 
 // A fetched row, owning its values.
 class RETORT_API Row {

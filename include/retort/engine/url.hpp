@@ -1,7 +1,6 @@
 // Database URLs in SQLAlchemy's form: dialect[+driver]://user:password@host:port/database?key=value.
 #pragma once
 
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>

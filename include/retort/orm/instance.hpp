@@ -6,7 +6,6 @@
 // its objects are freed together when the last handle and the session are gone.
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -52,7 +51,7 @@ public:
         } else if (o.n_) {
             auto* vs = new Value[o.n_];  // NOLINT: exact-size array
             try {
-                std::copy(o.values(), o.values() + o.n_, vs);
+                for (std::uint32_t i = 0; i < o.n_; ++i) vs[i] = o.values()[i];
             } catch (...) {
                 delete[] vs;  // NOLINT
                 throw;
@@ -129,7 +128,9 @@ public:
         if (vs.size() != n_) return false;
         if (inline_int_)
             return vs[0].kind() == Value::Kind::Int && std::get<std::int64_t>(vs[0].storage()) == int_value();
-        return std::equal(values(), values() + n_, vs.begin());
+        for (std::uint32_t i = 0; i < n_; ++i)
+            if (!(values()[i] == vs[i])) return false;
+        return true;
     }
     bool operator==(const KeyValues& o) const {
         if (inline_int_ && o.inline_int_) return bits_ == o.bits_;

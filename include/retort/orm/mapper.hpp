@@ -245,8 +245,19 @@ void reject_relationship_member() {
 
 // A column of a join condition, named by member pointer (resolved through the mapper) or by column name
 // (of an association table).
+class MapperBase;
+namespace detail {
+// The mapper of model T (mapper_of<T>()), as a function pointer the library can call.
+template <class T>
+const MapperBase* mapper_base_of();
+}  // namespace detail
+
 struct RETORT_API JoinColumn {
-    std::function<const Column*()> resolve;
+    // A model's column: the model's mapper and the member (resolved when the mappers are configured).
+    const MapperBase* (*mapper)() = nullptr;
+    detail::MemberKey member{};
+    std::type_index member_type = typeid(void);
+    // Else a column of the association table, by name.
     std::string name;
 };
 struct RETORT_API JoinPair {
@@ -529,8 +540,13 @@ public:
     void table(std::string name, std::optional<std::string> schema = std::nullopt);
     // A readable class name for messages ("Owner").
     void name(std::string class_name);
-    // Constraints and indexes of the table.
+    // Constraints and indexes of the table (one overload per kind, so a mapping block builds no variant).
     void constraint(TableItem item);
+    void constraint(PrimaryKeyConstraint c);
+    void constraint(UniqueConstraint c);
+    void constraint(CheckConstraint c);
+    void constraint(ForeignKeyConstraint c);
+    void constraint(Index c);
 
 protected:
     // The accessors of one member type (detail::MemberOps<M>).
@@ -648,18 +664,14 @@ public:
     }
 
 private:
-    template <class U>
-    static const MapperBase* target_of() {
-        return &mapper_of<U>();
-    }
     template <class R>
     static detail::RelationBase& relation_at(void* obj, const RelationshipProp& p) {
         return static_cast<detail::RelationBase&>(static_cast<T*>(obj)->*detail::member_from_key<T, R>(p.member));
     }
     template <class U, class R>
     void add_rel(R T::* mp, std::string&& name, RelKind kind, std::optional<JoinPair>& join, RelOptions& o) {
-        add_relationship(std::move(name), kind, &target_of<U>, detail::member_key(mp), typeid(R), &relation_at<R>,
-                         join, o);
+        add_relationship(std::move(name), kind, &detail::mapper_base_of<U>, detail::member_key(mp), typeid(R),
+                         &relation_at<R>, join, o);
     }
 };
 
@@ -678,6 +690,13 @@ const Mapper<T>& Registry::mapper() {
     return static_cast<const Mapper<T>&>(*m);
 }
 
+namespace detail {
+template <class T>
+const MapperBase* mapper_base_of() {
+    return &mapper_of<T>();
+}
+}  // namespace detail
+
 template <class A, class MA, class B, class MB>
 JoinPair on(MA A::* a, MB B::* b) {
     static_assert(!detail::is_relationship_v<MA> && !detail::is_relationship_v<MB>,
@@ -686,16 +705,12 @@ JoinPair on(MA A::* a, MB B::* b) {
                   "retort: on() joins two columns whose types cannot be compared in SQL (a text column with an "
                   "integer one): name the foreign key column and the key column it refers to");
     JoinPair p;
-    p.left.resolve = [a] {
-        const auto& m = mapper_of<A>();
-        const ColumnProp* c = m.column_for(detail::member_key(a), typeid(MA));
-        return c ? c->column : nullptr;
-    };
-    p.right.resolve = [b] {
-        const auto& m = mapper_of<B>();
-        const ColumnProp* c = m.column_for(detail::member_key(b), typeid(MB));
-        return c ? c->column : nullptr;
-    };
+    p.left.mapper = &detail::mapper_base_of<A>;
+    p.left.member = detail::member_key(a);
+    p.left.member_type = typeid(MA);
+    p.right.mapper = &detail::mapper_base_of<B>;
+    p.right.member = detail::member_key(b);
+    p.right.member_type = typeid(MB);
     return p;
 }
 
@@ -704,11 +719,9 @@ JoinPair on(MA A::* a, std::string assoc_column) {
     static_assert(!detail::is_relationship_v<MA>,
                   "retort: on() names a column member (on(&Vet::id, \"vet_id\")), not a relationship member");
     JoinPair p;
-    p.left.resolve = [a] {
-        const auto& m = mapper_of<A>();
-        const ColumnProp* c = m.column_for(detail::member_key(a), typeid(MA));
-        return c ? c->column : nullptr;
-    };
+    p.left.mapper = &detail::mapper_base_of<A>;
+    p.left.member = detail::member_key(a);
+    p.left.member_type = typeid(MA);
     p.right.name = std::move(assoc_column);
     return p;
 }

@@ -139,7 +139,7 @@ std::int64_t to_int(std::string_view s) {
 }  // namespace
 
 MySQLDialect::MySQLDialect() : Dialect("mysql", mysql_capabilities()) {
-    for (auto w : reserved) reserved_words_.insert(std::string(w));
+    add_reserved_words(reserved);
 }
 
 // ------------------------------------------------------------------------------------------------ connecting

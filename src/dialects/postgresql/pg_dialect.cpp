@@ -115,7 +115,7 @@ DialectCapabilities PGDialect::default_capabilities() {
 PGDialect::PGDialect() : PGDialect("postgresql", default_capabilities()) {}
 
 PGDialect::PGDialect(std::string name, DialectCapabilities caps) : Dialect(std::move(name), caps) {
-    for (auto w : pg_reserved_words) reserved_words_.emplace(w);
+    add_reserved_words(pg_reserved_words);
 }
 
 // ------------------------------------------------------------------------------------------------ connecting

@@ -144,7 +144,7 @@ long autoindex_number(std::string_view name) {
 // ---------------------------------------------------------------- dialect
 
 SQLiteDialect::SQLiteDialect() : Dialect("sqlite", sqlite_capabilities()) {
-    for (auto kw : sqlite_keywords) reserved_words_.emplace(kw);
+    add_reserved_words(sqlite_keywords);
 }
 
 ConnectParams SQLiteDialect::create_connect_params(const URL& url) const {

@@ -5,6 +5,7 @@
 //
 // Diffs are written as Alembic names them ("add_table item", "modify_type order.amount", "remove_index
 // pw_idx"), one per change (an alter_column changing a type and the nullability is two).
+#include <algorithm>
 #include <retort/migrate/autogenerate.hpp>
 
 #include "conformance/migrate/migrate_kit.hpp"

@@ -1,5 +1,6 @@
 // Ports of Alembic's tests/test_revision.py: the revision graph itself (heads, bases, branch labels,
 // depends_on, partial ids, iteration order between two targets, cycles). These need no database.
+#include <algorithm>
 #include <random>
 #include <regex>
 

@@ -3,6 +3,7 @@
 // steps and heads in memory, and the same run against a version table on the run's database (except where
 // Alembic's expectation depends on the order of the current rows, which a table does not keep).
 #include "conformance/migrate/migrate_kit.hpp"
+#include <algorithm>
 
 using namespace retort;
 using namespace retort::migrate;

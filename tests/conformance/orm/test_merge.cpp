@@ -1,6 +1,7 @@
 // Ports of test/orm/test_merge.py: merge() of transient and detached objects, with their relationships, and
 // merge(load=false).
 #include "conformance/kit.hpp"
+#include <algorithm>
 
 using namespace retort;
 using namespace retort::orm;

@@ -1,6 +1,7 @@
 // Ports of test/orm/test_naturalpks.py: natural (program-given) primary keys that change, and the rows that
 // refer to them (ON UPDATE CASCADE with passive_updates, or UPDATEs from the flush without).
 #include "conformance/kit.hpp"
+#include <algorithm>
 
 using namespace retort;
 using namespace retort::orm;
