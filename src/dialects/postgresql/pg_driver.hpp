@@ -63,7 +63,7 @@ enum class ErrorClass : std::uint8_t {
 
 class PGConnection;
 
-class PGCursor final : public DBAPICursor {
+class RETORT_API PGCursor final : public DBAPICursor {
 public:
     // A buffered cursor over a complete result; takes ownership of res.
     explicit PGCursor(PGresult* res) noexcept;

@@ -121,7 +121,7 @@ private:
 };
 
 // The rows of one execution. Text and byte views point into SQLite's buffers and stay valid until next().
-class SQLiteCursor final : public DBAPICursor {
+class RETORT_API SQLiteCursor final : public DBAPICursor {
 public:
     ~SQLiteCursor() override;
     // A cursor is made and dropped for every statement run: a few dropped ones are kept per thread for reuse.
