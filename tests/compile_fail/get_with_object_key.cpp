@@ -1,36 +1,6 @@
 // session.get<T>() given a handle instead of a key's value must not compile.
 // expect: get<T>() takes the primary key's value
-#include <retort/orm.hpp>
-
-using retort::orm::Collection;
-using retort::orm::Ref;
-
-struct Pet;
-struct Owner {
-    std::int64_t id = 0;
-    std::string name;
-    Collection<Pet> pets;
-};
-struct Pet {
-    std::int64_t id = 0;
-    std::int64_t owner_id = 0;
-    Ref<Owner> owner;
-};
-
-template <>
-void retort::orm::define(Mapping<Owner>& m) {
-    m.table("owners");
-    m.column(&Owner::id, "id", {.primary_key = true});
-    m.column(&Owner::name, "name");
-    m.one_to_many(&Owner::pets, "pets", {.back_populates = "owner"});
-}
-template <>
-void retort::orm::define(Mapping<Pet>& m) {
-    m.table("pets");
-    m.column(&Pet::id, "id", {.primary_key = true});
-    m.column(&Pet::owner_id, "owner_id", {.foreign_key = "owners.id"});
-    m.many_to_one(&Pet::owner, "owner", {.back_populates = "pets"});
-}
+#include "owner_pet.hpp"
 
 void find(retort::orm::Session& s, retort::orm::Ptr<Owner> owner) {
     auto pet = s.get<Pet>(owner);
