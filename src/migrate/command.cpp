@@ -330,6 +330,15 @@ int cmd_edit(Env& e) {
     return 0;
 }
 
+// A runner whose MetaData holds no table (init's runner.cpp before it is pointed at the models) compares an empty
+// schema with the database: every table there would be proposed for dropping. Said before anything is compared.
+void warn_if_no_models(const Env& e) {
+    if (!e.metadata->tables().empty()) return;
+    e.err << "warning: the models' MetaData has no tables, so the database is compared with an empty schema and "
+             "its tables are proposed for dropping; point the runner at your models "
+             "(retort::orm::mapped_metadata<User, ...>() in runner.cpp)\n";
+}
+
 // The runner a project starts from (Alembic's env.py): written by init beside the versions folder.
 std::string runner_template(const std::string& dir) {
     return R"(// The migration runner: `retort migrate` runs it for the commands that need this project's C++
@@ -428,6 +437,7 @@ int cmd_revision(Env& e, bool merge) {
     }
     if (e.p.autogenerate) {
         if (!e.metadata) throw UsageError(no_runner_message(e, "revision --autogenerate"));
+        warn_if_no_models(e);
         auto engine = create_engine(e.url());
         MigrationContext ctx(engine, e.options());
         auto rows = ctx.current_heads();
@@ -574,6 +584,7 @@ int cmd_history(Env& e) {
 
 int cmd_check(Env& e) {
     if (!e.metadata) throw UsageError(no_runner_message(e, "check"));
+    warn_if_no_models(e);
     auto engine = create_engine(e.url());
     auto cmp = compare_metadata(engine, *e.metadata, e.compare_options());
     engine.dispose();

@@ -114,6 +114,19 @@ protected:
     std::ostringstream out, err;
 };
 
+// A runner not yet pointed at the models (init's runner.cpp as written) gets a warning before it compares.
+TEST_F(Migrations, AutogenerateWithoutModelsWarns) {
+    MetaData none, v1;
+    define_v1(v1);
+    EXPECT_EQ(cmd({"check"}, &none), 0) << out.str();
+    EXPECT_NE(err.str().find("warning: the models' MetaData has no tables"), std::string::npos) << err.str();
+    ASSERT_EQ(cmd({"revision", "--autogenerate", "-m", "nothing"}, &none), 0) << err.str();
+    EXPECT_NE(err.str().find("warning: the models' MetaData has no tables"), std::string::npos) << err.str();
+    // With models, no warning.
+    EXPECT_EQ(cmd({"check"}, &v1), 1);
+    EXPECT_EQ(err.str().find("warning:"), std::string::npos) << err.str();
+}
+
 TEST_F(Migrations, AutogenerateUpgradeDowngradeKeepData) {
     MetaData v1, v2;
     define_v1(v1);
