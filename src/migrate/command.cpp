@@ -1,9 +1,5 @@
 #include "retort/migrate/command.hpp"
 
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
@@ -14,6 +10,7 @@
 #include <optional>
 #include <sstream>
 
+#include "detail/process.hpp"
 #include "detail/text.hpp"
 #include "retort/dialects/dialect.hpp"
 #include "retort/engine/engine.hpp"
@@ -23,7 +20,6 @@
 #include "retort/migrate/script.hpp"
 #include "retort/version.hpp"
 
-extern char** environ;
 
 namespace retort::migrate {
 
@@ -209,17 +205,10 @@ std::string no_runner_message(const Env& e, const std::string& command) {
 
 // Runs argv (argv[0] looked up in PATH when it has no '/'), waits, and returns its exit status.
 int spawn_and_wait(const std::vector<std::string>& argv, const std::string& what) {
-    std::vector<char*> ptrs;
-    for (const auto& a : argv) ptrs.push_back(const_cast<char*>(a.c_str()));
-    ptrs.push_back(nullptr);
-    pid_t pid = 0;
-    if (int rc = posix_spawnp(&pid, ptrs[0], nullptr, nullptr, ptrs.data(), environ); rc != 0)
-        throw ArgumentError("cannot run " + what + " '" + argv[0] + "': " + std::strerror(rc));
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) throw ArgumentError("lost " + what + " '" + argv[0] + "': " + std::strerror(errno));
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    throw ArgumentError(what + " '" + argv[0] + "' was killed by signal " + std::to_string(WTERMSIG(status)));
+    const auto r = detail::run_program(argv);
+    if (r.start_error) throw ArgumentError("cannot run " + what + " '" + argv[0] + "': " + std::strerror(r.start_error));
+    if (r.signal) throw ArgumentError(what + " '" + argv[0] + "' was killed by signal " + std::to_string(r.signal));
+    return r.exit_status;
 }
 
 // True when a revision of the folder calls a data migration (and so needs the runner to go up or down).

@@ -1,9 +1,5 @@
 // retort diagram: an entity-relationship diagram of a database, or of what a migrations folder's revisions make,
 // as Graphviz DOT (and SVG through Graphviz's `dot` where it is installed).
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstring>
@@ -15,9 +11,8 @@
 #include <string>
 
 #include "commands.hpp"
+#include "detail/process.hpp"
 #include "schema_view.hpp"
-
-extern char** environ;
 
 namespace {
 
@@ -112,18 +107,6 @@ std::string to_dot(const std::vector<retort::cli::ViewTable>& tables) {
     return out.str();
 }
 
-int spawn_and_wait(const std::vector<std::string>& argv) {
-    std::vector<char*> ptrs;
-    for (const auto& a : argv) ptrs.push_back(const_cast<char*>(a.c_str()));
-    ptrs.push_back(nullptr);
-    pid_t pid = 0;
-    if (int rc = posix_spawnp(&pid, ptrs[0], nullptr, nullptr, ptrs.data(), environ); rc != 0) return -rc;
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return -errno;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 void write_file(const std::filesystem::path& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary);
     out << text;
@@ -152,12 +135,14 @@ int run(const Args& args) {
     // Graphviz renders the other formats: the DOT goes to a file beside the output, then `dot -T<format>`.
     const auto source = std::filesystem::path(out.string() + ".dot");
     write_file(source, dot);
-    const int rc = spawn_and_wait({"dot", "-T" + ext.substr(1), "-o", out.string(), source.string()});
+    const auto r = retort::detail::run_program({"dot", "-T" + ext.substr(1), "-o", out.string(), source.string()});
     std::filesystem::remove(source);
-    if (rc == -ENOENT)
+    if (r.start_error == ENOENT)
         throw std::runtime_error("Graphviz's dot is not installed (Debian: apt-get install graphviz); write -o " +
                                  out.stem().string() + ".dot instead");
-    if (rc != 0) throw std::runtime_error("dot failed (status " + std::to_string(rc) + ")");
+    if (r.start_error) throw std::runtime_error(std::string("cannot run dot: ") + std::strerror(r.start_error));
+    if (r.signal) throw std::runtime_error("dot was killed by signal " + std::to_string(r.signal));
+    if (r.exit_status != 0) throw std::runtime_error("dot failed (status " + std::to_string(r.exit_status) + ")");
     std::cerr << "Wrote " << out.string() << " (" << tables.size() << " tables)\n";
     return 0;
 }
