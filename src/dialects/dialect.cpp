@@ -105,6 +105,7 @@ void Dialect::add_reserved_words(std::span<const std::string_view> words) {
     std::sort(reserved_words_.begin(), reserved_words_.end());
     reserved_words_.erase(std::unique(reserved_words_.begin(), reserved_words_.end()), reserved_words_.end());
 }
+
 std::unique_ptr<sql::DDLCompiler> Dialect::ddl_compiler() const { return std::make_unique<sql::DDLCompiler>(*this); }
 
 bool Dialect::requires_quotes(std::string_view ident) const {

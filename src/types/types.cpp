@@ -74,14 +74,14 @@ std::string SqlType::str() const {
     return "UNKNOWN";
 }
 
-// Enums compare by name and values, not by the shared EnumInfo's address, so a reflected enum equals the
-// declared one. Whether it is native is a rendering choice and does not make it a different type.
 SqlType::SqlType(const SqlType& other) = default;
 SqlType::SqlType(SqlType&& other) noexcept = default;
 SqlType& SqlType::operator=(const SqlType& other) = default;
 SqlType& SqlType::operator=(SqlType&& other) noexcept = default;
 SqlType::~SqlType() = default;
 
+// Enums compare by name and values, not by the shared EnumInfo's address, so a reflected enum equals the
+// declared one. Whether it is native is a rendering choice and does not make it a different type.
 bool SqlType::operator==(const SqlType& o) const {
     if (kind != o.kind || length != o.length || precision != o.precision || scale != o.scale ||
         timezone != o.timezone)
