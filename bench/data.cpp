@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <chrono>
 #include <memory>
 #include <thread>
 

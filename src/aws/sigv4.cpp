@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <map>
 

@@ -1,6 +1,7 @@
 #include "engine/echo.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <exception>
 

@@ -1,5 +1,6 @@
 #include "retort/engine/engine.hpp"
 
+#include <chrono>
 #include <thread>
 
 #include "detail/text.hpp"
@@ -28,6 +29,8 @@ void check_no_nul(const URL& url) {
     }
 }
 }  // namespace
+
+EngineOptions::~EngineOptions() = default;
 
 Engine create_engine(const URL& url, const EngineOptions& given) {
     EngineOptions options = given;

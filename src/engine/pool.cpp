@@ -1,5 +1,6 @@
 // The Engine's pools of driver connections: QueuePool (the default), NullPool and StaticPool, as SQLAlchemy has
 // them. A pool hands out PoolEntry objects; a Connection holds one while it is checked out.
+#include <chrono>
 #include <thread>
 #include <cstdio>
 

@@ -2,6 +2,7 @@
 
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <ostream>
 #include <sstream>

@@ -129,6 +129,20 @@ std::shared_ptr<Arena> arena_ptr(InstanceState* st) {
     return st->arena->root_ptr();
 }
 
+std::shared_ptr<Arena> new_arena() { return std::make_shared<Arena>(); }
+
+PtrBase::PtrBase(const std::shared_ptr<Arena>& keep, InstanceState* st) noexcept : keep_(keep), st_(st) {}
+PtrBase::PtrBase(InstanceState* st) : keep_(arena_ptr(st)), st_(st) {}
+PtrBase::PtrBase(const PtrBase& o) noexcept = default;
+PtrBase::PtrBase(PtrBase&& o) noexcept : keep_(std::move(o.keep_)), st_(std::exchange(o.st_, nullptr)) {}
+PtrBase& PtrBase::operator=(const PtrBase& o) noexcept = default;
+PtrBase& PtrBase::operator=(PtrBase&& o) noexcept {
+    keep_ = std::move(o.keep_);
+    st_ = std::exchange(o.st_, nullptr);
+    return *this;
+}
+PtrBase::~PtrBase() = default;
+
 void ensure_loaded(InstanceState* st) {
     if (!st->expired) return;
     if (!st->session)
@@ -317,6 +331,10 @@ bool is_orphan(const InstanceState* st) {
     return false;
 }
 
+RefBase::RefBase(const RefBase& o) = default;
+RefBase& RefBase::operator=(const RefBase& o) = default;
+RefBase::~RefBase() = default;
+
 void RefBase::assign(InstanceState* t, std::shared_ptr<Arena> k) {
     if (!owner) {
         target = t;
@@ -353,6 +371,8 @@ InstanceState* RefBase::load() const {
     owner->session->load_relationship(owner, *prop);
     return target;
 }
+
+CollectionBase::~CollectionBase() = default;
 
 CollectionBase::CollectionBase(const CollectionBase& o) : RelationBase() {
     o.load();

@@ -76,6 +76,9 @@ void MappingBase::constraint(CheckConstraint c) { constraint(TableItem(std::move
 void MappingBase::constraint(ForeignKeyConstraint c) { constraint(TableItem(std::move(c))); }
 void MappingBase::constraint(Index c) { constraint(TableItem(std::move(c))); }
 
+RelOptions::~RelOptions() = default;
+VersionOptions::~VersionOptions() = default;
+
 void MappingBase::add_column(std::string&& name, SqlType (*inferred)(), bool optional, ColumnOptions& opts,
                              const detail::MemberKey& key, std::ptrdiff_t offset, std::type_index member_type,
                              const MemberAccess& access) {
@@ -402,16 +405,20 @@ const MapperBase* Registry::find_by_table(const Table* t) const {
     return nullptr;
 }
 
-MapperBase* Registry::add(std::type_index t, std::unique_ptr<MapperBase> m, const std::function<void(MapperBase&)>& def) {
+const MapperBase& Registry::mapper_of_type(std::type_index t, MapperBase* (*make)(Registry&),
+                                           void (*define)(MapperBase&)) {
     std::lock_guard lock(mu_);
+    if (const MapperBase* found = find(t)) return *found;
+    std::unique_ptr<MapperBase> m(make(*this));
     MapperBase* raw = m.get();
-    def(*raw);
+    define(*raw);
     if (!raw->table) throw ArgumentError("mapping: the mapping block did not name a table");
     if (raw->pk.empty()) throw ArgumentError("mapping of '" + raw->class_name + "' has no primary key column");
+    if (!raw->make_instance) throw ArgumentError("mapping of '" + raw->class_name + "' maps no column");
     mappers_.emplace(t, std::move(m));
     order_.push_back(raw);
     mapper_generation.fetch_add(1, std::memory_order_acq_rel);
-    return raw;
+    return *raw;
 }
 
 std::vector<const MapperBase*> Registry::mappers() const {

@@ -27,6 +27,9 @@ void check_identifier(std::string_view what, std::string_view name) {
 
 // ---------------------------------------------------------------- Column
 
+ColumnOptions::~ColumnOptions() = default;
+ColumnDef::~ColumnDef() = default;
+
 Column::Column(std::string name, SqlType type, ColumnOptions opts)
     : sql::ExprNode(sql::NodeKind::Column, std::move(type)), name_(std::move(name)), opts_(std::move(opts)) {
     check_identifier("column", name_);
@@ -330,6 +333,10 @@ Table& MetaData::table(std::string name, std::vector<ColumnDef> columns, std::ve
         throw;
     }
     return t;
+}
+Table& MetaData::table(std::string name, std::initializer_list<ColumnDef> columns,
+                       std::initializer_list<TableItem> items, std::optional<std::string> schema) {
+    return table(std::move(name), std::vector<ColumnDef>(columns), std::vector<TableItem>(items), std::move(schema));
 }
 
 Table* MetaData::find_table(std::string_view fullname) const noexcept {

@@ -20,6 +20,13 @@ sql::NodePtr null_node() {
     return n;
 }
 
+ExprBase::ExprBase(const sql::NodePtr& n) noexcept : node_(n) {}
+ExprBase::ExprBase(const ExprBase& o) noexcept = default;
+ExprBase::ExprBase(ExprBase&& o) noexcept = default;
+ExprBase& ExprBase::operator=(const ExprBase& o) noexcept = default;
+ExprBase& ExprBase::operator=(ExprBase&& o) noexcept = default;
+ExprBase::~ExprBase() = default;
+
 const SqlType& node_type(const sql::NodePtr& n) {
     static const SqlType none;
     if (!n) return none;

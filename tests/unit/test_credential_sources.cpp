@@ -2,6 +2,7 @@
 // (STS, the IAM Identity Center portal, the container credentials endpoint, EC2 instance metadata),
 // reached through the SDKs' standard override variables; the requests the server received, the chain's
 // order, caching and refresh, and errors without secrets.
+#include <chrono>
 #include <map>
 #include <gtest/gtest.h>
 

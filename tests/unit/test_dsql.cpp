@@ -2,6 +2,7 @@
 // checker's verdicts, conflict classification and the token provider.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <regex>
 
 #include <retort/dialects/auroradsql.hpp>

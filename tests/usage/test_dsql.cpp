@@ -3,6 +3,7 @@
 // its CA and the URLs come from scripts/test (RETORT_TEST_DSQL_URL, RETORT_TEST_PG_TLS_PORT,
 // RETORT_TEST_PG_CA, RETORT_TEST_PG_WRONG_CA).
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include <retort/dialects/auroradsql.hpp>

@@ -1,6 +1,7 @@
 // Pool and engine behaviour against the live database: limits and timeouts, events, invalidation of
 // connections the server killed, recovery after a server restart.
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <thread>
 

@@ -2,6 +2,7 @@
 // NUL bytes in URLs, values the database could not give back, Retort's limits at and past them, and SQLite's
 // lock contention through the retry helper.
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <limits>

@@ -1,6 +1,7 @@
 // retort dsql-token: prints an Aurora DSQL auth token, e.g. for psql:
 //   PGPASSWORD=$(retort dsql-token --hostname "$HOST" --admin) psql "host=$HOST user=admin sslmode=verify-full"
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <string>

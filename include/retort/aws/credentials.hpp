@@ -51,7 +51,6 @@
 // that failed and why: the file, the URL without its query, the HTTP status and the service's error code.
 #pragma once
 
-#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -62,6 +61,7 @@
 #include <string_view>
 #include <vector>
 
+#include "retort/detail/chrono.hpp"
 #include "retort/error.hpp"
 #include "retort/export.hpp"
 

@@ -13,12 +13,12 @@
 // safe for messages and logs.
 #pragma once
 
-#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "retort/aws/credentials.hpp"
+#include "retort/detail/chrono.hpp"
 #include "retort/export.hpp"
 
 namespace retort::aws {

@@ -18,7 +18,6 @@
 // The secret key and session token never appear in an exception message.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,6 +26,7 @@
 #include <vector>
 
 #include "retort/aws/credentials.hpp"
+#include "retort/detail/chrono.hpp"
 #include "retort/export.hpp"
 
 namespace retort::aws {

@@ -23,7 +23,6 @@
 // pool_pre_ping. Tokens never appear in logs or error messages.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -36,6 +35,7 @@
 
 #include "retort/aws/credentials.hpp"
 #include "retort/aws/dsql_token.hpp"
+#include "retort/detail/chrono.hpp"
 #include "retort/engine/engine.hpp"
 #include "retort/error.hpp"
 #include "retort/export.hpp"

@@ -3,7 +3,6 @@
 // of the pool, used by one thread at a time, with SQLAlchemy 2.0's commit-as-you-go transactions.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "retort/detail/backends.hpp"
+#include "retort/detail/chrono.hpp"
 #include "retort/dialects/dbapi.hpp"
 #include "retort/engine/url.hpp"
 #include "retort/error.hpp"
@@ -128,6 +128,9 @@ struct RETORT_API EngineOptions {
     // Changes the engine's own copy of its dialect's capability flags before anything runs, e.g. to follow a
     // database whose rules moved on: [](DialectCapabilities& c) { c.alter_constraint_not_valid = false; }.
     std::function<void(DialectCapabilities&)> capabilities;
+    // Out of line, so that a program's file does not compile the members' destruction (the options stay an
+    // aggregate for designated initializers).
+    ~EngineOptions();
 };
 
 struct RETORT_API PoolStatus {

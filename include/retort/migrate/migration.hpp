@@ -22,7 +22,6 @@
 // tables the revisions never created (made by create_all and stamped) are reflected when online.
 #pragma once
 
-#include <chrono>
 #include <functional>
 #include <iosfwd>
 #include <map>
@@ -31,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "retort/detail/chrono.hpp"
 #include "retort/engine/engine.hpp"
 #include "retort/export.hpp"
 #include "retort/migrate/ops.hpp"

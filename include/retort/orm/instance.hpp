@@ -253,34 +253,59 @@ RETORT_API const ParentLink* parent_link(const InstanceState* st, const Relation
 // Reloads an expired object before use (through its session) or throws DetachedInstanceError.
 RETORT_API void ensure_loaded(InstanceState* st);
 RETORT_API std::shared_ptr<Arena> arena_ptr(InstanceState* st);
+// A new arena of its own (what make<T>() puts an object in).
+RETORT_API std::shared_ptr<Arena> new_arena();
+}  // namespace detail
+
+namespace detail {
+// What a Ptr<T> holds, whatever T is: the object's state and a share of its arena. Copying, moving and
+// destroying it are compiled once, in Retort, not in every function that passes handles around.
+class RETORT_API PtrBase {
+public:
+    PtrBase() noexcept = default;
+    PtrBase(std::shared_ptr<Arena>&& keep, InstanceState* st) noexcept : keep_(std::move(keep)), st_(st) {}
+    PtrBase(const std::shared_ptr<Arena>& keep, InstanceState* st) noexcept;
+    // The handle of an object, sharing the arena that owns it (null: an empty handle).
+    explicit PtrBase(InstanceState* st);
+    PtrBase(const PtrBase& o) noexcept;
+    PtrBase(PtrBase&& o) noexcept;
+    PtrBase& operator=(const PtrBase& o) noexcept;
+    PtrBase& operator=(PtrBase&& o) noexcept;
+    ~PtrBase();
+
+protected:
+    std::shared_ptr<Arena> keep_;
+    InstanceState* st_ = nullptr;
+};
 }  // namespace detail
 
 // A handle to a mapped object: pointer-like, compares by identity, keeps the object alive.
 template <class T>
-class Ptr {
+class Ptr : private detail::PtrBase {
 public:
     Ptr() = default;
     Ptr(std::nullptr_t) {}  // NOLINT
-    Ptr(std::shared_ptr<Arena> keep, Instance<T>* inst) : keep_(std::move(keep)), inst_(inst) {}
+    Ptr(const std::shared_ptr<Arena>& keep, Instance<T>* inst) : PtrBase(keep, inst) {}
+    Ptr(std::shared_ptr<Arena>&& keep, Instance<T>* inst) : PtrBase(std::move(keep), inst) {}
+    // The handle of an object made in an arena (it shares the arena).
+    explicit Ptr(Instance<T>* inst) : PtrBase(inst) {}
 
     T* operator->() const { return &access(); }
     T& operator*() const { return access(); }
     // The object without reloading an expired one.
-    [[nodiscard]] T* get() const noexcept { return inst_ ? &inst_->value : nullptr; }
-    explicit operator bool() const noexcept { return inst_ != nullptr; }
-    [[nodiscard]] InstanceState* state() const noexcept { return inst_; }
-    [[nodiscard]] Instance<T>* instance() const noexcept { return inst_; }
-    bool operator==(const Ptr& o) const noexcept { return inst_ == o.inst_; }
-    bool operator==(std::nullptr_t) const noexcept { return inst_ == nullptr; }
+    [[nodiscard]] T* get() const noexcept { return st_ ? &instance()->value : nullptr; }
+    explicit operator bool() const noexcept { return st_ != nullptr; }
+    [[nodiscard]] InstanceState* state() const noexcept { return st_; }
+    [[nodiscard]] Instance<T>* instance() const noexcept { return static_cast<Instance<T>*>(st_); }
+    bool operator==(const Ptr& o) const noexcept { return st_ == o.st_; }
+    bool operator==(std::nullptr_t) const noexcept { return st_ == nullptr; }
 
 private:
     T& access() const {
-        if (!inst_) detail::throw_null_ptr("Ptr");
-        if (inst_->expired) detail::ensure_loaded(inst_);
-        return inst_->value;
+        if (!st_) detail::throw_null_ptr("Ptr");
+        if (st_->expired) detail::ensure_loaded(st_);
+        return instance()->value;
     }
-    std::shared_ptr<Arena> keep_;
-    Instance<T>* inst_ = nullptr;
 };
 
 // The arena that owns an object (for tests and diagnostics: it is freed with the last handle).
@@ -310,6 +335,10 @@ struct RETORT_API RefBase : RelationBase {
     std::shared_ptr<Arena> keep;  // only while unmanaged: keeps the target's arena alive
     void assign(InstanceState* t, std::shared_ptr<Arena> k);
     InstanceState* load() const;  // the target, loading it if needed
+    RefBase() = default;
+    RefBase(const RefBase& o);
+    RefBase& operator=(const RefBase& o);
+    ~RefBase();  // out of line, as CollectionBase's: every model's destructor runs them
 };
 
 struct RETORT_API CollectionBase : RelationBase {
@@ -323,6 +352,7 @@ struct RETORT_API CollectionBase : RelationBase {
     CollectionBase() = default;
     CollectionBase(const CollectionBase& o);
     CollectionBase& operator=(const CollectionBase& o);
+    ~CollectionBase();
 };
 
 }  // namespace detail
@@ -355,7 +385,7 @@ public:
     // The related object (loading it if needed), or null.
     [[nodiscard]] Ptr<T> get() const {
         InstanceState* t = load();
-        return t ? Ptr<T>(detail::arena_ptr(t), static_cast<Instance<T>*>(t)) : Ptr<T>();
+        return Ptr<T>(static_cast<Instance<T>*>(t));
     }
     T* operator->() const {
         InstanceState* t = load();
@@ -399,7 +429,7 @@ public:
         using difference_type = std::ptrdiff_t;
         iterator() = default;
         explicit iterator(std::vector<InstanceState*>::const_iterator it) : it_(it) {}
-        Ptr<T> operator*() const { return Ptr<T>(detail::arena_ptr(*it_), static_cast<Instance<T>*>(*it_)); }
+        Ptr<T> operator*() const { return Ptr<T>(static_cast<Instance<T>*>(*it_)); }
         iterator& operator++() {
             ++it_;
             return *this;
@@ -430,7 +460,7 @@ public:
     [[nodiscard]] bool empty() const { return size() == 0; }
     Ptr<T> operator[](std::size_t i) const {
         load();
-        return Ptr<T>(detail::arena_ptr(items.at(i)), static_cast<Instance<T>*>(items.at(i)));
+        return Ptr<T>(static_cast<Instance<T>*>(items.at(i)));
     }
     void push_back(const Ptr<T>& p) {
         load();

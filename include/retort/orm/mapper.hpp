@@ -72,6 +72,7 @@ struct RETORT_API RelOptions {
     // How many levels an eager lazy= (selectin, joined, immediate) goes on through a model already loading above
     // it (a self-referential or cyclic relationship); without it, such a relationship loads lazily there.
     std::optional<int> join_depth;
+    ~RelOptions();
 };
 
 struct ColumnProp;
@@ -89,6 +90,7 @@ struct RETORT_API VersionOptions {
     std::optional<std::string> server_default;
     // The column's type when the member's own is not enough (a String version's length on MySQL).
     std::optional<SqlType> type;
+    ~VersionOptions();
 };
 
 namespace detail {
@@ -339,9 +341,11 @@ public:
     // without a parent in one of them is an orphan. Set by Registry::configure.
     std::vector<const RelationshipProp*> delete_orphan_parents;
 
-    // A new instance (default-constructed object, or a copy of obj) in the arena's memory.
-    [[nodiscard]] virtual InstanceState* create(Arena& a) const = 0;
-    [[nodiscard]] virtual InstanceState* copy(Arena& a, const void* obj) const = 0;
+    // A new instance (a default-constructed object) in the arena's memory.
+    [[nodiscard]] InstanceState* create(Arena& a) const { return make_instance(a, this); }
+    // Set by the mapping block (its column() and version() calls), so that the code making the model's objects
+    // is compiled once, where the mapping block is, not in every file that uses the model.
+    InstanceState* (*make_instance)(Arena&, const MapperBase*) = nullptr;
 
     [[nodiscard]] const ColumnProp* column_for(const detail::MemberKey& k, std::type_index t) const;
     [[nodiscard]] const ColumnProp* column_named(std::string_view name) const;
@@ -369,26 +373,26 @@ template <class T>
 class Mapper final : public MapperBase {
 public:
     explicit Mapper(Registry& r) : MapperBase(r, typeid(T)) {}
-    [[nodiscard]] InstanceState* create(Arena& a) const override {
-        if constexpr (std::is_default_constructible_v<T>) {
-            return a.make<T>(this);
-        } else {
-            static_assert(detail::always_false<T>, "retort: a mapped model must be default-constructible: Retort "
-                                                   "makes each object before it fills its members from a row");
-            return nullptr;
-        }
-    }
-    [[nodiscard]] InstanceState* copy(Arena& a, const void* obj) const override {
-        if constexpr (std::is_copy_constructible_v<T>) {
-            return a.make<T>(this, *static_cast<const T*>(obj));
-        } else {
-            static_assert(detail::always_false<T>, "retort: a mapped model must be copyable: Retort copies objects "
-                                                   "(make<T>(), merge(), values()); give a member that is not "
-                                                   "(std::unique_ptr, std::mutex) a copy of its own or drop it");
-            return nullptr;
-        }
-    }
 };
+
+namespace detail {
+// What MapperBase::make_instance points to for T (instantiated by the mapping block).
+template <class T>
+InstanceState* make_instance(Arena& a, const MapperBase* m) {
+    if constexpr (!std::is_default_constructible_v<T>) {
+        static_assert(detail::always_false<T>, "retort: a mapped model must be default-constructible: Retort "
+                                               "makes each object before it fills its members from a row");
+        return nullptr;
+    } else if constexpr (!std::is_copy_constructible_v<T>) {
+        static_assert(detail::always_false<T>, "retort: a mapped model must be copyable: Retort copies objects "
+                                               "(make<T>(), merge(), values()); give a member that is not "
+                                               "(std::unique_ptr, std::mutex) a copy of its own or drop it");
+        return nullptr;
+    } else {
+        return a.make<T>(m);
+    }
+}
+}  // namespace detail
 
 // The registry of mapped models and their MetaData (SQLAlchemy's registry / DeclarativeBase).
 class RETORT_API Registry {
@@ -423,7 +427,8 @@ public:
     static std::vector<const MapperBase*> all_mappers();
 
 private:
-    MapperBase* add(std::type_index t, std::unique_ptr<MapperBase> m, const std::function<void(MapperBase&)>& def);
+    // The mapper of type t: found, or made by `make` and filled in by `define` (the model's mapping block).
+    const MapperBase& mapper_of_type(std::type_index t, MapperBase* (*make)(Registry&), void (*define)(MapperBase&));
     MetaData metadata_;
     mutable std::recursive_mutex mu_;
     std::unordered_map<std::type_index, std::unique_ptr<MapperBase>> mappers_;
@@ -592,6 +597,7 @@ public:
         if constexpr (!detail::storable_member_v<M>) {
             detail::reject_column_member<M>();
         } else {
+            m_.make_instance = &detail::make_instance<T>;
             add_column(std::move(name), &sql_type_of<retort::detail::unopt_t<M>>::get,
                        retort::detail::is_optional<M>::value, opts, detail::member_key(mp), detail::member_offset(mp),
                        typeid(M), access_of<M>);
@@ -607,6 +613,7 @@ public:
         if constexpr (!detail::storable_member_v<M>) {
             detail::reject_column_member<M>();
         } else {
+            m_.make_instance = &detail::make_instance<T>;
             add_version(std::move(name), &sql_type_of<retort::detail::unopt_t<M>>::get,
                         retort::detail::is_optional<M>::value, opts, detail::member_key(mp),
                         detail::member_offset(mp), typeid(M), access_of<M>);
@@ -616,38 +623,29 @@ public:
     // pet.owner: many-to-one through the join condition (or the foreign key when none is given).
     template <class M>
     void many_to_one(M T::* mp, std::string name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
-        if constexpr (detail::is_ref_v<M>)
-            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::ManyToOne, join, o);
-        else
-            detail::reject_relationship_member<M, RelKind::ManyToOne>();
+        many_to_one_(mp, std::move(name), std::move(join), o);
     }
     template <class M>
     void many_to_one(M T::* mp, std::string name, RelOptions o) {
-        many_to_one(mp, std::move(name), std::nullopt, std::move(o));
+        many_to_one_(mp, std::move(name), std::nullopt, o);
     }
     // owner.pets: one-to-many; the join condition is (this model's key, the child's foreign key column).
     template <class M>
     void one_to_many(M T::* mp, std::string name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
-        if constexpr (detail::is_collection_v<M>)
-            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::OneToMany, join, o);
-        else
-            detail::reject_relationship_member<M, RelKind::OneToMany>();
+        one_to_many_(mp, std::move(name), std::move(join), o);
     }
     template <class M>
     void one_to_many(M T::* mp, std::string name, RelOptions o) {
-        one_to_many(mp, std::move(name), std::nullopt, std::move(o));
+        one_to_many_(mp, std::move(name), std::nullopt, o);
     }
     // user.profile: the single-valued side of a one-to-one whose foreign key is on the other table.
     template <class M>
     void one_to_one(M T::* mp, std::string name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
-        if constexpr (detail::is_ref_v<M>)
-            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::OneToOne, join, o);
-        else
-            detail::reject_relationship_member<M, RelKind::OneToOne>();
+        one_to_one_(mp, std::move(name), std::move(join), o);
     }
     template <class M>
     void one_to_one(M T::* mp, std::string name, RelOptions o) {
-        one_to_one(mp, std::move(name), std::nullopt, std::move(o));
+        one_to_one_(mp, std::move(name), std::nullopt, o);
     }
     // vet.specialties: many-to-many through an association table of the registry's MetaData;
     // left: (this model's key, association column), right: (target's key, association column).
@@ -664,6 +662,27 @@ public:
     }
 
 private:
+    template <class M>
+    void many_to_one_(M T::* mp, std::string&& name, std::optional<JoinPair>&& join, RelOptions& o) {
+        if constexpr (detail::is_ref_v<M>)
+            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::ManyToOne, join, o);
+        else
+            detail::reject_relationship_member<M, RelKind::ManyToOne>();
+    }
+    template <class M>
+    void one_to_many_(M T::* mp, std::string&& name, std::optional<JoinPair>&& join, RelOptions& o) {
+        if constexpr (detail::is_collection_v<M>)
+            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::OneToMany, join, o);
+        else
+            detail::reject_relationship_member<M, RelKind::OneToMany>();
+    }
+    template <class M>
+    void one_to_one_(M T::* mp, std::string&& name, std::optional<JoinPair>&& join, RelOptions& o) {
+        if constexpr (detail::is_ref_v<M>)
+            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::OneToOne, join, o);
+        else
+            detail::reject_relationship_member<M, RelKind::OneToOne>();
+    }
     template <class R>
     static detail::RelationBase& relation_at(void* obj, const RelationshipProp& p) {
         return static_cast<detail::RelationBase&>(static_cast<T*>(obj)->*detail::member_from_key<T, R>(p.member));
@@ -679,15 +698,22 @@ namespace detail {
 [[noreturn]] RETORT_API void throw_no_table(const char* what);
 }
 
+namespace detail {
+template <class T>
+MapperBase* new_mapper(Registry& r) {
+    return new Mapper<T>(r);  // NOLINT: owned by the registry from here on
+}
+template <class T>
+void run_mapping_block(MapperBase& base) {
+    Mapping<T> mapping(static_cast<Mapper<T>&>(base));
+    define<T>(mapping);
+}
+}  // namespace detail
+
 template <class T>
 const Mapper<T>& Registry::mapper() {
-    std::lock_guard lock(mu_);
-    if (auto* m = find(typeid(T))) return static_cast<const Mapper<T>&>(*m);
-    auto* m = add(typeid(T), std::make_unique<Mapper<T>>(*this), [](MapperBase& base) {
-        Mapping<T> mapping(static_cast<Mapper<T>&>(base));
-        define<T>(mapping);
-    });
-    return static_cast<const Mapper<T>&>(*m);
+    return static_cast<const Mapper<T>&>(
+        mapper_of_type(typeid(T), &detail::new_mapper<T>, &detail::run_mapping_block<T>));
 }
 
 namespace detail {
@@ -729,10 +755,10 @@ JoinPair on(MA A::* a, std::string assoc_column) {
 template <class T, class... A>
 Ptr<T> make(A&&... args) {
     const auto& m = mapper_of<T>();
-    auto arena = std::make_shared<Arena>();
+    std::shared_ptr<Arena> arena = detail::new_arena();
     auto* raw = arena->make<T>(&m, T{std::forward<A>(args)...});
     m.bind(raw);
-    return Ptr<T>(arena, raw);
+    return Ptr<T>(std::move(arena), raw);
 }
 
 // The typed column expression of a mapped member: col(&Pet::name) == "Tom".

@@ -573,7 +573,7 @@ private:
     void reload(InstanceState* st, const std::vector<int>& only);
     template <class T>
     Ptr<T> ptr(InstanceState* st) const {
-        return st ? Ptr<T>(orm::detail::arena_ptr(st), static_cast<Instance<T>*>(st)) : Ptr<T>();
+        return Ptr<T>(static_cast<Instance<T>*>(st));
     }
     Engine engine_;
     SessionOptions opts_;

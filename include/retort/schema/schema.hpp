@@ -67,6 +67,9 @@ struct RETORT_API ColumnOptions {
     // The column holds secrets (passwords, tokens): the engine's echo shows '***' for every value bound to it
     // (inserted, set, or compared with the column).
     bool sensitive = false;
+    // Out of line, as are ColumnDef's, RelOptions' and VersionOptions': the options stay aggregates (designated
+    // initializers), and a mapping block or table() call does not compile their members' destruction inline.
+    ~ColumnOptions();
 };
 
 // Options of CREATE SEQUENCE; those left unset are not written (the database's defaults apply, or the
@@ -115,6 +118,7 @@ struct RETORT_API ColumnDef {
     std::string name;
     SqlType type;
     ColumnOptions options{};
+    ~ColumnDef();
 };
 
 struct RETORT_API PrimaryKeyConstraint {
@@ -250,6 +254,10 @@ public:
 
     // Defines a table; throws ArgumentError when one of that name exists already.
     Table& table(std::string name, std::vector<ColumnDef> columns, std::vector<TableItem> items = {},
+                 std::optional<std::string> schema = {});
+    // The same from braced lists (md.table("t", {{"id", types::Integer(), {.primary_key = true}}})): the
+    // definitions are copied in Retort, not in the caller's code.
+    Table& table(std::string name, std::initializer_list<ColumnDef> columns, std::initializer_list<TableItem> items = {},
                  std::optional<std::string> schema = {});
     // An empty table to append columns to (used by typed table definitions and reflection).
     Table& new_table(std::string name, std::optional<std::string> schema = {});

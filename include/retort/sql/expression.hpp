@@ -134,16 +134,36 @@ RETORT_API sql::NodePtr compare(sql::BinaryOp op, sql::NodePtr l, sql::NodePtr r
 RETORT_API std::string like_escape(std::string_view s, char esc);
 }  // namespace detail
 
+namespace detail {
+// What an Expr<T> holds, whatever T is: its node. Copying, moving and destroying it are compiled once, in
+// Retort, not in every function that builds an expression.
+class RETORT_API ExprBase {
+public:
+    ExprBase() noexcept = default;
+    explicit ExprBase(sql::NodePtr&& n) noexcept : node_(std::move(n)) {}
+    explicit ExprBase(const sql::NodePtr& n) noexcept;
+    ExprBase(const ExprBase& o) noexcept;
+    ExprBase(ExprBase&& o) noexcept;
+    ExprBase& operator=(const ExprBase& o) noexcept;
+    ExprBase& operator=(ExprBase&& o) noexcept;
+    ~ExprBase();
+
+protected:
+    sql::NodePtr node_;
+};
+}  // namespace detail
+
 template <class T>
-class Expr {
+class Expr : protected detail::ExprBase {
 public:
     using value_type = T;
     Expr() = default;
-    explicit Expr(sql::NodePtr n) : node_(std::move(n)) {}
+    explicit Expr(sql::NodePtr&& n) : ExprBase(std::move(n)) {}
+    explicit Expr(const sql::NodePtr& n) : ExprBase(n) {}
     // Any typed expression converts to an untyped one.
     template <class U>
         requires(std::is_same_v<T, Any> && !std::is_same_v<U, Any>)
-    Expr(const Expr<U>& o) : node_(o.node()) {}  // NOLINT
+    Expr(const Expr<U>& o) : ExprBase(o.node()) {}  // NOLINT
     [[nodiscard]] const sql::NodePtr& node() const noexcept { return node_; }
     [[nodiscard]] const SqlType& type() const { return detail::node_type(node_); }
 
@@ -235,7 +255,6 @@ private:
         return Expr<bool>(detail::binary(op, node_, detail::make_bind("", Value(pattern), types::String()),
                                          types::Boolean(), std::string(escape)));
     }
-    sql::NodePtr node_;
 };
 
 // ---- comparison operators: Expr <op> Expr, Expr <op> value, value <op> Expr

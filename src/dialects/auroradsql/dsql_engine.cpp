@@ -1,6 +1,7 @@
 // Tokens, engines, retries and chunked loading for Aurora DSQL.
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <random>
 #include <thread>
 

@@ -5,6 +5,7 @@
 //
 // SQLAlchemy's pool tests run on a mock driver; these run on the real databases, and tell driver connections apart
 // by their server session id (PostgreSQL) or driver handle (SQLite).
+#include <chrono>
 #include <thread>
 #include <atomic>
 #include <mutex>

@@ -5,6 +5,7 @@
 // SQLAlchemy shuts a mock driver down; here the connection is lost for real (testkit::kill_connection: the
 // PostgreSQL server terminates the session; on SQLite the driver connection is closed under Retort).
 #include "conformance/engine/engine_kit.hpp"
+#include <chrono>
 #include <thread>
 
 using namespace retort;
