@@ -307,6 +307,8 @@ void Table::drop(Connection& conn, bool checkfirst) const {
 
 // ---------------------------------------------------------------- MetaData
 
+MetaData::MetaData() : naming_{{"ix", "ix_%(column_0_label)s"}} {}
+
 MetaData::MetaData(NamingConvention naming_convention, std::optional<std::string> schema)
     : naming_(std::move(naming_convention)), schema_(std::move(schema)) {}
 
@@ -320,6 +322,10 @@ Table& MetaData::new_table(std::string name, std::optional<std::string> schema) 
     if (find_table(full)) throw ArgumentError("table '" + full + "' is already defined in this MetaData");
     tables_.push_back(std::make_shared<Table>(this, std::move(name), std::move(schema)));
     return *tables_.back();
+}
+
+Table& MetaData::table(std::string name, std::vector<ColumnDef> columns) {
+    return table(std::move(name), std::move(columns), {}, std::nullopt);
 }
 
 Table& MetaData::table(std::string name, std::vector<ColumnDef> columns, std::vector<TableItem> items,

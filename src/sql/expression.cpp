@@ -649,4 +649,12 @@ TextClause TextClause::bindparams(const Params& values) const {
     return out;
 }
 
+Column& TableDef::add_column(std::string&& name, SqlType (*inferred)(), bool optional, ColumnOptions& opts) {
+    SqlType t = opts.type ? *opts.type : inferred();
+    if (!opts.nullable && !opts.primary_key) opts.nullable = optional;
+    return table_->append_column(ColumnDef{std::move(name), std::move(t), std::move(opts)});
+}
+
+void TableDef::constraint(TableItem item) { table_->append(std::move(item)); }
+
 }  // namespace retort

@@ -715,6 +715,22 @@ Value::Value(Value&& other) noexcept = default;
 Value& Value::operator=(const Value& other) = default;
 Value& Value::operator=(Value&& other) noexcept = default;
 Value::~Value() = default;
+Value::Value(std::nullptr_t) noexcept {}
+Value::Value(std::nullopt_t) noexcept {}
+Value::Value(bool v) : v_(std::in_place_index<1>, v) {}
+Value::Value(int v) : v_(std::in_place_index<2>, v) {}
+Value::Value(long v) : v_(std::in_place_index<2>, v) {}
+Value::Value(long long v) : v_(std::in_place_index<2>, v) {}
+Value::Value(unsigned v) : v_(std::in_place_index<2>, v) {}
+Value::Value(unsigned short v) : v_(std::in_place_index<2>, v) {}
+Value::Value(short v) : v_(std::in_place_index<2>, v) {}
+Value::Value(double v) : v_(std::in_place_index<3>, v) {}
+Value::Value(float v) : v_(std::in_place_index<3>, v) {}
+Value::Value(Date v) : v_(v) {}
+Value::Value(Time v) : v_(v) {}
+Value::Value(DateTime v) : v_(v) {}
+Value::Value(Interval v) : v_(v) {}
+Value::Value(Uuid v) : v_(v) {}
 Value::Value(std::string v) : v_(std::move(v)) {}
 Value::Value(std::string_view v) : v_(std::string(v)) {}
 Value::Value(const char* v) : v_(std::string(v)) {}

@@ -246,14 +246,16 @@ using NamingConvention = std::map<std::string, std::string>;
 
 class RETORT_API MetaData {
 public:
-    explicit MetaData(NamingConvention naming_convention = {{"ix", "ix_%(column_0_label)s"}},
-                      std::optional<std::string> schema = {});
+    // The default naming convention names indexes "ix_%(column_0_label)s".
+    MetaData();
+    explicit MetaData(NamingConvention naming_convention, std::optional<std::string> schema = {});
     ~MetaData();
     MetaData(const MetaData&) = delete;
     MetaData& operator=(const MetaData&) = delete;
 
     // Defines a table; throws ArgumentError when one of that name exists already.
-    Table& table(std::string name, std::vector<ColumnDef> columns, std::vector<TableItem> items = {},
+    Table& table(std::string name, std::vector<ColumnDef> columns);
+    Table& table(std::string name, std::vector<ColumnDef> columns, std::vector<TableItem> items,
                  std::optional<std::string> schema = {});
     // The same from braced lists (md.table("t", {{"id", types::Integer(), {.primary_key = true}}})): the
     // definitions are copied in Retort, not in the caller's code.

@@ -755,15 +755,17 @@ protected:
                           "Numeric, Json, Bytes, or std::optional of one), or one with a retort::type_adapter<T>");
             return Col<T>();
         } else {
-            SqlType t = opts.type ? *opts.type : sql_type_of<detail::unopt_t<T>>::get();
-            if (!opts.nullable && !opts.primary_key) opts.nullable = detail::is_optional<T>::value;
-            Column& c = table_->append_column(ColumnDef{std::move(name), std::move(t), std::move(opts)});
-            return Col<T>(c.ptr());
+            return Col<T>(
+                add_column(std::move(name), &sql_type_of<detail::unopt_t<T>>::get, detail::is_optional<T>::value, opts)
+                    .ptr());
         }
     }
-    void constraint(TableItem item) { table_->append(std::move(item)); }
+    void constraint(TableItem item);
 
 private:
+    // The column: of the options' type when given, else the inferred one; nullable when the C++ type is optional
+    // and the options do not say otherwise.
+    Column& add_column(std::string&& name, SqlType (*inferred)(), bool optional, ColumnOptions& opts);
     Table* table_;
 };
 

@@ -117,33 +117,33 @@ public:
                                      Numeric, Json };
 
     Value() = default;
-    // Copying, moving and destroying a Value are compiled into Retort, not into each program file: its storage
-    // is a variant of thirteen types.
+    // Making, copying, moving and destroying a Value are compiled into Retort, not into each program file: its
+    // storage is a variant of thirteen types.
     Value(const Value& other);
     Value(Value&& other) noexcept;
     Value& operator=(const Value& other);
     Value& operator=(Value&& other) noexcept;
     ~Value();
-    Value(std::nullptr_t) {}
-    Value(std::nullopt_t) {}
-    Value(bool v) : v_(v) {}
-    Value(int v) : v_(std::int64_t{v}) {}
-    Value(long v) : v_(std::int64_t{v}) {}
-    Value(long long v) : v_(std::int64_t{v}) {}
-    Value(unsigned v) : v_(std::int64_t{v}) {}
-    Value(unsigned short v) : v_(std::int64_t{v}) {}
-    Value(short v) : v_(std::int64_t{v}) {}
-    Value(double v) : v_(v) {}
-    Value(float v) : v_(double{v}) {}
+    Value(std::nullptr_t) noexcept;
+    Value(std::nullopt_t) noexcept;
+    Value(bool v);
+    Value(int v);
+    Value(long v);
+    Value(long long v);
+    Value(unsigned v);
+    Value(unsigned short v);
+    Value(short v);
+    Value(double v);
+    Value(float v);
     Value(std::string v);
     Value(std::string_view v);
     Value(const char* v);
     Value(Bytes v);
-    Value(Date v) : v_(v) {}
-    Value(Time v) : v_(v) {}
-    Value(DateTime v) : v_(v) {}
-    Value(Interval v) : v_(v) {}
-    Value(Uuid v) : v_(v) {}
+    Value(Date v);
+    Value(Time v);
+    Value(DateTime v);
+    Value(Interval v);
+    Value(Uuid v);
     Value(Numeric v);
     Value(Json v);
     template <adapted_type T>
