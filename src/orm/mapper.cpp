@@ -59,12 +59,12 @@ void need_table(const MapperBase& m) {
 }
 }  // namespace
 
-void MappingBase::table(std::string name, std::optional<std::string> schema) {
-    m_.table = &m_.registry.metadata().new_table(std::move(name), std::move(schema));
+void MappingBase::table(std::string_view name, std::optional<std::string> schema) {
+    m_.table = &m_.registry.metadata().new_table(std::string(name), std::move(schema));
     if (m_.class_name.empty()) m_.class_name = m_.table->name();
 }
 
-void MappingBase::name(std::string class_name) { m_.class_name = std::move(class_name); }
+void MappingBase::name(std::string_view class_name) { m_.class_name = class_name; }
 
 void MappingBase::constraint(TableItem item) {
     need_table(m_);
@@ -79,13 +79,13 @@ void MappingBase::constraint(Index c) { constraint(TableItem(std::move(c))); }
 RelOptions::~RelOptions() = default;
 VersionOptions::~VersionOptions() = default;
 
-void MappingBase::add_column(std::string&& name, SqlType (*inferred)(), bool optional, ColumnOptions& opts,
+void MappingBase::add_column(std::string_view name, SqlType (*inferred)(), bool optional, ColumnOptions& opts,
                              const detail::MemberKey& key, std::ptrdiff_t offset, std::type_index member_type,
                              const MemberAccess& access) {
     need_table(m_);
     SqlType t = opts.type ? *opts.type : inferred();
     if (!opts.nullable && !opts.primary_key) opts.nullable = optional;
-    const Column& c = m_.table->append_column(ColumnDef{std::move(name), std::move(t), std::move(opts)});
+    const Column& c = m_.table->append_column(ColumnDef{std::string(name), std::move(t), std::move(opts)});
     ColumnProp p;
     p.column = &c;
     p.member = key;
@@ -102,40 +102,40 @@ void MappingBase::add_column(std::string&& name, SqlType (*inferred)(), bool opt
     m_.columns.push_back(p);
 }
 
-void MappingBase::add_version(std::string&& name, SqlType (*inferred)(), bool optional, VersionOptions& opts,
+void MappingBase::add_version(std::string_view name, SqlType (*inferred)(), bool optional, VersionOptions& opts,
                               const detail::MemberKey& key, std::ptrdiff_t offset, std::type_index member_type,
                               const MemberAccess& access) {
     ColumnOptions co{.nullable = false};
     if (opts.server_default) co.server_default = opts.server_default;
     if (opts.type) co.type = opts.type;
-    add_column(std::move(name), inferred, optional, co, key, offset, member_type, access);
+    add_column(name, inferred, optional, co, key, offset, member_type, access);
     m_.columns.back().is_version = true;
     m_.version_column = static_cast<int>(m_.columns.size() - 1);
     m_.version = std::move(opts);
 }
 
-void MappingBase::add_relationship(std::string&& name, RelKind kind, const MapperBase* (*target)(),
+void MappingBase::add_relationship(std::string_view name, RelKind kind, const MapperBase* (*target)(),
                                    const detail::MemberKey& key, std::type_index member_type,
                                    detail::RelationBase& (*access)(void*, const RelationshipProp&),
                                    std::optional<JoinPair>& join, RelOptions& o) {
     RelationshipProp r;
-    r.name = std::move(name);
+    r.name = name;
     r.kind = kind;
     r.parent = &m_;
     r.target_fn = target;
     r.member = key;
     r.member_type = member_type;
     r.access = access;
-    r.cascade = Cascade::parse(o.cascade);
+    r.cascade = Cascade::parse(o.cascade ? std::string_view(*o.cascade) : std::string_view("save-update, merge"));
     r.options = std::move(o);
     if (join) r.join_spec.push_back(std::move(*join));
     r.index = static_cast<int>(m_.relationships.size());
     m_.relationships.push_back(std::move(r));
 }
 
-void MappingBase::set_secondary(std::string&& secondary, std::optional<JoinPair>& right) {
+void MappingBase::set_secondary(std::string_view secondary, std::optional<JoinPair>& right) {
     auto& r = m_.relationships.back();
-    r.secondary_name = std::move(secondary);
+    r.secondary_name = secondary;
     if (right) r.secondary_spec.push_back(std::move(*right));
 }
 

@@ -638,8 +638,8 @@ SelectBase SelectBase::with_core(retort::Select c) const {
     return s;
 }
 SelectBase SelectBase::with_where(const Expr<bool>& c) const { return with_core(core_.where(c)); }
-SelectBase SelectBase::with_order_by(std::vector<sql::NodePtr> columns) const {
-    return with_core(core_.order_by_nodes(std::move(columns)));
+SelectBase SelectBase::with_order_by(std::initializer_list<const sql::NodePtr*> columns) const {
+    return with_core(core_.order_by_nodes(columns));
 }
 SelectBase SelectBase::with_limit(std::int64_t n) const { return with_core(core_.limit(n)); }
 SelectBase SelectBase::with_offset(std::int64_t n) const { return with_core(core_.offset(n)); }

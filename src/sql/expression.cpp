@@ -329,8 +329,8 @@ Select Select::having(const Expr<bool>& c) const { RETORT_MUTATE(Select, n->havi
 Select Select::group_by_nodes(std::vector<sql::NodePtr> v) const {
     RETORT_MUTATE(Select, n->group_by.insert(n->group_by.end(), v.begin(), v.end()))
 }
-Select Select::order_by_nodes(std::vector<sql::NodePtr> v) const {
-    RETORT_MUTATE(Select, n->order_by.insert(n->order_by.end(), v.begin(), v.end()))
+Select Select::order_by_nodes(std::initializer_list<const sql::NodePtr*> v) const {
+    RETORT_MUTATE(Select, for (const auto* e : v) n->order_by.push_back(*e))
 }
 Select Select::distinct_on_nodes(std::vector<sql::NodePtr> v) const { RETORT_MUTATE(Select, n->distinct_on = std::move(v)) }
 Select Select::add_column_nodes(std::vector<sql::NodePtr> v) const {
@@ -411,8 +411,8 @@ Compound::Compound(sql::CompoundOp op, std::vector<sql::NodePtr> selects) {
 std::shared_ptr<sql::CompoundNode> Compound::copy() const {
     return std::make_shared<sql::CompoundNode>(static_cast<const sql::CompoundNode&>(*node_));
 }
-Compound Compound::order_by_nodes(std::vector<sql::NodePtr> v) const {
-    RETORT_MUTATE(Compound, n->order_by.insert(n->order_by.end(), v.begin(), v.end()))
+Compound Compound::order_by_nodes(std::initializer_list<const sql::NodePtr*> v) const {
+    RETORT_MUTATE(Compound, for (const auto* e : v) n->order_by.push_back(*e))
 }
 Compound Compound::limit(std::int64_t v) const { RETORT_MUTATE(Compound, n->limit = detail::make_bind("", Value(v), types::Integer())) }
 Compound Compound::offset(std::int64_t v) const { RETORT_MUTATE(Compound, n->offset = detail::make_bind("", Value(v), types::Integer())) }

@@ -58,7 +58,8 @@ struct RETORT_API Cascade {
 struct RETORT_API RelOptions {
     Lazy lazy = Lazy::Select;
     std::string back_populates;
-    std::string cascade = "save-update, merge";
+    // Comma-separated cascades ("all, delete-orphan"); unset: "save-update, merge".
+    std::optional<std::string> cascade;
     // Leave children to the database's ON DELETE when the parent is deleted (do not load them).
     bool passive_deletes = false;
     // When a primary key changes, leave the referring rows to the database's ON UPDATE CASCADE (objects in memory
@@ -542,9 +543,9 @@ class RETORT_API MappingBase {
 public:
     explicit MappingBase(MapperBase& m) : m_(m) {}
     // The table this model maps to (made in the registry's MetaData).
-    void table(std::string name, std::optional<std::string> schema = std::nullopt);
+    void table(std::string_view name, std::optional<std::string> schema = std::nullopt);
     // A readable class name for messages ("Owner").
-    void name(std::string class_name);
+    void name(std::string_view class_name);
     // Constraints and indexes of the table (one overload per kind, so a mapping block builds no variant).
     void constraint(TableItem item);
     void constraint(PrimaryKeyConstraint c);
@@ -571,18 +572,18 @@ protected:
                                             &detail::MemberOps<M>::snap_same};
     // A column: its type is the options' when given, else the inferred one; nullable when the member is optional
     // and the options do not say otherwise.
-    void add_column(std::string&& name, SqlType (*inferred)(), bool optional, ColumnOptions& opts,
+    void add_column(std::string_view name, SqlType (*inferred)(), bool optional, ColumnOptions& opts,
                     const detail::MemberKey& key, std::ptrdiff_t offset, std::type_index member_type,
                     const MemberAccess& access);
-    void add_version(std::string&& name, SqlType (*inferred)(), bool optional, VersionOptions& opts,
+    void add_version(std::string_view name, SqlType (*inferred)(), bool optional, VersionOptions& opts,
                      const detail::MemberKey& key, std::ptrdiff_t offset, std::type_index member_type,
                      const MemberAccess& access);
-    void add_relationship(std::string&& name, RelKind kind, const MapperBase* (*target)(),
+    void add_relationship(std::string_view name, RelKind kind, const MapperBase* (*target)(),
                           const detail::MemberKey& key, std::type_index member_type,
                           detail::RelationBase& (*access)(void*, const RelationshipProp&),
                           std::optional<JoinPair>& join, RelOptions& o);
     // many_to_many's association table and target-side join.
-    void set_secondary(std::string&& secondary, std::optional<JoinPair>& right);
+    void set_secondary(std::string_view secondary, std::optional<JoinPair>& right);
 
     MapperBase& m_;
 };
@@ -593,12 +594,12 @@ public:
     explicit Mapping(Mapper<T>& m) : MappingBase(m) {}
 
     template <class M>
-    void column(M T::* mp, std::string name, ColumnOptions opts = {}) {
+    void column(M T::* mp, std::string_view name, ColumnOptions opts = {}) {
         if constexpr (!detail::storable_member_v<M>) {
             detail::reject_column_member<M>();
         } else {
             m_.make_instance = &detail::make_instance<T>;
-            add_column(std::move(name), &sql_type_of<retort::detail::unopt_t<M>>::get,
+            add_column(name, &sql_type_of<retort::detail::unopt_t<M>>::get,
                        retort::detail::is_optional<M>::value, opts, detail::member_key(mp), detail::member_offset(mp),
                        typeid(M), access_of<M>);
         }
@@ -609,12 +610,12 @@ public:
     // itself since the load; opts.manual leaves it to the program altogether; opts.server_side to the database
     // (a trigger or a default), whose value is read back after each INSERT and UPDATE.
     template <class M>
-    void version(M T::* mp, std::string name, VersionOptions opts = {}) {
+    void version(M T::* mp, std::string_view name, VersionOptions opts = {}) {
         if constexpr (!detail::storable_member_v<M>) {
             detail::reject_column_member<M>();
         } else {
             m_.make_instance = &detail::make_instance<T>;
-            add_version(std::move(name), &sql_type_of<retort::detail::unopt_t<M>>::get,
+            add_version(name, &sql_type_of<retort::detail::unopt_t<M>>::get,
                         retort::detail::is_optional<M>::value, opts, detail::member_key(mp),
                         detail::member_offset(mp), typeid(M), access_of<M>);
         }
@@ -622,40 +623,40 @@ public:
 
     // pet.owner: many-to-one through the join condition (or the foreign key when none is given).
     template <class M>
-    void many_to_one(M T::* mp, std::string name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
-        many_to_one_(mp, std::move(name), std::move(join), o);
+    void many_to_one(M T::* mp, std::string_view name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
+        many_to_one_(mp, name, std::move(join), o);
     }
     template <class M>
-    void many_to_one(M T::* mp, std::string name, RelOptions o) {
-        many_to_one_(mp, std::move(name), std::nullopt, o);
+    void many_to_one(M T::* mp, std::string_view name, RelOptions o) {
+        many_to_one_(mp, name, std::nullopt, o);
     }
     // owner.pets: one-to-many; the join condition is (this model's key, the child's foreign key column).
     template <class M>
-    void one_to_many(M T::* mp, std::string name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
-        one_to_many_(mp, std::move(name), std::move(join), o);
+    void one_to_many(M T::* mp, std::string_view name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
+        one_to_many_(mp, name, std::move(join), o);
     }
     template <class M>
-    void one_to_many(M T::* mp, std::string name, RelOptions o) {
-        one_to_many_(mp, std::move(name), std::nullopt, o);
+    void one_to_many(M T::* mp, std::string_view name, RelOptions o) {
+        one_to_many_(mp, name, std::nullopt, o);
     }
     // user.profile: the single-valued side of a one-to-one whose foreign key is on the other table.
     template <class M>
-    void one_to_one(M T::* mp, std::string name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
-        one_to_one_(mp, std::move(name), std::move(join), o);
+    void one_to_one(M T::* mp, std::string_view name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
+        one_to_one_(mp, name, std::move(join), o);
     }
     template <class M>
-    void one_to_one(M T::* mp, std::string name, RelOptions o) {
-        one_to_one_(mp, std::move(name), std::nullopt, o);
+    void one_to_one(M T::* mp, std::string_view name, RelOptions o) {
+        one_to_one_(mp, name, std::nullopt, o);
     }
     // vet.specialties: many-to-many through an association table of the registry's MetaData;
     // left: (this model's key, association column), right: (target's key, association column).
     template <class M>
-    void many_to_many(M T::* mp, std::string name, std::string secondary,
+    void many_to_many(M T::* mp, std::string_view name, std::string_view secondary,
                       std::optional<JoinPair> left = std::nullopt, std::optional<JoinPair> right = std::nullopt,
                       RelOptions o = {}) {
         if constexpr (detail::is_collection_v<M>) {
-            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::ManyToMany, left, o);
-            set_secondary(std::move(secondary), right);
+            add_rel<typename M::element_type, M>(mp, name, RelKind::ManyToMany, left, o);
+            set_secondary(secondary, right);
         } else {
             detail::reject_relationship_member<M, RelKind::ManyToMany>();
         }
@@ -663,23 +664,23 @@ public:
 
 private:
     template <class M>
-    void many_to_one_(M T::* mp, std::string&& name, std::optional<JoinPair>&& join, RelOptions& o) {
+    void many_to_one_(M T::* mp, std::string_view name, std::optional<JoinPair>&& join, RelOptions& o) {
         if constexpr (detail::is_ref_v<M>)
-            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::ManyToOne, join, o);
+            add_rel<typename M::element_type, M>(mp, name, RelKind::ManyToOne, join, o);
         else
             detail::reject_relationship_member<M, RelKind::ManyToOne>();
     }
     template <class M>
-    void one_to_many_(M T::* mp, std::string&& name, std::optional<JoinPair>&& join, RelOptions& o) {
+    void one_to_many_(M T::* mp, std::string_view name, std::optional<JoinPair>&& join, RelOptions& o) {
         if constexpr (detail::is_collection_v<M>)
-            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::OneToMany, join, o);
+            add_rel<typename M::element_type, M>(mp, name, RelKind::OneToMany, join, o);
         else
             detail::reject_relationship_member<M, RelKind::OneToMany>();
     }
     template <class M>
-    void one_to_one_(M T::* mp, std::string&& name, std::optional<JoinPair>&& join, RelOptions& o) {
+    void one_to_one_(M T::* mp, std::string_view name, std::optional<JoinPair>&& join, RelOptions& o) {
         if constexpr (detail::is_ref_v<M>)
-            add_rel<typename M::element_type, M>(mp, std::move(name), RelKind::OneToOne, join, o);
+            add_rel<typename M::element_type, M>(mp, name, RelKind::OneToOne, join, o);
         else
             detail::reject_relationship_member<M, RelKind::OneToOne>();
     }
@@ -688,8 +689,8 @@ private:
         return static_cast<detail::RelationBase&>(static_cast<T*>(obj)->*detail::member_from_key<T, R>(p.member));
     }
     template <class U, class R>
-    void add_rel(R T::* mp, std::string&& name, RelKind kind, std::optional<JoinPair>& join, RelOptions& o) {
-        add_relationship(std::move(name), kind, &detail::mapper_base_of<U>, detail::member_key(mp), typeid(R),
+    void add_rel(R T::* mp, std::string_view name, RelKind kind, std::optional<JoinPair>& join, RelOptions& o) {
+        add_relationship(name, kind, &detail::mapper_base_of<U>, detail::member_key(mp), typeid(R),
                          &relation_at<R>, join, o);
     }
 };

@@ -74,7 +74,7 @@ public:
 protected:
     explicit SelectBase(const MapperBase& m);
     [[nodiscard]] SelectBase with_where(const Expr<bool>& c) const;
-    [[nodiscard]] SelectBase with_order_by(std::vector<sql::NodePtr> columns) const;
+    [[nodiscard]] SelectBase with_order_by(std::initializer_list<const sql::NodePtr*> columns) const;
     [[nodiscard]] SelectBase with_limit(std::int64_t n) const;
     [[nodiscard]] SelectBase with_offset(std::int64_t n) const;
     [[nodiscard]] SelectBase with_distinct() const;
@@ -101,7 +101,7 @@ public:
     [[nodiscard]] Select filter(const Expr<bool>& c) const { return Select(with_where(c)); }
     template <class... E>
     [[nodiscard]] Select order_by(const E&... e) const {
-        return Select(with_order_by({e.node()...}));
+        return Select(with_order_by({&e.node()...}));
     }
     [[nodiscard]] Select limit(std::int64_t n) const { return Select(with_limit(n)); }
     [[nodiscard]] Select offset(std::int64_t n) const { return Select(with_offset(n)); }

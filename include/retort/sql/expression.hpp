@@ -538,7 +538,7 @@ public:
     [[nodiscard]] Select group_by(const E&... e) const { return group_by_nodes({e.node()...}); }
     [[nodiscard]] Select having(const Expr<bool>& criterion) const;
     template <class... E>
-    [[nodiscard]] Select order_by(const E&... e) const { return order_by_nodes({e.node()...}); }
+    [[nodiscard]] Select order_by(const E&... e) const { return order_by_nodes({&e.node()...}); }
     [[nodiscard]] Select limit(std::int64_t n) const;
     [[nodiscard]] Select offset(std::int64_t n) const;
     [[nodiscard]] Select distinct(bool on = true) const;
@@ -576,7 +576,7 @@ public:
 
     [[nodiscard]] const sql::SelectNode& data() const { return static_cast<const sql::SelectNode&>(*node_); }
     Select group_by_nodes(std::vector<sql::NodePtr> n) const;
-    Select order_by_nodes(std::vector<sql::NodePtr> n) const;
+    Select order_by_nodes(std::initializer_list<const sql::NodePtr*> n) const;
     Select distinct_on_nodes(std::vector<sql::NodePtr> n) const;
     Select add_column_nodes(std::vector<sql::NodePtr> n) const;
     Select correlate_nodes(std::vector<sql::NodePtr> n) const;
@@ -591,12 +591,12 @@ class RETORT_API Compound : public Executable {
 public:
     Compound(sql::CompoundOp op, std::vector<sql::NodePtr> selects);
     template <class... E>
-    [[nodiscard]] Compound order_by(const E&... e) const { return order_by_nodes({e.node()...}); }
+    [[nodiscard]] Compound order_by(const E&... e) const { return order_by_nodes({&e.node()...}); }
     [[nodiscard]] Compound limit(std::int64_t n) const;
     [[nodiscard]] Compound offset(std::int64_t n) const;
     [[nodiscard]] FromClause subquery(std::string name) const;
     [[nodiscard]] FromClause cte(std::string name, bool recursive = false) const;
-    Compound order_by_nodes(std::vector<sql::NodePtr> n) const;
+    Compound order_by_nodes(std::initializer_list<const sql::NodePtr*> n) const;
 
 private:
     std::shared_ptr<sql::CompoundNode> copy() const;
