@@ -624,29 +624,29 @@ public:
     // pet.owner: many-to-one through the join condition (or the foreign key when none is given).
     template <class M>
     void many_to_one(M T::* mp, std::string_view name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
-        many_to_one_(mp, name, std::move(join), o);
+        relationship_<RelKind::ManyToOne>(mp, name, std::move(join), o);
     }
     template <class M>
     void many_to_one(M T::* mp, std::string_view name, RelOptions o) {
-        many_to_one_(mp, name, std::nullopt, o);
+        relationship_<RelKind::ManyToOne>(mp, name, std::nullopt, o);
     }
     // owner.pets: one-to-many; the join condition is (this model's key, the child's foreign key column).
     template <class M>
     void one_to_many(M T::* mp, std::string_view name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
-        one_to_many_(mp, name, std::move(join), o);
+        relationship_<RelKind::OneToMany>(mp, name, std::move(join), o);
     }
     template <class M>
     void one_to_many(M T::* mp, std::string_view name, RelOptions o) {
-        one_to_many_(mp, name, std::nullopt, o);
+        relationship_<RelKind::OneToMany>(mp, name, std::nullopt, o);
     }
     // user.profile: the single-valued side of a one-to-one whose foreign key is on the other table.
     template <class M>
     void one_to_one(M T::* mp, std::string_view name, std::optional<JoinPair> join = std::nullopt, RelOptions o = {}) {
-        one_to_one_(mp, name, std::move(join), o);
+        relationship_<RelKind::OneToOne>(mp, name, std::move(join), o);
     }
     template <class M>
     void one_to_one(M T::* mp, std::string_view name, RelOptions o) {
-        one_to_one_(mp, name, std::nullopt, o);
+        relationship_<RelKind::OneToOne>(mp, name, std::nullopt, o);
     }
     // vet.specialties: many-to-many through an association table of the registry's MetaData;
     // left: (this model's key, association column), right: (target's key, association column).
@@ -663,26 +663,14 @@ public:
     }
 
 private:
-    template <class M>
-    void many_to_one_(M T::* mp, std::string_view name, std::optional<JoinPair>&& join, RelOptions& o) {
-        if constexpr (detail::is_ref_v<M>)
-            add_rel<typename M::element_type, M>(mp, name, RelKind::ManyToOne, join, o);
+    // A many-to-one, one-to-many or one-to-one relationship: a Collection<T> member for one-to-many, a Ref<T>
+    // member for the others (any other member stops the build with a sentence).
+    template <RelKind K, class M>
+    void relationship_(M T::* mp, std::string_view name, std::optional<JoinPair>&& join, RelOptions& o) {
+        if constexpr (K == RelKind::OneToMany ? detail::is_collection_v<M> : detail::is_ref_v<M>)
+            add_rel<typename M::element_type, M>(mp, name, K, join, o);
         else
-            detail::reject_relationship_member<M, RelKind::ManyToOne>();
-    }
-    template <class M>
-    void one_to_many_(M T::* mp, std::string_view name, std::optional<JoinPair>&& join, RelOptions& o) {
-        if constexpr (detail::is_collection_v<M>)
-            add_rel<typename M::element_type, M>(mp, name, RelKind::OneToMany, join, o);
-        else
-            detail::reject_relationship_member<M, RelKind::OneToMany>();
-    }
-    template <class M>
-    void one_to_one_(M T::* mp, std::string_view name, std::optional<JoinPair>&& join, RelOptions& o) {
-        if constexpr (detail::is_ref_v<M>)
-            add_rel<typename M::element_type, M>(mp, name, RelKind::OneToOne, join, o);
-        else
-            detail::reject_relationship_member<M, RelKind::OneToOne>();
+            detail::reject_relationship_member<M, K>();
     }
     template <class R>
     static detail::RelationBase& relation_at(void* obj, const RelationshipProp& p) {
