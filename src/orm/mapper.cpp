@@ -6,6 +6,7 @@
 
 #include "retort/error.hpp"
 #include "retort/orm/session.hpp"
+#include "schema/typed_column.hpp"
 
 namespace retort::orm {
 
@@ -83,9 +84,7 @@ void MappingBase::add_column(std::string_view name, SqlType (*inferred)(), bool 
                              const detail::MemberKey& key, std::ptrdiff_t offset, std::type_index member_type,
                              const MemberAccess& access) {
     need_table(m_);
-    SqlType t = opts.type ? *opts.type : inferred();
-    if (!opts.nullable && !opts.primary_key) opts.nullable = optional;
-    const Column& c = m_.table->append_column(ColumnDef{std::string(name), std::move(t), std::move(opts)});
+    const Column& c = retort::detail::append_typed_column(*m_.table, std::string(name), inferred, optional, opts);
     ColumnProp p;
     p.column = &c;
     p.member = key;

@@ -12,6 +12,7 @@
 #include "retort/sql/checks.hpp"
 #include "retort/sql/compiler.hpp"
 #include "retort/sql/expression.hpp"
+#include "schema/typed_column.hpp"
 
 namespace retort {
 
@@ -29,6 +30,13 @@ void check_identifier(std::string_view what, std::string_view name) {
 
 ColumnOptions::~ColumnOptions() = default;
 ColumnDef::~ColumnDef() = default;
+
+Column& detail::append_typed_column(Table& t, std::string name, SqlType (*inferred)(), bool optional,
+                                    ColumnOptions& opts) {
+    SqlType type = opts.type ? *opts.type : inferred();
+    if (!opts.nullable && !opts.primary_key) opts.nullable = optional;
+    return t.append_column(ColumnDef{std::move(name), std::move(type), std::move(opts)});
+}
 
 Column::Column(std::string name, SqlType type, ColumnOptions opts)
     : sql::ExprNode(sql::NodeKind::Column, std::move(type)), name_(std::move(name)), opts_(std::move(opts)) {

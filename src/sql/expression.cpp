@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "retort/error.hpp"
+#include "schema/typed_column.hpp"
 #include "sql/text_params.hpp"
 
 namespace retort {
@@ -650,9 +651,7 @@ TextClause TextClause::bindparams(const Params& values) const {
 }
 
 Column& TableDef::add_column(std::string&& name, SqlType (*inferred)(), bool optional, ColumnOptions& opts) {
-    SqlType t = opts.type ? *opts.type : inferred();
-    if (!opts.nullable && !opts.primary_key) opts.nullable = optional;
-    return table_->append_column(ColumnDef{std::move(name), std::move(t), std::move(opts)});
+    return detail::append_typed_column(*table_, std::move(name), inferred, optional, opts);
 }
 
 void TableDef::constraint(TableItem item) { table_->append(std::move(item)); }
