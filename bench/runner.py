@@ -55,10 +55,15 @@ PYTHON = "/usr/bin/python3"  # Debian's, which sees python3-sqlalchemy; not the 
 
 
 class Impl:
-    """One column of the table. kind is "raw", "retort" or "sqlalchemy"; optional ones are skipped until built."""
+    """One column of the table. kind is "raw" (a database's C library, the reference of "x raw"), "peer" (another
+    library of the kind Retort is, measured against the same reference), "retort" or "sqlalchemy"; db is None (every
+    database), one database or a tuple of them; optional ones are skipped until built."""
 
     def __init__(self, name, kind, argv, db=None, workloads=ALL, optional=False):
         self.name, self.kind, self.argv, self.db, self.workloads, self.optional = name, kind, argv, db, workloads, optional
+
+    def runs_on(self, db):
+        return self.db is None or db == self.db or (isinstance(self.db, tuple) and db in self.db)
 
     def command(self, build_dir):
         prog = self.argv[0]
@@ -97,6 +102,11 @@ IMPLS = [
          workloads={"W4"}),
     Impl("raw-mariadb-text", "raw", ["bench_raw_mariadb", "--variant", "text"], db="mariadb",
          workloads={"W4", "W5-eager"}),
+    # SOCI (bench/soci.cpp, built as bench_soci when libsoci-dev is installed): prepared statements re-executed,
+    # vector use/into elements for the bulk work.
+    Impl("soci", "peer", ["bench_soci"], db=("sqlite", "postgresql"), optional=True),
+    Impl("soci-tx-each", "peer", ["bench_soci", "--variant", "tx-each"], db=("sqlite", "postgresql"), optional=True,
+         workloads={"W3"}),
     # The Retort ORM column: bench/retort_orm.cpp, built as bench_retort_orm, with the interface of the others.
     Impl("retort-orm", "retort", ["bench_retort_orm"], optional=True),
     Impl("retort-orm-untracked", "retort", ["bench_retort_orm", "--variant", "untracked"], optional=True,
@@ -299,7 +309,7 @@ def run_suite(cfg, dbs, workloads, impls, servers):
             rows, table_rows = SIZES[w]
             if cfg.quick:
                 rows, table_rows = rows // 10, table_rows // 10
-            chosen = [i for i in impls if i.db in (None, db) and w in i.workloads]
+            chosen = [i for i in impls if i.runs_on(db) and w in i.workloads]
             times = {i.name: [] for i in chosen}
             rss = {i.name: [] for i in chosen}
             # Rounds over the implementations, so that a slow spell on the machine touches them all alike. Round
@@ -536,7 +546,7 @@ def parse():
         impls = [i for i in IMPLS if i.name in names]
     dbs = [cfg.db] if cfg.db else list(DATABASES)
     for i in impls:
-        if i.db in [None] + dbs and not i.available(cfg.build_dir):
+        if any(i.runs_on(db) for db in dbs) and not i.available(cfg.build_dir):
             p.error("%s is missing: %s (bench/run builds it)" % (i.name, i.command(cfg.build_dir)[0]))
     if not cfg.out or os.sep in cfg.out or cfg.out.startswith("."):
         p.error("--out takes a plain name, e.g. mariadb")
