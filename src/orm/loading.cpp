@@ -380,7 +380,7 @@ struct JoinNode {
     std::unordered_map<InstanceState*, std::vector<InstanceState*>> found;
     std::vector<InstanceState*> parents;  // in the order first seen
     std::vector<InstanceState*> targets;  // distinct
-    std::unordered_set<InstanceState*> target_set;
+    StateSet target_set;
 };
 
 namespace {
@@ -445,7 +445,7 @@ void read_joins(Session& s, Session::Impl& impl, std::vector<JoinNode>& nodes, I
         InstanceState* child = instance_from_row(s, impl, tm, cur, n.offset, refresh);
         auto& list = it->second;
         if (std::find(list.begin(), list.end(), child) == list.end()) list.push_back(child);
-        if (n.target_set.insert(child).second) n.targets.push_back(child);
+        if (n.target_set.insert(child)) n.targets.push_back(child);
         read_joins(s, impl, n.children, child, cur, refresh);
     }
 }
@@ -477,19 +477,19 @@ std::vector<InstanceState*> read_objects(Session& s, Session::Impl& impl, const 
     int alias_no = 0;
     plan_joins(q, tm, *tm.table, sub, path, depth, false, false, next_offset, alias_no, joins);
     std::vector<InstanceState*> out;
-    std::unordered_set<InstanceState*> seen;
+    StateSet seen;
     Result res = impl.conn(s).execute(q);
     while (res.next()) {
         const DBAPICursor& cur = res.current().cursor();
         InstanceState* st = instance_from_row(s, impl, tm, cur, 0, refresh);
-        if (seen.insert(st).second) out.push_back(st);
+        if (seen.insert(st)) out.push_back(st);
         if (!joins.empty()) read_joins(s, impl, joins, st, cur, refresh);
     }
     return out;
 }
 
-void distinct_into(std::vector<InstanceState*>& out, std::unordered_set<InstanceState*>& seen, InstanceState* st) {
-    if (st && seen.insert(st).second) out.push_back(st);
+void distinct_into(std::vector<InstanceState*>& out, StateSet& seen, InstanceState* st) {
+    if (st && seen.insert(st)) out.push_back(st);
 }
 
 }  // namespace
@@ -612,7 +612,7 @@ std::vector<InstanceState*> selectin_load(Session& s, Session::Impl& impl, const
     const std::vector<const MapperBase*> owner_path(path.begin(), path.end() - 1);  // `path` ends with tm
     constexpr std::size_t batch = 500;
     std::vector<InstanceState*> targets;
-    std::unordered_set<InstanceState*> seen;
+    StateSet seen;
     if (r.kind == RelKind::ManyToOne) {
         // Targets not in the identity map yet (all of them when refreshing), loaded with one IN query per batch.
         const bool by_key = r.pairs.size() == 1 && tm.pk.size() == 1 &&
@@ -703,6 +703,7 @@ std::vector<InstanceState*> selectin_load(Session& s, Session::Impl& impl, const
     for (std::size_t c = 0; c < tm.columns.size() && link_index < 0; ++c)
         if (tm.columns[c].column == link_col) link_index = static_cast<int>(c);
     const bool add_link = link_index < 0;
+    const bool int_keys = parent_col->type.is_integer();
     if (add_link) link_index = static_cast<int>(tm.columns.size());
     for (std::size_t i = 0; i < keys.size(); i += batch) {
         const std::size_t n = std::min(keys.size(), i + batch) - i;
@@ -751,10 +752,13 @@ std::vector<InstanceState*> selectin_load(Session& s, Session::Impl& impl, const
             InstanceState* child = instance_from_row(s, impl, tm, c, 0, refresh);
             distinct_into(targets, seen, child);
             if (!joins.empty()) read_joins(s, impl, joins, child, c, refresh);
-            if (c.is_null(link_index)) continue;
-            Value link = normalized(c.get_value(link_index), parent_col->type);
             std::int32_t head = -1;
-            if (link.kind() == Value::Kind::Int) {
+            std::int64_t int_link = 0;
+            if (int_keys && c.get_int_if_set(link_index, int_link)) {
+                head = int_slots[int_slot(int_link)].second;  // an integer key, read without a Value
+            } else if (c.is_null(link_index)) {
+                continue;
+            } else if (Value link = normalized(c.get_value(link_index), parent_col->type); link.kind() == Value::Kind::Int) {
                 const auto& slot = int_slots[int_slot(std::get<std::int64_t>(link.storage()))];
                 head = slot.second;
             } else {
@@ -872,6 +876,7 @@ public:
     bool eager() const noexcept override { return true; }
     void after_rows(StrategyStep& st, const std::vector<InstanceState*>& todo) const override {
         st.targets = selectin_load(st.s, st.impl, st.r, todo, st.refresh, st.choice.sub, st.path, st.depth + 1, st.joins);
+        st.seen.reserve(st.targets.size());
         st.seen.insert(st.targets.begin(), st.targets.end());
         st.next_joins = &st.joins;
     }
@@ -939,7 +944,7 @@ void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::v
             for (auto& n : *joined)
                 if (n.rel == &r) node = &n;
         std::vector<InstanceState*> targets;
-        std::unordered_set<InstanceState*> seen;
+        StateSet seen;
         std::vector<JoinNode> joins;  // those a selectin query of this level planned
         std::vector<JoinNode>* next_joins = nullptr;
         const std::vector<const MapperBase*> owner_path = path;  // down to m
@@ -947,6 +952,7 @@ void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::v
         if (node) {
             fill_joined(impl, *node, refresh);
             targets = node->targets;
+            seen.reserve(targets.size());
             seen.insert(targets.begin(), targets.end());
             next_joins = &node->children;
         } else {
@@ -954,12 +960,13 @@ void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::v
             // mapping says, keeping the deeper options.
             if (c.contains) c.how = r.options.lazy;
             std::vector<InstanceState*> todo;
-            std::unordered_set<InstanceState*> queued;
+            StateSet queued;
+            queued.reserve(states.size());
             for (auto* st : states) {
                 if (st->mapper != &m) continue;
                 auto& base = m.relation(st->obj, r);
                 if (base.loaded && !refresh) continue;
-                if (queued.insert(st).second) todo.push_back(st);
+                if (queued.insert(st)) todo.push_back(st);
             }
             if (!todo.empty()) {
                 StrategyStep step{s, impl, m, r, c, refresh, path, owner_path, depth, targets, seen, joins, next_joins};
@@ -1029,12 +1036,12 @@ std::vector<InstanceState*> load_objects(Session& s, Session::Impl& impl, const 
         while (r.next()) out.push_back(instance_from_row(s, impl, m, r.current().cursor(), 0, refresh));
     } else {
         // Rows repeat a parent once per joined row: each object once, in the order first seen.
-        std::unordered_set<InstanceState*> seen;
+        StateSet seen;
         Result r = c.execute(q, params);
         while (r.next()) {
             const DBAPICursor& cur = r.current().cursor();
             InstanceState* parent = instance_from_row(s, impl, m, cur, 0, refresh);
-            if (seen.insert(parent).second) out.push_back(parent);
+            if (seen.insert(parent)) out.push_back(parent);
             read_joins(s, impl, joins, parent, cur, refresh);
         }
     }

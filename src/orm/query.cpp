@@ -49,6 +49,11 @@ Params key_params(const std::vector<Value>& pk) {
     for (std::size_t i = 0; i < pk.size(); ++i) params.emplace_back("pk_" + std::to_string(i), pk[i]);
     return params;
 }
+// A relationship the mapping loads with a LEFT OUTER JOIN in every query of its model (lazy = joined).
+bool joins_by_default(const MapperBase& m) {
+    return std::any_of(m.relationships.begin(), m.relationships.end(),
+                       [](const RelationshipProp& r) { return r.options.lazy == Lazy::Joined; });
+}
 }  // namespace
 
 InstanceState* Session::get_state(const MapperBase& m, std::vector<Value> pk, const GetOptions& o) {
@@ -74,6 +79,24 @@ InstanceState* Session::get_state(const MapperBase& m, std::vector<Value> pk, co
             }
             return st;
         }
+    }
+    if (pk.size() == 1 && o.options.empty() && !o.with_for_update && !joins_by_default(m)) {
+        // The common get(): one key, no loader options, no relationship the mapping joins into every query. The
+        // cached statement with its one parameter inline (no Params, no plan of joins), its rows as load_objects
+        // reads them, the mapping's eager relationships loaded after.
+        InstanceState* first = nullptr;
+        {
+            Result r = impl_->conn(*this).execute(m.select_by_pk(), {{"pk_0", pk[0]}});
+            while (r.next()) {
+                InstanceState* st = loading::instance_from_row(*this, *impl_, m, r.current().cursor(), 0, reload);
+                if (!first) first = st;
+            }
+        }
+        if (first && !m.relationships.empty()) {
+            std::vector<const MapperBase*> path{&m};
+            loading::populate(*this, *impl_, m, {first}, {}, reload, path, 0, nullptr);
+        }
+        return first;
     }
     retort::Select q = m.select_by_pk();
     if (o.with_for_update) q = q.with_for_update();
@@ -152,11 +175,11 @@ std::vector<InstanceState*> query_all(Session& s, const MapperBase& m, const ret
                                       const Params& params, bool unique) {
     auto states = detail::SessionAccess::load(s, m, stmt, spec, params);
     if (!unique) return states;
-    std::unordered_set<InstanceState*> seen;
+    StateSet seen;
     std::vector<InstanceState*> out;
     out.reserve(states.size());
     for (auto* st : states)
-        if (seen.insert(st).second) out.push_back(st);
+        if (seen.insert(st)) out.push_back(st);
     return out;
 }
 

@@ -1,6 +1,8 @@
 // Session internals shared by the ORM's .cpp files.
 #pragma once
 
+#include <bit>
+#include <cstdint>
 #include <thread>
 #include <optional>
 #include <span>
@@ -19,6 +21,60 @@ struct IdentityKey {
 
 struct IdentityKeyHash {
     std::size_t operator()(const IdentityKey& k) const noexcept;
+};
+
+// A set of objects by address, for the loaders' lists of objects seen once: open addressing with linear
+// probing, no allocation per object (a query of thousands of rows inserts each of its objects here).
+class StateSet {
+public:
+    // True when st was not in the set.
+    bool insert(InstanceState* st) {
+        if ((size_ + 1) * 2 > slots_.size()) grow();
+        for (std::size_t i = slot_of(st);; i = (i + 1) & mask_) {
+            if (!slots_[i]) {
+                slots_[i] = st;
+                ++size_;
+                return true;
+            }
+            if (slots_[i] == st) return false;
+        }
+    }
+    template <class It>
+    void insert(It first, It last) {
+        for (; first != last; ++first) insert(*first);
+    }
+    [[nodiscard]] bool contains(const InstanceState* st) const noexcept {
+        if (slots_.empty()) return false;
+        for (std::size_t i = slot_of(st);; i = (i + 1) & mask_) {
+            if (!slots_[i]) return false;
+            if (slots_[i] == st) return true;
+        }
+    }
+    // Room for n objects in all without growing.
+    void reserve(std::size_t n) {
+        while (n * 2 > slots_.size()) grow();
+    }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+
+private:
+    std::size_t slot_of(const InstanceState* st) const noexcept {
+        const auto a = reinterpret_cast<std::uintptr_t>(st);
+        return static_cast<std::size_t>(((a >> 4) * 0x9E3779B97F4A7C15ULL) >> shift_) & mask_;
+    }
+    void grow() {
+        std::vector<InstanceState*> old(slots_.empty() ? 16 : slots_.size() * 2, nullptr);
+        old.swap(slots_);
+        mask_ = slots_.size() - 1;
+        shift_ = 64 - static_cast<unsigned>(std::countr_zero(slots_.size()));
+        size_ = 0;
+        for (InstanceState* st : old)
+            if (st) insert(st);
+    }
+    std::vector<InstanceState*> slots_;
+    std::size_t mask_ = 0;
+    unsigned shift_ = 64;
+    std::size_t size_ = 0;
 };
 
 // The identity map: persistent objects by (mapper, primary key), read from the objects' own key values.

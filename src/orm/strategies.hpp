@@ -28,7 +28,7 @@ struct StrategyStep {
     // Out: the distinct objects the relationship now holds, to load their own relationships; and the joins a
     // query of this strategy planned for the level below.
     std::vector<InstanceState*>& targets;
-    std::unordered_set<InstanceState*>& seen;
+    StateSet& seen;
     std::vector<JoinNode>& joins;
     std::vector<JoinNode>*& next_joins;
 };
