@@ -109,6 +109,8 @@ IMPLS = [
          workloads={"W3"}),
     # The Retort ORM column: bench/retort_orm.cpp, built as bench_retort_orm, with the interface of the others.
     Impl("retort-orm", "retort", ["bench_retort_orm"], optional=True),
+    Impl("retort-orm-session", "retort", ["bench_retort_orm", "--variant", "session"], optional=True,
+         workloads={"W3"}),
     Impl("retort-orm-untracked", "retort", ["bench_retort_orm", "--variant", "untracked"], optional=True,
          workloads={"W4"}),
     Impl("retort-core", "retort", ["bench_retort_core"]),
