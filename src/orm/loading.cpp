@@ -151,7 +151,8 @@ InstanceState* instance_from_row(Session& s, Session::Impl& impl, const MapperBa
             key.push_back(normalized(c.get_value(offset + i), p.column->type));
         }
     }
-    if (InstanceState* st = impl.identity.find(&m, key)) {
+    const IdentityMap::Probe probe = impl.identity.probe(&m, key);
+    if (InstanceState* st = probe.found) {
         if (!overwrite && !st->expired) return st;
         // Expired in part: the columns not expired keep the program's values (changes against the row read now).
         std::vector<std::pair<std::size_t, Value>> kept;
@@ -175,7 +176,7 @@ InstanceState* instance_from_row(Session& s, Session::Impl& impl, const MapperBa
     st->status = ObjectState::Persistent;
     st->key = std::move(key);
     tracking::take(st);
-    impl.identity.insert(st);
+    impl.identity.insert_at(probe, st);
     if (!m.relationships.empty()) {
         m.bind(st);
         set_unloaded(st);
@@ -574,7 +575,7 @@ std::vector<InstanceState*> lazy_load(Session& s, Session::Impl& impl, InstanceS
             if (!opts.empty() && !loaded_now) {
                 std::vector<const MapperBase*> below = path;
                 below.push_back(r.target);
-                populate(s, impl, *r.target, out, opts, false, below, static_cast<int>(below.size()) - 1, nullptr);
+                populate(s, impl, *r.target, out, opts, false, below, static_cast<int>(below.size()) - 1, nullptr, true);
             }
         }
         return out;
@@ -876,8 +877,6 @@ public:
     bool eager() const noexcept override { return true; }
     void after_rows(StrategyStep& st, const std::vector<InstanceState*>& todo) const override {
         st.targets = selectin_load(st.s, st.impl, st.r, todo, st.refresh, st.choice.sub, st.path, st.depth + 1, st.joins);
-        st.seen.reserve(st.targets.size());
-        st.seen.insert(st.targets.begin(), st.targets.end());
         st.next_joins = &st.joins;
     }
 };
@@ -935,8 +934,32 @@ const LoaderStrategy& strategy_of(Lazy how) noexcept {
 
 void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::vector<InstanceState*>& states,
               const Options& opts, bool refresh, std::vector<const MapperBase*>& path, int depth,
-              std::vector<JoinNode>* joined) {
+              std::vector<JoinNode>* joined, bool distinct) {
     if (states.empty() || m.relationships.empty()) return;
+    // Each object once (a query's rows may repeat one); a few (a lazy load's) are compared pairwise.
+    if (!distinct && states.size() <= 32) {
+        distinct = true;
+        for (std::size_t i = 1; i < states.size() && distinct; ++i)
+            for (std::size_t j = 0; j < i; ++j)
+                if (states[j] == states[i]) {
+                    distinct = false;
+                    break;
+                }
+    }
+    std::vector<InstanceState*> once;
+    const std::vector<InstanceState*>& objs = distinct ? states : once;
+    if (!distinct) {
+        StateSet seen_once;
+        seen_once.reserve(states.size());
+        once.reserve(states.size());
+        for (auto* st : states)
+            if (st->mapper == &m && seen_once.insert(st)) once.push_back(st);
+    }
+    // Per object of objs: this relationship was loaded by the strategy just now.
+    char few[64];
+    std::vector<char> many;
+    if (objs.size() > sizeof(few)) many.resize(objs.size());
+    char* const loaded_now = many.empty() ? few : many.data();
     for (const auto& r : m.relationships) {
         Choice c = choose(r, opts, path, depth);
         JoinNode* node = nullptr;
@@ -949,24 +972,23 @@ void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::v
         std::vector<JoinNode>* next_joins = nullptr;
         const std::vector<const MapperBase*> owner_path = path;  // down to m
         path.push_back(r.target);
+        std::fill_n(loaded_now, objs.size(), char{0});
         if (node) {
             fill_joined(impl, *node, refresh);
             targets = node->targets;
-            seen.reserve(targets.size());
-            seen.insert(targets.begin(), targets.end());
             next_joins = &node->children;
         } else {
             // contains_eager where the query did not read this level (a lazy load, a selectin query): as the
             // mapping says, keeping the deeper options.
             if (c.contains) c.how = r.options.lazy;
             std::vector<InstanceState*> todo;
-            StateSet queued;
-            queued.reserve(states.size());
-            for (auto* st : states) {
+            for (std::size_t i = 0; i < objs.size(); ++i) {
+                InstanceState* st = objs[i];
                 if (st->mapper != &m) continue;
                 auto& base = m.relation(st->obj, r);
                 if (base.loaded && !refresh) continue;
-                if (queued.insert(st)) todo.push_back(st);
+                loaded_now[i] = 1;
+                todo.push_back(st);
             }
             if (!todo.empty()) {
                 StrategyStep step{s, impl, m, r, c, refresh, path, owner_path, depth, targets, seen, joins, next_joins};
@@ -976,10 +998,20 @@ void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::v
         // Objects already holding this relationship (eager): the deeper loaders still apply to what it holds
         // (its persistent members; new ones have nothing to load). A lazy one that is loaded is left as it is.
         if (eager(c.how) || c.contains) {
-            for (auto* st : states) {
-                if (st->mapper != &m) continue;
+            // A selectin query (joined falls back to one here) sets the relationship of every object it was given,
+            // and what they hold now is in targets already.
+            const bool covered = !node && (c.how == Lazy::Selectin || c.how == Lazy::Joined);
+            bool seen_filled = false;
+            for (std::size_t i = 0; i < objs.size(); ++i) {
+                InstanceState* st = objs[i];
+                if (st->mapper != &m || (covered && loaded_now[i])) continue;
                 auto& base = m.relation(st->obj, r);
                 if (!base.loaded) continue;
+                if (!seen_filled) {
+                    seen.reserve(targets.size());
+                    seen.insert(targets.begin(), targets.end());
+                    seen_filled = true;
+                }
                 if (r.uselist()) {
                     for (auto* t : coll_of(st, r).items)
                         if (t->status == ObjectState::Persistent) distinct_into(targets, seen, t);
@@ -989,13 +1021,13 @@ void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::v
             }
         }
         if (!targets.empty() && (eager(c.how) || c.contains || !c.sub.empty() || next_joins))
-            populate(s, impl, *r.target, targets, c.sub, refresh, path, depth + 1, next_joins);
+            populate(s, impl, *r.target, targets, c.sub, refresh, path, depth + 1, next_joins, true);
         path.pop_back();
     }
     if (refresh) {
         // populate_existing: every relationship of these objects was loaded again or reset, so what was changed in
         // them and not flushed is gone, as their columns' changes are.
-        for (auto* st : states) {
+        for (auto* st : objs) {
             if (st->mapper != &m) continue;
             for (const auto& r : m.relationships) {
                 auto& base = m.relation(st->obj, r);
@@ -1045,7 +1077,7 @@ std::vector<InstanceState*> load_objects(Session& s, Session::Impl& impl, const 
             read_joins(s, impl, joins, parent, cur, refresh);
         }
     }
-    populate(s, impl, m, out, opts, refresh, path, depth, joins.empty() ? nullptr : &joins);
+    populate(s, impl, m, out, opts, refresh, path, depth, joins.empty() ? nullptr : &joins, !joins.empty());
     return out;
 }
 
@@ -1059,7 +1091,7 @@ void load_eager_defaults(Session& s, Session::Impl& impl, InstanceState* st) {
     for (const auto& r : m.relationships) any = any || eager(r.options.lazy);
     if (!any) return;
     std::vector<const MapperBase*> path{&m};
-    populate(s, impl, m, {st}, {}, false, path, 0, nullptr);
+    populate(s, impl, m, {st}, {}, false, path, 0, nullptr, true);
 }
 
 InstanceState* many_to_one_in_memory(Session::Impl& impl, const InstanceState* owner, const RelationshipProp& r, bool& known) {

@@ -75,7 +75,7 @@ InstanceState* Session::get_state(const MapperBase& m, std::vector<Value> pk, co
             if (!o.options.empty()) {
                 std::vector<const MapperBase*> path{&m};
                 std::vector<InstanceState*> one{st};
-                loading::populate(*this, *impl_, m, one, loading::resolve_options(m, o.options), false, path, 0, nullptr);
+                loading::populate(*this, *impl_, m, one, loading::resolve_options(m, o.options), false, path, 0, nullptr, true);
             }
             return st;
         }
@@ -94,7 +94,7 @@ InstanceState* Session::get_state(const MapperBase& m, std::vector<Value> pk, co
         }
         if (first && !m.relationships.empty()) {
             std::vector<const MapperBase*> path{&m};
-            loading::populate(*this, *impl_, m, {first}, {}, reload, path, 0, nullptr);
+            loading::populate(*this, *impl_, m, {first}, {}, reload, path, 0, nullptr, true);
         }
         return first;
     }

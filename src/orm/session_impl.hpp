@@ -52,7 +52,10 @@ public:
     }
     // Room for n objects in all without growing.
     void reserve(std::size_t n) {
-        while (n * 2 > slots_.size()) grow();
+        if (n * 2 <= slots_.size()) return;
+        std::size_t cap = 16;
+        while (n * 2 > cap) cap *= 2;
+        rebuild(cap);
     }
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
     [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
@@ -62,8 +65,9 @@ private:
         const auto a = reinterpret_cast<std::uintptr_t>(st);
         return static_cast<std::size_t>(((a >> 4) * 0x9E3779B97F4A7C15ULL) >> shift_) & mask_;
     }
-    void grow() {
-        std::vector<InstanceState*> old(slots_.empty() ? 16 : slots_.size() * 2, nullptr);
+    void grow() { rebuild(slots_.empty() ? 16 : slots_.size() * 2); }
+    void rebuild(std::size_t cap) {
+        std::vector<InstanceState*> old(cap, nullptr);
         old.swap(slots_);
         mask_ = slots_.size() - 1;
         shift_ = 64 - static_cast<unsigned>(std::countr_zero(slots_.size()));
@@ -100,9 +104,45 @@ public:
             if (s.st != tombstone() && s.hash == h && s.st->mapper == m && s.st->key == key) return s.st;
         }
     }
+    // Where a key is, or where it would go: find() and the place for insert_at() in one walk over the slots.
+    struct Probe {
+        InstanceState* found = nullptr;
+        std::size_t hash = 0;
+        std::size_t slot = 0;
+    };
+    // Makes room for one more object first, so that insert_at() of this probe needs no rehash (no other insert
+    // may come between the two).
+    [[nodiscard]] Probe probe(const MapperBase* m, const KeyValues& key) {
+        if ((used_ + 1) * 2 > slots_.size()) rehash(size_ + 1);
+        Probe p;
+        p.hash = hash(m, key);
+        std::size_t free = npos;
+        for (std::size_t i = p.hash & mask_;; i = (i + 1) & mask_) {
+            const Slot& s = slots_[i];
+            if (!s.st) {
+                p.slot = free == npos ? i : free;
+                return p;
+            }
+            if (s.st == tombstone()) {
+                if (free == npos) free = i;
+                continue;
+            }
+            if (s.hash == p.hash && s.st->mapper == m && s.st->key == key) {
+                p.found = s.st;
+                return p;
+            }
+        }
+    }
+    // Registers st (whose key is the probe's) where probe() found no object with the key.
+    void insert_at(const Probe& p, InstanceState* st) noexcept {
+        Slot& s = slots_[p.slot];
+        if (!s.st) ++used_;
+        s = Slot{p.hash, st};
+        ++size_;
+    }
     // False when another object has that key.
     bool insert(InstanceState* st) {
-        if ((used_ + 1) * 4 > slots_.size() * 3) rehash(size_ + 1);
+        if ((used_ + 1) * 2 > slots_.size()) rehash(size_ + 1);
         const std::size_t h = hash_of(st);
         std::size_t free = npos;
         for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
@@ -145,7 +185,7 @@ public:
         size_ = used_ = 0;
     }
     void reserve(std::size_t n) {
-        if ((used_ + n) * 4 > slots_.size() * 3) rehash(size_ + n);
+        if ((used_ + n) * 2 > slots_.size()) rehash(size_ + n);
     }
 
     class iterator {
@@ -371,10 +411,11 @@ struct JoinNode;
 std::vector<InstanceState*> load_objects(Session& s, Session::Impl& impl, const MapperBase& m, const retort::Select& stmt,
                                          const Options& opts, bool refresh, const Params& params,
                                          std::vector<const MapperBase*> path);
-// Loads the relationships of `states` (objects of m) as the options and mappings say.
+// Loads the relationships of `states` (objects of m) as the options and mappings say. `distinct`: no object is
+// in states twice (else they are made distinct first).
 void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::vector<InstanceState*>& states,
               const Options& opts, bool refresh, std::vector<const MapperBase*>& path, int depth,
-              std::vector<JoinNode>* joined);
+              std::vector<JoinNode>* joined, bool distinct = false);
 // How a relationship of one object loads: on first use (an expired many-to-one target in the identity map is
 // reloaded then, as get() does), for an eager loader (immediate; an expired target is left to reload on use), or
 // without SQL (raise_on_sql: only a many-to-one from the identity map or with a null key loads, anything else

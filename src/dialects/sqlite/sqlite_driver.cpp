@@ -496,7 +496,11 @@ bool SQLiteConnection::bind_all(sqlite3_stmt* stmt, std::string_view sql, std::s
     bool large = false;
     for (std::size_t i = 0; i < params.size(); ++i) {
         const Value& v = params[i];
-        check_storable(v, sql, params);
+        // NULL, integers, text and bytes are stored as they are given: only the other kinds are checked.
+        const auto kind = v.kind();
+        if (kind != Value::Kind::Int && kind != Value::Kind::Text && kind != Value::Kind::Null &&
+            kind != Value::Kind::Bytes && kind != Value::Kind::Bool)
+            check_storable(v, sql, params);
         const int rc = bind_value(stmt, static_cast<int>(i) + 1, v, borrow);
         if (rc != SQLITE_OK) throw_db_error(db_, rc, sql, params);
         if (!borrow) {
