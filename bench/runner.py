@@ -80,6 +80,8 @@ IMPLS = [
     Impl("raw-sqlite", "raw", ["bench_raw_sqlite"], db="sqlite"),
     # W3's lookups, each in a transaction of its own: what a fresh session per lookup costs at the driver level.
     Impl("raw-sqlite-tx-each", "raw", ["bench_raw_sqlite", "--variant", "tx-each"], db="sqlite", workloads={"W3"}),
+    Impl("raw-sqlite-nomemstatus", "raw", ["bench_raw_sqlite", "--variant", "nomemstatus"], db="sqlite",
+         workloads={"W1", "W3", "W4", "W5-eager", "W5-lazy", "W6"}),
     Impl("raw-sqlite-multivalues", "raw", ["bench_raw_sqlite", "--variant", "multivalues"], db="sqlite",
          workloads={"W1"}),
     Impl("raw-libpq-prepared", "raw", ["bench_raw_pg", "--variant", "prepared"], db="postgresql"),

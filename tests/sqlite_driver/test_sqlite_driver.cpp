@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <regex>
@@ -91,6 +92,22 @@ TEST(SQLiteDriver, OpensInMemoryAndFile) {
 
     SQLiteConnection by_uri(P{{"database", "file:" + file.str() + "?mode=ro"}, {"uri", "true"}});
     EXPECT_EQ(scalar(by_uri, "SELECT count(*) FROM t"), Value(1));
+}
+
+// Retort turns SQLite's memory statistics off before its first connection (unless RETORT_SQLITE_MEMSTATUS=1 or the
+// process initialized SQLite before): SQLite then counts no memory in use, however much its statements hold.
+TEST(SQLiteDriver, MemoryStatisticsFollowTheConfiguration) {
+    SQLiteConnection c(P{{"database", ":memory:"}});
+    // Nothing in this program uses SQLite except through Retort's connections.
+    const char* keep = std::getenv("RETORT_SQLITE_MEMSTATUS");
+    EXPECT_EQ(retort::detail::sqlite_memory_statistics_off(), !(keep && std::string(keep) == "1"));
+    c.exec_script("CREATE TABLE t (x TEXT); INSERT INTO t VALUES (hex(randomblob(4096)));");
+    EXPECT_EQ(scalar(c, "SELECT length(x) FROM t"), Value(8192));
+    if (retort::detail::sqlite_memory_statistics_off()) {
+        EXPECT_EQ(sqlite3_memory_used(), 0);
+    } else {
+        EXPECT_GT(sqlite3_memory_used(), 0);
+    }
 }
 
 TEST(SQLiteDriver, ConnectErrors) {

@@ -52,6 +52,7 @@ constexpr std::array<std::string_view, 5> driver_keys{"uri", "mode", "timeout", 
                                                       "check_same_thread"};
 
 int probe_variable_limit() {
+    (void)sqlite_memory_statistics_off();  // before this first use of SQLite initializes it
     sqlite3* db = nullptr;
     int limit = 999;
     if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, nullptr) == SQLITE_OK)

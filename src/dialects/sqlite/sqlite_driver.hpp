@@ -36,6 +36,10 @@ namespace retort::detail {
 
 class SQLiteCursor;
 
+// Whether SQLite's memory statistics are off: Retort turns them off before its first SQLite connection, unless
+// RETORT_SQLITE_MEMSTATUS=1 or the program initialized SQLite first (see sqlite_driver.cpp).
+RETORT_API bool sqlite_memory_statistics_off();
+
 // Connect parameters (all optional):
 //   database           path of the database file; empty or ":memory:" opens a private in-memory database
 //   uri                "true": database is a "file:" URI (SQLITE_OPEN_URI)
