@@ -498,7 +498,16 @@ def write_chart(records, dbs, path):
 
 
 def environment(servers):
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    info = {}
+    for line in open("/proc/cpuinfo"):
+        key, _, value = line.partition(":")
+        info.setdefault(key.strip(), value.strip())
+    cpu = info.get("model name", "?")
+    # A virtual machine's model name may be generic ("Intel(R) Xeon(R) Processor"): the family, model and stepping
+    # numbers and the hypervisor flag say more.
+    if "cpu family" in info and "model" in info:
+        cpu += " (family %s model %s stepping %s%s)" % (info["cpu family"], info["model"], info.get("stepping", "?"),
+                                                         ", virtual" if " hypervisor" in " " + info.get("flags", "") else "")
     sa = subprocess.run([PYTHON, "-c", "import sqlalchemy, psycopg2, sqlite3; print(sqlalchemy.__version__, "
                                        "psycopg2.__version__.split()[0], sqlite3.sqlite_version)"],
                         capture_output=True, text=True).stdout.split()
