@@ -164,6 +164,23 @@ struct Outcome {
 
 using Workload = std::function<Outcome(const Args&, Timer&)>;
 
+// A program's function for each workload (null: the program does not run that one).
+struct Workloads {
+    Workload w1, w2, w3, w4, w5_eager, w5_lazy, w6;
+};
+
+// The function of the workload a names.
+inline Workload pick(const Args& a, const Workloads& w) {
+    if (a.workload == "W1") return w.w1;
+    if (a.workload == "W2") return w.w2;
+    if (a.workload == "W3") return w.w3;
+    if (a.workload == "W4") return w.w4;
+    if (a.workload == "W5-eager") return w.w5_eager;
+    if (a.workload == "W5-lazy") return w.w5_lazy;
+    if (a.workload == "W6") return w.w6;
+    return nullptr;
+}
+
 // main() of a benchmark program: runs the workload that dispatch picks, checks its outcome and prints
 // {"seconds": s, "rows": n, "checksum": c}. Exit status 1 on any failure, with the reason on stderr.
 inline int run(int argc, char** argv, const std::function<Workload(const Args&)>& dispatch) {

@@ -235,25 +235,13 @@ int main(int argc, char** argv) {
         if (a.variant == "nomemstatus") {
             // SQLite's memory statistics off (SQLITE_CONFIG_MEMSTATUS, before SQLite initializes), as Retort sets
             // it: the programs of the default variant with that setting.
-            if (a.workload == "W2" || sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK) return nullptr;
-            if (a.workload == "W1") return bulk_insert;
-            if (a.workload == "W3") return short_selects;
-            if (a.workload == "W4") return large_result;
-            if (a.workload == "W5-eager") return owners_eager;
-            if (a.workload == "W5-lazy") return owners_lazy;
-            if (a.workload == "W6") return bulk_update;
-            return nullptr;
+            if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK) return nullptr;
+            return pick(a, {bulk_insert, nullptr, short_selects, large_result, owners_eager, owners_lazy, bulk_update});
         }
         if (a.variant == "tx-each") return a.workload == "W3" ? short_selects : nullptr;
         if (a.variant == "multivalues") return a.workload == "W1" ? bulk_insert_multivalues : nullptr;
         if (!a.variant.empty()) return nullptr;
-        if (a.workload == "W1") return bulk_insert;
-        if (a.workload == "W2") return single_inserts;
-        if (a.workload == "W3") return short_selects;
-        if (a.workload == "W4") return large_result;
-        if (a.workload == "W5-eager") return owners_eager;
-        if (a.workload == "W5-lazy") return owners_lazy;
-        if (a.workload == "W6") return bulk_update;
-        return nullptr;
+        return pick(a, {bulk_insert, single_inserts, short_selects, large_result, owners_eager, owners_lazy,
+                        bulk_update});
     });
 }

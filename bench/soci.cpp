@@ -306,13 +306,7 @@ int main(int argc, char** argv) {
         if (a.db != "sqlite" && a.db != "postgresql") return nullptr;
         if (a.variant == "tx-each") return a.workload == "W3" ? short_selects : nullptr;
         if (!a.variant.empty()) return nullptr;
-        if (a.workload == "W1") return bulk_insert;
-        if (a.workload == "W2") return single_inserts;
-        if (a.workload == "W3") return short_selects;
-        if (a.workload == "W4") return large_result;
-        if (a.workload == "W5-eager") return owners_eager;
-        if (a.workload == "W5-lazy") return owners_lazy;
-        if (a.workload == "W6") return bulk_update;
-        return nullptr;
+        return pick(a, {bulk_insert, single_inserts, short_selects, large_result, owners_eager, owners_lazy,
+                        bulk_update});
     });
 }
