@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <random>
+#include <set>
 
 #include "orm/session_impl.hpp"
 #include "retort/orm.hpp"
@@ -123,6 +124,68 @@ TEST(OrmIdentityMap, IntegerKeysInRunsStridesAndBothSignsAreAllFound) {
     for (std::size_t i = 0; i < objects.size(); ++i) EXPECT_EQ(map.find(m, objects[i]->key), i % 2 ? objects[i].get() : nullptr);
     EXPECT_TRUE(map.insert(&dup));  // 7 was erased (index 6)
     EXPECT_EQ(map.find(m, dup.key), &dup);
+}
+
+TEST(OrmIdentityMap, ProbeFindsTheObjectOrThePlaceForItUnderChurn) {
+    // What loading does per row: probe the key; when no object has it, register the new one where the probe
+    // says (an erased slot is taken again). Checked against a reference map, with find() and iteration.
+    const MapperBase* m = &mapper_of<TrackedThing>();
+    std::vector<std::unique_ptr<Fake>> objects;
+    for (int i = 0; i < 3000; ++i) {
+        Value k = i % 4 == 0 ? Value("t" + std::to_string(i / 2)) : Value(std::int64_t{i / 2});
+        objects.push_back(std::make_unique<Fake>(m, k));
+    }
+    IdentityMap map;
+    std::map<std::string, InstanceState*> ref;
+    std::mt19937 rng(11);
+    for (int round = 0; round < 30000; ++round) {
+        auto* st = objects[rng() % objects.size()].get();
+        const std::string rk = st->key[0].repr();
+        if (rng() % 4 == 0) {
+            map.erase(st);
+            if (ref.count(rk) && ref[rk] == st) ref.erase(rk);
+        } else {
+            const IdentityMap::Probe p = map.probe(m, st->key);
+            auto it = ref.find(rk);
+            ASSERT_EQ(p.found, it == ref.end() ? nullptr : it->second);
+            if (!p.found) {
+                map.insert_at(p, st);
+                ref[rk] = st;
+            }
+        }
+        ASSERT_EQ(map.size(), ref.size());
+    }
+    for (const auto& o : objects) {
+        auto it = ref.find(o->key[0].repr());
+        EXPECT_EQ(map.find(m, o->key), it == ref.end() ? nullptr : it->second);
+    }
+    std::size_t seen = 0;
+    for (auto* st : map) {
+        ++seen;
+        EXPECT_EQ(ref[st->key[0].repr()], st);
+    }
+    EXPECT_EQ(seen, ref.size());
+}
+
+TEST(OrmStateSet, KeepsEachObjectOnceThroughGrowthAndReserve) {
+    std::vector<std::unique_ptr<Fake>> objects;
+    for (int i = 0; i < 5000; ++i) objects.push_back(std::make_unique<Fake>(&mapper_of<TrackedThing>(), Value(i)));
+    StateSet set;
+    std::set<InstanceState*> ref;
+    std::mt19937 rng(5);
+    for (int round = 0; round < 20000; ++round) {
+        if (round == 7000) set.reserve(6000);  // growing while holding objects keeps them
+        auto* st = objects[rng() % objects.size()].get();
+        EXPECT_EQ(set.insert(st), ref.insert(st).second);
+        ASSERT_EQ(set.size(), ref.size());
+    }
+    for (const auto& o : objects) EXPECT_EQ(set.contains(o.get()), ref.count(o.get()) == 1);
+    StateSet empty;
+    EXPECT_TRUE(empty.empty());
+    EXPECT_FALSE(empty.contains(objects[0].get()));
+    empty.reserve(3);
+    EXPECT_TRUE(empty.insert(objects[0].get()));
+    EXPECT_FALSE(empty.insert(objects[0].get()));
 }
 
 TEST(OrmKeyValues, HoldOneValueInlineAndSeveralInAnArray) {
