@@ -751,7 +751,10 @@ std::vector<InstanceState*> selectin_load(Session& s, Session::Impl& impl, const
         while (res.next()) {
             const DBAPICursor& c = res.current().cursor();
             InstanceState* child = instance_from_row(s, impl, tm, c, 0, refresh);
-            distinct_into(targets, seen, child);
+            // A child row of a one-to-many or one-to-one comes once (its one link value puts it in one batch);
+            // an association's rows and joined rows repeat children.
+            if (r.kind == RelKind::ManyToMany || !joins.empty()) distinct_into(targets, seen, child);
+            else targets.push_back(child);
             if (!joins.empty()) read_joins(s, impl, joins, child, c, refresh);
             std::int32_t head = -1;
             std::int64_t int_link = 0;
