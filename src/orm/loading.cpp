@@ -142,9 +142,13 @@ InstanceState* instance_from_row(Session& s, Session::Impl& impl, const MapperBa
                                  bool overwrite) {
     KeyValues key;
     std::int64_t int_key = 0;
+    // An std::int64_t key member read here is set from the key below, not read from the row again.
+    int int_key_member = -1;
     if (m.pk.size() == 1 && m.columns[static_cast<std::size_t>(m.pk[0])].column->type.is_integer() &&
         c.get_int_if_set(offset + m.pk[0], int_key)) {
         key.push_back(Value(int_key));  // the common key, read as the member is (no Value of the driver's making)
+        if (m.columns[static_cast<std::size_t>(m.pk[0])].load == &detail::MemberOps<std::int64_t>::load)
+            int_key_member = m.pk[0];
     } else {
         for (int i : m.pk) {
             const auto& p = m.columns[static_cast<std::size_t>(i)];
@@ -171,7 +175,11 @@ InstanceState* instance_from_row(Session& s, Session::Impl& impl, const MapperBa
         return st;
     }
     InstanceState* st = m.create(*impl.arena);
-    for (std::size_t i = 0; i < m.columns.size(); ++i) m.columns[i].load(st->obj, c, offset + static_cast<int>(i), m.columns[i]);
+    for (std::size_t i = 0; i < m.columns.size(); ++i) {
+        const ColumnProp& p = m.columns[i];
+        if (static_cast<int>(i) == int_key_member) detail::MemberOps<std::int64_t>::at(st->obj, p) = int_key;
+        else p.load(st->obj, c, offset + static_cast<int>(i), p);
+    }
     st->session = &s;
     st->status = ObjectState::Persistent;
     st->key = std::move(key);
