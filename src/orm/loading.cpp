@@ -910,10 +910,11 @@ public:
     const char* name() const noexcept override { return "immediate"; }
     bool eager() const noexcept override { return true; }
     void after_rows(StrategyStep& st, const std::vector<InstanceState*>& todo) const override {
+        const std::vector<const MapperBase*> owner_path(st.path.begin(), st.path.end() - 1);  // down to st.m
         for (auto* o : todo) {
             auto& base = st.m.relation(o->obj, st.r);
             if (base.loaded && !st.refresh) continue;  // filled by an earlier object's load (a backref)
-            for (auto* t : lazy_load(st.s, st.impl, o, st.r, st.choice.sub, LoadMode::Eager, st.owner_path))
+            for (auto* t : lazy_load(st.s, st.impl, o, st.r, st.choice.sub, LoadMode::Eager, owner_path))
                 distinct_into(st.targets, st.seen, t);
         }
     }
@@ -981,7 +982,6 @@ void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::v
         StateSet seen;
         std::vector<JoinNode> joins;  // those a selectin query of this level planned
         std::vector<JoinNode>* next_joins = nullptr;
-        const std::vector<const MapperBase*> owner_path = path;  // down to m
         path.push_back(r.target);
         std::fill_n(loaded_now, objs.size(), char{0});
         if (node) {
@@ -1002,7 +1002,7 @@ void populate(Session& s, Session::Impl& impl, const MapperBase& m, const std::v
                 todo.push_back(st);
             }
             if (!todo.empty()) {
-                StrategyStep step{s, impl, m, r, c, refresh, path, owner_path, depth, targets, seen, joins, next_joins};
+                StrategyStep step{s, impl, m, r, c, refresh, path, depth, targets, seen, joins, next_joins};
                 strategy_of(c.how).after_rows(step, todo);
             }
         }

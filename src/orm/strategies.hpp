@@ -22,8 +22,7 @@ struct StrategyStep {
     const RelationshipProp& r;
     const Choice& choice;
     bool refresh;                                      // populate_existing
-    std::vector<const MapperBase*>& path;              // down to the relationship's target
-    const std::vector<const MapperBase*>& owner_path;  // down to m
+    std::vector<const MapperBase*>& path;  // down to the relationship's target (m's path and r's target)
     int depth;
     // Out: the distinct objects the relationship now holds, to load their own relationships; and the joins a
     // query of this strategy planned for the level below.
