@@ -142,26 +142,9 @@ public:
     }
     // False when another object has that key.
     bool insert(InstanceState* st) {
-        if ((used_ + 1) * 2 > slots_.size()) rehash(size_ + 1);
-        const std::size_t h = hash_of(st);
-        std::size_t free = npos;
-        for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
-            Slot& s = slots_[i];
-            if (!s.st) {
-                if (free == npos) {
-                    free = i;
-                    ++used_;
-                }
-                break;
-            }
-            if (s.st == tombstone()) {
-                if (free == npos) free = i;
-                continue;
-            }
-            if (s.hash == h && s.st->mapper == st->mapper && s.st->key == st->key) return s.st == st;
-        }
-        slots_[free] = Slot{h, st};
-        ++size_;
+        const Probe p = probe(st->mapper, st->key);
+        if (p.found) return p.found == st;
+        insert_at(p, st);
         return true;
     }
     // Removes st if it is the object registered under its key.
