@@ -23,4 +23,10 @@ struct ValueLimits {
 // be 24:00:00), years within the limits. Exported (RETORT_API) for the backend libraries' drivers.
 RETORT_API bool unstorable(const Value& v, const ValueLimits& limits, std::string& why, const char*& sqlstate);
 
+// The kinds unstorable() looks at; a value of any other kind is stored as it is given (drivers skip the call).
+constexpr bool may_be_unstorable(Value::Kind k) noexcept {
+    return k == Value::Kind::Double || k == Value::Kind::Date || k == Value::Kind::Time ||
+           k == Value::Kind::DateTime || k == Value::Kind::Interval;
+}
+
 }  // namespace retort::detail
