@@ -362,6 +362,23 @@ void Session::expunge_all() {
     impl_->deleted_in_tx.clear();
     impl_->expired_columns.clear();
     impl_->lazy_options.clear();
+    impl_->retire_arena();
+}
+
+void Session::Impl::retire_arena() {
+    Arena* root = arena->root();
+    if (root->size() == 0) return;
+    // The current transaction's lists name objects (skipped once detached, but read) until it ends.
+    const bool named = !inserted_in_tx.empty() || !updated_in_tx.empty() || !key_switches.empty() || !nested.empty() ||
+                       flushing;
+    auto fresh = std::make_shared<Arena>();
+    if (named) retired.push_back(root->shared_from_this());
+    arena = std::move(fresh);
+}
+
+void Session::Impl::release_retired() noexcept {
+    if (inserted_in_tx.empty() && updated_in_tx.empty() && key_switches.empty() && nested.empty() && !flushing)
+        retired.clear();
 }
 
 // ---------------------------------------------------------------- state queries
@@ -851,6 +868,7 @@ void Session::commit() {
     impl_->inserted_in_tx.clear();
     impl_->key_switches.clear();
     if (opts_.expire_on_commit) expire_all();
+    impl_->release_retired();
 }
 
 void Session::rollback() {
@@ -899,6 +917,7 @@ void Session::rollback() {
     }
     impl_->pending.clear();
     expire_all();
+    impl_->release_retired();
 }
 
 void Session::close() {
@@ -931,6 +950,7 @@ void Session::close() {
     }
     impl_->inserted_in_tx.clear();
     expunge_all();
+    impl_->release_retired();
 }
 
 // ---------------------------------------------------------------- explicit transactions

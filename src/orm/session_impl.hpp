@@ -241,6 +241,9 @@ using StateList = std::vector<InstanceState*, retort::detail::LargeAllocator<Ins
 
 struct Session::Impl {
     std::shared_ptr<Arena> arena = std::make_shared<Arena>();
+    // Arenas set aside by expunge_all() while the transaction's lists (or a flush) may still name their objects:
+    // freed when the transaction ends, unless handles keep them (release_retired()).
+    std::vector<std::shared_ptr<Arena>> retired;
     std::optional<Connection> own_conn;  // checked out from the engine, begun on first need
     Connection* external = nullptr;      // a connection the session was joined into
     // How the session takes part in the external connection's transaction (decided at first use, per transaction).
@@ -319,6 +322,10 @@ struct Session::Impl {
                          std::vector<MergeFrame>& stack);
     void delete_impl(Session& s, InstanceState* st, bool head);
     void expire_untracked();
+    // expunge_all(): the session lets go of the arena its objects live in (handles keep it while they exist) and
+    // makes the next objects in a new one, so that a session used on and on does not grow.
+    void retire_arena();
+    void release_retired() noexcept;
     // Expires one persistent object (all its columns and relationships, dropping changes not flushed), with
     // no cascade.
     void expire_one(InstanceState* st);

@@ -1159,6 +1159,78 @@ TEST_F(Orm, ObjectsAndTheirGraphsAreFreed) {
     EXPECT_TRUE(arena.expired());  // nothing kept the objects alive: no cycles through handles
 }
 
+TEST_F(Orm, ExpungeAllLetsGoOfTheObjectsMemory) {
+    // A session used on and on (batches, each expunged) does not keep what it loaded before.
+    Session s(engine);
+    for (int i = 0; i < 20; ++i) s.add(User{.name = "u" + std::to_string(i)});
+    s.commit();
+    std::weak_ptr<Arena> first;
+    {
+        auto users = s.scalars(select<User>().order_by(col(&User::id))).all();
+        ASSERT_EQ(users.size(), 20u);
+        first = arena_of(users[0]);
+        s.expunge_all();
+        EXPECT_FALSE(first.expired());  // the handles still hold them, detached and readable
+        EXPECT_EQ(users[3]->name, "u3");
+        EXPECT_FALSE(s.contains(users[3]));
+    }
+    EXPECT_TRUE(first.expired());  // no handle left: freed, though the session lives on
+
+    // The session goes on with new objects in memory of its own.
+    auto again = s.get<User>(1);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->name, "u0");
+    std::weak_ptr<Arena> second = arena_of(again);
+    s.add(User{.name = "later"});
+    s.commit();
+    EXPECT_EQ(s.scalars(select<User>()).size(), 21u);
+    again = {};
+    s.close();  // close() lets go as expunge_all() does
+    EXPECT_TRUE(second.expired());
+}
+
+TEST_F(Orm, ObjectKeptOverExpungeAllCanComeBack) {
+    Session s(engine);
+    auto u = s.add(User{.name = "kept"});
+    s.add(Address{.email = "k@x", .user = u});
+    s.commit();
+    (void)u->addresses.size();
+    s.expunge_all();
+    ASSERT_FALSE(s.contains(u));
+    // Added again, it joins the session's new objects with its graph (the two memories become one).
+    s.add(u);
+    EXPECT_TRUE(s.contains(u));
+    u->name = "back";
+    ASSERT_EQ(u->addresses.size(), 1u);
+    u->addresses[0]->email = "b@x";
+    s.commit();
+    Session check(engine);
+    EXPECT_EQ(check.get<User>(u->id)->name, "back");
+    EXPECT_EQ(check.scalars(select<Address>())[0]->email, "b@x");
+}
+
+TEST_F(Orm, ExpungeAllInsideATransactionThenRollback) {
+    // The transaction still knows what its flushes inserted: the memory stays until it ends, and the rollback
+    // leaves the expunged objects alone (detached).
+    Session s(engine);
+    std::weak_ptr<Arena> arena;
+    Ptr<User> kept;
+    {
+        auto a = s.add(User{.name = "a"});
+        kept = s.add(User{.name = "b"});
+        s.flush();
+        arena = arena_of(a);
+        s.expunge_all();
+    }
+    EXPECT_FALSE(arena.expired());
+    s.rollback();
+    EXPECT_EQ(kept->name, "b");
+    EXPECT_FALSE(s.contains(kept));
+    kept = {};
+    EXPECT_TRUE(arena.expired());
+    EXPECT_EQ(s.scalars(select<User>()).size(), 0u);
+}
+
 TEST_F(Orm, DetachedHandleKeepsItsGraphAlive) {
     Ptr<Address> a;
     {

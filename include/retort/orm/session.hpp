@@ -419,7 +419,8 @@ public:
     decltype(auto) begin_nested(Fn&& fn) {
         return run_in(begin_nested(), std::forward<Fn>(fn));
     }
-    // Releases the connection and detaches every object (they stay usable; lazy loads then fail).
+    // Releases the connection and detaches every object (they stay usable; lazy loads then fail) as expunge_all()
+    // does; the session can be used again afterwards.
     void close();
 
     // Reloads the object's row now (and expires the objects its refresh-expire cascades reach). With members
@@ -446,6 +447,10 @@ public:
     void expunge(const Ptr<T>& p) {
         expunge_state(p.state());
     }
+    // Takes every object out of the session (as expunge() does). The session also lets go of their memory: it is
+    // freed once no handle (Ptr) to any of them is left, or at the end of the current transaction if that is
+    // later, and the session's next objects are made anew. An object expunge()d alone keeps its memory until the
+    // session's next expunge_all(), close() or destruction (or its last handle, if that is later).
     void expunge_all();
     // Copies a transient or detached object's state onto the persistent object of the same key (from the
     // identity map, else loaded; a new pending object when there is none) and returns that one; the given object is
