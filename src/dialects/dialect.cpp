@@ -61,6 +61,7 @@ std::string Dialect::next_value_sql(std::string_view name, const std::optional<s
 }
 
 bool Dialect::has_sequence(Connection&, std::string_view, const std::optional<std::string>&) const { return false; }
+bool Dialect::has_type(Connection&, std::string_view, const std::optional<std::string>&) const { return false; }
 
 bool Dialect::prefetch_keys(Connection&, const Table&, const Column&, std::size_t, PrefetchedKeys&) const {
     return false;

@@ -263,7 +263,19 @@ void Table::create(Connection& conn, bool checkfirst, std::span<const std::size_
     // Every statement is compiled before any runs: a table whose DDL the dialect cannot write (an index on an
     // expression MariaDB lacks, a type without its length) is refused whole, not left half made where DDL
     // commits at once.
-    const auto type_sql = ddl->create_types(*this);
+    // An enum type another table made already (two tables, or two columns of two models, of one enum) is not
+    // made again.
+    std::vector<std::string> type_sql = ddl->create_types(*this);
+    if (!type_sql.empty()) {
+        const auto names = ddl->type_names(*this);
+        std::vector<std::string> missing;
+        for (std::size_t i = 0; i < type_sql.size() && i < names.size(); ++i) {
+            const bool exists = d.has_type(conn, names[i], std::nullopt);
+            if (steps) conn.commit();
+            if (!exists) missing.push_back(std::move(type_sql[i]));
+        }
+        type_sql = std::move(missing);
+    }
     const std::string table_sql = ddl->create_table(*this, false, leave_out_fks);
     std::vector<std::string> index_sql;
     index_sql.reserve(indexes_.size());
@@ -286,6 +298,18 @@ void Table::create(Connection& conn, bool checkfirst, std::span<const std::size_
     }
 }
 
+bool Table::type_used_elsewhere(const std::string& name) const {
+    if (!metadata_) return false;
+    for (const Table* t : metadata_->tables()) {
+        if (t == this) continue;
+        for (const auto& c : t->columns())
+            if (c->type.kind == TypeKind::Enum && c->type.enum_info && c->type.enum_info->native &&
+                c->type.enum_info->name == name)
+                return true;
+    }
+    return false;
+}
+
 bool Table::sequence_used_elsewhere(const Sequence& seq) const {
     if (!metadata_) return false;
     for (const Table* t : metadata_->tables())
@@ -305,7 +329,11 @@ void Table::drop(Connection& conn, bool checkfirst) const {
     }
     auto ddl = d.ddl_compiler();
     ddl_step(conn, ddl->drop_table(*this), steps);
-    for (const auto& s : ddl->drop_types(*this)) ddl_step(conn, s, steps);
+    // Its enum types, unless another table of the MetaData has one too (drop_all drops those after the tables).
+    const auto type_sql = ddl->drop_types(*this);
+    const auto type_names = ddl->type_names(*this);
+    for (std::size_t i = 0; i < type_sql.size() && i < type_names.size(); ++i)
+        if (!type_used_elsewhere(type_names[i])) ddl_step(conn, type_sql[i], steps);
     // The sequences its columns defined (not those of the MetaData, which drop_all drops).
     if (d.caps().supports_sequences)
         for (const auto& c : columns_)
@@ -656,9 +684,21 @@ void MetaData::drop_all(Connection& conn, bool checkfirst) const {
 }
 
 // After the tables: the MetaData's own sequences, and those columns defined that their tables left because
-// another table shares them.
+// another table shares them; then the enum types two tables shared (DROP TYPE IF EXISTS: those of one table
+// went with it).
 void MetaData::drop_sequences(Connection& conn, bool checkfirst) const {
     for (const auto& s : sequences_) s->drop(conn, checkfirst || s->table_bound());
+    auto ddl = conn.dialect().ddl_compiler();
+    std::vector<std::string> done;
+    for (const Table* t : tables()) {
+        const auto type_sql = ddl->drop_types(*t);
+        const auto names = ddl->type_names(*t);
+        for (std::size_t i = 0; i < type_sql.size() && i < names.size(); ++i) {
+            if (std::find(done.begin(), done.end(), names[i]) != done.end() || !t->type_used_elsewhere(names[i])) continue;
+            done.push_back(names[i]);
+            ddl_step(conn, type_sql[i], ddl_step_by_step(conn, "drop_all"));
+        }
+    }
 }
 
 void MetaData::reflect(const Engine& engine, const std::vector<std::string>& only,

@@ -323,6 +323,13 @@ std::vector<const EnumInfo*> native_enums(const Table& t) {
 }
 }  // namespace
 
+std::vector<std::string> DDLCompiler::type_names(const Table& t) const {
+    std::vector<std::string> out;
+    if (!dialect_.caps().supports_native_enum) return out;
+    for (const EnumInfo* e : native_enums(t)) out.push_back(e->name);
+    return out;
+}
+
 std::vector<std::string> DDLCompiler::create_types(const Table& t) const {
     std::vector<std::string> out;
     if (!dialect_.caps().supports_native_enum) return out;

@@ -267,6 +267,9 @@ public:
     // Whether the sequence exists; false where the dialect has no sequences (the default).
     [[nodiscard]] virtual bool has_sequence(Connection& c, std::string_view name,
                                             const std::optional<std::string>& schema) const;
+    // Whether an enum type of that name exists; false where the dialect makes none (the default).
+    [[nodiscard]] virtual bool has_type(Connection& c, std::string_view name,
+                                        const std::optional<std::string>& schema) const;
     [[nodiscard]] virtual std::vector<ReflectedColumn> get_columns(Connection& c, std::string_view table,
                                                                    const std::optional<std::string>& schema) const = 0;
     [[nodiscard]] virtual ReflectedPrimaryKey get_pk_constraint(Connection& c, std::string_view table,

@@ -226,6 +226,8 @@ public:
 private:
     // Another table of the MetaData has a column taking values from seq.
     [[nodiscard]] bool sequence_used_elsewhere(const Sequence& seq) const;
+    // Another table of the MetaData has a column of the native enum type of that name.
+    [[nodiscard]] bool type_used_elsewhere(const std::string& name) const;
     friend class MetaData;
     MetaData* metadata_;
     std::string name_;

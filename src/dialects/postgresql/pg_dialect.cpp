@@ -337,6 +337,15 @@ std::string PGDialect::next_value_sql(std::string_view name, const std::optional
     return out + "')";
 }
 
+bool PGDialect::has_type(Connection& c, std::string_view name, const std::optional<std::string>& schema) const {
+    auto r = c.exec_driver_sql(
+        "SELECT 1 FROM pg_catalog.pg_type t "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+        "WHERE t.typname = $1 AND n.nspname = coalesce($2, current_schema()) AND t.typtype = 'e'",
+        {Value(name), Value(schema)});
+    return r.first().has_value();
+}
+
 bool PGDialect::has_sequence(Connection& c, std::string_view name, const std::optional<std::string>& schema) const {
     auto r = c.exec_driver_sql(
         "SELECT 1 FROM pg_catalog.pg_class c "

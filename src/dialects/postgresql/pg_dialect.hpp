@@ -64,6 +64,8 @@ public:
     [[nodiscard]] std::vector<std::string> get_table_names(Connection& c,
                                                            const std::optional<std::string>& schema) const override;
     [[nodiscard]] std::string next_value_sql(std::string_view name, const std::optional<std::string>& schema) const override;
+    [[nodiscard]] bool has_type(Connection& c, std::string_view name,
+                                const std::optional<std::string>& schema) const override;
     [[nodiscard]] bool has_sequence(Connection& c, std::string_view name,
                                     const std::optional<std::string>& schema) const override;
     // A sequence's (or table's) name as a regclass literal takes it: quoted, after its quoted schema.
