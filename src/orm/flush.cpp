@@ -1043,18 +1043,25 @@ void Flush::run() {
         StateList del;
         for (auto* st : impl.deleted)
             if (st->mapper == *it) del.push_back(st);
-        // Within one table, a row goes before the rows it refers to; rows left in a cycle go last, as they are.
+        // Within one table, a row goes before the rows it refers to, whichever side of the self-referential
+        // relationship is mapped (a child in its parent's collection goes before the parent as well); rows left in
+        // a cycle go last, as they are.
         StateList ordered;
         const MapperBase& dm = **it;
         bool self_ref = false;
-        for (const auto& r : dm.relationships) self_ref = self_ref || (r.kind == RelKind::ManyToOne && r.target == &dm);
+        for (const auto& r : dm.relationships)
+            self_ref = self_ref || ((r.kind == RelKind::ManyToOne || r.kind == RelKind::OneToMany) && r.target == &dm);
         if (!self_ref) {
             ordered = std::move(del);
         } else {
             bool cyclic = false;
             ordered = sweep_order(del, [&](InstanceState* st, const auto& before) {
-                for (const auto& r : dm.relationships)
-                    if (r.kind == RelKind::ManyToOne && r.target == &dm) before(st, ref_of(st, r).target);  // referrer first
+                for (const auto& r : dm.relationships) {
+                    if (r.target != &dm) continue;
+                    if (r.kind == RelKind::ManyToOne) before(st, ref_of(st, r).target);  // referrer first
+                    else if (r.kind == RelKind::OneToMany)
+                        for (auto* c : coll_of(st, r).items) before(c, st);
+                }
             }, cyclic);
         }
         delete_all(**it, ordered);
