@@ -94,9 +94,10 @@ void set_column(InstanceState* st, const Column* c, const Value& v) {
 }
 
 // Orders rows so that whenever links(row, before) calls before(a, b) with a and b both among the rows, a comes
-// first: the predecessor links are gathered once, then sweeps in the given order each place every row whose
-// predecessors are placed (rows given in a good order make one sweep). Rows left in a cycle come last, in the
-// given order, and set `cyclic`.
+// first: the predecessor links are gathered once, then the rows go level by level, each level in the given order:
+// first every row that waits for none, then every row that waited only for those, and so on (a tree of rows goes
+// in as many batches as it has levels, and rows added in some order keep it within their level, as SQLAlchemy's
+// unit of work does). Rows left in a cycle come last, in the given order, and set `cyclic`.
 template <class Links>
 StateList sweep_order(const StateList& rows, Links links, bool& cyclic) {
     const std::size_t n = rows.size();
@@ -113,7 +114,8 @@ StateList sweep_order(const StateList& rows, Links links, bool& cyclic) {
         ++waiting[ib->second];
     };
     for (auto* row : rows) links(row, before);
-    // The sweeps without rescanning: a row that becomes ready behind the current one waits for the next sweep.
+    // A row that becomes ready waits for the next level, even when it comes later in the given order than the
+    // row that made it ready.
     StateList ordered;
     ordered.reserve(n);
     using MinHeap = std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>>;
@@ -127,7 +129,7 @@ StateList sweep_order(const StateList& rows, Links links, bool& cyclic) {
         placed[i] = 1;
         ordered.push_back(rows[i]);
         for (std::size_t j : after[i])
-            if (--waiting[j] == 0) (j > i ? current : next).push(j);
+            if (--waiting[j] == 0) next.push(j);
         if (current.empty()) std::swap(current, next);
     }
     cyclic = ordered.size() < n;
