@@ -613,6 +613,11 @@ bool merge_source_given(const detail::RelationBase& base, const RelationshipProp
 InstanceState* Session::merge_object(const MapperBase& m, const void* obj, const InstanceState* src, bool load) {
     check_thread();
     Registry::configure_all();
+    // As SQLAlchemy's merge(): what is pending is flushed before merge() may load, and nothing while it runs: a
+    // load in the middle (the old value of a relationship it replaces) must not flush an object merge() has made
+    // but not linked yet (its foreign key not set).
+    if (load && opts_.autoflush) flush();
+    NoAutoflush no_autoflush(*this);
     std::unordered_map<const void*, InstanceState*> memo;
     std::vector<Session::Impl::MergeFrame> stack;
     InstanceState* target = impl_->merge_one(*this, m, obj, src, load, memo, stack);
