@@ -977,6 +977,21 @@ void Flush::row_switches() {
         if (st->status != ObjectState::Pending) continue;
         const MapperBase& m = *st->mapper;
         std::vector<Value> key = m.primary_key_of(st->obj);
+        // A key the object takes from a parent already in the database (its primary key is the foreign key of a
+        // one-to-one or one-to-many, as a parent's one child keyed by the parent's key) is its key already here:
+        // the parent's new child replacing its deleted one takes over that one's row.
+        if (std::any_of(key.begin(), key.end(), key_unset)) {
+            if (auto it = rules.find(st); it != rules.end())
+                for (const auto& rule : it->second) {
+                    if (!rule.parent || rule.parent->key.empty()) continue;
+                    for (const auto& [pkey, fk] : rule.rel->pairs) {
+                        if (!fk->primary_key()) continue;
+                        const ColumnProp& kp = loading::prop_of(*rule.parent->mapper, pkey);
+                        set_column(st, fk, kp.get(rule.parent->obj, kp));
+                    }
+                }
+            key = m.primary_key_of(st->obj);
+        }
         if (std::any_of(key.begin(), key.end(), key_unset)) continue;
         InstanceState* old = impl.identity.find(&m, key);
         if (!old || old == st || !deleting.count(old)) continue;
