@@ -177,6 +177,8 @@ struct Flush {
                                      std::size_t j, const std::vector<int>& shape, const std::vector<int>& fetch);
     void insert_without_returning(const MapperBase& m, const StateList& ordered, std::size_t i, std::size_t j,
                                   const std::vector<int>& shape);
+    void insert_defaults(const MapperBase& m, const StateList& ordered, std::size_t i, std::size_t j,
+                         const std::vector<int>& fetch);
     // Reads column `col` of an inserted object from its row (by key) as its loaded value.
     void read_columns(InstanceState* st, int col);
     void update_all(const MapperBase& m, const StateList& states);
@@ -458,6 +460,8 @@ void Flush::insert_all(const MapperBase& m, const StateList& states) {
         for (int p : m.pk)
             if (std::find(fetch.begin(), fetch.end(), p) == fetch.end()) fetch.push_back(p);
         if (insert_with_prefetched_keys(m, ordered, i, j, shape, fetch)) {
+        } else if (shape.empty()) {
+            insert_defaults(m, ordered, i, j, fetch);
         } else if (!returning) {
             insert_without_returning(m, ordered, i, j, shape);
         } else {
@@ -583,6 +587,41 @@ bool Flush::insert_with_prefetched_keys(const MapperBase& m, const StateList& or
         throw;
     }
     return true;
+}
+
+// Rows i..j-1 that give no column at all (the key and every other column the database's): with no value to bind
+// they cannot go as a batch; each is one INSERT ... DEFAULT VALUES, its key read back with RETURNING (with the
+// other columns the database filled) or else from the dialect (Dialect::inserted_key).
+void Flush::insert_defaults(const MapperBase& m, const StateList& ordered, std::size_t i, std::size_t j,
+                            const std::vector<int>& fetch) {
+    const auto& cols = m.columns;
+    const auto& dialect = conn.dialect();
+    const bool returning = dialect.caps().supports_returning;
+    const retort::Insert stmt = insert_of(m, {}, returning ? fetch : std::vector<int>{});
+    std::vector<const Column*> key_columns;
+    key_columns.reserve(m.pk.size());
+    for (int p : m.pk) key_columns.push_back(cols[static_cast<std::size_t>(p)].column);
+    std::vector<Value> key(m.pk.size());
+    for (std::size_t k = i; k < j; ++k) {
+        void* obj = ordered[k]->obj;
+        Result r = conn.execute(stmt);
+        if (returning) {
+            if (!r.next())
+                throw StaleDataError("INSERT into '" + m.table->name() + "' returned no row for " + m.describe(ordered[k]));
+            for (std::size_t f = 0; f < fetch.size(); ++f) {
+                const auto& p = cols[static_cast<std::size_t>(fetch[f])];
+                p.load(obj, r.current().cursor(), static_cast<int>(f), p);
+            }
+            continue;
+        }
+        if (!dialect.inserted_key(conn, *m.table, key_columns, key))
+            throw CompileError("the " + dialect.name() + " dialect has no RETURNING and cannot tell the key the database "
+                               "gave the row inserted into '" + m.table->name() + "'; give the key in the program");
+        for (std::size_t c = 0; c < m.pk.size(); ++c) {
+            const auto& p = cols[static_cast<std::size_t>(m.pk[c])];
+            p.set(obj, loading::normalized(std::move(key[c]), p.column->type), p);
+        }
+    }
 }
 
 // Rows i..j-1 of one shape where the dialect has no RETURNING (and gave no keys beforehand): rows whose key the
