@@ -29,6 +29,21 @@ CollectionBase& coll_of(InstanceState* st, const RelationshipProp& r) {
     return static_cast<CollectionBase&>(st->mapper->relation(st->obj, r));
 }
 
+// Loads a relationship the flush needs (the children a deleted parent lets go of) whatever its loader says:
+// lazy = Raise guards the program's reads, not the unit of work's, as in SQLAlchemy.
+template <class Load>
+void load_ignoring_raise(detail::RelationBase& base, Load load) {
+    if (base.loaded || (base.lazy != Lazy::Raise && base.lazy != Lazy::RaiseOnSql)) return load();
+    const Lazy was = base.lazy;
+    base.lazy = Lazy::Select;
+    try {
+        load();
+    } catch (...) {
+        base.lazy = was;
+        throw;
+    }
+    base.lazy = was;
+}
 
 // The server default "gen_random_uuid()", however spaced or cased.
 bool is_gen_random_uuid(std::string_view sql) {
@@ -251,11 +266,12 @@ void Flush::cascade_deletes() {
             StateList children;
             if (r.uselist()) {
                 auto& c = coll_of(d, r);
-                c.load();
+                load_ignoring_raise(c, [&] { c.load(); });
                 children.assign(c.items.begin(), c.items.end());
             } else {
-                auto* t = ref_of(d, r).load();
-                if (t) children.push_back(t);
+                auto& ref = ref_of(d, r);
+                load_ignoring_raise(ref, [&] { ref.load(); });
+                if (ref.target) children.push_back(ref.target);
             }
             for (auto* c : children) {
                 if (deleting.count(c)) continue;
