@@ -1271,3 +1271,84 @@ TEST_F(UowV2SelfM2M, ManyToManyOne) {
 }
 
 }  // namespace conf_uowv2_m2m_self
+
+// ---- NULL and a column's client-side default. A C++ member cannot tell "never set" from "set to none"
+// (std::nullopt is both), so SQLAlchemy's *_insert and *_insert_novalue cases are one test each here; Retort has
+// no type that stores a NULL as something else (should_evaluate_none) nor a column that keeps an explicit NULL over
+// its default (evaluates_none()).
+namespace conf_uowv2_null {
+struct Thing {
+    std::int64_t id = 0;
+    std::optional<std::string> no_eval_null_no_default;
+    std::optional<std::string> no_eval_null_default;
+};
+// The same columns under other member names.
+struct AltNameThing {
+    std::int64_t id = 0;
+    std::optional<std::string> foo_no_eval_null_no_default;
+    std::optional<std::string> foo_no_eval_null_default;
+};
+RETORT_CONFORMANCE_REGISTRY()
+}  // namespace conf_uowv2_null
+
+template <>
+void retort::orm::define(Mapping<conf_uowv2_null::Thing>& m) {
+    using conf_uowv2_null::Thing;
+    m.table("test");
+    m.name("Thing");
+    m.column(&Thing::id, "id", {.primary_key = true});
+    m.column(&Thing::no_eval_null_no_default, "no_eval_null_no_default", {.type = types::String(50)});
+    m.column(&Thing::no_eval_null_default, "no_eval_null_default",
+             {.type = types::String(50), .default_value = Value("default_val")});
+}
+template <>
+void retort::orm::define(Mapping<conf_uowv2_null::AltNameThing>& m) {
+    using conf_uowv2_null::AltNameThing;
+    m.table("test_w_renames");
+    m.name("AltNameThing");
+    m.column(&AltNameThing::id, "id", {.primary_key = true});
+    m.column(&AltNameThing::foo_no_eval_null_no_default, "no_eval_null_no_default", {.type = types::String(50)});
+    m.column(&AltNameThing::foo_no_eval_null_default, "no_eval_null_default",
+             {.type = types::String(50), .default_value = Value("default_val")});
+}
+
+namespace conf_uowv2_null {
+Registry& mapped() {
+    static Registry& r = (models().map<Thing, AltNameThing>(), models());
+    return r;
+}
+
+class UowV2NullEvaluating : public conf_uowv2::UowV2Base {
+protected:
+    UowV2NullEvaluating() : UowV2Base(mapped()) {}
+    // A Thing and an AltNameThing with every column left empty, committed.
+    std::pair<Ptr<Thing>, Ptr<AltNameThing>> committed() {
+        Session s(engine);
+        auto t1 = s.add(Thing{.no_eval_null_no_default = std::nullopt, .no_eval_null_default = std::nullopt});
+        auto t2 = s.add(AltNameThing{});
+        s.commit();
+        return {t1, t2};
+    }
+};
+
+// ports: test/orm/test_unitofworkv2.py::NullEvaluatingTest::test_no_evalnull_nodefault_insert
+// ports: test/orm/test_unitofworkv2.py::NullEvaluatingTest::test_no_evalnull_nodefault_insert_novalue
+TEST_F(UowV2NullEvaluating, NoEvalnullNodefaultInsert) {
+    committed();
+    EXPECT_EQ(count_rows("test", "no_eval_null_no_default IS NULL"), 1);
+    EXPECT_EQ(count_rows("test_w_renames", "no_eval_null_no_default IS NULL"), 1);
+}
+
+// ports: test/orm/test_unitofworkv2.py::NullEvaluatingTest::test_no_evalnull_default_insert
+// ports: test/orm/test_unitofworkv2.py::NullEvaluatingTest::test_no_evalnull_default_insert_novalue
+TEST_F(UowV2NullEvaluating, NoEvalnullDefaultInsert) {
+    // An empty member leaves the column to its default.
+    committed();
+    EXPECT_EQ(count_rows("test", "no_eval_null_default = 'default_val'"), 1);
+    EXPECT_EQ(count_rows("test_w_renames", "no_eval_null_default = 'default_val'"), 1);
+    Session s(engine);
+    EXPECT_EQ(s.scalars(select<Thing>().where(col(&Thing::no_eval_null_default) == "default_val")).size(), 1u);
+    EXPECT_EQ(s.scalars(select<AltNameThing>().where(col(&AltNameThing::foo_no_eval_null_default) == "default_val")).size(), 1u);
+}
+
+}  // namespace conf_uowv2_null
