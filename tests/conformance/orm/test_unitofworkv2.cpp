@@ -1352,3 +1352,77 @@ TEST_F(UowV2NullEvaluating, NoEvalnullDefaultInsert) {
 }
 
 }  // namespace conf_uowv2_null
+
+// ---- a column the database fills (server default). Retort reads such columns back in the INSERT's RETURNING
+// where the dialect has it, and otherwise on first use (SQLAlchemy's eager_defaults="auto"; Retort has no option to
+// SELECT them within the flush instead).
+namespace conf_uowv2_defaults {
+struct Thing {
+    std::int64_t id = 0;
+    std::optional<std::int64_t> foo;
+};
+RETORT_CONFORMANCE_REGISTRY()
+}  // namespace conf_uowv2_defaults
+
+template <>
+void retort::orm::define(Mapping<conf_uowv2_defaults::Thing>& m) {
+    using conf_uowv2_defaults::Thing;
+    m.table("test");
+    m.name("Thing");
+    m.column(&Thing::id, "id", {.primary_key = true, .autoincrement = false});
+    m.column(&Thing::foo, "foo", {.server_default = "3"});
+}
+
+namespace conf_uowv2_defaults {
+Registry& mapped() {
+    static Registry& r = (models().map<Thing>(), models());
+    return r;
+}
+
+class UowV2EagerDefaults : public conf_uowv2::UowV2Base {
+protected:
+    UowV2EagerDefaults() : UowV2Base(mapped()) {}
+};
+
+// ports: test/orm/test_unitofworkv2.py::EagerDefaultsTest::test_server_insert_defaults_present
+TEST_F(UowV2EagerDefaults, ServerInsertDefaultsPresent) {
+    Session sess(engine);
+    auto t1 = sess.add(Thing{.id = 1, .foo = 5});
+    auto t2 = sess.add(Thing{.id = 2, .foo = 10});
+    record();
+    sess.flush();
+    // Every value given: one INSERT of both rows, nothing to read back.
+    expect_statements(dml(take()), {"INSERT INTO test (id, foo) VALUES (?, ?), (?, ?)"});
+    record();
+    EXPECT_EQ(t1->foo, 5);
+    EXPECT_EQ(t2->foo, 10);
+    EXPECT_TRUE(dml(take()).empty());
+}
+
+// ports: test/orm/test_unitofworkv2.py::EagerDefaultsTest::test_server_insert_defaults_nonpresent
+TEST_F(UowV2EagerDefaults, ServerInsertDefaultsNonpresent) {
+    Session sess(engine, {.expire_on_commit = false});
+    auto t1 = sess.add(Thing{.id = 1});
+    auto t2 = sess.add(Thing{.id = 2});
+    record();
+    sess.commit();
+    auto stmts = dml(take());
+    record();
+    EXPECT_EQ(t1->foo, 3);
+    EXPECT_EQ(t2->foo, 3);
+    auto reads = dml(take());
+    if (engine.dialect().caps().supports_returning) {
+        // The default comes back with the INSERT of both rows.
+        ASSERT_EQ(stmts.size(), 1u) << ::testing::PrintToString(stmts);
+        EXPECT_TRUE(stmts[0].starts_with("INSERT INTO test (id) VALUES (?), (?) RETURNING ")) << stmts[0];
+        EXPECT_NE(stmts[0].find("test.foo"), std::string::npos) << stmts[0];
+        EXPECT_TRUE(reads.empty()) << ::testing::PrintToString(reads);
+    } else {
+        // One INSERT; each object reads the column on first use.
+        expect_statements(stmts, {"INSERT INTO test (id) VALUES (?), (?)"});
+        ASSERT_EQ(reads.size(), 2u) << ::testing::PrintToString(reads);
+        EXPECT_TRUE(reads[0].starts_with("SELECT ")) << reads[0];
+    }
+}
+
+}  // namespace conf_uowv2_defaults
