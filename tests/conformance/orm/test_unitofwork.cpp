@@ -439,6 +439,35 @@ struct UniChild {
     std::optional<std::string> txt;
 };
 
+// multipk1: a composite key whose first column the database numbers.
+struct Entry1 {
+    std::int64_t multi_id = 0;
+    std::int64_t multi_rev = 0;
+    std::string name;
+    std::optional<std::string> value;
+};
+// t1 of PartialNullPKTest: a two-column key whose columns may be NULL (SQLite lets a key column hold NULL).
+struct NullKey {
+    std::optional<std::string> col1;
+    std::optional<std::string> col2;
+    std::optional<std::string> col3;
+};
+// An association object: Item.keywords holds the rows of the association table, each naming its keyword.
+struct AKeyword {
+    std::int64_t id = 0;
+    std::string name;
+};
+struct IKAssociation {
+    std::int64_t item_id = 0;
+    std::int64_t keyword_id = 0;
+    Ref<AKeyword> keyword;
+};
+struct AItem {
+    std::int64_t id = 0;
+    std::string description;
+    Collection<IKAssociation> keywords;
+};
+
 RETORT_CONFORMANCE_REGISTRY()
 
 }  // namespace conf_uowfx
@@ -624,6 +653,49 @@ void retort::orm::define(Mapping<fx::UniChild>& m) {
     m.column(&fx::UniChild::txt, "txt", {.type = types::String(50), .foreign_key = "uni_t1.txt"});
 }
 
+template <>
+void retort::orm::define(Mapping<fx::Entry1>& m) {
+    m.table("multipk1");
+    m.name("Entry1");
+    m.column(&fx::Entry1::multi_id, "multi_id", {.primary_key = true, .autoincrement = true});
+    m.column(&fx::Entry1::multi_rev, "multi_rev", {.primary_key = true, .autoincrement = false});
+    m.column(&fx::Entry1::name, "name", {.type = types::String(50), .nullable = false});
+    m.column(&fx::Entry1::value, "value", {.type = types::String(100)});
+}
+template <>
+void retort::orm::define(Mapping<fx::NullKey>& m) {
+    m.table("t1");
+    m.name("T1");
+    m.column(&fx::NullKey::col1, "col1", {.type = types::String(10), .primary_key = true, .nullable = true});
+    m.column(&fx::NullKey::col2, "col2", {.type = types::String(10), .primary_key = true, .nullable = true});
+    m.column(&fx::NullKey::col3, "col3", {.type = types::String(50)});
+}
+template <>
+void retort::orm::define(Mapping<fx::AKeyword>& m) {
+    m.table("a_keywords");
+    m.name("Keyword");
+    m.column(&fx::AKeyword::id, "id", {.primary_key = true});
+    m.column(&fx::AKeyword::name, "name", {.type = types::String(30)});
+}
+template <>
+void retort::orm::define(Mapping<fx::IKAssociation>& m) {
+    m.table("a_item_keywords");
+    m.name("IKAssociation");
+    m.column(&fx::IKAssociation::item_id, "item_id", {.primary_key = true, .foreign_key = "a_items.id"});
+    m.column(&fx::IKAssociation::keyword_id, "keyword_id", {.primary_key = true, .foreign_key = "a_keywords.id"});
+    m.many_to_one(&fx::IKAssociation::keyword, "keyword", on(&fx::IKAssociation::keyword_id, &fx::AKeyword::id),
+                  {.lazy = Lazy::Joined});
+}
+template <>
+void retort::orm::define(Mapping<fx::AItem>& m) {
+    m.table("a_items");
+    m.name("Item");
+    m.column(&fx::AItem::id, "id", {.primary_key = true});
+    m.column(&fx::AItem::description, "description", {.type = types::String(30)});
+    m.one_to_many(&fx::AItem::keywords, "keywords", on(&fx::AItem::id, &fx::IKAssociation::item_id),
+                  {.lazy = Lazy::Joined});
+}
+
 namespace conf_uowfx {
 
 Registry& mapped() {
@@ -636,7 +708,10 @@ Registry& mapped() {
                            {"keyword_id", types::BigInteger(), {.foreign_key = "x_keywords.keyword_id"}},
                            {"foo", types::Boolean(), {.default_value = Value(true)}}});
         models().map<User, Address, OneUser, OneAddress, ToUser, ToAddress, BiUser, BiAddress, Keyword, Item, XKeyword,
-                     XItem, Flag, Entry2, Entry3, Person, PersonSite, Node, Book, Blob, UniParent, UniChild>();
+                     XItem, Flag, Entry2, Entry3, Person, PersonSite, Node, Book, Blob, UniParent, UniChild, Entry1,
+                     AKeyword, IKAssociation, AItem>();
+        // t1's key columns may hold NULL only on SQLite; the other databases make every key column NOT NULL.
+        models().map<NullKey>();
         return models();
     }();
     return r;
@@ -1288,6 +1363,129 @@ TEST_F(UowKeys, DeleteOfRowsTheDatabaseAlreadyCascadedTo) {
     EXPECT_FALSE(sess.contains(a1));
     EXPECT_FALSE(sess.contains(a2));
     EXPECT_EQ(count_in(sess, "a_nodes"), 0);
+}
+
+// ports: test/orm/test_unitofwork.py::ManyToManyTest::test_association
+TEST_F(UowManyToMany, AssociationObjects) {
+    Session sess(engine);
+    // Items with association objects naming keywords, the keywords already in the session reused.
+    auto fixture = [&] {
+        std::map<std::string, Ptr<AKeyword>> kw;
+        for (const auto& k : sess.scalars(select<AKeyword>())) kw[k->name] = k;
+        for (const char* n : {"big", "green", "purple", "round", "huge", "violet", "yellow", "blue"})
+            if (!kw[n]) kw[n] = make<AKeyword>(AKeyword{.name = n});
+        auto item = [&](const char* desc, std::initializer_list<const char*> names) {
+            auto i = make<AItem>(AItem{.description = desc});
+            for (const char* n : names) i->keywords.push_back(make<IKAssociation>(IKAssociation{.keyword = kw[n]}));
+            return i;
+        };
+        return std::vector<Ptr<AItem>>{item("a_item1", {"big", "green", "purple", "round"}),
+                                       item("a_item2", {"huge", "violet", "yellow"}), item("a_item3", {"big", "blue"})};
+    };
+    for (const auto& i : fixture()) sess.add(i);
+    sess.flush();
+    EXPECT_EQ(count_in(sess, "a_keywords"), 8);
+    EXPECT_EQ(count_in(sess, "a_item_keywords"), 9);
+    // What is stored, loaded anew, is what the fixture describes.
+    auto describe = [](const Ptr<AItem>& i) {
+        std::vector<std::string> names;
+        for (const auto& a : i->keywords) names.push_back(a->keyword->name);
+        std::sort(names.begin(), names.end());
+        std::string out = i->description + ":";
+        for (const auto& n : names) out += " " + n;
+        return out;
+    };
+    std::vector<std::string> expected, got;
+    for (const auto& i : fixture()) expected.push_back(describe(i));
+    sess.expunge_all();
+    for (const auto& i : sess.scalars(select<AItem>().order_by(col(&AItem::description)))) got.push_back(describe(i));
+    EXPECT_EQ(got, expected);
+    EXPECT_EQ(got.size(), 3u);
+}
+
+// ports: test/orm/test_unitofwork.py::PKTest::test_primary_key
+TEST_F(UowKeys, CompositeKeyNumberedByTheDatabase) {
+    // SQLite numbers only a one-column integer key.
+    if (engine.dialect().name() == "sqlite") GTEST_SKIP() << "SQLite numbers only a one-column integer key";
+    Session sess(engine);
+    auto e = sess.add(Entry1{.multi_rev = 2, .name = "entry1", .value = "this is entry 1"});
+    sess.flush();
+    EXPECT_NE(e->multi_id, 0);
+    const auto id = e->multi_id;
+    sess.expunge_all();
+    auto e2 = sess.get<Entry1>(std::vector<Value>{Value(id), Value(std::int64_t{2})});
+    ASSERT_TRUE(e2);
+    EXPECT_NE(e2, e);
+    EXPECT_EQ(e2.state()->key, e.state()->key);
+    EXPECT_EQ(e2->name, "entry1");
+}
+
+class UowNullKey : public UowFixture {
+protected:
+    void SetUp() override {
+        UowFixture::SetUp();
+        if (engine.dialect().name() != "sqlite") GTEST_SKIP() << "only SQLite lets a primary key column hold NULL";
+    }
+};
+
+// ports: test/orm/test_unitofwork.py::PartialNullPKTest::test_key_switch
+TEST_F(UowNullKey, KeyChangeOfARowWithANullKeyColumn) {
+    Session s(engine);
+    s.add(NullKey{.col1 = "1"});
+    auto t1 = s.scalars(select<NullKey>()).first();
+    ASSERT_TRUE(t1);
+    t1->col2 = "5";
+    try {
+        s.commit();
+        ADD_FAILURE() << "an UPDATE keyed by a NULL was sent";
+    } catch (const InvalidRequestError& e) {
+        EXPECT_NE(std::string(e.what()).find("NULL"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("t1.col2"), std::string::npos) << e.what();
+    }
+}
+
+// ports: test/orm/test_unitofwork.py::PartialNullPKTest::test_plain_update
+TEST_F(UowNullKey, UpdateOfARowWithANullKeyColumn) {
+    Session s(engine);
+    s.add(NullKey{.col1 = "1"});
+    auto t1 = s.scalars(select<NullKey>()).first();
+    ASSERT_TRUE(t1);
+    t1->col3 = "hi";
+    try {
+        s.commit();
+        ADD_FAILURE() << "an UPDATE keyed by a NULL was sent";
+    } catch (const InvalidRequestError& e) {
+        EXPECT_NE(std::string(e.what()).find("NULL"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("t1.col2"), std::string::npos) << e.what();
+    }
+}
+
+// ports: test/orm/test_unitofwork.py::PartialNullPKTest::test_delete
+TEST_F(UowNullKey, DeleteOfARowWithANullKeyColumn) {
+    Session s(engine);
+    s.add(NullKey{.col1 = "1"});
+    auto t1 = s.scalars(select<NullKey>()).first();
+    ASSERT_TRUE(t1);
+    s.delete_(t1);
+    try {
+        s.commit();
+        ADD_FAILURE() << "a DELETE keyed by a NULL was sent";
+    } catch (const InvalidRequestError& e) {
+        EXPECT_NE(std::string(e.what()).find("NULL"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("t1.col2"), std::string::npos) << e.what();
+    }
+}
+
+// ports: test/orm/test_unitofwork.py::PartialNullPKTest::test_total_null
+TEST_F(UowNullKey, InsertWithAnAllNullKey) {
+    Session s(engine);
+    s.add(NullKey{});
+    try {
+        s.commit();
+        ADD_FAILURE() << "an object with no key at all was inserted";
+    } catch (const InvalidRequestError& e) {
+        EXPECT_NE(std::string(e.what()).find("NULL"), std::string::npos) << e.what();
+    }
 }
 
 }  // namespace conf_uowfx
