@@ -1488,4 +1488,16 @@ TEST_F(UowNullKey, InsertWithAnAllNullKey) {
     }
 }
 
+// ports: test/orm/test_unitofwork.py::PartialNullPKTest::test_dont_complain_if_no_update
+TEST_F(UowNullKey, NoComplaintWithoutAChange) {
+    Session s(engine);
+    auto t = s.add(NullKey{.col1 = "1"});
+    s.commit();
+    t->col1 = "1";  // reloads the expired row first, found by col1 = '1' AND col2 IS NULL
+    EXPECT_EQ(t->col1, "1");
+    EXPECT_FALSE(t->col2.has_value());
+    EXPECT_NO_THROW(s.commit());
+    EXPECT_EQ(count_rows("t1", "col1 = '1' AND col2 IS NULL"), 1);
+}
+
 }  // namespace conf_uowfx
