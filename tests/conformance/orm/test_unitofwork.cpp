@@ -1500,4 +1500,21 @@ TEST_F(UowNullKey, NoComplaintWithoutAChange) {
     EXPECT_EQ(count_rows("t1", "col1 = '1' AND col2 IS NULL"), 1);
 }
 
+// ports: test/orm/test_unitofwork.py::HistoryTest::test_backref
+TEST_F(UowOneToMany, BackrefSetBeforeAddIsSavedAndLoadedBack) {
+    Session sess(engine);
+    auto u = make<BiUser>(BiUser{.name = "u1"});
+    auto a = make<BiAddress>(BiAddress{.email_address = "u1@e"});
+    a->user = u;
+    sess.add(u);
+    ASSERT_EQ(u->addresses.size(), 1u);
+    EXPECT_EQ(u->addresses[0], a);
+    sess.commit();
+    sess.expunge_all();
+    auto lu = sess.scalars(select<BiUser>()).one();
+    ASSERT_EQ(lu->addresses.size(), 1u);
+    EXPECT_EQ(lu->addresses[0]->user.get(), lu);
+    EXPECT_EQ(lu->addresses[0]->email_address, "u1@e");
+}
+
 }  // namespace conf_uowfx
