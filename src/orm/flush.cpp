@@ -509,7 +509,18 @@ void Flush::insert_all(const MapperBase& m, const StateList& states) {
         for (std::size_t k = i; k < j; ++k) {
             InstanceState* st = ordered[k];
             st->key.clear();
-            for (int p : m.pk) st->key.push_back(cols[static_cast<std::size_t>(p)].get(st->obj, cols[static_cast<std::size_t>(p)]));
+            bool null_key = true;
+            for (int p : m.pk) {
+                Value v = cols[static_cast<std::size_t>(p)].get(st->obj, cols[static_cast<std::size_t>(p)]);
+                null_key = null_key && v.is_null();
+                st->key.push_back(std::move(v));
+            }
+            // No identity without a key (a column the database was to number but did not, or a nullable key left
+            // unset): the object could never be found again.
+            if (null_key)
+                throw InvalidRequestError("flush: " + m.describe(st) + " has a NULL identity key; if the database is to "
+                                          "generate it, check that the table does and that the key column is mapped "
+                                          "to expect it");
             st->status = ObjectState::Persistent;
             impl.register_identity(st);
             // A many-to-one the program never set is read from its foreign key on first use (which the program may
@@ -699,6 +710,18 @@ void Flush::read_columns(InstanceState* st, int col) {
     p.load(st->obj, r.current().cursor(), col, p);
 }
 
+namespace {
+// An UPDATE or DELETE finds its row by the whole primary key; a key column holding NULL (SQLite lets one) would
+// match no row, so the statement is refused before it is sent, naming the column.
+void require_full_key(const MapperBase& m, const InstanceState* st, const char* verb) {
+    for (std::size_t k = 0; k < m.pk.size(); ++k)
+        if (st->key[k].is_null())
+            throw InvalidRequestError(std::string("flush: cannot ") + verb + " table '" + m.table->name() + "' using NULL for "
+                                      "primary key value on column " + m.table->name() + "." +
+                                      m.columns[static_cast<std::size_t>(m.pk[k])].column->name() + " (" + m.describe(st) + ")");
+}
+}  // namespace
+
 // The name of a bind of an UPDATE's or DELETE's WHERE clause (the key, the old version): SET binds are named after
 // the columns, so a column named like it ("pk_0") makes it take a leading underscore until none is.
 std::string where_bind_name(const MapperBase& m, std::string base) {
@@ -725,6 +748,7 @@ void Flush::update_all(const MapperBase& m, const StateList& states) {
         if (!tracking::has(st)) continue;
         tracking::changed_columns(st, changed);
         if (changed.empty()) continue;
+        require_full_key(m, st, "update");
         // The version moves with every UPDATE (the program's own value when it set one; the database's when it
         // keeps it).
         if (m.version_column >= 0 && !m.version.server_side &&
@@ -891,6 +915,7 @@ void Flush::rekey(InstanceState* st) {
 
 void Flush::delete_all(const MapperBase& m, StateList states) {
     if (states.empty()) return;
+    for (const auto* st : states) require_full_key(m, st, "delete from");
     const auto& cols = m.columns;
     retort::Delete del(*m.table);
     for (std::size_t k = 0; k < m.pk.size(); ++k) {

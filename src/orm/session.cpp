@@ -456,9 +456,30 @@ void unload_relationships(InstanceState* st) {
 void Session::reload(InstanceState* st, const std::vector<int>& only) {
     const MapperBase& m = *st->mapper;
     Params params;
-    for (std::size_t i = 0; i < st->key.size(); ++i) params.emplace_back("pk_" + std::to_string(i), st->key[i]);
+    bool null_in_key = false;
+    for (std::size_t i = 0; i < st->key.size(); ++i) {
+        params.emplace_back("pk_" + std::to_string(i), st->key[i]);
+        null_in_key = null_in_key || st->key[i].is_null();
+    }
     Connection& c = impl_->conn(*this);
-    Result r = c.execute(m.select_by_pk(), params);
+    // A key column holding NULL (SQLite lets one) is found with IS NULL: "= NULL" matches no row.
+    std::optional<retort::Select> by_key;
+    if (null_in_key) {
+        by_key = m.select_all();
+        Params kept;
+        for (std::size_t i = 0; i < m.pk.size(); ++i) {
+            const Column& col = *m.columns[static_cast<std::size_t>(m.pk[i])].column;
+            if (st->key[i].is_null()) {
+                by_key = by_key->where(Expr<Any>(col.ptr()).is_null());
+            } else {
+                by_key = by_key->where(Expr<Any>(col.ptr()) == Expr<Any>(std::make_shared<sql::BindNode>(
+                                                                    "pk_" + std::to_string(i), Value{}, col.type, false)));
+                kept.push_back(params[i]);
+            }
+        }
+        params = std::move(kept);
+    }
+    Result r = c.execute(by_key ? *by_key : m.select_by_pk(), params);
     if (!r.next())
         throw ObjectDeletedError("instance " + m.describe(st) + " has been deleted, or its row is otherwise not present");
     // Columns not reloaded keep the values the program gave them (as changes against the row now read).
