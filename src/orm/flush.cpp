@@ -412,8 +412,8 @@ void Flush::insert_all(const MapperBase& m, const StateList& states) {
     // Without RETURNING, keys the database makes come the dialect's way (insert_without_returning), and the other
     // columns it fills are expired: they load on first use.
     const bool returning = conn.dialect().caps().supports_returning;
-    // Columns the database can fill (server default, autoincrement, client default) are left out of a row's
-    // INSERT when the object leaves them unset; the others are always given.
+    // Columns the database can fill (server default, autoincrement) are left out of a row's INSERT when the object
+    // leaves them unset; a client default unset is made for the object; the others are always given.
     std::vector<char> defaultable(cols.size()), client_uuid(cols.size());
     for (std::size_t c = 0; c < cols.size(); ++c) {
         const Column& col = *cols[c].column;
@@ -437,7 +437,10 @@ void Flush::insert_all(const MapperBase& m, const StateList& states) {
             if (defaultable[c]) {
                 const Value v = cols[c].get(st->obj, cols[c]);
                 const bool unset = v.is_null() || (cols[c].column->primary_key() && key_unset(v));
-                if (unset) continue;
+                if (unset && !cols[c].column->has_client_default()) continue;
+                // A client default is made here and given to the object as well as to the INSERT (as SQLAlchemy
+                // does with Python-side defaults): nothing to read back afterwards, with or without RETURNING.
+                if (unset) cols[c].set(st->obj, cols[c].column->client_default(), cols[c]);
             }
             shape.push_back(static_cast<int>(c));
         }
