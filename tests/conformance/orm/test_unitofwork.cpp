@@ -468,6 +468,25 @@ struct AItem {
     Collection<IKAssociation> keywords;
 };
 
+// default_t of DefaultTest: a server default, and two client defaults (an empty member leaves the column to them).
+struct Hoho {
+    std::int64_t id = 0;
+    std::optional<std::string> hoho;
+    std::optional<std::int64_t> counter;
+    std::optional<std::string> foober;
+};
+// The same table with its secondary rows, joined on the server-made column (no foreign key: it is not unique).
+struct Secondary {
+    std::int64_t id = 0;
+    std::optional<std::string> data;
+    std::optional<std::string> hoho;
+};
+struct RHoho {
+    std::int64_t id = 0;
+    std::optional<std::string> hoho;
+    Collection<Secondary> secondaries;
+};
+
 RETORT_CONFORMANCE_REGISTRY()
 
 }  // namespace conf_uowfx
@@ -696,6 +715,33 @@ void retort::orm::define(Mapping<fx::AItem>& m) {
                   {.lazy = Lazy::Joined});
 }
 
+template <>
+void retort::orm::define(Mapping<fx::Hoho>& m) {
+    m.table("default_t");
+    m.name("Hoho");
+    m.column(&fx::Hoho::id, "id", {.primary_key = true});
+    m.column(&fx::Hoho::hoho, "hoho", {.type = types::String(30), .server_default = "'im hoho'"});
+    m.column(&fx::Hoho::counter, "counter", {.default_value = Value(7)});
+    m.column(&fx::Hoho::foober, "foober", {.type = types::String(30), .default_value = Value("im foober")});
+}
+template <>
+void retort::orm::define(Mapping<fx::RHoho>& m) {
+    m.table("rdefault_t");
+    m.name("RHoho");
+    m.column(&fx::RHoho::id, "id", {.primary_key = true});
+    m.column(&fx::RHoho::hoho, "hoho", {.type = types::String(30), .server_default = "'im hoho'"});
+    m.one_to_many(&fx::RHoho::secondaries, "secondaries", on(&fx::RHoho::hoho, &fx::Secondary::hoho),
+                  {.order_by = {"id"}});
+}
+template <>
+void retort::orm::define(Mapping<fx::Secondary>& m) {
+    m.table("secondary_table");
+    m.name("Secondary");
+    m.column(&fx::Secondary::id, "id", {.primary_key = true});
+    m.column(&fx::Secondary::data, "data", {.type = types::String(50)});
+    m.column(&fx::Secondary::hoho, "hoho", {.type = types::String(30)});
+}
+
 namespace conf_uowfx {
 
 Registry& mapped() {
@@ -709,7 +755,7 @@ Registry& mapped() {
                            {"foo", types::Boolean(), {.default_value = Value(true)}}});
         models().map<User, Address, OneUser, OneAddress, ToUser, ToAddress, BiUser, BiAddress, Keyword, Item, XKeyword,
                      XItem, Flag, Entry2, Entry3, Person, PersonSite, Node, Book, Blob, UniParent, UniChild, Entry1,
-                     AKeyword, IKAssociation, AItem>();
+                     AKeyword, IKAssociation, AItem, Hoho, RHoho, Secondary>();
         // t1's key columns may hold NULL only on SQLite; the other databases make every key column NOT NULL.
         models().map<NullKey>();
         return models();
@@ -1515,6 +1561,100 @@ TEST_F(UowOneToMany, BackrefSetBeforeAddIsSavedAndLoadedBack) {
     ASSERT_EQ(lu->addresses.size(), 1u);
     EXPECT_EQ(lu->addresses[0]->user.get(), lu);
     EXPECT_EQ(lu->addresses[0]->email_address, "u1@e");
+}
+
+// ---- DefaultTest
+
+class UowDefaults : public UowFixture {};
+
+// ports: test/orm/test_unitofwork.py::DefaultTest::test_insert
+TEST_F(UowDefaults, ServerAndClientDefaultsReachTheObjects) {
+    const std::string hohoval = "im hoho", althohoval = "im different hoho";
+    Session sess(engine, {.expire_on_commit = false});
+    auto h1 = make<Hoho>(Hoho{.hoho = althohoval});
+    auto h2 = make<Hoho>(Hoho{.counter = 12});
+    auto h3 = make<Hoho>(Hoho{.hoho = althohoval, .counter = 12});
+    auto h4 = make<Hoho>(Hoho{});
+    auto h5 = make<Hoho>(Hoho{.foober = "im the new foober"});
+    sess.add_all(h1, h2, h3, h4, h5);
+    sess.commit();
+    auto check = [&](const Ptr<Hoho>& a, const Ptr<Hoho>& b, const Ptr<Hoho>& c, const Ptr<Hoho>& d,
+                     const Ptr<Hoho>& e) {
+        EXPECT_EQ(a->hoho, althohoval);
+        EXPECT_EQ(c->hoho, althohoval);
+        EXPECT_EQ(b->hoho, hohoval);
+        EXPECT_EQ(d->hoho, hohoval);
+        EXPECT_EQ(e->hoho, hohoval);
+        EXPECT_EQ(b->counter, 12);
+        EXPECT_EQ(c->counter, 12);
+        EXPECT_EQ(a->counter, 7);
+        EXPECT_EQ(d->counter, 7);
+        EXPECT_EQ(e->counter, 7);
+        EXPECT_EQ(b->foober, "im foober");
+        EXPECT_EQ(c->foober, "im foober");
+        EXPECT_EQ(d->foober, "im foober");
+        EXPECT_EQ(e->foober, "im the new foober");
+    };
+    // The objects hold what the database made (read back with the INSERT, or on first use).
+    check(h1, h2, h3, h4, h5);
+    sess.expunge_all();
+    auto all = sess.scalars(select<Hoho>().order_by(col(&Hoho::id))).all();
+    ASSERT_EQ(all.size(), 5u);
+    check(all[0], all[1], all[2], all[3], all[4]);
+}
+
+// ports: test/orm/test_unitofwork.py::DefaultTest::test_insert_nopostfetch
+TEST_F(UowDefaults, GivenValuesNeedNoFetch) {
+    Session sess(engine);
+    auto h1 = sess.add(Hoho{.hoho = "15", .counter = 15});
+    sess.flush();
+    EXPECT_EQ(sql_count([&] {
+                  EXPECT_EQ(h1->hoho, "15");
+                  EXPECT_EQ(h1->counter, 15);
+                  EXPECT_EQ(h1->foober, "im foober");
+              }),
+              0u);
+}
+
+// ports: test/orm/test_unitofwork.py::DefaultTest::test_eager_defaults
+TEST_F(UowDefaults, ServerDefaultReadBackWithTheInsert) {
+    Session sess(engine);
+    auto h1 = sess.add(Hoho{});
+    const std::size_t n = sql_count([&] { sess.flush(); });
+    const std::size_t read = sql_count([&] { EXPECT_EQ(h1->hoho, "im hoho"); });
+    if (engine.dialect().caps().supports_returning) {
+        // The INSERT returns what the server made.
+        EXPECT_EQ(n, 1u);
+        EXPECT_EQ(read, 0u);
+    } else {
+        // Without RETURNING (Retort has no eager_defaults): the INSERT, and one SELECT on first use.
+        EXPECT_EQ(n, 1u);
+        EXPECT_EQ(read, 1u);
+    }
+    auto h2 = sess.add(Hoho{.hoho = "im hoho", .counter = 5});
+    sess.flush();
+    EXPECT_EQ(h2->hoho, "im hoho");
+    EXPECT_EQ(h2->counter, 5);
+}
+
+// ports: test/orm/test_unitofwork.py::DefaultTest::test_used_in_relationship
+TEST_F(UowDefaults, ServerDefaultAsTheTargetOfAForeignKey) {
+    Session sess(engine);
+    auto h1 = sess.add(RHoho{.secondaries = {make<Secondary>(Secondary{.data = "s1"})}});
+    sess.flush();
+    const auto id = h1->id;
+    sess.expunge_all();
+    auto describe = [](const Ptr<RHoho>& h) {
+        std::string out = h->hoho.value_or("null") + ":";
+        for (const auto& s : h->secondaries) out += " " + s->data.value_or("null") + "/" + s->hoho.value_or("null");
+        return out;
+    };
+    EXPECT_EQ(describe(sess.get<RHoho>(id)), "im hoho: s1/im hoho");
+    auto h = sess.get<RHoho>(id);
+    h->secondaries.push_back(make<Secondary>(Secondary{.data = "s2"}));
+    sess.flush();
+    sess.expunge_all();
+    EXPECT_EQ(describe(sess.get<RHoho>(id)), "im hoho: s1/im hoho s2/im hoho");
 }
 
 }  // namespace conf_uowfx
