@@ -558,7 +558,9 @@ void Session::expire_state(InstanceState* st, const std::vector<Attribute>& attr
         return;
     }
     // The refresh-expire cascade, gathered before anything is expired: persistent objects are expired, pending
-    // ones expunged.
+    // ones expunged. A pending object is reached only through a relationship with delete-orphan (as in
+    // SQLAlchemy): without it, the reloaded relationship no longer holding the object does not make it an orphan,
+    // so it stays pending and is still inserted by the next flush.
     std::vector<InstanceState*> todo{st};
     for (std::size_t i = 0; i < todo.size(); ++i) {
         InstanceState* x = todo[i];
@@ -567,7 +569,9 @@ void Session::expire_state(InstanceState* st, const std::vector<Attribute>& attr
             auto& base = x->mapper->relation(x->obj, r);
             if (!base.loaded) continue;
             auto visit = [&](InstanceState* t) {
-                if (t && t->session == this && std::find(todo.begin(), todo.end(), t) == todo.end()) todo.push_back(t);
+                if (!t || t->session != this) return;
+                if (t->status == ObjectState::Pending && !r.cascade.delete_orphan) return;
+                if (std::find(todo.begin(), todo.end(), t) == todo.end()) todo.push_back(t);
             };
             if (r.uselist()) {
                 for (auto* t : static_cast<detail::CollectionBase&>(base).items) visit(t);
