@@ -515,12 +515,19 @@ void Session::refresh_state(InstanceState* st, const std::vector<Attribute>& att
     std::vector<int> cols;
     std::vector<const RelationshipProp*> rels;
     resolve_attributes(*st->mapper, attrs, cols, rels);
+    // As SQLAlchemy: what refresh() reloads is expired first (changes to it are dropped), then the session autoflushes
+    // (a relationship change moving a reloaded foreign key, a changed primary key) and the row is read.
     if (attrs.empty()) {
         expire_state(st);  // with its refresh-expire cascade
+        if (opts_.autoflush) flush();
         reload(st, {});
         unload_relationships(st);
         loading::load_eager_defaults(*this, *impl_, st);  // relationships the mapping loads eagerly
         return;
+    }
+    if (opts_.autoflush) {
+        expire_state(st, attrs);
+        flush();
     }
     if (!cols.empty()) reload(st, cols);
     for (const auto* r : rels) {
