@@ -387,7 +387,9 @@ bool Session::state_modified(const InstanceState* st, bool include_collections) 
     if (!st) return false;
     if (st->status == ObjectState::Pending) return true;
     if (st->rel_dirty && include_collections) return true;
-    if (st->expired) return false;
+    // Expired whole, its changes were dropped; with only some columns expired, changes to the others stay (the
+    // expired ones still hold their loaded values, so they compare equal).
+    if (st->expired && !impl_->expired_columns.count(const_cast<InstanceState*>(st))) return false;
     return tracking::changed(st);
 }
 
