@@ -314,6 +314,14 @@ TEST_F(Expire, PartialExpire) {
     sess.flush();
     sess.commit();
     EXPECT_EQ(count_rows("orders", "description = 'mine'"), 1);
+    // A change made before a partial expire of another column stays a change, flushed without the object being
+    // read first.
+    o->isopen = 5;
+    sess.expire(o, &Order::description);
+    EXPECT_TRUE(sess.is_modified(o));
+    EXPECT_TRUE(testkit::among(sess.dirty_objects(), o));
+    sess.commit();
+    EXPECT_EQ(count_rows("orders", "isopen = 5"), 1);
 }
 
 // ports: test/orm/test_expire.py::ExpireTest::test_partial_expire_lazy
@@ -470,6 +478,21 @@ TEST_F(Expire, QueryLoadsExpiredColumnsAndRelationship) {
                   EXPECT_EQ(u->addresses.size(), 3u);
               }),
               0u);
+}
+
+// ports: test/orm/test_expire.py::ExpireTest::test_no_pending_pks_on_refresh
+// (autoflush on: the changed key is flushed before the refresh, the refreshed column's change is dropped)
+TEST_F(Expire, RefreshAfterAKeyChangeFlushesItFirst) {
+    Session sess(engine, {.autoflush = true});
+    auto u = sess.get<User>(std::int64_t{10});
+    u->id = 25;
+    u->name = "newname";
+    sess.refresh(u, &User::name);
+    EXPECT_EQ(u->id, 25);
+    EXPECT_EQ(u->name, "chuck");
+    EXPECT_FALSE(sess.is_modified(u));
+    EXPECT_TRUE(sess.get<User>(std::int64_t{25}) == u);
+    EXPECT_EQ(sess.connection().exec_driver_sql("SELECT COUNT(*) FROM users WHERE id = 25").scalar_one<std::int64_t>(), 1);
 }
 
 // ports: test/orm/test_expire.py::ExpiredPendingTest::test_expired_pending
