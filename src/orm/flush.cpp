@@ -742,9 +742,11 @@ void Flush::update_all(const MapperBase& m, const StateList& states) {
     std::vector<int> changed;
     for (auto* st : states) {
         if (st->expired) {
-            // An expired object whose foreign key a relationship change moves is read first (its loaded values are
-            // the baseline of the UPDATE); others have nothing to write.
-            if (!st->rel_dirty && (rules.empty() || !rules.count(st))) continue;
+            // An expired object whose foreign key a relationship change moves, or with only some columns expired and
+            // changes to the others, is read first (its loaded values are the baseline of the UPDATE); others have
+            // nothing to write.
+            if (!st->rel_dirty && (rules.empty() || !rules.count(st)) && !detail::SessionAccess::state_modified(s, st))
+                continue;
             detail::SessionAccess::load_expired(s, st);
         }
         sync_foreign_keys(st);

@@ -387,7 +387,9 @@ bool Session::state_modified(const InstanceState* st, bool include_collections) 
     if (!st) return false;
     if (st->status == ObjectState::Pending) return true;
     if (st->rel_dirty && include_collections) return true;
-    if (st->expired) return false;
+    // Expired whole, its changes were dropped; with only some columns expired, changes to the others stay (the
+    // expired ones still hold their loaded values, so they compare equal).
+    if (st->expired && !impl_->expired_columns.count(const_cast<InstanceState*>(st))) return false;
     return tracking::changed(st);
 }
 
@@ -515,12 +517,19 @@ void Session::refresh_state(InstanceState* st, const std::vector<Attribute>& att
     std::vector<int> cols;
     std::vector<const RelationshipProp*> rels;
     resolve_attributes(*st->mapper, attrs, cols, rels);
+    // As SQLAlchemy: what refresh() reloads is expired first (changes to it are dropped), then the session autoflushes
+    // (a relationship change moving a reloaded foreign key, a changed primary key) and the row is read.
     if (attrs.empty()) {
         expire_state(st);  // with its refresh-expire cascade
+        if (opts_.autoflush) flush();
         reload(st, {});
         unload_relationships(st);
         loading::load_eager_defaults(*this, *impl_, st);  // relationships the mapping loads eagerly
         return;
+    }
+    if (opts_.autoflush) {
+        expire_state(st, attrs);
+        flush();
     }
     if (!cols.empty()) reload(st, cols);
     for (const auto* r : rels) {
@@ -558,7 +567,9 @@ void Session::expire_state(InstanceState* st, const std::vector<Attribute>& attr
         return;
     }
     // The refresh-expire cascade, gathered before anything is expired: persistent objects are expired, pending
-    // ones expunged.
+    // ones expunged. A pending object is reached only through a relationship with delete-orphan (as in
+    // SQLAlchemy): without it, the reloaded relationship no longer holding the object does not make it an orphan,
+    // so it stays pending and is still inserted by the next flush.
     std::vector<InstanceState*> todo{st};
     for (std::size_t i = 0; i < todo.size(); ++i) {
         InstanceState* x = todo[i];
@@ -567,7 +578,9 @@ void Session::expire_state(InstanceState* st, const std::vector<Attribute>& attr
             auto& base = x->mapper->relation(x->obj, r);
             if (!base.loaded) continue;
             auto visit = [&](InstanceState* t) {
-                if (t && t->session == this && std::find(todo.begin(), todo.end(), t) == todo.end()) todo.push_back(t);
+                if (!t || t->session != this) return;
+                if (t->status == ObjectState::Pending && !r.cascade.delete_orphan) return;
+                if (std::find(todo.begin(), todo.end(), t) == todo.end()) todo.push_back(t);
             };
             if (r.uselist()) {
                 for (auto* t : static_cast<detail::CollectionBase&>(base).items) visit(t);

@@ -435,7 +435,8 @@ public:
         refresh_state(p.state(), o);
     }
     // Marks the object's attributes to be reloaded on next use (all of them, or the members named), and the
-    // objects its refresh-expire cascades reach (those pending are expunged, as SQLAlchemy does).
+    // objects its refresh-expire cascades reach (pending ones reached through a delete-orphan relationship are
+    // expunged, as SQLAlchemy does; other pending ones stay, to be inserted by the next flush).
     template <class T, class... M>
     void expire(const Ptr<T>& p, M T::*... members) {
         expire_state(p.state(), {attribute_of(members)...});

@@ -527,4 +527,219 @@ TEST_F(SessionState, ExpungeOfAnObjectNotInTheSession) {
     EXPECT_THROW(sess.refresh(u), InvalidRequestError);
 }
 
+// ports: test/orm/test_session.py::TransScopingTest::test_autobegin_flush
+TEST_F(SessionState, FlushBeginsATransactionOnlyWhenItWrites) {
+    Session s(engine);
+    EXPECT_FALSE(s.in_transaction());
+    s.flush();  // nothing to write
+    EXPECT_FALSE(s.in_transaction());
+    s.add(User{.id = 1, .name = "name"});
+    s.flush();
+    EXPECT_TRUE(s.in_transaction());
+    s.commit();
+    EXPECT_FALSE(s.in_transaction());
+    EXPECT_EQ(count_rows("users"), 1);
+}
+
+// ports: test/orm/test_session.py::TransScopingTest::test_autobegin_within_flush
+TEST_F(SessionState, FlushAfterACommitBeginsANewTransaction) {
+    Session s(engine);
+    s.add(User{.name = "u1"});
+    s.commit();
+    auto u1 = s.scalars(select<User>()).first();
+    s.commit();
+    u1->name = "newname";
+    s.flush();
+    auto name_in_db = [&] {
+        return s.connection().exec_driver_sql("SELECT name FROM users").scalar_one<std::string>();
+    };
+    EXPECT_EQ(name_in_db(), "newname");
+    EXPECT_TRUE(s.in_transaction());
+    s.rollback();
+    EXPECT_FALSE(s.in_transaction());
+    EXPECT_EQ(name_in_db(), "u1");
+    EXPECT_EQ(u1->name, "u1");
+}
+
+// ports: test/orm/test_session.py::TransScopingTest::test_autobegin_begin_method
+TEST_F(SessionState, BeginTwiceRaises) {
+    Session s(engine);
+    auto tx = s.begin();
+    try {
+        auto again = s.begin();
+        FAIL() << "no error";
+    } catch (const InvalidRequestError& e) {
+        EXPECT_NE(std::string(e.what()).find("already begun"), std::string::npos) << e.what();
+    }
+    tx.rollback();
+}
+
+// ports: test/orm/test_session.py::TransScopingTest::test_autobegin_attr_change
+// (every combination: a transaction begun or not, expire_on_commit, what changes after the commit; the rollback
+// always leaves the object with its committed value)
+TEST_F(SessionState, RollbackAfterAChangeFollowingACommit) {
+    for (bool begin : {false, true})
+        for (bool expire_on_commit : {false, true})
+            for (bool modify_unconditional : {false, true})
+                for (const std::string case_ : {"nothing", "modify", "add", "delete"}) {
+                    SCOPED_TRACE("begin=" + std::to_string(begin) + " expire_on_commit=" + std::to_string(expire_on_commit) +
+                                 " modify=" + std::to_string(modify_unconditional) + " case=" + case_);
+                    {
+                        auto conn = engine.connect();
+                        conn.exec_driver_sql("DELETE FROM users");
+                        conn.commit();
+                    }
+                    Session s(engine, {.expire_on_commit = expire_on_commit});
+                    auto u = s.add(User{.name = "x"});
+                    auto u2 = s.add(User{.name = "d"});
+                    auto u3 = s.add(User{.name = "e"});
+                    s.commit();
+                    std::optional<SessionTransaction> tx;
+                    if (begin) tx.emplace(s.begin());
+                    if (case_ == "add")
+                        s.add(User{.name = "q"});
+                    else if (case_ == "delete")
+                        s.delete_(u2);
+                    else if (case_ == "modify")
+                        u3->name = "m";
+                    if (modify_unconditional) u->name = "y";
+                    s.rollback();
+                    EXPECT_EQ(u->name, "x");
+                    EXPECT_EQ(u3->name, "e");
+                    EXPECT_TRUE(s.contains(u2));
+                    EXPECT_EQ(users_named(s, "q"), 0);
+                }
+}
+
+// ports: test/orm/test_session.py::SessionStateTest::test_duplicate_update
+TEST_F(SessionState, DuplicateUpdate) {
+    Session sess(engine);
+    auto u1 = sess.add(User{.name = "u1"});
+    sess.flush();
+    ASSERT_NE(u1->id, 0);
+    sess.expunge(u1);
+    EXPECT_FALSE(sess.contains(u1));
+    EXPECT_EQ(u1.state()->session, nullptr);
+    auto u2 = sess.get<User>(u1->id);
+    ASSERT_TRUE(u2);
+    EXPECT_FALSE(u2 == u1);
+    EXPECT_TRUE(sess.contains(u2));
+    try {
+        sess.add(u1);
+        FAIL() << "no error";
+    } catch (const InvalidRequestError& e) {
+        EXPECT_NE(std::string(e.what()).find("another instance"), std::string::npos) << e.what();
+    }
+    sess.expunge(u2);
+    EXPECT_FALSE(sess.contains(u2));
+    EXPECT_EQ(u2.state()->session, nullptr);
+    u1->name = "John";
+    u2->name = "Doe";
+    sess.add(u1);
+    EXPECT_TRUE(sess.contains(u1));
+    EXPECT_EQ(u1.state()->session, &sess);
+    sess.flush();
+    sess.expunge_all();
+    auto u3 = sess.get<User>(u1->id);
+    EXPECT_FALSE(u3 == u1);
+    EXPECT_FALSE(u3 == u2);
+    EXPECT_EQ(u3->name, "John");
+}
+
+// ports: test/orm/test_session.py::SessionStateTest::test_session_close_resets_only
+TEST_F(SessionState, SessionUsableAfterClose) {
+    Session s(engine);
+    auto u1 = s.add(User{.name = "u1"});
+    EXPECT_TRUE(s.contains(u1));
+    s.close();
+    EXPECT_FALSE(s.contains(u1));
+    EXPECT_EQ(u1.state()->status, ObjectState::Transient);
+    auto u2 = s.add(User{.name = "u2"});
+    EXPECT_TRUE(s.contains(u2));
+    s.commit();
+    EXPECT_EQ(count_rows("users"), 1);
+    EXPECT_EQ(count_rows("users", "name = 'u2'"), 1);
+}
+
+// ports: test/orm/test_session.py::NoCyclesOnTransientDetachedTest::test_move_persistent_dirty
+// (the object is committed first, so that its row is there for the second session's UPDATE)
+TEST_F(SessionState, DirtyObjectMovedToAnotherSessionKeepsItsChange) {
+    Session sess(engine);
+    auto u1 = sess.add(User{.name = "ed"});
+    sess.commit();
+    u1->name = "edchanged";
+    EXPECT_TRUE(sess.is_modified(u1));
+    sess.close();
+    EXPECT_EQ(u1.state()->status, ObjectState::Detached);
+    EXPECT_EQ(u1->name, "edchanged");
+    Session s2(engine);
+    s2.add(u1);
+    EXPECT_TRUE(s2.is_modified(u1));
+    EXPECT_TRUE(testkit::among(s2.dirty_objects(), u1));
+    s2.commit();
+    EXPECT_EQ(count_rows("users", "name = 'edchanged'"), 1);
+}
+
+// ports: test/orm/test_session.py::NoCyclesOnTransientDetachedTest::test_detached_to_clean_persistent
+// ports: test/orm/test_session.py::NoCyclesOnTransientDetachedTest::test_detached_to_dirty_persistent
+TEST_F(SessionState, DetachedObjectAddedBack) {
+    Session sess(engine);
+    auto u1 = sess.add(User{.name = "ed"});
+    sess.flush();
+    sess.expunge(u1);
+    sess.add(u1);
+    EXPECT_FALSE(sess.is_modified(u1));
+    EXPECT_FALSE(testkit::among(sess.dirty_objects(), u1));
+    sess.expunge(u1);
+    u1->name = "edchanged";
+    sess.add(u1);
+    EXPECT_TRUE(sess.is_modified(u1));
+    EXPECT_TRUE(testkit::among(sess.dirty_objects(), u1));
+    sess.commit();
+    EXPECT_EQ(count_rows("users", "name = 'edchanged'"), 1);
+}
+
+// ports: test/orm/test_session.py::NoCyclesOnTransientDetachedTest::test_persistent_dirty_to_expired
+TEST_F(SessionState, ExpireDropsAChange) {
+    Session sess(engine);
+    auto u1 = sess.add(User{.name = "ed"});
+    sess.flush();
+    u1->name = "edchanged";
+    EXPECT_TRUE(sess.is_modified(u1));
+    sess.expire(u1);
+    EXPECT_FALSE(sess.is_modified(u1));
+    EXPECT_EQ(u1->name, "ed");
+    sess.commit();
+    EXPECT_EQ(count_rows("users", "name = 'ed'"), 1);
+}
+
+// ports: test/orm/test_session.py::DisposedStates::test_flush
+// ports: test/orm/test_session.py::DisposedStates::test_expunge_all
+// (Retort has no weak identity map: objects no handle refers to stay in the session until expunge_all() or close();
+// a changed one is still written, and an object kept by a handle stays readable after expunge_all())
+TEST_F(SessionState, ObjectsWithoutHandles) {
+    Session sess(engine);
+    for (const char* name : {"t1", "t2", "t3", "t4", "t5"}) sess.add(User{.name = name});
+    sess.commit();
+    auto o1 = sess.scalars(select<User>().where(col(&User::name) == std::optional<std::string>("t1"))).one();
+    {
+        auto o5 = sess.scalars(select<User>().where(col(&User::name) == std::optional<std::string>("t5"))).one();
+        o5->name = "t5modified";
+    }
+    o1->name = "t1modified";
+    sess.flush();
+    sess.expunge_all();
+    EXPECT_EQ(o1->name, "t1modified");
+    EXPECT_EQ(o1.state()->status, ObjectState::Detached);
+    sess.commit();
+    EXPECT_EQ(count_rows("users", "name IN ('t1modified', 't5modified')"), 2);
+    sess.close();
+    EXPECT_EQ(o1->name, "t1modified");
+    sess.add(o1);
+    o1->name = "again";
+    sess.commit();
+    EXPECT_EQ(count_rows("users", "name = 'again'"), 1);
+    EXPECT_EQ(sess.scalars(select<User>()).size(), 5u);
+}
+
 }  // namespace conf_session
