@@ -1,5 +1,6 @@
-// Ports of test/orm/test_relationships.py (RaiseLoadTest): lazy="raise" and "raise_on_sql", as mappings and as
-// raiseload() options.
+// Ports of test/orm/test_relationships.py: lazy="raise" and "raise_on_sql", as mappings and as raiseload()
+// options (RaiseLoadTest); and what flushes write and loads read for joins other than one plain foreign key
+// (composite and self-referential keys, keys that are foreign keys, two foreign key paths, back_populates).
 #include "conformance/orm/fixtures.hpp"
 
 using namespace retort;
