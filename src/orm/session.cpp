@@ -274,8 +274,11 @@ void Session::delete_state(InstanceState* st) {
 // objects its delete cascades reach, gathered now (loading relationships that are not loaded, unless
 // passive_deletes leaves them to the database).
 void Session::Impl::delete_impl(Session& s, InstanceState* head_state, bool head) {
-    // Depth first with a work list, as add() (a deep graph never exhausts the call stack).
+    // Depth first with a work list, as add() (a deep graph never exhausts the call stack). The objects are marked
+    // only once all are gathered: loading a relationship on the way may autoflush, and a flush then must not
+    // delete a parent whose children are not marked yet (their rows would still refer to it).
     std::vector<std::pair<InstanceState*, bool>> todo{{head_state, head}};
+    std::vector<InstanceState*> gathered;
     while (!todo.empty()) {
         auto [st, is_head] = todo.back();
         todo.pop_back();
@@ -286,7 +289,7 @@ void Session::Impl::delete_impl(Session& s, InstanceState* head_state, bool head
         }
         if (st->session && st->session != &s)
             throw InvalidRequestError("object " + st->mapper->describe(st) + " is already attached to another Session");
-        if (st->marked_deleted) continue;
+        if (st->marked_deleted || std::find(gathered.begin(), gathered.end(), st) != gathered.end()) continue;
         if (st->session != &s || st->status == ObjectState::Deleted) {
             // A detached object, or one whose row this transaction's flush deleted already: back in the identity map.
             if (st->status == ObjectState::Deleted) {
@@ -310,6 +313,9 @@ void Session::Impl::delete_impl(Session& s, InstanceState* head_state, bool head
             }
         }
         std::reverse(todo.begin() + static_cast<std::ptrdiff_t>(mark), todo.end());
+        gathered.push_back(st);
+    }
+    for (auto* st : gathered) {
         st->marked_deleted = true;
         deleted.push_back(st);
     }
