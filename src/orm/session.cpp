@@ -279,6 +279,7 @@ void Session::Impl::delete_impl(Session& s, InstanceState* head_state, bool head
     // delete a parent whose children are not marked yet (their rows would still refer to it).
     std::vector<std::pair<InstanceState*, bool>> todo{{head_state, head}};
     std::vector<InstanceState*> gathered;
+    StateSet seen;  // what is in `gathered` (a large cascade stays linear)
     while (!todo.empty()) {
         auto [st, is_head] = todo.back();
         todo.pop_back();
@@ -289,7 +290,7 @@ void Session::Impl::delete_impl(Session& s, InstanceState* head_state, bool head
         }
         if (st->session && st->session != &s)
             throw InvalidRequestError("object " + st->mapper->describe(st) + " is already attached to another Session");
-        if (st->marked_deleted || std::find(gathered.begin(), gathered.end(), st) != gathered.end()) continue;
+        if (st->marked_deleted || seen.contains(st)) continue;
         if (st->session != &s || st->status == ObjectState::Deleted) {
             // A detached object, or one whose row this transaction's flush deleted already: back in the identity map.
             if (st->status == ObjectState::Deleted) {
@@ -313,6 +314,7 @@ void Session::Impl::delete_impl(Session& s, InstanceState* head_state, bool head
             }
         }
         std::reverse(todo.begin() + static_cast<std::ptrdiff_t>(mark), todo.end());
+        seen.insert(st);
         gathered.push_back(st);
     }
     for (auto* st : gathered) {
