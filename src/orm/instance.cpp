@@ -343,7 +343,16 @@ void RefBase::assign(InstanceState* t, std::shared_ptr<Arena> k) {
         return;
     }
     InstanceState* old = loaded ? target : load();
-    if (old == t) return;
+    if (old == t) {
+        // Set to none on an object without a row yet: the flush clears the foreign key, even one the program gave
+        // by value before (as SQLAlchemy: the relationship set last wins over the column).
+        if (!t && owner->key.empty() && !changed) {
+            loaded = true;
+            changed = true;
+            mark_rel_dirty(owner);
+        }
+        return;
+    }
     check_single_parent(t, prop, owner);
     unite(owner, t);
     if (!changed) previous = old;
