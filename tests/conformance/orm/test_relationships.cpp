@@ -619,6 +619,21 @@ TEST_F(RelJoin, ForeignKeySetAfterReadingNoneKept) {
     EXPECT_EQ(rows_of("SELECT bid FROM m2o_a"), V{std::to_string(b1->id)});
 }
 
+// ports: test/orm/test_relationships.py::M2ODontOverwriteFKTest::test_scalar_relationship_overrides_fk
+TEST_F(RelJoin, ManyToOneSetToNoneOverridesForeignKey) {
+    Session sess(engine);
+    auto b1 = sess.add(MB{});
+    sess.flush();
+    auto a1 = make<MA>(MA{});
+    a1->bid = b1->id;
+    a1->b = nullptr;  // set last: the relationship wins over the column
+    sess.add(a1);
+    sess.flush();
+    EXPECT_FALSE(a1->bid);
+    sess.commit();
+    EXPECT_EQ(rows_of("SELECT bid FROM m2o_a"), V{"NULL"});
+}
+
 // ports: test/orm/test_relationships.py::FKsAsPksTest::test_onetoone_switch
 TEST_F(RelJoin, OneToOneWhoseForeignKeyIsThePrimaryKey) {
     std::int64_t id = 0;
