@@ -247,17 +247,25 @@ const Column* resolve(const JoinColumn& jc, const Table* assoc) {
     return assoc->find_column(jc.name);
 }
 
-// Column pairs (parent side, other side) from the foreign keys of `child` that refer to `parent`.
-std::vector<std::pair<const Column*, const Column*>> fk_pairs(const Table& child, const Table& parent, bool child_first) {
+// Column pairs (parent side, other side) from the foreign key of `child` that refers to `parent`. Two or more such
+// foreign keys leave the join to the mapping (as SQLAlchemy's AmbiguousForeignKeysError): taking one of them
+// would load and write the wrong column without a word.
+std::vector<std::pair<const Column*, const Column*>> fk_pairs(const Table& child, const Table& parent, bool child_first,
+                                                              const RelationshipProp& r) {
     std::vector<std::pair<const Column*, const Column*>> out;
+    const ForeignKeyConstraint* found = nullptr;
     for (const auto& fk : child.foreign_keys()) {
         if (fk.referred_table != parent.name() && fk.referred_table != parent.fullname()) continue;
-        for (std::size_t i = 0; i < fk.columns.size(); ++i) {
-            const Column* cc = &child.c(fk.columns[i]);
-            const Column* pc = &parent.c(fk.referred_columns[i]);
-            out.emplace_back(child_first ? cc : pc, child_first ? pc : cc);
-        }
-        break;
+        if (found)
+            throw ArgumentError("relationship '" + r.qualified_name() + "': more than one foreign key of '" + child.name() +
+                                "' refers to '" + parent.name() + "'; give the join with on(...)");
+        found = &fk;
+    }
+    if (!found) return out;
+    for (std::size_t i = 0; i < found->columns.size(); ++i) {
+        const Column* cc = &child.c(found->columns[i]);
+        const Column* pc = &parent.c(found->referred_columns[i]);
+        out.emplace_back(child_first ? cc : pc, child_first ? pc : cc);
     }
     return out;
 }
@@ -284,7 +292,7 @@ void MapperBase::configure() {
                     r.pairs.emplace_back(a, b);
                 }
             } else {
-                r.pairs = fk_pairs(*r.secondary, pt, false);
+                r.pairs = fk_pairs(*r.secondary, pt, false, r);
             }
             if (!r.secondary_spec.empty()) {
                 for (const auto& jp : r.secondary_spec) {
@@ -295,7 +303,7 @@ void MapperBase::configure() {
                     r.secondary_pairs.emplace_back(a, b);
                 }
             } else {
-                r.secondary_pairs = fk_pairs(*r.secondary, tt, false);
+                r.secondary_pairs = fk_pairs(*r.secondary, tt, false, r);
             }
             if (r.pairs.empty() || r.secondary_pairs.empty())
                 throw ArgumentError("relationship '" + r.qualified_name() +
@@ -311,9 +319,9 @@ void MapperBase::configure() {
                     r.pairs.emplace_back(a, b);
                 }
             } else if (r.kind == RelKind::ManyToOne) {
-                r.pairs = fk_pairs(pt, tt, true);
+                r.pairs = fk_pairs(pt, tt, true, r);
             } else {
-                r.pairs = fk_pairs(tt, pt, false);
+                r.pairs = fk_pairs(tt, pt, false, r);
             }
             if (r.pairs.empty())
                 throw ArgumentError("relationship '" + r.qualified_name() +

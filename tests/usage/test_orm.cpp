@@ -1251,3 +1251,67 @@ TEST_F(Orm, ObjectFromAnotherSessionIsRefused) {
 }
 
 }  // namespace
+
+// Two foreign keys of one table to another: a relationship between them without a join given is refused when
+// the mapping is configured (SQLAlchemy's AmbiguousForeignKeysError), instead of joining on one of them.
+namespace ambiguous_fk {
+struct Transfer;
+struct Wallet {
+    std::int64_t id = 0;
+    Collection<Transfer> incoming;
+};
+struct Transfer {
+    std::int64_t id = 0;
+    std::optional<std::int64_t> from_id;
+    std::optional<std::int64_t> to_id;
+};
+Registry* current = nullptr;  // the test's own registry, for its lifetime
+Registry& retort_registry(const Wallet*) { return *current; }
+Registry& retort_registry(const Transfer*) { return *current; }
+bool join_given = false;
+}  // namespace ambiguous_fk
+
+template <>
+void retort::orm::define(Mapping<ambiguous_fk::Wallet>& m) {
+    using namespace ambiguous_fk;
+    m.table("amb_wallets");
+    m.name("Wallet");
+    m.column(&Wallet::id, "id", {.primary_key = true});
+    if (join_given) m.one_to_many(&Wallet::incoming, "incoming", on(&Wallet::id, &Transfer::to_id));
+    else m.one_to_many(&Wallet::incoming, "incoming");
+}
+template <>
+void retort::orm::define(Mapping<ambiguous_fk::Transfer>& m) {
+    using namespace ambiguous_fk;
+    m.table("amb_transfers");
+    m.name("Transfer");
+    m.column(&Transfer::id, "id", {.primary_key = true});
+    m.column(&Transfer::from_id, "from_id", {.foreign_key = "amb_wallets.id"});
+    m.column(&Transfer::to_id, "to_id", {.foreign_key = "amb_wallets.id"});
+}
+
+TEST(OrmMapping, TwoForeignKeysToOneTableNeedTheJoinGiven) {
+    using namespace ambiguous_fk;
+    {
+        Registry r;
+        current = &r;
+        join_given = false;
+        try {
+            (void)r.map<Wallet, Transfer>();
+            ADD_FAILURE() << "an ambiguous join was configured";
+        } catch (const ArgumentError& e) {
+            EXPECT_NE(std::string(e.what()).find("Wallet.incoming"), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("on(...)"), std::string::npos) << e.what();
+        }
+    }
+    {
+        Registry r;
+        current = &r;
+        join_given = true;
+        (void)r.map<Wallet, Transfer>();
+        const auto& rel = r.mapper<Wallet>().relationships.at(0);
+        ASSERT_EQ(rel.pairs.size(), 1u);
+        EXPECT_EQ(rel.pairs[0].second->name(), "to_id");
+    }
+    current = nullptr;
+}
