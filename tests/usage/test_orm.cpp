@@ -1253,65 +1253,85 @@ TEST_F(Orm, ObjectFromAnotherSessionIsRefused) {
 }  // namespace
 
 // Two foreign keys of one table to another: a relationship between them without a join given is refused when
-// the mapping is configured (SQLAlchemy's AmbiguousForeignKeysError), instead of joining on one of them.
+// the mapping is configured (SQLAlchemy's AmbiguousForeignKeysError), instead of joining on one of them. Each pair
+// of models lives in a registry of the test's own, made once (a model's mapper is found through its registry for
+// the program's lifetime).
 namespace ambiguous_fk {
+template <int N>
 struct Transfer;
+template <int N>
 struct Wallet {
     std::int64_t id = 0;
-    Collection<Transfer> incoming;
+    Collection<Transfer<N>> incoming;
 };
+template <int N>
 struct Transfer {
     std::int64_t id = 0;
     std::optional<std::int64_t> from_id;
     std::optional<std::int64_t> to_id;
 };
-Registry* current = nullptr;  // the test's own registry, for its lifetime
-Registry& retort_registry(const Wallet*) { return *current; }
-Registry& retort_registry(const Transfer*) { return *current; }
-bool join_given = false;
+// 0: no join given; 1: the join given with on().
+Registry* registries[2] = {nullptr, nullptr};
+template <int N>
+Registry& retort_registry(const Wallet<N>*) { return *registries[N]; }
+template <int N>
+Registry& retort_registry(const Transfer<N>*) { return *registries[N]; }
 }  // namespace ambiguous_fk
 
 template <>
-void retort::orm::define(Mapping<ambiguous_fk::Wallet>& m) {
-    using namespace ambiguous_fk;
+void retort::orm::define(Mapping<ambiguous_fk::Wallet<0>>& m) {
+    using W = ambiguous_fk::Wallet<0>;
     m.table("amb_wallets");
     m.name("Wallet");
-    m.column(&Wallet::id, "id", {.primary_key = true});
-    if (join_given) m.one_to_many(&Wallet::incoming, "incoming", on(&Wallet::id, &Transfer::to_id));
-    else m.one_to_many(&Wallet::incoming, "incoming");
+    m.column(&W::id, "id", {.primary_key = true});
+    m.one_to_many(&W::incoming, "incoming");
 }
 template <>
-void retort::orm::define(Mapping<ambiguous_fk::Transfer>& m) {
-    using namespace ambiguous_fk;
+void retort::orm::define(Mapping<ambiguous_fk::Wallet<1>>& m) {
+    using W = ambiguous_fk::Wallet<1>;
+    m.table("amb_wallets");
+    m.name("Wallet");
+    m.column(&W::id, "id", {.primary_key = true});
+    m.one_to_many(&W::incoming, "incoming", on(&W::id, &ambiguous_fk::Transfer<1>::to_id));
+}
+namespace ambiguous_fk {
+template <int N>
+void define_transfer(Mapping<Transfer<N>>& m) {
     m.table("amb_transfers");
     m.name("Transfer");
-    m.column(&Transfer::id, "id", {.primary_key = true});
-    m.column(&Transfer::from_id, "from_id", {.foreign_key = "amb_wallets.id"});
-    m.column(&Transfer::to_id, "to_id", {.foreign_key = "amb_wallets.id"});
+    m.column(&Transfer<N>::id, "id", {.primary_key = true});
+    m.column(&Transfer<N>::from_id, "from_id", {.foreign_key = "amb_wallets.id"});
+    m.column(&Transfer<N>::to_id, "to_id", {.foreign_key = "amb_wallets.id"});
+}
+}  // namespace ambiguous_fk
+template <>
+void retort::orm::define(Mapping<ambiguous_fk::Transfer<0>>& m) {
+    ambiguous_fk::define_transfer(m);
+}
+template <>
+void retort::orm::define(Mapping<ambiguous_fk::Transfer<1>>& m) {
+    ambiguous_fk::define_transfer(m);
 }
 
 TEST(OrmMapping, TwoForeignKeysToOneTableNeedTheJoinGiven) {
     using namespace ambiguous_fk;
     {
+        // Kept only while the test runs: its configuration fails, and no other test may meet it.
         Registry r;
-        current = &r;
-        join_given = false;
+        registries[0] = &r;
         try {
-            (void)r.map<Wallet, Transfer>();
+            (void)r.map<Wallet<0>, Transfer<0>>();
             ADD_FAILURE() << "an ambiguous join was configured";
         } catch (const ArgumentError& e) {
             EXPECT_NE(std::string(e.what()).find("Wallet.incoming"), std::string::npos) << e.what();
             EXPECT_NE(std::string(e.what()).find("on(...)"), std::string::npos) << e.what();
         }
+        registries[0] = nullptr;
     }
-    {
-        Registry r;
-        current = &r;
-        join_given = true;
-        (void)r.map<Wallet, Transfer>();
-        const auto& rel = r.mapper<Wallet>().relationships.at(0);
-        ASSERT_EQ(rel.pairs.size(), 1u);
-        EXPECT_EQ(rel.pairs[0].second->name(), "to_id");
-    }
-    current = nullptr;
+    static Registry given;
+    registries[1] = &given;
+    (void)given.map<Wallet<1>, Transfer<1>>();
+    const auto& rel = given.mapper<Wallet<1>>().relationships.at(0);
+    ASSERT_EQ(rel.pairs.size(), 1u);
+    EXPECT_EQ(rel.pairs[0].second->name(), "to_id");
 }
