@@ -194,6 +194,9 @@ struct Flush {
                                   const std::vector<int>& shape);
     void insert_defaults(const MapperBase& m, const StateList& ordered, std::size_t i, std::size_t j,
                          const std::vector<int>& fetch);
+    // Without RETURNING: the key the database gave the row just inserted for `st`, from the dialect
+    // (Dialect::inserted_key: the driver's last-inserted-id), set on the object.
+    void read_inserted_key(const MapperBase& m, InstanceState* st);
     // Reads column `col` of an inserted object from its row (by key) as its loaded value.
     void read_columns(InstanceState* st, int col);
     void update_all(const MapperBase& m, const StateList& states);
@@ -625,32 +628,36 @@ bool Flush::insert_with_prefetched_keys(const MapperBase& m, const StateList& or
 void Flush::insert_defaults(const MapperBase& m, const StateList& ordered, std::size_t i, std::size_t j,
                             const std::vector<int>& fetch) {
     const auto& cols = m.columns;
-    const auto& dialect = conn.dialect();
-    const bool returning = dialect.caps().supports_returning;
+    const bool returning = conn.dialect().caps().supports_returning;
     const retort::Insert stmt = insert_of(m, {}, returning ? fetch : std::vector<int>{});
+    for (std::size_t k = i; k < j; ++k) {
+        Result r = conn.execute(stmt);
+        if (!returning) {
+            read_inserted_key(m, ordered[k]);
+            continue;
+        }
+        if (!r.next())
+            throw StaleDataError("INSERT into '" + m.table->name() + "' returned no row for " + m.describe(ordered[k]));
+        for (std::size_t f = 0; f < fetch.size(); ++f) {
+            const auto& p = cols[static_cast<std::size_t>(fetch[f])];
+            p.load(ordered[k]->obj, r.current().cursor(), static_cast<int>(f), p);
+        }
+    }
+}
+
+void Flush::read_inserted_key(const MapperBase& m, InstanceState* st) {
+    const auto& cols = m.columns;
+    const auto& dialect = conn.dialect();
     std::vector<const Column*> key_columns;
     key_columns.reserve(m.pk.size());
     for (int p : m.pk) key_columns.push_back(cols[static_cast<std::size_t>(p)].column);
     std::vector<Value> key(m.pk.size());
-    for (std::size_t k = i; k < j; ++k) {
-        void* obj = ordered[k]->obj;
-        Result r = conn.execute(stmt);
-        if (returning) {
-            if (!r.next())
-                throw StaleDataError("INSERT into '" + m.table->name() + "' returned no row for " + m.describe(ordered[k]));
-            for (std::size_t f = 0; f < fetch.size(); ++f) {
-                const auto& p = cols[static_cast<std::size_t>(fetch[f])];
-                p.load(obj, r.current().cursor(), static_cast<int>(f), p);
-            }
-            continue;
-        }
-        if (!dialect.inserted_key(conn, *m.table, key_columns, key))
-            throw CompileError("the " + dialect.name() + " dialect has no RETURNING and cannot tell the key the database "
-                               "gave the row inserted into '" + m.table->name() + "'; give the key in the program");
-        for (std::size_t c = 0; c < m.pk.size(); ++c) {
-            const auto& p = cols[static_cast<std::size_t>(m.pk[c])];
-            p.set(obj, loading::normalized(std::move(key[c]), p.column->type), p);
-        }
+    if (!dialect.inserted_key(conn, *m.table, key_columns, key))
+        throw CompileError("the " + dialect.name() + " dialect has no RETURNING and cannot tell the key the database "
+                           "gave the row inserted into '" + m.table->name() + "'; give the key in the program");
+    for (std::size_t k = 0; k < m.pk.size(); ++k) {
+        const auto& p = cols[static_cast<std::size_t>(m.pk[k])];
+        p.set(st->obj, loading::normalized(std::move(key[k]), p.column->type), p);
     }
 }
 
@@ -680,24 +687,12 @@ void Flush::insert_without_returning(const MapperBase& m, const StateList& order
                                  std::to_string(j - i) + " objects");
         return;
     }
-    const auto& dialect = conn.dialect();
-    std::vector<const Column*> key_columns;
-    key_columns.reserve(m.pk.size());
-    for (int p : m.pk) key_columns.push_back(cols[static_cast<std::size_t>(p)].column);
-    std::vector<Value> key(m.pk.size());
     for (; first < j; ++first) {
         const std::int64_t n = conn.insert_rows(it->second, 1, fill);
         if (n != 1)
             throw StaleDataError("INSERT into '" + m.table->name() + "' inserted " + std::to_string(n) +
                                  " rows for 1 object");
-        if (!dialect.inserted_key(conn, *m.table, key_columns, key))
-            throw CompileError("the " + dialect.name() + " dialect has no RETURNING and cannot tell the key the database "
-                               "gave the row inserted into '" + m.table->name() + "'; give the key in the program");
-        void* obj = ordered[first]->obj;
-        for (std::size_t k = 0; k < m.pk.size(); ++k) {
-            const auto& p = cols[static_cast<std::size_t>(m.pk[k])];
-            p.set(obj, loading::normalized(std::move(key[k]), p.column->type), p);
-        }
+        read_inserted_key(m, ordered[first]);
     }
 }
 
