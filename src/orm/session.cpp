@@ -373,20 +373,21 @@ void Session::expunge_all() {
     impl_->retire_arena();
 }
 
+// The current transaction's lists (or a running flush) may name objects, which they read (and skip once
+// detached) until it ends.
+bool Session::Impl::transaction_names_objects() const noexcept {
+    return !inserted_in_tx.empty() || !updated_in_tx.empty() || !key_switches.empty() || !nested.empty() || flushing;
+}
+
 void Session::Impl::retire_arena() {
     Arena* root = arena->root();
     if (root->size() == 0) return;
-    // The current transaction's lists name objects (skipped once detached, but read) until it ends.
-    const bool named = !inserted_in_tx.empty() || !updated_in_tx.empty() || !key_switches.empty() || !nested.empty() ||
-                       flushing;
-    auto fresh = std::make_shared<Arena>();
-    if (named) retired.push_back(root->shared_from_this());
-    arena = std::move(fresh);
+    if (transaction_names_objects()) retired.push_back(root->shared_from_this());
+    arena = std::make_shared<Arena>();
 }
 
 void Session::Impl::release_retired() noexcept {
-    if (inserted_in_tx.empty() && updated_in_tx.empty() && key_switches.empty() && nested.empty() && !flushing)
-        retired.clear();
+    if (!transaction_names_objects()) retired.clear();
 }
 
 // ---------------------------------------------------------------- state queries
@@ -472,22 +473,18 @@ void Session::reload(InstanceState* st, const std::vector<int>& only) {
         null_in_key = null_in_key || st->key[i].is_null();
     }
     Connection& c = impl_->conn(*this);
-    // A key column holding NULL (SQLite lets one) is found with IS NULL: "= NULL" matches no row.
+    // A key column holding NULL (SQLite lets one) is found with IS NULL: "= NULL" matches no row. The other key
+    // columns are compared with their values bound in the statement.
     std::optional<retort::Select> by_key;
     if (null_in_key) {
         by_key = m.select_all();
-        Params kept;
         for (std::size_t i = 0; i < m.pk.size(); ++i) {
             const Column& col = *m.columns[static_cast<std::size_t>(m.pk[i])].column;
-            if (st->key[i].is_null()) {
-                by_key = by_key->where(Expr<Any>(col.ptr()).is_null());
-            } else {
-                by_key = by_key->where(Expr<Any>(col.ptr()) == Expr<Any>(std::make_shared<sql::BindNode>(
-                                                                    "pk_" + std::to_string(i), Value{}, col.type, false)));
-                kept.push_back(params[i]);
-            }
+            const Expr<Any> e(col.ptr());
+            by_key = by_key->where(st->key[i].is_null() ? e.is_null()
+                                                        : e == Expr<Any>(retort::detail::make_bind("", st->key[i], col.type)));
         }
-        params = std::move(kept);
+        params.clear();
     }
     Result r = c.execute(by_key ? *by_key : m.select_by_pk(), params);
     if (!r.next())

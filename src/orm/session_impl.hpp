@@ -326,6 +326,7 @@ struct Session::Impl {
     // makes the next objects in a new one, so that a session used on and on does not grow.
     void retire_arena();
     void release_retired() noexcept;
+    [[nodiscard]] bool transaction_names_objects() const noexcept;
     // Expires one persistent object (all its columns and relationships, dropping changes not flushed), with
     // no cascade.
     void expire_one(InstanceState* st);
