@@ -206,7 +206,7 @@ void Table::create(const Engine& engine, bool checkfirst) const {
     if (checkfirst) {
         auto ddl = conn.dialect().ddl_compiler();
         const bool has_sequences = std::any_of(columns_.begin(), columns_.end(), [](const auto& c) { return c->sequence(); });
-        if (indexes_.empty() && !has_sequences && ddl->create_types(*this).empty()) {
+        if (indexes_.empty() && !has_sequences && ddl->enum_types(*this).empty()) {
             conn.set_isolation_level("AUTOCOMMIT");
             detail::run_ddl(conn, ddl->create_table(*this, true));
             return;
@@ -221,7 +221,7 @@ void Table::drop(const Engine& engine, bool checkfirst) const {
     if (checkfirst) {
         auto ddl = conn.dialect().ddl_compiler();
         const bool has_sequences = std::any_of(columns_.begin(), columns_.end(), [](const auto& c) { return c->sequence(); });
-        if (!has_sequences && ddl->drop_types(*this).empty()) {
+        if (!has_sequences && ddl->enum_types(*this).empty()) {
             conn.set_isolation_level("AUTOCOMMIT");
             detail::run_ddl(conn, ddl->drop_table(*this, true));
             return;
@@ -265,16 +265,11 @@ void Table::create(Connection& conn, bool checkfirst, std::span<const std::size_
     // commits at once.
     // An enum type another table made already (two tables, or two columns of two models, of one enum) is not
     // made again.
-    std::vector<std::string> type_sql = ddl->create_types(*this);
-    if (!type_sql.empty()) {
-        const auto names = ddl->type_names(*this);
-        std::vector<std::string> missing;
-        for (std::size_t i = 0; i < type_sql.size() && i < names.size(); ++i) {
-            const bool exists = d.has_type(conn, names[i], std::nullopt);
-            if (steps) conn.commit();
-            if (!exists) missing.push_back(std::move(type_sql[i]));
-        }
-        type_sql = std::move(missing);
+    std::vector<std::string> type_sql;
+    for (const EnumInfo* e : ddl->enum_types(*this)) {
+        const bool exists = d.has_type(conn, e->name, std::nullopt);
+        if (steps) conn.commit();
+        if (!exists) type_sql.push_back(ddl->create_type(*e));
     }
     const std::string table_sql = ddl->create_table(*this, false, leave_out_fks);
     std::vector<std::string> index_sql;
@@ -330,10 +325,8 @@ void Table::drop(Connection& conn, bool checkfirst) const {
     auto ddl = d.ddl_compiler();
     ddl_step(conn, ddl->drop_table(*this), steps);
     // Its enum types, unless another table of the MetaData has one too (drop_all drops those after the tables).
-    const auto type_sql = ddl->drop_types(*this);
-    const auto type_names = ddl->type_names(*this);
-    for (std::size_t i = 0; i < type_sql.size() && i < type_names.size(); ++i)
-        if (!type_used_elsewhere(type_names[i])) ddl_step(conn, type_sql[i], steps);
+    for (const EnumInfo* e : ddl->enum_types(*this))
+        if (!type_used_elsewhere(e->name)) ddl_step(conn, ddl->drop_type(*e), steps);
     // The sequences its columns defined (not those of the MetaData, which drop_all drops).
     if (d.caps().supports_sequences)
         for (const auto& c : columns_)
@@ -662,6 +655,7 @@ void MetaData::drop_all(Connection& conn, bool checkfirst) const {
         }
         if (resume) conn.dialect().resume_foreign_keys(conn);
         drop_sequences(conn, checkfirst);
+        drop_shared_types(conn);
         return;
     }
     if (!later.empty()) {
@@ -681,24 +675,26 @@ void MetaData::drop_all(Connection& conn, bool checkfirst) const {
     }
     for (auto it = order.rbegin(); it != order.rend(); ++it) (*it)->drop(conn, checkfirst);
     drop_sequences(conn, checkfirst);
+    drop_shared_types(conn);
 }
 
 // After the tables: the MetaData's own sequences, and those columns defined that their tables left because
-// another table shares them; then the enum types two tables shared (DROP TYPE IF EXISTS: those of one table
-// went with it).
+// another table shares them.
 void MetaData::drop_sequences(Connection& conn, bool checkfirst) const {
     for (const auto& s : sequences_) s->drop(conn, checkfirst || s->table_bound());
+}
+
+// After the tables: the enum types two of them shared, which each table left to the other (those of one table
+// went with it).
+void MetaData::drop_shared_types(Connection& conn) const {
     auto ddl = conn.dialect().ddl_compiler();
     std::vector<std::string> done;
-    for (const Table* t : tables()) {
-        const auto type_sql = ddl->drop_types(*t);
-        const auto names = ddl->type_names(*t);
-        for (std::size_t i = 0; i < type_sql.size() && i < names.size(); ++i) {
-            if (std::find(done.begin(), done.end(), names[i]) != done.end() || !t->type_used_elsewhere(names[i])) continue;
-            done.push_back(names[i]);
-            ddl_step(conn, type_sql[i], ddl_step_by_step(conn, "drop_all"));
+    for (const Table* t : tables())
+        for (const EnumInfo* e : ddl->enum_types(*t)) {
+            if (std::find(done.begin(), done.end(), e->name) != done.end() || !t->type_used_elsewhere(e->name)) continue;
+            done.push_back(e->name);
+            ddl_step(conn, ddl->drop_type(*e), ddl_step_by_step(conn, "drop_all"));
         }
-    }
 }
 
 void MetaData::reflect(const Engine& engine, const std::vector<std::string>& only,

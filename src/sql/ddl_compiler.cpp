@@ -308,11 +308,10 @@ std::string DDLCompiler::drop_index(const Table& t, const Index& ix, bool if_exi
     return out;
 }
 
-namespace {
-// The native enum types of a table's columns, each once (two columns may share one, as two members of one C++ enum
-// type do).
-std::vector<const EnumInfo*> native_enums(const Table& t) {
+// Two columns may share one type, as two members of one C++ enum type do: each type once.
+std::vector<const EnumInfo*> DDLCompiler::enum_types(const Table& t) const {
     std::vector<const EnumInfo*> out;
+    if (!dialect_.caps().supports_native_enum) return out;
     for (const auto& c : t.columns()) {
         if (c->type.kind != TypeKind::Enum || !c->type.enum_info || !c->type.enum_info->native) continue;
         const EnumInfo* e = c->type.enum_info.get();
@@ -321,36 +320,28 @@ std::vector<const EnumInfo*> native_enums(const Table& t) {
     }
     return out;
 }
-}  // namespace
 
-std::vector<std::string> DDLCompiler::type_names(const Table& t) const {
-    std::vector<std::string> out;
-    if (!dialect_.caps().supports_native_enum) return out;
-    for (const EnumInfo* e : native_enums(t)) out.push_back(e->name);
-    return out;
+std::string DDLCompiler::create_type(const EnumInfo& e) const {
+    std::string s = "CREATE TYPE " + dialect_.quote_identifier(e.name) + " AS ENUM (";
+    for (std::size_t i = 0; i < e.values.size(); ++i) {
+        if (i) s += ", ";
+        s += quote_literal(e.values[i]);
+    }
+    s += ")";
+    return s;
 }
+
+std::string DDLCompiler::drop_type(const EnumInfo& e) const { return "DROP TYPE IF EXISTS " + dialect_.quote_identifier(e.name); }
 
 std::vector<std::string> DDLCompiler::create_types(const Table& t) const {
     std::vector<std::string> out;
-    if (!dialect_.caps().supports_native_enum) return out;
-    for (const EnumInfo* e : native_enums(t)) {
-        std::string s = "CREATE TYPE " + dialect_.quote_identifier(e->name) + " AS ENUM (";
-        const auto& vals = e->values;
-        for (std::size_t i = 0; i < vals.size(); ++i) {
-            if (i) s += ", ";
-            s += quote_literal(vals[i]);
-        }
-        s += ")";
-        out.push_back(std::move(s));
-    }
+    for (const EnumInfo* e : enum_types(t)) out.push_back(create_type(*e));
     return out;
 }
 
 std::vector<std::string> DDLCompiler::drop_types(const Table& t) const {
     std::vector<std::string> out;
-    if (!dialect_.caps().supports_native_enum) return out;
-    for (const EnumInfo* e : native_enums(t))
-        out.push_back("DROP TYPE IF EXISTS " + dialect_.quote_identifier(e->name));
+    for (const EnumInfo* e : enum_types(t)) out.push_back(drop_type(*e));
     return out;
 }
 

@@ -307,6 +307,7 @@ private:
     friend class Table;
     std::shared_ptr<const Sequence> column_sequence(const std::string& name, const std::optional<std::string>& table_schema);
     void drop_sequences(Connection& conn, bool checkfirst) const;
+    void drop_shared_types(Connection& conn) const;
 };
 
 }  // namespace retort

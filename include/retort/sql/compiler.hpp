@@ -125,11 +125,14 @@ public:
     [[nodiscard]] std::string sequence_name(const Sequence& s) const;
     [[nodiscard]] virtual std::string create_index(const Table& t, const Index& ix, bool if_not_exists = false) const;
     [[nodiscard]] virtual std::string drop_index(const Table& t, const Index& ix, bool if_exists = false) const;
-    // Enum types a table needs created first (PostgreSQL native enums); empty elsewhere. The three lists are in
-    // one order: the type names, their CREATE TYPE and their DROP TYPE IF EXISTS.
-    [[nodiscard]] std::vector<std::string> type_names(const Table& t) const;
-    [[nodiscard]] virtual std::vector<std::string> create_types(const Table& t) const;
-    [[nodiscard]] virtual std::vector<std::string> drop_types(const Table& t) const;
+    // The enum types a table needs created first (PostgreSQL native enums), each once; empty elsewhere.
+    [[nodiscard]] std::vector<const EnumInfo*> enum_types(const Table& t) const;
+    // CREATE TYPE ... AS ENUM (...) / DROP TYPE IF EXISTS of one of them.
+    [[nodiscard]] virtual std::string create_type(const EnumInfo& e) const;
+    [[nodiscard]] virtual std::string drop_type(const EnumInfo& e) const;
+    // Those of all the table's enum types.
+    [[nodiscard]] std::vector<std::string> create_types(const Table& t) const;
+    [[nodiscard]] std::vector<std::string> drop_types(const Table& t) const;
     [[nodiscard]] virtual std::string column_spec(const Table& t, const Column& c) const;
     [[nodiscard]] std::string quote_literal(std::string_view s) const;
     [[nodiscard]] std::string table_name(const Table& t) const;
